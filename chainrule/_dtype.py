@@ -1,0 +1,198 @@
+"""dtypes and PyTorch's type-promotion rules.
+
+A chainrule tensor stores a NumPy array; its dtype is one of the objects below,
+each naming the NumPy dtype it stores. Promotion follows PyTorch, not NumPy:
+an int64 tensor times a float32 tensor is float32 (NumPy says float64), a
+Python float never upcasts a float32 tensor, and a zero-dimensional tensor
+only decides the result when it is of a higher category (bool < integer <
+floating) than every dimensioned operand.
+"""
+
+import numpy as np
+
+
+class dtype:
+    """A tensor element type, e.g. ``chainrule.float32``.
+
+    >>> import chainrule
+    >>> chainrule.float32.is_floating_point, chainrule.float32.itemsize
+    (True, 4)
+    """
+
+    __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize")
+
+    def __init__(self, name, numpy_dtype):
+        self.name = name
+        self.numpy = np.dtype(numpy_dtype)
+        self.is_floating_point = self.numpy.kind == "f"
+        self.is_signed = self.numpy.kind in "fi"
+        self.itemsize = self.numpy.itemsize
+
+    @property
+    def is_complex(self):
+        return False
+
+    def to_real(self):
+        return self
+
+    def __repr__(self):
+        return f"chainrule.{self.name}"
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+
+float16 = dtype("float16", np.float16)
+float32 = dtype("float32", np.float32)
+float64 = dtype("float64", np.float64)
+uint8 = dtype("uint8", np.uint8)
+int8 = dtype("int8", np.int8)
+int16 = dtype("int16", np.int16)
+int32 = dtype("int32", np.int32)
+int64 = dtype("int64", np.int64)
+bool = dtype("bool", np.bool_)  # noqa: A001 - PyTorch's name
+
+half, float, double = float16, float32, float64  # noqa: A001
+short, int, long = int16, int32, int64  # noqa: A001
+
+ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
+FROM_NUMPY = {d.numpy: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL}
+
+
+def _by_name(name):
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(np_dtype):
+    """The chainrule dtype that stores ``np_dtype``; TypeError if there is none."""
+    try:
+        return FROM_NUMPY[np_dtype]
+    except KeyError:
+        raise TypeError(
+            f"chainrule has no dtype for NumPy's {np.dtype(np_dtype)}; "
+            f"supported: {', '.join(d.name for d in ALL)}"
+        ) from None
+
+
+def to_numpy_dtype(d):
+    """Accept a chainrule dtype, a NumPy dtype or a name and return the NumPy dtype."""
+    if d.__class__ is dtype:
+        return d.numpy
+    if isinstance(d, str):
+        d = _BY_NAME.get(d, d)
+        if d.__class__ is dtype:
+            return d.numpy
+    np_dtype = np.dtype(d)
+    from_numpy_dtype(np_dtype)  # reject dtypes we cannot store
+    return np_dtype
+
+
+# --- default dtype -------------------------------------------------------
+
+_default = [float32]
+
+
+def get_default_dtype():
+    """The dtype Python floats become (float32 unless changed).
+
+    >>> import chainrule
+    >>> chainrule.get_default_dtype()
+    chainrule.float32
+    """
+    return _default[0]
+
+
+def set_default_dtype(d):
+    """Make ``d`` (float32 or float64) the dtype of new floating tensors."""
+    if d.__class__ is not dtype or not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default[0] = d
+
+
+def default_float():
+    return _default[0].numpy
+
+
+# --- promotion -------------------------------------------------------------
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def category(np_dtype):
+    return _CATEGORY[np_dtype.kind]
+
+
+def _promote_pair(a, b):
+    ca, cb = category(a), category(b)
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
+PROMOTE = {(a.numpy, b.numpy): _promote_pair(a.numpy, b.numpy) for a in ALL for b in ALL}
+
+_INT64 = np.dtype(np.int64)
+_BOOL = np.dtype(np.bool_)
+
+
+def scalar_dtype(value):
+    """The dtype PyTorch gives a Python number standing alone."""
+    if value.__class__ is builtins_bool:
+        return _BOOL
+    if isinstance(value, builtins_int):
+        return _INT64
+    return default_float()
+
+
+builtins_bool = type(True)
+builtins_int = type(1)
+
+
+def _combine(higher, lower):
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if category(higher) == 2:
+        return higher
+    if higher.kind == "b" or category(lower) == 2:
+        return PROMOTE[higher, lower]
+    return higher
+
+
+def result_type(*operands):
+    """PyTorch's result dtype for an op on tensors (or arrays) and Python numbers.
+
+    >>> import chainrule
+    >>> chainrule.result_type(chainrule.ones(2, dtype=chainrule.int64), 2.5)
+    chainrule.float32
+    """
+    return from_numpy_dtype(result_numpy_dtype(*operands))
+
+
+def result_numpy_dtype(*operands):
+    dimensioned = zero_dim = scalars = None
+    for x in operands:
+        array = getattr(x, "_data", x)
+        if isinstance(array, np.ndarray):
+            if array.ndim:
+                dimensioned = array.dtype if dimensioned is None else PROMOTE[dimensioned, array.dtype]
+            else:
+                zero_dim = array.dtype if zero_dim is None else PROMOTE[zero_dim, array.dtype]
+        elif isinstance(array, np.generic):
+            zero_dim = array.dtype if zero_dim is None else PROMOTE[zero_dim, array.dtype]
+        else:
+            d = scalar_dtype(array)
+            scalars = d if scalars is None else PROMOTE[scalars, d]
+    return _combine(dimensioned, _combine(zero_dim, scalars))
+
+
+def promote_types(type1, type2):
+    """The smallest dtype both ``type1`` and ``type2`` convert to, as ``torch.promote_types``."""
+    return from_numpy_dtype(PROMOTE[to_numpy_dtype(type1), to_numpy_dtype(type2)])
+
+
+def can_cast(from_, to):
+    """PyTorch's ``can_cast``: no float to integer, no number to bool."""
+    return category(to_numpy_dtype(from_)) <= category(to_numpy_dtype(to))

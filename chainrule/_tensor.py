@@ -1,0 +1,532 @@
+"""Tensor: a NumPy array plus what automatic differentiation needs.
+
+A tensor holds its values in ``_data`` (an ``np.ndarray``) and, for
+backward propagation, ``requires_grad``, ``grad`` (the gradient accumulated
+by ``backward()``) and ``grad_fn`` (the graph node that produced it, see
+autograd/function.py). Tensors that share memory (views) share one version
+counter, ``_version``, a one-element list bumped by every in-place op.
+
+This file holds storage, autograd and conversion methods. The math,
+reductions, shape and indexing methods are attached by the ops modules
+(ops/*.py), each next to its forward and backward.
+"""
+
+import numpy as np
+
+from . import _dtype
+from ._dtype import FROM_NUMPY, from_numpy_dtype
+
+_new = object.__new__
+_ndarray = np.ndarray
+
+# Counts in-place changes across all tensors. A tensor's version box is
+# [number of in-place changes, epoch of the last one]; a graph node saving a
+# tensor remembers the epoch, so backward can tell the tensor changed since.
+inplace_epoch = [0]
+
+
+def bump_version(tensor):
+    """Record an in-place change of ``tensor`` (and of every view sharing its memory)."""
+    inplace_epoch[0] += 1
+    box = tensor._version
+    box[0] += 1
+    box[1] = inplace_epoch[0]
+
+
+def wrap(array, requires_grad=False, grad_fn=None, output_nr=0):
+    """A Tensor around ``array`` without copying (the fast internal constructor)."""
+    t = _new(Tensor)
+    if array.__class__ is not _ndarray:
+        array = np.asarray(array)
+    t._data = array
+    t._requires_grad = requires_grad
+    t.grad_fn = grad_fn
+    if output_nr:
+        t._output_nr = output_nr
+    t._version = [0, 0]
+    return t
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple, as ``torch.Size``.
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 3).shape
+    chainrule.Size([2, 3])
+    """
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __repr__(self):
+        return f"chainrule.Size({list(self)})"
+
+    def __getitem__(self, key):
+        result = tuple.__getitem__(self, key)
+        return Size(result) if isinstance(key, slice) else result
+
+
+class device:
+    """Where a tensor lives. chainrule computes on the CPU only.
+
+    >>> import chainrule
+    >>> chainrule.device("cpu")
+    device(type='cpu')
+    """
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type="cpu", index=None):  # noqa: A002 - PyTorch's name
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        name, _, number = str(type).partition(":")
+        if number:
+            index = int(number)
+        if name != "cpu":
+            raise RuntimeError(
+                f"chainrule runs on the CPU only; device '{type}' is not available. "
+                "Use device='cpu' (chainrule.cuda.is_available() is False)."
+            )
+        self.type = name
+        self.index = index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and other.type == self.type
+
+    def __hash__(self):
+        return hash(self.type)
+
+    def __repr__(self):
+        return f"device(type='{self.type}')"
+
+    def __str__(self):
+        return self.type
+
+
+CPU = device("cpu")
+
+# numpy function -> chainrule function, filled by the ops modules; used by
+# __array_ufunc__ / __array_function__ so that backward rules written with
+# NumPy calls also run on Tensors (create_graph=True).
+NUMPY_FUNCTIONS = {}
+
+
+class Tensor:
+    """A multi-dimensional array that can record operations for backward.
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("_data", "_requires_grad", "grad_fn", "_version", "__dict__", "__weakref__")
+    __array_priority__ = 1000
+
+    # Set on few tensors, so kept out of the slots: instances override these
+    # defaults when needed (grad: leaves after backward; _output_nr: the
+    # outputs after the first of a multi-output op).
+    grad = None
+    _output_nr = 0
+    _hooks = None
+    _retains_grad = False
+
+    def __init__(self, *args, dtype=None, device=None):
+        """The legacy constructor: ``Tensor([1, 2])`` (data) or ``Tensor(2, 3)`` (shape)."""
+        np_dtype = _dtype.to_numpy_dtype(dtype) if dtype is not None else _dtype.default_float()
+        if len(args) == 1 and not isinstance(args[0], int):
+            data = args[0]
+            array = np.array(data._data if isinstance(data, Tensor) else data, dtype=np_dtype)
+        elif not args:
+            array = np.zeros((0,), dtype=np_dtype)
+        else:
+            array = np.zeros(args, dtype=np_dtype)
+        self._data = array
+        self._requires_grad = False
+        self.grad_fn = None
+        self._version = [0, 0]
+
+    # --- attributes ----------------------------------------------------------
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    @property
+    def dtype(self):
+        return FROM_NUMPY[self._data.dtype]
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    @property
+    def data(self):
+        """The same values, detached from the graph (shares memory)."""
+        return wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
+    def _version_number(self):
+        return self._version[0]
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[self._wrap_dim(dim)]
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def stride(self, dim=None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[self._wrap_dim(dim)]
+
+    def is_contiguous(self, memory_format=None):
+        return self._data.flags.c_contiguous
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self):
+        return False
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    def _wrap_dim(self, dim):
+        ndim = max(self._data.ndim, 1)
+        if not -ndim <= dim < ndim:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})"
+            )
+        return dim % ndim
+
+    # --- conversion to Python and NumPy -----------------------------------------
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, force=False):
+        """The values as an ndarray that shares memory with this tensor."""
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"(shape {tuple(self._data.shape)}); use .any() or .all()"
+            )
+        return bool(self._data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.item())
+
+    def __hash__(self):
+        return id(self)
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        return format(str(self), spec)
+
+    def __repr__(self):
+        from ._printing import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment. If you were attempting to deepcopy a module, "
+                "this may be because of a torch.nn.utils.weight_norm usage."
+            )
+        if id(self) in memo:
+            return memo[id(self)]
+        copy = _new(type(self))
+        copy._data = self._data.copy()
+        copy._requires_grad = self._requires_grad
+        if self.grad is not None:
+            copy.grad = wrap(self.grad._data.copy())
+        copy.grad_fn = None
+        copy._version = [0, 0]
+        memo[id(self)] = copy
+        return copy
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError(
+            "chainrule tensors are not pickled: use chainrule.save(obj, path), which writes "
+            "safetensors + JSON and can never run code when loaded"
+        )
+
+    # --- autograd ------------------------------------------------------------------
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Run backward propagation from this tensor (the chain rule, output to leaves).
+
+        Gradients are added to ``.grad`` of every leaf that requires grad.
+        ``gradient`` is dL/d(self); it may be omitted only for a scalar.
+        """
+        from .autograd import engine
+
+        if gradient is None and inputs is None and not create_graph:
+            engine.backward_scalar(self, retain_graph)
+        else:
+            engine.backward(
+                (self,), None if gradient is None else (gradient,), retain_graph, create_graph, inputs
+            )
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may
+        return a replacement gradient. Returns a handle with ``remove()``."""
+        from .autograd.function import RemovableHandle
+
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn.add_hook(self._output_nr, hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return RemovableHandle(self._hooks, hook)
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self.grad_fn.retain_output_grad(self)
+        self._retains_grad = True
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients "
+                f"(this tensor is {self.dtype}; convert it with .float() first)"
+            )
+        if self.grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self):
+        """The same values (shared memory) as a new leaf outside the graph."""
+        t = wrap(self._data)
+        t._version = self._version
+        return t
+
+    def detach_(self):
+        self.grad_fn = None
+        self._requires_grad = False
+        self.__dict__.pop("_output_nr", None)
+        return self
+
+    def zero_grad_(self):
+        self.grad = None
+
+    # --- dtype and device ---------------------------------------------------------
+
+    def to(self, *args, **kwargs):
+        """Convert dtype (differentiably); ``device`` may only be the CPU.
+
+        Accepts ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``
+        and the keywords ``dtype``, ``device``, ``copy``, ``non_blocking``.
+        """
+        target = kwargs.get("dtype")
+        copy = kwargs.get("copy", False)
+        if "device" in kwargs and kwargs["device"] is not None:
+            device(kwargs["device"])
+        for a in args:
+            if isinstance(a, _dtype.dtype):
+                target = a
+            elif isinstance(a, Tensor):
+                target = a.dtype
+            elif a is not None:
+                device(a)
+        if target is None or target.numpy == self._data.dtype:
+            return self.clone() if copy else self
+        return self._cast(target.numpy)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        device("cuda")
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"chainrule.{self.dtype.name.capitalize()}Tensor"
+        return self.to(dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def short(self):
+        return self.to(_dtype.int16)
+
+    def byte(self):
+        return self.to(_dtype.uint8)
+
+    def bool(self):
+        return self.to(_dtype.bool)
+
+    # --- new tensors like this one --------------------------------------------------
+
+    def _new_dtype(self, dtype):
+        return self._data.dtype if dtype is None else _dtype.to_numpy_dtype(dtype)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        array = np.array(data._data if isinstance(data, Tensor) else data, dtype=self._new_dtype(dtype))
+        return wrap(array).requires_grad_(requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return wrap(np.zeros(_size(size), self._new_dtype(dtype))).requires_grad_(requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return wrap(np.ones(_size(size), self._new_dtype(dtype))).requires_grad_(requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return wrap(np.empty(_size(size), self._new_dtype(dtype))).requires_grad_(requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        array = np.full(_size((size,)), fill_value, self._new_dtype(dtype))
+        return wrap(array).requires_grad_(requires_grad)
+
+    # --- NumPy interoperability -------------------------------------------------------
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        fn = NUMPY_FUNCTIONS.get(ufunc) if method == "__call__" and not kwargs else None
+        if fn is None:
+            return NotImplemented
+        return fn(*inputs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        fn = NUMPY_FUNCTIONS.get(func)
+        if fn is None:
+            return NotImplemented
+        return fn(*args, **kwargs)
+
+
+def _size(size):
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` like PyTorch."""
+    if len(size) == 1 and not isinstance(size[0], (int, np.integer)):
+        size = size[0]
+    if isinstance(size, Tensor):
+        size = size.tolist()
+    return tuple(int(s) for s in size)
+
+
+def as_array(value, dtype=None):
+    """The ndarray inside a Tensor, or a new array for anything else."""
+    if isinstance(value, Tensor):
+        return value._data
+    return np.asarray(value, dtype=dtype)
+
+
+def dtype_of(array):
+    return from_numpy_dtype(array.dtype)

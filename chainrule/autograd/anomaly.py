@@ -1,0 +1,114 @@
+"""Anomaly detection: find the forward line behind the first NaN in backward.
+
+Inside ``detect_anomaly()`` every recorded node remembers the stack of the
+forward call that created it. When a backward rule returns NaN or Inf the
+error names the op (``LogBackward0``) and that forward line.
+
+>>> import chainrule
+>>> x = chainrule.tensor([0.0], requires_grad=True)
+>>> with chainrule.autograd.detect_anomaly():
+...     y = (x.sqrt() * 0).sum()
+...     y.backward()
+Traceback (most recent call last):
+...
+RuntimeError: Function 'SqrtBackward0' returned nan values in its 0th output. ...
+"""
+
+import traceback
+
+import numpy as np
+
+from . import function
+
+
+class _State:
+    __slots__ = ("enabled", "check_nan")
+
+    def __init__(self):
+        self.enabled = False
+        self.check_nan = True
+
+
+state = _State()
+
+
+def _remember_creation(node, inputs, outputs):
+    stack = traceback.extract_stack()[:-3]  # drop apply/_record/this hook
+    node._trace = [frame for frame in stack if "/chainrule/" not in frame.filename] or stack
+
+
+class detect_anomaly:
+    """Context manager (and decorator): record forward stacks and stop at the
+    first backward rule that produces NaN or Inf."""
+
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._previous = (state.enabled, state.check_nan)
+        _enable(True, self.check_nan)
+        return self
+
+    def __exit__(self, *exc):
+        _enable(*self._previous)
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class set_detect_anomaly(detect_anomaly):
+    """Turn anomaly detection on or off, as a call or as a context manager."""
+
+    def __init__(self, mode, check_nan=True):
+        self._previous = (state.enabled, state.check_nan)
+        _enable(bool(mode), check_nan)
+
+    def __enter__(self):
+        return self
+
+
+def is_anomaly_enabled():
+    return state.enabled
+
+
+def _enable(enabled, check_nan):
+    state.enabled = enabled
+    state.check_nan = check_nan
+    hooks = function.record_hooks
+    if enabled and _remember_creation not in hooks:
+        hooks.append(_remember_creation)
+    elif not enabled and _remember_creation in hooks:
+        hooks.remove(_remember_creation)
+
+
+def check_backward_result(node, grads):
+    if not state.check_nan:
+        return
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        values = getattr(g, "_data", g)
+        if not np.all(np.isfinite(values)):
+            kind = "nan" if np.any(np.isnan(values)) else "inf"
+            raise RuntimeError(
+                f"Function '{node.name()}' returned {kind} values in its {i}th output. "
+                + describe_creation(node)
+            )
+
+
+def describe_creation(node):
+    if not node._trace:
+        return "Run the forward pass inside chainrule.autograd.detect_anomaly() to see where it was created."
+    frame = node._trace[-1]
+    return (
+        f"It was created in the forward pass at {frame.filename}, line {frame.lineno}, "
+        f"in {frame.name}: {frame.line}"
+    )

@@ -1,0 +1,581 @@
+"""The backward pass: walk the graph from the output back to the leaves.
+
+``backward`` and ``grad`` both come here. The walk is iterative, so a chain
+of 100,000 ops needs no recursion. Nodes are numbered in creation order and a
+node only depends on nodes created before it, so running the pending nodes
+from the highest number down (a heap) guarantees that every node has received
+all of its gradient before it runs. Each node applies its local derivative
+(the chain rule) and passes the products to its inputs; leaves add what
+reaches them to ``.grad``.
+
+Broadcasting is undone here, in one place: a rule returns the gradient for
+the broadcast shape and ``unbroadcast`` sums it back to the input's shape.
+
+Normally gradients are NumPy arrays and rules run without recording. With
+``create_graph=True`` they are Tensors and the rules record a new graph, so
+the gradient can be differentiated again.
+"""
+
+from heapq import heappop, heappush
+
+import numpy as np
+
+from .._dtype import from_numpy_dtype
+from .._tensor import Tensor, inplace_epoch, wrap
+from . import anomaly
+from .function import FREED_MESSAGE, DelayedError
+from .grad_mode import state as grad_state
+
+_ndarray = np.ndarray
+_anomaly = anomaly.state
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` (for a broadcast result) back to an input of ``shape``.
+
+    Broadcasting copied the input along new leading axes and along axes of
+    size 1; each copy received its share of the gradient, so the shares add.
+
+    >>> unbroadcast(np.ones((4, 3)), (3,))
+    array([4., 4., 4.])
+    """
+    grad_shape = grad.shape
+    if grad_shape == shape:
+        return grad
+    extra = len(grad_shape) - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        i + extra for i, n in enumerate(shape) if n == 1 and grad_shape[i + extra] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    if grad.shape != shape:
+        grad = grad.reshape(shape)
+    return grad
+
+
+def _conform(g, shape, dtype, create_graph):
+    """Give ``g`` the shape and dtype of the tensor it is the gradient of."""
+    if create_graph:
+        if not isinstance(g, Tensor):
+            g = wrap(np.asarray(g))
+        if g._data.shape != shape:
+            g = unbroadcast(g, shape)
+        if g._data.dtype != dtype:
+            g = g.to(from_numpy_dtype(dtype))
+        return g
+    if g.shape != shape:
+        g = unbroadcast(g, shape)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+def _root_grads(outputs, grad_outputs, create_graph):
+    """Pair each output with the gradient backward starts from."""
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"grad_outputs has {len(grad_outputs)} entries but there are {len(outputs)} outputs"
+        )
+    roots = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"backward expects tensors, got {type(out).__name__}")
+        if not out._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        data = out._data
+        if g is None:
+            if data.size != 1:
+                raise RuntimeError(
+                    "grad can be implicitly created only for scalar outputs "
+                    f"(this output has shape {tuple(data.shape)}); pass gradient= "
+                    "(dL/d(output), same shape) or reduce it first, e.g. loss.sum()"
+                )
+            g = np.ones(data.shape, data.dtype)
+            g = wrap(g) if create_graph else g
+        else:
+            array = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=data.dtype)
+            if array.shape != data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(array.shape)} "
+                    f"and output[{i}] has a shape of {tuple(data.shape)}."
+                )
+            if create_graph:
+                g = g if isinstance(g, Tensor) else wrap(array)
+            else:
+                g = array if array.dtype == data.dtype else array.astype(data.dtype)
+        roots.append((out, g))
+    return roots
+
+
+_ONES = {}
+
+
+def backward_scalar(output, retain_graph):
+    """``loss.backward()``: the common case, started from a gradient of 1."""
+    data = output._data
+    if not output._requires_grad or data.size != 1:
+        backward((output,), None, retain_graph)
+        return
+    one = _ONES.get(data.dtype)
+    if one is None:
+        one = _ONES[data.dtype] = np.ones((), data.dtype)
+        one.flags.writeable = False
+    if data.shape:
+        one = one.reshape(data.shape)
+    _execute_simple(((output, one),), retain_graph)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Compute the gradients of ``tensors`` and add them to the leaves' ``.grad``.
+
+    ``inputs``, when given, limits accumulation to those tensors.
+    """
+    if isinstance(tensors, Tensor):
+        tensors = (tensors,)
+    if isinstance(grad_tensors, Tensor):
+        grad_tensors = (grad_tensors,)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _root_grads(tuple(tensors), grad_tensors, create_graph)
+    targets = None
+    if inputs is not None:
+        targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not targets:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    _execute(roots, retain_graph, create_graph, targets, capture=False)
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
+    """Return d(outputs)/d(inputs) without touching any ``.grad``.
+
+    >>> import chainrule
+    >>> x = chainrule.tensor(3.0, requires_grad=True)
+    >>> chainrule.autograd.grad(x ** 2, x)
+    (tensor(6.),)
+    """
+    if isinstance(outputs, Tensor):
+        outputs = (outputs,)
+    if isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for t in inputs:
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    roots = _root_grads(tuple(outputs), grad_outputs, create_graph)
+    results = _execute(roots, retain_graph, create_graph, list(inputs), capture=True)
+    grads = []
+    for t, g in zip(inputs, results):
+        if g is None:
+            if materialize_grads:
+                g = np.zeros_like(t._data)
+            elif not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
+        if g is not None and not isinstance(g, Tensor):
+            g = wrap(g)
+        grads.append(g)
+    return tuple(grads)
+
+
+class _Targets:
+    """What ``grad(..., inputs)`` or ``backward(inputs=...)`` asks for."""
+
+    def __init__(self, targets, roots, capture):
+        self.capture = capture
+        self.captured = [None] * len(targets)
+        self.leaves = {}
+        self.nodes = {}
+        for i, t in enumerate(targets):
+            if t.grad_fn is None:
+                self.leaves[t] = i
+            else:
+                self.nodes.setdefault(t.grad_fn, []).append((t._output_nr, i, t))
+        self.needed = self._needed_nodes([out.grad_fn for out, _ in roots if out.grad_fn is not None])
+
+    def _needed_nodes(self, root_nodes):
+        """Nodes on a path from a root to a target (iterative post-order DFS)."""
+        needed = set()
+        done = set()
+        stack = [(node, False) for node in root_nodes]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                if node in self.nodes or self.leads_on(node, needed):
+                    needed.add(node)
+                continue
+            if node in done:
+                continue
+            done.add(node)
+            stack.append((node, True))
+            for edge in node.next_edges:
+                if edge is not None and edge[1] is not None and edge[0] not in done:
+                    stack.append((edge[0], False))
+        return needed
+
+    def leads_on(self, node, needed):
+        """True if one of ``node``'s inputs is needed or a target leaf."""
+        for edge in node.next_edges:
+            if edge is not None and (edge[0] in needed if edge[1] is not None else edge[0] in self.leaves):
+                return True
+        return False
+
+    def take_node_grads(self, node, grads, create_graph):
+        for nr, i, t in self.nodes[node]:
+            if self.capture:
+                self.captured[i] = grads[nr]
+            else:
+                _accumulate(t, grads[nr], False, create_graph)
+
+
+def _seed(roots, create_graph, wanted):
+    """Put each root's starting gradient into its node's buffer; returns the heap."""
+    heap = []
+    for out, g in roots:
+        node = out.grad_fn
+        if node is None:
+            _deliver_to_leaf(out, g, False, create_graph, wanted)
+            continue
+        buffer = node._buffer
+        if buffer is None:
+            buffer = node._buffer = [None] * len(node._outputs_meta)
+            heappush(heap, (-node._sequence_nr, node))
+        nr = out._output_nr
+        buffer[nr] = g if buffer[nr] is None else buffer[nr] + g
+    return heap
+
+
+def _clear_buffers(heap):
+    """After an error, forget pending gradients so a retained graph starts clean."""
+    for _, node in heap:
+        node._buffer = None
+
+
+def _execute(roots, retain_graph, create_graph, targets, capture):
+    """Run backward from ``roots`` [(output, grad)].
+
+    ``targets`` None: accumulate into every leaf. Otherwise only into (or,
+    when ``capture``, return the gradients of) the tensors in ``targets``.
+    """
+    if targets is None and not create_graph:
+        return _execute_simple(roots, retain_graph)
+    wanted = _Targets(targets, roots, capture) if targets is not None else None
+    needed = wanted.needed if wanted is not None else None
+    heap = _seed(roots, create_graph, wanted)
+    previous_mode = grad_state.enabled
+    grad_state.enabled = create_graph
+    try:
+        while heap:
+            node = heappop(heap)[1]
+            grads = node._buffer
+            node._buffer = None
+            if needed is not None and node not in needed:
+                continue
+            if node._hooks is not None:
+                grads = _run_pre_hooks(node, grads, create_graph)
+            if wanted is not None and node in wanted.nodes:
+                wanted.take_node_grads(node, grads, create_graph)
+                if not wanted.leads_on(node, needed):
+                    continue
+            results = _call_backward(node, grads, create_graph)
+            if not retain_graph:
+                node.release()
+            for edge, g in zip(node.next_edges, results):
+                if edge is None or g is None:
+                    continue
+                target, nr = edge
+                if nr is None:
+                    data = target._data
+                    g = _conform(g, data.shape, data.dtype, create_graph)
+                    owned = not create_graph and _is_owned(g, grads, results)
+                    _deliver_to_leaf(target, g, owned, create_graph, wanted)
+                elif needed is None or target in needed:
+                    shape, dtype = target._outputs_meta[nr]
+                    _buffer(target, nr, _conform(g, shape, dtype, create_graph), heap)
+    except BaseException:
+        _clear_buffers(heap)
+        raise
+    finally:
+        grad_state.enabled = previous_mode
+    return wanted.captured if wanted is not None else None
+
+
+def _buffer(node, nr, g, heap):
+    """Add gradient ``g`` for output ``nr`` of ``node``; schedule the node."""
+    buffer = node._buffer
+    if buffer is None:
+        buffer = node._buffer = [None] * len(node._outputs_meta)
+        heappush(heap, (-node._sequence_nr, node))
+    buffer[nr] = g if buffer[nr] is None else buffer[nr] + g
+
+
+def _execute_simple(roots, retain_graph):
+    """``_execute`` for the common case (every leaf, no create_graph). The
+    loop body is written out, not split into helpers, because it runs for
+    every op of every training step."""
+    heap = _seed(roots, False, None)
+    check_anomaly = _anomaly.enabled
+    previous_mode = grad_state.enabled
+    grad_state.enabled = False
+    try:
+        while heap:
+            node = heappop(heap)[1]
+            grads = node._buffer
+            node._buffer = None
+            if node._hooks is not None:
+                grads = _run_pre_hooks(node, grads, False)
+            grad = grads[0]
+            if node.array_rule and grad is not None and len(grads) == 1:
+                saved = node.saved
+                if saved is None:
+                    raise RuntimeError(FREED_MESSAGE)
+                if saved:
+                    if inplace_epoch[0] != node._epoch:
+                        node.check_saved_versions()
+                    results = node.backward(grad)
+                    if not retain_graph:
+                        node.saved = None
+                        node._inputs = None
+                else:
+                    results = node.backward(grad)
+                if results.__class__ is not tuple:
+                    results = (results,)
+                if node._hooks is not None and "post" in node._hooks:
+                    _run_post_hooks(node, results, grads, False)
+                if check_anomaly:
+                    anomaly.check_backward_result(node, results)
+                # a leaf may keep a fresh array as its .grad; the incoming
+                # gradient, or an array returned for two inputs, is copied
+                shared = grad if len(results) != 2 or results[0] is not results[1] else results[0]
+            else:
+                results = _call_backward(node, grads, False)
+                if not retain_graph:
+                    node.release()
+                shared = None
+            for edge, g in zip(node.next_edges, results):
+                if edge is None or g is None:
+                    continue
+                target, nr = edge
+                if nr is None:
+                    data = target._data
+                    if g.shape != data.shape or g.dtype is not data.dtype:
+                        g = _conform(g, data.shape, data.dtype, False)
+                    if target.grad is None and target._hooks is None:
+                        if shared is None or g is shared or g.__class__ is not _ndarray or g.base is not None:
+                            g = np.array(g)
+                        target.grad = wrap(g)
+                    else:
+                        _accumulate(target, g, False, False)
+                    continue
+                meta = target._outputs_meta
+                shape, dtype = meta[nr]
+                if g.shape != shape or g.dtype is not dtype:
+                    g = _conform(g, shape, dtype, False)
+                buffer = target._buffer
+                if buffer is None:
+                    if len(meta) == 1:
+                        target._buffer = [g]
+                    else:
+                        buffer = target._buffer = [None] * len(meta)
+                        buffer[nr] = g
+                    heappush(heap, (-target._sequence_nr, target))
+                elif buffer[nr] is None:
+                    buffer[nr] = g
+                else:
+                    buffer[nr] = buffer[nr] + g
+    except BaseException:
+        _clear_buffers(heap)
+        raise
+    finally:
+        grad_state.enabled = previous_mode
+
+
+def _call_backward(node, grads, create_graph):
+    """Run one node's local chain-rule step; returns one gradient per input."""
+    if len(grads) > 1 or grads[0] is None:
+        grads = _materialize(node, grads, create_graph)
+    if node.array_rule:
+        saved = node.saved
+        if saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        if saved and inplace_epoch[0] != node._epoch:
+            node.check_saved_versions()
+        results = _tensor_rule(node, grads) if create_graph else node.backward(*grads)
+    else:
+        if node.is_freed():
+            raise RuntimeError(FREED_MESSAGE)
+        if node._saved_from:
+            node.check_saved_versions()
+        results = _call_user_backward(node, grads, create_graph)
+        if len(results) < len(node.next_edges):
+            raise RuntimeError(
+                f"function {node.name()} returned an incorrect number of gradients "
+                f"(expected {len(node.next_edges)}, got {len(results)})"
+            )
+    if results.__class__ is not tuple:
+        results = (results,)
+    if node._hooks is not None and "post" in node._hooks:
+        _run_post_hooks(node, results, grads, create_graph)
+    if _anomaly.enabled:
+        anomaly.check_backward_result(node, results)
+    return results
+
+
+def _tensor_rule(node, grads):
+    """Run a primitive's rule on Tensors, so that it records a graph (create_graph)."""
+    cls = node.__class__
+    arrays = node.saved
+    if cls.once_differentiable:
+        results = cls.backward(node, *[g._data for g in grads])
+        results = results if results.__class__ is tuple else (results,)
+        differentiable = any(g._requires_grad for g in grads)
+        return tuple(
+            None
+            if r is None
+            else DelayedError.apply(wrap(np.asarray(r), True))
+            if differentiable
+            else wrap(np.asarray(r))
+            for r in results
+        )
+    node.saved = node.saved_as_tensors()
+    try:
+        return cls.backward(node, *grads)
+    finally:
+        node.saved = arrays
+
+
+def _is_owned(g, grads, results):
+    """True when ``g`` is a fresh array nobody else holds, so a leaf may keep
+    it as its ``.grad`` without a copy."""
+    if g.__class__ is not _ndarray or g.base is not None:
+        return False
+    for incoming in grads:
+        if g is incoming:
+            return False
+    count = 0
+    for r in results:
+        if r is g:
+            count += 1
+    return count == 1
+
+
+def _deliver_to_leaf(leaf, g, owned, create_graph, wanted):
+    if wanted is not None:
+        index = wanted.leaves.get(leaf)
+        if index is None:
+            return
+        if wanted.capture:
+            if leaf._hooks:
+                g = _run_tensor_hooks(leaf._hooks, g, create_graph)
+            previous = wanted.captured[index]
+            wanted.captured[index] = g if previous is None else previous + g
+            return
+    _accumulate(leaf, g, owned, create_graph)
+
+
+def _accumulate(tensor, g, owned, create_graph):
+    """Add ``g`` into ``tensor.grad`` (PyTorch's AccumulateGrad)."""
+    if tensor._hooks:
+        g = _run_tensor_hooks(tensor._hooks, g, create_graph)
+        owned = False
+    existing = tensor.grad
+    if create_graph:
+        if not isinstance(g, Tensor):
+            g = wrap(np.asarray(g))
+        tensor.grad = g if existing is None else existing + g
+        return
+    if existing is None:
+        if g.__class__ is not _ndarray:
+            g = np.array(g)
+        elif not owned:
+            g = g.copy()
+        tensor.grad = wrap(g)
+    elif existing.grad_fn is None and existing._data.flags.writeable:
+        np.add(existing._data, g, out=existing._data)
+    else:
+        tensor.grad = wrap(existing._data + g)
+
+
+def _run_tensor_hooks(hooks, g, create_graph):
+    as_tensor = g if create_graph else wrap(g)
+    for hook in list(hooks):
+        result = hook(as_tensor)
+        if result is not None:
+            as_tensor = result
+    return as_tensor if create_graph else as_tensor._data
+
+
+def _run_pre_hooks(node, grads, create_graph):
+    """Tensor hooks, node pre-hooks, then retain_grad (last, as in PyTorch)."""
+    grads = list(grads)
+    hooks = node._hooks
+    for nr in range(len(grads)):
+        if grads[nr] is not None and nr in hooks:
+            grads[nr] = _run_tensor_hooks(hooks[nr], grads[nr], create_graph)
+    if None in hooks:
+        as_tensors = tuple(g if g is None or create_graph else wrap(g) for g in grads)
+        for hook in list(hooks[None]):
+            result = hook(as_tensors)
+            if result is not None:
+                as_tensors = tuple(result)
+        grads = [g if g is None or create_graph else g._data for g in as_tensors]
+    for nr, ref in hooks.get("retain", {}).items():
+        t = ref()
+        if t is not None and grads[nr] is not None:
+            g = grads[nr]
+            t.grad = g if create_graph else wrap(np.array(g, copy=True))
+    return grads
+
+
+def _materialize(node, grads, create_graph):
+    """Zeros for outputs that received no gradient (multi-output nodes)."""
+    filled = []
+    for g, meta in zip(grads, node._outputs_meta):
+        if g is None and meta is not None and node._materialize_grads:
+            g = np.zeros(meta[0], meta[1])
+            g = wrap(g) if create_graph else g
+        filled.append(g)
+    return filled
+
+
+def _call_user_backward(node, grads, create_graph):
+    if create_graph:
+        return node.__class__.backward(node, *grads)
+    as_tensors = [None if g is None else wrap(g) for g in grads]
+    results = node.__class__.backward(node, *as_tensors)
+    if results.__class__ is not tuple:
+        results = (results,)
+    arrays = []
+    for i, r in enumerate(results):
+        edge = node.next_edges[i] if i < len(node.next_edges) else None
+        if r is None or edge is None:
+            arrays.append(None)
+        elif isinstance(r, Tensor):
+            arrays.append(r._data)
+        else:
+            arrays.append(np.asarray(r))
+    return tuple(arrays)
+
+
+def _run_post_hooks(node, results, grads, create_graph):
+    def as_tensors(values):
+        return tuple(v if v is None or create_graph else wrap(v) for v in values)
+
+    for hook in list(node._hooks["post"]):
+        hook(as_tensors(results), as_tensors(grads))

@@ -1,0 +1,160 @@
+"""The shared test harness: one call checks an op both ways.
+
+``check(fn, shapes)`` runs ``fn(lib, *inputs)`` with ``lib`` = chainrule and
+``lib`` = torch on the same random inputs and compares
+
+* forward values (float32: rtol 1e-5) and the gradient of every input
+  (float32: rtol 1e-4) against PyTorch 2.13, the reference oracle, and
+* chainrule's gradients against finite differences in float64
+  (``chainrule.autograd.gradcheck``), which needs no torch at all.
+
+Because one lambda serves both libraries, the test also proves the script
+runs unchanged after ``import chainrule as torch``:
+
+    check(lambda m, x, y: m.maximum(x, y) * 2, [(3, 4), (4,)])
+"""
+
+import numpy as np
+import pytest
+
+import chainrule
+
+try:
+    import torch
+except ImportError:  # parity checks skip, finite differences still run
+    torch = None
+
+requires_torch = pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) is not installed")
+
+VALUE_RTOL = {np.float32: 1e-5, np.float64: 1e-10}
+GRAD_RTOL = {np.float32: 1e-4, np.float64: 1e-10}
+
+
+def random_inputs(shapes, dtype=np.float32, low=-2.0, high=2.0, seed=0, away_from=None):
+    """Random arrays of ``shapes``; ``away_from`` keeps values at least 0.1 from
+    points where an op is not differentiable (e.g. 0 for abs)."""
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for shape in shapes:
+        if isinstance(shape, np.ndarray):
+            arrays.append(shape)
+            continue
+        a = rng.uniform(low, high, shape)
+        if away_from is not None:
+            for point in np.atleast_1d(away_from):
+                near = np.abs(a - point) < 0.15
+                a = np.where(near, point + np.where(a >= point, 0.2, -0.2), a)
+        arrays.append(a.astype(dtype))
+    return arrays
+
+
+def _to_numpy(x):
+    if torch is not None and isinstance(x, torch.Tensor):
+        return x.detach().numpy()
+    if isinstance(x, chainrule.Tensor):
+        return x.detach().numpy()
+    return np.asarray(x)
+
+
+def _flatten(out):
+    if isinstance(out, (tuple, list)):
+        return [o for item in out for o in _flatten(item)]
+    return [out]
+
+
+def _run(lib, fn, arrays, requires_grad, seed):
+    inputs = []
+    for a, grad in zip(arrays, requires_grad):
+        t = lib.tensor(a)
+        if grad and a.dtype.kind == "f":
+            t.requires_grad_(True)
+        inputs.append(t)
+    out = fn(lib, *inputs)
+    outputs = [o for o in _flatten(out) if isinstance(o, lib.Tensor)]
+    differentiable = [o for o in outputs if o.requires_grad]
+    if differentiable:
+        rng = np.random.default_rng(seed + 1)
+        total = None
+        for o in differentiable:
+            weights = lib.tensor(rng.uniform(0.5, 1.5, tuple(o.shape)).astype(_to_numpy(o).dtype))
+            term = (o * weights).sum()
+            total = term if total is None else total + term
+        total.backward()
+    grads = [None if t.grad is None else _to_numpy(t.grad) for t in inputs]
+    return [_to_numpy(o) for o in outputs], grads
+
+
+def assert_close(actual, expected, rtol, atol, what):
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != torch {expected.shape}"
+    assert actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype} != torch {expected.dtype}"
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what, equal_nan=True)
+
+
+def check_torch(
+    fn,
+    shapes,
+    dtype=np.float32,
+    requires_grad=None,
+    low=-2.0,
+    high=2.0,
+    seed=0,
+    away_from=None,
+    atol=1e-6,
+    grad_atol=1e-5,
+    arrays=None,
+):
+    """Forward values and input gradients agree with PyTorch on the same inputs."""
+    if torch is None:
+        pytest.skip("PyTorch (the oracle) is not installed")
+    arrays = arrays or random_inputs(shapes, dtype, low, high, seed, away_from)
+    requires_grad = requires_grad or [True] * len(arrays)
+    ours_out, ours_grads = _run(chainrule, fn, arrays, requires_grad, seed)
+    theirs_out, theirs_grads = _run(torch, fn, arrays, requires_grad, seed)
+    assert len(ours_out) == len(theirs_out), "different number of outputs"
+    precision = np.dtype(dtype).type
+    for i, (a, b) in enumerate(zip(ours_out, theirs_out)):
+        assert_close(a, b, VALUE_RTOL.get(precision, 1e-5), atol, f"output {i}")
+    for i, (a, b) in enumerate(zip(ours_grads, theirs_grads)):
+        if b is None:
+            assert a is None or not np.any(a), f"input {i}: torch has no gradient, chainrule has {a}"
+            continue
+        assert a is not None, f"input {i}: chainrule computed no gradient"
+        assert_close(a, b, GRAD_RTOL.get(precision, 1e-4), grad_atol, f"gradient of input {i}")
+
+
+def check_gradcheck(
+    fn,
+    shapes,
+    requires_grad=None,
+    low=-2.0,
+    high=2.0,
+    seed=0,
+    away_from=None,
+    arrays=None,
+    second_order=False,
+):
+    """Backward agrees with float64 finite differences (and, optionally, so does
+    the backward of the backward)."""
+    arrays = arrays or random_inputs(shapes, np.float64, low, high, seed, away_from)
+    requires_grad = requires_grad or [True] * len(arrays)
+    inputs = []
+    for a, grad in zip(arrays, requires_grad):
+        a = a.astype(np.float64) if a.dtype.kind == "f" else a
+        inputs.append(chainrule.tensor(a, requires_grad=bool(grad and a.dtype.kind == "f")))
+
+    def f(*xs):
+        return tuple(o for o in _flatten(fn(chainrule, *xs)) if isinstance(o, chainrule.Tensor))
+
+    assert chainrule.autograd.gradcheck(f, inputs, eps=1e-6, atol=1e-6, rtol=1e-5)
+    if second_order:
+        assert chainrule.autograd.gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
+def check(fn, shapes, *, second_order=True, **kwargs):
+    """Both checks: PyTorch parity in float32 and finite differences in float64."""
+    gradcheck_kwargs = {
+        k: v for k, v in kwargs.items() if k in ("requires_grad", "low", "high", "seed", "away_from")
+    }
+    check_gradcheck(fn, shapes, second_order=second_order, **gradcheck_kwargs)
+    check_torch(fn, shapes, **kwargs)
