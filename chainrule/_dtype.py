@@ -8,6 +8,8 @@ only decides the result when it is of a higher category (bool < integer <
 floating) than every dimensioned operand.
 """
 
+import builtins
+
 import numpy as np
 
 
@@ -138,15 +140,11 @@ _BOOL = np.dtype(np.bool_)
 
 def scalar_dtype(value):
     """The dtype PyTorch gives a Python number standing alone."""
-    if value.__class__ is builtins_bool:
+    if value.__class__ is builtins.bool:
         return _BOOL
-    if isinstance(value, builtins_int):
+    if isinstance(value, builtins.int):
         return _INT64
     return default_float()
-
-
-builtins_bool = type(True)
-builtins_int = type(1)
 
 
 def _combine(higher, lower):

@@ -315,8 +315,6 @@ class Tensor:
 
         return tensor_repr(self)
 
-    __str__ = __repr__
-
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:
             raise RuntimeError(

@@ -1,0 +1,3 @@
+"""Sequential, ModuleList, ModuleDict."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Module: the base class of layers (parameters, buffers, submodules, hooks, state_dict)."""
+
+__all__ = []

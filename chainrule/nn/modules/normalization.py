@@ -1,0 +1,3 @@
+"""LayerNorm, GroupNorm."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""MaxPool1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d."""
+
+__all__ = []

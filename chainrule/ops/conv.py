@@ -1,0 +1,3 @@
+"""Fused convolution and pooling primitives: strided windows plus one matrix product."""
+
+__all__ = []

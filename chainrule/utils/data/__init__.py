@@ -1,0 +1,1 @@
+"""``chainrule.utils.data``: Dataset, DataLoader, random_split, Subset."""
