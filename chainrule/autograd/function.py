@@ -292,7 +292,7 @@ class Primitive(Function):
             return wrap(out)
         node = x.grad_fn
         ctx.next_edges = ((x, None) if node is None else (node, x._output_nr),)
-        ctx.needs_input_grad = _FIRST_ONLY
+        ctx.needs_input_grad = _FIRST_ONLY[len(params)]
         return _record_output(ctx, (x,), out)
 
     def check_saved_versions(self):
@@ -336,7 +336,8 @@ class Primitive(Function):
             self._inputs = None
 
 
-_FIRST_ONLY = (True, False, False, False, False, False)
+# needs_input_grad of apply_unary, by number of parameters: rules may unpack it.
+_FIRST_ONLY = tuple((True,) + (False,) * n for n in range(8))
 _NEEDS = ((False, False), (False, True), (True, False), (True, True))
 
 
