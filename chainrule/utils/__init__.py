@@ -1,1 +1,5 @@
-"""``chainrule.utils``."""
+"""``chainrule.utils``: data loading (``chainrule.utils.data``)."""
+
+from . import data
+
+__all__ = ["data"]

@@ -1,0 +1,116 @@
+"""Adam: momentum plus per-coordinate step sizes from running averages of the
+gradient and its square, bias-corrected (``torch.optim.Adam``)."""
+
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import (
+    Optimizer,
+    check_lr,
+    check_not_differentiable,
+    count_step,
+    lerp_,
+    state_zeros,
+    step_counter,
+)
+
+
+def adam_update(param, grad, state, group):
+    """One Adam (or AdamW) step on the array ``param``, in place::
+
+    param = param * (1 - lr * weight_decay)   if decoupled (AdamW), else
+    g = g + weight_decay * param              (L2 penalty, Adam)
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g^2         (amsgrad: v_max = max(v_max, v))
+    param = param - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    """
+    if not state:
+        state["step"] = step_counter()
+        state["exp_avg"] = state_zeros(param)
+        state["exp_avg_sq"] = state_zeros(param)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = state_zeros(param)
+    lr, weight_decay, (beta1, beta2) = float(group["lr"]), group["weight_decay"], group["betas"]
+    if group["maximize"]:
+        grad = -grad
+    step = count_step(state)
+    if weight_decay != 0:
+        if group["decoupled_weight_decay"]:
+            param *= 1 - lr * weight_decay
+        else:
+            grad = grad + weight_decay * param
+
+    exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+    lerp_(exp_avg, grad, 1 - beta1)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * grad * grad
+
+    step_size = lr / (1 - beta1**step)
+    bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+    if group["amsgrad"]:
+        max_exp_avg_sq = state["max_exp_avg_sq"]._data
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        denom = np.sqrt(max_exp_avg_sq) / bias_correction2_sqrt
+    else:
+        denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt
+    denom += group["eps"]
+    param += -step_size * exp_avg / denom
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2014), with AMSGrad and PyTorch's options.
+    ``decoupled_weight_decay=True`` makes it AdamW. ``foreach``, ``capturable``
+    and ``fused`` are accepted for compatibility.
+
+    >>> import chainrule
+    >>> w = chainrule.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = chainrule.optim.Adam([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w   # the first step is lr against the gradient's sign
+    tensor([ 0.9000, -1.9000], requires_grad=True)
+    """
+
+    update = staticmethod(adam_update)
+
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        amsgrad=False,
+        *,
+        foreach=None,
+        maximize=False,
+        capturable=False,
+        differentiable=False,
+        fused=None,
+        decoupled_weight_decay=False,
+    ):
+        check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not all(isinstance(b, float) for b in betas) and not all(isinstance(b, Tensor) for b in betas):
+            raise ValueError(f"betas must be either both floats or both Tensors, got {betas!r}")
+        check_not_differentiable(differentiable)
+        defaults = {
+            "lr": lr,
+            "betas": tuple(float(b) for b in betas),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+            "fused": fused,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
+        super().__init__(params, defaults)

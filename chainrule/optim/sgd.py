@@ -1,0 +1,84 @@
+"""SGD: stochastic gradient descent, with momentum and Nesterov momentum (``torch.optim.SGD``)."""
+
+from .optimizer import Optimizer, check_lr, check_not_differentiable, state_copy
+
+
+def sgd_update(param, grad, state, group):
+    """One SGD step on the array ``param``, in place::
+
+    g = grad + weight_decay * param             (L2 penalty, if any)
+    b = momentum * b + (1 - dampening) * g      (b = g on the first step)
+    g = g + momentum * b  if nesterov  else  b
+    param = param - lr * g
+    """
+    lr, momentum = float(group["lr"]), group["momentum"]
+    if group["maximize"]:
+        grad = -grad
+    if group["weight_decay"] != 0:
+        grad = grad + group["weight_decay"] * param
+    if momentum != 0:
+        buffer = state.get("momentum_buffer")
+        if buffer is None:
+            buffer = state["momentum_buffer"] = state_copy(grad)
+        else:
+            b = buffer._data
+            b *= momentum
+            b += (1 - group["dampening"]) * grad
+        grad = grad + momentum * buffer._data if group["nesterov"] else buffer._data
+    param += -lr * grad
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum (PyTorch's formulation:
+    the learning rate multiplies the momentum buffer, not the gradient inside it).
+
+    ``foreach``, ``fused`` are accepted for compatibility; chainrule has one
+    NumPy implementation.
+
+    >>> import chainrule
+    >>> w = chainrule.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = chainrule.optim.SGD([w], lr=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     opt.zero_grad()
+    ...     (w * w).sum().backward()   # gradient 2w
+    ...     opt.step()
+    >>> w
+    tensor([ 0.4600, -0.9200], requires_grad=True)
+    """
+
+    update = staticmethod(sgd_update)
+
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        momentum=0,
+        dampening=0,
+        weight_decay=0,
+        nesterov=False,
+        *,
+        maximize=False,
+        foreach=None,
+        differentiable=False,
+        fused=None,
+    ):
+        check_lr(lr)
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        check_not_differentiable(differentiable)
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "maximize": maximize,
+            "foreach": foreach,
+            "differentiable": differentiable,
+            "fused": fused,
+        }
+        super().__init__(params, defaults)
