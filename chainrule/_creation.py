@@ -2,18 +2,23 @@
 
 Every function takes PyTorch's ``dtype``, ``device`` (CPU only) and
 ``requires_grad`` keywords. Python floats become the default dtype
-(float32), Python ints int64, and NumPy arrays keep their dtype.
+(float32), Python ints int64, bools bool, and NumPy arrays keep their dtype.
+Random values come from ``_random``'s generators, so ``manual_seed`` makes
+them repeat; they are not PyTorch's numbers for the same seed.
 """
 
 import numpy as np
 
 from . import _dtype
 from ._random import numpy_generator
-from ._tensor import Tensor, _size, bump_version, wrap
+from ._tensor import Tensor, bump_version, wrap
 from ._tensor import device as _device
+from .autograd.grad_mode import state as grad_state
+from .ops._helpers import check_inplace
 
 
 def _finish(array, dtype, device, requires_grad):
+    """The tensor for ``array``, converted to ``dtype``, on a checked ``device``."""
     if device is not None:
         _device(device)
     if dtype is not None:
@@ -22,8 +27,34 @@ def _finish(array, dtype, device, requires_grad):
             array = array.astype(np_dtype)
     t = wrap(array)
     if requires_grad:
-        t.requires_grad_(True)
+        if array.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t._requires_grad = True
     return t
+
+
+def _shape(size, op_name):
+    """A shape from PyTorch's size forms: ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``, ``f(Size)``."""
+    if len(size) == 1 and not isinstance(size[0], (int, np.integer)):
+        size = size[0]
+        if isinstance(size, Tensor):
+            size = size.tolist()
+    shape = []
+    for i, n in enumerate(size):
+        if not isinstance(n, (int, np.integer)) and not (
+            isinstance(n, Tensor) and n._data.dtype.kind in "iu"
+        ):
+            raise TypeError(
+                f"{op_name}(): argument 'size' must be tuple of ints, but found element of type "
+                f"{type(n).__name__} at pos {i}"
+            )
+        shape.append(int(n))
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {shape}")
+    return tuple(shape)
+
+
+# --- from data ---------------------------------------------------------------------------
 
 
 def _infer_array(data):
@@ -34,30 +65,22 @@ def _infer_array(data):
         array = np.asarray(data)
         _dtype.from_numpy_dtype(array.dtype)
         return array
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+    if isinstance(data, (list, tuple)):
         data = _unwrap_nested(data)
-    array = np.array(data)
+    try:
+        array = np.array(data)
+    except ValueError as error:
+        raise ValueError(f"could not make a tensor from ragged nested sequences: {error}") from None
     kind = array.dtype.kind
     if kind == "f":
         return array.astype(_dtype.default_float(), copy=False)
+    if kind == "u" and array.dtype.itemsize == 8:  # a Python int beyond int64
+        raise ValueError("Overflow when unpacking long long")
     if kind in "iu":
         return array.astype(np.int64, copy=False)
     if kind == "b":
         return array
-    if array.dtype == object or kind in "USV":
-        raise TypeError(
-            f"Could not infer dtype of {type(data).__name__}: chainrule tensors hold numbers; "
-            f"got {np.asarray(data, dtype=object).ravel()[:3].tolist()}..."
-        )
-    return array
-
-
-def _flat(data):
-    for x in data:
-        if isinstance(x, (list, tuple)):
-            yield from _flat(x)
-        else:
-            yield x
+    raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
 
 
 def _unwrap_nested(data):
@@ -83,7 +106,14 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
 
 
 def as_tensor(data, dtype=None, device=None):
-    """Like ``tensor`` but shares memory with ``data`` when it can (arrays, tensors)."""
+    """Like ``tensor`` but shares memory with ``data`` when it can (a tensor, or
+    an array of the requested dtype).
+
+    >>> import numpy as np, chainrule
+    >>> a = np.zeros(2)
+    >>> chainrule.as_tensor(a).dtype
+    chainrule.float64
+    """
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype == dtype else data.to(dtype)
     return _finish(_infer_array(data), dtype, device, False)
@@ -101,8 +131,15 @@ def from_numpy(ndarray):
     """
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    _dtype.from_numpy_dtype(ndarray.dtype)
+    if ndarray.dtype not in _dtype.FROM_NUMPY:
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{ndarray.dtype.type.__name__}. The only supported "
+            f"types are: {', '.join(d.name for d in _dtype.ALL)}."
+        )
     return wrap(ndarray)
+
+
+# --- filled with a constant ----------------------------------------------------------------
 
 
 def _default(dtype):
@@ -110,29 +147,63 @@ def _default(dtype):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
-    """A tensor of zeros (float32 unless ``dtype`` says otherwise)."""
-    return _finish(np.zeros(_size(size), _default(dtype)), None, device, requires_grad)
+    """A tensor of zeros (float32 unless ``dtype`` says otherwise).
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 3).shape, chainrule.zeros((2,), dtype=chainrule.int64)
+    (chainrule.Size([2, 3]), tensor([0, 0]))
+    """
+    if not size:
+        raise TypeError('zeros() missing 1 required positional arguments: "size"')
+    return _finish(np.zeros(_shape(size, "zeros"), _default(dtype)), None, device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
-    """A tensor of ones."""
-    return _finish(np.ones(_size(size), _default(dtype)), None, device, requires_grad)
+    """A tensor of ones.
+
+    >>> import chainrule
+    >>> chainrule.ones(2)
+    tensor([1., 1.])
+    """
+    if not size:
+        raise TypeError('ones() missing 1 required positional arguments: "size"')
+    return _finish(np.ones(_shape(size, "ones"), _default(dtype)), None, device, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
-    """A tensor of the given size (chainrule fills it with zeros)."""
-    return _finish(np.zeros(_size(size), _default(dtype)), None, device, requires_grad)
+    """A tensor of the given size, for values written later (chainrule fills it
+    with zeros, so nothing uninitialised is ever read).
+
+    >>> import chainrule
+    >>> chainrule.empty(2, 3).shape
+    chainrule.Size([2, 3])
+    """
+    if not size:
+        raise TypeError('empty() missing 1 required positional arguments: "size"')
+    return _finish(np.zeros(_shape(size, "empty"), _default(dtype)), None, device, requires_grad)
+
+
+def _fill_dtype(fill_value, dtype):
+    """``dtype``, or PyTorch's dtype for ``fill_value`` (bool, int64 or the default float)."""
+    if dtype is not None:
+        return _dtype.to_numpy_dtype(dtype)
+    if isinstance(fill_value, Tensor):
+        return fill_value._data.dtype
+    return _dtype.scalar_dtype(fill_value.item() if isinstance(fill_value, np.generic) else fill_value)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    """A tensor filled with ``fill_value`` (its dtype follows the value, as PyTorch)."""
-    if dtype is None:
-        dtype = _dtype.from_numpy_dtype(
-            _dtype.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
-        )
-    return _finish(
-        np.full(_size((size,)), fill_value, _dtype.to_numpy_dtype(dtype)), None, device, requires_grad
-    )
+    """A tensor filled with ``fill_value``; its dtype follows the value (bool, int64
+    or float32), as in PyTorch.
+
+    >>> import chainrule
+    >>> chainrule.full((2,), 7), chainrule.full((2,), 1.5)
+    (tensor([7, 7]), tensor([1.5000, 1.5000]))
+    """
+    np_dtype = _fill_dtype(fill_value, dtype)
+    value = fill_value._data if isinstance(fill_value, Tensor) else fill_value
+    shape = _shape((size,), "full")
+    return _finish(np.full(shape, value, np_dtype), None, device, requires_grad)
 
 
 def _like_dtype(input, dtype):
@@ -140,33 +211,57 @@ def _like_dtype(input, dtype):
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """Zeros with the shape (and dtype, unless given) of ``input``.
+
+    >>> import chainrule
+    >>> chainrule.zeros_like(chainrule.tensor([1, 2]))
+    tensor([0, 0])
+    """
     return _finish(np.zeros(input._data.shape, _like_dtype(input, dtype)), None, device, requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """Ones with the shape (and dtype, unless given) of ``input``.
+
+    >>> import chainrule
+    >>> chainrule.ones_like(chainrule.zeros(2), dtype=chainrule.int64)
+    tensor([1, 1])
+    """
     return _finish(np.ones(input._data.shape, _like_dtype(input, dtype)), None, device, requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """A tensor for values written later, with the shape of ``input`` (zero-filled).
+
+    >>> import chainrule
+    >>> chainrule.empty_like(chainrule.ones(2, 2)).shape
+    chainrule.Size([2, 2])
+    """
     return _finish(np.zeros(input._data.shape, _like_dtype(input, dtype)), None, device, requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(
-        np.full(input._data.shape, fill_value, _like_dtype(input, dtype)), None, device, requires_grad
-    )
+    """``fill_value`` everywhere, with the shape and dtype of ``input`` (the value is converted).
+
+    >>> import chainrule
+    >>> chainrule.full_like(chainrule.tensor([1, 2]), 2.7)
+    tensor([2, 2])
+    """
+    np_dtype = _like_dtype(input, dtype)
+    value = fill_value._data if isinstance(fill_value, Tensor) else fill_value
+    return _finish(np.full(input._data.shape, value, np_dtype), None, device, requires_grad)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
-    return rand(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+# --- ranges ----------------------------------------------------------------------------------
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
-    return randn(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def _number(value):
+    return value.item() if isinstance(value, (Tensor, np.generic)) else value
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
-    """Evenly spaced values in ``[start, end)``; int64 when every argument is an integer.
+    """Evenly spaced values in ``[start, end)``; int64 when every argument is an
+    integer, else float32. Its length is ceil((end - start) / step).
 
     >>> import chainrule
     >>> chainrule.arange(5)
@@ -176,148 +271,311 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     """
     if end is None:
         start, end = 0, start
-    values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = _number(start), _number(end), _number(step)
+    if dtype is None:
+        integral = all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (start, end, step)
+        )
+        np_dtype = np.dtype(np.int64) if integral else _dtype.default_float()
+    else:
+        np_dtype = _dtype.to_numpy_dtype(dtype)
     if step == 0:
         raise RuntimeError("step must be nonzero")
-    if dtype is None:
-        integral = all(isinstance(v, (int, np.integer)) for v in values)
-        dtype = _dtype.int64 if integral else _dtype.get_default_dtype()
-    np_dtype = _dtype.to_numpy_dtype(dtype)
-    count = max(int(np.ceil((values[1] - values[0]) / values[2])), 0)
-    array = (
-        values[0] + np.arange(count, dtype=np.float64 if np_dtype.kind == "f" else np.int64) * values[2]
-    ).astype(np_dtype)
+    if (end - start) / step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    count = int(np.ceil((end - start) / step))
+    if np_dtype.kind == "f":  # start + i * step in double precision, then rounded once
+        array = (start + np.arange(count, dtype=np.float64) * step).astype(np_dtype)
+    else:
+        array = (int(start) + np.arange(count, dtype=np.int64) * int(step)).astype(np_dtype)
     return _finish(array, None, device, requires_grad)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    array = np.linspace(float(start), float(end), int(steps), dtype=np.float64)
-    return _finish(array.astype(_default(dtype)), None, device, requires_grad)
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included.
+
+    >>> import chainrule
+    >>> chainrule.linspace(0, 1, 5)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
+    steps = int(steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    np_dtype = _default(dtype)
+    # PyTorch's kernel: in the output's float dtype (double for integers), counting
+    # from the start for the first half and back from the end for the second
+    compute = np_dtype if np_dtype.kind == "f" else np.dtype(np.float64)
+    start, end = compute.type(_number(start)), compute.type(_number(end))
+    i = np.arange(steps, dtype=compute)
+    step = (end - start) / compute.type(steps - 1) if steps > 1 else compute.type(0)
+    array = np.where((i < steps // 2) | (steps == 1), start + step * i, end - step * (steps - 1 - i))
+    return _finish(array.astype(np_dtype), None, device, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
-    """``base ** linspace(start, end, steps)``."""
-    array = np.logspace(float(start), float(end), int(steps), base=base)
-    return _finish(array.astype(_default(dtype)), None, device, requires_grad)
+    """``base ** linspace(start, end, steps)``.
+
+    >>> import chainrule
+    >>> chainrule.logspace(0, 2, 3)
+    tensor([  1.,  10., 100.])
+    """
+    exponents = linspace(start, end, steps, dtype=_dtype.float64)._data
+    return _finish((base**exponents).astype(_default(dtype)), None, device, requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
-    """The identity matrix (n x m)."""
+    """The identity matrix (``n`` x ``m``, square by default).
+
+    >>> import chainrule
+    >>> chainrule.eye(2)
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    for name, value in (("n", n), ("m", m)):
+        if value is not None and value < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")
     return _finish(np.eye(n, m, dtype=_default(dtype)), None, device, requires_grad)
 
 
-# --- random --------------------------------------------------------------------------
+# --- random ------------------------------------------------------------------------------------
 
 
-def _float_dtype(dtype):
+def _float_dtype(dtype, kernel):
     np_dtype = _default(dtype)
     if np_dtype.kind != "f":
-        raise RuntimeError(f"random floats need a floating dtype, got {dtype}")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.FROM_NUMPY[np_dtype].name}'")
     return np_dtype
 
 
+def _draw_dtype(np_dtype):
+    """NumPy draws float32 or float64 directly; float16 is drawn in float32 and rounded."""
+    return np_dtype if np_dtype != np.float16 else np.dtype(np.float32)
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """Uniform random values in ``[0, 1)``."""
-    np_dtype = _float_dtype(dtype)
-    draw_dtype = np_dtype if np_dtype != np.float16 else np.float32
-    array = numpy_generator(generator).random(_size(size), dtype=draw_dtype).astype(np_dtype, copy=False)
-    return _finish(array, None, device, requires_grad)
+    """Uniform random values in ``[0, 1)``.
+
+    >>> import chainrule
+    >>> x = chainrule.rand(1000)
+    >>> bool((x >= 0).all() and (x < 1).all())
+    True
+    """
+    np_dtype = _float_dtype(dtype, "check_uniform_bounds")
+    draw = numpy_generator(generator).random(_shape(size, "rand"), dtype=_draw_dtype(np_dtype))
+    return _finish(draw.astype(np_dtype, copy=False), None, device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """Standard normal random values (mean 0, variance 1)."""
-    np_dtype = _float_dtype(dtype)
-    draw_dtype = np_dtype if np_dtype != np.float16 else np.float32
-    array = numpy_generator(generator).standard_normal(_size(size), dtype=draw_dtype)
-    return _finish(array.astype(np_dtype, copy=False), None, device, requires_grad)
+    """Standard normal random values (mean 0, variance 1).
+
+    >>> import chainrule
+    >>> chainrule.randn(2, 3).shape
+    chainrule.Size([2, 3])
+    """
+    np_dtype = _float_dtype(dtype, "normal_kernel_cpu")
+    draw = numpy_generator(generator).standard_normal(_shape(size, "randn"), dtype=_draw_dtype(np_dtype))
+    return _finish(draw.astype(np_dtype, copy=False), None, device, requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+    """Uniform values in ``[0, 1)`` with the shape (and dtype) of ``input``."""
+    return rand(
+        input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad, generator=generator
+    )
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+    """Standard normal values with the shape (and dtype) of ``input``."""
+    return randn(
+        input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad, generator=generator
+    )
+
+
+def _check_range(low, high):
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """Random integers in ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``."""
+    """Random integers in ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``.
+
+    >>> import chainrule
+    >>> x = chainrule.randint(3, 6, (100,))
+    >>> x.dtype, bool((x >= 3).all() and (x < 6).all())
+    (chainrule.int64, True)
+    """
     if size is None:
         low, high, size = 0, low, high
-    array = numpy_generator(generator).integers(low, high, size=_size((size,)), dtype=np.int64)
-    return _finish(array, dtype, device, requires_grad)
+    low, high = int(_number(low)), int(_number(high))
+    _check_range(low, high)
+    draw = numpy_generator(generator).integers(low, high, size=_shape((size,), "randint"), dtype=np.int64)
+    return _finish(draw, dtype, device, requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """A random permutation of ``0 .. n-1``."""
-    array = numpy_generator(generator).permutation(int(n)).astype(np.int64)
-    return _finish(array, dtype, device, requires_grad)
+    """A random permutation of ``0 .. n-1``.
+
+    >>> import chainrule
+    >>> sorted(chainrule.randperm(4).tolist())
+    [0, 1, 2, 3]
+    """
+    (n,) = _shape((n,), "randperm")
+    return _finish(numpy_generator(generator).permutation(n).astype(np.int64), dtype, device, requires_grad)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """Normal random values with the given mean and std (numbers or tensors)."""
+    """Normal random values with the given ``mean`` and ``std`` (numbers or tensors,
+    broadcast; or numbers and a ``size``).
+
+    >>> import chainrule
+    >>> chainrule.normal(chainrule.zeros(3), 1.0).shape
+    chainrule.Size([3])
+    """
     mean_array = mean._data if isinstance(mean, Tensor) else mean
     std_array = std._data if isinstance(std, Tensor) else std
-    shape = _size((size,)) if size is not None else np.broadcast(mean_array, std_array).shape
+    if size is not None:
+        shape = _shape((size,), "normal")
+    else:
+        shape = np.broadcast_shapes(np.shape(mean_array), np.shape(std_array))
     like = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
-    np_dtype = like._data.dtype if like is not None and dtype is None else _float_dtype(dtype)
-    draw = numpy_generator(generator).standard_normal(shape)
+    np_dtype = like._data.dtype if like is not None and dtype is None else _float_dtype(dtype, "normal")
+    draw = numpy_generator(generator).standard_normal(shape, dtype=_draw_dtype(np_dtype))
     return _finish((draw * std_array + mean_array).astype(np_dtype), None, device, requires_grad)
 
 
 def bernoulli(input, p=None, *, generator=None):
-    """1 with probability ``input`` (or ``p``), else 0, elementwise."""
+    """1 with probability ``input`` (or ``p``), else 0, elementwise.
+
+    >>> import chainrule
+    >>> chainrule.bernoulli(chainrule.tensor([0.0, 1.0]))
+    tensor([0., 1.])
+    """
     probability = input._data if p is None else p
-    draw = numpy_generator(generator).random(input._data.shape)
+    draw = numpy_generator(generator).random(input._data.shape, dtype=_draw_dtype(input._data.dtype))
     return wrap((draw < probability).astype(input._data.dtype))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
-    """Sample category indices with probabilities proportional to ``input`` (1-D or 2-D)."""
+    """Category indices drawn with probabilities proportional to ``input`` (each row
+    of a 2-D input is one distribution).
+
+    >>> import chainrule
+    >>> chainrule.multinomial(chainrule.tensor([0.0, 1.0, 0.0]), 2, replacement=True)
+    tensor([1, 1])
+    """
     rng = numpy_generator(generator)
     weights = np.atleast_2d(input._data.astype(np.float64))
-    rows = []
-    for w in weights:
-        rows.append(rng.choice(len(w), size=num_samples, replace=replacement, p=w / w.sum()))
-    result = np.array(rows, dtype=np.int64)
-    return wrap(result if input._data.ndim == 2 else result[0])
+    categories = weights.shape[1]
+    if not replacement and num_samples > categories:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if replacement:
+        # inverse transform: the first category whose cumulative probability passes
+        # u; row r's cumulative values are shifted by r, so one sorted search serves all rows
+        rows = np.arange(weights.shape[0])[:, None]
+        cumulative = np.cumsum(weights, axis=1)
+        cumulative = cumulative / cumulative[:, -1:] + rows
+        u = rng.random((weights.shape[0], num_samples)) + rows
+        found = np.searchsorted(cumulative.ravel(), u.ravel(), side="right").reshape(u.shape)
+        samples = np.minimum(found - rows * categories, categories - 1)
+    else:
+        # the Gumbel-top-k trick: the k largest log w + Gumbel noise are a draw without replacement
+        with np.errstate(divide="ignore"):
+            keys = np.log(weights) - np.log(-np.log(rng.random(weights.shape)))
+        samples = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    samples = samples.astype(np.int64)
+    return wrap(samples if input._data.ndim == 2 else samples[0])
 
 
-# --- in-place random fills (used by nn.init and dropout) --------------------------------
+# --- in-place random fills (used by nn.init and dropout) ------------------------------------------
 
 
-def _fill(tensor, values):
-    from .autograd.grad_mode import state
-
-    if state.enabled and tensor._requires_grad and tensor.grad_fn is None:
-        raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation. "
-            "Fill parameters under `with chainrule.no_grad():` (as nn.init does)."
-        )
+def _fill(tensor, values, op_name):
+    """Write ``values`` into ``tensor`` in place. A filled tensor's old values no
+    longer matter, so a graph through it passes a zero gradient (as PyTorch's)."""
+    check_inplace(tensor, op_name)
+    if grad_state.enabled and tensor._requires_grad:
+        return tensor.copy_(wrap(np.asarray(values)))  # copy_ records the zero gradient
     tensor._data[...] = values
     bump_version(tensor)
     return tensor
 
 
+def _rng_and_dtype(tensor, generator):
+    rng = numpy_generator(generator)
+    return rng, _draw_dtype(tensor._data.dtype) if tensor._data.dtype.kind == "f" else np.dtype(np.float64)
+
+
 def uniform_(tensor, a=0.0, b=1.0, *, generator=None):
-    """Fill with uniform random values in ``[a, b)``."""
-    draw = numpy_generator(generator).random(tensor._data.shape)
-    return _fill(tensor, a + (b - a) * draw)
+    """Fill with uniform random values in ``[a, b)``.
+
+    >>> import chainrule
+    >>> x = chainrule.empty(100).uniform_(-2, 2)
+    >>> bool((x >= -2).all() and (x < 2).all())
+    True
+    """
+    rng, draw_dtype = _rng_and_dtype(tensor, generator)
+    draw = rng.random(tensor._data.shape, dtype=draw_dtype)
+    return _fill(tensor, a + (b - a) * draw, "uniform_")
 
 
 def normal_(tensor, mean=0.0, std=1.0, *, generator=None):
-    """Fill with normal random values."""
-    return _fill(tensor, mean + std * numpy_generator(generator).standard_normal(tensor._data.shape))
+    """Fill with normal random values of the given ``mean`` and ``std``.
+
+    >>> import chainrule
+    >>> chainrule.empty(3).normal_(0.0, 0.02).shape
+    chainrule.Size([3])
+    """
+    rng, draw_dtype = _rng_and_dtype(tensor, generator)
+    draw = rng.standard_normal(tensor._data.shape, dtype=draw_dtype)
+    return _fill(tensor, mean + std * draw, "normal_")
 
 
 def bernoulli_(tensor, p=0.5, *, generator=None):
-    """Fill with 1 (probability ``p``) or 0."""
-    return _fill(tensor, numpy_generator(generator).random(tensor._data.shape) < p)
+    """Fill with 1 (with probability ``p``, a number or a tensor of them) or 0.
+
+    >>> import chainrule
+    >>> chainrule.empty(3).bernoulli_(1.0)
+    tensor([1., 1., 1.])
+    """
+    rng, draw_dtype = _rng_and_dtype(tensor, generator)
+    probability = p._data if isinstance(p, Tensor) else p
+    return _fill(tensor, rng.random(tensor._data.shape, dtype=draw_dtype) < probability, "bernoulli_")
 
 
 def random_(tensor, low=0, high=None, *, generator=None):
-    """Fill with random integers in ``[low, high)``."""
+    """Fill with random integers in ``[low, high)``: ``random_(high)``,
+    ``random_(low, high)``, or ``random_()`` for ``[0, 2^mantissa]`` of a float
+    dtype (every integer it holds exactly) or the full range of an integer dtype.
+
+    >>> import chainrule
+    >>> x = chainrule.zeros(50).random_(3)
+    >>> sorted(set(x.tolist())) == [0.0, 1.0, 2.0]
+    True
+    """
+    data = tensor._data
     if high is None:
-        low, high = 0, low
-    return _fill(tensor, numpy_generator(generator).integers(low, high, tensor._data.shape))
+        if low == 0 and data.dtype.kind == "f":
+            low, high = 0, 2 ** (np.finfo(data.dtype).nmant + 1) + 1
+        elif low == 0:
+            low, high = 0, (2 if data.dtype == bool else int(np.iinfo(data.dtype).max) + 1)
+        else:
+            low, high = 0, low
+    _check_range(low, high)
+    draw = numpy_generator(generator).integers(low, high, data.shape, dtype=np.int64, endpoint=False)
+    return _fill(tensor, draw, "random_")
 
 
 def exponential_(tensor, lambd=1.0, *, generator=None):
-    """Fill with exponential random values of rate ``lambd``."""
-    return _fill(tensor, numpy_generator(generator).exponential(1.0 / lambd, tensor._data.shape))
+    """Fill with exponential random values of rate ``lambd`` (mean 1 / lambd).
+
+    >>> import chainrule
+    >>> bool((chainrule.empty(100).exponential_(2.0) >= 0).all())
+    True
+    """
+    rng, draw_dtype = _rng_and_dtype(tensor, generator)
+    return _fill(
+        tensor, rng.standard_exponential(tensor._data.shape, dtype=draw_dtype) / lambd, "exponential_"
+    )
 
 
 for _name, _fn in {

@@ -8,6 +8,7 @@ PCG64, so the numbers differ from PyTorch's for the same seed.
 
 import numpy as np
 
+from ._tensor import device as _device
 from ._tensor import wrap
 
 
@@ -23,6 +24,7 @@ class Generator:
     """
 
     def __init__(self, device="cpu"):
+        _device(device)
         self._seed = 67280421310721  # PyTorch's default seed
         self.numpy = np.random.Generator(np.random.PCG64(self._seed))
 

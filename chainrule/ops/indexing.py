@@ -1,9 +1,11 @@
 """Indexing: ``x[key]``, ``x[key] = value``, gather/scatter and friends.
 
-Basic indexing (ints, slices, None, ...) returns a view that shares memory
-with ``x``; advanced indexing (integer or bool tensors and lists) returns a
-copy, as in PyTorch and NumPy. The gradient of ``x[key]`` is the output
-gradient put back at the indexed positions; repeated indices add up.
+PyTorch applies the basic part of a key first (ints, slices, None, ...),
+which gives a view sharing memory with ``x``, and then the advanced part
+(integer or bool tensors and lists) to that view, which gives a copy.
+``IndexKey`` holds the two parts. The gradient of ``x[key]`` is the output
+gradient put back at the indexed positions; positions picked more than once
+add up their gradients.
 """
 
 import numpy as np
@@ -11,165 +13,290 @@ import numpy as np
 from .._tensor import Tensor, bump_version, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
-from ._helpers import bind, check_inplace, normalize_dim, promote, write_inplace
+from ._helpers import bind, check_inplace, normalize_dim, write_inplace
+from .shape import differentiable
 
 __all__ = [
     "gather",
     "scatter",
     "scatter_add",
     "index_select",
+    "index_add",
+    "index_put",
     "masked_fill",
     "masked_select",
     "take_along_dim",
     "nonzero",
     "argwhere",
-    "index_add",
 ]
 
 _ndarray = np.ndarray
 
 
-def _index_array(value):
-    """An index entry as NumPy wants it (tensors and lists become arrays)."""
-    if isinstance(value, Tensor):
-        data = value._data
-        if data.dtype.kind not in "iub":
+class IndexKey:
+    """A parsed ``x[key]``: ``basic`` (ints, slices, None, ...; or None) is applied
+    first, then ``advanced`` (a tuple holding index arrays; or None) to its result.
+    ``may_repeat``: the advanced part can pick a position twice, so adding into it
+    needs ``np.add.at`` (slower than a plain assignment)."""
+
+    __slots__ = ("basic", "advanced", "may_repeat")
+
+    def __init__(self, basic, advanced=None, may_repeat=False):
+        self.basic = basic
+        self.advanced = advanced
+        self.may_repeat = may_repeat
+
+    def take(self, array):
+        """``array[key]`` (a view of ``array`` when there is no advanced part)."""
+        if self.basic is not None:
+            array = array[self.basic]
+        return array if self.advanced is None else array[self.advanced]
+
+    def assign(self, array, values):
+        """``array[key] = values``, in place."""
+        view = array if self.basic is None else array[self.basic]
+        view[(...,) if self.advanced is None else self.advanced] = values
+
+    def accumulate(self, array, values):
+        """``array[key] += values``, in place; repeated positions add up."""
+        view = array if self.basic is None else array[self.basic]
+        if self.advanced is None:
+            view += values
+        elif self.may_repeat:
+            np.add.at(view, self.advanced, values)
+        else:
+            view[self.advanced] += values
+
+
+# --- parsing a key -----------------------------------------------------------------------
+
+
+def _index_array(entry):
+    """An integer or bool index array for a tensor, array or list entry."""
+    if isinstance(entry, Tensor):
+        array = entry._data
+    elif isinstance(entry, (list, tuple)):
+        items = [e._data if isinstance(e, Tensor) else e for e in entry]
+        array = np.asarray(items) if items else np.zeros(0, np.int64)
+    else:
+        array = np.asarray(entry)
+    if array.dtype.kind not in "iub":
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    if array.dtype == np.uint8:  # PyTorch's legacy byte masks
+        array = array.astype(bool)
+    return array
+
+
+def _is_int(entry):
+    if isinstance(entry, (int, np.integer)):
+        return entry.__class__ is not bool
+    array = entry._data if isinstance(entry, Tensor) else entry
+    return isinstance(array, _ndarray) and array.ndim == 0 and array.dtype.kind in "iu"
+
+
+def _is_bool_scalar(entry):
+    if entry.__class__ is bool or entry.__class__ is np.bool_:
+        return True
+    array = entry._data if isinstance(entry, Tensor) else entry
+    return isinstance(array, _ndarray) and array.ndim == 0 and array.dtype == bool
+
+
+def _check_step(entry):
+    if entry.step is not None and entry.step <= 0:
+        raise ValueError("step must be greater than zero")
+
+
+def parse_key(key):
+    """The IndexKey for a ``__getitem__``/``__setitem__`` key, with PyTorch's rules."""
+    cls = key.__class__
+    if cls is int or cls is slice:  # the common cases, quickly
+        if cls is slice:
+            _check_step(key)
+        return IndexKey((key, Ellipsis))
+    entries = key if cls is tuple else (key,)
+    basic = []  # applied first
+    advanced = []  # applied to the result of basic: slices keep its dims
+    direct = []  # the whole key, when it has no ints, None or bools (one NumPy step)
+    has_array = has_empty = False
+    one_step = True
+    may_repeat = False
+    for entry in entries:
+        if entry is Ellipsis:
+            basic.append(entry)
+            advanced.append(entry)
+            direct.append(entry)
+        elif entry is None or _is_bool_scalar(entry):
+            # x[None] and x[True] add a dim of size 1; x[False] one of size 0
+            empty = entry is not None and not entry
+            basic.append(None)
+            advanced.append(slice(0, 0) if empty else slice(None))
+            has_empty = has_empty or empty
+            one_step = False
+        elif entry.__class__ is slice:
+            _check_step(entry)
+            basic.append(entry)
+            advanced.append(slice(None))
+            direct.append(entry)
+        elif _is_int(entry):
+            basic.append(int(entry))
+            one_step = False
+        elif isinstance(entry, (Tensor, _ndarray, list, tuple)):
+            array = _index_array(entry)
+            has_array = True
+            if array.dtype == bool:
+                basic.extend([slice(None)] * array.ndim)
+            else:
+                basic.append(slice(None))
+                may_repeat = may_repeat or array.size > 1
+            advanced.append(array)
+            direct.append(array)
+        else:
             raise IndexError(
-                f"tensors used as indices must be long, int, byte or bool tensors, got {value.dtype.name}"
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+                f"valid indices (got {type(entry).__name__})"
             )
-        return data
-    if isinstance(value, (list, tuple)):
-        array = np.asarray([v._data if isinstance(v, Tensor) else v for v in value])
-        if array.dtype.kind not in "iub":
-            raise IndexError(f"index {value!r} must hold integers or bools")
-        return array
-    return value
+    if has_array and one_step:
+        return IndexKey(None, tuple(direct), may_repeat)
+    if Ellipsis not in basic:
+        basic.append(Ellipsis)  # keeps x[i, j] of a matrix a 0-d view, not a NumPy scalar
+    if has_array or has_empty:
+        return IndexKey(tuple(basic), tuple(advanced), may_repeat)
+    return IndexKey(tuple(basic))
 
 
-def normalize_key(key):
-    """``key`` with tensors and lists converted; a tuple; and whether it is basic
-    (a view) or advanced (a copy)."""
-    if not isinstance(key, tuple):
-        key = (key,)
-    converted = tuple(_index_array(k) for k in key)
-    basic = all(
-        k is None
-        or k is Ellipsis
-        or isinstance(k, (int, np.integer, slice))
-        or (isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype.kind in "iu")
-        for k in converted
-    )
-    if basic:
-        converted = tuple(int(k) if isinstance(k, np.ndarray) else k for k in converted)
-    return converted, basic
+def _dims_used(entry):
+    """How many dims of the indexed tensor a key entry consumes (None: Ellipsis)."""
+    if entry is Ellipsis:
+        return None
+    if entry is None or _is_bool_scalar(entry):
+        return 0
+    if isinstance(entry, (Tensor, _ndarray, list, tuple)) and not _is_int(entry):
+        array = _index_array(entry)
+        return array.ndim if array.dtype == bool else 1
+    return 1
 
 
-def _check_bounds(shape, key):
-    """PyTorch's IndexError for an integer index out of range."""
+def _raise_index_error(shape, key, parsed, error):
+    """Raise NumPy's indexing ``error`` for ``x[key]`` as PyTorch words it."""
+    entries = key if key.__class__ is tuple else (key,)
+    used = [_dims_used(e) for e in entries]
+    total = sum(n for n in used if n is not None)
+    if total > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}") from None
     dim = 0
-    for k in key:
-        if k is None:
+    for position, (entry, n) in enumerate(zip(entries, used)):
+        if n is None:
+            dim += len(shape) - total
             continue
-        if k is Ellipsis:
-            dim = len(shape) - sum(
-                1
-                for j in key
-                if j is not None
-                and j is not Ellipsis
-                and not (isinstance(j, np.ndarray) and j.dtype.kind == "b")
-            )
-            continue
-        if dim >= len(shape):
-            raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
-        if isinstance(k, (int, np.integer)):
-            if not -shape[dim] <= k < shape[dim]:
-                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {shape[dim]}")
-        elif isinstance(k, np.ndarray) and k.dtype.kind in "iu" and k.size:
-            if k.max() >= shape[dim] or k.min() < -shape[dim]:
-                bad = k.max() if k.max() >= shape[dim] else k.min()
-                raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {shape[dim]}")
-        elif isinstance(k, np.ndarray) and k.dtype.kind == "b":
-            if k.shape != shape[dim : dim + k.ndim]:
-                raise IndexError(
-                    f"The shape of the mask {list(k.shape)} at index {dim} does not match the "
-                    f"shape of the indexed tensor {list(shape[dim : dim + k.ndim])} at index {dim}"
-                )
-            dim += k.ndim
-            continue
-        dim += 1
+        if _is_int(entry) and not -shape[dim] <= int(entry) < shape[dim]:
+            raise IndexError(
+                f"index {int(entry)} is out of bounds for dimension {position} with size {shape[dim]}"
+            ) from None
+        dim += n
+    if parsed.advanced is not None:
+        # the advanced part sees the shape left by the basic part
+        after = shape if parsed.basic is None else np.broadcast_to(False, shape)[parsed.basic].shape
+        arrays = [a for a in parsed.advanced if isinstance(a, _ndarray)]
+        total = sum(a.ndim if a.dtype == bool else 1 for a in arrays)
+        total += sum(1 for a in parsed.advanced if a.__class__ is slice)
+        dim = 0
+        number = 0  # PyTorch numbers the index tensors, not the dims
+        for a in parsed.advanced:
+            if a is Ellipsis:
+                dim += len(after) - total
+            elif a.__class__ is slice:
+                dim += 1
+            elif a.dtype == bool:
+                for j, (m, n) in enumerate(zip(a.shape, after[dim:])):
+                    if m != n:
+                        raise IndexError(
+                            f"The shape of the mask {list(a.shape)} at index {j} does not match the "
+                            f"shape of the indexed tensor {list(after)} at index {dim + j}"
+                        ) from None
+                dim += a.ndim
+                number += 1
+            else:
+                size = after[dim]
+                bad = a[(a >= size) | (a < -size)]
+                if bad.size:
+                    raise IndexError(
+                        f"index {bad.flat[0]} is out of bounds for dimension {number} with size {size}"
+                    ) from None
+                dim += 1
+                number += 1
+    raise IndexError(f"{error} (indexing a tensor of shape {list(shape)})") from None
+
+
+# --- x[key] and its adjoint -------------------------------------------------------------
 
 
 class Index(Primitive):
     """y = x[key].   dL/dx = zeros with dL/dy added at the indexed positions
-    (positions picked twice receive both gradients)."""
+    (a position picked twice receives both gradients)."""
 
-    def forward(ctx, x, key, basic):
+    def forward(ctx, x, key):
         ctx.shape = x.shape
-        ctx.dtype = x.dtype
         ctx.key = key
-        ctx.basic = basic
-        return x[key]
+        return key.take(x)
 
     def backward(ctx, grad):
-        return index_put_zeros(grad, ctx.shape, ctx.key, ctx.basic)
+        return differentiable(IndexAddInto, grad, ctx.shape, ctx.key), None
 
 
 class IndexAddInto(Primitive):
-    """y = zeros(shape) with x added at ``key`` (the adjoint of Index).
-    dL/dx = dL/dy[key]."""
+    """y = zeros(shape) with x added at ``key`` (the adjoint of Index).   dL/dx = dL/dy[key]."""
 
-    def forward(ctx, x, shape, key, basic):
+    def forward(ctx, x, shape, key):
         ctx.key = key
-        ctx.basic = basic
         out = np.zeros(shape, x.dtype)
-        if basic:
-            out[key] = x
-        else:
-            np.add.at(out, key, x)
+        key.accumulate(out, x)
         return out
 
     def backward(ctx, grad):
-        return Index.apply(grad, ctx.key, ctx.basic) if isinstance(grad, Tensor) else grad[ctx.key]
+        return differentiable(Index, grad, ctx.key), None, None
 
 
 def index_put_zeros(grad, shape, key, basic):
-    """Zeros of ``shape`` with ``grad`` added at ``key`` (arrays or, under
-    create_graph, Tensors)."""
-    if isinstance(grad, Tensor):
-        return IndexAddInto.apply(grad, shape, key, basic)
-    out = np.zeros(shape, grad.dtype)
-    if basic:
-        out[key] = grad
-    else:
-        np.add.at(out, key, grad)
-    return out
+    """Zeros of ``shape`` with ``grad`` added at ``key``, a NumPy index tuple
+    (``basic``: it holds no index arrays); differentiable under create_graph.
+    For other ops' backward rules (e.g. embedding's)."""
+    parsed = IndexKey(key + (Ellipsis,)) if basic else IndexKey(None, key, True)
+    return differentiable(IndexAddInto, grad, shape, parsed)
 
 
 def getitem(self, key):
-    """``x[key]`` with PyTorch's (= NumPy's) indexing rules."""
-    if isinstance(key, Tensor) and key._data.dtype.kind == "b" and key._data.shape == self._data.shape:
-        key, basic = (key._data,), False
-    else:
-        key, basic = normalize_key(key)
-    _check_bounds(self._data.shape, key)
-    result = Index.apply(self, key, basic)
-    if basic:
+    """``x[key]`` with PyTorch's indexing rules: a view for basic keys, a copy otherwise.
+
+    >>> import chainrule
+    >>> x = chainrule.arange(6).reshape(2, 3)
+    >>> x[1], x[:, [0, 2]], x[x > 3]
+    (tensor([3, 4, 5]), tensor([[0, 2],
+            [3, 5]]), tensor([4, 5]))
+    """
+    parsed = parse_key(key)
+    try:
+        result = Index.apply_unary(self, parsed)
+    except IndexError as error:
+        _raise_index_error(self._data.shape, key, parsed, error)
+    if parsed.advanced is None:
         result._version = self._version  # a view: it shares memory
     return result
 
 
 class IndexPut(Primitive):
-    """y = x with y[key] = v.   dL/dx = dL/dy with zeros at ``key``;
-    dL/dv = dL/dy[key] (summed back to v's shape by the engine)."""
+    """y = x with y[key] = v (or y[key] += v when ``accumulate``).
+    dL/dx = dL/dy, with zeros at ``key`` unless accumulating;  dL/dv = dL/dy[key]
+    (summed back to v's shape by the engine)."""
 
     def forward(ctx, x, value, key, accumulate):
         ctx.key = key
         ctx.accumulate = accumulate
+        ctx.value_shape = value.shape
         out = x.copy()
         if accumulate:
-            np.add.at(out, key, value)
+            key.accumulate(out, value)
         else:
-            out[key] = value
+            key.assign(out, value)
         return out
 
     def backward(ctx, grad):
@@ -182,56 +309,117 @@ class IndexPut(Primitive):
                 grad_x = IndexPut.apply(grad, wrap(np.zeros((), grad._data.dtype)), ctx.key, False)
             else:
                 grad_x = grad.copy()
-                grad_x[ctx.key] = 0
+                ctx.key.assign(grad_x, 0)
         if need_value:
-            grad_value = Index.apply(grad, ctx.key, False) if isinstance(grad, Tensor) else grad[ctx.key]
-        return grad_x, grad_value
+            grad_value = differentiable(Index, grad, ctx.key)
+            if grad_value.ndim < len(ctx.value_shape):  # the value had extra leading 1s
+                grad_value = grad_value.reshape(ctx.value_shape)
+        return grad_x, grad_value, None, None
+
+
+def _value_like(value, tensor):
+    """``value`` as a Tensor of ``tensor``'s dtype (differentiably when it is one)."""
+    if not isinstance(value, Tensor):
+        return wrap(np.asarray(value, tensor._data.dtype))
+    return value if value._data.dtype == tensor._data.dtype else value._cast(tensor._data.dtype)
+
+
+def _shape_mismatch(value, target_shape):
+    return RuntimeError(
+        f"shape mismatch: value tensor of shape {list(np.shape(value))} cannot be broadcast to "
+        f"indexing result of shape {list(target_shape)}"
+    )
 
 
 def setitem(self, key, value):
-    """``x[key] = value`` in place (broadcasting ``value``)."""
+    """``x[key] = value`` in place (``value`` broadcast); recorded for backward when
+    ``x`` or ``value`` requires grad.
+
+    >>> import chainrule
+    >>> x = chainrule.zeros(2, 3)
+    >>> x[0, [0, 2]] = 1.0
+    >>> x[x == 0] = chainrule.tensor(-1.0)
+    >>> x
+    tensor([[ 1., -1.,  1.],
+            [-1., -1., -1.]])
+    """
     check_inplace(self, "__setitem__")
-    if isinstance(key, Tensor) and key._data.dtype.kind == "b" and key._data.shape == self._data.shape:
-        key = (key._data,)
-    else:
-        key, _ = normalize_key(key)
-    _check_bounds(self._data.shape, key)
-    value_requires = isinstance(value, Tensor) and value._requires_grad
-    if grad_state.enabled and (self._requires_grad or value_requires):
-        value = value if isinstance(value, Tensor) else wrap(np.asarray(value, self._data.dtype))
-        if value._data.dtype != self._data.dtype:
-            value = value._cast(self._data.dtype)
-        write_inplace(self, IndexPut.apply(self, value, key, False), "__setitem__")
-        return
+    parsed = parse_key(key)
+    data = self._data
+    recorded = grad_state.enabled and (
+        self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
+    )
+    if recorded:
+        value = _value_like(value, self)
     array = value._data if isinstance(value, Tensor) else value
     try:
-        self._data[key] = array
-    except ValueError as error:
-        raise RuntimeError(f"__setitem__: {error} (tensor shape {tuple(self._data.shape)})") from None
+        if recorded:
+            write_inplace(self, IndexPut.apply(self, value, parsed, False), "__setitem__")
+            return
+        parsed.assign(data, array)
+    except IndexError as error:
+        _raise_index_error(data.shape, key, parsed, error)
+    except ValueError:
+        if not data.flags.writeable:
+            raise RuntimeError(
+                "__setitem__: this tensor's memory is read-only (an expanded tensor shares one "
+                "memory location between elements); clone() it first"
+            ) from None
+        raise _shape_mismatch(array, parsed.take(data).shape) from None
     bump_version(self)
 
 
 def index_put(input, indices, values, accumulate=False):
-    """A copy of ``input`` with ``values`` put at ``indices`` (added when ``accumulate``)."""
-    key, _ = normalize_key(tuple(indices))
-    values = values if isinstance(values, Tensor) else wrap(np.asarray(values, input._data.dtype))
-    return IndexPut.apply(input, values, key, bool(accumulate))
+    """A copy of ``input`` with ``values`` put at ``input[indices]`` (added when ``accumulate``).
+
+    >>> import chainrule
+    >>> x = chainrule.zeros(3)
+    >>> x.index_put((chainrule.tensor([0, 0]),), chainrule.tensor(1.0), accumulate=True)
+    tensor([2., 0., 0.])
+    """
+    indices = tuple(indices)
+    parsed = parse_key(indices)
+    values = _value_like(values, input)
+    try:
+        return IndexPut.apply(input, values, parsed, bool(accumulate))
+    except IndexError as error:
+        _raise_index_error(input._data.shape, indices, parsed, error)
+    except ValueError:
+        raise _shape_mismatch(values._data, parsed.take(input._data).shape) from None
 
 
 def index_put_(input, indices, values, accumulate=False):
+    """In-place ``index_put``."""
     check_inplace(input, "index_put_")
     return write_inplace(input, index_put(input, indices, values, accumulate), "index_put_")
 
 
-# --- gather / scatter ---------------------------------------------------------------
+# --- gather / scatter ---------------------------------------------------------------------
+
+
+def _integer_index(op_name, index, kinds="int32/int64"):
+    array = index._data if isinstance(index, Tensor) else np.asarray(index)
+    allowed = (np.int64,) if kinds == "int64" else (np.int32, np.int64)
+    if array.dtype not in allowed:
+        raise RuntimeError(f"{op_name}(): Expected dtype {kinds} for index, but got {array.dtype}")
+    return array
+
+
+def _check_in_range(op_name, index, size, dim):
+    if index.size and (index.min() < 0 or index.max() >= size):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise RuntimeError(f"{op_name}(): index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
 def _along_dim_key(index, dim):
-    """The advanced-index tuple that picks ``index`` along ``dim``, position by position."""
-    grids = np.indices(index.shape, sparse=True)
-    key = list(grids)
-    key[dim] = index
-    return tuple(key)
+    """The IndexKey that picks ``index[i, j, ...]`` along ``dim``, position by position.
+    Positions differ in some other dim unless the index has several entries along ``dim``,
+    so only then can two of them pick the same element."""
+    if index.ndim == 0:  # a 0-d tensor has one element: index 0
+        return IndexKey((Ellipsis,))
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[dim] = index
+    return IndexKey(None, tuple(grids), index.shape[dim] > 1)
 
 
 def gather(input, dim, index, *, sparse_grad=False):
@@ -243,85 +431,203 @@ def gather(input, dim, index, *, sparse_grad=False):
     tensor([[2.],
             [3.]])
     """
-    dim = normalize_dim(dim, input._data.ndim, "gather")
-    idx = _index_array(index)
-    if idx.ndim != input._data.ndim:
+    shape = input._data.shape
+    dim = normalize_dim(dim, len(shape))
+    idx = _integer_index("gather", index)
+    if idx.ndim != len(shape):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    for d in range(idx.ndim):
-        if d != dim and idx.shape[d] > input._data.shape[d]:
+    for d, (m, n) in enumerate(zip(idx.shape, shape)):
+        if d != dim and m > n:
             raise RuntimeError(
-                f"Size does not match at dimension {d} expected index {list(idx.shape)} to be "
-                f"smaller than self {list(input._data.shape)} apart from dimension {dim}"
+                f"Size does not match at dimension {d} expected index {list(idx.shape)} to be no "
+                f"larger than self {list(shape)} apart from dimension {dim}"
             )
-    _check_bounds(input._data.shape[dim : dim + 1], (idx,))
-    return Index.apply(input, _along_dim_key(idx, dim), False)
+    _check_in_range("gather", idx, shape[dim] if shape else 1, dim)
+    return Index.apply_unary(input, _along_dim_key(idx, dim))
 
 
 def take_along_dim(input, indices, dim=None):
-    """NumPy's ``take_along_axis``: like gather, with broadcasting of ``indices``."""
+    """Pick along ``dim`` with ``indices`` (broadcast against ``input`` except at
+    ``dim``); with no ``dim``, pick from the flattened tensor.
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([[10, 30, 20], [60, 40, 50]])
+    >>> chainrule.take_along_dim(x, x.argmax(1, keepdim=True), 1)
+    tensor([[30],
+            [60]])
+    """
+    idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got {idx.dtype}")
     if dim is None:
-        return Index.apply(input.reshape(-1), (_index_array(indices).reshape(-1),), False)
-    dim = normalize_dim(dim, input._data.ndim, "take_along_dim")
-    idx = _index_array(indices)
-    shape = list(
-        np.broadcast_shapes(
-            tuple(n for i, n in enumerate(input._data.shape) if i != dim),
-            tuple(n for i, n in enumerate(idx.shape) if i != dim),
+        flat = input.reshape(-1)
+        idx = idx.reshape(-1)
+        dim = 0
+    else:
+        flat = input
+        if idx.ndim != input._data.ndim:
+            raise RuntimeError(
+                "torch.take_along_dim(): input and indices should have the same number of dimensions, "
+                f"but got {input._data.ndim} dimensions for input, and {idx.ndim} dimensions for indices"
+            )
+        dim = normalize_dim(dim, idx.ndim)
+    size = flat._data.shape[dim]
+    idx = np.where(idx < 0, idx + size, idx)  # negative indices count from the end here
+    _check_in_range("take_along_dim", idx, size, dim)
+    # broadcast input and indices against each other in every dim but ``dim``
+    shape = list(np.broadcast_shapes(_without(flat._data.shape, dim), _without(idx.shape, dim)))
+    input_shape, index_shape = list(shape), list(shape)
+    input_shape[dim], index_shape[dim] = size, idx.shape[dim]
+    flat = flat.expand(input_shape)
+    idx = np.broadcast_to(idx, tuple(index_shape))
+    return Index.apply_unary(flat, _along_dim_key(idx, dim))
+
+
+def _without(shape, dim):
+    return shape[:dim] + (1,) + shape[dim + 1 :]
+
+
+def _check_scatter(op_name, input, dim, idx, src_shape):
+    shape = input._data.shape
+    if idx.ndim != len(shape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    too_big = any(m > n for d, (m, n) in enumerate(zip(idx.shape, shape)) if d != dim)
+    if too_big or (src_shape is not None and any(m > n for m, n in zip(idx.shape, src_shape))):
+        raise RuntimeError(
+            f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} apart from "
+            f"dimension {dim}"
+            + (f" and to be no larger size than src {list(src_shape)}" if src_shape else "")
         )
-    )
-    idx_shape = shape[:dim] + [idx.shape[dim]] + shape[dim:]
-    in_shape = shape[:dim] + [input._data.shape[dim]] + shape[dim:]
-    return gather(input.expand(in_shape), dim, wrap(np.broadcast_to(idx, idx_shape)))
+    _check_in_range(op_name, idx, shape[dim] if shape else 1, dim)
+
+
+class ScatterReduce(Primitive):
+    """y = x with src added into (``reduce='add'``) or multiplied into
+    (``'multiply'``) the positions ``key``. Not differentiable, as in PyTorch."""
+
+    def forward(ctx, x, src, key, reduce):
+        ctx.reduce = reduce
+        out = x.copy()
+        if reduce == "add":
+            key.accumulate(out, src)
+        else:
+            np.multiply.at(out if key.basic is None else out[key.basic], key.advanced, src)
+        return out
+
+    def backward(ctx, grad):
+        raise RuntimeError(
+            f"derivative for aten::scatter with reduce='{ctx.reduce}' is not implemented; "
+            "use scatter_add (differentiable) for sums"
+        )
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
-    """A copy of ``input`` with ``out[i][index[i][j]] = src[i][j]`` along ``dim``."""
-    dim = normalize_dim(dim, input._data.ndim, "scatter")
-    idx = _index_array(index)
+    """A copy of ``input`` with ``out[i][index[i][j]] = src[i][j]`` along ``dim``
+    (``src`` may be a number, or ``value=``; ``reduce`` 'add' or 'multiply' combines).
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 3).scatter(1, chainrule.tensor([[2], [0]]), 1.0)
+    tensor([[0., 0., 1.],
+            [1., 0., 0.]])
+    """
+    dim = normalize_dim(dim, input._data.ndim)
+    idx = _integer_index("scatter", index, "int64")
     if src is None:
         src = value
-    if not isinstance(src, Tensor):
-        src = wrap(np.full(idx.shape, src, input._data.dtype))
-    else:
-        src = src[tuple(slice(0, n) for n in idx.shape)]
     if reduce not in (None, "add", "multiply"):
-        raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
-    if reduce == "multiply":
-        raise NotImplementedError("scatter(reduce='multiply'): use scatter_reduce")
-    return IndexPut.apply(input, src, _along_dim_key(idx, dim), reduce == "add")
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    if isinstance(src, Tensor):
+        if src._data.dtype != input._data.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        _check_scatter("scatter", input, dim, idx, src._data.shape)
+        src = src[tuple(slice(0, n) for n in idx.shape)]
+    else:
+        _check_scatter("scatter", input, dim, idx, None)
+        src = wrap(np.full(idx.shape, src, input._data.dtype))
+    key = _along_dim_key(idx, dim)
+    if reduce is not None:
+        return ScatterReduce.apply(input, src, key, reduce)
+    return IndexPut.apply(input, src, key, False)
 
 
 def scatter_add(input, dim, index, src):
-    """A copy of ``input`` with ``src`` added at ``index`` along ``dim`` (repeats add up)."""
-    dim = normalize_dim(dim, input._data.ndim, "scatter_add")
-    idx = _index_array(index)
+    """A copy of ``input`` with ``src`` added at ``index`` along ``dim`` (repeats add up).
+
+    >>> import chainrule
+    >>> chainrule.zeros(3).scatter_add(0, chainrule.tensor([0, 0, 2]), chainrule.ones(3))
+    tensor([2., 0., 1.])
+    """
+    dim = normalize_dim(dim, input._data.ndim)
+    idx = _integer_index("scatter_add", index, "int64")
+    if src._data.dtype != input._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    _check_scatter("scatter_add", input, dim, idx, src._data.shape)
     src = src[tuple(slice(0, n) for n in idx.shape)]
     return IndexPut.apply(input, src, _along_dim_key(idx, dim), True)
 
 
+def _vector_index(op_name, input, dim, index):
+    """The IndexKey picking positions ``index`` (0-D or 1-D) along ``dim``."""
+    if isinstance(index, Tensor) and index._data.ndim > 1:
+        raise IndexError(f"{op_name}(): Index is supposed to be a vector")
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype not in (np.int32, np.int64):
+        raise RuntimeError(f"{op_name}(): Expected dtype int32 or int64 for index")
+    idx = idx.reshape(-1)
+    shape = input._data.shape
+    _check_in_range(op_name, idx, shape[dim] if shape else 1, dim)
+    return IndexKey(None, (slice(None),) * dim + (idx,), idx.size > 1), idx
+
+
 def index_select(input, dim, index):
-    """The slices of ``input`` at positions ``index`` (1-D) along ``dim``."""
-    dim = normalize_dim(dim, input._data.ndim, "index_select")
-    idx = _index_array(index)
-    if idx.ndim > 1:
-        raise IndexError("index_select(): Index is supposed to be a vector")
-    key = (slice(None),) * dim + (idx.reshape(-1),)
-    _check_bounds(input._data.shape, key)
-    return Index.apply(input, key, False)
+    """The slices of ``input`` at positions ``index`` (a vector) along ``dim``.
+
+    >>> import chainrule
+    >>> chainrule.arange(6).reshape(2, 3).index_select(1, chainrule.tensor([2, 0]))
+    tensor([[2, 0],
+            [5, 3]])
+    """
+    dim = normalize_dim(dim, input._data.ndim)
+    key, _ = _vector_index("index_select", input, dim, index)
+    if input._data.ndim == 0:
+        return Index.apply_unary(input, IndexKey((Ellipsis,)))
+    return Index.apply_unary(input, key)
 
 
 def index_add(input, dim, index, source, *, alpha=1):
-    """A copy of ``input`` with ``alpha * source`` slices added at ``index`` along ``dim``."""
-    dim = normalize_dim(dim, input._data.ndim, "index_add")
-    key = (slice(None),) * dim + (_index_array(index),)
+    """A copy of ``input`` with ``alpha * source`` slices added at ``index`` along
+    ``dim`` (repeated indices add up).
+
+    >>> import chainrule
+    >>> chainrule.zeros(3).index_add(0, chainrule.tensor([0, 0]), chainrule.tensor([1.0, 2.0]))
+    tensor([3., 0., 0.])
+    """
+    dim = normalize_dim(dim, input._data.ndim)
+    key, idx = _vector_index("index_add", input, dim, index)
+    source_size = source._data.shape[dim] if source._data.ndim else 1
+    if idx.size != source_size:
+        raise RuntimeError(
+            f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+            f"({source_size}), for dim: {dim}"
+        )
     if alpha != 1:
         source = source * alpha
+    source = _value_like(source, input)
     return IndexPut.apply(input, source, key, True)
+
+
+def index_add_(input, dim, index, source, *, alpha=1):
+    """In-place ``index_add``."""
+    check_inplace(input, "index_add_")
+    return write_inplace(input, index_add(input, dim, index, source, alpha=alpha), "index_add_")
+
+
+# --- masks -------------------------------------------------------------------------------
 
 
 class MaskedFill(Primitive):
     """y = value where mask else x.   dL/dx = dL/dy where not mask;
-    dL/dvalue = sum of dL/dy where mask."""
+    dL/dvalue = the sum of dL/dy where mask."""
 
     def forward(ctx, x, mask, value):
         ctx.mask = mask
@@ -335,45 +641,68 @@ class MaskedFill(Primitive):
         return grad_x, None, grad_value
 
 
+def _bool_mask(op_name, mask):
+    array = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if array.dtype != bool:
+        raise RuntimeError(f"{op_name} only supports boolean masks, but got mask with dtype {array.dtype}")
+    return array
+
+
 def masked_fill(input, mask, value):
-    """A copy of ``input`` with ``value`` where ``mask`` (broadcast) is true."""
-    mask_array = _index_array(mask)
-    if mask_array.dtype.kind != "b":
+    """A copy of ``input`` with ``value`` (a number or 0-d tensor, converted to
+    ``input``'s dtype) where ``mask`` (broadcast) is true.
+
+    >>> import chainrule
+    >>> chainrule.zeros(3).masked_fill(chainrule.tensor([True, False, True]), 5)
+    tensor([5., 0., 5.])
+    """
+    mask_array = _bool_mask("masked_fill_", mask)
+    if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(
-            f"masked_fill_ only supports boolean masks, but got mask with dtype {mask_array.dtype}"
+            "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value._data.ndim} dimension(s)."
         )
-    if isinstance(value, Tensor):
-        if value._data.ndim:
-            raise RuntimeError(
-                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                f"{value._data.ndim} dimension(s)."
-            )
-        input, value = promote("masked_fill", input, value)
-    return MaskedFill.apply(input, mask_array, value)
+    return MaskedFill.apply(input, mask_array, _value_like(value, input))
 
 
 def masked_fill_(input, mask, value):
+    """In-place ``masked_fill``."""
     check_inplace(input, "masked_fill_")
     return write_inplace(input, masked_fill(input, mask, value), "masked_fill_")
 
 
 def masked_select(input, mask):
-    """The elements where ``mask`` (broadcast) is true, as a 1-D tensor."""
-    mask_array = np.broadcast_to(
-        _index_array(mask), np.broadcast_shapes(input._data.shape, np.shape(_index_array(mask)))
-    )
-    return Index.apply(input.expand(mask_array.shape), (mask_array,), False)
+    """The elements where ``mask`` (broadcast with ``input``) is true, as a 1-D tensor.
+
+    >>> import chainrule
+    >>> chainrule.tensor([[1, 2], [3, 4]]).masked_select(chainrule.tensor([True, False]))
+    tensor([1, 3])
+    """
+    if not isinstance(mask, Tensor) or mask._data.dtype != bool:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
+    mask_array = np.broadcast_to(mask._data, shape)
+    return Index.apply_unary(input.expand(shape), IndexKey(None, (mask_array,)))
 
 
 def nonzero(input, *, as_tuple=False):
-    """Indices of the nonzero elements: an (n, ndim) tensor, or one 1-D tensor per dim."""
-    indices = np.nonzero(input._data)
+    """Indices of the nonzero elements: an (n, ndim) tensor, or one 1-D tensor per dim.
+
+    >>> import chainrule
+    >>> chainrule.tensor([[0, 1], [2, 0]]).nonzero()
+    tensor([[0, 1],
+            [1, 0]])
+    """
+    data = input._data
     if as_tuple:
-        return tuple(wrap(i.astype(np.int64)) for i in indices)
-    return wrap(np.stack(indices, axis=1).astype(np.int64) if indices else np.zeros((0, 0), np.int64))
+        return tuple(wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(data)))
+    if data.ndim == 0:
+        return wrap(np.zeros((int(data != 0), 0), np.int64))
+    return wrap(np.argwhere(data).astype(np.int64, copy=False))
 
 
 def argwhere(input):
+    """The indices of nonzero elements as an (n, ndim) tensor (``nonzero``)."""
     return nonzero(input)
 
 
@@ -394,5 +723,6 @@ bind(
         "index_put": index_put,
         "index_put_": index_put_,
         "index_add": index_add,
+        "index_add_": index_add_,
     },
 )

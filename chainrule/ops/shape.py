@@ -1,16 +1,21 @@
-"""Shape ops: views (reshape, transpose, expand, ...), joining and splitting.
+"""Shape ops: views (reshape, transpose, expand, diagonal, ...), copies that
+rearrange elements (flip, roll, repeat, tril), joining and splitting.
 
 A view shares memory with its input, as in PyTorch, so the two also share
-one version counter: changing either in place is seen by both. The backward
-of a view puts the gradient back in the input's layout (the inverse
-reshape, transpose or sum over expanded axes).
+one version counter: changing either in place is seen by both, and a graph
+that saved one notices. The backward of a view puts the gradient back in the
+input's layout (the inverse reshape or transpose, a sum over expanded axes,
+zeros around a slice or off a diagonal).
 """
+
+from itertools import accumulate
 
 import numpy as np
 
-from .._tensor import Size, _size
+from .._dtype import FROM_NUMPY, to_numpy_dtype
+from .._tensor import Tensor, _size, wrap
 from ..autograd.function import Primitive
-from ._helpers import bind, normalize_dim
+from ._helpers import bind, inplace, normalize_dim, normalize_dims, promote
 
 __all__ = [
     "reshape",
@@ -18,9 +23,11 @@ __all__ = [
     "unflatten",
     "permute",
     "transpose",
+    "swapaxes",
+    "swapdims",
     "t",
     "movedim",
-    "expand_as",
+    "moveaxis",
     "broadcast_to",
     "broadcast_tensors",
     "squeeze",
@@ -30,9 +37,21 @@ __all__ = [
     "concat",
     "concatenate",
     "stack",
+    "tile",
+    "flip",
+    "fliplr",
+    "flipud",
+    "roll",
+    "narrow",
+    "chunk",
+    "split",
+    "unbind",
+    "tril",
+    "triu",
+    "diag",
+    "diagonal",
+    "diag_embed",
 ]
-
-_ndarray = np.ndarray
 
 
 def _view_of(result, input):
@@ -41,24 +60,48 @@ def _view_of(result, input):
     return result
 
 
-def _infer_shape(shape, numel, op_name):
+def _views_of(results, input):
+    """``_view_of`` for each of several views of ``input`` (split, unbind)."""
+    for r in results:
+        r._version = input._version
+    return results
+
+
+def differentiable(cls, value, *params):
+    """Run primitive ``cls`` on ``value``: recorded when it is a Tensor (a backward
+    under create_graph=True), a plain array result otherwise. Lets a backward rule
+    call the adjoint primitive and stay differentiable."""
+    out = cls.apply(value, *params)
+    return out if isinstance(value, Tensor) else out._data
+
+
+# --- reshaping --------------------------------------------------------------------
+
+
+def _infer_shape(shape, numel):
+    """``shape`` with a -1 replaced by the size that makes ``numel`` elements."""
     shape = list(shape)
+    for i, n in enumerate(shape):
+        if n < -1:
+            raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {shape}")
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    if -1 in shape:
-        known = 1
-        for n in shape:
-            if n != -1:
-                known *= n
-        if known == 0 or numel % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-        shape[shape.index(-1)] = numel // known
-    total = 1
+    known = 1
     for n in shape:
-        total *= n
-    if total != numel or any(n < 0 for n in shape):
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-    return tuple(shape)
+        if n != -1:
+            known *= n
+    if -1 in shape:
+        if known == 0:
+            raise RuntimeError(
+                f"cannot reshape tensor of 0 elements into shape {shape} because the unspecified "
+                "dimension size -1 can be any value and is ambiguous"
+            )
+        if numel % known == 0:
+            shape[shape.index(-1)] = numel // known
+            return tuple(shape)
+    elif known == numel:
+        return tuple(shape)
+    raise RuntimeError(f"shape '{shape}' is invalid for input of size {numel}")
 
 
 class Reshape(Primitive):
@@ -73,7 +116,7 @@ class Reshape(Primitive):
 
 
 class View(Reshape):
-    """Like Reshape, but never copies (PyTorch's ``view``)."""
+    """Like Reshape, but never copies (PyTorch's ``view``).   dL/dx = dL/dy reshaped back."""
 
     def forward(ctx, x, shape):
         ctx.shape = x.shape
@@ -87,57 +130,141 @@ class View(Reshape):
 
 
 def reshape(input, *shape):
-    """The same elements in a new shape; -1 infers one dimension.
+    """The same elements in a new shape; -1 infers one dimension. A view when the
+    memory layout allows it, else a copy.
 
     >>> import chainrule
     >>> chainrule.arange(6).reshape(2, -1)
     tensor([[0, 1, 2],
             [3, 4, 5]])
     """
-    shape = _infer_shape(_size(shape), input._data.size, "reshape")
-    if shape == input._data.shape:
-        return _view_of(Reshape.apply(input, shape), input)
-    result = Reshape.apply(input, shape)
-    if np.shares_memory(result._data, input._data):
-        _view_of(result, input)
+    shape = _infer_shape(_size(shape), input._data.size)
+    result = Reshape.apply_unary(input, shape)
+    if np.may_share_memory(result._data, input._data):
+        result._version = input._version
     return result
 
 
 def view(input, *shape):
-    """A view with a new shape; fails (use reshape) when memory is not laid out for it."""
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size)):
-        return input.to(shape[0])
-    shape = _infer_shape(_size(shape), input._data.size, "view")
-    return _view_of(View.apply(input, shape), input)
+    """A view with a new shape (fails when the memory is not laid out for it; use
+    reshape), or ``view(dtype)``: the same bytes read as another dtype.
+
+    >>> import chainrule
+    >>> chainrule.arange(6).view(3, 2)
+    tensor([[0, 1],
+            [2, 3],
+            [4, 5]])
+    """
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Tensor)):
+        return _view_dtype(input, shape[0])
+    shape = _infer_shape(_size(shape), input._data.size)
+    return _view_of(View.apply_unary(input, shape), input)
+
+
+def _view_dtype(input, dtype):
+    """The same memory reinterpreted as ``dtype`` (not differentiable, as in PyTorch)."""
+    target = to_numpy_dtype(dtype)
+    data = input._data
+    if target == data.dtype:
+        return input
+    if target.itemsize != data.itemsize:
+        what = f"view {input.dtype.name} as {FROM_NUMPY[target].name} (different element sizes)"
+        if data.ndim == 0 or data.strides[-1] != data.itemsize:
+            raise RuntimeError(f"self.stride(-1) must be 1 to {what}")
+        ratio = max(target.itemsize, data.itemsize) // min(target.itemsize, data.itemsize)
+        if target.itemsize > data.itemsize and data.shape[-1] % ratio:
+            raise RuntimeError(
+                f"self.size(-1) must be divisible by {ratio} to {what}, but got {data.shape[-1]}"
+            )
+    return _view_of(wrap(data.view(target)), input)
 
 
 def view_as(input, other):
+    """``view`` with ``other``'s shape.
+
+    >>> import chainrule
+    >>> chainrule.arange(4).view_as(chainrule.zeros(2, 2)).shape
+    chainrule.Size([2, 2])
+    """
     return view(input, other._data.shape)
 
 
 def reshape_as(input, other):
+    """``reshape`` to ``other``'s shape.
+
+    >>> import chainrule
+    >>> chainrule.arange(4).reshape_as(chainrule.zeros(4, 1)).shape
+    chainrule.Size([4, 1])
+    """
     return reshape(input, other._data.shape)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
-    """Merge dims ``start_dim..end_dim`` into one."""
+    """Merge dims ``start_dim..end_dim`` into one.
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 3, 4).flatten(1).shape
+    chainrule.Size([2, 12])
+    """
     ndim = input._data.ndim
     if ndim == 0:
         return reshape(input, 1)
-    start = normalize_dim(start_dim, ndim, "flatten")
-    end = normalize_dim(end_dim, ndim, "flatten")
+    start = normalize_dim(start_dim, ndim)
+    end = normalize_dim(end_dim, ndim)
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input._data.shape
-    return reshape(input, shape[:start] + (-1,) + shape[end + 1 :] if shape[start : end + 1] else shape)
+    return reshape(input, shape[:start] + (-1,) + shape[end + 1 :])
 
 
 def unflatten(input, dim, sizes):
-    """Split dim ``dim`` into ``sizes``."""
-    dim = normalize_dim(dim, input._data.ndim, "unflatten")
+    """Split dim ``dim`` into several with ``sizes`` (one may be -1).
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 12).unflatten(1, (3, -1)).shape
+    chainrule.Size([2, 3, 4])
+    """
     shape = input._data.shape
-    sizes = _infer_shape(sizes, shape[dim], "unflatten")
-    return reshape(input, shape[:dim] + tuple(sizes) + shape[dim + 1 :])
+    dim = normalize_dim(dim, len(shape))
+    try:
+        sizes = _infer_shape(sizes, shape[dim])
+    except RuntimeError:
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+            f"({shape[dim]}) in the input tensor"
+        ) from None
+    return reshape(input, shape[:dim] + sizes + shape[dim + 1 :])
+
+
+def squeeze(input, dim=None):
+    """Remove dims of size 1 (all of them, or those among ``dim``), as a view.
+
+    >>> import chainrule
+    >>> chainrule.zeros(1, 2, 1).squeeze().shape
+    chainrule.Size([2])
+    """
+    shape = input._data.shape
+    if dim is None:
+        new_shape = tuple(n for n in shape if n != 1)
+    else:
+        dims = normalize_dims(dim, len(shape))
+        new_shape = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
+    return _view_of(Reshape.apply_unary(input, new_shape), input)
+
+
+def unsqueeze(input, dim):
+    """Insert a dim of size 1 at position ``dim``, as a view.
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 3).unsqueeze(1).shape
+    chainrule.Size([2, 1, 3])
+    """
+    shape = input._data.shape
+    dim = normalize_dim(dim, len(shape) + 1)
+    return _view_of(Reshape.apply_unary(input, shape[:dim] + (1,) + shape[dim:]), input)
+
+
+# --- reordering dims ----------------------------------------------------------------
 
 
 class Permute(Primitive):
@@ -152,7 +279,12 @@ class Permute(Primitive):
 
 
 def permute(input, *dims):
-    """Reorder the dims (a view)."""
+    """Reorder the dims (a view).
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 3, 4).permute(2, 0, 1).shape
+    chainrule.Size([4, 2, 3])
+    """
     dims = _size(dims)
     ndim = input._data.ndim
     if len(dims) != ndim:
@@ -161,52 +293,92 @@ def permute(input, *dims):
             f"length of the desired ordering of dimensions i.e. input.dim() = {ndim} is not equal "
             f"to len(dims) = {len(dims)}"
         )
-    axes = tuple(normalize_dim(d, ndim, "permute") for d in dims)
+    axes = tuple(normalize_dim(d, ndim) for d in dims)
     if len(set(axes)) != ndim:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _view_of(Permute.apply(input, axes), input)
+    return _view_of(Permute.apply_unary(input, axes), input)
 
 
 def transpose(input, dim0, dim1):
-    """Swap two dims (a view)."""
+    """Swap two dims (a view).
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 3).transpose(0, 1).shape
+    chainrule.Size([3, 2])
+    """
     ndim = input._data.ndim
-    if ndim == 0:
-        return _view_of(Permute.apply(input, ()), input)
+    a, b = normalize_dim(dim0, ndim), normalize_dim(dim1, ndim)
+    if a == b:
+        return _view_of(Permute.apply_unary(input, tuple(range(ndim))), input)
     axes = list(range(ndim))
-    a, b = normalize_dim(dim0, ndim, "transpose"), normalize_dim(dim1, ndim, "transpose")
-    axes[a], axes[b] = axes[b], axes[a]
-    return _view_of(Permute.apply(input, tuple(axes)), input)
+    axes[a], axes[b] = b, a
+    return _view_of(Permute.apply_unary(input, tuple(axes)), input)
+
+
+swapaxes = swapdims = transpose
 
 
 def t(input):
-    """Transpose a matrix (tensors of at most 2 dims)."""
+    """Transpose a matrix; tensors of fewer than 2 dims are returned as they are.
+
+    >>> import chainrule
+    >>> chainrule.tensor([[1, 2]]).t()
+    tensor([[1],
+            [2]])
+    """
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
-    return transpose(input, 0, -1) if input._data.ndim == 2 else input
+    return transpose(input, 0, 1) if input._data.ndim == 2 else input
 
 
 def _T(input):
+    """``x.T``: all dims reversed (a view)."""
     ndim = input._data.ndim
-    return permute(input, *reversed(range(ndim))) if ndim > 1 else input
+    return permute(input, *reversed(range(ndim)))
 
 
 def _mT(input):
+    """``x.mT``: the last two dims swapped (a view)."""
     if input._data.ndim < 2:
-        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+        raise RuntimeError(
+            "tensor.mT is only supported on matrices or batches of matrices. "
+            f"Got {input._data.ndim}-D tensor."
+        )
     return transpose(input, -2, -1)
 
 
 def movedim(input, source, destination):
-    """Move dims from ``source`` positions to ``destination`` positions."""
+    """Move dims from positions ``source`` to positions ``destination``; the
+    others keep their order.
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 3, 4).movedim(0, -1).shape
+    chainrule.Size([3, 4, 2])
+    """
     ndim = input._data.ndim
     source = [source] if isinstance(source, int) else list(source)
     destination = [destination] if isinstance(destination, int) else list(destination)
-    source = [normalize_dim(d, ndim, "movedim") for d in source]
-    destination = [normalize_dim(d, ndim, "movedim") for d in destination]
-    order = [d for d in range(ndim) if d not in source]
-    for dst, src in sorted(zip(destination, source)):
-        order.insert(dst, src)
-    return permute(input, *order)
+    if len(source) != len(destination):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({source} dims) should contain "
+            f"the same number of dims as destination ({destination} dims)"
+        )
+    src = [normalize_dim(d, ndim) for d in source]
+    dst = [normalize_dim(d, ndim) for d in destination]
+    for name, dims, given in (("source", src, source), ("destination", dst, destination)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({given})")
+    order = [None] * ndim
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(d for d in range(ndim) if d not in src)
+    return permute(input, *[s if s is not None else next(rest) for s in order])
+
+
+moveaxis = movedim
+
+
+# --- broadcasting -----------------------------------------------------------------
 
 
 class Expand(Primitive):
@@ -229,80 +401,396 @@ def expand(input, *sizes):
     """
     sizes = _size(sizes)
     shape = input._data.shape
-    if len(sizes) < len(shape):
+    lead = len(sizes) - len(shape)
+    if lead < 0:
         raise RuntimeError(
-            f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
+            f"expand({input.type()}{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
             f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
             f"tensor ({len(shape)})"
         )
-    lead = len(sizes) - len(shape)
-    target = tuple((shape[i - lead] if n == -1 else n) for i, n in enumerate(sizes))
-    for i, n in enumerate(shape):
-        if n != 1 and n != target[i + lead]:
+    target = list(sizes)
+    for i, n in enumerate(sizes):
+        if i < lead:
+            if n < 0:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({n}) isn't allowed in a leading, non-existing "
+                    f"dimension {i}"
+                )
+            continue
+        existing = shape[i - lead]
+        if n == -1:
+            target[i] = existing
+        elif existing != 1 and existing != n:
             raise RuntimeError(
-                f"The expanded size of the tensor ({target[i + lead]}) must match the existing size "
-                f"({n}) at non-singleton dimension {i + lead}.  Target sizes: {list(sizes)}.  "
-                f"Tensor sizes: {list(shape)}"
+                f"The expanded size of the tensor ({n}) must match the existing size ({existing}) at "
+                f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}"
             )
-    return _view_of(Expand.apply(input, target), input)
+    return _view_of(Expand.apply_unary(input, tuple(target)), input)
 
 
 def expand_as(input, other):
+    """``expand`` to ``other``'s shape.
+
+    >>> import chainrule
+    >>> chainrule.tensor([1, 2]).expand_as(chainrule.zeros(2, 2))
+    tensor([[1, 2],
+            [1, 2]])
+    """
     return expand(input, other._data.shape)
 
 
 def broadcast_to(input, shape):
+    """``input`` expanded to ``shape`` (a view), as ``expand``.
+
+    >>> import chainrule
+    >>> chainrule.broadcast_to(chainrule.tensor([1, 2]), (2, 2))
+    tensor([[1, 2],
+            [1, 2]])
+    """
     return expand(input, shape)
 
 
 def broadcast_tensors(*tensors):
-    """Expand all tensors to their common broadcast shape."""
+    """Expand all tensors to their common broadcast shape.
+
+    >>> import chainrule
+    >>> a, b = chainrule.broadcast_tensors(chainrule.zeros(2, 1), chainrule.zeros(3))
+    >>> a.shape, b.shape
+    (chainrule.Size([2, 3]), chainrule.Size([2, 3]))
+    """
     shape = np.broadcast_shapes(*[t._data.shape for t in tensors])
     return tuple(expand(t, shape) for t in tensors)
 
 
-def squeeze(input, dim=None):
-    """Remove dims of size 1 (all of them, or those in ``dim``)."""
-    shape = input._data.shape
-    if dim is None:
-        new_shape = tuple(n for n in shape if n != 1)
-    else:
-        dims = (dim,) if isinstance(dim, int) else tuple(dim)
-        dims = {normalize_dim(d, len(shape), "squeeze") for d in dims}
-        new_shape = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
-    return _view_of(Reshape.apply(input, new_shape), input)
-
-
-def unsqueeze(input, dim):
-    """Insert a dim of size 1 at position ``dim``."""
-    shape = input._data.shape
-    dim = normalize_dim(dim, len(shape) + 1, "unsqueeze")
-    return _view_of(Reshape.apply(input, shape[:dim] + (1,) + shape[dim:]), input)
-
-
-def contiguous(input, memory_format=None):
-    """The tensor itself if its memory is C-ordered, else a C-ordered copy."""
-    if input._data.flags.c_contiguous:
-        return input
-    return Copy.apply(input)
+# --- copies ----------------------------------------------------------------------
 
 
 class Copy(Primitive):
     """y = a C-ordered copy of x.   dL/dx = dL/dy."""
 
     def forward(ctx, x):
-        return np.ascontiguousarray(x) if not x.flags.c_contiguous else x.copy()
+        return x.copy()
 
     def backward(ctx, grad):
         return grad
 
 
+def contiguous(input, memory_format=None):
+    """The tensor itself if its memory is C-ordered, else a C-ordered copy.
+
+    >>> import chainrule
+    >>> x = chainrule.zeros(2, 3)
+    >>> x.contiguous() is x, x.T.contiguous().is_contiguous()
+    (True, True)
+    """
+    if input._data.flags.c_contiguous:
+        return input
+    return Copy.apply_unary(input)
+
+
 def clone(input, *, memory_format=None):
-    """A copy that is still part of the graph (gradients flow through it)."""
-    return Copy.apply(input)
+    """A copy that is still part of the graph (gradients flow through it).
+
+    >>> import chainrule
+    >>> x = chainrule.ones(2)
+    >>> y = x.clone()
+    >>> _ = y.add_(1)
+    >>> x
+    tensor([1., 1.])
+    """
+    return Copy.apply_unary(input)
 
 
-# --- joining and splitting ---------------------------------------------------------
+class Repeat(Primitive):
+    """y = x tiled ``repeats[d]`` times along each dim d.
+    dL/dx = the sum of dL/dy over the copies."""
+
+    def forward(ctx, x, repeats):
+        ctx.shape = x.shape
+        ctx.repeats = repeats
+        return np.tile(x, repeats)
+
+    def backward(ctx, grad):
+        repeats = ctx.repeats
+        padded = (1,) * (len(repeats) - len(ctx.shape)) + ctx.shape
+        # view each dim of y as (copy, position) and add the copies up
+        copies_and_sizes = tuple(n for pair in zip(repeats, padded) for n in pair)
+        copy_axes = tuple(range(0, 2 * len(repeats), 2))
+        return grad.reshape(copies_and_sizes).sum(axis=copy_axes).reshape(ctx.shape), None
+
+
+def repeat(input, *sizes):
+    """Tile the tensor ``sizes[d]`` times along each dim (extra sizes add leading dims).
+
+    >>> import chainrule
+    >>> chainrule.tensor([1, 2]).repeat(2, 2)
+    tensor([[1, 2, 1, 2],
+            [1, 2, 1, 2]])
+    """
+    repeats = _size(sizes)
+    shape = input._data.shape
+    if len(repeats) < len(shape):
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
+        )
+    padded = (1,) * (len(repeats) - len(shape)) + shape
+    result_shape = [r * n for r, n in zip(repeats, padded)]
+    if any(r < 0 for r in repeats):
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {min(result_shape)}: {result_shape}"
+        )
+    return Repeat.apply_unary(input, repeats)
+
+
+def tile(input, dims):
+    """Like ``repeat``, but ``dims`` shorter than the tensor's dims is padded with ones.
+
+    >>> import chainrule
+    >>> chainrule.tensor([[1, 2]]).tile((2,))
+    tensor([[1, 2, 1, 2]])
+    """
+    dims = _size((dims,)) if isinstance(dims, (int, np.integer)) else _size(tuple(dims))
+    return repeat(input, *((1,) * (input._data.ndim - len(dims)) + dims))
+
+
+def _tile_method(input, *dims):
+    return tile(input, _size(dims))
+
+
+class Flip(Primitive):
+    """y = x reversed along ``dims``.   dL/dx = dL/dy reversed along the same dims."""
+
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x, dims).copy()  # PyTorch's flip returns new memory, not a view
+
+    def backward(ctx, grad):
+        return np.flip(grad, ctx.dims), None
+
+
+def flip(input, *dims):
+    """Reverse the order of elements along ``dims`` (a copy).
+
+    >>> import chainrule
+    >>> chainrule.tensor([[1, 2], [3, 4]]).flip(0)
+    tensor([[3, 4],
+            [1, 2]])
+    """
+    dims = _size(dims) if dims and not isinstance(dims[0], (int, np.integer)) else tuple(dims)
+    axes = normalize_dims(dims, input._data.ndim)
+    return Flip.apply_unary(input, axes)
+
+
+def fliplr(input):
+    """Reverse the columns (dim 1) of a tensor of at least 2 dims."""
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, 1)
+
+
+def flipud(input):
+    """Reverse the rows (dim 0) of a tensor of at least 1 dim."""
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, 0)
+
+
+class Roll(Primitive):
+    """y = x shifted cyclically by ``shifts`` along ``dims`` (all elements, in
+    order, when ``dims`` is None).   dL/dx = dL/dy shifted back by -shifts."""
+
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts = shifts
+        ctx.dims = dims
+        return np.roll(x, shifts, dims)
+
+    def backward(ctx, grad):
+        back = tuple(-s for s in ctx.shifts) if ctx.dims is not None else -ctx.shifts
+        return np.roll(grad, back, ctx.dims), None, None
+
+
+def roll(input, shifts, dims=None):
+    """Shift elements cyclically; with no ``dims`` the flattened tensor is shifted.
+
+    >>> import chainrule
+    >>> chainrule.tensor([1, 2, 3, 4]).roll(1)
+    tensor([4, 1, 2, 3])
+    """
+    shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+    dims = () if dims is None else (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    if not shifts:
+        raise RuntimeError("`shifts` required")
+    if not dims and len(shifts) == 1:
+        return Roll.apply_unary(input, int(shifts[0]), None)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    axes = tuple(normalize_dim(d, input._data.ndim) for d in dims)
+    return Roll.apply_unary(input, tuple(int(s) for s in shifts), axes)
+
+
+# --- triangles and diagonals ---------------------------------------------------------
+
+
+def _check_matrix(input, op_name):
+    if input._data.ndim < 2:
+        raise RuntimeError(f"{op_name}: input tensor must have at least 2 dimensions")
+
+
+class Tril(Primitive):
+    """y = x with the elements above diagonal k set to 0.   dL/dx = tril(dL/dy, k)."""
+
+    def forward(ctx, x, k):
+        ctx.k = k
+        return np.tril(x, k)
+
+    def backward(ctx, grad):
+        return np.tril(grad, ctx.k), None
+
+
+class Triu(Primitive):
+    """y = x with the elements below diagonal k set to 0.   dL/dx = triu(dL/dy, k)."""
+
+    def forward(ctx, x, k):
+        ctx.k = k
+        return np.triu(x, k)
+
+    def backward(ctx, grad):
+        return np.triu(grad, ctx.k), None
+
+
+def tril(input, diagonal=0):
+    """The lower triangle of the last two dims: zeros above diagonal ``diagonal``
+    (0 the main one, >0 above it, <0 below it).
+
+    >>> import chainrule
+    >>> chainrule.ones(3, 3).tril()
+    tensor([[1., 0., 0.],
+            [1., 1., 0.],
+            [1., 1., 1.]])
+    """
+    _check_matrix(input, "tril")
+    return Tril.apply_unary(input, int(diagonal))
+
+
+def triu(input, diagonal=0):
+    """The upper triangle of the last two dims: zeros below diagonal ``diagonal``.
+
+    >>> import chainrule
+    >>> chainrule.ones(2, 3).triu(1)
+    tensor([[0., 1., 1.],
+            [0., 0., 1.]])
+    """
+    _check_matrix(input, "triu")
+    return Triu.apply_unary(input, int(diagonal))
+
+
+def _diagonal_view(x, offset, dim1, dim2):
+    """The (writable) view of the diagonal ``offset`` of dims ``dim1``, ``dim2``,
+    which becomes the last dim (np.diagonal's own view is read-only)."""
+    read_only = np.diagonal(x, offset, dim1, dim2)
+    start = [slice(None)] * x.ndim
+    if offset >= 0:
+        start[dim2] = slice(min(offset, x.shape[dim2]), None)
+    else:
+        start[dim1] = slice(min(-offset, x.shape[dim1]), None)
+    first = x[tuple(start)]  # begins at the diagonal's first element
+    return np.lib.stride_tricks.as_strided(first, read_only.shape, read_only.strides)
+
+
+class Diagonal(Primitive):
+    """y = the diagonal ``offset`` of x in dims ``dim1``, ``dim2`` (a view).
+    dL/dx = zeros with dL/dy written on that diagonal."""
+
+    def forward(ctx, x, offset, dim1, dim2):
+        ctx.shape = x.shape
+        ctx.where = (offset, dim1, dim2)
+        return _diagonal_view(x, offset, dim1, dim2)
+
+    def backward(ctx, grad):
+        return differentiable(DiagonalEmbed, grad, ctx.shape, *ctx.where), None, None, None
+
+
+class DiagonalEmbed(Primitive):
+    """y = zeros of ``shape`` with x written on the diagonal ``offset`` of dims
+    ``dim1``, ``dim2`` (the adjoint of Diagonal).   dL/dx = that diagonal of dL/dy."""
+
+    def forward(ctx, x, shape, offset, dim1, dim2):
+        ctx.where = (offset, dim1, dim2)
+        out = np.zeros(shape, x.dtype)
+        _diagonal_view(out, offset, dim1, dim2)[...] = x
+        return out
+
+    def backward(ctx, grad):
+        return differentiable(Diagonal, grad, *ctx.where), None, None, None, None
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal of dims ``dim1`` and ``dim2`` (shifted by ``offset``) as the
+    last dim of a view.
+
+    >>> import chainrule
+    >>> chainrule.arange(9).reshape(3, 3).diagonal(1)
+    tensor([1, 5])
+    """
+    ndim = input._data.ndim
+    a, b = normalize_dim(dim1, ndim), normalize_dim(dim2, ndim)
+    if a == b:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return _view_of(Diagonal.apply_unary(input, int(offset), a, b), input)
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Matrices (in dims ``dim1``, ``dim2``) with the last dim of ``input`` on
+    their diagonal ``offset``, zeros elsewhere.
+
+    >>> import chainrule
+    >>> chainrule.diag_embed(chainrule.tensor([1, 2]))
+    tensor([[1, 0],
+            [0, 2]])
+    """
+    shape = input._data.shape
+    ndim = len(shape) + 1
+    a, b = normalize_dim(dim1, ndim), normalize_dim(dim2, ndim)
+    if a == b:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    n = (shape[-1] if shape else 1) + abs(int(offset))
+    out_shape = list(shape[:-1])
+    for d in sorted((a, b)):
+        out_shape.insert(d, n)
+    return DiagonalEmbed.apply_unary(input, tuple(out_shape), int(offset), a, b)
+
+
+def diag(input, diagonal=0):
+    """A 1-D tensor becomes a square matrix with it on diagonal ``diagonal``; a
+    2-D tensor gives (a copy of) its diagonal ``diagonal``.
+
+    >>> import chainrule
+    >>> chainrule.diag(chainrule.tensor([1, 2]))
+    tensor([[1, 0],
+            [0, 2]])
+    >>> chainrule.diag(chainrule.tensor([[1, 2], [3, 4]]))
+    tensor([1, 4])
+    """
+    ndim = input._data.ndim
+    if ndim == 1:
+        n = input._data.shape[0] + abs(int(diagonal))
+        return DiagonalEmbed.apply_unary(input, (n, n), int(diagonal), 0, 1)
+    if ndim == 2:
+        return Copy.apply_unary(Diagonal.apply_unary(input, int(diagonal), 0, 1))
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
+
+
+# --- joining -----------------------------------------------------------------------------
+
+
+def _tensor_list(tensors, op_name):
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op_name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    return tensors
 
 
 class Concatenate(Primitive):
@@ -310,63 +798,236 @@ class Concatenate(Primitive):
 
     def forward(ctx, dim, *xs):
         ctx.dim = dim
-        ctx.sizes = [x.shape[dim] for x in xs]
+        ctx.bounds = list(accumulate(x.shape[dim] for x in xs[:-1]))
         return np.concatenate(xs, axis=dim)
 
     def backward(ctx, grad):
-        bounds = np.cumsum(ctx.sizes)[:-1]
-        return (None,) + tuple(np.split(grad, bounds, axis=ctx.dim))
+        return (None,) + tuple(np.split(grad, ctx.bounds, axis=ctx.dim))
 
 
 def cat(tensors, dim=0, *, out=None):
-    """Join tensors along an existing dim.
+    """Join tensors along an existing dim (dtypes are promoted, as in PyTorch).
 
     >>> import chainrule
     >>> chainrule.cat([chainrule.zeros(1, 2), chainrule.ones(1, 2)])
     tensor([[0., 0.],
             [1., 1.]])
     """
-    from ._helpers import promote
-
-    tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or list(tensors)[:1]
+    tensors = _tensor_list(tensors, "cat")
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    ndim = tensors[0]._data.ndim
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    # PyTorch skips 1-D empty tensors, a legacy way to start an accumulation
+    joined = [t for t in tensors if t._data.shape != (0,)] or tensors[:1]
+    first = joined[0]._data
+    ndim = first.ndim
     if ndim == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-    axis = normalize_dim(dim, ndim, "cat")
-    for i, t in enumerate(tensors):
-        if t._data.ndim != ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and {t._data.ndim}")
-        for d in range(ndim):
-            if d != axis and t._data.shape[d] != tensors[0]._data.shape[d]:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {axis}. Expected size "
-                    f"{tensors[0]._data.shape[d]} but got size {t._data.shape[d]} for tensor "
-                    f"number {i} in the list."
-                )
-    if len({t._data.dtype for t in tensors}) > 1:
-        tensors = promote("cat", *tensors)
-    return Concatenate.apply(axis, *tensors)
+    axis = normalize_dim(dim, ndim)
+    dtype = first.dtype
+    for t in joined:
+        data = t._data
+        if data.ndim != ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and {data.ndim}")
+        if data.dtype is not dtype:
+            dtype = None
+    if dtype is None:
+        joined = promote("cat", *joined)
+    try:
+        return Concatenate.apply(axis, *joined)
+    except ValueError:
+        for i, t in enumerate(tensors):
+            for d, (m, n) in enumerate(zip(first.shape, t._data.shape)):
+                if d != axis and m != n and t._data.shape != (0,):
+                    raise RuntimeError(
+                        f"Sizes of tensors must match except in dimension {axis}. Expected size {m} "
+                        f"but got size {n} for tensor number {i} in the list."
+                    ) from None
+        raise
 
 
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0):
-    """Join tensors of equal shape along a new dim."""
-    tensors = list(tensors)
+class Stack(Primitive):
+    """y = [x_1, x_2, ...] along a new dim ``dim``.   dL/dx_k = dL/dy[..., k, ...] (index k of that dim)."""
+
+    def forward(ctx, dim, *xs):
+        ctx.dim = dim
+        return np.stack(xs, axis=dim)
+
+    def backward(ctx, grad):
+        return (None,) + tuple(np.unstack(grad, axis=ctx.dim))
+
+
+def stack(tensors, dim=0, *, out=None):
+    """Join tensors of equal shape along a new dim.
+
+    >>> import chainrule
+    >>> chainrule.stack([chainrule.tensor([1, 2]), chainrule.tensor([3, 4])], dim=1)
+    tensor([[1, 3],
+            [2, 4]])
+    """
+    tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape
+    dtype = tensors[0]._data.dtype
     for i, t in enumerate(tensors):
         if t._data.shape != shape:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 "
                 f"and {list(t._data.shape)} at entry {i}"
             )
-    axis = normalize_dim(dim, len(shape) + 1, "stack")
-    return cat([unsqueeze(t, axis) for t in tensors], axis)
+        if t._data.dtype is not dtype:
+            dtype = None
+    if dtype is None:
+        tensors = promote("stack", *tensors)
+    return Stack.apply(normalize_dim(dim, len(shape) + 1), *tensors)
+
+
+# --- splitting (views) -----------------------------------------------------------------
+
+
+class Split(Primitive):
+    """y_1, y_2, ... = consecutive slices of x along ``dim`` with ``sizes`` (views).
+    dL/dx = [dL/dy_1, dL/dy_2, ...] joined along ``dim``."""
+
+    def forward(ctx, x, sizes, dim):
+        ctx.dim = dim
+        lead = (slice(None),) * dim
+        pieces = []
+        start = 0
+        for n in sizes:
+            pieces.append(x[lead + (slice(start, start + n),)])
+            start += n
+        return tuple(pieces)
+
+    def backward(ctx, *grads):
+        return np.concatenate(grads, axis=ctx.dim), None, None
+
+
+def _split_sizes(size, split_size):
+    if split_size < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={split_size}")
+    if split_size == 0:
+        if size:
+            raise RuntimeError(
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}"
+            )
+        return [0]
+    sizes = [split_size] * (size // split_size)
+    if size % split_size or not sizes:
+        sizes.append(size % split_size)
+    return sizes
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Views of consecutive pieces along ``dim``: of ``split_size`` each (the last
+    may be smaller), or of the listed sizes.
+
+    >>> import chainrule
+    >>> chainrule.arange(5).split(2)
+    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+    >>> chainrule.arange(5).split([1, 4])
+    (tensor([0]), tensor([1, 2, 3, 4]))
+    """
+    if tensor._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    axis = normalize_dim(dim, tensor._data.ndim)
+    size = tensor._data.shape[axis]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        sizes = _split_sizes(size, int(split_size_or_sections))
+    else:
+        sizes = [int(n) for n in split_size_or_sections]
+        if sum(sizes) != size or any(n < 0 for n in sizes):
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
+                f"at dimension {axis}), but got split_sizes={sizes}"
+            )
+    return _views_of(Split.apply(tensor, tuple(sizes), axis), tensor)
+
+
+def _split_with_sizes(tensor, split_sizes, dim=0):
+    return split(tensor, list(split_sizes), dim)
+
+
+def chunk(input, chunks, dim=0):
+    """Split into ``chunks`` views of equal size along ``dim`` (the last may be
+    smaller, and there may be fewer).
+
+    >>> import chainrule
+    >>> chainrule.arange(5).chunk(3)
+    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+    """
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    size = input._data.shape[normalize_dim(dim, input._data.ndim)]
+    if size == 0:
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-size // chunks), dim)
+
+
+class Unbind(Primitive):
+    """y_i = x[..., i, ...], the slices along ``dim`` (views).
+    dL/dx = the dL/dy_i stacked along ``dim``."""
+
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return tuple(np.moveaxis(x, dim, 0))
+
+    def backward(ctx, *grads):
+        return np.stack(grads, axis=ctx.dim), None
+
+
+def unbind(input, dim=0):
+    """The slices along ``dim``, as a tuple of views.
+
+    >>> import chainrule
+    >>> chainrule.tensor([[1, 2], [3, 4]]).unbind(1)
+    (tensor([1, 3]), tensor([2, 4]))
+    """
+    if input._data.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    axis = normalize_dim(dim, input._data.ndim)
+    if input._data.shape[axis] == 0:
+        return ()
+    return _views_of(Unbind.apply(input, axis), input)
+
+
+def narrow(input, dim, start, length):
+    """The view of ``length`` elements from ``start`` along ``dim``.
+
+    >>> import chainrule
+    >>> chainrule.arange(6).narrow(0, 2, 3)
+    tensor([2, 3, 4])
+    """
+    ndim = input._data.ndim
+    if ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    axis = normalize_dim(dim, ndim)
+    size = input._data.shape[axis]
+    start, length = int(start), int(length)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if not -size <= start <= size:
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-size}, {size}], but got {start})"
+        )
+    start %= size if size else 1
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return input[(slice(None),) * axis + (slice(start, start + length),)]
+
+
+def _split_at(array, indices_or_sections, axis=0):
+    """``np.split`` for Tensors (cut points or a number of equal sections)."""
+    size = array.shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        return split(array, size // int(indices_or_sections), axis)
+    bounds = [0, *indices_or_sections, size]
+    return split(array, [b - a for a, b in zip(bounds, bounds[1:])], axis)
 
 
 bind(
@@ -393,6 +1054,24 @@ bind(
         "unsqueeze": unsqueeze,
         "contiguous": contiguous,
         "clone": clone,
+        "repeat": repeat,
+        "tile": _tile_method,
+        "flip": flip,
+        "fliplr": fliplr,
+        "flipud": flipud,
+        "roll": roll,
+        "tril": tril,
+        "triu": triu,
+        "tril_": inplace(tril, "tril_"),
+        "triu_": inplace(triu, "triu_"),
+        "diagonal": diagonal,
+        "diag": diag,
+        "diag_embed": diag_embed,
+        "narrow": narrow,
+        "split": split,
+        "split_with_sizes": _split_with_sizes,
+        "chunk": chunk,
+        "unbind": unbind,
     },
     {
         np.reshape: lambda a, shape, **kw: reshape(a, shape),
@@ -402,7 +1081,15 @@ bind(
         np.broadcast_to: lambda a, shape, **kw: expand(a, shape),
         np.expand_dims: lambda a, axis: unsqueeze(a, axis),
         np.squeeze: lambda a, axis=None: squeeze(a, axis),
-        np.concatenate: lambda arrays, axis=0, **kw: cat(arrays, axis),
         np.swapaxes: lambda a, axis1, axis2: transpose(a, axis1, axis2),
+        np.concatenate: lambda arrays, axis=0, **kw: cat(arrays, axis),
+        np.stack: lambda arrays, axis=0, **kw: stack(arrays, axis),
+        np.split: _split_at,
+        np.unstack: lambda x, axis=0: unbind(x, axis),
+        np.flip: lambda m, axis=None: flip(m, *(range(m.ndim) if axis is None else np.atleast_1d(axis))),
+        np.roll: lambda a, shift, axis=None: roll(a, shift, axis),
+        np.tril: lambda m, k=0: tril(m, k),
+        np.triu: lambda m, k=0: triu(m, k),
+        np.diagonal: lambda a, offset=0, axis1=0, axis2=1: diagonal(a, offset, axis1, axis2),
     },
 )

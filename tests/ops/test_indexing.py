@@ -1,0 +1,403 @@
+"""Indexing against PyTorch: x[key], x[key] = v, gather/scatter and masks."""
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import chainrule
+
+from oracle import check, check_torch, requires_torch, torch
+
+SETTINGS = settings(max_examples=15, deadline=None)
+
+
+def run_both(fn):
+    """``fn(torch)`` and ``fn(chainrule)``: the results, or the exceptions raised."""
+    results = []
+    for lib in (torch, chainrule):
+        try:
+            results.append(fn(lib))
+        except Exception as error:  # noqa: BLE001 - the exception is the result compared
+            results.append(error)
+    return results
+
+
+def assert_same_error(fn, message=None):
+    theirs, ours = run_both(fn)
+    assert isinstance(theirs, Exception), f"torch raised nothing, returned {theirs!r}"
+    assert type(ours) is type(theirs), f"chainrule raised {ours!r}, torch raised {theirs!r}"
+    if message is not None:
+        assert message in str(ours), f"{message!r} not in {str(ours)!r}"
+
+
+def assert_same_tensor(ours, theirs):
+    assert ours.shape == tuple(theirs.shape)
+    assert ours.dtype.name == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+# --- x[key]: values and gradients ----------------------------------------------------------------
+
+KEYS = {
+    "int": lambda m: 1,
+    "negative_ints": lambda m: (-1, -2),
+    "all_ints": lambda m: (1, 2, 3),
+    "slice": lambda m: slice(0, 2),
+    "slices_with_steps": lambda m: (slice(None), slice(None, None, 2), slice(1, None, 2)),
+    "none_and_ellipsis": lambda m: (None, 0, ..., None),
+    "ellipsis_then_int": lambda m: (..., 1),
+    "int_tensor": lambda m: m.tensor([1, 0, 1]),
+    "int_list": lambda m: [0, 1],
+    "repeated_list": lambda m: [0, 0, 1],
+    "int_and_list": lambda m: (0, [2, 0, 2]),
+    "two_lists": lambda m: ([0, 1], [1, 2]),
+    "broadcast_lists": lambda m: ([[0], [1]], [[0, 2]]),
+    "lists_split_by_slice": lambda m: ([1, 0], slice(None), [3, 1]),
+    "list_and_slice": lambda m: (slice(None), [2, 0], slice(1, 3)),
+    "int_slice_none_list": lambda m: (slice(0, 1), 0, None, m.tensor([0, 2, 3])),
+    "int_none_slice_list": lambda m: (1, None, slice(None), [1, 2]),
+    "int_slice_list2d": lambda m: (0, slice(None), [[1, 2]]),
+    "negative_list": lambda m: [-1, -2],
+    "zero_dim_int_tensor": lambda m: m.tensor(1),
+    "zero_dim_tensor_and_list": lambda m: (m.tensor(1), [0, 2]),
+    "bool_mask_first_dim": lambda m: m.tensor([True, False]),
+    "bool_mask_two_dims": lambda m: m.tensor([[True, False, True], [False, False, True]]),
+    "bool_mask_middle": lambda m: (slice(None), m.tensor([True, False, True])),
+    "bool_mask_last": lambda m: (..., m.tensor([True, False, True, False])),
+    "bool_mask_and_int": lambda m: (m.tensor([False, True]), 2),
+    "bool_list": lambda m: [True, False],
+    "python_true": lambda m: True,
+    "zero_dim_bool": lambda m: m.tensor(True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEYS))
+def test_getitem_matches_pytorch_and_finite_differences(name):
+    key = KEYS[name]
+    check(lambda m, x: x[key(m)], [(2, 3, 4)])
+
+
+def test_keys_that_select_nothing_match_pytorch():
+    # (finite differences have nothing to check on an empty output)
+    check_torch(lambda m, x: (x[[]], x[0, False], x[m.tensor([False, False])]), [(2, 3, 4)])
+
+
+def test_full_mask_of_the_tensors_shape_picks_elements_in_order():
+    check(lambda m, x: x[x > 0], [(2, 3, 4)])
+
+
+def test_repeated_indices_accumulate_their_gradients():
+    x = chainrule.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[[0, 0, 1]].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 1.0, 0.0])
+    check(lambda m, x: x[[0, 0, 1]] * m.tensor([1.0, 2.0, 3.0]), [(3,)])
+    check(lambda m, x: x[m.tensor([[2, 2], [2, 0]])], [(3, 2)])
+
+
+def test_basic_indexing_returns_a_view_and_advanced_a_copy():
+    x = chainrule.zeros(3, 4)
+    x[1][::2].fill_(1.0)
+    x[:, [0]].fill_(5.0)  # a copy: x is unchanged by it
+    expected = np.zeros((3, 4), np.float32)
+    expected[1, ::2] = 1.0
+    np.testing.assert_array_equal(x.numpy(), expected)
+
+
+def test_an_element_of_a_matrix_is_a_zero_dim_view():
+    x = chainrule.zeros(2, 3)
+    element = x[1, 2]
+    assert element.shape == ()
+    element.fill_(4.0)
+    assert x[1, 2].item() == 4.0
+
+
+def test_changing_a_basic_index_result_in_place_is_caught_by_the_graph():
+    w = chainrule.randn(3, 4, requires_grad=True)
+    base = w * 1.0
+    y = (base * base).sum()
+    with chainrule.no_grad():
+        base[1, 1:].zero_()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_indexing_twice_is_differentiable_twice():
+    check(lambda m, x: (x[:, [0, 2]] ** 2)[0, 1:] * x[1, :2], [(2, 3)])
+
+
+# --- x[key] = value -------------------------------------------------------------------------------
+
+SET_KEYS = {
+    "int": (lambda m: 1, (4,)),
+    "slice_step": (lambda m: (slice(None), slice(None, None, 2)), (3, 1)),
+    "broadcast_row": (lambda m: slice(0, 2), (4,)),
+    "list": (lambda m: [0, 2], (2, 4)),
+    "mask": (lambda m: m.tensor([True, False, True]), (4,)),
+    "mask_elements": (lambda m: m.tensor([[True, False, True, False]] * 3), (6,)),
+    "int_and_list": (lambda m: (1, [0, 3]), (2,)),
+    "leading_ones": (lambda m: 0, (1, 4)),
+    "ellipsis": (lambda m: (..., 1), (3,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SET_KEYS))
+def test_setitem_gradient_flows_to_the_value_and_to_the_untouched_elements(name):
+    key, value_shape = SET_KEYS[name]
+
+    def fn(m, x, value):
+        y = x * 1.0  # a non-leaf: it may be written in place while recording
+        y[key(m)] = value
+        return y * y
+
+    check(fn, [(3, 4), value_shape])
+
+
+def test_setitem_with_a_number_or_list_writes_in_place():
+    theirs, ours = run_both(_write_numbers)
+    assert_same_tensor(ours, theirs)
+
+
+def _write_numbers(m):
+    x = m.zeros(3, 4, dtype=m.int64)
+    x[0] = 7
+    x[1, [0, 2]] = m.tensor([1, 2])
+    x[2, 1:] = 2.9  # converted to the tensor's dtype
+    x[x == 0] = -1
+    return x
+
+
+def test_setitem_on_a_leaf_that_requires_grad_raises_pytorchs_error():
+    x = chainrule.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        x[0] = 1.0
+    with chainrule.no_grad():
+        x[0] = 1.0
+    assert x[0].item() == 1.0
+
+
+def test_setitem_of_a_value_that_requires_grad_into_a_plain_tensor_records_it():
+    value = chainrule.tensor([2.0, 3.0], requires_grad=True)
+    x = chainrule.zeros(2, 2)
+    x[:, 1] = value
+    assert x.requires_grad
+    (x * chainrule.tensor([[1.0, 10.0], [100.0, 1000.0]])).sum().backward()
+    np.testing.assert_array_equal(value.grad.numpy(), [10.0, 1000.0])
+
+
+def test_setitem_bumps_the_version_seen_by_a_graph():
+    w = chainrule.randn(3, requires_grad=True)
+    base = w * 1.0
+    y = base.exp()  # Exp saved its output y
+    with chainrule.no_grad():
+        y[0] = 0.0
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_setitem_with_a_value_of_the_wrong_shape_raises():
+    with pytest.raises(RuntimeError, match=re.escape("shape mismatch: value tensor of shape [2]")):
+        chainrule.zeros(3, 4)[0] = chainrule.ones(2)
+
+
+# --- errors -----------------------------------------------------------------------------------------
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "key, message",
+    [
+        (lambda m: 2, "index 2 is out of bounds for dimension 0 with size 2"),
+        (lambda m: (0, 3), "index 3 is out of bounds for dimension 1 with size 3"),
+        (lambda m: (None, 0, 5), "index 5 is out of bounds for dimension 2 with size 3"),
+        (lambda m: (..., -5), "index -5 is out of bounds for dimension 1 with size 4"),
+        (lambda m: (0, 0, 0, 0), "too many indices for tensor of dimension 3"),
+        (lambda m: (slice(None), [5]), "index 5 is out of bounds for dimension 0 with size 3"),
+        (lambda m: ([1, 0], slice(None), [1, 9]), "index 9 is out of bounds for dimension 1 with size 4"),
+        (lambda m: (0, m.tensor([-4])), "index -4 is out of bounds for dimension 0 with size 3"),
+        (lambda m: m.tensor([True, False, True]), "The shape of the mask [3] at index 0 does not match"),
+        (lambda m: m.tensor([[True, False], [False, True]]), "mask [2, 2] at index 1 does not match"),
+        (lambda m: (0, m.tensor([[True] * 4] * 2)), "indexed tensor [3, 4] at index 0"),
+        (lambda m: 1.5, "only integers, slices"),
+        (lambda m: (0, m.tensor([0.0])), "tensors used as indices must be long, int, byte or bool tensors"),
+        (lambda m: slice(None, None, -1), "step must be greater than zero"),
+    ],
+)
+def test_bad_keys_raise_pytorchs_exception_and_message(key, message):
+    assert_same_error(lambda m: m.arange(24.0).reshape(2, 3, 4)[key(m)], message)
+
+
+@requires_torch
+def test_out_of_range_setitem_raises_index_error():
+    def write(m):
+        m.zeros(2, 3)[0, 3] = 1.0
+
+    assert_same_error(write, "index 3 is out of bounds for dimension 1 with size 3")
+
+
+# --- gather, scatter and friends --------------------------------------------------------------------
+
+
+def test_gather_matches_pytorch_and_accumulates_repeated_picks():
+    index = [[0, 0], [2, 1], [1, 1]]
+    check(lambda m, x: x.gather(1, m.tensor(index)), [(3, 3)])
+    check(lambda m, x: m.gather(x, 0, m.tensor([[2, 0, 0]])), [(3, 3)])
+    check(lambda m, x: x.gather(-1, m.tensor([[[1], [0]]])), [(1, 2, 3)])
+
+
+def test_take_along_dim_matches_pytorch_with_broadcasting():
+    check(lambda m, x: x.take_along_dim(m.tensor([[0, 2], [1, 1]]), 1), [(2, 3)])
+    check(lambda m, x: m.take_along_dim(x, m.tensor([[2], [0]]), 1), [(2, 3)])
+    check(lambda m, x: x.take_along_dim(m.tensor([[0, 2]]), 1), [(2, 3)])
+    check(lambda m, x: x.take_along_dim(m.tensor([5, 0, 5])), [(2, 3)])
+    check(lambda m, x: x.take_along_dim(m.tensor([[-1, 0]]), 1), [(2, 3)])
+
+
+def test_scatter_gives_the_gradient_to_the_source_and_to_the_untouched_input():
+    index = [[1, 0, 2], [0, 2, 1]]
+    check(lambda m, x, src: x.scatter(1, m.tensor(index), src), [(2, 3), (2, 3)])
+    check(lambda m, x, src: m.scatter(x, 0, m.tensor([[1, 0]]), src), [(3, 2), (1, 2)])
+    # a source larger than the index: PyTorch has no gradient for it
+    check(
+        lambda m, x, src: x.scatter(0, m.tensor([[1, 0]]), src), [(3, 2), (2, 3)], requires_grad=[True, False]
+    )
+    check(lambda m, x: x.scatter(1, m.tensor([[2], [0]]), 1.5), [(2, 3)])
+
+
+def test_scatter_add_adds_repeated_positions():
+    check(lambda m, x, src: x.scatter_add(0, m.tensor([1, 1, 0, 1]), src), [(3,), (4,)])
+    check(lambda m, x, src: m.scatter_add(x, 1, m.tensor([[0, 0], [2, 2]]), src), [(2, 3), (2, 2)])
+
+
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+def test_scatter_with_reduce_matches_pytorch_values_and_is_not_differentiable(reduce):
+    theirs, ours = run_both(
+        lambda m: m.ones(3).scatter(0, m.tensor([1, 1]), m.tensor([2.0, 3.0]), reduce=reduce)
+    )
+    assert_same_tensor(ours, theirs)
+    src = chainrule.tensor([2.0, 3.0], requires_grad=True)
+    out = chainrule.ones(3).scatter(0, chainrule.tensor([1, 1]), src, reduce=reduce)
+    with pytest.raises(RuntimeError, match="derivative for aten::scatter"):
+        out.sum().backward()
+
+
+def test_index_select_matches_pytorch_with_repeats():
+    check(lambda m, x: x.index_select(1, m.tensor([2, 0, 2])), [(2, 3)])
+    check(lambda m, x: m.index_select(x, 0, m.tensor(1)), [(2, 3)])
+    check(lambda m, x: x.index_select(-1, m.tensor([1], dtype=m.int32)), [(2, 3)])
+
+
+def test_index_add_and_index_put_match_pytorch():
+    check(lambda m, x, s: x.index_add(1, m.tensor([0, 0]), s, alpha=2.0), [(2, 3), (2, 2)])
+    check(lambda m, x, v: x.index_put((m.tensor([0, 1]),), v), [(2, 3), (3,)])
+    check(lambda m, x, v: x.index_put((m.tensor([0, 0]), m.tensor([1, 1])), v, accumulate=True), [(2, 3), ()])
+    check(lambda m, x, v: x.index_put([m.tensor([True, False])], v), [(2, 3), (1, 3)])
+
+
+def test_masked_fill_matches_pytorch_and_sends_the_masked_gradient_to_the_value():
+    mask = [[True, False, True], [False, False, True]]
+    check(lambda m, x: x.masked_fill(m.tensor(mask), 0.5), [(2, 3)])
+    check(lambda m, x: m.masked_fill(x, m.tensor([True, False, True]), -1.0), [(2, 3)])
+    check(lambda m, x, v: x.masked_fill(m.tensor(mask), v), [(2, 3), ()])
+    check(lambda m, x: x.masked_fill(m.tensor([[True], [False]]), 2.0), [(3,)])
+
+
+def test_masked_fill_keeps_the_input_dtype():
+    theirs, ours = run_both(
+        lambda m: m.zeros(3, dtype=m.int64).masked_fill(m.tensor([True, False, True]), 2.5)
+    )
+    assert_same_tensor(ours, theirs)
+
+
+def test_masked_select_matches_pytorch_with_broadcasting():
+    check(lambda m, x: x.masked_select(m.tensor([True, False, True])), [(2, 3)])
+    check(lambda m, x: m.masked_select(x, m.tensor([[True, False, True], [False, False, True]])), [(3,)])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.tensor([[0, 1], [2, 0]]).nonzero(),
+        lambda m: m.tensor([[0, 1], [2, 0]]).nonzero(as_tuple=True),
+        lambda m: m.tensor([0.0, 1.5, 0.0, -2.0]).nonzero(),
+        lambda m: m.tensor(5).nonzero(),
+        lambda m: m.tensor(0).nonzero(),
+        lambda m: m.tensor(5).nonzero(as_tuple=True),
+        lambda m: m.zeros(0, 3).nonzero(),
+        lambda m: m.argwhere(m.tensor([[True, False], [True, True]])),
+    ],
+)
+def test_nonzero_matches_pytorch(fn):
+    theirs, ours = run_both(fn)
+    if isinstance(theirs, tuple):
+        assert len(ours) == len(theirs)
+        for a, b in zip(ours, theirs):
+            assert_same_tensor(a, b)
+    else:
+        assert_same_tensor(ours, theirs)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (lambda m: m.zeros(2, 3).gather(1, m.tensor([[5]])), "index 5 is out of bounds for dimension 1"),
+        (lambda m: m.zeros(2, 3).gather(1, m.tensor([[-1]])), "index -1 is out of bounds"),
+        (lambda m: m.zeros(2, 3).gather(1, m.tensor([1])), "same number of dimensions"),
+        (lambda m: m.zeros(2, 3).gather(1, m.tensor([[1.0]])), "Expected dtype int32/int64 for index"),
+        (lambda m: m.zeros(2, 3).gather(1, m.zeros(3, 1, dtype=m.int64)), "no larger than self [2, 3]"),
+        (lambda m: m.zeros(2, 3).index_select(1, m.tensor([5])), "out of bounds"),
+        (lambda m: m.zeros(2, 3).index_select(1, m.tensor([[1]])), "Index is supposed to be a vector"),
+        (lambda m: m.zeros(2, 3).index_select(1, m.tensor([1.0])), "Expected dtype int32 or int64"),
+        (lambda m: m.zeros(3).scatter(0, m.tensor([5]), m.ones(1)), "index 5 is out of bounds"),
+        (lambda m: m.zeros(3).scatter(0, m.tensor([1]), m.ones(1), reduce="mean"), "add or multiply"),
+        (lambda m: m.zeros(3).scatter(0, m.tensor([1]), m.tensor([2])), "self.dtype to be equal to src"),
+        (lambda m: m.ones(3).scatter_add(0, m.tensor([1, 1, 0, 0]), m.ones(3)), "no larger size than src"),
+        (lambda m: m.zeros(2, 3).index_add(1, m.tensor([0, 5]), m.ones(2, 2)), "index 5 is out of bounds"),
+        (lambda m: m.zeros(2, 3).index_add(1, m.tensor([0, 1]), m.ones(2, 3)), "Number of indices (2)"),
+        (lambda m: m.zeros(3).masked_fill(m.tensor([1, 0, 1]), 5), "only supports boolean masks"),
+        (lambda m: m.zeros(3).masked_fill(m.tensor([True] * 3), m.tensor([1.0])), "0-dimensional value"),
+        (lambda m: m.zeros(3).masked_select(m.tensor([1, 0, 1])), "expected BoolTensor for mask"),
+        (lambda m: m.zeros(2, 3).take_along_dim(m.tensor([0, 2]), 1), "same number of dimensions"),
+        (lambda m: m.zeros(2, 3).take_along_dim(m.tensor([[0]], dtype=m.int32), 1), "should be Long"),
+    ],
+)
+def test_bad_gather_scatter_and_mask_arguments_raise_pytorchs_exception(fn, message):
+    assert_same_error(fn, message)
+
+
+# --- hypothesis -----------------------------------------------------------------------------------
+
+
+@requires_torch
+@SETTINGS
+@given(data=st.data(), shape=st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple))
+def test_random_integer_and_mask_indices_match_pytorch(data, shape):
+    dim = data.draw(st.integers(0, len(shape) - 1))
+    size = shape[dim]
+    picks = data.draw(st.lists(st.integers(-size, size - 1), min_size=1, max_size=5))
+    mask = data.draw(st.lists(st.booleans(), min_size=size, max_size=size))
+    lead = (slice(None),) * dim
+    array = np.random.default_rng(0).uniform(-2, 2, shape).astype(np.float32)
+
+    def fn(m, x):
+        return x[(*lead, picks)], x[(*lead, m.tensor(mask))], x[(*lead, slice(None, None, 2))]
+
+    check_torch(fn, [shape], arrays=[array])
+
+
+@requires_torch
+@SETTINGS
+@given(data=st.data(), shape=st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple))
+def test_random_gathers_match_pytorch(data, shape):
+    dim = data.draw(st.integers(0, len(shape) - 1))
+    index_shape = tuple(data.draw(st.integers(1, n)) for n in shape)
+    index_shape = index_shape[:dim] + (data.draw(st.integers(1, 4)),) + index_shape[dim + 1 :]
+    flat = data.draw(st.lists(st.integers(0, shape[dim] - 1), min_size=int(np.prod(index_shape))))
+    index = np.array(flat[: int(np.prod(index_shape))], np.int64).reshape(index_shape)
+    array = np.random.default_rng(1).uniform(-2, 2, shape).astype(np.float32)
+    check_torch(lambda m, x: x.gather(dim, m.tensor(index)), [shape], arrays=[array])

@@ -1,0 +1,594 @@
+"""Shape ops against PyTorch: values, gradients, views and errors."""
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import chainrule
+
+from oracle import check, check_torch, requires_torch, torch
+
+SETTINGS = settings(max_examples=15, deadline=None)
+
+
+def run_both(fn):
+    """``fn(torch)`` and ``fn(chainrule)``: the results, or the exceptions raised."""
+    results = []
+    for lib in (torch, chainrule):
+        try:
+            results.append(fn(lib))
+        except Exception as error:  # noqa: BLE001 - the exception is the result compared
+            results.append(error)
+    return results
+
+
+def assert_same_error(fn, message=None):
+    """Both libraries raise the same exception type (and ours says ``message``)."""
+    theirs, ours = run_both(fn)
+    assert isinstance(theirs, Exception), f"torch raised nothing, returned {theirs!r}"
+    assert type(ours) is type(theirs), f"chainrule raised {ours!r}, torch raised {theirs!r}"
+    if message is not None:
+        assert message in str(ours), f"{message!r} not in {str(ours)!r}"
+
+
+# --- values and gradients (PyTorch parity + float64 finite differences, both orders) ---------
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.reshape(4, 6),
+        lambda m, x: x.reshape(-1, 3),
+        lambda m, x: m.reshape(x, (24,)),
+        lambda m, x: x.view(3, 8),
+        lambda m, x: x.view(-1),
+        lambda m, x: x.flatten(),
+        lambda m, x: x.flatten(1),
+        lambda m, x: m.flatten(x, 0, 1),
+        lambda m, x: x.unflatten(2, (2, 2)),
+        lambda m, x: x.unflatten(1, (-1, 1)),
+        lambda m, x: x.permute(2, 0, 1),
+        lambda m, x: m.permute(x, (1, 2, 0)),
+        lambda m, x: x.transpose(0, 2),
+        lambda m, x: m.swapaxes(x, 1, -1),
+        lambda m, x: x.swapdims(0, 1),
+        lambda m, x: x.mT,
+        lambda m, x: x.movedim(0, -1),
+        lambda m, x: m.movedim(x, (0, 1), (2, 0)),
+        lambda m, x: x.unsqueeze(1).unsqueeze(-1),
+        lambda m, x: x.contiguous(),
+        lambda m, x: x.clone(),
+        lambda m, x: x.transpose(0, 1).contiguous(),
+    ],
+)
+def test_view_like_op_matches_pytorch_and_finite_differences(fn):
+    check(fn, [(2, 3, 4)])
+
+
+def test_transpose_property_reverses_a_matrix_and_its_gradient():
+    check(lambda m, x: x.T * 2, [(3, 4)])
+
+
+def test_t_transposes_a_matrix_and_leaves_a_vector_alone():
+    check(lambda m, x: m.t(x), [(3, 4)])
+    check(lambda m, x: x.t() * 3, [(4,)])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.squeeze(),
+        lambda m, x: x.squeeze(0),
+        lambda m, x: x.squeeze(1),
+        lambda m, x: x.squeeze((0, 2)),
+        lambda m, x: m.squeeze(x, -1),
+    ],
+)
+def test_squeeze_matches_pytorch_for_all_and_chosen_dims(fn):
+    check(fn, [(1, 3, 1)])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.expand(2, 3, 4),
+        lambda m, x: x.expand(2, -1, 4),
+        lambda m, x: x.expand(5, 3, -1),
+        lambda m, x: m.broadcast_to(x, (2, 3, 4)),
+        lambda m, x: x.expand_as(m.zeros(2, 3, 4)),
+        lambda m, x: m.broadcast_tensors(x, m.zeros(2, 1, 1))[0],
+    ],
+)
+def test_expanding_sums_the_gradient_over_the_broadcast_dims(fn):
+    check(fn, [(3, 1)])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.repeat(2, 1),
+        lambda m, x: x.repeat(3, 2),
+        lambda m, x: x.repeat(2, 1, 3),
+        lambda m, x: x.tile((2,)),
+        lambda m, x: x.tile(2, 1, 2),
+        lambda m, x: m.tile(x, (1, 3)),
+    ],
+)
+def test_repeated_copies_add_their_gradients(fn):
+    check(fn, [(2, 3)])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.flip(0),
+        lambda m, x: x.flip(0, 2),
+        lambda m, x: m.flip(x, [-1]),
+        lambda m, x: x.fliplr(),
+        lambda m, x: x.flipud(),
+        lambda m, x: x.roll(1),
+        lambda m, x: x.roll(-2, 1),
+        lambda m, x: m.roll(x, (1, 3), (0, 2)),
+        lambda m, x: x.roll(5, -1),
+    ],
+)
+def test_flip_and_roll_move_the_gradient_back(fn):
+    check(fn, [(2, 3, 4)])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.narrow(1, 1, 2),
+        lambda m, x: m.narrow(x, -1, -3, 2),
+        lambda m, x: x.chunk(2, 2),
+        lambda m, x: m.chunk(x, 3, 1),
+        lambda m, x: x.chunk(4, 0),
+        lambda m, x: x.split(2, -1),
+        lambda m, x: x.split([1, 2], 1),
+        lambda m, x: m.split(x, [3, 1], 2),
+        lambda m, x: x.unbind(1),
+        lambda m, x: m.unbind(x),
+    ],
+)
+def test_pieces_of_a_split_send_their_gradients_to_their_slices(fn):
+    check(fn, [(2, 3, 4)])
+
+
+def test_empty_pieces_and_diagonals_match_pytorch():
+    # (finite differences have nothing to check on an empty output)
+    check_torch(lambda m, x: m.split(x, [3, 0, 1], 2), [(2, 3, 4)])
+    check_torch(lambda m, x: (x.diagonal(9), x.narrow(0, 2, 0)), [(3, 3, 4)])
+
+
+def test_an_unused_piece_of_a_split_gets_zero_gradient():
+    check(lambda m, x: x.split(2, 1)[1] * 3, [(2, 5)])
+    check(lambda m, x: x.unbind(0)[0].exp(), [(3, 2)])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.tril(),
+        lambda m, x: x.tril(1),
+        lambda m, x: m.tril(x, -1),
+        lambda m, x: x.triu(),
+        lambda m, x: x.triu(2),
+        lambda m, x: m.triu(x, -2),
+    ],
+)
+def test_triangles_pass_gradient_only_where_they_keep_values(fn):
+    check(fn, [(2, 3, 4)])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.diagonal(),
+        lambda m, x: x.diagonal(1),
+        lambda m, x: x.diagonal(-1, 0, 2),
+        lambda m, x: m.diagonal(x, 2, 2, 1),
+        lambda m, x: x.diagonal(0, -1, 0),
+    ],
+)
+def test_diagonal_gradient_lands_on_the_diagonal(fn):
+    check(fn, [(3, 3, 4)])
+
+
+@pytest.mark.parametrize(
+    "fn, shape",
+    [
+        (lambda m, x: m.diag(x), (3,)),
+        (lambda m, x: m.diag(x, 1), (3,)),
+        (lambda m, x: x.diag(-2), (2,)),
+        (lambda m, x: m.diag(x), (3, 4)),
+        (lambda m, x: m.diag(x, 1), (3, 4)),
+        (lambda m, x: x.diag(-2), (3, 4)),
+        (lambda m, x: m.diag_embed(x), (2, 3)),
+        (lambda m, x: m.diag_embed(x, 1, 0, 2), (2, 3)),
+    ],
+)
+def test_diag_builds_a_matrix_from_a_vector_and_reads_one_back(fn, shape):
+    check(fn, [shape])
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cat_gives_each_input_the_gradient_of_its_slice(dim):
+    check(lambda m, a, b, c: m.cat([a, b, c], dim), [(2, 3), (2, 3), (2, 3)])
+
+
+def test_cat_of_different_sizes_along_the_joined_dim():
+    check(lambda m, a, b: m.cat((a, b), 1), [(2, 1), (2, 4)])
+    check(lambda m, a, b: m.concat([a, b]), [(1, 3), (2, 3)])
+
+
+def test_cat_skips_empty_vectors_as_pytorch_does():
+    check(lambda m, a: m.cat([m.zeros(0), a, m.zeros(0)]), [(2, 3)])
+
+
+def test_cat_promotes_dtypes_as_pytorch():
+    theirs, ours = run_both(lambda m: m.cat([m.tensor([1, 2]), m.tensor([0.5])]))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype == chainrule.float32
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+def test_stack_gives_each_input_the_gradient_of_its_entry(dim):
+    check(lambda m, a, b: m.stack([a, b], dim), [(2, 3), (2, 3)])
+
+
+def test_cat_and_stack_of_integer_tensors_keep_the_dtype():
+    theirs, ours = run_both(lambda m: m.stack([m.arange(3), m.arange(3)], 1))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype == chainrule.int64
+
+
+def test_reshape_of_a_non_contiguous_tensor_copies_and_keeps_the_gradient_right():
+    check(lambda m, x: x.transpose(0, 1).reshape(-1) * m.arange(6.0), [(2, 3)])
+
+
+# --- views share memory and the version counter -----------------------------------------------
+
+VIEWS = {
+    "reshape": lambda m, x: x.reshape(6, 4),
+    "view": lambda m, x: x.view(2, 12),
+    "flatten": lambda m, x: x.flatten(),
+    "unflatten": lambda m, x: x.unflatten(2, (2, 2)),
+    "squeeze": lambda m, x: x[:1].squeeze(0),
+    "unsqueeze": lambda m, x: x.unsqueeze(0),
+    "permute": lambda m, x: x.permute(1, 2, 0),
+    "transpose": lambda m, x: x.transpose(0, 2),
+    "T": lambda m, x: x[0].T,
+    "mT": lambda m, x: x.mT,
+    "movedim": lambda m, x: x.movedim(0, 2),
+    "narrow": lambda m, x: x.narrow(2, 1, 2),
+    "split": lambda m, x: x.split(2, 2)[1],
+    "chunk": lambda m, x: x.chunk(3, 1)[2],
+    "unbind": lambda m, x: x.unbind(1)[1],
+    "diagonal": lambda m, x: x.diagonal(1, 1, 2),
+    "getitem": lambda m, x: x[1, :, ::2],
+    "contiguous": lambda m, x: x.contiguous(),
+}
+
+COPIES = {
+    "clone": lambda m, x: x.clone(),
+    "flip": lambda m, x: x.flip(0),
+    "roll": lambda m, x: x.roll(1, 2),
+    "repeat": lambda m, x: x.repeat(1, 1, 2),
+    "tril": lambda m, x: x.tril(),
+    "diag": lambda m, x: x[0].diag(),
+    "transposed_reshape": lambda m, x: x.transpose(0, 1).reshape(-1),
+    "cat": lambda m, x: m.cat([x, x]),
+    "stack": lambda m, x: m.stack([x]),
+    "advanced_index": lambda m, x: x[[0, 1]],
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", sorted(VIEWS) + sorted(COPIES))
+def test_writing_into_the_result_changes_the_input_exactly_when_pytorch_returns_a_view(name):
+    fn = {**VIEWS, **COPIES}[name]
+
+    def write(m):
+        x = m.arange(24.0).reshape(2, 3, 4)
+        fn(m, x).fill_(-1.0)
+        return x
+
+    theirs, ours = run_both(write)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_changing_a_view_in_place_is_caught_by_a_graph_that_saved_its_base(name):
+    w = chainrule.randn(2, 3, 4, requires_grad=True)
+    base = w * 1.0
+    y = (base * base).sum()  # Mul saved ``base``
+    view = VIEWS[name](chainrule, base)
+    with chainrule.no_grad():
+        view.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_changing_the_base_in_place_is_caught_by_a_graph_that_saved_the_view():
+    w = chainrule.randn(2, 3, requires_grad=True)
+    base = w * 1.0
+    view = base.transpose(0, 1)
+    y = (view * view).sum()  # Mul saved the view
+    base.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_a_view_of_a_view_still_shares_memory_with_the_first_base():
+    x = chainrule.zeros(2, 3, 4)
+    x.transpose(0, 1)[2].narrow(1, 1, 2).fill_(5.0)
+    expected = np.zeros((2, 3, 4), np.float32)
+    expected[:, 2, 1:3] = 5.0
+    np.testing.assert_array_equal(x.numpy(), expected)
+
+
+def test_views_do_not_copy_memory():
+    x = chainrule.zeros(4, 6)
+    for view in (x.view(24), x.T, x[1:3], x.diagonal(), x.unsqueeze(0), *x.split(2, 1), *x.unbind(0)):
+        assert np.shares_memory(view.numpy(), x.numpy())
+
+
+def test_gradient_through_a_view_written_in_place_flows_to_the_value():
+    w = chainrule.randn(3, requires_grad=True)
+    x = chainrule.zeros(2, 3)
+    x[0] = w * 2
+    (x * x).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), 8 * w.detach().numpy(), rtol=1e-6)
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def test_reshape_to_a_wrong_size_raises_pytorchs_message():
+    with pytest.raises(RuntimeError, match=re.escape("shape '[2, 5]' is invalid for input of size 6")):
+        chainrule.arange(6).reshape(2, 5)
+
+
+def test_view_of_incompatible_strides_raises_and_suggests_reshape():
+    with pytest.raises(RuntimeError, match=r"view size is not compatible .* Use \.reshape\(\.\.\.\) instead"):
+        chainrule.zeros(2, 3).t().view(6)
+
+
+def test_cat_of_mismatched_sizes_names_the_sizes_and_the_tensor_number():
+    message = (
+        "Sizes of tensors must match except in dimension 0. Expected size 3 but got size 2 for tensor "
+        "number 1 in the list."
+    )
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        chainrule.cat([chainrule.zeros(2, 3), chainrule.zeros(3, 2)])
+
+
+def test_stack_of_mismatched_shapes_names_both_shapes_and_the_entry():
+    message = "stack expects each tensor to be equal size, but got [2, 3] at entry 0 and [3, 2] at entry 1"
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        chainrule.stack([chainrule.zeros(2, 3), chainrule.zeros(3, 2)])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (lambda m: m.zeros(2, 3).reshape(-1, -1), "only one dimension can be inferred"),
+        (lambda m: m.zeros(2, 3).view(4, -1), "invalid for input of size 6"),
+        (lambda m: m.zeros(2, 3).permute(0), "len(dims) = 1"),
+        (lambda m: m.zeros(2, 3).permute(0, 0), "duplicate dims"),
+        (lambda m: m.zeros(2, 3).transpose(0, 2), "Dimension out of range"),
+        (lambda m: m.zeros(2, 3).unsqueeze(3), "Dimension out of range"),
+        (lambda m: m.zeros(2, 3).squeeze(5), "Dimension out of range"),
+        (lambda m: m.zeros(2, 3).expand(3, 3), "must match the existing size (2)"),
+        (lambda m: m.zeros(2, 3).expand(3), "must be greater or equal to the number of dimensions"),
+        (lambda m: m.zeros(2, 3).expand(-1, 2, 3), "leading, non-existing dimension 0"),
+        (lambda m: m.zeros(2, 3).flatten(1, 0), "start_dim cannot come after end_dim"),
+        (lambda m: m.zeros(2, 3).unflatten(1, (2, 2)), "don't multiply up to the size of dim 1 (3)"),
+        (lambda m: m.zeros(2, 3).movedim((0, 1), (1,)), "should contain the same number of dims"),
+        (lambda m: m.zeros(2, 3).movedim((0, 0), (1, 0)), "repeated dim in `source`"),
+        (lambda m: m.zeros(2, 3).repeat(2), "can not be smaller than number of dimensions"),
+        (lambda m: m.zeros(2, 3).flip(2), "Dimension out of range"),
+        (lambda m: m.zeros(2, 3).roll((1, 2), (0,)), "shifts and dimensions must align"),
+        (lambda m: m.zeros(2, 3).narrow(1, 2, 2), "start (2) + length (2) exceeds dimension size (3)."),
+        (lambda m: m.zeros(2, 3).narrow(1, 4, 0), "start out of range"),
+        (lambda m: m.zeros(2, 3).narrow(1, 0, -1), "length must be non-negative"),
+        (lambda m: m.zeros(2, 3).chunk(0), "chunk expects `chunks` to be greater than 0"),
+        (lambda m: m.arange(5).split(0), "split_size can only be 0 if dimension size is 0"),
+        (lambda m: m.arange(5).split(-1), "split expects split_size be non-negative"),
+        (lambda m: m.arange(5).split([2, 2]), "split_sizes to sum exactly to 5"),
+        (lambda m: m.tensor(1.0).unbind(), "tensor has no dimensions"),
+        (lambda m: m.arange(3.0).tril(), "tril: input tensor must have at least 2 dimensions"),
+        (lambda m: m.arange(3.0).triu(), "triu: input tensor must have at least 2 dimensions"),
+        (lambda m: m.zeros(2, 2, 2).diag(), "diag(): Supports 1D or 2D tensors. Got 3D"),
+        (lambda m: m.zeros(2, 3).diagonal(0, 1, 1), "diagonal dimensions cannot be identical"),
+        (lambda m: m.zeros(2, 3).diagonal(0, 0, 2), "Dimension out of range"),
+        (lambda m: m.arange(3.0).mT, "Got 1-D tensor"),
+        (lambda m: m.zeros(2, 3, 4).t(), "t() expects a tensor with <= 2 dimensions"),
+        (lambda m: m.cat([]), "expected a non-empty list of Tensors"),
+        (lambda m: m.cat([m.tensor(1.0), m.tensor(2.0)]), "zero-dimensional tensor"),
+        (lambda m: m.cat([m.zeros(2, 3), m.zeros(2, 3, 1)]), "same number of dimensions: got 2 and 3"),
+        (lambda m: m.cat([m.zeros(2, 3), m.zeros(2, 3)], dim=2), "Dimension out of range"),
+        (lambda m: m.cat([m.zeros(2), 5]), "expected Tensor as element 1"),
+        (lambda m: m.cat(m.zeros(2, 3)), "must be tuple of Tensors, not Tensor"),
+        (lambda m: m.stack([]), "stack expects a non-empty TensorList"),
+        (lambda m: m.stack([m.zeros(2), m.zeros(2)], 2), "Dimension out of range"),
+        (lambda m: m.zeros(2, 3).view(m.float64), "must be divisible by 2"),
+    ],
+)
+def test_bad_shape_arguments_raise_pytorchs_exception_type(fn, message):
+    assert_same_error(fn, message)
+
+
+# --- integer and edge cases ---------------------------------------------------------------------
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.arange(6).reshape(2, 3).repeat(2, 0),
+        lambda m: m.arange(0).chunk(3),
+        lambda m: m.arange(0).split(2),
+        lambda m: m.arange(0).split(0),
+        lambda m: m.arange(5).chunk(4),
+        lambda m: m.arange(6).chunk(4),
+        lambda m: m.zeros(2, 0).unbind(1),
+        lambda m: m.arange(5).narrow(0, 5, 0),
+        lambda m: m.arange(5).narrow(0, m.tensor(1), 3),
+        lambda m: m.arange(6).reshape(2, 3).diagonal(5),
+        lambda m: m.arange(6).reshape(2, 3).diag(-1),
+        lambda m: m.arange(6).reshape(2, 3).tile(()),
+        lambda m: m.tensor([1, 2]).flip(()),
+        lambda m: m.arange(5).roll(1, dims=()),
+        lambda m: m.tensor(1.0).repeat(2, 2),
+        lambda m: m.tensor(1.0).flatten(),
+        lambda m: m.tensor(1.0).squeeze(0),
+        lambda m: m.tensor(1.0).transpose(0, -1),
+        lambda m: m.zeros(1, 2, 1).squeeze((0, 2)),
+        lambda m: m.arange(8.0).reshape(2, 4).view(m.float64),
+        lambda m: m.arange(6.0).reshape(2, 3).view(m.int32),
+        lambda m: m.arange(6).reshape(2, 3).split_with_sizes([1, 2], 1),
+        lambda m: m.ones(3, 3, dtype=m.int64).tril_(-1),
+    ],
+)
+def test_edge_cases_match_pytorch(fn):
+    theirs, ours = run_both(fn)
+    theirs = theirs if isinstance(theirs, tuple) else (theirs,)
+    ours = ours if isinstance(ours, tuple) else (ours,)
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        assert a.shape == tuple(b.shape)
+        assert a.dtype.name == str(b.dtype).split(".")[-1]
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_float32_stays_float32_through_shape_ops():
+    x = chainrule.ones(2, 3, requires_grad=True)
+    outputs = [x.reshape(6), x.flip(0), x.repeat(2, 1), x.tril(), x.diagonal(), chainrule.cat([x, x])]
+    outputs += [*x.split(1), *x.unbind(1), x.roll(1), x.T, chainrule.diag(x[0])]
+    for out in outputs:
+        assert out.dtype == chainrule.float32
+    sum(o.sum() for o in outputs).backward()
+    assert x.grad.dtype == chainrule.float32
+
+
+# --- hypothesis: random shapes and arguments against PyTorch ------------------------------------
+
+shapes = st.lists(st.integers(1, 4), min_size=1, max_size=4).map(tuple)
+
+
+def _arrays(shape):
+    return [np.random.default_rng(len(shape)).uniform(-2, 2, shape).astype(np.float32)]
+
+
+@requires_torch
+@SETTINGS
+@given(data=st.data(), shape=shapes)
+def test_random_permutations_match_pytorch(data, shape):
+    order = data.draw(st.permutations(range(len(shape))))
+    check_torch(lambda m, x: x.permute(*order), [shape], arrays=_arrays(shape))
+
+
+@requires_torch
+@SETTINGS
+@given(data=st.data(), shape=shapes)
+def test_random_transposes_and_movedims_match_pytorch(data, shape):
+    ndim = len(shape)
+    a, b = data.draw(st.integers(-ndim, ndim - 1)), data.draw(st.integers(-ndim, ndim - 1))
+    check_torch(lambda m, x: x.transpose(a, b).movedim(a, b) * 2, [shape], arrays=_arrays(shape))
+
+
+@st.composite
+def reshape_targets(draw, shape):
+    """A random shape with the same number of elements (maybe with a -1)."""
+    factors = [f for n in shape for f in _prime_factors(n)]
+    factors = draw(st.permutations(factors))
+    groups = draw(st.integers(1, max(1, len(factors))))
+    cuts = sorted(draw(st.lists(st.integers(0, len(factors)), min_size=groups - 1, max_size=groups - 1)))
+    bounds = [0, *cuts, len(factors)]
+    target = [int(np.prod(factors[a:b])) for a, b in zip(bounds, bounds[1:])]
+    if draw(st.booleans()):
+        target[draw(st.integers(0, len(target) - 1))] = -1
+    return tuple(target)
+
+
+def _prime_factors(n):
+    factors, p = [], 2
+    while n > 1:
+        while n % p == 0:
+            factors.append(p)
+            n //= p
+        p += 1
+    return factors
+
+
+@requires_torch
+@SETTINGS
+@given(data=st.data(), shape=shapes, transposed=st.booleans())
+def test_random_reshape_targets_match_pytorch(data, shape, transposed):
+    target = data.draw(reshape_targets(shape))
+
+    def fn(m, x):
+        return (x.mT if transposed and x.ndim > 1 else x).reshape(target)
+
+    check_torch(fn, [shape], arrays=_arrays(shape))
+
+
+@requires_torch
+@SETTINGS
+@given(data=st.data(), shape=shapes)
+def test_random_split_sizes_match_pytorch(data, shape):
+    dim = data.draw(st.integers(0, len(shape) - 1))
+    size = shape[dim]
+    cuts = sorted(data.draw(st.lists(st.integers(0, size), max_size=3)))
+    sizes = [b - a for a, b in zip([0, *cuts], [*cuts, size])]
+    step = data.draw(st.integers(1, size))
+    check_torch(
+        lambda m, x: (*x.split(sizes, dim), *x.split(step, dim), *x.chunk(step, dim)),
+        [shape],
+        arrays=_arrays(shape),
+    )
+
+
+@requires_torch
+@SETTINGS
+@given(data=st.data(), shape=shapes)
+def test_random_flips_and_rolls_match_pytorch(data, shape):
+    dims = data.draw(st.lists(st.integers(0, len(shape) - 1), unique=True))
+    shifts = [data.draw(st.integers(-5, 5)) for _ in dims]
+    check_torch(
+        lambda m, x: x.flip(dims).roll(shifts, dims) if dims else x.flip(dims), [shape], arrays=_arrays(shape)
+    )
+
+
+@requires_torch
+@SETTINGS
+@given(data=st.data(), shape=shapes)
+def test_random_cat_and_stack_match_pytorch(data, shape):
+    dim = data.draw(st.integers(0, len(shape) - 1))
+    other = shape[:dim] + (data.draw(st.integers(1, 3)),) + shape[dim + 1 :]
+    arrays = _arrays(shape) + [np.ones(other, np.float32), _arrays(shape)[0] * 2]
+    check_torch(
+        lambda m, a, b, c: (m.cat([a, b, c], dim), m.stack([a, c], dim)),
+        [shape, other, shape],
+        arrays=arrays,
+    )
+
+
+@requires_torch
+@SETTINGS
+@given(data=st.data(), shape=st.lists(st.integers(1, 4), min_size=2, max_size=4).map(tuple))
+def test_random_diagonals_and_triangles_match_pytorch(data, shape):
+    ndim = len(shape)
+    dim1, dim2 = data.draw(st.permutations(range(ndim)))[:2]
+    offset = data.draw(st.integers(-4, 4))
+    check_torch(
+        lambda m, x: (x.diagonal(offset, dim1, dim2), x.tril(offset), x.triu(-offset)),
+        [shape],
+        arrays=_arrays(shape),
+    )

@@ -1,0 +1,233 @@
+"""Tensor creation against PyTorch: dtype inference, shapes, values, devices."""
+
+import numpy as np
+import pytest
+
+import chainrule
+
+from oracle import requires_torch, torch
+
+
+def run_both(fn):
+    results = []
+    for lib in (torch, chainrule):
+        try:
+            results.append(fn(lib))
+        except Exception as error:  # noqa: BLE001 - the exception is the result compared
+            results.append(error)
+    return results
+
+
+def assert_same_tensor(ours, theirs, rtol=0.0):
+    assert isinstance(ours, chainrule.Tensor), f"chainrule gave {ours!r}"
+    assert ours.shape == tuple(theirs.shape)
+    assert ours.dtype.name == str(theirs.dtype).split(".")[-1]
+    assert ours.requires_grad == theirs.requires_grad
+    if rtol:
+        np.testing.assert_allclose(ours.numpy(force=True), theirs.detach().numpy(), rtol=rtol)
+    else:
+        np.testing.assert_array_equal(ours.numpy(force=True), theirs.detach().numpy())
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.tensor(3),
+        lambda m: m.tensor(3.5),
+        lambda m: m.tensor(True),
+        lambda m: m.tensor([1, 2.5]),
+        lambda m: m.tensor([True, 2]),
+        lambda m: m.tensor([[True, False]]),
+        lambda m: m.tensor([]),
+        lambda m: m.tensor([[]]),
+        lambda m: m.tensor((1, 2)),
+        lambda m: m.tensor(np.array([1, 2], dtype=np.int32)),
+        lambda m: m.tensor(np.array([1.0, 2.0])),
+        lambda m: m.tensor(np.array([1, 0], dtype=np.uint8)),
+        lambda m: m.tensor(np.float64(2.0)),
+        lambda m: m.tensor(np.int32(3)),
+        lambda m: m.tensor([m.tensor(1.0), m.tensor(2.0)]),
+        lambda m: m.tensor([1, 2], dtype=m.float64),
+        lambda m: m.tensor([1.5, 2], dtype=m.int32),
+        lambda m: m.tensor([1.0, 2.0], requires_grad=True),
+        lambda m: m.tensor([1.0], device="cpu"),
+        lambda m: m.tensor([1.0], device=m.device("cpu")),
+        lambda m: m.as_tensor([1, 2.0]),
+        lambda m: m.as_tensor(np.array([1.0, 2.0]), dtype=m.float32),
+        lambda m: m.as_tensor(m.tensor([1, 2]), dtype=m.float16),
+    ],
+)
+def test_tensor_infers_dtypes_as_pytorch(fn):
+    theirs, ours = run_both(fn)
+    assert_same_tensor(ours, theirs)
+
+
+def test_tensor_copies_its_data_and_from_numpy_shares_it():
+    array = np.zeros(3, np.float32)
+    copied = chainrule.tensor(array)
+    shared = chainrule.from_numpy(array)
+    as_tensor = chainrule.as_tensor(array)
+    array[0] = 7.0
+    assert copied[0].item() == 0.0
+    assert shared[0].item() == 7.0
+    assert as_tensor[0].item() == 7.0
+    shared[1] = 5.0
+    assert array[1] == 5.0
+
+
+def test_tensor_of_a_tensor_is_a_detached_copy():
+    x = chainrule.ones(2, requires_grad=True)
+    y = chainrule.tensor(x)
+    assert not y.requires_grad
+    y[0] = 3.0
+    assert x[0].item() == 1.0
+
+
+def test_default_dtype_applies_to_python_floats():
+    try:
+        chainrule.set_default_dtype(chainrule.float64)
+        assert chainrule.tensor([1.5]).dtype == chainrule.float64
+        assert chainrule.zeros(2).dtype == chainrule.float64
+        assert chainrule.arange(0.0, 1.0, 0.5).dtype == chainrule.float64
+    finally:
+        chainrule.set_default_dtype(chainrule.float32)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.zeros(2, 3),
+        lambda m: m.zeros((2, 3)),
+        lambda m: m.zeros([2, 3]),
+        lambda m: m.zeros(m.Size([2, 3])),
+        lambda m: m.zeros(()),
+        lambda m: m.zeros(0, 3),
+        lambda m: m.zeros(2, dtype=m.int64),
+        lambda m: m.zeros(2, requires_grad=True),
+        lambda m: m.ones(3, dtype=m.bool),
+        lambda m: m.ones((2, 1), dtype=m.float64),
+        lambda m: m.empty(2, 3).zero_(),
+        lambda m: m.empty((2,), dtype=m.int32).zero_(),
+        lambda m: m.full((2, 2), 1.5),
+        lambda m: m.full((2, 2), 7),
+        lambda m: m.full((2,), True),
+        lambda m: m.full((2,), 7, dtype=m.float64),
+        lambda m: m.full([2], m.tensor(3.0)),
+        lambda m: m.full((2,), 1.5, requires_grad=True),
+        lambda m: m.zeros_like(m.ones(2, dtype=m.int32)),
+        lambda m: m.ones_like(m.ones(2, dtype=m.int32), dtype=m.float64),
+        lambda m: m.full_like(m.ones(2, dtype=m.int32), 2.7),
+        lambda m: m.full_like(m.ones(2), 2.5, requires_grad=True),
+        lambda m: m.empty_like(m.ones(2, 3)).fill_(1.0),
+        lambda m: m.eye(3),
+        lambda m: m.eye(2, 3),
+        lambda m: m.eye(2, dtype=m.int64),
+    ],
+)
+def test_constant_filled_tensors_match_pytorch(fn):
+    theirs, ours = run_both(fn)
+    assert_same_tensor(ours, theirs)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.arange(5),
+        lambda m: m.arange(5.0),
+        lambda m: m.arange(1, 4),
+        lambda m: m.arange(1, 4, 0.5),
+        lambda m: m.arange(0, 1, 0.1),
+        lambda m: m.arange(-3.3, 7.7, 0.37),
+        lambda m: m.arange(10, 0, -3),
+        lambda m: m.arange(10.0, 0, -3),
+        lambda m: m.arange(0, 0),
+        lambda m: m.arange(5, dtype=m.float32),
+        lambda m: m.arange(1, 2, 0.3, dtype=m.float64),
+        lambda m: m.arange(0.0, 1.0, 1 / 3),
+        lambda m: m.arange(1e6, 1e6 + 0.5, 0.1),
+        lambda m: m.arange(np.int64(3)),
+        lambda m: m.arange(m.tensor(3)),
+        lambda m: m.arange(m.tensor(3.0)),
+        lambda m: m.arange(4, requires_grad=False),
+        lambda m: m.linspace(0, 1, 5),
+        lambda m: m.linspace(0, 1, 1),
+        lambda m: m.linspace(0, 1, 0),
+        lambda m: m.linspace(-1.7, 3.3, 7),
+        lambda m: m.linspace(0, 10, 5, dtype=m.int64),
+        lambda m: m.linspace(0.0, 1.0, 7, dtype=m.float64),
+        lambda m: m.linspace(m.tensor(0.0), m.tensor(1.0), 3),
+        lambda m: m.linspace(0, 1, 4, requires_grad=True),
+    ],
+)
+def test_ranges_match_pytorch_in_length_dtype_and_values(fn):
+    theirs, ours = run_both(fn)
+    assert_same_tensor(ours, theirs, rtol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (lambda m: m.tensor([1, 2], requires_grad=True), "floating point"),
+        (lambda m: m.zeros(2, dtype=m.int64, requires_grad=True), "floating point"),
+        (lambda m: m.tensor("a"), "invalid data type"),
+        (lambda m: m.tensor([[1, 2], [3]]), None),
+        (lambda m: m.tensor(2**63), "Overflow"),
+        (lambda m: m.from_numpy([1.0, 2.0]), "expected np.ndarray"),
+        (lambda m: m.from_numpy(np.array(["a"])), "can't convert np.ndarray of type numpy.str_"),
+        (lambda m: m.zeros(), "missing 1 required positional arguments"),
+        (lambda m: m.zeros(2, -1), "negative dimension"),
+        (lambda m: m.ones(2, 2.5), "must be tuple of ints"),
+        (lambda m: m.arange(0, 10, -1), "upper bound and lower bound inconsistent with step sign"),
+        (lambda m: m.arange(0, 10, 0), "step must be nonzero"),
+        (lambda m: m.linspace(0, 1, -1), "number of steps must be non-negative"),
+        (lambda m: m.eye(-1), "n must be greater or equal to 0, got -1"),
+        (lambda m: m.rand(2, dtype=m.int64), "not implemented for"),
+        (lambda m: m.randint(5, 3, (3,)), "expects 'from' to be less than 'to'"),
+        (lambda m: m.randperm(-1), "negative dimension -1"),
+    ],
+)
+def test_bad_creation_arguments_raise_pytorchs_exception_type(fn, message):
+    theirs, ours = run_both(fn)
+    assert isinstance(theirs, Exception)
+    assert type(ours) is type(theirs), f"chainrule raised {ours!r}, torch raised {theirs!r}"
+    if message is not None:
+        assert message in str(ours)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda: chainrule.tensor([1.0], device="cuda"),
+        lambda: chainrule.zeros(2, device="cuda"),
+        lambda: chainrule.rand(2, device="cuda:0"),
+        lambda: chainrule.arange(3, device=chainrule.device("cpu")).to("cuda"),
+    ],
+)
+def test_a_cuda_device_is_rejected_with_a_clear_error(fn):
+    with pytest.raises(RuntimeError, match="CPU only"):
+        fn()
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda: chainrule.ones(2, 3, device="cpu"),
+        lambda: chainrule.full((2,), 1.0, device="cpu"),
+        lambda: chainrule.randn(2, device=chainrule.device("cpu")),
+        lambda: chainrule.eye(2, device="cpu"),
+        lambda: chainrule.linspace(0, 1, 3, device="cpu"),
+    ],
+)
+def test_the_cpu_device_is_accepted(fn):
+    assert fn().device == chainrule.device("cpu")
+
+
+def test_requires_grad_makes_a_leaf_that_collects_gradients():
+    x = chainrule.zeros(2, 3, requires_grad=True)
+    assert x.is_leaf and x.grad_fn is None
+    (x + 1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3), np.float32))
