@@ -11,6 +11,8 @@ reductions, shape and indexing methods are attached by the ops modules
 (ops/*.py), each next to its forward and backward.
 """
 
+from copy import deepcopy
+
 import numpy as np
 
 from . import _dtype
@@ -110,10 +112,22 @@ class device:
 
 CPU = device("cpu")
 
+
+def _require_cpu(where):
+    """Raise unless ``where`` names the CPU (through ``device``'s check)."""
+    device(where)
+
+
 # numpy function -> chainrule function, filled by the ops modules; used by
 # __array_ufunc__ / __array_function__ so that backward rules written with
-# NumPy calls also run on Tensors (create_graph=True).
-NUMPY_FUNCTIONS = {}
+# NumPy calls also run on Tensors (create_graph=True). A NumPy function not
+# listed raises TypeError rather than silently returning an array that would
+# drop the graph. The few below only read the layout, so they are safe.
+NUMPY_FUNCTIONS = {
+    np.shape: lambda a: np.shape(as_array(a)),
+    np.ndim: lambda a: np.ndim(as_array(a)),
+    np.size: lambda a, axis=None: np.size(as_array(a), axis),
+}
 
 
 class Tensor:
@@ -138,20 +152,27 @@ class Tensor:
     _hooks = None
     _retains_grad = False
 
-    def __init__(self, *args, dtype=None, device=None):
-        """The legacy constructor: ``Tensor([1, 2])`` (data) or ``Tensor(2, 3)`` (shape)."""
-        np_dtype = _dtype.to_numpy_dtype(dtype) if dtype is not None else _dtype.default_float()
-        if len(args) == 1 and not isinstance(args[0], int):
-            data = args[0]
-            array = np.array(data._data if isinstance(data, Tensor) else data, dtype=np_dtype)
-        elif not args:
-            array = np.zeros((0,), dtype=np_dtype)
-        else:
-            array = np.zeros(args, dtype=np_dtype)
-        self._data = array
+    def __init__(self, *args, device=None):
+        """The legacy constructor, as ``torch.Tensor``: ``Tensor([1, 2])`` copies
+        data into the default float dtype, ``Tensor(2, 3)`` or ``Tensor(size)``
+        makes that shape (zeros), ``Tensor(other)`` shares ``other``'s memory.
+
+        >>> import chainrule
+        >>> chainrule.Tensor([1, 2]), chainrule.Tensor(2, 3).shape
+        (tensor([1., 2.]), chainrule.Size([2, 3]))
+        """
+        if device is not None:
+            _require_cpu(device)
         self._requires_grad = False
         self.grad_fn = None
         self._version = [0, 0]
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            self._data = args[0]._data
+            self._version = args[0]._version
+        elif len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+            self._data = np.array(args[0], dtype=_dtype.default_float())
+        else:
+            self._data = np.zeros(_size(args) if args else (0,), dtype=_dtype.default_float())
 
     # --- attributes ----------------------------------------------------------
 
@@ -253,15 +274,37 @@ class Tensor:
     # --- conversion to Python and NumPy -----------------------------------------
 
     def item(self):
+        """The value of a one-element tensor as a Python number.
+
+        >>> import chainrule
+        >>> chainrule.tensor([2.5]).item()
+        2.5
+        """
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return self._data.item()
 
     def tolist(self):
+        """The values as (nested) Python lists of Python numbers.
+
+        >>> import chainrule
+        >>> chainrule.tensor([[1, 2], [3, 4]]).tolist()
+        [[1, 2], [3, 4]]
+        """
         return self._data.tolist()
 
     def numpy(self, force=False):
-        """The values as an ndarray that shares memory with this tensor."""
+        """The values as an ndarray that shares memory with this tensor.
+
+        A tensor that requires grad must be detached first (``force=True``
+        does that for you).
+
+        >>> import chainrule
+        >>> x = chainrule.zeros(2)
+        >>> x.numpy()[0] = 5.0
+        >>> x
+        tensor([5., 0.])
+        """
         if self._requires_grad and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
@@ -285,17 +328,26 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
+            amount = "no values" if self._data.size == 0 else "more than one value"
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"Boolean value of Tensor with {amount} is ambiguous "
                 f"(shape {tuple(self._data.shape)}); use .any() or .all()"
             )
         return bool(self._data)
 
     def __float__(self):
-        return float(self.item())
+        return float(self._python_scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._python_scalar())
+
+    def _python_scalar(self):
+        if self._data.size != 1:
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars "
+                f"(this tensor has shape {tuple(self._data.shape)})"
+            )
+        return self._data.item()
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -325,13 +377,16 @@ class Tensor:
         if id(self) in memo:
             return memo[id(self)]
         copy = _new(type(self))
+        memo[id(self)] = copy
         copy._data = self._data.copy()
         copy._requires_grad = self._requires_grad
-        if self.grad is not None:
-            copy.grad = wrap(self.grad._data.copy())
         copy.grad_fn = None
         copy._version = [0, 0]
-        memo[id(self)] = copy
+        for name, value in self.__dict__.items():  # user attributes, as PyTorch's deepcopy
+            if name not in _AUTOGRAD_STATE:
+                setattr(copy, name, deepcopy(value, memo))
+        if self.grad is not None:
+            copy.grad = wrap(self.grad._data.copy())
         return copy
 
     def __reduce_ex__(self, protocol):
@@ -345,8 +400,17 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Run backward propagation from this tensor (the chain rule, output to leaves).
 
-        Gradients are added to ``.grad`` of every leaf that requires grad.
-        ``gradient`` is dL/d(self); it may be omitted only for a scalar.
+        Gradients are added to ``.grad`` of every leaf that requires grad (of
+        the tensors in ``inputs`` only, when given). ``gradient`` is
+        dL/d(self); it may be omitted only for a scalar. The graph's saved
+        values are freed unless ``retain_graph``; ``create_graph`` records
+        the backward pass too, so the gradients can be differentiated again.
+
+        >>> import chainrule
+        >>> x = chainrule.tensor([1.0, 2.0], requires_grad=True)
+        >>> (x * x).backward(chainrule.tensor([1.0, 10.0]))
+        >>> x.grad
+        tensor([ 2., 40.])
         """
         from .autograd import engine
 
@@ -359,7 +423,16 @@ class Tensor:
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may
-        return a replacement gradient. Returns a handle with ``remove()``."""
+        return a replacement gradient. Returns a handle with ``remove()``.
+
+        >>> import chainrule
+        >>> x = chainrule.tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = x.register_hook(lambda grad: grad * 10)
+        >>> (x * 3).sum().backward()
+        >>> x.grad
+        tensor([30., 30.])
+        >>> handle.remove()
+        """
         from .autograd.function import RemovableHandle
 
         if not self._requires_grad:
@@ -372,7 +445,15 @@ class Tensor:
         return RemovableHandle(self._hooks, hook)
 
     def retain_grad(self):
-        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it).
+
+        >>> import chainrule
+        >>> y = chainrule.tensor([1.0, 2.0], requires_grad=True) * 2
+        >>> y.retain_grad()
+        >>> (y * y).sum().backward()
+        >>> y.grad
+        tensor([4., 8.])
+        """
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None or self._retains_grad:
@@ -381,6 +462,12 @@ class Tensor:
         self._retains_grad = True
 
     def requires_grad_(self, requires_grad=True):
+        """Start (or stop) recording operations on this leaf; returns the tensor.
+
+        >>> import chainrule
+        >>> chainrule.zeros(2).requires_grad_().requires_grad
+        True
+        """
         if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(
                 "only Tensors of floating point dtype can require gradients "
@@ -398,19 +485,29 @@ class Tensor:
         return self
 
     def detach(self):
-        """The same values (shared memory) as a new leaf outside the graph."""
+        """The same values (shared memory) as a new leaf outside the graph.
+
+        >>> import chainrule
+        >>> y = chainrule.tensor([1.0], requires_grad=True) * 2
+        >>> y.detach().requires_grad, y.detach().is_leaf
+        (False, True)
+        """
         t = wrap(self._data)
         t._version = self._version
         return t
 
     def detach_(self):
+        """Detach this tensor from the graph in place: it becomes a leaf.
+
+        >>> import chainrule
+        >>> y = chainrule.tensor([1.0], requires_grad=True) * 2
+        >>> y.detach_().is_leaf
+        True
+        """
         self.grad_fn = None
         self._requires_grad = False
         self.__dict__.pop("_output_nr", None)
         return self
-
-    def zero_grad_(self):
-        self.grad = None
 
     # --- dtype and device ---------------------------------------------------------
 
@@ -419,6 +516,14 @@ class Tensor:
 
         Accepts ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``
         and the keywords ``dtype``, ``device``, ``copy``, ``non_blocking``.
+        Returns the tensor itself when nothing changes (unless ``copy``).
+        ``float() double() half() long() int() short() byte() bool()`` and
+        ``type_as(other)`` are shorthands for ``to(dtype)``.
+
+        >>> import chainrule
+        >>> x = chainrule.tensor([1.5, -2.5])
+        >>> x.to(chainrule.int64), x.double().dtype, x.to("cpu") is x
+        (tensor([ 1, -2]), chainrule.float64, True)
         """
         target = kwargs.get("dtype")
         copy = kwargs.get("copy", False)
@@ -508,6 +613,11 @@ class Tensor:
         if fn is None:
             return NotImplemented
         return fn(*args, **kwargs)
+
+
+# Per-tensor autograd bookkeeping kept in __dict__ (see the class attributes
+# of Tensor): a deep copy is a fresh leaf and starts without it.
+_AUTOGRAD_STATE = frozenset({"grad", "_output_nr", "_hooks", "_retains_grad", "_accumulator"})
 
 
 def _size(size):

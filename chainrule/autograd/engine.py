@@ -124,7 +124,12 @@ def backward_scalar(output, retain_graph):
         one.flags.writeable = False
     if data.shape:
         one = one.reshape(data.shape)
-    _execute_simple(((output, one),), retain_graph)
+    node = output.grad_fn
+    if node is not None and node._buffer is None and len(node._outputs_meta) == 1:
+        node._buffer = [one]
+        _run_simple([(-node._sequence_nr, node)], retain_graph)
+    else:
+        _run_simple(_seed(((output, one),), False, None), retain_graph)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -143,7 +148,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if inputs is not None:
         targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         if not targets:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     _execute(roots, retain_graph, create_graph, targets, capture=False)
 
 
@@ -159,6 +164,10 @@ def grad(
 ):
     """Return d(outputs)/d(inputs) without touching any ``.grad``.
 
+    With ``is_grads_batched``, each grad_output has a leading batch dimension
+    and the result one too: one backward pass per slice (a loop, where
+    PyTorch vmaps; the values are the same).
+
     >>> import chainrule
     >>> x = chainrule.tensor(3.0, requires_grad=True)
     >>> chainrule.autograd.grad(x ** 2, x)
@@ -173,25 +182,52 @@ def grad(
         retain_graph = create_graph
     if allow_unused is None:
         allow_unused = materialize_grads
+    if is_grads_batched:
+        return _batched_grad(
+            outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads
+        )
     for t in inputs:
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     roots = _root_grads(tuple(outputs), grad_outputs, create_graph)
     results = _execute(roots, retain_graph, create_graph, list(inputs), capture=True)
     grads = []
-    for t, g in zip(inputs, results):
+    for i, (t, g) in enumerate(zip(inputs, results)):
         if g is None:
             if materialize_grads:
                 g = np.zeros_like(t._data)
             elif not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the "
                     "graph. Set allow_unused=True if this is the desired behavior."
                 )
         if g is not None and not isinstance(g, Tensor):
             g = wrap(g)
         grads.append(g)
     return tuple(grads)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
+    """``grad`` once per slice of the batched grad_outputs, results stacked."""
+    if grad_outputs is None or any(g is None or g.ndim == 0 for g in grad_outputs):
+        raise ValueError(
+            "autograd.grad(is_grads_batched=True) needs grad_outputs with a leading batch dimension"
+        )
+    size = len(grad_outputs[0])
+    rows = [
+        grad(
+            outputs,
+            inputs,
+            [g[i] for g in grad_outputs],
+            retain_graph=retain_graph or i + 1 < size,
+            create_graph=create_graph,
+            allow_unused=allow_unused,
+            materialize_grads=materialize_grads,
+        )
+        for i in range(size)
+    ]
+    # np.stack dispatches to chainrule's stack, which records it under create_graph
+    return tuple(None if column[0] is None else np.stack(column) for column in zip(*rows))
 
 
 class _Targets:
@@ -244,13 +280,13 @@ class _Targets:
                 _accumulate(t, grads[nr], False, create_graph)
 
 
-def _seed(roots, create_graph, wanted):
+def _seed(roots, create_graph, wanted, hooked=None):
     """Put each root's starting gradient into its node's buffer; returns the heap."""
     heap = []
     for out, g in roots:
         node = out.grad_fn
         if node is None:
-            _deliver_to_leaf(out, g, False, create_graph, wanted)
+            _deliver_to_leaf(out, g, False, create_graph, wanted, hooked)
             continue
         buffer = node._buffer
         if buffer is None:
@@ -273,11 +309,12 @@ def _execute(roots, retain_graph, create_graph, targets, capture):
     ``targets`` None: accumulate into every leaf. Otherwise only into (or,
     when ``capture``, return the gradients of) the tensors in ``targets``.
     """
+    hooked = {}
     if targets is None and not create_graph:
-        return _execute_simple(roots, retain_graph)
+        return _run_simple(_seed(roots, False, None, hooked), retain_graph, hooked)
     wanted = _Targets(targets, roots, capture) if targets is not None else None
     needed = wanted.needed if wanted is not None else None
-    heap = _seed(roots, create_graph, wanted)
+    heap = _seed(roots, create_graph, wanted, hooked)
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
@@ -304,10 +341,11 @@ def _execute(roots, retain_graph, create_graph, targets, capture):
                     data = target._data
                     g = _conform(g, data.shape, data.dtype, create_graph)
                     owned = not create_graph and _is_owned(g, grads, results)
-                    _deliver_to_leaf(target, g, owned, create_graph, wanted)
+                    _deliver_to_leaf(target, g, owned, create_graph, wanted, hooked)
                 elif needed is None or target in needed:
                     shape, dtype = target._outputs_meta[nr]
                     _buffer(target, nr, _conform(g, shape, dtype, create_graph), heap)
+        _finish_hooked_leaves(hooked, create_graph, wanted)
     except BaseException:
         _clear_buffers(heap)
         raise
@@ -325,11 +363,10 @@ def _buffer(node, nr, g, heap):
     buffer[nr] = g if buffer[nr] is None else buffer[nr] + g
 
 
-def _execute_simple(roots, retain_graph):
-    """``_execute`` for the common case (every leaf, no create_graph). The
-    loop body is written out, not split into helpers, because it runs for
-    every op of every training step."""
-    heap = _seed(roots, False, None)
+def _run_simple(heap, retain_graph, hooked=None):
+    """``_execute`` for the common case (every leaf, no create_graph), from a
+    seeded heap. The loop body is written out, not split into helpers,
+    because it runs for every op of every training step."""
     check_anomaly = _anomaly.enabled
     previous_mode = grad_state.enabled
     grad_state.enabled = False
@@ -357,7 +394,7 @@ def _execute_simple(roots, retain_graph):
                 if results.__class__ is not tuple:
                     results = (results,)
                 if node._hooks is not None and "post" in node._hooks:
-                    _run_post_hooks(node, results, grads, False)
+                    results = _run_post_hooks(node, results, grads, False)
                 if check_anomaly:
                     anomaly.check_backward_result(node, results)
                 # a leaf may keep a fresh array as its .grad; the incoming
@@ -376,7 +413,9 @@ def _execute_simple(roots, retain_graph):
                     data = target._data
                     if g.shape != data.shape or g.dtype is not data.dtype:
                         g = _conform(g, data.shape, data.dtype, False)
-                    if target.grad is None and target._hooks is None:
+                    if target._hooks is not None:
+                        hooked = _hold_for_hooks(hooked, target, g)
+                    elif target.grad is None:
                         if shared is None or g is shared or g.__class__ is not _ndarray or g.base is not None:
                             g = np.array(g)
                         target.grad = wrap(g)
@@ -399,6 +438,8 @@ def _execute_simple(roots, retain_graph):
                     buffer[nr] = g
                 else:
                     buffer[nr] = buffer[nr] + g
+        if hooked:
+            _finish_hooked_leaves(hooked, False, None)
     except BaseException:
         _clear_buffers(heap)
         raise
@@ -423,15 +464,10 @@ def _call_backward(node, grads, create_graph):
         if node._saved_from:
             node.check_saved_versions()
         results = _call_user_backward(node, grads, create_graph)
-        if len(results) < len(node.next_edges):
-            raise RuntimeError(
-                f"function {node.name()} returned an incorrect number of gradients "
-                f"(expected {len(node.next_edges)}, got {len(results)})"
-            )
     if results.__class__ is not tuple:
         results = (results,)
     if node._hooks is not None and "post" in node._hooks:
-        _run_post_hooks(node, results, grads, create_graph)
+        results = _run_post_hooks(node, results, grads, create_graph)
     if _anomaly.enabled:
         anomaly.check_backward_result(node, results)
     return results
@@ -475,18 +511,41 @@ def _is_owned(g, grads, results):
     return count == 1
 
 
-def _deliver_to_leaf(leaf, g, owned, create_graph, wanted):
+def _deliver_to_leaf(leaf, g, owned, create_graph, wanted, hooked):
+    """Send ``g`` to a leaf: into ``.grad``, into what ``grad()`` returns, or,
+    for a leaf with hooks, into ``hooked`` until the walk ends."""
     if wanted is not None:
         index = wanted.leaves.get(leaf)
         if index is None:
             return
         if wanted.capture:
-            if leaf._hooks:
-                g = _run_tensor_hooks(leaf._hooks, g, create_graph)
             previous = wanted.captured[index]
             wanted.captured[index] = g if previous is None else previous + g
             return
+    if leaf._hooks and hooked is not None:
+        _hold_for_hooks(hooked, leaf, g)
+        return
     _accumulate(leaf, g, owned, create_graph)
+
+
+def _hold_for_hooks(hooked, leaf, g):
+    """Sum the gradients reaching a leaf with hooks: its hooks see the total."""
+    if hooked is None:
+        hooked = {}
+    hooked[leaf] = g if leaf not in hooked else hooked[leaf] + g
+    return hooked
+
+
+def _finish_hooked_leaves(hooked, create_graph, wanted):
+    """Run each hooked leaf's hooks once, on everything that reached it, as
+    PyTorch's AccumulateGrad node does; then accumulate (or return) the result."""
+    for leaf, g in hooked.items():
+        _accumulate(leaf, g, False, create_graph)
+    if wanted is not None and wanted.capture:
+        for leaf, index in wanted.leaves.items():
+            g = wanted.captured[index]
+            if leaf._hooks and g is not None:
+                wanted.captured[index] = _run_tensor_hooks(leaf._hooks, g, create_graph)
 
 
 def _accumulate(tensor, g, owned, create_graph):
@@ -522,25 +581,34 @@ def _run_tensor_hooks(hooks, g, create_graph):
 
 
 def _run_pre_hooks(node, grads, create_graph):
-    """Tensor hooks, node pre-hooks, then retain_grad (last, as in PyTorch)."""
+    """Tensor hooks, then retain_grad, then node pre-hooks (PyTorch's order)."""
     grads = list(grads)
     hooks = node._hooks
     for nr in range(len(grads)):
         if grads[nr] is not None and nr in hooks:
             grads[nr] = _run_tensor_hooks(hooks[nr], grads[nr], create_graph)
+    for nr, ref in hooks.get("retain", {}).items():
+        t = ref()
+        if t is not None and grads[nr] is not None:
+            _retain(t, grads[nr], create_graph)
     if None in hooks:
         as_tensors = tuple(g if g is None or create_graph else wrap(g) for g in grads)
         for hook in list(hooks[None]):
             result = hook(as_tensors)
             if result is not None:
                 as_tensors = tuple(result)
-        grads = [g if g is None or create_graph else g._data for g in as_tensors]
-    for nr, ref in hooks.get("retain", {}).items():
-        t = ref()
-        if t is not None and grads[nr] is not None:
-            g = grads[nr]
-            t.grad = g if create_graph else wrap(np.array(g, copy=True))
+        grads = [g if g is None or create_graph else _as_array(g) for g in as_tensors]
     return grads
+
+
+def _retain(tensor, g, create_graph):
+    """retain_grad: keep a copy of ``g`` in ``tensor.grad``, adding to what an
+    earlier backward left there (out of place, as PyTorch)."""
+    existing = tensor.grad
+    if create_graph:
+        tensor.grad = g if existing is None else existing + g
+    else:
+        tensor.grad = wrap(np.array(g, copy=True) if existing is None else existing._data + g)
 
 
 def _materialize(node, grads, create_graph):
@@ -555,27 +623,62 @@ def _materialize(node, grads, create_graph):
 
 
 def _call_user_backward(node, grads, create_graph):
-    if create_graph:
-        return node.__class__.backward(node, *grads)
-    as_tensors = [None if g is None else wrap(g) for g in grads]
-    results = node.__class__.backward(node, *as_tensors)
-    if results.__class__ is not tuple:
+    """Run a user Function's backward on Tensors and check what it returns, as
+    PyTorch does: one gradient per input of ``apply`` (extra trailing Nones
+    allowed), each of a shape the input broadcasts to."""
+    if not create_graph:
+        grads = [None if g is None else wrap(g) for g in grads]
+    results = node.__class__.backward(node, *grads)
+    if not isinstance(results, (tuple, list)):
         results = (results,)
-    arrays = []
-    for i, r in enumerate(results):
-        edge = node.next_edges[i] if i < len(node.next_edges) else None
+    edges = node.next_edges
+    if len(results) > len(edges) and all(r is None for r in results[len(edges) :]):
+        results = results[: len(edges)]
+    if len(results) != len(edges):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {len(edges)}, got {len(results)})"
+        )
+    checked = []
+    for i, (r, edge) in enumerate(zip(results, edges)):
         if r is None or edge is None:
-            arrays.append(None)
-        elif isinstance(r, Tensor):
-            arrays.append(r._data)
-        else:
-            arrays.append(np.asarray(r))
-    return tuple(arrays)
+            checked.append(None)
+            continue
+        if not isinstance(r, Tensor):
+            r = wrap(np.asarray(r))
+        target, nr = edge
+        shape = target._data.shape if nr is None else target._outputs_meta[nr][0]
+        if r._data.shape != shape and not _broadcasts_to(shape, r._data.shape):
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"{list(r._data.shape)} but expected shape compatible with {list(shape)}"
+            )
+        checked.append(r if create_graph else r._data)
+    return tuple(checked)
+
+
+def _broadcasts_to(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
 
 
 def _run_post_hooks(node, results, grads, create_graph):
+    """``hook(grad_inputs, grad_outputs)`` after a node's backward; a hook may
+    return replacement grad_inputs."""
+
     def as_tensors(values):
         return tuple(v if v is None or create_graph else wrap(v) for v in values)
 
+    grad_outputs = as_tensors(grads)
     for hook in list(node._hooks["post"]):
-        hook(as_tensors(results), as_tensors(grads))
+        replaced = hook(as_tensors(results), grad_outputs)
+        if replaced is not None:
+            replaced = replaced if isinstance(replaced, (tuple, list)) else (replaced,)
+            results = tuple(r if r is None or create_graph else _as_array(r) for r in replaced)
+    return results
+
+
+def _as_array(value):
+    return value._data if isinstance(value, Tensor) else np.asarray(value)

@@ -159,7 +159,7 @@ class Function:
             if edge is None:
                 edges.append((None, 0))
             elif edge[1] is None:
-                edges.append((AccumulateGrad(edge[0]), 0))
+                edges.append((AccumulateGrad.of(edge[0]), 0))
             else:
                 edges.append(edge)
         return tuple(edges)
@@ -203,12 +203,16 @@ class Function:
                 _raise_modified(self, value, source[2], "output" if source[0] == "output" else "input")
 
     def release(self):
-        """Drop what forward saved: called after backward unless retain_graph."""
+        """Drop what forward saved (and the saved inputs themselves): called
+        after backward unless retain_graph."""
         if self._saved:
             self._saved = None
+            self._saved_from = None
 
 
 def _raise_modified(node, value, box, role):
+    from .anomaly import describe_creation  # anomaly imports this module
+
     shape = list(getattr(value, "shape", ()))
     dtype = getattr(value, "dtype", "")
     raise RuntimeError(
@@ -216,8 +220,7 @@ def _raise_modified(node, value, box, role):
         f"operation: [{dtype} {shape}], which is an {role} of {node.name()}, is at version "
         f"{box[0]}; expected it unchanged since the forward pass. Hint: the tensor was changed "
         f"in place after {node.name()} saved it for backward; use an out-of-place op "
-        "(x = x + 1 instead of x += 1) or clone() it first. chainrule.autograd.detect_anomaly() "
-        "shows where the op was created."
+        "(x = x + 1 instead of x += 1) or clone() it first. " + describe_creation(node)
     )
 
 
@@ -324,8 +327,21 @@ class Primitive(Function):
                     tensors.append(t)
                     break
             else:
-                tensors.append(wrap(value, True, self, 0) if len(self._outputs_meta) == 1 else wrap(value))
+                tensors.append(wrap(value, True, self, self._output_number(value)))
         return tuple(tensors)
+
+    def _output_number(self, array):
+        """Which output of this node ``array`` is (see ``_record``)."""
+        outputs = self.__dict__.get("_output_arrays")
+        if outputs is None:
+            return 0
+        for k, o in enumerate(outputs):
+            if o is array:
+                return k
+        raise RuntimeError(
+            f"{self.name()}: a saved array is neither an input nor an output of the op; keep it as a "
+            "plain ctx attribute instead (see docs/architecture.md, 'Writing a primitive')"
+        )
 
     def is_freed(self):
         return self.saved is None
@@ -344,7 +360,7 @@ _NEEDS = ((False, False), (False, True), (True, False), (True, True))
 def _record_output(ctx, inputs, out):
     """The common tail of recording: one array output."""
     if out.__class__ is not _ndarray:
-        out = np.asarray(out)
+        out = _as_output_array(ctx, out)
     if out.dtype.kind != "f":
         return wrap(out)
     ctx._sequence_nr = next(_sequence)
@@ -359,6 +375,16 @@ def _record_output(ctx, inputs, out):
         for hook in record_hooks:
             hook(ctx, inputs, result)
     return result
+
+
+def _as_output_array(ctx, value):
+    """An ndarray for a forward result that NumPy gave as a scalar (a 0-d op)
+    or a list. A saved copy of it is replaced too, so that backward still
+    sees the saved value as this node's output (version check, create_graph)."""
+    array = np.asarray(value)
+    if ctx.saved:
+        ctx.saved = tuple(array if s is value else s for s in ctx.saved)
+    return array
 
 
 def _edge(t):
@@ -384,11 +410,10 @@ def _record(ctx, args, out):
     ctx._sequence_nr = next(_sequence)
     ctx._buffer = None
     if out.__class__ is tuple:
+        out = tuple(o if o.__class__ is _ndarray else _as_output_array(ctx, o) for o in out)
         outputs = []
         meta = []
         for k, o in enumerate(out):
-            if o.__class__ is not _ndarray:
-                o = np.asarray(o)
             if o.dtype.kind == "f" and id(o) not in ctx._non_differentiable:
                 outputs.append(wrap(o, True, ctx, k))
             else:
@@ -397,9 +422,11 @@ def _record(ctx, args, out):
         ctx._outputs_meta = tuple(meta)
         result = tuple(outputs)
         box = outputs[0]._version
+        if ctx.saved:
+            ctx._output_arrays = out
     else:
         if out.__class__ is not _ndarray:
-            out = np.asarray(out)
+            out = _as_output_array(ctx, out)
         if out.dtype.kind != "f":
             return wrap(out)
         result = wrap(out, True, ctx, 0)
@@ -435,6 +462,12 @@ def _user_apply(cls, *args, **kwargs):
     outs = (out,) if single else out
     if not requires_grad:
         return out
+    for a in args:
+        if id(a) in ctx._dirty and a._requires_grad and a.grad_fn is None:
+            raise RuntimeError(
+                f"a leaf Variable that requires grad has been used in an in-place operation: "
+                f"{cls.__name__}.forward modified it and marked it dirty. Pass a clone() of it."
+            )
     ctx.next_edges = tuple(_edge(a) if need else None for a, need in zip(args, needs))
     ctx._sequence_nr = next(_sequence)
     ctx._buffer = None
@@ -499,11 +532,19 @@ def once_differentiable(backward):
             results = backward(ctx, *grads)
         if not (grad_state.enabled and any(isinstance(g, _Tensor) and g._requires_grad for g in grads)):
             return results
+        # The results were computed without a graph: hang each on a node that
+        # raises if a second derivative ever reaches it (PyTorch does the same).
         if not isinstance(results, tuple):
-            return DelayedError.apply(results) if isinstance(results, _Tensor) else results
-        return tuple(DelayedError.apply(r) if isinstance(r, _Tensor) else r for r in results)
+            return _delayed_error(results)
+        return tuple(_delayed_error(r) for r in results)
 
     return wrapper
+
+
+def _delayed_error(result):
+    if not isinstance(result, _Tensor):
+        return result
+    return DelayedError.apply(wrap(result._data, True))
 
 
 class DelayedError(Primitive):
@@ -519,12 +560,27 @@ class DelayedError(Primitive):
 
 
 class AccumulateGrad:
-    """The node at a leaf: adds the arriving gradient to ``variable.grad``."""
+    """The node at a leaf: adds the arriving gradient to ``variable.grad``.
 
-    __slots__ = ("variable",)
+    The engine adds into leaves directly; this object only shows the leaf in
+    ``grad_fn.next_functions``, as PyTorch does.
+    """
+
+    __slots__ = ("variable", "__weakref__")
 
     def __init__(self, variable):
         self.variable = variable
+
+    @classmethod
+    def of(cls, leaf):
+        """The leaf's one AccumulateGrad while anyone holds it (the leaf keeps a
+        weak reference, as PyTorch's does, so leaf and node form no cycle)."""
+        ref = leaf.__dict__.get("_accumulator")
+        node = ref() if ref is not None else None
+        if node is None:
+            node = cls(leaf)
+            leaf.__dict__["_accumulator"] = weakref.ref(node)
+        return node
 
     next_functions = ()
 

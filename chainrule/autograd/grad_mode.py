@@ -3,17 +3,21 @@ inference_mode.
 
 Every op reads ``state.enabled`` before it records a node, so evaluation and
 optimizer updates under ``no_grad`` build no graph at all. Each context
-manager is also a decorator, as in PyTorch.
+manager is also a decorator, as in PyTorch: ``@no_grad()`` and ``@no_grad``
+both work, and a decorated generator runs under the mode at every step
+(its body runs between ``next()`` calls, outside any ``with`` around the call).
 """
 
 import functools
+import inspect
 
 
 class _State:
-    __slots__ = ("enabled",)
+    __slots__ = ("enabled", "inference")
 
     def __init__(self):
         self.enabled = True
+        self.inference = False
 
 
 state = _State()
@@ -32,10 +36,69 @@ def is_grad_enabled():
     return state.enabled
 
 
+def is_inference_mode_enabled():
+    """True inside ``inference_mode()``.
+
+    >>> import chainrule
+    >>> with chainrule.inference_mode():
+    ...     chainrule.autograd.grad_mode.is_inference_mode_enabled()
+    True
+    """
+    return state.inference
+
+
+def _decorate(make_context, fn):
+    """``fn`` run under a fresh context from ``make_context()`` (PyTorch's context_decorator)."""
+    if inspect.isgeneratorfunction(fn):
+        return _decorate_generator(make_context, fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with make_context():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _decorate_generator(make_context, fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        generator = fn(*args, **kwargs)
+        try:
+            with make_context():
+                response = generator.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with make_context():
+                        generator.close()
+                    raise
+                except BaseException as error:
+                    with make_context():
+                        response = generator.throw(error)
+                else:
+                    with make_context():
+                        response = generator.send(request)
+        except StopIteration as stop:
+            return stop.value
+
+    return wrapper
+
+
 class _GradModeContext:
-    """Base: a context manager that sets grad mode and restores it on exit."""
+    """Base: a context manager that sets grad mode and restores it on exit.
+
+    ``no_grad`` and ``enable_grad`` also decorate without parentheses
+    (``@no_grad``): called with a function, the class returns it wrapped.
+    """
 
     _mode = True
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return _decorate(cls, orig_func)
 
     def __enter__(self):
         self._previous = state.enabled
@@ -46,12 +109,10 @@ class _GradModeContext:
         return False
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return fn(*args, **kwargs)
+        return _decorate(self.clone, fn)
 
-        return wrapper
+    def clone(self):
+        return self.__class__()
 
 
 class no_grad(_GradModeContext):
@@ -62,44 +123,45 @@ class no_grad(_GradModeContext):
     >>> with chainrule.no_grad():
     ...     (w * 2).requires_grad
     False
+    >>> @chainrule.no_grad()
+    ... def double(x):
+    ...     return x * 2
+    >>> double(w).requires_grad
+    False
     """
 
     _mode = False
 
 
 class enable_grad(_GradModeContext):
-    """Record the graph again inside a ``no_grad`` block."""
+    """Record the graph again inside a ``no_grad`` block.
+
+    >>> import chainrule
+    >>> w = chainrule.ones(2, requires_grad=True)
+    >>> with chainrule.no_grad():
+    ...     with chainrule.enable_grad():
+    ...         (w * 2).requires_grad
+    True
+    """
 
     _mode = True
 
 
-class inference_mode(_GradModeContext):
-    """Like ``no_grad`` (chainrule has no separate inference tensors).
+class set_grad_enabled(_GradModeContext):
+    """Turn recording on or off: as a call (it takes effect at once), or as a
+    context manager or decorator that restores the previous mode afterwards.
 
-    ``inference_mode(False)`` leaves grad mode as it is.
+    >>> import chainrule
+    >>> w = chainrule.ones(2, requires_grad=True)
+    >>> with chainrule.set_grad_enabled(False):
+    ...     (w * 2).requires_grad
+    False
+    >>> chainrule.is_grad_enabled()
+    True
     """
 
-    def __init__(self, mode=True):
-        self.mode = mode
-
-    def __enter__(self):
-        self._previous = state.enabled
-        if self.mode:
-            state.enabled = False
-
-    def __call__(self, fn):
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with inference_mode(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-
-class set_grad_enabled(_GradModeContext):
-    """Turn recording on or off: as a call, or as a context manager that restores it."""
+    def __new__(cls, mode):
+        return object.__new__(cls)
 
     def __init__(self, mode):
         self._previous = state.enabled
@@ -107,19 +169,50 @@ class set_grad_enabled(_GradModeContext):
         state.enabled = self.mode
 
     def __enter__(self):
-        pass
-
-    def __exit__(self, *exc):
-        state.enabled = self._previous
-        return False
+        state.enabled = self.mode
 
     def __call__(self, fn):
+        # used as a decorator, the constructor's immediate switch is undone
         state.enabled = self._previous
-        mode = self.mode
+        return _decorate(self.clone, fn)
 
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
+    def clone(self):
+        return self.__class__(self.mode)
 
-        return wrapper
+    def __repr__(self):
+        return f"chainrule.autograd.grad_mode.set_grad_enabled(mode={self.mode})"
+
+
+class inference_mode(_GradModeContext):
+    """``inference_mode()`` is ``no_grad()``; ``inference_mode(False)`` turns
+    recording on, as PyTorch's does.
+
+    Differs from PyTorch on purpose: chainrule has no separate inference
+    tensors, so a tensor made here may later take part in a recorded graph.
+
+    >>> import chainrule
+    >>> w = chainrule.ones(2, requires_grad=True)
+    >>> with chainrule.inference_mode():
+    ...     (w * 2).requires_grad
+    False
+    """
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return object.__new__(cls)
+        return _decorate(cls, mode)
+
+    def __init__(self, mode=True):
+        self.mode = mode
+
+    def __enter__(self):
+        self._previous = (state.enabled, state.inference)
+        state.enabled = not self.mode
+        state.inference = self.mode
+
+    def __exit__(self, *exc):
+        state.enabled, state.inference = self._previous
+        return False
+
+    def clone(self):
+        return self.__class__(self.mode)

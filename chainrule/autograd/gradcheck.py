@@ -30,17 +30,17 @@ def _differentiable_outputs(outputs):
 
 def _numerical_jacobians(func, inputs, index, eps):
     """d(each output)/d(inputs[index]) as arrays of shape (output.numel, input.numel)."""
-    x = inputs[index]
-    data = x._data
-    flat = data.reshape(-1)  # a view: writes go into x
+    data = inputs[index]._data
     columns = []
-    for j in range(flat.size):  # writes go straight into the array: no graph, no version bump
-        original = flat[j].item()
-        flat[j] = original + eps
+    # Writes go straight into the input's memory (element by element, so a
+    # non-contiguous input works too): no graph, no version bump.
+    for position in np.ndindex(data.shape):
+        original = data[position].item()
+        data[position] = original + eps
         plus = [o._data.astype(np.float64).copy() for o in _differentiable_outputs(_as_tuple(func(*inputs)))]
-        flat[j] = original - eps
+        data[position] = original - eps
         minus = [o._data.astype(np.float64).copy() for o in _differentiable_outputs(_as_tuple(func(*inputs)))]
-        flat[j] = original
+        data[position] = original
         columns.append([(p - m).reshape(-1) / (2 * eps) for p, m in zip(plus, minus)])
     n_outputs = len(columns[0]) if columns else 0
     return [
@@ -107,7 +107,7 @@ def gradcheck(
     if not diff_indices:
         raise ValueError(
             "gradcheck expects at least one input tensor to require gradient, "
-            "but none of the them have requires_grad=True."
+            "but none of them have requires_grad=True."
         )
     for i in diff_indices:
         if inputs[i]._data.dtype != np.float64:

@@ -1,0 +1,503 @@
+"""Function transforms, as ``torch.func``: grad, grad_and_value, vjp, jacrev,
+hessian and vmap.
+
+Each transform is built on ``autograd.grad``. A call gives the arguments it
+differentiates fresh graph inputs (a new leaf for a tensor no graph tracks;
+an identity node for one that an outer transform or ``backward()`` tracks, so
+gradients still flow out to it), runs the function with grad mode on and
+differentiates. When the result must itself be differentiable (the function
+reached a tensor tracked outside), it differentiates with
+``create_graph=True``; otherwise the results come back as plain tensors. So
+the transforms compose: ``grad(grad(f))``, ``hessian = jacrev(jacrev(f))``,
+``vmap(grad(f))``, and a ``grad`` result can be ``backward()``-ed into the
+weights a function closes over.
+
+Arguments and results may be nested tuples, lists and dicts of tensors (what
+torch.func calls pytrees), e.g. a dict of parameters.
+
+Differs from torch.func on purpose: ``vmap`` is a loop. It runs the function
+once per item of the mapped dimension and stacks the results, so it is exactly
+as fast as that loop; ``randomness`` and ``chunk_size`` are accepted and
+ignored (each item draws its own random numbers).
+
+>>> import chainrule
+>>> from chainrule.func import grad
+>>> x = chainrule.tensor([1.0, 2.0])
+>>> grad(lambda t: (t ** 3).sum())(x)
+tensor([ 3., 12.])
+>>> grad(lambda t: grad(lambda u: (u ** 3).sum())(t).sum())(x)
+tensor([ 6., 12.])
+"""
+
+import functools
+
+from . import autograd
+from ._creation import zeros
+from ._tensor import Tensor
+from .autograd.function import Primitive
+from .autograd.grad_mode import enable_grad, is_grad_enabled
+from .ops.shape import stack
+
+__all__ = ["grad", "grad_and_value", "vjp", "jacrev", "hessian", "vmap"]
+
+
+# --- nested containers (pytrees) ----------------------------------------------------
+
+
+def _flatten(tree):
+    """The leaves of nested tuples / lists / dicts, and the structure to rebuild them."""
+    if isinstance(tree, (tuple, list)):
+        leaves, specs = [], []
+        for item in tree:
+            item_leaves, spec = _flatten(item)
+            leaves += item_leaves
+            specs.append(spec)
+        return leaves, (type(tree), None, specs)
+    if isinstance(tree, dict):
+        leaves, specs = [], []
+        for value in tree.values():
+            value_leaves, spec = _flatten(value)
+            leaves += value_leaves
+            specs.append(spec)
+        return leaves, (dict, list(tree), specs)
+    return [tree], None
+
+
+def _unflatten(leaves, spec):
+    """Rebuild the structure ``spec`` (from ``_flatten``) around ``leaves``."""
+    return _rebuild(iter(leaves), spec)
+
+
+def _rebuild(leaves, spec):
+    if spec is None:
+        return next(leaves)
+    kind, keys, specs = spec
+    items = [_rebuild(leaves, s) for s in specs]
+    if kind is dict:
+        return dict(zip(keys, items))
+    if hasattr(kind, "_fields"):  # a namedtuple
+        return kind(*items)
+    return kind(items)
+
+
+# --- fresh graph inputs and what the results may keep -------------------------------------
+
+
+class _Alias(Primitive):
+    """y = x: a new graph node over the same values.   dy/dx = 1."""
+
+    def forward(ctx, x):
+        return x
+
+    def backward(ctx, grad):
+        return grad
+
+
+def _graph_input(value):
+    if not isinstance(value, Tensor):
+        raise ValueError(f"Thing passed to transform API must be Tensor, got {type(value)}")
+    if value.requires_grad:
+        return _Alias.apply(value)
+    return value.detach().requires_grad_()
+
+
+def _graph_inputs(args, argnums, api):
+    """``args`` with those at ``argnums`` replaced by fresh graph inputs.
+
+    Returns the new args and, per argnum, the fresh tensors and their structure."""
+    numbers = (argnums,) if isinstance(argnums, int) else argnums
+    if not isinstance(numbers, tuple) or not all(isinstance(n, int) for n in numbers):
+        raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
+    if not numbers:
+        raise RuntimeError("argnums must be non-empty")
+    normalized = []
+    for n in numbers:
+        if not -len(args) <= n < len(args):
+            raise RuntimeError(f"Got argnum={n}, but only {len(args)} positional inputs")
+        normalized.append(n % len(args))
+    if len(set(normalized)) != len(normalized):
+        raise RuntimeError(f"argnums elements must be unique, got {argnums}")
+    args = list(args)
+    trees = []
+    for n in normalized:
+        leaves, spec = _flatten(args[n])
+        fresh = [_graph_input(t) for t in leaves]
+        args[n] = _unflatten(fresh, spec)
+        trees.append((fresh, spec))
+    return args, trees
+
+
+def _reaches_outside(tensors, fresh):
+    """True if the graph behind ``tensors`` leads to a tensor that requires grad
+    and is not one of our ``fresh`` leaves: someone outside this transform
+    (an outer transform, a later backward()) may still differentiate them."""
+    fresh_ids = {id(t) for t in fresh}
+    pending = []
+    for t in tensors:
+        if isinstance(t, Tensor) and t.requires_grad:
+            if t.grad_fn is None:
+                if id(t) not in fresh_ids:
+                    return True
+            else:
+                pending.append(t.grad_fn)
+    seen = set()
+    while pending:
+        node = pending.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for edge in node.next_edges:
+            if edge is None:
+                continue
+            target, output_nr = edge
+            if output_nr is not None:
+                pending.append(target)
+            elif id(target) not in fresh_ids:
+                return True
+    return False
+
+
+def _release(tree, fresh, outside_records):
+    """Detach the tensors in ``tree`` that nothing outside this transform can
+    differentiate: their graph only leads to our ``fresh`` leaves, or grad mode
+    was off outside (``outside_records`` False)."""
+    leaves, spec = _flatten(tree)
+    released = [
+        t.detach()
+        if isinstance(t, Tensor)
+        and t.requires_grad
+        and not (outside_records and _reaches_outside([t], fresh))
+        else t
+        for t in leaves
+    ]
+    return _unflatten(released, spec)
+
+
+def _split_aux(result, has_aux, api):
+    if not has_aux:
+        return result, None
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise RuntimeError(f"{api}: output of function f should be a tuple: (output, aux) if has_aux is True")
+    return result
+
+
+def _gradients(outputs, inputs, cotangents, create_graph):
+    """d(outputs)/d(inputs) weighted by ``cotangents``; zeros where unused."""
+    pairs = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
+    if not pairs:
+        return [zeros(t.shape, dtype=t.dtype) for t in inputs]
+    return autograd.grad(
+        [o for o, _ in pairs],
+        inputs,
+        [c for _, c in pairs],
+        retain_graph=True,
+        create_graph=create_graph,
+        materialize_grads=True,
+    )
+
+
+def _per_argnum(values, trees, argnums):
+    """Split a flat list (one value per fresh tensor) back into the argnums'
+    structures: one structure for an int ``argnums``, else a tuple of them."""
+    results, start = [], 0
+    for fresh, spec in trees:
+        results.append(_unflatten(values[start : start + len(fresh)], spec))
+        start += len(fresh)
+    return results[0] if isinstance(argnums, int) else tuple(results)
+
+
+# --- the transforms -------------------------------------------------------------------
+
+
+def grad_and_value(func, argnums=0, has_aux=False):
+    """Like ``grad``, but the function returns ``(gradient, value)``, or
+    ``(gradient, (value, aux))`` with ``has_aux``, as torch.func.grad_and_value.
+
+    >>> import chainrule
+    >>> from chainrule.func import grad_and_value
+    >>> grad_and_value(lambda x: (x * x).sum())(chainrule.tensor([1.0, 2.0]))
+    (tensor([2., 4.]), tensor(5.))
+    """
+    api = "grad_and_value(f)(*args)"
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        differentiate_outside = is_grad_enabled()
+        with enable_grad():
+            args, trees = _graph_inputs(args, argnums, api)
+            output, aux = _split_aux(func(*args, **kwargs), has_aux, api)
+            if not isinstance(output, Tensor):
+                raise RuntimeError(f"{api}: Expected f(*args) to return a Tensor, got {type(output)}")
+            if output.dim() != 0:
+                raise RuntimeError(
+                    f"{api}: Expected f(*args) to return a scalar Tensor, got tensor with "
+                    f"{output.dim()} dims. Maybe you wanted to use the vjp or jacrev APIs instead?"
+                )
+            fresh = [t for tree, _ in trees for t in tree]
+            create_graph = differentiate_outside and _reaches_outside([output], fresh)
+            grads = _gradients([output], fresh, [None], create_graph)
+        grads = _release(list(grads), fresh, differentiate_outside)
+        value = _release(output, fresh, differentiate_outside)
+        gradient = _per_argnum(grads, trees, argnums)
+        if has_aux:
+            return gradient, (value, _release(aux, fresh, differentiate_outside))
+        return gradient, value
+
+    return wrapper
+
+
+def grad(func, argnums=0, has_aux=False):
+    """The function that returns the gradient of ``func`` (which returns a
+    scalar) with respect to its argument(s) ``argnums``; with ``has_aux``,
+    ``func`` returns ``(output, aux)`` and the result is ``(gradient, aux)``.
+
+    >>> import chainrule
+    >>> from chainrule.func import grad
+    >>> x, y = chainrule.tensor(2.0), chainrule.tensor(3.0)
+    >>> grad(lambda a, b: a * a * b, argnums=(0, 1))(x, y)
+    (tensor(12.), tensor(4.))
+    """
+    transformed = grad_and_value(func, argnums, has_aux)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        gradient, value = transformed(*args, **kwargs)
+        return (gradient, value[1]) if has_aux else gradient
+
+    return wrapper
+
+
+def vjp(func, *primals, has_aux=False):
+    """Run ``func(*primals)`` and return ``(output, vjp_fn)``: ``vjp_fn(v)`` is
+    the vector-Jacobian product v^T J, one gradient per primal (a tuple).
+    With ``has_aux``, ``func`` returns ``(output, aux)`` and so does vjp:
+    ``(output, vjp_fn, aux)``. ``vjp_fn`` may be called many times.
+
+    >>> import chainrule
+    >>> from chainrule.func import vjp
+    >>> out, vjp_fn = vjp(lambda x: x ** 2, chainrule.tensor([1.0, 3.0]))
+    >>> vjp_fn(chainrule.tensor([1.0, 10.0]))
+    (tensor([ 2., 60.]),)
+    """
+    api = "vjp(f, *primals)"
+    differentiate_outside = is_grad_enabled()
+    with enable_grad():
+        args, trees = _graph_inputs(primals, tuple(range(len(primals))), api) if primals else ([], [])
+        output, aux = _split_aux(func(*args), has_aux, api)
+    outputs, output_spec = _flatten(output)
+    if not outputs or not all(isinstance(o, Tensor) for o in outputs):
+        kinds = sorted({type(o).__name__ for o in outputs if not isinstance(o, Tensor)})
+        raise RuntimeError(
+            f"{api}: expected f(*primals) to return only tensors, got unsupported type {kinds or 'nothing'}"
+        )
+    fresh = [t for tree, _ in trees for t in tree]
+    outside = differentiate_outside and _reaches_outside(outputs, fresh)
+
+    def vjp_fn(cotangents):
+        cotangent_list, cotangent_spec = _flatten(cotangents)
+        if cotangent_spec != output_spec:
+            raise RuntimeError(
+                "Expected pytree structure of cotangents to be the same as pytree structure of "
+                f"outputs to the function. cotangents: {_describe(cotangent_spec)}, primal output: "
+                f"{_describe(output_spec)}"
+            )
+        tracked = any(isinstance(c, Tensor) and c.requires_grad for c in cotangent_list)
+        create_graph = is_grad_enabled() and (outside or tracked)
+        with enable_grad():
+            grads = _gradients(outputs, fresh, cotangent_list, create_graph)
+        return _per_argnum(_release(list(grads), fresh, is_grad_enabled()), trees, argnums=())
+
+    released = _release(output, fresh, differentiate_outside)
+    if has_aux:
+        return released, vjp_fn, _release(aux, fresh, differentiate_outside)
+    return released, vjp_fn
+
+
+def _describe(spec):
+    """A structure as torch.func prints it: ``*`` for a leaf, ``(*, *)`` for a tuple."""
+    if spec is None:
+        return "*"
+    kind, keys, specs = spec
+    inner = ", ".join(_describe(s) for s in specs)
+    if kind is dict:
+        return "{" + ", ".join(f"{k!r}: {_describe(s)}" for k, s in zip(keys, specs)) + "}"
+    return f"[{inner}]" if kind is list else f"({inner})"
+
+
+def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
+    """The function that returns the Jacobian of ``func`` with respect to the
+    argument(s) ``argnums``, by reverse mode: one backward pass per output
+    element. For an output of shape S and an input of shape T the Jacobian has
+    shape S + T; several outputs or argnums give nested tuples (outputs outside,
+    argnums inside), as torch.func.jacrev. ``chunk_size`` is ignored.
+
+    >>> import chainrule
+    >>> from chainrule.func import jacrev
+    >>> jacrev(lambda x: x ** 2)(chainrule.tensor([1.0, 3.0]))
+    tensor([[2., 0.],
+            [0., 6.]])
+    """
+    api = "jacrev(f, ...)(*args)"
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        differentiate_outside = is_grad_enabled()
+        with enable_grad():
+            args, trees = _graph_inputs(args, argnums, api)
+            output, aux = _split_aux(func(*args, **kwargs), has_aux, api)
+            outputs, output_spec = _flatten(output)
+            for o in outputs:
+                if not isinstance(o, Tensor):
+                    raise RuntimeError(
+                        f"{api}: Expected f to return only tensors, got unsupported type {type(o)}"
+                    )
+            fresh = [t for tree, _ in trees for t in tree]
+            create_graph = differentiate_outside and _reaches_outside(outputs, fresh)
+            jacobians = [_jacobian(o, fresh, create_graph) for o in outputs]
+        per_output = [
+            _per_argnum(_release(j, fresh, differentiate_outside), trees, argnums) for j in jacobians
+        ]
+        result = _unflatten(per_output, output_spec)
+        return (result, _release(aux, fresh, differentiate_outside)) if has_aux else result
+
+    return wrapper
+
+
+def _jacobian(output, inputs, create_graph):
+    """d(output)/d(each input), of shape output.shape + input.shape."""
+    rows = []
+    for k in range(output.numel()):
+        onehot = zeros(output.numel(), dtype=output.dtype)
+        onehot[k] = 1
+        rows.append(_gradients([output], inputs, [onehot.reshape(output.shape)], create_graph))
+    jacobians = []
+    for i, x in enumerate(inputs):
+        shape = tuple(output.shape) + tuple(x.shape)
+        if rows:
+            jacobians.append(stack([row[i] for row in rows]).reshape(shape))
+        else:
+            jacobians.append(zeros(shape, dtype=x.dtype))
+    return jacobians
+
+
+def hessian(func, argnums=0):
+    """The function that returns the Hessian of ``func`` (which returns a
+    scalar): ``jacrev(jacrev(func, argnums), argnums)``. torch.func uses
+    forward-over-reverse mode; the values are the same.
+
+    >>> import chainrule
+    >>> from chainrule.func import hessian
+    >>> hessian(lambda x: (x ** 3).sum())(chainrule.tensor([1.0, 2.0]))
+    tensor([[ 6.,  0.],
+            [ 0., 12.]])
+    """
+    return jacrev(jacrev(func, argnums), argnums)
+
+
+def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
+    """Map ``func`` over dimension ``in_dims`` of its arguments (None: pass an
+    argument unmapped) and stack the results along ``out_dims``.
+
+    chainrule's vmap is a loop: ``func`` runs once per item and the results
+    are stacked, which gives torch.func.vmap's values (and composes with
+    grad, jacrev and backward) at the speed of that loop.
+
+    >>> import chainrule
+    >>> from chainrule.func import vmap
+    >>> dot = vmap(lambda row, w: (row * w).sum(), in_dims=(0, None))
+    >>> dot(chainrule.ones(3, 2), chainrule.tensor([1.0, 2.0]))
+    tensor([3., 3., 3.])
+    """
+    name = getattr(func, "__name__", "func")
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        api = f"vmap({name}, in_dims={in_dims}, ...)(<inputs>)"
+        dims = _in_dims_per_leaf(args, in_dims, api)
+        leaves, spec = _flatten(list(args))
+        sizes = []
+        for leaf, dim in zip(leaves, dims):
+            if dim is None:
+                continue
+            if not isinstance(leaf, Tensor):
+                raise ValueError(
+                    f"{api}: Got in_dim={dim} for an input but the input is of type {type(leaf)}. "
+                    "We cannot vmap over non-Tensor arguments, please use None as the respective in_dim"
+                )
+            if not -max(leaf.dim(), 0) <= dim < leaf.dim():
+                raise ValueError(
+                    f"{api}: Got in_dim={dim} for some input, but that input is a Tensor of "
+                    f"dimensionality {leaf.dim()} so expected in_dim to satisfy "
+                    f"-{leaf.dim()} <= in_dim < {leaf.dim()}."
+                )
+            sizes.append(leaf.shape[dim])
+        if not sizes:
+            raise ValueError(
+                f"{api}: at least one of the inputs must be batched (an in_dim that is not None)."
+            )
+        if len(set(sizes)) > 1:
+            raise ValueError(
+                f"vmap: Expected all tensors to have the same size in the mapped dimension, got sizes "
+                f"{sizes} for the mapped dimension"
+            )
+        if sizes[0] == 0:
+            raise ValueError(
+                f"{api}: the mapped dimension has size 0; chainrule's vmap runs func once per item."
+            )
+        results = []
+        for i in range(sizes[0]):
+            item = [leaf if dim is None else _select(leaf, dim, i) for leaf, dim in zip(leaves, dims)]
+            results.append(func(*_unflatten(item, spec), **kwargs))
+        return _stack_results(results, out_dims, name)
+
+    return wrapper
+
+
+def _select(tensor, dim, index):
+    """``tensor`` indexed at ``index`` along ``dim`` (that dim removed)."""
+    return tensor[(slice(None),) * (dim % tensor.dim()) + (index,)]
+
+
+def _in_dims_per_leaf(args, in_dims, api):
+    """One in_dim per tensor of ``args`` (an int or None applies to a whole argument)."""
+    if isinstance(in_dims, int):
+        in_dims = (in_dims,) * len(args)
+    elif not isinstance(in_dims, tuple):
+        raise ValueError(
+            f"{api}: expected `in_dims` to be int or a (potentially nested) tuple matching the "
+            f"structure of inputs, got: {type(in_dims)}."
+        )
+    if len(in_dims) != len(args):
+        raise ValueError(
+            f"{api}: in_dims is not compatible with the structure of `inputs`: in_dims has "
+            f"{len(in_dims)} entries but there are {len(args)} inputs."
+        )
+    dims = []
+    for arg, dim in zip(args, in_dims):
+        dims += [dim] * len(_flatten(arg)[0])
+    return dims
+
+
+def _stack_results(results, out_dims, name):
+    """Stack each output of the per-item results along its out_dim."""
+    per_item = [_flatten(r) for r in results]
+    spec = per_item[0][1]
+    n_outputs = len(per_item[0][0])
+    dims = (out_dims,) * n_outputs if not isinstance(out_dims, tuple) else out_dims
+    if len(dims) != n_outputs:
+        raise ValueError(
+            f"vmap({name}, ...): out_dims has {len(dims)} entries but {name} returned {n_outputs} outputs"
+        )
+    stacked = []
+    for k, dim in enumerate(dims):
+        items = [leaves[k] for leaves, _ in per_item]
+        if dim is None:
+            stacked.append(items[0])
+            continue
+        if not all(isinstance(t, Tensor) for t in items):
+            raise ValueError(
+                f"vmap({name}, ...): `{name}` must only return Tensors, got type {type(items[0])}. "
+                "Did you mean to set out_dims= to None for output?"
+            )
+        stacked.append(stack(items, dim=dim))
+    return _unflatten(stacked, spec)

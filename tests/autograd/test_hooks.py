@@ -1,0 +1,187 @@
+"""Hooks and the graph's structure: Tensor.register_hook, retain_grad,
+grad_fn.register_hook / register_prehook, next_functions and name()."""
+
+import pytest
+
+import chainrule
+
+
+def test_a_leaf_hook_may_replace_the_gradient_and_its_handle_removes_it(same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        handle = x.register_hook(lambda g: g * 10)
+        (x * x).sum().backward()
+        hooked = x.grad.clone()
+        handle.remove()
+        x.grad = None
+        (x * x).sum().backward()
+        return hooked, x.grad
+
+    same_as_torch(scenario)
+
+
+def test_a_leaf_hook_runs_once_on_the_sum_of_everything_that_reached_the_leaf(same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        seen = []
+        x.register_hook(lambda g: seen.append(g.clone()) or g + 1)
+        (x * x + x * 3).sum().backward()
+        return seen, x.grad
+
+    same_as_torch(scenario)
+
+
+def test_leaf_hooks_apply_to_the_result_of_autograd_grad(same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        x.register_hook(lambda g: g * 2)
+        x.register_hook(lambda g: g + 1)
+        return lib.autograd.grad((x * x).sum(), x), x.grad
+
+    same_as_torch(scenario)
+
+
+def test_leaf_hooks_run_under_create_graph(same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        x.register_hook(lambda g: g * 3)
+        (g,) = lib.autograd.grad((x**3).sum(), x, create_graph=True)
+        (gg,) = lib.autograd.grad(g.sum(), x)
+        return g, gg
+
+    same_as_torch(scenario)
+
+
+def test_a_non_leaf_hook_changes_the_gradient_flowing_further(same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        seen = []
+        y.register_hook(lambda g: seen.append(g.clone()) or g * 3)
+        (y * y).sum().backward()
+        return seen, x.grad
+
+    same_as_torch(scenario)
+
+
+def test_retain_grad_stores_the_gradient_after_the_tensor_hooks(same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        before, after = x * 2, x * 3
+        before.retain_grad()
+        before.register_hook(lambda g: g * 10)
+        after.register_hook(lambda g: g * 10)
+        after.retain_grad()
+        (before * after).sum().backward()
+        return before.grad, after.grad, x.grad
+
+    same_as_torch(scenario)
+
+
+def test_a_node_prehook_may_replace_the_incoming_gradients(same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x.exp()
+        y.retain_grad()
+        y.grad_fn.register_prehook(lambda grad_outputs: (grad_outputs[0] * 2,))
+        y.sum().backward()
+        return x.grad, y.grad
+
+    same_as_torch(scenario)
+
+
+def test_a_node_hook_sees_its_gradients_and_may_replace_grad_inputs(same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0, 4.0], requires_grad=True)
+        y = x * w
+        seen = []
+
+        def hook(grad_inputs, grad_outputs):
+            seen.append((grad_inputs, grad_outputs))
+            return (grad_inputs[0] * 0, grad_inputs[1])
+
+        y.grad_fn.register_hook(hook)
+        y.sum().backward()
+        return seen, x.grad, w.grad
+
+    same_as_torch(scenario)
+
+
+def test_hooks_run_in_pytorchs_order(same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x.exp()
+        order = []
+        y.grad_fn.register_prehook(lambda grads: order.append("node prehook"))
+        y.register_hook(lambda g: order.append("tensor hook"))
+        y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: order.append("node hook"))
+        y.sum().backward()
+        return order
+
+    same_as_torch(scenario)
+
+
+def test_a_hook_on_a_tensor_that_does_not_require_grad_raises(raises_like_torch):
+    def scenario(lib):
+        lib.tensor([1.0]).register_hook(lambda g: g)
+
+    raises_like_torch(scenario, match="doesn't require gradient")
+
+
+def graph_names(node):
+    """The graph under ``node`` as nested (name, [children]) lists."""
+    if node is None:
+        return None
+    return [node.name(), [(graph_names(child), nr) for child, nr in node.next_functions]]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda lib, a, b: (a * b + b).exp().sum(),
+        lambda lib, a, b: (a / b - a).tanh().mean(),
+        lambda lib, a, b: (-(a - b).abs()).sum(),
+        lambda lib, a, b: (a.sigmoid() * b.sqrt()).pow(2).log(),
+    ],
+    ids=["mul-add-exp-sum", "div-sub-tanh-mean", "sub-abs-neg-sum", "sigmoid-sqrt-pow-log"],
+)
+def test_next_functions_and_names_match_pytorchs_graph(same_as_torch, build):
+    def scenario(lib):
+        a = lib.tensor([[1.0, 2.0]], requires_grad=True)
+        b = lib.tensor([3.0, 4.0], requires_grad=True)
+        return graph_names(build(lib, a, b).grad_fn)
+
+    same_as_torch(scenario)
+
+
+def test_a_constant_input_has_no_next_function(same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        return graph_names((x * lib.tensor([3.0, 4.0])).grad_fn)
+
+    same_as_torch(scenario)
+
+
+def test_accumulate_grad_is_one_node_per_leaf_that_points_at_it(same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * x
+        first, second = (node for node, _ in y.grad_fn.next_functions)
+        return first is second, first.variable is x, y.grad_fn.next_functions[0][0] is first
+
+    same_as_torch(scenario)
+
+
+def test_leaves_have_no_grad_fn_and_results_have_one(same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        return x.grad_fn is None, x.is_leaf, y.grad_fn is not None, y.is_leaf, lib.tensor([1.0]).is_leaf
+
+    same_as_torch(scenario)
+
+
+def test_grad_fn_repr_names_the_node():
+    y = chainrule.tensor([1.0], requires_grad=True).exp()
+    assert repr(y.grad_fn).startswith("<ExpBackward0 object at 0x")
