@@ -43,6 +43,10 @@ def unbroadcast(grad, shape):
     if grad_shape == shape:
         return grad
     extra = len(grad_shape) - len(shape)
+    if extra < 0:  # the input had leading 1s the result dropped (x[0] = v with v of shape (1, n))
+        grad = grad.reshape((1,) * -extra + tuple(grad_shape))
+        grad_shape = grad.shape
+        extra = 0
     axes = tuple(range(extra)) + tuple(
         i + extra for i, n in enumerate(shape) if n == 1 and grad_shape[i + extra] != 1
     )

@@ -28,9 +28,11 @@ def _differentiable_outputs(outputs):
     return [o for o in outputs if isinstance(o, Tensor) and o._data.dtype.kind == "f"]
 
 
-def _numerical_jacobians(func, inputs, index, eps):
+def _numerical_jacobians(func, inputs, index, eps, output_sizes):
     """d(each output)/d(inputs[index]) as arrays of shape (output.numel, input.numel)."""
     data = inputs[index]._data
+    if data.size == 0:
+        return [np.zeros((size, 0)) for size in output_sizes]
     columns = []
     # Writes go straight into the input's memory (element by element, so a
     # non-contiguous input works too): no graph, no version bump.
@@ -42,10 +44,7 @@ def _numerical_jacobians(func, inputs, index, eps):
         minus = [o._data.astype(np.float64).copy() for o in _differentiable_outputs(_as_tuple(func(*inputs)))]
         data[position] = original
         columns.append([(p - m).reshape(-1) / (2 * eps) for p, m in zip(plus, minus)])
-    n_outputs = len(columns[0]) if columns else 0
-    return [
-        np.stack([c[k] for c in columns], axis=1) if columns else np.zeros((0, 0)) for k in range(n_outputs)
-    ]
+    return [np.stack([c[k] for c in columns], axis=1) for k in range(len(output_sizes))]
 
 
 def _analytical_jacobians(outputs, inputs, diff_indices):
@@ -121,7 +120,7 @@ def gradcheck(
         outputs = _differentiable_outputs(_as_tuple(func(*inputs)))
     analytical = _analytical_jacobians(outputs, inputs, diff_indices)
     for i in diff_indices:
-        numerical = _numerical_jacobians(func, inputs, i, eps)
+        numerical = _numerical_jacobians(func, inputs, i, eps, [o._data.size for o in outputs])
         for k in range(len(outputs)):
             a, n = analytical[k][i], numerical[k]
             if a.shape != n.shape or not np.allclose(a, n, rtol=rtol, atol=atol):
