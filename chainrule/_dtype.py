@@ -66,6 +66,30 @@ def _by_name(name):
     return _BY_NAME[name]
 
 
+# PyTorch's C++ names of the dtypes, which its error messages use ("Long").
+_SCALAR_TYPE_NAMES = {
+    float16.numpy: "Half",
+    float32.numpy: "Float",
+    float64.numpy: "Double",
+    uint8.numpy: "Byte",
+    int8.numpy: "Char",
+    int16.numpy: "Short",
+    int32.numpy: "Int",
+    int64.numpy: "Long",
+    bool.numpy: "Bool",
+}
+
+
+def scalar_type_name(np_dtype):
+    """PyTorch's name for a dtype in error messages: ``Float``, ``Long``, ``Bool``, ...
+
+    >>> import numpy as np
+    >>> scalar_type_name(np.dtype(np.int64))
+    'Long'
+    """
+    return _SCALAR_TYPE_NAMES[np.dtype(np_dtype)]
+
+
 def from_numpy_dtype(np_dtype):
     """The chainrule dtype that stores ``np_dtype``; TypeError if there is none."""
     try:
@@ -106,7 +130,15 @@ def get_default_dtype():
 
 
 def set_default_dtype(d):
-    """Make ``d`` (float32 or float64) the dtype of new floating tensors."""
+    """Make ``d`` (a floating dtype) the dtype of new floating tensors and of
+    Python floats in arithmetic with integer tensors.
+
+    >>> import chainrule
+    >>> chainrule.set_default_dtype(chainrule.float64)
+    >>> (chainrule.tensor([1, 2]) * 0.5).dtype
+    chainrule.float64
+    >>> chainrule.set_default_dtype(chainrule.float32)
+    """
     if d.__class__ is not dtype or not d.is_floating_point:
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")
     _default[0] = d
@@ -187,10 +219,26 @@ def result_numpy_dtype(*operands):
 
 
 def promote_types(type1, type2):
-    """The smallest dtype both ``type1`` and ``type2`` convert to, as ``torch.promote_types``."""
+    """The smallest dtype both ``type1`` and ``type2`` convert to, as ``torch.promote_types``:
+    within a kind the wider one; across kinds (bool < integer < floating) the higher kind.
+
+    >>> import chainrule
+    >>> chainrule.promote_types(chainrule.uint8, chainrule.int32)
+    chainrule.int32
+    >>> chainrule.promote_types(chainrule.int64, chainrule.float16)
+    chainrule.float16
+    """
     return from_numpy_dtype(PROMOTE[to_numpy_dtype(type1), to_numpy_dtype(type2)])
 
 
 def can_cast(from_, to):
-    """PyTorch's ``can_cast``: no float to integer, no number to bool."""
+    """PyTorch's ``can_cast``: whether a type conversion is allowed in an in-place
+    op; never to a lower kind (float to integer, integer to bool).
+
+    >>> import chainrule
+    >>> chainrule.can_cast(chainrule.int64, chainrule.float16)
+    True
+    >>> chainrule.can_cast(chainrule.float32, chainrule.int32)
+    False
+    """
     return category(to_numpy_dtype(from_)) <= category(to_numpy_dtype(to))

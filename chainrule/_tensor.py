@@ -360,7 +360,9 @@ class Tensor:
     def __format__(self, spec):
         if self._data.ndim == 0:
             return format(self._data.item(), spec)
-        return format(str(self), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
 
     def __repr__(self):
         from ._printing import tensor_repr

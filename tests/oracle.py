@@ -154,7 +154,9 @@ def check_gradcheck(
 def check(fn, shapes, *, second_order=True, **kwargs):
     """Both checks: PyTorch parity in float32 and finite differences in float64."""
     gradcheck_kwargs = {
-        k: v for k, v in kwargs.items() if k in ("requires_grad", "low", "high", "seed", "away_from")
+        k: v
+        for k, v in kwargs.items()
+        if k in ("requires_grad", "low", "high", "seed", "away_from", "arrays")
     }
     check_gradcheck(fn, shapes, second_order=second_order, **gradcheck_kwargs)
     check_torch(fn, shapes, **kwargs)

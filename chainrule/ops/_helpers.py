@@ -3,7 +3,7 @@ promotion of operands, dimension arguments, and PyTorch's in-place rules."""
 
 import numpy as np
 
-from .._dtype import PROMOTE, from_numpy_dtype, result_numpy_dtype, scalar_dtype, to_numpy_dtype
+from .._dtype import category, result_numpy_dtype, scalar_type_name
 from .._tensor import NUMPY_FUNCTIONS, Tensor, bump_version, wrap
 from ..autograd.grad_mode import state as grad_state
 
@@ -19,25 +19,12 @@ def bind(methods, numpy_functions=None):
         NUMPY_FUNCTIONS.update(numpy_functions)
 
 
-def as_tensor_arg(value, like=None):
-    """A Tensor for ``value``; Python numbers take PyTorch's scalar dtype."""
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, (_ndarray, np.generic)):
-        return wrap(np.asarray(value))
-    if like is not None and isinstance(value, (int, float, bool)):
-        dtype = result_numpy_dtype(like, value)
-        return wrap(np.asarray(value, dtype=dtype))
-    return wrap(
-        np.asarray(value, dtype=scalar_dtype(value) if isinstance(value, (int, float, bool)) else None)
-    )
-
-
 def promote(op_name, *operands):
     """Cast tensor operands to PyTorch's common dtype (differentiably).
 
-    Python numbers stay Python numbers: NumPy then keeps the tensor's dtype,
-    which matches PyTorch once the tensors agree.
+    Python numbers stay Python numbers: NumPy then keeps the tensor's dtype
+    (NEP 50), which matches PyTorch once the tensors agree. NumPy arrays and
+    scalars become tensors of the common dtype.
     """
     target = result_numpy_dtype(*operands)
     converted = []
@@ -47,10 +34,7 @@ def promote(op_name, *operands):
                 x = x._cast(target)
         elif isinstance(x, (_ndarray, np.generic)):
             x = wrap(np.asarray(x, dtype=target))
-        elif isinstance(x, (bool, int, float)):
-            if to_numpy_dtype(target).kind == "b" and not isinstance(x, bool):
-                x = wrap(np.asarray(x, dtype=PROMOTE[target, scalar_dtype(x)]))
-        else:
+        elif not isinstance(x, (bool, int, float)):
             raise TypeError(f"{op_name}(): expected a Tensor or a number, got {type(x).__name__}")
         converted.append(x)
     return converted
@@ -68,14 +52,20 @@ def normalize_dim(dim, ndim, op_name=None):
 
 
 def normalize_dims(dim, ndim, op_name=None):
-    """A tuple of axes for ``dim`` (None, an int, or a sequence), or None for all."""
+    """A tuple of non-negative axes for ``dim`` (an int or a sequence), or None
+    for None. A 0-d tensor has no axes to name: its dims 0 and -1 give ()."""
     if dim is None:
         return None
     if isinstance(dim, (int, np.integer)):
-        return (normalize_dim(int(dim), ndim, op_name),)
+        axis = normalize_dim(int(dim), ndim, op_name)
+        return (axis,) if ndim else ()
     dims = tuple(normalize_dim(int(d), ndim, op_name) for d in dim)
     if len(set(dims)) != len(dims):
-        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+        repeated = next(d for d in dims if dims.count(d) > 1)
+        raise RuntimeError(
+            f"{op_name or 'reduction'}: dim {repeated} appears multiple times in the list of dims "
+            f"{tuple(dim)}; name each dim once"
+        )
     return dims if ndim else ()
 
 
@@ -114,12 +104,12 @@ def write_inplace(tensor, result, op_name):
     """
     data = tensor._data
     array = result._data
-    if array.dtype != data.dtype and from_numpy_dtype(array.dtype) is not None:
-        if PROMOTE[array.dtype, data.dtype] != data.dtype:
-            raise RuntimeError(
-                f"{op_name}: result type {from_numpy_dtype(array.dtype).name} can't be cast to "
-                f"the desired output type {from_numpy_dtype(data.dtype).name}"
-            )
+    if array.dtype != data.dtype and category(array.dtype) > category(data.dtype):
+        raise RuntimeError(
+            f"{op_name}: result type {scalar_type_name(array.dtype)} can't be cast to the desired "
+            f"output type {scalar_type_name(data.dtype)} (use the out-of-place op, or convert the "
+            "tensor first, e.g. x = x.float())"
+        )
     if array.shape != data.shape:
         try:
             np.broadcast_shapes(array.shape, data.shape)
@@ -131,8 +121,8 @@ def write_inplace(tensor, result, op_name):
                 f"shape {tuple(np.broadcast_shapes(array.shape, data.shape))}"
             )
     node = result.grad_fn
-    if node is not None and node.saved:
-        node.saved = tuple(s.copy() if s is data else s for s in node.saved)
+    if node is not None and node.saved and any(s is data for s in node.saved):
+        _keep_old_values(node, tensor)
     np.copyto(data, array, casting="unsafe")
     bump_version(tensor)
     if node is not None:
@@ -141,6 +131,16 @@ def write_inplace(tensor, result, op_name):
         tensor._requires_grad = True
         node._outputs_meta = ((data.shape, data.dtype),)
     return tensor
+
+
+def _keep_old_values(node, tensor):
+    """``node`` saved ``tensor``'s values, which the in-place write is about to
+    overwrite: give it a copy, held by a tensor that still points to where the
+    old values came from, so double backward differentiates through them."""
+    data = tensor._data
+    old = wrap(data.copy(), tensor._requires_grad, tensor.grad_fn, tensor._output_nr)
+    node.saved = tuple(old._data if s is data else s for s in node.saved)
+    node._inputs = tuple(old if isinstance(t, Tensor) and t._data is data else t for t in node._inputs)
 
 
 def inplace(op, op_name):

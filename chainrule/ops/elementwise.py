@@ -4,11 +4,18 @@ Each primitive states its derivative in its docstring and implements it in
 ``backward`` right below ``forward``. Binary ops broadcast; their backward
 returns the gradient for the broadcast shape and the engine sums it back to
 each input's shape (autograd/engine.py: ``unbroadcast``).
+
+Operands are promoted to PyTorch's common dtype first (``_helpers.promote``);
+float functions (exp, log, sin, ...) of integer or bool tensors compute in the
+default float dtype, as in PyTorch.
 """
+
+import math
 
 import numpy as np
 
-from .._dtype import default_float
+from .._creation import ones_like, zeros_like
+from .._dtype import default_float, result_numpy_dtype, scalar_type_name
 from .._tensor import Tensor, bump_version, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
@@ -17,15 +24,20 @@ from ._helpers import bind, broadcast_error, check_inplace, inplace, promote, wr
 __all__ = [
     "add",
     "sub",
+    "subtract",
     "rsub",
     "mul",
+    "multiply",
     "div",
+    "divide",
+    "true_divide",
     "floor_divide",
     "remainder",
     "pow",
     "maximum",
     "minimum",
     "atan2",
+    "arctan2",
     "eq",
     "ne",
     "lt",
@@ -97,27 +109,101 @@ __all__ = [
 _ndarray = np.ndarray
 
 
-def _binary(cls, op_name, a, b):
-    """Apply a broadcasting binary primitive after PyTorch's type promotion."""
-    if isinstance(a, Tensor):
-        if isinstance(b, Tensor):
-            if a._data.dtype is not b._data.dtype:
-                a, b = promote(op_name, a, b)
-        elif not (
-            (b.__class__ is float and a._data.dtype.kind == "f")
-            or (b.__class__ is int and a._data.dtype.kind in "fi")
-        ):
-            a, b = promote(op_name, a, b)
-    else:
-        a, b = promote(op_name, a, b)
+# --- errors and the general binary path ------------------------------------------
+
+
+def _shape(x):
+    return np.shape(x._data if isinstance(x, Tensor) else x)
+
+
+def _not_a_tensor(op_name, value):
+    return TypeError(f"{op_name}(): argument 'input' (position 1) must be Tensor, not {type(value).__name__}")
+
+
+def _array(input, op_name):
+    """The ndarray of a tensor argument; PyTorch's TypeError for anything else."""
     try:
-        if isinstance(b, Tensor) and isinstance(a, Tensor):
+        return input._data
+    except AttributeError:
+        raise _not_a_tensor(op_name, input) from None
+
+
+def _operand_error(op_name, operands, error):
+    """The exception for a NumPy error raised by an op: PyTorch's where it has
+    one (shapes that do not broadcast, subtraction of bools)."""
+    shapes = [_shape(x) for x in operands]
+    if isinstance(error, ValueError):
+        for i, a_shape in enumerate(shapes):  # name the first pair that does not broadcast
+            for b_shape in shapes[i + 1 :]:
+                try:
+                    np.broadcast_shapes(a_shape, b_shape)
+                except ValueError:
+                    return broadcast_error(op_name, a_shape, b_shape)
+    if isinstance(error, TypeError) and op_name == "sub":
+        return _bool_subtraction_error()
+    return error
+
+
+def _is_bool(x):
+    return x.__class__ is bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
+
+
+def _bool_subtraction_error():
+    return RuntimeError(
+        "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+        "invert a mask, use the `~` or `logical_not()` operator instead."
+    )
+
+
+def _wrap_python_ints(operands):
+    """Python ints as 0-d arrays of the result dtype. PyTorch wraps a number
+    that does not fit an integer tensor's dtype (uint8 + 300); NumPy refuses."""
+    target = result_numpy_dtype(*operands)
+    return [np.array(x).astype(target) if x.__class__ is int else x for x in operands]
+
+
+def _binary(cls, op_name, a, b, floating=False):
+    """Apply a broadcasting binary primitive after PyTorch's type promotion;
+    ``floating``: integer results become the default float (true division)."""
+    if cls is Sub and (_is_bool(a) or _is_bool(b)):
+        raise _bool_subtraction_error()
+    a, b = promote(op_name, a, b)
+    if floating and result_numpy_dtype(a, b).kind != "f":
+        a, b = (x._cast(default_float()) if isinstance(x, Tensor) else x for x in (a, b))
+    try:
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
             return cls.apply_binary(a, b)
-        return cls.apply(a, b)
-    except ValueError:
-        raise broadcast_error(
-            op_name, np.shape(getattr(a, "_data", a)), np.shape(getattr(b, "_data", b))
-        ) from None
+        try:
+            return cls.apply(a, b)
+        except OverflowError:
+            return cls.apply(*_wrap_python_ints((a, b)))
+    except (ValueError, TypeError) as error:
+        raise _operand_error(op_name, (a, b), error) from None
+
+
+def _binary_op(cls, op_name, doc):
+    """The user-facing function of a binary primitive, with the common cases
+    (two tensors of one dtype; a float tensor and a Python number) up front."""
+    apply_binary = cls.apply_binary
+    apply_unary = cls.apply_unary
+
+    def op(input, other):
+        if input.__class__ is Tensor:
+            other_class = other.__class__
+            try:
+                if other_class is Tensor:
+                    if input._data.dtype is other._data.dtype:
+                        return apply_binary(input, other)
+                elif other_class is float or other_class is int:
+                    if input._data.dtype.kind == "f":
+                        return apply_unary(input, other)
+            except (ValueError, TypeError) as error:
+                raise _operand_error(op_name, (input, other), error) from None
+        return _binary(cls, op_name, input, other)
+
+    op.__name__ = op.__qualname__ = op_name
+    op.__doc__ = doc
+    return op
 
 
 # --- arithmetic ---------------------------------------------------------------
@@ -171,8 +257,14 @@ class Div(Primitive):
         return (grad_x if need_x else None), (-grad_x * z if need_y else None)
 
 
+def _log_of_number(x):
+    """ln x for a Python number, with NumPy's answers at 0 and below."""
+    return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+
+
 class Pow(Primitive):
-    """z = x^y.   dz/dx = y * x^(y-1),  dz/dy = x^y * ln(x) (0 where x = 0, y >= 0)."""
+    """z = x^y.   dz/dx = y x^(y-1) (0 where y = 0, even at x = 0);
+    dz/dy = x^y ln x (0 where x = 0 and y >= 0)."""
 
     def forward(ctx, x, y):
         z = x**y
@@ -184,18 +276,23 @@ class Pow(Primitive):
         need_x, need_y = ctx.needs_input_grad
         grad_x = grad_y = None
         if need_x:
-            # PyTorch defines d/dx x^0 = 0 everywhere, including x = 0.
             if isinstance(y, (int, float)):
-                grad_x = grad * 0 if y == 0 else grad * (x ** (y - 1) * y)
+                grad_x = np.zeros_like(grad) if y == 0 else grad * (y * x ** (y - 1))
             else:
-                grad_x = np.where(y == 0, 0.0, grad * y * x ** (y - 1))
+                grad_x = np.where(y == 0, 0.0, grad * (y * x ** (y - 1)))
         if need_y:
-            grad_y = np.where((x == 0) & (y >= 0), 0.0, grad * z * np.log(x))
+            if isinstance(x, (int, float)):
+                if x == 0:
+                    grad_y = grad * np.where(y >= 0, 0.0, z * -math.inf)
+                else:
+                    grad_y = grad * (z * _log_of_number(x))
+            else:
+                grad_y = grad * np.where((x == 0) & (y >= 0), 0.0, z * np.log(x))
         return grad_x, grad_y
 
 
 class Remainder(Primitive):
-    """z = x - floor(x / y) * y.   dz/dx = 1,  dz/dy = -floor(x / y)."""
+    """z = x - floor(x / y) y.   dz/dx = 1,  dz/dy = -floor(x / y)."""
 
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -207,8 +304,15 @@ class Remainder(Primitive):
         return (grad if need_x else None), (-grad * np.floor(x / y) if need_y else None)
 
 
+def _share_of_tie(grad, x, y, other_wins):
+    """The gradient an input of maximum/minimum receives: all of it where it
+    is the result, half where x == y, none where the other input wins."""
+    return np.where(other_wins, 0.0, np.where(x == y, grad * 0.5, grad))
+
+
 class Maximum(Primitive):
-    """z = max(x, y).   The gradient goes to the larger input; ties split it in half."""
+    """z = max(x, y).   dz/dx = 1 where x > y, 1/2 where x = y, 0 where x < y (and
+    dz/dy mirrored)."""
 
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -216,13 +320,16 @@ class Maximum(Primitive):
 
     def backward(ctx, grad):
         x, y = ctx.saved
-        share = (x > y) + (x == y) * 0.5
         need_x, need_y = ctx.needs_input_grad
-        return (grad * share if need_x else None), (grad * (1 - share) if need_y else None)
+        return (
+            _share_of_tie(grad, x, y, x < y) if need_x else None,
+            _share_of_tie(grad, x, y, x > y) if need_y else None,
+        )
 
 
 class Minimum(Primitive):
-    """z = min(x, y).   The gradient goes to the smaller input; ties split it in half."""
+    """z = min(x, y).   dz/dx = 1 where x < y, 1/2 where x = y, 0 where x > y (and
+    dz/dy mirrored)."""
 
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -230,9 +337,11 @@ class Minimum(Primitive):
 
     def backward(ctx, grad):
         x, y = ctx.saved
-        share = (x < y) + (x == y) * 0.5
         need_x, need_y = ctx.needs_input_grad
-        return (grad * share if need_x else None), (grad * (1 - share) if need_y else None)
+        return (
+            _share_of_tie(grad, x, y, x > y) if need_x else None,
+            _share_of_tie(grad, x, y, x < y) if need_y else None,
+        )
 
 
 class Atan2(Primitive):
@@ -249,31 +358,18 @@ class Atan2(Primitive):
         return (scale * x if need_y else None), (-scale * y if need_x else None)
 
 
-def _binary_op(cls, op_name, doc):
-    """The user-facing function of a binary primitive, with the common case
-    (two tensors of one dtype, or a tensor and a Python float) up front."""
-    apply_binary = cls.apply_binary
-    apply_unary = cls.apply_unary
-
-    def op(input, other):
-        if input.__class__ is Tensor:
-            other_class = other.__class__
-            try:
-                if other_class is Tensor and input._data.dtype is other._data.dtype:
-                    return apply_binary(input, other)
-                if other_class is float and input._data.dtype.kind == "f":
-                    return apply_unary(input, other)
-            except ValueError:
-                raise broadcast_error(op_name, input._data.shape, np.shape(other)) from None
-        return _binary(cls, op_name, input, other)
-
-    op.__name__ = op.__qualname__ = op_name
-    op.__doc__ = doc
-    return op
+_add = _binary_op(Add, "add", "``input + other``, broadcasting (the ``+`` operator).")
+_sub = _binary_op(Sub, "sub", "``input - other``, broadcasting (the ``-`` operator).")
 
 
-_add = _binary_op(Add, "add", "")
-_sub = _binary_op(Sub, "sub", "")
+def _scaled(other, alpha, op_name, input):
+    """``alpha * other`` for the ``alpha=`` argument of add and sub."""
+    if alpha.__class__ is float and not _is_float(input) and not _is_float(other):
+        raise RuntimeError(
+            f"{op_name}: for integral input tensors, argument alpha must not be a floating point "
+            f"number (got alpha={alpha}); pass an int or convert the tensors with .float()"
+        )
+    return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
 
 
 def add(input, other, *, alpha=1):
@@ -284,19 +380,32 @@ def add(input, other, *, alpha=1):
     tensor([3., 4.])
     """
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _scaled(other, alpha, "add", input)
     return _add(input, other)
 
 
 def sub(input, other, *, alpha=1):
-    """``input - alpha * other``, broadcasting."""
+    """``input - alpha * other``, broadcasting.
+
+    >>> import chainrule
+    >>> chainrule.sub(chainrule.tensor([5.0, 6.0]), chainrule.tensor([1.0, 2.0]), alpha=2)
+    tensor([3., 2.])
+    """
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _scaled(other, alpha, "sub", input)
     return _sub(input, other)
 
 
+subtract = sub
+
+
 def rsub(input, other, *, alpha=1):
-    """``other - alpha * input``."""
+    """``other - alpha * input`` (subtraction with the operands swapped).
+
+    >>> import chainrule
+    >>> chainrule.rsub(chainrule.tensor([1.0, 2.0]), 10.0)
+    tensor([9., 8.])
+    """
     return sub(other, input, alpha=alpha)
 
 
@@ -311,204 +420,442 @@ mul = _binary_op(
             [4., 8.]])
     """,
 )
-
-
-def _to_float(x):
-    """Integer and bool operands of true division and of float functions become floating."""
-    if isinstance(x, Tensor):
-        return x if x._data.dtype.kind == "f" else x._cast(default_float())
-    return x
-
-
-def div(input, other, *, rounding_mode=None):
-    """``input / other``; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient.
-
-    >>> import chainrule
-    >>> chainrule.div(chainrule.tensor([5, -5]), 2, rounding_mode="floor")
-    tensor([ 2, -3])
-    """
-    if rounding_mode is None:
-        if not _is_float(input) and not _is_float(other):
-            input = _to_float(input) if isinstance(input, Tensor) else float(input)
-        return _binary(Div, "div", input, other)
-    a, b = promote("div", input, other)
-    a_data, b_data = getattr(a, "_data", a), getattr(b, "_data", b)
-    if rounding_mode == "trunc":
-        q = (
-            np.trunc(a_data / b_data)
-            if np.result_type(a_data).kind == "f"
-            else _int_trunc_div(a_data, b_data)
-        )
-    elif rounding_mode == "floor":
-        q = np.floor_divide(a_data, b_data)
-    else:
-        raise ValueError(
-            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
-        )
-    return _rounded(q, a, b)
-
-
-def _int_trunc_div(a, b):
-    q = np.floor_divide(a, b)
-    return q + ((q < 0) & (q * b != a))
+multiply = mul
 
 
 def _is_float(x):
     if isinstance(x, Tensor):
         return x._data.dtype.kind == "f"
-    return isinstance(x, float) or (isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind == "f")
+    return isinstance(x, float) or (isinstance(x, (_ndarray, np.generic)) and x.dtype.kind == "f")
 
 
-def _rounded(values, *inputs):
-    """A rounded result: its gradient is zero, as in PyTorch."""
-    requires = any(isinstance(t, Tensor) and t._requires_grad for t in inputs)
-    if requires and grad_state.enabled and np.asarray(values).dtype.kind == "f":
-        return ZeroGrad.apply(*[t for t in inputs if isinstance(t, Tensor)], values)
-    return wrap(values)
+def div(input, other, *, rounding_mode=None):
+    """``input / other``; integers divide to floats. ``rounding_mode`` 'trunc' or
+    'floor' rounds the quotient (and keeps integer dtypes); its gradient is 0.
+
+    >>> import chainrule
+    >>> chainrule.div(chainrule.tensor([5, -5]), 2)
+    tensor([ 2.5000, -2.5000])
+    >>> chainrule.div(chainrule.tensor([5, -5]), 2, rounding_mode="floor")
+    tensor([ 2, -3])
+    """
+    if rounding_mode is None:
+        if input.__class__ is Tensor and input._data.dtype.kind == "f":
+            other_class = other.__class__
+            try:
+                if other_class is Tensor and input._data.dtype is other._data.dtype:
+                    return Div.apply_binary(input, other)
+                if other_class is float or other_class is int:
+                    return Div.apply_unary(input, other)
+            except ValueError as error:
+                raise _operand_error("div", (input, other), error) from None
+        return _binary(Div, "div", input, other, floating=True)
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        )
+    a, b = promote("div", input, other)
+    _check_integer_divisor("div", a, b)
+    try:
+        return RoundedDiv.apply(a, b, rounding_mode)
+    except ValueError as error:
+        raise _operand_error("div", (a, b), error) from None
 
 
-class ZeroGrad(Primitive):
-    """A piecewise-constant result (round, floor, sign, ...): the derivative is 0."""
+divide = true_divide = div
 
-    def forward(ctx, *inputs_and_values):
-        ctx.shapes = [np.shape(x) for x in inputs_and_values[:-1]]
-        return inputs_and_values[-1]
+
+class RoundedDiv(Primitive):
+    """z = round(x / y) toward 0 ('trunc') or down ('floor').   dz/dx = dz/dy = 0."""
+
+    def forward(ctx, x, y, rounding_mode):
+        if rounding_mode == "floor":
+            return np.floor_divide(x, y)
+        if np.result_type(x, y).kind == "f":
+            return np.trunc(x / y)
+        quotient = np.floor_divide(x, y)
+        return quotient + ((quotient < 0) & (quotient * y != x))
 
     def backward(ctx, grad):
-        return tuple(grad * 0 if need else None for need in ctx.needs_input_grad[:-1]) + (None,)
+        need_x, need_y = ctx.needs_input_grad[:2]
+        return (np.zeros_like(grad) if need_x else None), (np.zeros_like(grad) if need_y else None), None
+
+
+def _check_integer_divisor(op_name, a, b):
+    """PyTorch raises for an integer division by zero, where NumPy gives 0."""
+    divisor = b._data if isinstance(b, Tensor) else b
+    if result_numpy_dtype(a, b).kind in "iub" and np.any(np.equal(divisor, 0)):
+        raise RuntimeError(f"ZeroDivisionError: integer division by zero in {op_name}")
+
+
+class FloorDivide(Primitive):
+    """z = floor(x / y).   PyTorch defines no derivative: backward raises."""
+
+    def forward(ctx, x, y):
+        return np.floor_divide(x, y)
+
+    def backward(ctx, grad):
+        raise RuntimeError(
+            "derivative for aten::floor_divide is not implemented; use "
+            "div(x, y, rounding_mode='floor') (gradient 0) or x / y"
+        )
+
+    @classmethod
+    def name(cls):
+        return "NotImplemented"
 
 
 def floor_divide(input, other):
-    """``input // other``, rounding toward minus infinity (not differentiable)."""
+    """``input // other``, rounding the quotient down. Like PyTorch, it has no
+    derivative: backward through it raises.
+
+    >>> import chainrule
+    >>> chainrule.floor_divide(chainrule.tensor([7, -7]), 2)
+    tensor([ 3, -4])
+    """
     a, b = promote("floor_divide", input, other)
-    for t in (a, b):
-        if isinstance(t, Tensor) and t._requires_grad and grad_state.enabled:
-            raise RuntimeError("derivative for floor_divide is not implemented")
-    return wrap(np.floor_divide(getattr(a, "_data", a), getattr(b, "_data", b)))
+    _check_integer_divisor("floor_divide", a, b)
+    return _binary(FloorDivide, "floor_divide", a, b)
 
 
 def remainder(input, other):
-    """Python's ``%``: the result has the sign of ``other``."""
-    return _binary(Remainder, "remainder", input, other)
+    """Python's ``%``: the remainder of floor division, with the sign of ``other``.
+
+    >>> import chainrule
+    >>> chainrule.remainder(chainrule.tensor([-3.0, 3.0]), 2)
+    tensor([1., 1.])
+    """
+    a, b = promote("remainder", input, other)
+    _check_integer_divisor("remainder", a, b)
+    return _binary(Remainder, "remainder", a, b)
+
+
+def _integer_power(base, exponent):
+    """PyTorch's integer pow, which also takes negative exponents: 1 and -1
+    keep their magnitude, every other base gives 0."""
+    positive = base ** np.maximum(exponent, 0)
+    odd = np.remainder(exponent, 2) == 1
+    reciprocal = np.where(base == 1, 1, np.where(base == -1, np.where(odd, -1, 1), 0))
+    return wrap(np.where(exponent < 0, reciprocal, positive).astype(positive.dtype))
 
 
 def pow(input, exponent):  # noqa: A001 - PyTorch's name
-    """``input ** exponent``.
+    """``input ** exponent``; either may be a Python number.
 
     >>> import chainrule
     >>> chainrule.pow(chainrule.tensor([2.0, 3.0]), 2)
     tensor([4., 9.])
+    >>> chainrule.pow(2, chainrule.tensor([1, 2, 3]))
+    tensor([2, 4, 8])
     """
-    if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
-        if input._data.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
+    if input.__class__ is Tensor and (exponent.__class__ is int or exponent.__class__ is float):
+        kind = input._data.dtype.kind
+        if kind == "f":
+            return Pow.apply_unary(input, exponent)
+        if exponent.__class__ is int and exponent < 0 and kind in "iu":
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        if exponent == 1:
-            return input.clone() if input._requires_grad else wrap(input._data.copy())
-        if exponent == 2:
-            return square(input)
-    return _binary(Pow, "pow", input, exponent)
+    if result_numpy_dtype(input, exponent).kind == "b":  # x ** y of bools is x or not y
+        a, b = (getattr(x, "_data", x) for x in (input, exponent))
+        return wrap(np.asarray(np.logical_or(a, np.logical_not(b))))
+    try:
+        return _binary(Pow, "pow", input, exponent)
+    except ValueError:  # NumPy refuses negative integer exponents in an integer tensor
+        a, b = promote("pow", input, exponent)
+        return _integer_power(getattr(a, "_data", a), getattr(b, "_data", b))
 
 
 def maximum(input, other):
-    """Elementwise maximum of two tensors."""
+    """Elementwise maximum of two tensors (NaN wins); ties share the gradient.
+
+    >>> import chainrule
+    >>> chainrule.maximum(chainrule.tensor([1.0, 5.0]), chainrule.tensor([3.0, 2.0]))
+    tensor([3., 5.])
+    """
+    if not isinstance(other, Tensor):
+        raise TypeError(f"maximum(): argument 'other' must be Tensor, not {type(other).__name__}")
     return _binary(Maximum, "maximum", input, other)
 
 
 def minimum(input, other):
-    """Elementwise minimum of two tensors."""
+    """Elementwise minimum of two tensors (NaN wins); ties share the gradient.
+
+    >>> import chainrule
+    >>> chainrule.minimum(chainrule.tensor([1.0, 5.0]), chainrule.tensor([3.0, 2.0]))
+    tensor([1., 2.])
+    """
+    if not isinstance(other, Tensor):
+        raise TypeError(f"minimum(): argument 'other' must be Tensor, not {type(other).__name__}")
     return _binary(Minimum, "minimum", input, other)
 
 
 def atan2(input, other):
-    """The angle of the point (other, input): ``atan(input / other)`` in the right quadrant."""
-    return _binary(Atan2, "atan2", _to_float(input), _to_float(other))
+    """The angle of the point (x=other, y=input) in radians, in the right quadrant.
+
+    >>> import chainrule
+    >>> chainrule.atan2(chainrule.tensor([1.0, -1.0]), chainrule.tensor([-1.0, -1.0]))
+    tensor([ 2.3562, -2.3562])
+    """
+    return _binary(Atan2, "atan2", input, other, floating=True)
+
+
+arctan2 = atan2
 
 
 # --- comparison and logic (no gradient) ------------------------------------------
 
 
-def _compare(ufunc, op_name):
+def _compare(ufunc, op_name, doc):
     def compare(input, other):
-        a, b = promote(op_name, input, other)
+        a, b = input, other
+        if not (  # the common cases need no promotion
+            input.__class__ is Tensor
+            and (
+                (other.__class__ is Tensor and input._data.dtype is other._data.dtype)
+                or ((other.__class__ is float or other.__class__ is int) and input._data.dtype.kind == "f")
+            )
+        ):
+            a, b = promote(op_name, input, other)
         a_data, b_data = getattr(a, "_data", a), getattr(b, "_data", b)
         try:
             return wrap(ufunc(a_data, b_data))
-        except ValueError:
-            raise broadcast_error(op_name, np.shape(a_data), np.shape(b_data)) from None
+        except ValueError as error:
+            raise _operand_error(op_name, (a_data, b_data), error) from None
 
-    compare.__name__ = op_name
-    compare.__doc__ = f"Elementwise ``{op_name}`` as a bool tensor (no gradient)."
+    compare.__name__ = compare.__qualname__ = op_name
+    compare.__doc__ = doc
     return compare
 
 
-eq = _compare(np.equal, "eq")
-ne = _compare(np.not_equal, "ne")
-lt = _compare(np.less, "lt")
-le = _compare(np.less_equal, "le")
-gt = _compare(np.greater, "gt")
-ge = _compare(np.greater_equal, "ge")
-logical_and = _compare(np.logical_and, "logical_and")
-logical_or = _compare(np.logical_or, "logical_or")
-logical_xor = _compare(np.logical_xor, "logical_xor")
+eq = _compare(
+    np.equal,
+    "eq",
+    """``input == other`` elementwise, as a bool tensor (no gradient).
+
+    >>> import chainrule
+    >>> chainrule.eq(chainrule.tensor([1, 2]), 2)
+    tensor([False,  True])
+    """,
+)
+ne = _compare(
+    np.not_equal,
+    "ne",
+    """``input != other`` elementwise.
+
+    >>> import chainrule
+    >>> chainrule.ne(chainrule.tensor([1, 2]), 2)
+    tensor([ True, False])
+    """,
+)
+lt = _compare(
+    np.less,
+    "lt",
+    """``input < other`` elementwise.
+
+    >>> import chainrule
+    >>> chainrule.lt(chainrule.tensor([1.0, 2.0]), 1.5)
+    tensor([ True, False])
+    """,
+)
+le = _compare(
+    np.less_equal,
+    "le",
+    """``input <= other`` elementwise.
+
+    >>> import chainrule
+    >>> chainrule.le(chainrule.tensor([1.0, 2.0]), 1.0)
+    tensor([ True, False])
+    """,
+)
+gt = _compare(
+    np.greater,
+    "gt",
+    """``input > other`` elementwise.
+
+    >>> import chainrule
+    >>> chainrule.gt(chainrule.tensor([1.0, 2.0]), 1.5)
+    tensor([False,  True])
+    """,
+)
+ge = _compare(
+    np.greater_equal,
+    "ge",
+    """``input >= other`` elementwise.
+
+    >>> import chainrule
+    >>> chainrule.ge(chainrule.tensor([1.0, 2.0]), 2.0)
+    tensor([False,  True])
+    """,
+)
+logical_and = _compare(
+    np.logical_and,
+    "logical_and",
+    """True where both elements are nonzero.
+
+    >>> import chainrule
+    >>> chainrule.logical_and(chainrule.tensor([True, True]), chainrule.tensor([0.0, 2.0]))
+    tensor([False,  True])
+    """,
+)
+logical_or = _compare(
+    np.logical_or,
+    "logical_or",
+    """True where either element is nonzero.
+
+    >>> import chainrule
+    >>> chainrule.logical_or(chainrule.tensor([False, False]), chainrule.tensor([0, 3]))
+    tensor([False,  True])
+    """,
+)
+logical_xor = _compare(
+    np.logical_xor,
+    "logical_xor",
+    """True where exactly one of the elements is nonzero.
+
+    >>> import chainrule
+    >>> chainrule.logical_xor(chainrule.tensor([True, True]), chainrule.tensor([True, False]))
+    tensor([False,  True])
+    """,
+)
 
 
-def _bitwise(ufunc, op_name):
+def _bitwise(ufunc, op_name, doc):
     def bitwise(input, other):
         a, b = promote(op_name, input, other)
+        target = result_numpy_dtype(a, b)
+        if target.kind == "f":
+            raise NotImplementedError(f"\"{op_name}_cpu\" not implemented for '{scalar_type_name(target)}'")
         a_data, b_data = getattr(a, "_data", a), getattr(b, "_data", b)
-        if np.result_type(a_data, b_data).kind == "f":
-            raise RuntimeError(f"\"{op_name}_cpu\" not implemented for 'Float'")
-        return wrap(ufunc(a_data, b_data))
+        try:
+            return wrap(ufunc(a_data, b_data))
+        except ValueError as error:
+            raise _operand_error(op_name, (a_data, b_data), error) from None
 
-    bitwise.__name__ = op_name
-    bitwise.__doc__ = f"Elementwise ``{op_name}`` of integer or bool tensors."
+    bitwise.__name__ = bitwise.__qualname__ = op_name
+    bitwise.__doc__ = doc
     return bitwise
 
 
-bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
-bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
-bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+bitwise_and = _bitwise(
+    np.bitwise_and,
+    "bitwise_and",
+    """``input & other`` of integer or bool tensors (logical and for bools).
 
+    >>> import chainrule
+    >>> chainrule.bitwise_and(chainrule.tensor([12, 10]), 6)
+    tensor([4, 2])
+    """,
+)
+bitwise_or = _bitwise(
+    np.bitwise_or,
+    "bitwise_or",
+    """``input | other`` of integer or bool tensors.
 
-def logical_not(input):
-    """Elementwise ``not`` as a bool tensor."""
-    return wrap(np.logical_not(input._data))
+    >>> import chainrule
+    >>> chainrule.bitwise_or(chainrule.tensor([True, False]), chainrule.tensor([False, False]))
+    tensor([ True, False])
+    """,
+)
+bitwise_xor = _bitwise(
+    np.bitwise_xor,
+    "bitwise_xor",
+    """``input ^ other`` of integer or bool tensors.
+
+    >>> import chainrule
+    >>> chainrule.bitwise_xor(chainrule.tensor([12, 10]), 6)
+    tensor([10, 12])
+    """,
+)
 
 
 def bitwise_not(input):
-    """``~input``: logical not for bool tensors, bitwise for integers."""
-    if input._data.dtype.kind == "f":
-        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
-    return wrap(np.invert(input._data))
+    """``~input``: logical not of a bool tensor, bitwise not of an integer one.
+
+    >>> import chainrule
+    >>> chainrule.bitwise_not(chainrule.tensor([True, False]))
+    tensor([False,  True])
+    """
+    data = _array(input, "bitwise_not")
+    if data.dtype.kind == "f":
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{scalar_type_name(data.dtype)}'")
+    return wrap(np.invert(data))
+
+
+def _invert(self):
+    if self._data.dtype.kind == "f":
+        raise TypeError(
+            "~ (operator.invert) is only implemented on integer and Boolean-type tensors; "
+            f"this tensor is {self.dtype.name} (use logical_not() or x == 0)"
+        )
+    return wrap(np.invert(self._data))
+
+
+def logical_not(input):
+    """True where the element is zero.
+
+    >>> import chainrule
+    >>> chainrule.logical_not(chainrule.tensor([0.0, 2.0]))
+    tensor([ True, False])
+    """
+    return wrap(np.logical_not(_array(input, "logical_not")))
 
 
 def isnan(input):
-    """True where the value is NaN."""
-    return wrap(np.isnan(input._data))
+    """True where the value is NaN.
+
+    >>> import chainrule
+    >>> chainrule.isnan(chainrule.tensor([1.0, float("nan")]))
+    tensor([False,  True])
+    """
+    return wrap(np.isnan(_array(input, "isnan")))
 
 
 def isinf(input):
-    """True where the value is +inf or -inf."""
-    return wrap(np.isinf(input._data))
+    """True where the value is +inf or -inf.
+
+    >>> import chainrule
+    >>> chainrule.isinf(chainrule.tensor([1.0, float("-inf")]))
+    tensor([False,  True])
+    """
+    return wrap(np.isinf(_array(input, "isinf")))
 
 
 def isfinite(input):
-    """True where the value is neither NaN nor infinite."""
-    return wrap(np.isfinite(input._data))
+    """True where the value is neither NaN nor infinite.
+
+    >>> import chainrule
+    >>> chainrule.isfinite(chainrule.tensor([1.0, float("inf"), float("nan")]))
+    tensor([ True, False, False])
+    """
+    return wrap(np.isfinite(_array(input, "isfinite")))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """True when every ``|input - other| <= atol + rtol * |other|``."""
+    """True when every ``|input - other| <= atol + rtol * |other|``.
+
+    >>> import chainrule
+    >>> chainrule.allclose(chainrule.tensor([1.0]), chainrule.tensor([1.0 + 1e-7]))
+    True
+    """
     return bool(np.allclose(input._data, getattr(other, "_data", other), rtol, atol, equal_nan))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """Elementwise ``|input - other| <= atol + rtol * |other|``."""
+    """Elementwise ``|input - other| <= atol + rtol * |other|``.
+
+    >>> import chainrule
+    >>> chainrule.isclose(chainrule.tensor([1.0, 2.0]), chainrule.tensor([1.0, 2.1]))
+    tensor([ True, False])
+    """
     return wrap(np.isclose(input._data, getattr(other, "_data", other), rtol, atol, equal_nan))
 
 
 def equal(input, other):
-    """True when both tensors have the same shape and values."""
+    """True when both tensors have the same shape and values.
+
+    >>> import chainrule
+    >>> chainrule.equal(chainrule.tensor([1, 2]), chainrule.tensor([1, 2]))
+    True
+    """
     return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
 
 
@@ -551,7 +898,7 @@ class Exp(Primitive):
 
 
 class Exp2(Primitive):
-    """y = 2^x.   dy/dx = 2^x * ln 2."""
+    """y = 2^x.   dy/dx = 2^x ln 2 = y ln 2."""
 
     def forward(ctx, x):
         y = np.exp2(x)
@@ -560,7 +907,7 @@ class Exp2(Primitive):
 
     def backward(ctx, grad):
         (y,) = ctx.saved
-        return grad * y * np.log(2.0)
+        return grad * (y * math.log(2.0))
 
 
 class Expm1(Primitive):
@@ -597,7 +944,7 @@ class Log2(Primitive):
 
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return grad / (x * np.log(2.0))
+        return grad / (x * math.log(2.0))
 
 
 class Log10(Primitive):
@@ -609,7 +956,7 @@ class Log10(Primitive):
 
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return grad / (x * np.log(10.0))
+        return grad / (x * math.log(10.0))
 
 
 class Log1p(Primitive):
@@ -647,19 +994,7 @@ class Rsqrt(Primitive):
 
     def backward(ctx, grad):
         (y,) = ctx.saved
-        return grad * (y * y * y) * -0.5
-
-
-class Square(Primitive):
-    """y = x^2.   dy/dx = 2x."""
-
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    def backward(ctx, grad):
-        (x,) = ctx.saved
-        return grad * (x * 2)
+        return grad * (y * y * y * -0.5)
 
 
 class Reciprocal(Primitive):
@@ -672,7 +1007,7 @@ class Reciprocal(Primitive):
 
     def backward(ctx, grad):
         (y,) = ctx.saved
-        return -grad * (y * y)
+        return grad * -(y * y)
 
 
 class Sin(Primitive):
@@ -696,7 +1031,7 @@ class Cos(Primitive):
 
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return -grad * np.sin(x)
+        return grad * -np.sin(x)
 
 
 class Tan(Primitive):
@@ -789,7 +1124,7 @@ class Sigmoid(Primitive):
     """y = 1 / (1 + e^-x).   dy/dx = y (1 - y)."""
 
     def forward(ctx, x):
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore"):  # e^-x overflows to inf for x << 0, and y = 0 is right
             y = 1 / (1 + np.exp(-x))
         ctx.save_for_backward(y)
         return y
@@ -800,7 +1135,7 @@ class Sigmoid(Primitive):
 
 
 class Relu(Primitive):
-    """y = max(x, 0).   dy/dx = 1 where x > 0, else 0."""
+    """y = max(x, 0).   dy/dx = 1 where x > 0, else 0 (also at x = 0)."""
 
     def forward(ctx, x):
         y = np.maximum(x, 0)
@@ -813,17 +1148,17 @@ class Relu(Primitive):
 
 
 class Erf(Primitive):
-    """y = erf x.   dy/dx = 2 / sqrt(pi) * e^(-x^2)."""
+    """y = erf x.   dy/dx = 2 / sqrt(pi) e^(-x^2)."""
 
     def forward(ctx, x):
-        from scipy.special import erf
+        from scipy.special import erf  # imported on first use: scipy is slow to import
 
         ctx.save_for_backward(x)
-        return erf(x)
+        return erf(x).astype(x.dtype, copy=False)
 
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return grad * (2 / np.sqrt(np.pi)) * np.exp(-(x * x))
+        return grad * (np.exp(-(x * x)) * (2 / math.sqrt(math.pi)))
 
 
 class Frac(Primitive):
@@ -847,119 +1182,447 @@ class Cast(Primitive):
         return grad, None
 
 
-def _unary(cls, name, doc, floating=True):
-    """The user-facing function for a one-input primitive."""
-    if floating:
+def _float_unary(cls, op_name, doc):
+    """The user-facing function of a one-input float function: integer and
+    bool tensors are converted to the default float dtype, as in PyTorch."""
+    apply_unary = cls.apply_unary
 
-        def op(input):
+    def op(input):
+        try:
             if input._data.dtype.kind != "f":
                 input = input._cast(default_float())
-            return cls.apply(input)
-    else:
+        except AttributeError:
+            raise _not_a_tensor(op_name, input) from None
+        return apply_unary(input)
 
-        def op(input):
-            return cls.apply(input)
-
-    op.__name__ = op.__qualname__ = name
+    op.__name__ = op.__qualname__ = op_name
     op.__doc__ = doc
     return op
 
 
-neg = _unary(Neg, "neg", "``-input``.", floating=False)
+def neg(input):
+    """``-input``.
+
+    >>> import chainrule
+    >>> chainrule.neg(chainrule.tensor([1, -2]))
+    tensor([-1,  2])
+    """
+    try:
+        return Neg.apply_unary(input)
+    except AttributeError:
+        raise _not_a_tensor("neg", input) from None
+    except TypeError:  # NumPy refuses to negate bools
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        ) from None
+
+
 negative = neg
-abs = _unary(Abs, "abs", "``|input|``; its gradient at 0 is 0.", floating=False)  # noqa: A001
+
+
+def abs(input):  # noqa: A001 - PyTorch's name
+    """``|input|``; its gradient at 0 is 0.
+
+    >>> import chainrule
+    >>> chainrule.abs(chainrule.tensor([-1.5, 2.0]))
+    tensor([1.5000, 2.0000])
+    """
+    if _array(input, "abs").dtype.kind == "b":
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    return Abs.apply_unary(input)
+
+
 absolute = abs
-exp = _unary(
+
+
+def relu(input):
+    """``max(input, 0)``, the rectified linear unit; its gradient at 0 is 0.
+
+    >>> import chainrule
+    >>> chainrule.relu(chainrule.tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+    """
+    try:
+        if input._data.dtype.kind == "b":
+            raise RuntimeError("Boolean inputs not supported for relu")
+    except AttributeError:
+        raise _not_a_tensor("relu", input) from None
+    return Relu.apply_unary(input)
+
+
+def frac(input):
+    """The fractional part ``input - trunc(input)``, with the sign of ``input``.
+
+    >>> import chainrule
+    >>> chainrule.frac(chainrule.tensor([1.25, -2.5]))
+    tensor([ 0.2500, -0.5000])
+    """
+    data = _array(input, "frac")
+    if data.dtype.kind != "f":
+        raise NotImplementedError(f"\"frac_cpu\" not implemented for '{scalar_type_name(data.dtype)}'")
+    return Frac.apply_unary(input)
+
+
+def square(input):
+    """``input * input`` (integers stay integers).
+
+    >>> import chainrule
+    >>> chainrule.square(chainrule.tensor([-2.0, 3.0]))
+    tensor([4., 9.])
+    """
+    return pow(input, 2)
+
+
+exp = _float_unary(
     Exp,
     "exp",
     """``e ** input``.
 
->>> import chainrule
->>> chainrule.exp(chainrule.tensor([0.0, 1.0]))
-tensor([1.0000, 2.7183])
-""",
+    >>> import chainrule
+    >>> chainrule.exp(chainrule.tensor([0.0, 1.0]))
+    tensor([1.0000, 2.7183])
+    """,
 )
-exp2 = _unary(Exp2, "exp2", "``2 ** input``.")
-expm1 = _unary(Expm1, "expm1", "``e ** input - 1``, accurate near 0.")
-log = _unary(Log, "log", "The natural logarithm.")
-log2 = _unary(Log2, "log2", "The base-2 logarithm.")
-log10 = _unary(Log10, "log10", "The base-10 logarithm.")
-log1p = _unary(Log1p, "log1p", "``log(1 + input)``, accurate near 0.")
-sqrt = _unary(Sqrt, "sqrt", "The square root.")
-rsqrt = _unary(Rsqrt, "rsqrt", "``1 / sqrt(input)``.")
-square = _unary(Square, "square", "``input * input``.", floating=False)
-reciprocal = _unary(Reciprocal, "reciprocal", "``1 / input``.")
-sin = _unary(Sin, "sin", "The sine (radians).")
-cos = _unary(Cos, "cos", "The cosine (radians).")
-tan = _unary(Tan, "tan", "The tangent (radians).")
-tanh = _unary(
+exp2 = _float_unary(
+    Exp2,
+    "exp2",
+    """``2 ** input``.
+
+    >>> import chainrule
+    >>> chainrule.exp2(chainrule.tensor([0, 3]))
+    tensor([1., 8.])
+    """,
+)
+expm1 = _float_unary(
+    Expm1,
+    "expm1",
+    """``e ** input - 1``, accurate near 0.
+
+    >>> import chainrule
+    >>> chainrule.expm1(chainrule.tensor([0.0, 1e-10]))
+    tensor([0.0000e+00, 1.0000e-10])
+    """,
+)
+log = _float_unary(
+    Log,
+    "log",
+    """The natural logarithm.
+
+    >>> import chainrule
+    >>> chainrule.log(chainrule.tensor([1.0, 100.0]))
+    tensor([0.0000, 4.6052])
+    """,
+)
+log2 = _float_unary(
+    Log2,
+    "log2",
+    """The base-2 logarithm.
+
+    >>> import chainrule
+    >>> chainrule.log2(chainrule.tensor([1, 8]))
+    tensor([0., 3.])
+    """,
+)
+log10 = _float_unary(
+    Log10,
+    "log10",
+    """The base-10 logarithm.
+
+    >>> import chainrule
+    >>> chainrule.log10(chainrule.tensor([1.0, 10.0]))
+    tensor([0., 1.])
+    """,
+)
+log1p = _float_unary(
+    Log1p,
+    "log1p",
+    """``log(1 + input)``, accurate near 0.
+
+    >>> import chainrule
+    >>> chainrule.log1p(chainrule.tensor([0.0, 1e-10]))
+    tensor([0.0000e+00, 1.0000e-10])
+    """,
+)
+sqrt = _float_unary(
+    Sqrt,
+    "sqrt",
+    """The square root (NaN for negative inputs).
+
+    >>> import chainrule
+    >>> chainrule.sqrt(chainrule.tensor([4.0, 2.0]))
+    tensor([2.0000, 1.4142])
+    """,
+)
+rsqrt = _float_unary(
+    Rsqrt,
+    "rsqrt",
+    """``1 / sqrt(input)``.
+
+    >>> import chainrule
+    >>> chainrule.rsqrt(chainrule.tensor([4.0, 0.25]))
+    tensor([0.5000, 2.0000])
+    """,
+)
+reciprocal = _float_unary(
+    Reciprocal,
+    "reciprocal",
+    """``1 / input`` (integers give floats).
+
+    >>> import chainrule
+    >>> chainrule.reciprocal(chainrule.tensor([2, 4]))
+    tensor([0.5000, 0.2500])
+    """,
+)
+sin = _float_unary(
+    Sin,
+    "sin",
+    """The sine (radians).
+
+    >>> import chainrule
+    >>> chainrule.sin(chainrule.tensor([0.0, 1.5708]))
+    tensor([0., 1.])
+    """,
+)
+cos = _float_unary(
+    Cos,
+    "cos",
+    """The cosine (radians).
+
+    >>> import chainrule
+    >>> chainrule.cos(chainrule.tensor([0.0, 3.1416]))
+    tensor([ 1., -1.])
+    """,
+)
+tan = _float_unary(
+    Tan,
+    "tan",
+    """The tangent (radians).
+
+    >>> import chainrule
+    >>> chainrule.tan(chainrule.tensor([0.0, 0.7854]))
+    tensor([0.0000, 1.0000])
+    """,
+)
+tanh = _float_unary(
     Tanh,
     "tanh",
     """The hyperbolic tangent, an activation with outputs in (-1, 1).
 
->>> import chainrule
->>> chainrule.tanh(chainrule.tensor([0.0]))
-tensor([0.])
-""",
+    >>> import chainrule
+    >>> chainrule.tanh(chainrule.tensor([0.0, 1.0]))
+    tensor([0.0000, 0.7616])
+    """,
 )
-sinh = _unary(Sinh, "sinh", "The hyperbolic sine.")
-cosh = _unary(Cosh, "cosh", "The hyperbolic cosine.")
-asin = _unary(Asin, "asin", "The inverse sine.")
+sinh = _float_unary(
+    Sinh,
+    "sinh",
+    """The hyperbolic sine.
+
+    >>> import chainrule
+    >>> chainrule.sinh(chainrule.tensor([0.0, 1.0]))
+    tensor([0.0000, 1.1752])
+    """,
+)
+cosh = _float_unary(
+    Cosh,
+    "cosh",
+    """The hyperbolic cosine.
+
+    >>> import chainrule
+    >>> chainrule.cosh(chainrule.tensor([0.0, 1.0]))
+    tensor([1.0000, 1.5431])
+    """,
+)
+asin = _float_unary(
+    Asin,
+    "asin",
+    """The inverse sine, in [-pi/2, pi/2].
+
+    >>> import chainrule
+    >>> chainrule.asin(chainrule.tensor([0.0, 1.0]))
+    tensor([0.0000, 1.5708])
+    """,
+)
 arcsin = asin
-acos = _unary(Acos, "acos", "The inverse cosine.")
+acos = _float_unary(
+    Acos,
+    "acos",
+    """The inverse cosine, in [0, pi].
+
+    >>> import chainrule
+    >>> chainrule.acos(chainrule.tensor([1.0, 0.0]))
+    tensor([0.0000, 1.5708])
+    """,
+)
 arccos = acos
-atan = _unary(Atan, "atan", "The inverse tangent.")
+atan = _float_unary(
+    Atan,
+    "atan",
+    """The inverse tangent, in (-pi/2, pi/2).
+
+    >>> import chainrule
+    >>> chainrule.atan(chainrule.tensor([0.0, 1.0]))
+    tensor([0.0000, 0.7854])
+    """,
+)
 arctan = atan
-sigmoid = _unary(
+sigmoid = _float_unary(
     Sigmoid,
     "sigmoid",
     """The logistic function ``1 / (1 + e^-x)``.
 
->>> import chainrule
->>> chainrule.sigmoid(chainrule.tensor([0.0]))
-tensor([0.5000])
-""",
+    >>> import chainrule
+    >>> chainrule.sigmoid(chainrule.tensor([0.0, 2.0]))
+    tensor([0.5000, 0.8808])
+    """,
 )
-relu = _unary(
-    Relu,
-    "relu",
-    """``max(input, 0)``, the rectified linear unit.
+erf = _float_unary(
+    Erf,
+    "erf",
+    """The Gauss error function.
 
->>> import chainrule
->>> chainrule.relu(chainrule.tensor([-1.0, 2.0]))
-tensor([0., 2.])
-""",
-    floating=False,
+    >>> import chainrule
+    >>> chainrule.erf(chainrule.tensor([0.0, 1.0]))
+    tensor([0.0000, 0.8427])
+    """,
 )
-erf = _unary(Erf, "erf", "The Gauss error function.")
-frac = _unary(Frac, "frac", "The fractional part ``input - trunc(input)``.", floating=False)
 
 
-def _rounding(numpy_fn, name):
-    def op(input, **kwargs):
-        values = numpy_fn(input._data, **kwargs)
-        return _rounded(values, input)
+# --- piecewise-constant functions: zero gradient ---------------------------------------
 
-    op.__name__ = name
-    op.__doc__ = f"``{name}`` of each element; its gradient is zero."
+
+class PiecewiseConstant(Primitive):
+    """A step function (sign, floor, ceil, trunc, round).   dy/dx = 0 wherever
+    it is defined; PyTorch uses 0 at the steps too."""
+
+    def forward(ctx, x, *params):
+        return ctx.function(x, *params)
+
+    def backward(ctx, grad):
+        return np.zeros_like(grad)
+
+
+class Sign(PiecewiseConstant):
+    """y = sign x (-1, 0 or 1).   dy/dx = 0."""
+
+    function = staticmethod(np.sign)
+
+
+class Floor(PiecewiseConstant):
+    """y = the largest integer <= x.   dy/dx = 0."""
+
+    function = staticmethod(np.floor)
+
+
+class Ceil(PiecewiseConstant):
+    """y = the smallest integer >= x.   dy/dx = 0."""
+
+    function = staticmethod(np.ceil)
+
+
+class Trunc(PiecewiseConstant):
+    """y = x rounded toward 0.   dy/dx = 0."""
+
+    function = staticmethod(np.trunc)
+
+
+class Round(PiecewiseConstant):
+    """y = x rounded half to even (to ``decimals`` places).   dy/dx = 0."""
+
+    function = staticmethod(np.round)
+
+
+def _refuse_bool(kind, op_name):
+    if kind == "b":
+        raise NotImplementedError(f"\"{op_name}_vml_cpu\" not implemented for 'Bool'")
+
+
+def _piecewise(cls, op_name, doc):
+    """Integer and bool tensors are returned as copies: they are already whole."""
+
+    def op(input):
+        data = _array(input, op_name)
+        if data.dtype.kind != "f":
+            _refuse_bool(data.dtype.kind, op_name)
+            return wrap(data.copy())
+        return cls.apply_unary(input)
+
+    op.__name__ = op.__qualname__ = op_name
+    op.__doc__ = doc
     return op
 
 
-sign = _rounding(np.sign, "sign")
-floor = _rounding(np.floor, "floor")
-ceil = _rounding(np.ceil, "ceil")
-trunc = _rounding(np.trunc, "trunc")
+floor = _piecewise(
+    Floor,
+    "floor",
+    """Round down to a whole number; the gradient is 0.
+
+    >>> import chainrule
+    >>> chainrule.floor(chainrule.tensor([1.5, -1.5]))
+    tensor([ 1., -2.])
+    """,
+)
+ceil = _piecewise(
+    Ceil,
+    "ceil",
+    """Round up to a whole number; the gradient is 0.
+
+    >>> import chainrule
+    >>> chainrule.ceil(chainrule.tensor([1.5, -1.5]))
+    tensor([ 2., -1.])
+    """,
+)
+trunc = _piecewise(
+    Trunc,
+    "trunc",
+    """Round toward zero; the gradient is 0.
+
+    >>> import chainrule
+    >>> chainrule.trunc(chainrule.tensor([1.5, -1.5]))
+    tensor([ 1., -1.])
+    """,
+)
 fix = trunc
 
 
+def sign(input):
+    """-1, 0 or 1 by the sign of each element; the gradient is 0.
+
+    >>> import chainrule
+    >>> chainrule.sign(chainrule.tensor([-2.0, 0.0, 3.0]))
+    tensor([-1.,  0.,  1.])
+    """
+    data = _array(input, "sign")
+    if data.dtype.kind == "b":
+        return wrap(data.copy())
+    return Sign.apply_unary(input)
+
+
 def round(input, *, decimals=0):  # noqa: A001 - PyTorch's name
-    """Round half to even (as PyTorch), optionally to ``decimals`` places."""
-    return _rounded(np.round(input._data, decimals), input)
+    """Round half to even (as PyTorch), optionally to ``decimals`` places; the
+    gradient is 0.
+
+    >>> import chainrule
+    >>> chainrule.round(chainrule.tensor([0.5, 1.5, 2.567]))
+    tensor([0., 2., 3.])
+    >>> chainrule.round(chainrule.tensor([2.567]), decimals=2)
+    tensor([2.5700])
+    """
+    data = _array(input, "round")
+    if data.dtype.kind != "f":
+        _refuse_bool(data.dtype.kind, "round")
+        return wrap(data.copy())
+    return Round.apply_unary(input, decimals)
+
+
+# --- clamp, where, lerp, nan_to_num -------------------------------------------------------
 
 
 class Clamp(Primitive):
-    """y = min(max(x, low), high).   dy/dx = 1 where low <= x <= high, else 0;
-    tensor bounds get the gradient where they are the result."""
+    """y = min(max(x, low), high).   dy/dx = 1 where low <= x <= high (the bounds
+    included), else 0; a tensor bound gets the gradient where it is the result
+    (dy/dlow = 1 where x < low < high, dy/dhigh = 1 where x > high or high < low)."""
 
     def forward(ctx, x, low, high):
         y = x
@@ -972,23 +1635,30 @@ class Clamp(Primitive):
 
     def backward(ctx, grad):
         x, low, high = ctx.saved
-        inside = 1
-        if low is not None:
-            inside = inside * (x >= low)
-        if high is not None:
-            inside = inside * (x <= high)
         need_x, need_low, need_high = ctx.needs_input_grad
-        grad_low = grad_high = None
+        grad_x = grad_low = grad_high = None
+        if need_x:
+            if high is None:
+                inside = x >= low
+            elif low is None:
+                inside = x <= high
+            else:
+                inside = (x >= low) & (x <= high)
+            grad_x = np.where(inside, grad, 0.0)
         if need_low:
-            below = x < low if high is None else (x < low) & (low <= high)
-            grad_low = grad * below
+            grad_low = np.where(x < low if high is None else (x < low) & (low < high), grad, 0.0)
         if need_high:
-            grad_high = grad * (x > high if low is None else (x > high) | (low > high))
-        return (grad * inside if need_x else None), grad_low, grad_high
+            grad_high = np.where(x > high if low is None else (x > high) | (high < low), grad, 0.0)
+        return grad_x, grad_low, grad_high
+
+    @classmethod
+    def name(cls):
+        return "ClampBackward1"  # PyTorch's name for clamp with number bounds
 
 
 def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
-    """Limit values to ``[min, max]`` (either may be None; tensors broadcast).
+    """Limit values to ``[min, max]`` (either may be None; numbers or tensors,
+    which broadcast). The gradient passes where ``min <= input <= max``.
 
     >>> import chainrule
     >>> chainrule.clamp(chainrule.tensor([-2.0, 0.5, 3.0]), min=0, max=1)
@@ -996,34 +1666,45 @@ def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
     """
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    low, high = min, max
-    if isinstance(low, Tensor) or isinstance(high, Tensor):
-        operands = promote("clamp", input, *(b for b in (low, high) if b is not None))
-        input = operands[0]
-        rest = iter(operands[1:])
-        low = next(rest) if low is not None else None
-        high = next(rest) if high is not None else None
-    elif input._data.dtype.kind != "f" and any(isinstance(b, float) for b in (low, high)):
-        input = input._cast(default_float())
+    bounds = [b for b in (min, max) if b is not None]
+    operands = promote("clamp", input, *bounds)
+    if not isinstance(operands[0], Tensor):
+        raise _not_a_tensor("clamp", input)
+    rest = iter(operands[1:])
+    low = next(rest) if min is not None else None
+    high = next(rest) if max is not None else None
     try:
-        return Clamp.apply(input, low, high)
-    except ValueError:
-        raise broadcast_error("clamp", input._data.shape, np.shape(getattr(low, "_data", high))) from None
+        return Clamp.apply(operands[0], low, high)
+    except ValueError as error:
+        raise _operand_error("clamp", operands, error) from None
 
 
 clip = clamp
 
 
-def clamp_min(input, min):  # noqa: A002
+def clamp_min(input, min):  # noqa: A002 - PyTorch's name
+    """``clamp(input, min=min)``.
+
+    >>> import chainrule
+    >>> chainrule.clamp_min(chainrule.tensor([-1.0, 2.0]), 0.5)
+    tensor([0.5000, 2.0000])
+    """
     return clamp(input, min=min)
 
 
-def clamp_max(input, max):  # noqa: A002
+def clamp_max(input, max):  # noqa: A002 - PyTorch's name
+    """``clamp(input, max=max)``.
+
+    >>> import chainrule
+    >>> chainrule.clamp_max(chainrule.tensor([-1.0, 2.0]), 0.5)
+    tensor([-1.0000,  0.5000])
+    """
     return clamp(input, max=max)
 
 
 class Where(Primitive):
-    """z = x where condition else y.   dz/dx = condition,  dz/dy = not condition."""
+    """z = x where condition else y.   dz/dx = 1 where condition, else 0;
+    dz/dy = 1 where not condition, else 0."""
 
     def forward(ctx, condition, x, y):
         ctx.save_for_backward(condition)
@@ -1032,56 +1713,85 @@ class Where(Primitive):
     def backward(ctx, grad):
         (condition,) = ctx.saved
         _, need_x, need_y = ctx.needs_input_grad
-        zero = grad * 0
         return (
             None,
-            np.where(condition, grad, zero) if need_x else None,
-            np.where(condition, zero, grad) if need_y else None,
+            np.where(condition, grad, 0.0) if need_x else None,
+            np.where(condition, 0.0, grad) if need_y else None,
         )
 
 
 def where(condition, input=None, other=None):
-    """Pick ``input`` where ``condition`` is true and ``other`` elsewhere (broadcasting).
-
-    With only ``condition``, the indices of true elements (as ``nonzero(as_tuple=True)``).
+    """Pick ``input`` where ``condition`` is true and ``other`` elsewhere
+    (broadcasting; either may be a number). With only ``condition``, the indices
+    of its true elements, as ``nonzero(as_tuple=True)``.
 
     >>> import chainrule
     >>> x = chainrule.tensor([-1.0, 2.0])
-    >>> chainrule.where(x > 0, x, chainrule.zeros(2))
+    >>> chainrule.where(x > 0, x, 0.0)
     tensor([0., 2.])
     """
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
-    condition = condition if isinstance(condition, Tensor) else wrap(np.asarray(condition))
-    if condition._data.dtype.kind != "b":
+    if not isinstance(condition, Tensor):  # backward rules pass constant masks as arrays
+        condition = wrap(np.asarray(condition))
+    kind = condition._data.dtype.kind
+    if kind != "b":
+        if condition._data.dtype != np.uint8:
+            raise RuntimeError(
+                "where expected condition to be a boolean tensor, but got a tensor with dtype "
+                f"{scalar_type_name(condition._data.dtype)} (compare it first, e.g. x > 0)"
+            )
         condition = wrap(condition._data.astype(bool))
     x, y = promote("where", input, other)
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        target = result_numpy_dtype(x, y)
+        x, y = np.asarray(x, target), np.asarray(y, target)
     try:
         return Where.apply(condition, x, y)
-    except ValueError:
-        raise broadcast_error(
-            "where", np.shape(getattr(x, "_data", x)), np.shape(getattr(y, "_data", y))
-        ) from None
+    except ValueError as error:
+        raise _operand_error("where", (condition, x, y), error) from None
 
 
 def lerp(input, end, weight):
-    """``input + weight * (end - input)``."""
-    return add(input, mul(weight, sub(end, input)))
+    """Linear interpolation ``input + weight * (end - input)``; ``weight`` is a
+    number or a tensor.
+
+    >>> import chainrule
+    >>> chainrule.lerp(chainrule.tensor([0.0, 10.0]), chainrule.tensor([10.0, 20.0]), 0.25)
+    tensor([ 2.5000, 12.5000])
+    """
+    return add(input, mul(sub(end, input), weight))
+
+
+class NanToNum(Primitive):
+    """y = x with NaN, +inf and -inf replaced by numbers.   dy/dx = 1 where x is
+    finite, else 0."""
+
+    def forward(ctx, x, nan, posinf, neginf):
+        ctx.save_for_backward(x)
+        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return np.where(np.isfinite(x), grad, 0.0)
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
-    """Replace NaN by ``nan`` and infinities by the largest finite values (or the given ones)."""
-    data = input._data
-    info = np.finfo(data.dtype) if data.dtype.kind == "f" else None
-    posinf = info.max if posinf is None and info is not None else posinf
-    neginf = info.min if neginf is None and info is not None else neginf
-    keep = np.isfinite(data)
-    replaced = np.nan_to_num(data, nan=nan, posinf=posinf, neginf=neginf)
-    return where(wrap(keep), input, wrap(replaced))
+    """Replace NaN by ``nan`` and infinities by the largest finite values of the
+    dtype (or by ``posinf`` / ``neginf``).
+
+    >>> import chainrule
+    >>> chainrule.nan_to_num(chainrule.tensor([float("nan"), 1.0, float("inf")]), posinf=9.0)
+    tensor([0., 1., 9.])
+    """
+    data = _array(input, "nan_to_num")
+    if data.dtype.kind != "f":
+        return wrap(data.copy())
+    return NanToNum.apply_unary(input, nan, posinf, neginf)
 
 
 def _cast(self, np_dtype):
-    """``self`` converted to the NumPy dtype ``np_dtype`` (differentiable)."""
+    """``self`` converted to the NumPy dtype ``np_dtype`` (differentiably)."""
     if self._data.dtype == np_dtype:
         return self
     return Cast.apply(self, np.dtype(np_dtype))
@@ -1090,8 +1800,10 @@ def _cast(self, np_dtype):
 # --- in-place forms -------------------------------------------------------------------
 
 
-def _inplace_binary(op, ufunc, op_name):
-    """``x.op_(other)``: straight into x's memory when nothing is recorded."""
+def _inplace_binary(op, ufunc, op_name, doc, integers_stay=True):
+    """``x.op_(other)``: straight into x's memory when nothing is recorded.
+
+    ``integers_stay``: the op keeps integer results integer (not true division)."""
 
     def method(self, other, **kwargs):
         check_inplace(self, op_name)
@@ -1099,110 +1811,278 @@ def _inplace_binary(op, ufunc, op_name):
         if not (grad_state.enabled and (self._requires_grad or other_requires)) and not kwargs:
             data = self._data
             value = other._data if isinstance(other, Tensor) else other
-            if data.dtype.kind == "f" or np.result_type(data, value).kind == data.dtype.kind:
-                try:
+            kind = data.dtype.kind
+            try:
+                if kind == "f" or (integers_stay and np.result_type(data, value).kind == kind):
                     ufunc(data, value, out=data, casting="unsafe")
-                except ValueError:
-                    raise broadcast_error(op_name, data.shape, np.shape(value)) from None
-                bump_version(self)
-                return self
+                    bump_version(self)
+                    return self
+            except (ValueError, TypeError, OverflowError):
+                pass  # the out-of-place op below raises PyTorch's error
         return write_inplace(self, op(self, other, **kwargs), op_name)
 
-    method.__name__ = op_name
-    method.__doc__ = f"In-place version of :func:`{op.__name__}`."
+    method.__name__ = method.__qualname__ = op_name
+    method.__doc__ = doc
     return method
 
 
-add_ = _inplace_binary(add, np.add, "add_")
-sub_ = _inplace_binary(sub, np.subtract, "sub_")
-mul_ = _inplace_binary(mul, np.multiply, "mul_")
-div_ = _inplace_binary(div, np.true_divide, "div_")
+add_ = _inplace_binary(
+    add,
+    np.add,
+    "add_",
+    """``self += other`` in place (the ``+=`` operator).
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([1.0, 2.0])
+    >>> x += 1
+    >>> x
+    tensor([2., 3.])
+    """,
+)
+sub_ = _inplace_binary(
+    sub,
+    np.subtract,
+    "sub_",
+    """``self -= other`` in place (the ``-=`` operator).
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([1.0, 2.0])
+    >>> x -= chainrule.tensor([1.0, 1.0])
+    >>> x
+    tensor([0., 1.])
+    """,
+)
+mul_ = _inplace_binary(
+    mul,
+    np.multiply,
+    "mul_",
+    """``self *= other`` in place.
+
+    >>> import chainrule
+    >>> chainrule.tensor([1.0, 2.0]).mul_(3)
+    tensor([3., 6.])
+    """,
+)
+div_ = _inplace_binary(
+    div,
+    np.true_divide,
+    "div_",
+    """``self /= other`` in place; integer tensors refuse it (the quotient is a float).
+
+    >>> import chainrule
+    >>> chainrule.tensor([1.0, 2.0]).div_(4)
+    tensor([0.2500, 0.5000])
+    """,
+    integers_stay=False,
+)
 
 
 def _add_with_alpha_(self, other, *, alpha=1):
+    """``self += alpha * other`` in place.
+
+    >>> import chainrule
+    >>> chainrule.tensor([1.0, 2.0]).add_(chainrule.tensor([1.0, 1.0]), alpha=0.5)
+    tensor([1.5000, 2.5000])
+    """
     if alpha != 1:
-        other = other * alpha
+        other = _scaled(other, alpha, "add_", self)
     return add_(self, other)
 
 
 def _sub_with_alpha_(self, other, *, alpha=1):
+    """``self -= alpha * other`` in place.
+
+    >>> import chainrule
+    >>> chainrule.tensor([1.0, 2.0]).sub_(chainrule.tensor([1.0, 1.0]), alpha=2)
+    tensor([-1.,  0.])
+    """
     if alpha != 1:
-        other = other * alpha
+        other = _scaled(other, alpha, "sub_", self)
     return sub_(self, other)
 
 
 def addcmul_(self, tensor1, tensor2, *, value=1):
-    """``self += value * tensor1 * tensor2``."""
+    """``self += value * tensor1 * tensor2`` in place.
+
+    >>> import chainrule
+    >>> chainrule.ones(2).addcmul_(chainrule.tensor([1.0, 2.0]), chainrule.tensor([3.0, 4.0]), value=0.5)
+    tensor([2.5000, 5.0000])
+    """
     return _add_with_alpha_(self, mul(tensor1, tensor2), alpha=value)
 
 
 def addcdiv_(self, tensor1, tensor2, *, value=1):
-    """``self += value * tensor1 / tensor2``."""
+    """``self += value * tensor1 / tensor2`` in place.
+
+    >>> import chainrule
+    >>> chainrule.ones(2).addcdiv_(chainrule.tensor([1.0, 2.0]), chainrule.tensor([4.0, 4.0]), value=2)
+    tensor([1.5000, 2.0000])
+    """
     return _add_with_alpha_(self, div(tensor1, tensor2), alpha=value)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 * tensor2``."""
+    """``input + value * tensor1 * tensor2``.
+
+    >>> import chainrule
+    >>> t1, t2 = chainrule.tensor([1.0, 2.0]), chainrule.tensor([3.0, 4.0])
+    >>> chainrule.addcmul(chainrule.ones(2), t1, t2, value=0.5)
+    tensor([2.5000, 5.0000])
+    """
     return add(input, mul(tensor1, tensor2), alpha=value)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 / tensor2``."""
+    """``input + value * tensor1 / tensor2``.
+
+    >>> import chainrule
+    >>> t1, t2 = chainrule.tensor([1.0, 2.0]), chainrule.tensor([4.0, 4.0])
+    >>> chainrule.addcdiv(chainrule.ones(2), t1, t2, value=2)
+    tensor([1.5000, 2.0000])
+    """
     return add(input, div(tensor1, tensor2), alpha=value)
 
 
-def fill_(self, value):
-    """Set every element to ``value``."""
-    check_inplace(self, "fill_")
-    value = value._data if isinstance(value, Tensor) else value
-    if grad_state.enabled and self._requires_grad:
-        return write_inplace(self, mul(self, 0) + wrap(np.asarray(value, self._data.dtype)), "fill_")
-    self._data[...] = value
+class CopyInto(Primitive):
+    """y = src broadcast to the destination's shape and dtype (copy_, fill_).
+    dy/dsrc = 1 (summed over the broadcast),  dy/ddestination = 0."""
+
+    def forward(ctx, destination, src):
+        out = np.empty_like(destination)
+        out[...] = src
+        return out
+
+    def backward(ctx, grad):
+        need_destination, need_src = ctx.needs_input_grad
+        return (np.zeros_like(grad) if need_destination else None), (grad if need_src else None)
+
+
+def _copy_into(self, src, op_name):
+    check_inplace(self, op_name)
+    src_requires = isinstance(src, Tensor) and src._requires_grad
+    if grad_state.enabled and (src_requires or self._requires_grad):
+        try:
+            return write_inplace(self, CopyInto.apply(self, src), op_name)
+        except ValueError:
+            raise broadcast_error(op_name, self._data.shape, _shape(src)) from None
+    try:
+        np.copyto(self._data, src._data if isinstance(src, Tensor) else src, casting="unsafe")
+    except ValueError:
+        raise broadcast_error(op_name, self._data.shape, _shape(src)) from None
     bump_version(self)
     return self
+
+
+def fill_(self, value):
+    """Set every element to ``value`` (a number or a 0-d tensor).
+
+    >>> import chainrule
+    >>> chainrule.zeros(3).fill_(2.5)
+    tensor([2.5000, 2.5000, 2.5000])
+    """
+    return _copy_into(self, value, "fill_")
 
 
 def zero_(self):
-    """Set every element to 0."""
-    return fill_(self, 0)
+    """Set every element to 0.
+
+    >>> import chainrule
+    >>> chainrule.ones(2, dtype=chainrule.int64).zero_()
+    tensor([0, 0])
+    """
+    return _copy_into(self, 0, "zero_")
 
 
 def copy_(self, src, non_blocking=False):
-    """Copy ``src`` (broadcast) into this tensor's memory."""
-    check_inplace(self, "copy_")
-    src_requires = isinstance(src, Tensor) and src._requires_grad
-    if grad_state.enabled and (src_requires or self._requires_grad):
-        value = src if isinstance(src, Tensor) else wrap(np.asarray(src))
-        return write_inplace(self, add(mul(self, 0), value._cast(self._data.dtype)), "copy_")
-    array = src._data if isinstance(src, Tensor) else np.asarray(src)
-    try:
-        np.copyto(self._data, array, casting="unsafe")
-    except ValueError:
-        raise broadcast_error("copy_", self._data.shape, array.shape) from None
-    bump_version(self)
-    return self
+    """Copy ``src`` (broadcast, converted to this tensor's dtype) into this tensor's memory.
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 2).copy_(chainrule.tensor([1, 2]))
+    tensor([[1., 2.],
+            [1., 2.]])
+    """
+    return _copy_into(self, src, "copy_")
 
 
 def _reflected(fn):
     def reflected(self, other):
         return fn(other, self)
 
-    reflected.__name__ = "__r" + fn.__name__ + "__"
+    reflected.__name__ = reflected.__qualname__ = "__r" + fn.__name__ + "__"
     return reflected
 
 
 def _compare_method(fn):
-    """Comparisons with something that is not a tensor or number are not equal,
-    as in PyTorch (``tensor == None`` is False)."""
+    """``==`` and ``!=`` with something that is not a tensor or number: not
+    equal, as in PyTorch (``tensor == None`` is False)."""
 
     def method(self, other):
-        if other is None or not isinstance(other, (Tensor, int, float, bool, np.ndarray, np.generic)):
+        if not isinstance(other, (Tensor, int, float, bool, _ndarray, np.generic)):
             return NotImplemented
         return fn(self, other)
 
-    method.__name__ = fn.__name__
+    method.__name__ = method.__qualname__ = fn.__name__
     return method
 
+
+_INPLACE_UNARY = {
+    "neg": neg,
+    "negative": neg,
+    "abs": abs,
+    "absolute": abs,
+    "exp": exp,
+    "exp2": exp2,
+    "expm1": expm1,
+    "log": log,
+    "log2": log2,
+    "log10": log10,
+    "log1p": log1p,
+    "sqrt": sqrt,
+    "rsqrt": rsqrt,
+    "square": square,
+    "reciprocal": reciprocal,
+    "sin": sin,
+    "cos": cos,
+    "tan": tan,
+    "tanh": tanh,
+    "sinh": sinh,
+    "cosh": cosh,
+    "asin": asin,
+    "acos": acos,
+    "atan": atan,
+    "arcsin": asin,
+    "arccos": acos,
+    "arctan": atan,
+    "sigmoid": sigmoid,
+    "relu": relu,
+    "erf": erf,
+    "frac": frac,
+    "sign": sign,
+    "floor": floor,
+    "ceil": ceil,
+    "trunc": trunc,
+    "fix": trunc,
+    "round": round,
+    "clamp": clamp,
+    "clip": clamp,
+    "clamp_min": clamp_min,
+    "clamp_max": clamp_max,
+    "nan_to_num": nan_to_num,
+    "pow": pow,
+    "remainder": remainder,
+    "floor_divide": floor_divide,
+    "maximum": maximum,
+    "minimum": minimum,
+    "atan2": atan2,
+    "arctan2": atan2,
+    "lerp": lerp,
+    "bitwise_and": bitwise_and,
+    "bitwise_or": bitwise_or,
+    "bitwise_xor": bitwise_xor,
+    "bitwise_not": bitwise_not,
+    "logical_not": logical_not,
+}
+_INPLACE = {name + "_": inplace(fn, name + "_") for name, fn in _INPLACE_UNARY.items()}
 
 bind(
     {
@@ -1216,12 +2096,14 @@ bind(
         "__sub__": _sub,
         "__rsub__": _reflected(sub),
         "sub_": _sub_with_alpha_,
+        "subtract_": _sub_with_alpha_,
         "__isub__": sub_,
         "mul": mul,
         "multiply": mul,
         "__mul__": mul,
         "__rmul__": mul,
         "mul_": mul_,
+        "multiply_": mul_,
         "__imul__": mul_,
         "div": div,
         "divide": div,
@@ -1229,18 +2111,21 @@ bind(
         "__truediv__": div,
         "__rtruediv__": _reflected(div),
         "div_": div_,
+        "divide_": div_,
+        "true_divide_": div_,
         "__itruediv__": div_,
         "floor_divide": floor_divide,
         "__floordiv__": floor_divide,
         "__rfloordiv__": _reflected(floor_divide),
+        "__ifloordiv__": _INPLACE["floor_divide_"],
         "remainder": remainder,
         "__mod__": remainder,
         "__rmod__": _reflected(remainder),
+        "__imod__": _INPLACE["remainder_"],
         "pow": pow,
         "__pow__": pow,
         "__rpow__": _reflected(pow),
-        "pow_": inplace(pow, "pow_"),
-        "__ipow__": inplace(pow, "pow_"),
+        "__ipow__": _INPLACE["pow_"],
         "maximum": maximum,
         "minimum": minimum,
         "atan2": atan2,
@@ -1275,60 +2160,21 @@ bind(
         "__xor__": bitwise_xor,
         "__rand__": _reflected(bitwise_and),
         "__ror__": _reflected(bitwise_or),
-        "__invert__": bitwise_not,
+        "__rxor__": _reflected(bitwise_xor),
+        "__iand__": _INPLACE["bitwise_and_"],
+        "__ior__": _INPLACE["bitwise_or_"],
+        "__ixor__": _INPLACE["bitwise_xor_"],
+        "__invert__": _invert,
         "isnan": isnan,
         "isinf": isinf,
         "isfinite": isfinite,
         "allclose": allclose,
         "isclose": isclose,
         "equal": equal,
-        "neg": neg,
-        "negative": neg,
         "__neg__": neg,
         "__pos__": lambda self: self,
-        "abs": abs,
-        "absolute": abs,
         "__abs__": abs,
-        "exp": exp,
-        "exp2": exp2,
-        "expm1": expm1,
-        "log": log,
-        "log2": log2,
-        "log10": log10,
-        "log1p": log1p,
-        "sqrt": sqrt,
-        "rsqrt": rsqrt,
-        "square": square,
-        "reciprocal": reciprocal,
-        "sin": sin,
-        "cos": cos,
-        "tan": tan,
-        "tanh": tanh,
-        "sinh": sinh,
-        "cosh": cosh,
-        "asin": asin,
-        "acos": acos,
-        "atan": atan,
-        "arcsin": asin,
-        "arccos": acos,
-        "arctan": atan,
-        "sigmoid": sigmoid,
-        "relu": relu,
-        "erf": erf,
-        "frac": frac,
-        "sign": sign,
-        "floor": floor,
-        "ceil": ceil,
-        "trunc": trunc,
-        "fix": trunc,
-        "round": round,
-        "clamp": clamp,
-        "clip": clamp,
-        "clamp_min": clamp_min,
-        "clamp_max": clamp_max,
         "where": lambda self, condition, other: where(condition, self, other),
-        "lerp": lerp,
-        "nan_to_num": nan_to_num,
         "_cast": _cast,
         "addcmul": addcmul,
         "addcdiv": addcdiv,
@@ -1337,45 +2183,15 @@ bind(
         "fill_": fill_,
         "zero_": zero_,
         "copy_": copy_,
-        **{
-            name + "_": inplace(fn, name + "_")
-            for name, fn in {
-                "neg": neg,
-                "abs": abs,
-                "exp": exp,
-                "log": log,
-                "sqrt": sqrt,
-                "square": square,
-                "reciprocal": reciprocal,
-                "sin": sin,
-                "cos": cos,
-                "tanh": tanh,
-                "sigmoid": sigmoid,
-                "relu": relu,
-                "sign": sign,
-                "floor": floor,
-                "ceil": ceil,
-                "trunc": trunc,
-                "round": round,
-                "clamp": clamp,
-                "clip": clamp,
-                "remainder": remainder,
-                "maximum": maximum,
-                "minimum": minimum,
-                "lerp": lerp,
-                "nan_to_num": nan_to_num,
-                "clamp_min": clamp_min,
-                "clamp_max": clamp_max,
-                "erf": erf,
-                "frac": frac,
-            }.items()
-        },
+        **_INPLACE_UNARY,
+        **_INPLACE,
     },
     {
         np.add: add,
         np.subtract: sub,
         np.multiply: mul,
         np.true_divide: div,
+        np.floor_divide: floor_divide,
         np.negative: neg,
         np.power: pow,
         np.remainder: remainder,
@@ -1390,9 +2206,11 @@ bind(
         np.greater_equal: ge,
         np.logical_and: logical_and,
         np.logical_or: logical_or,
+        np.logical_xor: logical_xor,
         np.logical_not: logical_not,
         np.bitwise_and: bitwise_and,
         np.bitwise_or: bitwise_or,
+        np.bitwise_xor: bitwise_xor,
         np.invert: bitwise_not,
         np.abs: abs,
         np.exp: exp,
@@ -1423,5 +2241,7 @@ bind(
         np.isfinite: isfinite,
         np.where: where,
         np.clip: clamp,
+        np.zeros_like: lambda a, dtype=None, **kwargs: zeros_like(a, dtype=dtype),
+        np.ones_like: lambda a, dtype=None, **kwargs: ones_like(a, dtype=dtype),
     },
 )

@@ -1,16 +1,22 @@
 """Reductions: sum, mean, prod, var/std, max/min, logsumexp, norm, cumsum, ...
 
 A reduction's backward sends the gradient of each output element back to
-the input elements it was computed from; ``expand_back`` restores the
-reduced axes so the gradient broadcasts to the input's shape.
+the input elements it was computed from. Reduced axes are restored as size 1
+(``keepdim_shape``) so that the gradient broadcasts against the input.
+
+``dim`` is an int, a tuple of ints (negative counts from the end) or None
+for every dimension; an empty tuple also means every dimension, as in
+PyTorch.
 """
 
 import builtins
+import math
+import warnings
 from collections import namedtuple
 
 import numpy as np
 
-from .._dtype import default_float
+from .._dtype import default_float, scalar_type_name, to_numpy_dtype
 from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
 from ._helpers import bind, normalize_dim, normalize_dims
@@ -39,29 +45,31 @@ __all__ = [
 ]
 
 _ndarray = np.ndarray
-
-values_indices = namedtuple("values_indices", ["values", "indices"])
+_INT64 = np.dtype(np.int64)
 
 
 def keepdim_shape(shape, axes):
-    """``shape`` with the reduced ``axes`` kept as size 1."""
+    """``shape`` with the reduced ``axes`` (None: all) kept as size 1."""
     if axes is None:
         return (1,) * len(shape)
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def expand_back(grad, shape, axes, keepdim):
-    """Broadcast the gradient of a reduction over ``axes`` back to ``shape``."""
-    if grad.__class__ is _ndarray or isinstance(grad, np.generic):
-        out = np.empty(shape, grad.dtype)
-        if axes is None:
-            out.fill(grad)
-        else:
-            out[...] = grad if keepdim else grad.reshape(keepdim_shape(shape, axes))
-        return out
-    if not keepdim:
-        grad = grad.reshape(keepdim_shape(shape, axes))
-    return grad.expand(shape)
+def reduced_shape(shape, axes):
+    """``shape`` with the reduced ``axes`` (None: all) removed."""
+    if axes is None:
+        return ()
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def _along(axis, index):
+    """An indexing key that applies ``index`` (a slice) to ``axis`` only."""
+    return (slice(None),) * axis + (index,)
+
+
+def _reverse_cumsum(x, axis):
+    """sum_{j >= i} x_j along ``axis`` (for arrays and, in double backward, Tensors)."""
+    return np.flip(np.cumsum(np.flip(x, axis), axis), axis)
 
 
 class Sum(Primitive):
@@ -76,65 +84,80 @@ class Sum(Primitive):
         return np.add.reduce(x, axis=axes, keepdims=keepdim)
 
     def backward(ctx, grad):
-        return expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
+        return _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
+
+
+def _expand_back(grad, shape, axes, keepdim):
+    """Broadcast the gradient of a reduction over ``axes`` back to ``shape``."""
+    if isinstance(grad, Tensor):
+        if not keepdim:
+            grad = grad.reshape(keepdim_shape(shape, axes))
+        return grad.expand(shape)
+    out = np.empty(shape, grad.dtype)
+    out[...] = grad if keepdim or axes is None else grad.reshape(keepdim_shape(shape, axes))
+    return out
 
 
 class Mean(Primitive):
     """y = (1/n) sum_i x_i.   dy/dx_i = 1/n."""
 
-    __slots__ = ("shape", "axes", "keepdim")
+    __slots__ = ("shape", "axes", "keepdim", "count")
 
     def forward(ctx, x, axes, keepdim):
+        y = np.mean(x, axis=axes, keepdims=keepdim)
         ctx.shape = x.shape
         ctx.axes = axes
         ctx.keepdim = keepdim
-        return np.mean(x, axis=axes, keepdims=keepdim)
+        ctx.count = builtins.max(x.size // y.size, 1) if y.size else 1  # 1 for empty inputs
+        return y
 
     def backward(ctx, grad):
-        size = (
-            int(np.prod([ctx.shape[a] for a in ctx.axes]))
-            if ctx.axes is not None
-            else int(np.prod(ctx.shape))
-        )
-        return expand_back(grad / builtins.max(size, 1), ctx.shape, ctx.axes, ctx.keepdim)
+        return _expand_back(grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim)
+
+
+def _product_before(x, axis):
+    """prod_{k < i} x_k along ``axis`` (1 for the first element), without division."""
+    shifted = np.concatenate(
+        [np.ones_like(x[_along(axis, slice(0, 1))]), x[_along(axis, slice(None, -1))]], axis
+    )
+    return np.cumprod(shifted, axis)
+
+
+def _product_of_others(x, axis):
+    """prod_{k != i} x_k along ``axis``: the products before and after each element."""
+    return _product_before(x, axis) * np.flip(_product_before(np.flip(x, axis), axis), axis)
 
 
 class Prod(Primitive):
-    """y = prod_i x_i.   dy/dx_i = prod_{j != i} x_j (computed without dividing, so zeros work)."""
+    """y = prod_i x_i.   dy/dx_i = prod_{j != i} x_j (= y / x_i when no x_j is 0;
+    with zeros, the products before and after each element)."""
 
     def forward(ctx, x, axis, keepdim):
         y = np.prod(x, axis=axis, keepdims=keepdim)
-        ctx.save_for_backward(x)
+        ctx.save_for_backward(x, y)
         ctx.axis = axis
         ctx.keepdim = keepdim
         return y
 
     def backward(ctx, grad):
-        (x,) = ctx.saved
+        x, y = ctx.saved
         axis = ctx.axis
-        flat = axis is None
-        if flat:
-            shape = x.shape
-            x = x.reshape(-1)
-            axis = 0
-        # product of everything before and after each element along the axis
-        before = _exclusive_cumprod(x, axis, reverse=False)
-        after = _exclusive_cumprod(x, axis, reverse=True)
-        others = before * after
-        grad = grad.reshape(keepdim_shape(x.shape, (axis,))) if (flat or not ctx.keepdim) else grad
-        result = grad * others
-        return (result.reshape(shape) if flat else result), None, None
+        if not ctx.keepdim:
+            shape = keepdim_shape(x.shape, None if axis is None else (axis,))
+            grad, y = grad.reshape(shape), y.reshape(shape)
+        if not (x == 0).any():
+            return grad * (y / x), None, None
+        if axis is None:
+            return grad * _product_of_others(x.reshape(-1), 0).reshape(x.shape), None, None
+        return grad * _product_of_others(x, axis), None, None
 
 
-def _exclusive_cumprod(x, axis, reverse):
-    ones_shape = list(x.shape)
-    ones_shape[axis] = 1
-    ones = np.ones(tuple(ones_shape), x.dtype) if isinstance(x, _ndarray) else x.new_ones(tuple(ones_shape))
-    if reverse:
-        x = np.flip(x, axis)
-    shifted = np.concatenate([ones, np.take(x, np.arange(x.shape[axis] - 1), axis)], axis)
-    result = np.cumprod(shifted, axis)
-    return np.flip(result, axis) if reverse else result
+def _var_grad(grad, x, axes, keepdim, divisor):
+    """dv/dx_i = 2 (x_i - mean) / (n - correction), times the incoming gradient."""
+    if not keepdim:
+        grad = grad.reshape(keepdim_shape(x.shape, axes))
+    scale = 2.0 / divisor if divisor else math.inf
+    return grad * (x - x.mean(axis=axes, keepdims=True)) * scale
 
 
 class Var(Primitive):
@@ -142,94 +165,198 @@ class Var(Primitive):
     dv/dx_i = 2 (x_i - mean) / (n - correction)."""
 
     def forward(ctx, x, axes, correction, keepdim):
-        n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-        centered = x - np.mean(x, axis=axes, keepdims=True)
+        n = x.size if axes is None else math.prod(x.shape[a] for a in axes)
         ctx.save_for_backward(x)
         ctx.axes = axes
         ctx.keepdim = keepdim
         ctx.divisor = builtins.max(n - correction, 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        if ctx.divisor == 0:
+            warnings.warn(
+                f"{type(ctx).__name__.lower()}(): degrees of freedom is <= 0. Correction should be "
+                "strictly less than the reduction factor (input numel divided by output numel): "
+                f"{n} - {correction}",
+                stacklevel=5,
+            )
+        centered = x - np.mean(x, axis=axes, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):  # n <= correction gives inf or NaN
             return np.sum(centered * centered, axis=axes, keepdims=keepdim) / ctx.divisor
 
     def backward(ctx, grad):
         (x,) = ctx.saved
-        centered = x - x.mean(axis=ctx.axes, keepdims=True)
-        if not ctx.keepdim:
-            grad = grad.reshape(keepdim_shape(x.shape, ctx.axes))
-        return grad * centered * (2.0 / ctx.divisor), None, None, None
+        return _var_grad(grad, x, ctx.axes, ctx.keepdim, ctx.divisor), None, None, None
+
+
+class Std(Var):
+    """s = sqrt(var).   ds/dx_i = (x_i - mean) / ((n - correction) s), and 0
+    where s = 0 (as PyTorch, instead of 0/0)."""
+
+    def forward(ctx, x, axes, correction, keepdim):
+        s = np.sqrt(Var.forward(ctx, x, axes, correction, keepdim))
+        ctx.save_for_backward(x, s)
+        return s
+
+    def backward(ctx, grad):
+        x, s = ctx.saved
+        zero = s == 0
+        grad_var = np.where(zero, 0.0, grad / (2 * np.where(zero, 1.0, s)))
+        return _var_grad(grad_var, x, ctx.axes, ctx.keepdim, ctx.divisor), None, None, None
 
 
 class Amax(Primitive):
     """y = max_i x_i.   dy/dx_i = 1/k for each of the k elements equal to the max, else 0."""
 
+    reduce = staticmethod(np.max)
+
     def forward(ctx, x, axes, keepdim):
-        y = np.max(x, axis=axes, keepdims=True)
+        y = ctx.reduce(x, axis=axes, keepdims=keepdim)
         ctx.save_for_backward(x, y)
         ctx.axes = axes
         ctx.keepdim = keepdim
-        return y if keepdim else y.reshape(np.max(x, axis=axes).shape) if axes is not None else y.reshape(())
+        return y
 
     def backward(ctx, grad):
         x, y = ctx.saved
-        mask = x == y
-        count = mask.sum(axis=ctx.axes, keepdims=True)
         if not ctx.keepdim:
-            grad = grad.reshape(keepdim_shape(x.shape, ctx.axes))
-        return grad * mask / count, None, None
+            shape = keepdim_shape(x.shape, ctx.axes)
+            grad, y = grad.reshape(shape), y.reshape(shape)
+        mask = ctx.ties(x, y)
+        count = mask.sum(axis=ctx.axes, keepdims=True, dtype=grad.dtype)
+        return grad / count * mask, None, None
+
+    @staticmethod
+    def ties(x, y):
+        """The elements that share the gradient (none when the result is NaN, as PyTorch)."""
+        return x == y
 
 
 class Amin(Amax):
     """y = min_i x_i.   dy/dx_i = 1/k for each of the k elements equal to the min, else 0."""
 
-    def forward(ctx, x, axes, keepdim):
-        y = np.min(x, axis=axes, keepdims=True)
-        ctx.save_for_backward(x, y)
-        ctx.axes = axes
-        ctx.keepdim = keepdim
-        return y if keepdim else y.reshape(np.min(x, axis=axes).shape) if axes is not None else y.reshape(())
+    reduce = staticmethod(np.min)
 
 
-class SelectAlongDim(Primitive):
-    """y = x[..., index, ...] picked per position along ``dim`` (max/min with a dim).
-    dy/dx = 1 at the picked element, 0 elsewhere."""
+class MaxAll(Amax):
+    """y = max of all x_i (``max()`` without dim).   dy/dx_i = 1/k for each of the
+    k elements equal to the max (the NaNs, when the max is NaN)."""
 
-    def forward(ctx, x, indices, dim, keepdim):
-        idx = np.expand_dims(indices, dim) if not keepdim else indices
-        ctx.shape = x.shape
+    @staticmethod
+    def ties(x, y):
+        return (x == y) | (np.isnan(x) & np.isnan(y))
+
+    @classmethod
+    def name(cls):
+        return "MaxBackward1"  # PyTorch's name for max() without dim
+
+
+class MinAll(MaxAll):
+    """y = min of all x_i (``min()`` without dim).   dy/dx_i = 1/k for each of the
+    k elements equal to the min (the NaNs, when the min is NaN)."""
+
+    reduce = staticmethod(np.min)
+
+    @classmethod
+    def name(cls):
+        return "MinBackward1"
+
+
+class Max(Primitive):
+    """y = x at ``index`` along ``dim`` (the values of ``max(dim)``).
+    dy/dx = 1 at the returned index, 0 elsewhere (ties: only that one)."""
+
+    def forward(ctx, x, index, dim, keepdim):
+        ctx.index = index  # keepdim-shaped; an integer constant, not saved for backward
         ctx.dim = dim
-        ctx.keepdim = keepdim
-        ctx.save_for_backward(idx)
-        y = np.take_along_axis(x, idx, dim)
-        return y if keepdim else np.squeeze(y, dim)
+        ctx.length = x.shape[dim]
+        values = np.take_along_axis(x, index, dim)
+        return values if keepdim else values.squeeze(dim)
 
     def backward(ctx, grad):
-        (idx,) = ctx.saved
-        if not ctx.keepdim:
-            grad = grad.reshape(idx.shape)
-        if isinstance(grad, Tensor):
-            return grad.new_zeros(ctx.shape).scatter(ctx.dim, wrap(idx), grad), None, None, None
-        out = np.zeros(ctx.shape, grad.dtype)
-        np.put_along_axis(out, idx, grad, ctx.dim)
-        return out, None, None, None
+        dim = ctx.dim
+        if grad.shape != ctx.index.shape:
+            grad = grad.reshape(ctx.index.shape)
+        position = np.arange(ctx.length).reshape((-1,) + (1,) * (ctx.index.ndim - dim - 1))
+        return np.where(position == ctx.index, grad, 0.0), None, None, None
+
+
+class Min(Max):
+    """y = x at ``index`` along ``dim`` (the values of ``min(dim)``).
+    dy/dx = 1 at the returned index, 0 elsewhere (ties: only that one)."""
 
 
 class Logsumexp(Primitive):
     """y = log sum_i e^(x_i).   dy/dx_i = e^(x_i - y) (the softmax)."""
 
     def forward(ctx, x, axes, keepdim):
-        peak = np.max(x, axis=axes, keepdims=True)
-        peak = np.where(np.isfinite(peak), peak, 0)
+        peak = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
+        peak = np.where(np.isfinite(peak), peak, 0)  # all -inf (or an inf) stays exact
         y = np.log(np.sum(np.exp(x - peak), axis=axes, keepdims=True)) + peak
+        if not keepdim:
+            y = y.reshape(reduced_shape(x.shape, axes))
         ctx.save_for_backward(x, y)
         ctx.axes = axes
         ctx.keepdim = keepdim
-        return y if keepdim else np.squeeze(y, axis=axes)
+        return y
 
     def backward(ctx, grad):
         x, y = ctx.saved
         if not ctx.keepdim:
-            grad = grad.reshape(keepdim_shape(x.shape, ctx.axes))
+            shape = keepdim_shape(x.shape, ctx.axes)
+            grad, y = grad.reshape(shape), y.reshape(shape)
         return grad * np.exp(x - y), None, None
+
+
+class Norm(Primitive):
+    """y = (sum_i |x_i|^p)^(1/p).   dy/dx_i = sign(x_i) |x_i|^(p-1) / y^(p-1), as
+    PyTorch: 0 where y = 0; p = 1: sign(x_i); p = +-inf: sign(x_i) shared by the k
+    elements of largest (smallest) |x_i|; p = 0 (the count of nonzeros): 0."""
+
+    def forward(ctx, x, p, axes, keepdim):
+        ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
+        if p == 2:
+            y = np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
+        elif p == math.inf:
+            y = np.max(np.abs(x), axis=axes, keepdims=keepdim)
+        elif p == -math.inf:
+            y = np.min(np.abs(x), axis=axes, keepdims=keepdim)
+        elif p == 0:
+            y = np.sum(x != 0, axis=axes, keepdims=keepdim, dtype=x.dtype)
+        elif p == 1:
+            y = np.sum(np.abs(x), axis=axes, keepdims=keepdim)
+        else:
+            y = np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+        ctx.save_for_backward(x, y)
+        return y
+
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        p = ctx.p
+        if p == 0:
+            return np.zeros_like(x), None, None, None
+        if not ctx.keepdim:
+            shape = keepdim_shape(x.shape, ctx.axes)
+            grad, y = grad.reshape(shape), y.reshape(shape)
+        if p == 1:
+            return grad * np.sign(x), None, None, None
+        if p in (math.inf, -math.inf):
+            magnitude = np.abs(x)
+            mask = (magnitude == y) | np.isnan(magnitude)
+            return (
+                np.sign(x) * (grad / mask.sum(axis=ctx.axes, keepdims=True, dtype=grad.dtype) * mask),
+                None,
+                None,
+                None,
+            )
+        zero = y == 0
+        if p < 1:
+            scaled = np.sign(x) * np.where(x == 0, 0.0, np.abs(x) ** (p - 1))
+            return scaled * grad * y ** (1 - p), None, None, None
+        # 0 where the norm is 0; the inner where keeps 0/0 out of double backward
+        scale = np.where(zero, 0.0, grad / np.where(zero, 1.0, y) ** (p - 1))
+        if p == 2:
+            return x * scale, None, None, None
+        if p < 2:
+            return np.sign(x) * np.abs(x) ** (p - 1) * scale, None, None, None
+        return x * np.abs(x) ** (p - 2) * scale, None, None, None
 
 
 class Cumsum(Primitive):
@@ -240,49 +367,73 @@ class Cumsum(Primitive):
         return np.cumsum(x, axis=axis)
 
     def backward(ctx, grad):
-        axis = ctx.axis
-        return np.flip(np.cumsum(np.flip(grad, axis), axis), axis), None
+        return _reverse_cumsum(grad, ctx.axis), None
 
 
 class Cumprod(Primitive):
-    """y_i = prod_{j <= i} x_j.   dL/dx_j = sum_{i >= j} dL/dy_i * y_i / x_j (via exclusive
-    products, so zeros work)."""
+    """y_i = prod_{j <= i} x_j.   dL/dx_j = sum_{i >= j} dL/dy_i prod_{k <= i, k != j} x_k
+    = (sum_{i >= j} dL/dy_i y_i) / x_j when no x is 0 (see backward for zeros)."""
 
     def forward(ctx, x, axis):
+        y = np.cumprod(x, axis=axis)
         ctx.axis = axis
-        ctx.save_for_backward(x)
-        return np.cumprod(x, axis=axis)
+        ctx.save_for_backward(x, y)
+        return y
 
     def backward(ctx, grad):
-        (x,) = ctx.saved
+        x, y = ctx.saved
         axis = ctx.axis
-        n = x.shape[axis]
-        # d y_i / d x_j = prod_{k <= i, k != j} x_k for j <= i
-        result = []
-        for j in range(n):
-            xj_removed = np.concatenate(
-                [
-                    np.take(x, np.arange(j), axis),
-                    np.ones_like(np.take(x, [j], axis)),
-                    np.take(x, np.arange(j + 1, n), axis),
-                ],
-                axis,
-            )
-            partial = np.cumprod(xj_removed, axis)
-            contrib = np.take(grad, np.arange(j, n), axis) * np.take(partial, np.arange(j, n), axis)
-            result.append(contrib.sum(axis=axis, keepdims=True))
-        return np.concatenate(result, axis), None
+        is_zero = x == 0
+        if not is_zero.any():
+            return _reverse_cumsum(grad * y, axis) / x, None
+        if isinstance(grad, Tensor):
+            return _cumprod_grad_pairwise(grad, x, axis), None
+        # Before the first zero z of a line the formula above holds (y_i = 0 for
+        # i >= z). At z, the products skip x_z: the cumprod with x_z = 1. After
+        # z every product contains x_z = 0. O(n), but constant in the zeros'
+        # positions, so double backward takes the pairwise form instead.
+        zeros_so_far = np.cumsum(is_zero, axis)
+        before_first = zeros_so_far == 0
+        first_zero = is_zero & (zeros_so_far == 1)
+        grad_before = _reverse_cumsum(grad * y, axis) / np.where(before_first, x, 1)
+        grad_at_zero = _reverse_cumsum(grad * np.cumprod(np.where(first_zero, 1, x), axis), axis)
+        return np.where(before_first, grad_before, np.where(first_zero, grad_at_zero, 0)), None
+
+
+def _cumprod_grad_pairwise(grad, x, axis):
+    """The cumprod gradient with zeros, differentiable again: for every pair
+    (j, i) the product prod_{k <= i, k != j} x_k, an O(n^2) tensor as PyTorch's
+    double backward builds."""
+    n = x.shape[axis]
+    x = x.movedim(axis, -1)
+    grad = grad.movedim(axis, -1)
+    diagonal = np.eye(n, dtype=bool)
+    without_j = np.where(wrap(diagonal), 1.0, x.unsqueeze(-2))  # row j: x with x_j = 1
+    products = np.cumprod(without_j, -1)  # [..., j, i] = prod_{k <= i, k != j} x_k
+    upper = wrap(np.triu(np.ones((n, n), dtype=bool)))  # i >= j
+    result = np.where(upper, products * grad.unsqueeze(-2), 0.0).sum(-1)
+    return result.movedim(-1, axis)
 
 
 # --- user-facing functions ----------------------------------------------------------
 
 
 def _reduce_dims(input, dim, op_name):
-    return normalize_dims(dim, input._data.ndim, op_name)
+    """The axes a reduction over ``dim`` covers; None for all (also for ``dim=()``)."""
+    return normalize_dims(dim, input._data.ndim, op_name) or None
+
+
+def _integer_sums_to_int64(input):
+    """sum, prod, cumsum and cumprod of bool and integer tensors give int64, as in PyTorch."""
+    kind = input._data.dtype.kind
+    if kind in "bu" or (kind == "i" and input._data.dtype != _INT64):
+        return input._cast(_INT64)
+    return input
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):  # noqa: A001
-    """Sum of elements, over all of them or over ``dim`` (an int or a tuple).
+    """Sum of elements, over all of them or over ``dim`` (an int or a tuple);
+    bool and integer tensors sum to int64.
 
     >>> import chainrule
     >>> x = chainrule.tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -295,71 +446,167 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     dim = axis if dim is None else dim
     keepdim = keepdim if keepdims is None else keepdims
     if dtype is not None:
-        input = input.to(dtype)
-    elif input._data.dtype.kind in "bu" or input._data.dtype == np.int32:
-        input = input._cast(np.int64)
+        input = input._cast(to_numpy_dtype(dtype))
+    else:
+        input = _integer_sums_to_int64(input)
     return Sum.apply_unary(input, _reduce_dims(input, dim, "sum"), bool(keepdim))
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
-    """Arithmetic mean, over all elements or over ``dim``."""
+    """Arithmetic mean, over all elements or over ``dim``; integer tensors need
+    ``dtype=`` (as in PyTorch).
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([[1.0, 2.0], [3.0, 5.0]])
+    >>> x.mean(), x.mean(dim=1)
+    (tensor(2.7500), tensor([1.5000, 4.0000]))
+    """
+    if dim is None and axis is None and dtype is None and input._data.dtype.kind == "f":
+        return Mean.apply_unary(input, None, bool(keepdim if keepdims is None else keepdims))
     dim = axis if dim is None else dim
     keepdim = keepdim if keepdims is None else keepdims
     if dtype is not None:
-        input = input.to(dtype)
+        input = input._cast(to_numpy_dtype(dtype))
     if input._data.dtype.kind != "f":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {input.dtype.name}"
+            f"or complex dtype. Got: {scalar_type_name(input._data.dtype)} (pass dtype=chainrule.float32 "
+            "or call .float() first)"
         )
     return Mean.apply_unary(input, _reduce_dims(input, dim, "mean"), bool(keepdim))
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
-    """Product of elements, over all of them or along one ``dim``."""
+    """Product of elements, over all of them or along one ``dim``; bool and
+    integer tensors give int64.
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> x.prod(), x.prod(1)
+    (tensor(24.), tensor([ 2., 12.]))
+    """
     if dtype is not None:
-        input = input.to(dtype)
+        input = input._cast(to_numpy_dtype(dtype))
+    else:
+        input = _integer_sums_to_int64(input)
     axis = None if dim is None else normalize_dim(dim, input._data.ndim, "prod")
+    if axis is not None and input._data.ndim == 0:
+        axis = None
     return Prod.apply(input, axis, bool(keepdim))
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Variance with Bessel's correction by default (``correction=1``); ``correction=0``
-    is the population variance."""
+def _variance(cls, op_name, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):  # var(x, False): the old positional 'unbiased'
         dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
+    elif unbiased is not None:
+        raise RuntimeError(f"{op_name}: cannot specify both correction and unbiased arguments")
     if input._data.dtype.kind != "f":
-        input = input._cast(default_float())
-    return Var.apply(input, _reduce_dims(input, dim, "var"), correction, bool(keepdim))
+        raise RuntimeError(
+            f"std and var only support floating point and complex dtypes ({op_name} got "
+            f"{input.dtype.name}; call .float() first)"
+        )
+    return cls.apply(input, _reduce_dims(input, dim, op_name), correction, bool(keepdim))
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance with Bessel's correction by default (``correction=1``, divide by
+    n - 1); ``correction=0`` (or ``unbiased=False``) is the population variance.
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([1.0, 2.0, 3.0, 4.0])
+    >>> x.var(), x.var(correction=0)
+    (tensor(1.6667), tensor(1.2500))
+    """
+    return _variance(Var, "var", input, dim, unbiased, keepdim, correction)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Standard deviation: ``sqrt(var(...))``."""
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    """Standard deviation, the square root of :func:`var`; its gradient is 0
+    where it is 0.
+
+    >>> import chainrule
+    >>> chainrule.tensor([1.0, 2.0, 3.0, 4.0]).std()
+    tensor(1.2910)
+    """
+    return _variance(Std, "std", input, dim, unbiased, keepdim, correction)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """``(var, mean)`` in one call."""
+    """``(var, mean)`` in one call.
+
+    >>> import chainrule
+    >>> chainrule.var_mean(chainrule.tensor([1.0, 2.0, 3.0]))
+    (tensor(1.), tensor(2.))
+    """
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """``(std, mean)`` in one call."""
+    """``(std, mean)`` in one call.
+
+    >>> import chainrule
+    >>> chainrule.std_mean(chainrule.tensor([1.0, 2.0, 3.0]))
+    (tensor(1.), tensor(2.))
+    """
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
+def _check_nonempty(input, axes, op_name):
+    """PyTorch refuses max/min-like reductions over nothing."""
+    shape = input._data.shape
+    if axes is None:
+        if input._data.size == 0:
+            raise RuntimeError(
+                f"{op_name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
+        return
+    for a in axes:
+        if input._data.ndim and shape[a] == 0:
+            raise IndexError(f"{op_name}(): Expected reduction dim {a} to have non-zero size.")
+
+
 def amax(input, dim=(), keepdim=False):
-    """Maximum over ``dim`` (all dims when empty); ties share the gradient."""
-    dims = _reduce_dims(input, dim, "amax") if dim != () else None
-    return Amax.apply(input, dims, bool(keepdim))
+    """Maximum over ``dim`` (all dims when empty); tied elements share the gradient.
+
+    >>> import chainrule
+    >>> chainrule.amax(chainrule.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
+    tensor([5., 7.])
+    """
+    axes = _reduce_dims(input, dim, "amax")
+    _check_nonempty(input, axes, "amax")
+    return Amax.apply(input, axes, bool(keepdim))
 
 
 def amin(input, dim=(), keepdim=False):
-    """Minimum over ``dim`` (all dims when empty); ties share the gradient."""
-    dims = _reduce_dims(input, dim, "amin") if dim != () else None
-    return Amin.apply(input, dims, bool(keepdim))
+    """Minimum over ``dim`` (all dims when empty); tied elements share the gradient.
+
+    >>> import chainrule
+    >>> chainrule.amin(chainrule.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
+    tensor([1., 2.])
+    """
+    axes = _reduce_dims(input, dim, "amin")
+    _check_nonempty(input, axes, "amin")
+    return Amin.apply(input, axes, bool(keepdim))
+
+
+def _return_type(name):
+    """A named tuple ``(values, indices)`` printed like ``torch.return_types.max``."""
+    base = namedtuple(name, ["values", "indices"])
+
+    def __repr__(self):
+        return f"chainrule.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": __name__})
+
+
+_RETURN_TYPES = {"max": _return_type("max"), "min": _return_type("min")}
 
 
 def _max_or_min(input, dim, keepdim, other, largest):
@@ -371,116 +618,210 @@ def _max_or_min(input, dim, keepdim, other, largest):
 
         return maximum(input, other) if largest else minimum(input, other)
     if dim is None:
-        if input._data.size == 0:
-            raise RuntimeError(
-                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
-                "Specify the reduction dim with the 'dim' argument."
-            )
-        return Amax.apply(input, None, False) if largest else Amin.apply(input, None, False)
-    axis = normalize_dim(dim, input._data.ndim, name)
-    data = input._data if input._data.ndim else input._data.reshape(1)
-    indices = np.argmax(data, axis=axis) if largest else np.argmin(data, axis=axis)
-    if keepdim:
-        indices = np.expand_dims(indices, axis)
+        _check_nonempty(input, None, name)
+        return (MaxAll if largest else MinAll).apply(input, None, False)
+    data = input._data
+    axis = normalize_dim(dim, data.ndim, name)
+    _check_nonempty(input, (axis,), name)
+    if data.ndim == 0:
+        data = data.reshape(1)
+    index = (np.argmax if largest else np.argmin)(data, axis=axis, keepdims=True)
     if input._data.ndim == 0:
-        return values_indices(input.clone(), wrap(np.asarray(0, np.int64)))
-    values = SelectAlongDim.apply(input, indices, axis, bool(keepdim))
-    return values_indices(values, wrap(indices.astype(np.int64)))
+        values = input.clone()
+        index = index.reshape(())
+    else:
+        values = (Max if largest else Min).apply(input, index, axis, bool(keepdim))
+        if not keepdim:
+            index = index.squeeze(axis)
+    return _RETURN_TYPES[name](values, wrap(index.astype(_INT64, copy=False)))
 
 
 def max(input, dim=None, keepdim=False, *, other=None):  # noqa: A001
-    """The largest element; with ``dim``, ``(values, indices)`` along it; with a
-    tensor, the elementwise maximum.
+    """The largest element; with ``dim``, ``(values, indices)`` along it (the
+    gradient goes to the returned index); with a tensor, the elementwise maximum.
 
     >>> import chainrule
     >>> x = chainrule.tensor([[1.0, 5.0], [7.0, 2.0]])
     >>> x.max()
     tensor(7.)
-    >>> x.max(dim=1)
-    values_indices(values=tensor([5., 7.]), indices=tensor([1, 0]))
+    >>> x.max(dim=1).indices
+    tensor([1, 0])
     """
     return _max_or_min(input, dim, keepdim, other, largest=True)
 
 
 def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001
-    """The smallest element; with ``dim``, ``(values, indices)`` along it."""
+    """The smallest element; with ``dim``, ``(values, indices)`` along it.
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([[1.0, 5.0], [7.0, 2.0]])
+    >>> x.min(dim=0)
+    chainrule.return_types.min(
+    values=tensor([1., 2.]),
+    indices=tensor([0, 1]))
+    """
     return _max_or_min(input, dim, keepdim, other, largest=False)
 
 
-def argmax(input, dim=None, keepdim=False):
-    """Index of the largest element (of the flattened tensor when ``dim`` is None)."""
+def _arg_extreme(input, dim, keepdim, largest):
+    name = "argmax" if largest else "argmin"
+    data = input._data
+    if data.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): does not support bool input (convert it with .int() first)")
+    find = np.argmax if largest else np.argmin
     if dim is None:
-        return wrap(np.asarray(np.argmax(input._data), dtype=np.int64))
-    axis = normalize_dim(dim, input._data.ndim, "argmax")
-    return wrap(np.argmax(input._data, axis=axis, keepdims=keepdim).astype(np.int64))
+        if data.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        index = np.asarray(find(data), dtype=_INT64)
+        return wrap(index.reshape((1,) * data.ndim) if keepdim else index)
+    axis = normalize_dim(dim, data.ndim, name)
+    _check_nonempty(input, (axis,), name)
+    if data.ndim == 0:
+        return wrap(np.zeros((), _INT64))
+    return wrap(find(data, axis=axis, keepdims=bool(keepdim)).astype(_INT64, copy=False))
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the largest element (of the flattened tensor when ``dim`` is None);
+    the first one on ties.
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([[1.0, 5.0], [7.0, 2.0]])
+    >>> x.argmax(), x.argmax(dim=1)
+    (tensor(2), tensor([1, 0]))
+    """
+    return _arg_extreme(input, dim, keepdim, largest=True)
 
 
 def argmin(input, dim=None, keepdim=False):
-    """Index of the smallest element (of the flattened tensor when ``dim`` is None)."""
-    if dim is None:
-        return wrap(np.asarray(np.argmin(input._data), dtype=np.int64))
-    axis = normalize_dim(dim, input._data.ndim, "argmin")
-    return wrap(np.argmin(input._data, axis=axis, keepdims=keepdim).astype(np.int64))
+    """Index of the smallest element (of the flattened tensor when ``dim`` is None).
+
+    >>> import chainrule
+    >>> chainrule.tensor([[1.0, 5.0], [7.0, 2.0]]).argmin(dim=0)
+    tensor([0, 1])
+    """
+    return _arg_extreme(input, dim, keepdim, largest=False)
 
 
 def logsumexp(input, dim, keepdim=False):
-    """``log(sum(exp(input), dim))`` computed without overflow."""
+    """``log(sum(exp(input), dim))``, computed without overflow.
+
+    >>> import chainrule
+    >>> chainrule.logsumexp(chainrule.tensor([[0.0, 0.0], [100.0, 100.0]]), dim=1)
+    tensor([  0.6931, 100.6931])
+    """
     if input._data.dtype.kind != "f":
         input = input._cast(default_float())
     return Logsumexp.apply(input, _reduce_dims(input, dim, "logsumexp"), bool(keepdim))
 
 
-def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    """The vector p-norm (2 by default) over all elements or ``dim``; 'fro' is the 2-norm."""
-    from .elementwise import abs as absolute
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """The vector p-norm ``(sum |x|^p)^(1/p)`` over all elements or ``dim``; 'fro'
+    (the default) is the 2-norm, ``inf`` the largest ``|x|``, 0 the count of nonzeros.
 
+    >>> import chainrule
+    >>> x = chainrule.tensor([[3.0, -4.0], [0.0, 1.0]])
+    >>> x.norm(), x.norm(p=1, dim=1), x.norm(p=float("inf"))
+    (tensor(5.0990), tensor([7., 1.]), tensor(4.))
+    """
+    if out is not None:
+        raise TypeError("norm(): out= is not supported by chainrule; use the returned tensor")
     if dtype is not None:
-        input = input.to(dtype)
-    if p in ("fro", 2, 2.0):
-        return sum(input * input, dim, keepdim).sqrt()
-    if p in (float("inf"), "inf"):
-        return amax(absolute(input), dim if dim is not None else (), keepdim)
-    if p in (float("-inf"), "-inf"):
-        return amin(absolute(input), dim if dim is not None else (), keepdim)
-    if p == 0:
-        return sum(input != 0, dim, keepdim).to(input.dtype)
-    if p == 1:
-        return sum(absolute(input), dim, keepdim)
-    return sum(absolute(input) ** p, dim, keepdim) ** (1.0 / p)
+        input = input._cast(to_numpy_dtype(dtype))
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. "
+            f"Got {scalar_type_name(input._data.dtype)} (call .float() first)"
+        )
+    axes = _reduce_dims(input, dim, "norm")
+    if p == "fro":
+        if axes is not None and dim is not None and len(axes) > 2:
+            raise RuntimeError(
+                f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, axes))} "
+                "(p='fro' over more dims: use p=2)"
+            )
+        p = 2
+    elif isinstance(p, str):
+        raise NotImplementedError(f"norm(): p={p!r} is not supported by chainrule; use a number, inf, 'fro'")
+    return Norm.apply(input, float(p), axes, bool(keepdim))
+
+
+def _scan(cls, op_name, input, dim, dtype):
+    if dtype is not None:
+        input = input._cast(to_numpy_dtype(dtype))
+    else:
+        input = _integer_sums_to_int64(input)
+    axis = normalize_dim(dim, input._data.ndim, op_name)
+    if input._data.ndim == 0:  # a scalar is its own running sum / product
+        return cls.apply(input.reshape(1), 0).reshape(())
+    return cls.apply(input, axis)
 
 
 def cumsum(input, dim, *, dtype=None):
-    """Running sum along ``dim``."""
-    if dtype is not None:
-        input = input.to(dtype)
-    elif input._data.dtype.kind in "bu" or input._data.dtype == np.int32:
-        input = input._cast(np.int64)
-    return Cumsum.apply(input, normalize_dim(dim, input._data.ndim, "cumsum"))
+    """Running sum along ``dim``; bool and integer tensors give int64.
+
+    >>> import chainrule
+    >>> chainrule.cumsum(chainrule.tensor([1, 2, 3]), dim=0)
+    tensor([1, 3, 6])
+    """
+    return _scan(Cumsum, "cumsum", input, dim, dtype)
 
 
 def cumprod(input, dim, *, dtype=None):
-    """Running product along ``dim``."""
-    if dtype is not None:
-        input = input.to(dtype)
-    return Cumprod.apply(input, normalize_dim(dim, input._data.ndim, "cumprod"))
+    """Running product along ``dim``; bool and integer tensors give int64.
+
+    >>> import chainrule
+    >>> chainrule.cumprod(chainrule.tensor([1.0, 2.0, 3.0]), dim=0)
+    tensor([1., 2., 6.])
+    """
+    return _scan(Cumprod, "cumprod", input, dim, dtype)
+
+
+def _logical_reduction(ufunc, input, dim, keepdim, op_name):
+    """all / any: bool results, except uint8 in, uint8 out (as PyTorch)."""
+    data = input._data
+    result = ufunc(data, axis=_reduce_dims(input, dim, op_name), keepdims=bool(keepdim))
+    return wrap(np.asarray(result, dtype=np.uint8 if data.dtype == np.uint8 else np.bool_))
 
 
 def all(input, dim=None, keepdim=False):  # noqa: A001
-    """True where every element (over ``dim``) is nonzero."""
-    axes = _reduce_dims(input, dim, "all")
-    return wrap(np.all(input._data, axis=axes, keepdims=keepdim))
+    """True where every element (over ``dim``) is nonzero.
+
+    >>> import chainrule
+    >>> chainrule.tensor([[True, False], [True, True]]).all(dim=1)
+    tensor([False,  True])
+    """
+    return _logical_reduction(np.all, input, dim, keepdim, "all")
 
 
 def any(input, dim=None, keepdim=False):  # noqa: A001
-    """True where some element (over ``dim``) is nonzero."""
-    axes = _reduce_dims(input, dim, "any")
-    return wrap(np.any(input._data, axis=axes, keepdims=keepdim))
+    """True where some element (over ``dim``) is nonzero.
+
+    >>> import chainrule
+    >>> chainrule.tensor([[0.0, 0.0], [0.0, 2.0]]).any(dim=1)
+    tensor([False,  True])
+    """
+    return _logical_reduction(np.any, input, dim, keepdim, "any")
 
 
 def count_nonzero(input, dim=None):
-    """Number of nonzero elements (over ``dim``)."""
+    """Number of nonzero elements (over ``dim``).
+
+    >>> import chainrule
+    >>> chainrule.count_nonzero(chainrule.tensor([[0, 1], [2, 3]]), dim=1)
+    tensor([1, 2])
+    """
     axes = _reduce_dims(input, dim, "count_nonzero")
-    return wrap(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64))
+    return wrap(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=_INT64))
+
+
+def _numpy_reduction(fn):
+    """``np.sum(t, axis=, keepdims=, dtype=)`` on Tensors, as backward rules call it."""
+
+    def reduction(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        return fn(a, axis, bool(keepdims), dtype=dtype)
+
+    return reduction
 
 
 bind(
@@ -505,8 +846,17 @@ bind(
         "count_nonzero": count_nonzero,
     },
     {
-        np.sum: lambda a, axis=None, keepdims=False, **kw: sum(a, axis, keepdims),
-        np.mean: lambda a, axis=None, keepdims=False, **kw: mean(a, axis, keepdims),
-        np.cumsum: lambda a, axis=None, **kw: cumsum(a, axis),
+        np.sum: _numpy_reduction(sum),
+        np.mean: _numpy_reduction(mean),
+        np.cumsum: lambda a, axis=None, dtype=None, **kwargs: cumsum(a, axis, dtype=dtype),
+        np.cumprod: lambda a, axis=None, dtype=None, **kwargs: cumprod(a, axis, dtype=dtype),
+        np.max: lambda a, axis=None, out=None, keepdims=False, **kwargs: amax(
+            a, () if axis is None else axis, keepdims
+        ),
+        np.min: lambda a, axis=None, out=None, keepdims=False, **kwargs: amin(
+            a, () if axis is None else axis, keepdims
+        ),
+        np.any: lambda a, axis=None, out=None, keepdims=False, **kwargs: any(a, axis, keepdims),
+        np.all: lambda a, axis=None, out=None, keepdims=False, **kwargs: all(a, axis, keepdims),
     },
 )

@@ -1,0 +1,666 @@
+"""Elementwise ops: values and gradients against PyTorch 2.13 (the oracle) and
+float64 finite differences (first and second order), PyTorch's edge
+conventions, dtypes of the results, in-place forms and error messages."""
+
+import operator
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+import chainrule
+
+from oracle import check, check_torch, requires_torch, torch
+
+F32 = np.float32
+
+# NumPy warns where PyTorch silently returns inf or NaN (log 0, 0 ** -1, ...).
+pytestmark = pytest.mark.filterwarnings("ignore:.*encountered in:RuntimeWarning")
+
+
+def values(*items):
+    """A float32 input array with exactly these values."""
+    return np.array(items, dtype=F32)
+
+
+# --- unary math: each op as a function and as a method ----------------------------------
+
+INTEGERS = [-2.0, -1.0, 0.0, 1.0, 2.0]
+HALVES = [-1.5, -0.5, 0.5, 1.5]
+
+UNARY = {
+    # name: keyword arguments of check() that keep the inputs where the op is smooth
+    "exp": {},
+    "exp2": {},
+    "expm1": {},
+    "log": {"low": 0.2, "high": 3.0},
+    "log2": {"low": 0.2, "high": 3.0},
+    "log10": {"low": 0.2, "high": 3.0},
+    "log1p": {"low": -0.8, "high": 2.0},
+    "sqrt": {"low": 0.2, "high": 3.0},
+    "rsqrt": {"low": 0.2, "high": 3.0},
+    "square": {},
+    "sin": {},
+    "cos": {},
+    "tan": {"low": -1.2, "high": 1.2},
+    "tanh": {},
+    "sinh": {},
+    "cosh": {},
+    "asin": {"low": -0.9, "high": 0.9},
+    "acos": {"low": -0.9, "high": 0.9},
+    "atan": {},
+    "arcsin": {"low": -0.9, "high": 0.9},
+    "arccos": {"low": -0.9, "high": 0.9},
+    "arctan": {},
+    "sigmoid": {},
+    "relu": {"away_from": 0.0},
+    "abs": {"away_from": 0.0},
+    "absolute": {"away_from": 0.0},
+    "neg": {},
+    "negative": {},
+    "reciprocal": {"away_from": 0.0},
+    "erf": {},
+    "frac": {"away_from": INTEGERS},
+    "sign": {"away_from": 0.0},
+    "floor": {"away_from": INTEGERS},
+    "ceil": {"away_from": INTEGERS},
+    "trunc": {"away_from": INTEGERS},
+    "fix": {"away_from": INTEGERS},
+    "round": {"away_from": HALVES},
+    "nan_to_num": {},
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_function_and_method_match_pytorch_and_finite_differences(name):
+    check(lambda m, x: (getattr(m, name)(x), getattr(x, name)()), [(3, 4)], **UNARY[name])
+
+
+@pytest.mark.parametrize("name", sorted(set(UNARY) - {"frac", "fix"}))
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+@requires_torch
+def test_unary_ops_give_pytorchs_result_dtype_for_integer_and_bool_inputs(name, dtype):
+    data = np.array([0, 1, 2, 3]) if dtype != "bool" else np.array([True, False, True, True])
+    expected = None
+    try:
+        expected = getattr(torch, name)(torch.tensor(data, dtype=getattr(torch, dtype)))
+    except (RuntimeError, TypeError) as error:
+        with pytest.raises(type(error)):
+            getattr(chainrule, name)(chainrule.tensor(data, dtype=getattr(chainrule, dtype)))
+        return
+    ours = getattr(chainrule, name)(chainrule.tensor(data, dtype=getattr(chainrule, dtype)))
+    assert ours.dtype.name == str(expected.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(ours.numpy().astype(float), expected.numpy().astype(float), rtol=1e-5)
+
+
+def test_float_functions_of_integer_tensors_give_float32():
+    x = chainrule.tensor([1, 2, 3])
+    for op in (chainrule.exp, chainrule.sqrt, chainrule.sigmoid, chainrule.log, chainrule.sin):
+        assert op(x).dtype == chainrule.float32
+
+
+def test_float_functions_follow_the_default_dtype_for_integer_tensors():
+    chainrule.set_default_dtype(chainrule.float64)
+    try:
+        assert chainrule.exp(chainrule.tensor([1, 2])).dtype == chainrule.float64
+    finally:
+        chainrule.set_default_dtype(chainrule.float32)
+
+
+@requires_torch
+def test_integer_only_unary_ops_raise_pytorchs_errors():
+    bools = chainrule.tensor([True, False])
+    with pytest.raises(RuntimeError, match="bool tensor"):
+        operator.neg(bools)
+    with pytest.raises(NotImplementedError, match="abs"):
+        chainrule.abs(bools)
+    with pytest.raises(RuntimeError, match="relu"):
+        chainrule.relu(bools)
+    with pytest.raises(NotImplementedError, match="frac"):
+        chainrule.frac(chainrule.tensor([1, 2]))
+
+
+def test_float16_inputs_stay_float16():
+    x = chainrule.tensor([0.5, 1.0], dtype=chainrule.float16)
+    for op in (chainrule.exp, chainrule.erf, chainrule.sigmoid, chainrule.sqrt, chainrule.tanh):
+        assert op(x).dtype == chainrule.float16
+
+
+# --- PyTorch's conventions at the points where a derivative is not defined ------------------
+
+
+def test_gradient_of_abs_and_relu_at_zero_is_zero():
+    check_torch(lambda m, x: (m.abs(x), m.relu(x), x.abs(), abs(x)), None, arrays=[values(0.0, -1.0, 2.0)])
+
+
+def test_clamp_gradient_is_one_on_the_boundary():
+    x = values(-1.0, 0.0, 0.5, 1.0, 2.0)
+    check_torch(lambda m, x: m.clamp(x, 0.0, 1.0), None, arrays=[x])
+    check_torch(lambda m, x: (m.clamp(x, min=0.0), m.clamp(x, max=1.0), x.clip(0, 1)), None, arrays=[x])
+    chainrule_x = chainrule.tensor(x, requires_grad=True)
+    chainrule.clamp(chainrule_x, 0.0, 1.0).sum().backward()
+    assert chainrule_x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
+
+
+def test_clamp_with_min_above_max_gives_max_everywhere():
+    check_torch(lambda m, x: m.clamp(x, 1.0, 0.0), None, arrays=[values(-1.0, 0.5, 2.0)])
+
+
+def test_clamp_with_tensor_bounds_sends_the_gradient_to_the_bound_that_is_the_result():
+    x = values(0.0, 2.0, 1.0, 0.5, -3.0)
+    low = values(1.0, 1.0, 1.0, 0.0, 0.0)
+    high = values(1.0, 1.0, 1.0, 1.0, -1.0)
+    check_torch(lambda m, x, lo, hi: m.clamp(x, lo, hi), None, arrays=[x, low, high])
+    check_torch(lambda m, x, lo: m.clamp(x, min=lo), None, arrays=[x, low])
+    check_torch(lambda m, x, hi: m.clamp(x, max=hi), None, arrays=[x, high])
+
+
+def test_clamp_with_broadcast_tensor_bounds_matches_pytorch_and_finite_differences():
+    check(lambda m, x, lo, hi: m.clamp(x, lo, hi), [(3, 4), (4,), (3, 1)], away_from=None)
+
+
+def test_maximum_and_minimum_split_the_gradient_in_half_on_ties():
+    x, y = values(1.0, 2.0, 3.0), values(1.0, 1.0, 4.0)
+    check_torch(lambda m, x, y: (m.maximum(x, y), m.minimum(x, y)), None, arrays=[x, y])
+    a, b = chainrule.tensor(x, requires_grad=True), chainrule.tensor(y, requires_grad=True)
+    chainrule.maximum(a, b).sum().backward()
+    assert a.grad.tolist() == [0.5, 1.0, 0.0] and b.grad.tolist() == [0.5, 0.0, 1.0]
+
+
+def test_maximum_propagates_nan_and_its_gradient_as_pytorch():
+    nan = float("nan")
+    check_torch(
+        lambda m, x, y: (m.maximum(x, y), m.minimum(x, y)), None, arrays=[values(nan, 1.0), values(1.0, nan)]
+    )
+
+
+def test_pow_derivative_is_zero_for_exponent_zero_even_at_zero():
+    check_torch(lambda m, x: (x**0, m.pow(x, 0.0)), None, arrays=[values(0.0, 2.0, -1.0)])
+
+
+def test_pow_exponent_gradient_is_zero_at_base_zero_for_nonnegative_exponents():
+    check_torch(lambda m, x, y: x**y, None, arrays=[values(0.0, 0.0, 2.0, 0.0), values(0.0, 2.0, 0.0, -1.0)])
+    check_torch(lambda m, y: (0.0**y, 2.0**y, m.pow(0, y)), None, arrays=[values(0.0, 1.5, -1.0)])
+
+
+def test_pow_of_negative_base_with_fractional_exponent_is_nan_as_pytorch():
+    check_torch(lambda m, x, y: x**y, None, arrays=[values(-1.0, -2.0), values(0.5, 2.0)])
+
+
+@pytest.mark.parametrize("name", ["sign", "floor", "ceil", "trunc", "round"])
+def test_step_functions_have_zero_gradient_and_a_grad_fn(name):
+    x = chainrule.tensor([-1.5, 0.0, 0.4, 2.5], requires_grad=True)
+    y = getattr(chainrule, name)(x)
+    assert y.grad_fn is not None and y.grad_fn.name() == name.capitalize() + "Backward0"
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0, 0.0]
+    check_torch(lambda m, x: getattr(m, name)(x), None, arrays=[values(-1.5, 0.0, 0.4, 2.5)])
+
+
+def test_round_with_decimals_matches_pytorch():
+    check_torch(
+        lambda m, x: (m.round(x, decimals=2), m.round(x, decimals=-1)),
+        None,
+        arrays=[values(1.2345, 56.7, -0.125)],
+    )
+
+
+def test_rounding_integer_tensors_keeps_their_dtype():
+    x = chainrule.tensor([3, -2])
+    for op in (chainrule.floor, chainrule.ceil, chainrule.trunc, chainrule.round, chainrule.sign):
+        assert op(x).dtype == chainrule.int64
+    assert chainrule.sign(chainrule.tensor([True, False])).tolist() == [True, False]
+
+
+def test_floor_divide_of_a_tensor_that_requires_grad_raises_at_backward_like_pytorch():
+    x = chainrule.tensor([1.5, -2.5], requires_grad=True)
+    y = x // 2
+    assert y.tolist() == [0.0, -2.0] and y.requires_grad
+    with pytest.raises(RuntimeError, match="floor_divide"):
+        y.sum().backward()
+
+
+def test_div_with_rounding_mode_matches_finite_differences_to_second_order():
+    check(
+        lambda m, x, y: (m.div(x, y, rounding_mode="floor"), x.div(y, rounding_mode="trunc")),
+        [values(5.3, -5.3, 7.7), values(2.0, 2.0, -2.0)],
+    )
+
+
+def test_div_with_rounding_mode_has_zero_gradient():
+    check_torch(
+        lambda m, x, y: (m.div(x, y, rounding_mode="floor"), m.div(x, y, rounding_mode="trunc")),
+        None,
+        arrays=[values(5.0, -5.0, 7.5), values(2.0, 2.0, -2.0)],
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+def test_integer_div_with_rounding_mode_matches_pytorch(mode):
+    a, b = np.array([7, -7, 7, -7, 6]), np.array([2, 2, -2, -2, 3])
+    ours = chainrule.div(chainrule.tensor(a), chainrule.tensor(b), rounding_mode=mode)
+    theirs = torch.div(torch.tensor(a), torch.tensor(b), rounding_mode=mode)
+    assert ours.tolist() == theirs.tolist() and ours.dtype == chainrule.int64
+
+
+def test_integer_division_by_zero_raises_like_pytorch():
+    for op in (lambda x: x // 0, lambda x: x % 0, lambda x: chainrule.div(x, 0, rounding_mode="floor")):
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            op(chainrule.tensor([1, 2]))
+
+
+def test_float_division_by_zero_gives_infinity():
+    assert chainrule.tensor([1.0, -1.0]).div(0).tolist() == [float("inf"), float("-inf")]
+
+
+# --- binary ops, broadcasting, operators and reflected forms --------------------------------
+
+BROADCAST_SHAPES = [[(3, 4), (3, 4)], [(3, 4), (4,)], [(2, 1, 3), (4, 1)], [(3, 1), ()], [(), (2, 3)]]
+
+
+@pytest.mark.parametrize("shapes", BROADCAST_SHAPES, ids=str)
+@pytest.mark.parametrize(
+    "name, op, kwargs",
+    [
+        ("add", lambda m, x, y: (x + y, m.add(x, y), x.add(y)), {}),
+        ("sub", lambda m, x, y: (x - y, m.sub(x, y), x.subtract(y)), {}),
+        ("mul", lambda m, x, y: (x * y, m.mul(x, y), x.multiply(y)), {}),
+        ("div", lambda m, x, y: (x / y, m.div(x, y), x.true_divide(y)), {"away_from": 0.0}),
+        ("pow", lambda m, x, y: (x**y, m.pow(x, y)), {"low": 0.3, "high": 2.0}),
+        ("maximum", lambda m, x, y: m.maximum(x, y), {}),
+        ("minimum", lambda m, x, y: m.minimum(x, y), {}),
+        ("atan2", lambda m, x, y: (m.atan2(x, y), m.arctan2(x, y)), {"away_from": 0.0}),
+        ("alpha", lambda m, x, y: (m.add(x, y, alpha=2), x.sub(y, alpha=0.5), m.rsub(x, y)), {}),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_binary_op_broadcasts_and_sums_the_gradient_back_to_each_input_shape(shapes, name, op, kwargs):
+    check(op, shapes, **kwargs)
+
+
+def test_remainder_matches_pytorch_and_finite_differences():
+    x, y = values(5.3, -5.3, 2.2, -0.7), values(2.0, 2.0, -1.5, 0.4)
+    check(lambda m, x, y: (x % y, m.remainder(x, y), x % 1.5), [x, y])
+
+
+def test_where_matches_pytorch_and_finite_differences_with_broadcasting():
+    mask = np.array([[True], [False], [True]])
+    check(lambda m, x, y: m.where(m.tensor(mask), x, y), [(3, 4), (4,)])
+    check(lambda m, x, y: (m.where(x > y, x, y), x.where(x > 0, y)), [(3, 4), (3, 4)], away_from=0.0)
+
+
+def test_where_with_numbers_as_either_branch_matches_pytorch():
+    check(lambda m, x: (m.where(x > 0, x, 0.0), m.where(x > 0, 1.5, x)), [(2, 3)], away_from=0.0)
+
+
+@requires_torch
+def test_where_with_two_numbers_gives_pytorchs_dtype():
+    condition = np.array([True, False])
+    for a, b in [(1.0, 0.0), (1, 0), (1, 0.5), (True, False)]:
+        ours = chainrule.where(chainrule.tensor(condition), a, b)
+        theirs = torch.where(torch.tensor(condition), a, b)
+        assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype).replace(
+            "torch", "chainrule"
+        )
+
+
+def test_where_refuses_a_float_condition_like_pytorch():
+    x = chainrule.tensor([1.0, 0.0])
+    with pytest.raises(RuntimeError, match="boolean"):
+        chainrule.where(x, x, x)
+
+
+def test_lerp_matches_pytorch_and_finite_differences_with_number_and_tensor_weights():
+    check(lambda m, a, b: (m.lerp(a, b, 0.3), a.lerp(b, 0.75)), [(3, 4), (4,)])
+    check(lambda m, a, b, w: m.lerp(a, b, w), [(3, 4), (3, 4), (4,)])
+
+
+def test_nan_to_num_matches_pytorch_and_its_gradient_is_zero_at_non_finite_values():
+    x = values(float("nan"), float("inf"), -float("inf"), 1.5)
+    check_torch(
+        lambda m, x: (m.nan_to_num(x), x.nan_to_num(nan=2.0, posinf=9.0, neginf=-9.0)), None, arrays=[x]
+    )
+    check_torch(
+        lambda m, x: m.nan_to_num(x), None, arrays=[np.array([float("nan"), float("inf"), 1.0], np.float16)]
+    )
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda m, x: (x + 2, 2 + x, x + 1.5, 1.5 + x),
+        lambda m, x: (x - 2, 2 - x, x - 1.5, 1.5 - x),
+        lambda m, x: (x * 3, 3 * x, x * 0.5, 0.5 * x),
+        lambda m, x: (x / 4, 4 / x, x / 0.5, 1 / x),
+        lambda m, x: (x**2, x**3, x**-1, x**0.5, 2**x, 2.5**x),
+        lambda m, x: (-x, +x, abs(x), x.neg(), x.abs()),
+    ],
+    ids=["add", "sub", "mul", "div", "pow", "unary"],
+)
+def test_operators_with_python_numbers_and_their_reflected_forms(op):
+    check(op, [(2, 3)], low=0.3, high=2.0)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "op", ["__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__", "__pow__"]
+)
+@pytest.mark.parametrize("scalar", [3, 2.5, True])
+def test_integer_tensor_with_python_numbers_matches_pytorch_values_and_dtypes(op, scalar):
+    data = np.array([4, -7, 9])
+    for side in ("", "r"):
+        name = op if not side else "__r" + op[2:]
+        results = []
+        for lib in (chainrule, torch):
+            try:
+                out = getattr(lib.tensor(data), name)(scalar)
+                results.append(("ok", out.tolist(), str(out.dtype).split(".")[-1]))
+            except (RuntimeError, TypeError) as error:
+                results.append(("error", type(error).__name__))
+        assert results[0][0] == results[1][0], (name, scalar, results)
+        if results[0][0] == "ok":
+            np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-6)
+            assert results[0][2] == results[1][2], (name, scalar, results)
+
+
+def test_python_int_outside_an_integer_dtype_wraps_around_like_pytorch():
+    assert (chainrule.tensor([1], dtype=chainrule.uint8) + 300).tolist() == [45]
+    assert (chainrule.tensor([1], dtype=chainrule.int32) + 2**33).dtype == chainrule.int32
+
+
+def test_integer_pow_with_negative_exponents_matches_pytorch():
+    base = chainrule.tensor([2, 1, -1, -1, 3])
+    exponent = chainrule.tensor([-1, -3, -3, -2, 2])
+    assert chainrule.pow(base, exponent).tolist() == [0, 1, -1, 1, 9]
+    with pytest.raises(RuntimeError, match="negative integer powers"):
+        base**-1
+
+
+def test_bool_tensors_add_and_multiply_as_logic_and_refuse_subtraction():
+    a, b = chainrule.tensor([True, False]), chainrule.tensor([True, True])
+    assert (a + b).tolist() == [True, True] and (a * b).tolist() == [True, False]
+    with pytest.raises(RuntimeError, match="Subtraction"):
+        a - b
+
+
+def test_add_refuses_a_float_alpha_for_integer_tensors():
+    with pytest.raises(RuntimeError, match="alpha"):
+        chainrule.add(chainrule.tensor([1]), chainrule.tensor([2]), alpha=0.5)
+
+
+# --- comparisons, logic and bit operations ---------------------------------------------------
+
+
+@requires_torch
+@pytest.mark.parametrize("op", ["eq", "ne", "lt", "le", "gt", "ge"])
+def test_comparisons_match_pytorch_with_broadcasting_and_numbers(op):
+    a = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]], F32)
+    b = np.array([2.0, 2.0, 2.0], F32)
+    for other in (b, 2, 2.5):
+        theirs = getattr(torch, op)(
+            torch.tensor(a), torch.tensor(other) if isinstance(other, np.ndarray) else other
+        )
+        ours = getattr(chainrule, op)(
+            chainrule.tensor(a), chainrule.tensor(other) if isinstance(other, np.ndarray) else other
+        )
+        assert ours.dtype == chainrule.bool and ours.tolist() == theirs.tolist()
+    operator = {
+        "eq": "__eq__",
+        "ne": "__ne__",
+        "lt": "__lt__",
+        "le": "__le__",
+        "gt": "__gt__",
+        "ge": "__ge__",
+    }[op]
+    assert (
+        getattr(chainrule.tensor(a), operator)(1.5).tolist()
+        == getattr(torch.tensor(a), operator)(1.5).tolist()
+    )
+
+
+def test_comparison_with_none_is_not_equal_like_pytorch():
+    x = chainrule.tensor([1, 2])
+    assert (x == None) is False and (x != None) is True  # noqa: E711 - the operator is the subject
+
+
+def test_comparisons_have_no_gradient():
+    x = chainrule.tensor([1.0, 2.0], requires_grad=True)
+    assert not (x > 1).requires_grad and (x > 1).grad_fn is None
+
+
+@requires_torch
+def test_logic_and_bit_operators_match_pytorch():
+    a, b = np.array([True, False, True]), np.array([True, True, False])
+    i, j = np.array([12, 10, -3]), np.array([6, 3, 5])
+    for x, y in ((a, b), (i, j)):
+        for name in ("__and__", "__or__", "__xor__", "bitwise_and", "bitwise_or", "bitwise_xor"):
+            ours = getattr(chainrule.tensor(x), name)(chainrule.tensor(y))
+            theirs = getattr(torch.tensor(x), name)(torch.tensor(y))
+            assert ours.tolist() == theirs.tolist() and ours.dtype.name == str(theirs.dtype)[6:]
+        assert (~chainrule.tensor(x)).tolist() == (~torch.tensor(x)).tolist()
+        for name in ("logical_and", "logical_or", "logical_xor"):
+            ours = getattr(chainrule, name)(chainrule.tensor(x), chainrule.tensor(y))
+            assert ours.tolist() == getattr(torch, name)(torch.tensor(x), torch.tensor(y)).tolist()
+        assert (
+            chainrule.logical_not(chainrule.tensor(x)).tolist() == torch.logical_not(torch.tensor(x)).tolist()
+        )
+    assert (3 & chainrule.tensor(j)).tolist() == (3 & torch.tensor(j)).tolist()
+    assert (3 | chainrule.tensor(j)).tolist() == (3 | torch.tensor(j)).tolist()
+    assert (3 ^ chainrule.tensor(j)).tolist() == (3 ^ torch.tensor(j)).tolist()
+
+
+def test_bit_operations_on_float_tensors_raise_like_pytorch():
+    x = chainrule.tensor([1.0])
+    with pytest.raises(NotImplementedError, match="bitwise_and"):
+        x & 1
+    with pytest.raises(TypeError, match="invert"):
+        operator.invert(x)
+
+
+def test_isnan_isinf_isfinite_match_pytorch():
+    x = values(float("nan"), float("inf"), -float("inf"), 0.0, -2.0)
+    check_torch(lambda m, x: (m.isnan(x), m.isinf(x), m.isfinite(x), x.isnan()), None, arrays=[x])
+
+
+def test_isclose_allclose_and_equal():
+    a, b = chainrule.tensor([1.0, 2.0]), chainrule.tensor([1.0, 2.001])
+    assert chainrule.isclose(a, b).tolist() == [True, False]
+    assert chainrule.allclose(a, b, atol=1e-2) and not chainrule.allclose(a, b)
+    assert chainrule.equal(a, a.clone()) and not chainrule.equal(a, b)
+
+
+# --- in-place forms --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda m, x, y: (x * 1).add_(y),
+        lambda m, x, y: (x * 1).add_(y, alpha=2),
+        lambda m, x, y: (x * 1).sub_(y, alpha=0.5),
+        lambda m, x, y: (x * 1).mul_(y),
+        lambda m, x, y: (x * 1).div_(y),
+        lambda m, x, y: (x * 1).clamp_(-0.5, 0.5),
+        lambda m, x, y: (x * 1).clamp_(min=y),
+        lambda m, x, y: (x * 1).pow_(2),
+        lambda m, x, y: (x * 1).exp_(),
+        lambda m, x, y: (x * 1).sigmoid_(),
+        lambda m, x, y: (x * 1).copy_(y),
+        lambda m, x, y: (x * 1).lerp_(y, 0.25),
+        lambda m, x, y: (x * 1).addcmul_(y, y, value=0.5),
+    ],
+    ids=[
+        "add_",
+        "add_alpha",
+        "sub_alpha",
+        "mul_",
+        "div_",
+        "clamp_",
+        "clamp_min_",
+        "pow_",
+        "exp_",
+        "sigmoid_",
+        "copy_",
+        "lerp_",
+        "addcmul_",
+    ],
+)
+def test_inplace_ops_on_a_graph_tensor_match_pytorch_values_and_gradients(op):
+    check(op, [(2, 3), (3,)], away_from=[0.0, -0.5, 0.5])
+
+
+def test_augmented_assignment_operators_modify_the_tensor_in_place():
+    def ops(m, x, y):
+        z = x * 1
+        z += y
+        z -= 0.5
+        z *= y
+        z /= 2
+        z **= 2
+        return z
+
+    check(ops, [(2, 3), (3,)], away_from=0.0)
+    x = chainrule.tensor([1.0, 2.0])
+    before = x._data
+    x += 1
+    x *= 2
+    assert x._data is before and x.tolist() == [4.0, 6.0]
+
+
+def test_integer_augmented_assignment_operators_match_pytorch():
+    x = chainrule.tensor([7, -7, 12])
+    x //= 2
+    assert x.tolist() == [3, -4, 6]
+    x %= 4
+    assert x.tolist() == [3, 0, 2]
+    x &= 2
+    x |= 1
+    x ^= 4
+    assert x.tolist() == [7, 5, 7]
+
+
+def test_inplace_ops_refuse_a_result_that_cannot_be_cast_back():
+    integers = chainrule.tensor([1, 2])
+    for op in (
+        lambda t: t.add_(1.5),
+        lambda t: t.div_(2),
+        lambda t: t.exp_(),
+        lambda t: t.mul_(chainrule.ones(2)),
+    ):
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            op(integers)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        chainrule.tensor([True]).add_(1)
+    assert integers.tolist() == [1, 2]
+
+
+def test_inplace_ops_accept_a_result_of_the_same_kind_and_cast_it():
+    x = chainrule.tensor([1, 2], dtype=chainrule.int32)
+    x.add_(chainrule.tensor([10, 20]))
+    assert x.dtype == chainrule.int32 and x.tolist() == [11, 22]
+    y = chainrule.tensor([1.0, 2.0])
+    z = chainrule.tensor([1.0, 2.0], dtype=chainrule.float64, requires_grad=True)
+    y.add_(z)
+    assert y.dtype == chainrule.float32 and y.grad_fn is not None
+    y.sum().backward()
+    assert z.grad.dtype == chainrule.float64 and z.grad.tolist() == [1.0, 1.0]
+
+
+def test_inplace_op_on_a_leaf_that_requires_grad_raises():
+    x = chainrule.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        x.add_(1)
+    with chainrule.no_grad():
+        x.add_(1)
+    assert x.tolist() == [2.0]
+
+
+def test_inplace_op_whose_output_needs_a_bigger_shape_raises():
+    with pytest.raises(RuntimeError, match=r"add_.*\(3,\).*\(2, 3\)"):
+        chainrule.zeros(3).add_(chainrule.ones(2, 3))
+
+
+def test_fill_and_zero_overwrite_values_and_cut_the_gradient_to_the_old_values():
+    check(lambda m, x, v: ((x * 1).fill_(2.0), (x * 1).zero_(), (x * 1).fill_(v)), [(2, 3), ()])
+
+
+def test_copy_keeps_the_destination_dtype_and_infinite_values_do_not_leak():
+    destination = chainrule.tensor([float("inf"), 1.0], requires_grad=True) * 1
+    source = chainrule.tensor([2, 3])
+    destination.copy_(source)
+    assert destination.dtype == chainrule.float32 and destination.tolist() == [2.0, 3.0]
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, op",
+    [
+        ("add", lambda a, b: a + b),
+        ("sub", lambda a, b: a - b),
+        ("mul", lambda a, b: a * b),
+        ("div", lambda a, b: a / b),
+        ("pow", lambda a, b: a**b),
+        ("maximum", chainrule.maximum),
+        ("atan2", chainrule.atan2),
+        ("remainder", lambda a, b: a % b),
+        ("eq", lambda a, b: a == b),
+        ("lt", lambda a, b: a < b),
+        ("where", lambda a, b: chainrule.where(a > 0, a, b)),
+        ("clamp", lambda a, b: chainrule.clamp(a, min=b)),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_broadcast_mismatch_raises_runtime_error_naming_the_op_and_both_shapes(name, op):
+    a = chainrule.ones(2, 3, requires_grad=True)
+    b = chainrule.ones(4)
+    with pytest.raises(RuntimeError) as error:
+        op(a, b)
+    message = str(error.value)
+    assert message.startswith(name) and "(2, 3)" in message and "(4,)" in message
+    assert "size of tensor a (3) must match the size of tensor b (4)" in message
+
+
+def test_operators_refuse_operands_that_are_not_tensors_or_numbers():
+    with pytest.raises(TypeError):
+        chainrule.ones(2) + "a"
+    with pytest.raises(TypeError):
+        chainrule.maximum(chainrule.ones(2), 1.0)
+
+
+# --- random broadcast shapes ----------------------------------------------------------------------
+
+BINARY_OPS = {
+    "add": lambda m, x, y: x + y,
+    "sub": lambda m, x, y: x - y,
+    "mul": lambda m, x, y: x * y,
+    "div": lambda m, x, y: x / y,
+    "pow": lambda m, x, y: m.pow(x.abs() + 0.5, y),
+    "maximum": lambda m, x, y: m.maximum(x, y),
+    "minimum": lambda m, x, y: m.minimum(x, y),
+    "atan2": lambda m, x, y: m.atan2(x, y),
+    "where": lambda m, x, y: m.where(x > y, x * y, y),
+}
+
+
+@requires_torch
+@settings(max_examples=40, deadline=None)
+@given(
+    shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+    name=st.sampled_from(sorted(BINARY_OPS)),
+    seed=st.integers(0, 2**16),
+)
+def test_random_broadcast_shapes_give_pytorchs_values_and_gradients(shapes, name, seed):
+    check_torch(BINARY_OPS[name], list(shapes.input_shapes), seed=seed, away_from=0.0)
+
+
+@pytest.mark.parametrize(
+    "name", ["exp", "abs", "relu", "frac", "sign", "floor", "round", "isnan", "nan_to_num", "neg"]
+)
+def test_functions_of_a_tensor_refuse_a_number_with_type_error(name):
+    with pytest.raises(TypeError, match=name):
+        getattr(chainrule, name)(2.0)

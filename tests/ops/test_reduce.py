@@ -1,0 +1,387 @@
+"""Reductions and scans: values and gradients against PyTorch 2.13 (the oracle)
+and float64 finite differences (first and second order), over ``dim`` (int,
+tuple, negative, empty) and ``keepdim``, with PyTorch's dtype rules and its
+empty-tensor and scalar cases."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import chainrule
+
+from oracle import check, check_gradcheck, check_torch, requires_torch, torch
+
+F32 = np.float32
+
+# NumPy warns where PyTorch silently returns inf or NaN (empty means, zero variances).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*encountered in:RuntimeWarning", "ignore:Mean of empty", "ignore:var.*degrees of freedom"
+)
+
+
+def values(rows):
+    return np.array(rows, dtype=F32)
+
+
+def outcome(lib, fn, arrays):
+    """What ``fn`` gives in ``lib``: ('ok', value list, dtype name, shape) or ('error', exception type)."""
+    try:
+        out = fn(lib, *[lib.tensor(a) for a in arrays])
+    except (RuntimeError, IndexError, TypeError, ValueError) as error:
+        return ("error", type(error).__name__)
+    outputs = out if isinstance(out, tuple) else (out,)
+    return tuple(("ok", o.tolist(), str(o.dtype).split(".")[-1], tuple(o.shape)) for o in outputs)
+
+
+def assert_same_outcome_as_pytorch(fn, *arrays):
+    ours, theirs = outcome(chainrule, fn, arrays), outcome(torch, fn, arrays)
+    if theirs[0] == "error" or ours[0] == "error":
+        assert ours == theirs
+        return
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        assert a[2:] == b[2:], (a, b)
+        np.testing.assert_allclose(np.array(a[1], dtype=float), np.array(b[1], dtype=float), rtol=1e-5)
+
+
+DIMS = [None, 0, -1, (0, 2), (-1, 0), ()]
+
+
+@pytest.mark.parametrize("dim", DIMS, ids=str)
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize(
+    "name, op",
+    [
+        ("sum", lambda m, x, dim, keepdim: x.sum(dim, keepdim)),
+        ("mean", lambda m, x, dim, keepdim: m.mean(x, dim, keepdim)),
+        ("var", lambda m, x, dim, keepdim: m.var(x, dim, keepdim=keepdim)),
+        ("std", lambda m, x, dim, keepdim: x.std(dim, keepdim=keepdim, correction=0)),
+        ("amax", lambda m, x, dim, keepdim: m.amax(x, () if dim is None else dim, keepdim)),
+        ("amin", lambda m, x, dim, keepdim: x.amin(() if dim is None else dim, keepdim)),
+        (
+            "logsumexp",
+            lambda m, x, dim, keepdim: m.logsumexp(x, (0, 1, 2) if dim in (None, ()) else dim, keepdim),
+        ),
+        ("norm", lambda m, x, dim, keepdim: x.norm(dim=dim, keepdim=keepdim)),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_reduction_over_dims_matches_pytorch_and_finite_differences(name, op, dim, keepdim):
+    if name in ("var", "std") and dim == ():
+        # PyTorch 2.13 reduces every dim here but its backward takes n = 1 (var: inf
+        # gradients, std: n times too large): compare the values only; finite differences
+        # check the gradient.
+        check_torch(lambda m, x: op(m, x, dim, keepdim), [(2, 3, 2)], seed=3, requires_grad=[False])
+        check_gradcheck(lambda m, x: op(m, x, dim, keepdim), [(2, 3, 2)], seed=3, second_order=True)
+        return
+    check(lambda m, x: op(m, x, dim, keepdim), [(2, 3, 2)], seed=3)
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_prod_matches_pytorch_and_finite_differences(dim, keepdim):
+    if dim is None:
+        check(lambda m, x: (x.prod(), m.prod(x)), [(2, 3)], low=0.5, high=1.5)
+    else:
+        check(lambda m, x: m.prod(x, dim, keepdim), [(2, 3)], low=0.5, high=1.5)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [[0.0, 2.0, 3.0], [1.5, -1.0, 2.0]],
+        [[0.0, 2.0, 0.0], [1.0, 0.0, 3.0]],
+        [[0.0, 0.0, 0.0], [2.0, 3.0, 0.5]],
+    ],
+    ids=["one zero", "two zeros", "all zeros"],
+)
+def test_prod_gradient_with_zeros_matches_pytorch_and_finite_differences(data):
+    check(lambda m, x: (x.prod(), x.prod(1), x.prod(0, keepdim=True)), [values(data)])
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cumsum_and_cumprod_match_pytorch_and_finite_differences(dim):
+    check(lambda m, x: (m.cumsum(x, dim), x.cumprod(dim)), [(3, 4)], low=0.5, high=1.5)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [2.0, 0.0, 3.0, 0.5, 4.0],
+        [0.0, 2.0, 3.0, 0.0, 4.0],
+        [1.5, 2.0, 3.0, -1.0, 0.0],
+        [0.0, 0.0, 0.0, 0.0, 0.0],
+        [2.0, 0.0, 3.0, 0.0, 4.0],
+    ],
+    ids=["one zero", "first and later zero", "last zero", "all zeros", "two zeros"],
+)
+def test_cumprod_gradient_with_zeros_matches_pytorch_and_finite_differences(data):
+    rows = values([data, data[::-1]])
+    check(lambda m, x: (x.cumprod(1), x.cumprod(0)), [rows])
+
+
+@requires_torch
+def test_cumprod_gradient_of_a_long_sequence_with_zeros_matches_pytorch():
+    rng = np.random.default_rng(1)
+    data = rng.uniform(0.9, 1.1, (3, 4000)).astype(F32)
+    data[0, 1000] = data[1, 5] = data[1, 3000] = 0.0
+    check_torch(lambda m, x: x.cumprod(1), None, arrays=[data])
+
+
+def test_cumprod_double_backward_with_zeros_matches_finite_differences():
+    x = chainrule.tensor([[2.0, 0.0, 3.0, 0.0, 0.5]], dtype=chainrule.float64, requires_grad=True)
+    assert chainrule.autograd.gradgradcheck(lambda t: t.cumprod(1), (x,))
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_max_and_min_along_a_dim_return_values_and_indices_like_pytorch(dim, keepdim):
+    check(lambda m, x: (*m.max(x, dim, keepdim), *x.min(dim=dim, keepdim=keepdim)), [(3, 4)])
+
+
+def test_max_along_a_dim_sends_the_gradient_to_the_returned_index_only():
+    ties = values([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+    check_torch(lambda m, x: (x.max(1).values, x.min(0)[0]), None, arrays=[ties])
+    x = chainrule.tensor(ties, requires_grad=True)
+    result = x.max(dim=1)
+    result.values.sum().backward()
+    assert result.indices.tolist() == [1, 0]
+    assert x.grad.tolist() == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+
+
+def test_max_returns_a_named_tuple_that_unpacks_and_prints_like_pytorchs():
+    values_, indices = chainrule.tensor([[1.0, 5.0], [7.0, 2.0]]).max(dim=1)
+    result = chainrule.tensor([[1.0, 5.0], [7.0, 2.0]]).max(dim=1)
+    assert result.values.tolist() == values_.tolist() == [5.0, 7.0]
+    assert result.indices.tolist() == indices.tolist() == [1, 0] and indices.dtype == chainrule.int64
+    assert repr(result) == "chainrule.return_types.max(\nvalues=tensor([5., 7.]),\nindices=tensor([1, 0]))"
+
+
+def test_amax_amin_and_full_max_share_the_gradient_evenly_among_ties():
+    ties = values([[1.0, 3.0, 3.0], [3.0, 0.0, 0.0]])
+    check_torch(lambda m, x: (x.amax(), x.amax(1), m.amin(x, 1), x.max(), x.min()), None, arrays=[ties])
+    x = chainrule.tensor(ties, requires_grad=True)
+    x.max().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[0.0, 1 / 3, 1 / 3], [1 / 3, 0.0, 0.0]], rtol=1e-6)
+
+
+def test_full_max_and_min_match_pytorch_and_finite_differences_to_second_order():
+    check(lambda m, x: (x.max(), m.min(x), m.max(x)), [(3, 4)])
+
+
+def test_max_with_nan_gives_pytorchs_values_and_gradients():
+    nan = float("nan")
+    check_torch(
+        lambda m, x: (x.max(), x.amax(1), x.max(1).values),
+        None,
+        arrays=[values([[1.0, nan, 2.0], [nan, nan, 0.0]])],
+    )
+
+
+def test_max_with_a_tensor_is_the_elementwise_maximum():
+    check(lambda m, x, y: (m.max(x, y), m.min(x, y)), [(2, 3), (3,)])
+
+
+@requires_torch
+@pytest.mark.parametrize("dim", [None, 0, 1, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_argmax_and_argmin_match_pytorch(dim, keepdim):
+    data = values([[1.0, 5.0, 5.0], [7.0, 2.0, 7.0]])
+    assert_same_outcome_as_pytorch(
+        lambda m, x: (m.argmax(x, dim, keepdim), x.argmin(dim=dim, keepdim=keepdim)), data
+    )
+
+
+@pytest.mark.parametrize("correction", [0, 1, 2])
+def test_var_and_std_with_a_correction_match_pytorch_and_finite_differences(correction):
+    check(
+        lambda m, x: (m.var(x, 1, correction=correction), x.std(0, correction=correction, keepdim=True)),
+        [(3, 4)],
+    )
+
+
+def test_var_and_std_accept_the_unbiased_argument_positionally_and_by_name():
+    check(
+        lambda m, x: (x.var(0, False), x.var(unbiased=False), m.std(x, 1, True, True), x.var(False)),
+        [(3, 4)],
+    )
+
+
+def test_std_gradient_is_zero_where_the_std_is_zero_as_pytorch():
+    check_torch(lambda m, x: (x.std(), x.std(1)), None, arrays=[values([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]])])
+
+
+def test_var_mean_and_std_mean_return_both_statistics():
+    check(lambda m, x: (*m.var_mean(x, 1), *m.std_mean(x, 0, keepdim=True)), [(3, 4)])
+
+
+@pytest.mark.parametrize("p", ["fro", 1, 2, 3, 1.5, 0.5, float("inf"), float("-inf"), 0])
+def test_norm_matches_pytorch_and_finite_differences(p):
+    check(
+        lambda m, x: (x.norm(p), m.norm(x, p, dim=1), x.norm(p, dim=(0, 1), keepdim=True)),
+        [(3, 4)],
+        away_from=0.0,
+    )
+
+
+def test_norm_gradient_at_the_zero_vector_is_zero_as_pytorch():
+    zero_rows = values([[0.0, 0.0], [3.0, -4.0]])
+    for p in (2, 3, 1.5, 1, float("inf")):
+        check_torch(lambda m, x, p=p: x.norm(p, dim=1), None, arrays=[zero_rows])
+    check_torch(lambda m, x: x.norm(0.5, dim=1), None, arrays=[values([[0.0, 2.0], [3.0, 4.0]])])
+
+
+def test_logsumexp_is_exact_for_large_and_minus_infinite_inputs():
+    inf = float("inf")
+    check_torch(
+        lambda m, x: m.logsumexp(x, 1), None, arrays=[values([[1000.0, 1000.0], [-inf, -inf], [-inf, 1.0]])]
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda m, x: x.sum(),
+        lambda m, x: x.sum(1),
+        lambda m, x: x.prod(),
+        lambda m, x: x.cumsum(0),
+        lambda m, x: x.cumprod(1),
+        lambda m, x: m.sum(x, dtype=m.float32),
+        lambda m, x: x.mean(),
+        lambda m, x: x.mean(dtype=m.float64),
+        lambda m, x: x.var(),
+        lambda m, x: x.norm(),
+        lambda m, x: x.max(),
+        lambda m, x: x.amax(1),
+        lambda m, x: x.max(1),
+        lambda m, x: x.argmax(),
+        lambda m, x: m.logsumexp(x, 1),
+        lambda m, x: (x.all(), x.any(1), m.all(x, (0, 1)), x.count_nonzero(0)),
+    ],
+)
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int32", "int64", "float16", "float64"])
+def test_reductions_follow_pytorchs_dtype_rules(op, dtype):
+    data = np.array([[1, 0, 3], [2, 2, 0]]).astype(dtype)
+    assert_same_outcome_as_pytorch(op, data)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda m, x: x.sum(),
+        lambda m, x: x.sum(0),
+        lambda m, x: x.mean(),
+        lambda m, x: x.prod(),
+        lambda m, x: x.var(0),
+        lambda m, x: x.max(),
+        lambda m, x: x.amax(0),
+        lambda m, x: x.amax(1),
+        lambda m, x: x.max(0),
+        lambda m, x: x.max(1),
+        lambda m, x: x.argmax(),
+        lambda m, x: m.logsumexp(x, 0),
+        lambda m, x: x.norm(),
+        lambda m, x: x.cumsum(0),
+        lambda m, x: x.cumprod(1),
+        lambda m, x: (x.all(), x.any()),
+    ],
+)
+def test_reductions_of_empty_tensors_match_pytorch(op):
+    assert_same_outcome_as_pytorch(op, np.zeros((0, 3), F32))
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda m, x: (x.sum(0), x.sum(-1), x.mean(0), x.prod(0), x.amax(0), x.logsumexp(0), x.norm(dim=0)),
+        lambda m, x: (*x.max(0), x.argmax(0), x.argmin(-1), x.cumsum(0), x.cumprod(-1), x.all(0)),
+        lambda m, x: x.sum(1),
+        lambda m, x: x.max(1),
+    ],
+)
+def test_reductions_of_zero_dim_tensors_match_pytorch(op):
+    assert_same_outcome_as_pytorch(op, np.array(3.0, F32))
+
+
+def test_reductions_of_a_zero_dim_tensor_pass_the_gradient_through():
+    check(lambda m, x: (x.sum(0), x.mean(-1), x.prod(0), x.cumsum(0), x.cumprod(0), x.max(0).values), [()])
+
+
+def test_dims_out_of_range_raise_index_error_and_repeated_dims_raise_runtime_error():
+    x = chainrule.ones(2, 3)
+    for op in (
+        lambda: x.sum(2),
+        lambda: x.mean(-3),
+        lambda: x.max(5),
+        lambda: x.cumsum(2),
+        lambda: x.amax(2),
+    ):
+        with pytest.raises(IndexError, match="Dimension out of range"):
+            op()
+    with pytest.raises(RuntimeError, match="dim 0 appears multiple times"):
+        x.sum((0, -2))
+
+
+def test_mean_var_and_norm_of_integer_tensors_raise_like_pytorch():
+    x = chainrule.tensor([1, 2, 3])
+    with pytest.raises(RuntimeError, match="mean"):
+        x.mean()
+    with pytest.raises(RuntimeError, match="floating point"):
+        x.var()
+    with pytest.raises(RuntimeError, match="floating point"):
+        x.norm()
+    assert x.mean(dtype=chainrule.float32).item() == 2.0
+
+
+def test_all_and_any_reduce_over_dims():
+    check_torch(
+        lambda m, x: (x.all(), x.any(), x.all(1), x.any(0, keepdim=True), m.all(x > 0, (0, 1))),
+        None,
+        arrays=[values([[1.0, 0.0], [2.0, 3.0]])],
+    )
+
+
+# --- random shapes, dims and keepdim ---------------------------------------------------------------
+
+
+@st.composite
+def shape_dim_keepdim(draw):
+    shape = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3).map(tuple))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    return shape, dim, draw(st.booleans())
+
+
+REDUCTIONS = {
+    "sum": lambda m, x, dim, keepdim: x.sum(dim, keepdim),
+    "sum over a tuple": lambda m, x, dim, keepdim: x.sum((dim, 0) if dim % x.dim() else dim, keepdim),
+    "mean": lambda m, x, dim, keepdim: x.mean(dim, keepdim),
+    "prod": lambda m, x, dim, keepdim: x.prod(dim, keepdim),
+    "var": lambda m, x, dim, keepdim: x.var(dim, keepdim=keepdim, correction=0),
+    "std": lambda m, x, dim, keepdim: x.std(dim, keepdim=keepdim, correction=0),
+    "amax": lambda m, x, dim, keepdim: x.amax(dim, keepdim),
+    "amin": lambda m, x, dim, keepdim: x.amin(dim, keepdim),
+    "max": lambda m, x, dim, keepdim: x.max(dim, keepdim),
+    "min": lambda m, x, dim, keepdim: x.min(dim, keepdim),
+    "logsumexp": lambda m, x, dim, keepdim: x.logsumexp(dim, keepdim),
+    "norm": lambda m, x, dim, keepdim: x.norm(dim=dim, keepdim=keepdim),
+    "cumsum": lambda m, x, dim, keepdim: x.cumsum(dim),
+    "cumprod": lambda m, x, dim, keepdim: x.cumprod(dim),
+}
+
+
+@requires_torch
+@settings(max_examples=40, deadline=None)
+@given(case=shape_dim_keepdim(), name=st.sampled_from(sorted(REDUCTIONS)), seed=st.integers(0, 2**16))
+def test_random_shapes_dims_and_keepdim_give_pytorchs_values_and_gradients(case, name, seed):
+    shape, dim, keepdim = case
+    check_torch(lambda m, x: REDUCTIONS[name](m, x, dim, keepdim), [shape], seed=seed, low=0.5, high=2.0)
+
+
+@requires_torch
+def test_frobenius_norm_over_more_than_two_dims_raises_like_pytorch():
+    assert_same_outcome_as_pytorch(lambda m, x: x.norm(dim=(0, 1, 2)), np.ones((2, 2, 2), F32))
+    assert_same_outcome_as_pytorch(lambda m, x: x.norm(2, dim=(0, 1, 2)), np.ones((2, 2, 2), F32))
