@@ -1,9 +1,447 @@
 """``chainrule.nn.functional`` (``F``), as ``torch.nn.functional``: the
-stateless forms of layers, activations and losses. The functions live with
-their primitives in ops/; this module gathers them under PyTorch's names."""
+stateless forms of layers, activations and losses.
 
+Fused ops live with their primitives in ops/ (linear, softmax, the
+cross-entropy family, dropout, embedding, hardtanh in ops/nn.py;
+convolution, pooling, norms and attention in their own files) and are
+gathered here. The composite activations and losses are written below from
+existing primitives, so they get their gradients (and second derivatives)
+for free.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+from .._tensor import wrap
+from ..autograd.grad_mode import state as _grad_state
+from ..ops._helpers import broadcast_error, check_inplace, write_inplace
 from ..ops.attention import *  # noqa: F403
 from ..ops.conv import *  # noqa: F403
-from ..ops.elementwise import relu, sigmoid, tanh  # noqa: F401
-from ..ops.nn import *  # noqa: F403
+from ..ops.elementwise import clamp, erf, exp, expm1, log, log1p, sigmoid, tanh, where  # noqa: F401
+from ..ops.indexing import index_select
+from ..ops.linalg import einsum
+from ..ops.nn import (  # noqa: F401
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    constant_pad,
+    cross_entropy,
+    dropout,
+    embedding,
+    hardtanh,
+    linear,
+    log_softmax,
+    nll_loss,
+    reduction_mode,
+    softmax,
+)
 from ..ops.norm import *  # noqa: F403
+
+
+def _inplace(input, op, op_name, *args):
+    """``op(input, *args)`` written back into ``input``: the ``inplace=True`` form.
+    While recording, the op runs on a copy, so the values its nodes saved stay
+    valid after ``input`` is overwritten."""
+    check_inplace(input, op_name)
+    source = input.clone() if _grad_state.enabled and input._requires_grad else input
+    return write_inplace(input, op(source, *args), op_name)
+
+
+# --- activations -------------------------------------------------------------------------
+
+
+def relu_(input):
+    """In-place ``relu``."""
+    return input.relu_()
+
+
+def relu(input, inplace=False):
+    """``max(input, 0)``, the rectified linear unit.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.relu(chainrule.tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+    """
+    return input.relu_() if inplace else input.relu()
+
+
+def _leaky_relu(input, negative_slope):
+    return where(input > 0, input, input * negative_slope)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """``input`` where positive, ``negative_slope * input`` elsewhere.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.leaky_relu(chainrule.tensor([-2.0, 3.0]), 0.1)
+    tensor([-0.2000,  3.0000])
+    """
+    if inplace:
+        return _inplace(input, _leaky_relu, "leaky_relu_", negative_slope)
+    return _leaky_relu(input, negative_slope)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place ``leaky_relu``."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def _elu(input, alpha):
+    # clamp first: exp of the large positive inputs the other branch keeps would overflow
+    return where(input > 0, input, expm1(clamp(input, max=0)) * alpha)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """``input`` where positive, ``alpha * (exp(input) - 1)`` elsewhere.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.elu(chainrule.tensor([-1.0, 2.0]))
+    tensor([-0.6321,  2.0000])
+    """
+    if inplace:
+        return _inplace(input, _elu, "elu_", alpha)
+    return _elu(input, alpha)
+
+
+def elu_(input, alpha=1.0):
+    """In-place ``elu``."""
+    return elu(input, alpha, inplace=True)
+
+
+def gelu(input, approximate="none"):
+    """Gaussian error linear unit ``x * Phi(x)`` (Phi: the standard normal CDF);
+    ``approximate='tanh'`` uses ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.gelu(chainrule.tensor([-1.0, 0.0, 1.0]))
+    tensor([-0.1587,  0.0000,  0.8413])
+    """
+    if approximate == "none":
+        return input * 0.5 * (erf(input * (1 / math.sqrt(2.0))) + 1)
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
+        return input * 0.5 * (tanh(inner) + 1)
+    raise RuntimeError(f"gelu: approximate argument must be either none or tanh (got {approximate!r}).")
+
+
+def _silu(input):
+    return input * sigmoid(input)
+
+
+def silu(input, inplace=False):
+    """``input * sigmoid(input)`` (a.k.a. swish).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.silu(chainrule.tensor([0.0, 1.0]))
+    tensor([0.0000, 0.7311])
+    """
+    return _inplace(input, _silu, "silu_") if inplace else _silu(input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta * input)) / beta``, and ``input`` itself where
+    ``beta * input > threshold`` (where the two agree to float precision).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.softplus(chainrule.tensor([0.0, 30.0]))
+    tensor([ 0.6931, 30.0000])
+    """
+    scaled = input * beta if beta != 1 else input
+    # clamp inside: exp of the inputs past the threshold would overflow in the unused branch
+    smooth = log1p(exp(clamp(scaled, max=threshold)))
+    return where(scaled > threshold, input, smooth / beta if beta != 1 else smooth)
+
+
+def _mish(input):
+    return input * tanh(softplus(input))
+
+
+def mish(input, inplace=False):
+    """``input * tanh(softplus(input))``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.mish(chainrule.tensor([0.0, 1.0]))
+    tensor([0.0000, 0.8651])
+    """
+    return _inplace(input, _mish, "mish_") if inplace else _mish(input)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place ``hardtanh``."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+# --- layers as functions ---------------------------------------------------------------------
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y_o = input1^T weight_o input2 + bias_o`` for inputs (*, in1) and (*, in2),
+    weight (out, in1, in2).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.bilinear(chainrule.ones(1, 2), chainrule.ones(1, 3), chainrule.ones(4, 2, 3)).shape
+    chainrule.Size([1, 4])
+    """
+    a, b, w = input1._data, input2._data, weight._data
+    if (
+        w.ndim != 3
+        or a.shape[-1:] != w.shape[1:2]
+        or b.shape[-1:] != w.shape[2:3]
+        or a.shape[:-1] != b.shape[:-1]
+    ):
+        raise RuntimeError(
+            f"bilinear(): input1 {tuple(a.shape)} and input2 {tuple(b.shape)} do not fit weight "
+            f"{tuple(w.shape)}: expected (*, in1), (*, in2) with the same leading dims and weight "
+            "(out, in1, in2)"
+        )
+    out = einsum("...i,oij,...j->...o", input1, weight, input2)
+    return out if bias is None else out + bias
+
+
+def one_hot(tensor, num_classes=-1):
+    """Class indices (int64) as one-hot rows: shape ``tensor.shape + (num_classes,)``,
+    ``num_classes`` inferred as ``max + 1`` when -1.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.one_hot(chainrule.tensor([0, 2]), 3)
+    tensor([[1, 0, 0],
+            [0, 0, 1]])
+    """
+    data = tensor._data
+    if data.dtype != np.int64:
+        raise RuntimeError(
+            "one_hot is only applicable to index tensor of type LongTensor "
+            f"(got {tensor.dtype}; use .long())."
+        )
+    if num_classes == -1:
+        if data.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(data.max()) + 1
+    if data.size and data.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if data.size and data.max() >= num_classes:
+        raise RuntimeError(
+            f"Class values must be smaller than num_classes ({num_classes}; got {data.max()})."
+        )
+    return wrap((data[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _pad_positions(mode, size, before, after, dim, shape):
+    """The source position of each output position along a padded dim."""
+    positions = np.arange(-before, size + after)
+    if mode == "reflect":
+        if before >= size or after >= size:
+            raise RuntimeError(
+                "pad: Argument #4: Padding size should be less than the corresponding input dimension, but "
+                f"got: padding ({before}, {after}) at dimension {dim} of input {list(shape)}"
+            )
+        positions = np.abs(positions)
+        return np.where(positions >= size, 2 * (size - 1) - positions, positions)
+    if mode == "replicate":
+        return np.clip(positions, 0, size - 1)
+    if before > size or after > size:
+        raise RuntimeError(
+            f"pad: Padding value causes wrapping around more than once (padding ({before}, {after}) at "
+            f"dimension {dim} of size {size})."
+        )
+    return positions % size
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last ``len(pad) // 2`` dims: ``pad = (last_left, last_right,
+    second_last_left, ...)``. Modes: 'constant' (``value``, any dims; negative
+    entries crop), 'reflect', 'replicate', 'circular' (last 1-3 dims of a
+    batched or unbatched input).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.pad(chainrule.tensor([[1.0, 2.0, 3.0]]), (2, 1), mode="reflect")
+    tensor([[3., 2., 1., 2., 3., 2.]])
+    """
+    shape = input._data.shape
+    ndim = len(shape)
+    if len(pad) % 2:
+        raise RuntimeError(f"pad: Padding length must be divisible by 2 (got {len(pad)}: {tuple(pad)})")
+    padded = len(pad) // 2
+    if padded > ndim:
+        raise RuntimeError(
+            "pad: Padding length should be less than or equal to two times the input dimension but got "
+            f"padding length {len(pad)} and input of dimension {ndim}"
+        )
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"Unrecognised padding mode {mode} (use one of {', '.join(_PAD_MODES)})")
+    widths = [(0, 0)] * (ndim - padded) + [
+        (int(pad[2 * k]), int(pad[2 * k + 1])) for k in reversed(range(padded))
+    ]
+    if mode == "constant":
+        return constant_pad(input, widths, 0 if value is None else value)
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    if padded > 3 or ndim not in (padded + 1, padded + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
+    # negative entries crop first; the rest copies existing values (index_select adds
+    # the gradient of every copy back to its source)
+    crop = tuple(slice(max(-before, 0), n - max(-after, 0)) for (before, after), n in zip(widths, shape))
+    if any(s.start or s.stop != n for s, n in zip(crop, shape)):
+        input = input[crop]
+    for dim, (before, after) in enumerate(widths):
+        before, after = max(before, 0), max(after, 0)
+        if before or after:
+            positions = _pad_positions(mode, input._data.shape[dim], before, after, dim, shape)
+            input = index_select(input, dim, wrap(positions))
+    return input
+
+
+# --- losses -----------------------------------------------------------------------------------
+
+
+def _check_target_shape(op_name, input, target):
+    """PyTorch warns when a pointwise loss's target shape differs from the input's
+    (it then broadcasts); shapes that cannot broadcast raise, naming both."""
+    if target._data.shape == input._data.shape:
+        return
+    warnings.warn(
+        f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
+        "This will likely lead to incorrect results due to broadcasting. "
+        "Please ensure they have the same size.",
+        stacklevel=3,
+    )
+    try:
+        np.broadcast_shapes(input._data.shape, target._data.shape)
+    except ValueError:
+        raise broadcast_error(op_name, input._data.shape, target._data.shape) from None
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _weighted_reduce(loss, weight, input, reduction, mean_by_weight):
+    """PyTorch's per-element ``weight`` of l1/mse/huber: 'mean' divides by the weights'
+    sum (l1, mse) or by the number of elements (huber)."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if weight._data.shape != input._data.shape:
+        raise ValueError(
+            f"Weights and input must have the same size (weight {tuple(weight.shape)}, "
+            f"input {tuple(input.shape)})."
+        )
+    loss = loss * weight
+    if reduction == "mean" and mean_by_weight:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean (or sum) absolute error ``|input - target|``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.l1_loss(chainrule.tensor([1.0, 2.0]), chainrule.tensor([2.0, 4.0]))
+    tensor(1.5000)
+    """
+    _check_target_shape("l1_loss", input, target)
+    reduction = reduction_mode(size_average, reduce, reduction)
+    return _weighted_reduce((input - target).abs(), weight, input, reduction, True)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean (or sum) squared error ``(input - target)^2``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.mse_loss(chainrule.tensor([1.0, 2.0]), chainrule.tensor([2.0, 4.0]))
+    tensor(2.5000)
+    """
+    _check_target_shape("mse_loss", input, target)
+    reduction = reduction_mode(size_average, reduce, reduction)
+    return _weighted_reduce((input - target).square(), weight, input, reduction, True)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (d = input - target).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.smooth_l1_loss(chainrule.tensor([0.5, 3.0]), chainrule.zeros(2))
+    tensor(1.3125)
+    """
+    _check_target_shape("smooth_l1_loss", input, target)
+    reduction = reduction_mode(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (got {beta}).")
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    diff = input - target
+    distance = diff.abs()
+    return _reduce(where(distance < beta, diff * diff * (0.5 / beta), distance - 0.5 * beta), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)`` (d = input - target).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.huber_loss(chainrule.tensor([0.5, 3.0]), chainrule.zeros(2), delta=2.0)
+    tensor(2.0625)
+    """
+    _check_target_shape("huber_loss", input, target)
+    reduction = reduction_mode(None, None, reduction)
+    diff = input - target
+    distance = diff.abs()
+    loss = where(distance < delta, diff * diff * 0.5, (distance - 0.5 * delta) * delta)
+    return _weighted_reduce(loss, weight, input, reduction, False)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Kullback-Leibler divergence ``target * (log(target) - input)`` with ``input``
+    log-probabilities (and ``target`` log-probabilities too when ``log_target``).
+    ``reduction='batchmean'`` divides the sum by the batch size (the true KL).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> p = chainrule.tensor([[0.5, 0.5]])
+    >>> F.kl_div(p.log(), p, reduction="batchmean")
+    tensor(0.)
+    """
+    if reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            stacklevel=2,
+        )
+    batchmean = reduction == "batchmean"
+    reduction = reduction_mode(size_average, reduce, "sum" if batchmean else reduction)
+    if log_target:
+        loss = exp(target) * (target - input)
+    else:
+        # target * log(target), taken as 0 where target is 0
+        loss = target * (log(where(target == 0, 1.0, target)) - input)
+    if batchmean:
+        total = loss.sum()
+        return total / input.shape[0] if input.ndim else total
+    return _reduce(loss, reduction)

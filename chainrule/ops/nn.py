@@ -1,17 +1,128 @@
-"""Fused neural-network primitives: softmax and log-softmax (for numerical
-stability and speed), and later linear, convolution, pooling, norms and losses.
+"""Fused neural-network primitives: linear, softmax / log-softmax, the
+cross-entropy family, binary cross-entropy, dropout, embedding, hardtanh
+and constant padding.
 
 Each earns a primitive of its own because composing it from elementwise ops
-would be slower or would overflow (e^1000); the docstring says which.
+would be slower (one node and one BLAS call instead of several), would
+overflow (e^1000 in softmax and logits losses), or would get PyTorch's
+derivative wrong at a kink (hardtanh); the docstring says which. The
+user-facing functions here have ``torch.nn.functional``'s signatures and are
+gathered under ``chainrule.nn.functional``; the composite activations and
+losses (GELU, SiLU, MSE, Huber, ...) are written in nn/functional.py.
+
+Backward rules take arrays, or Tensors under ``create_graph=True``. A rule
+that needs a scatter or a softmax of a saved input dispatches on
+``isinstance(..., Tensor)`` to a differentiable primitive, so the gradient
+can be differentiated again.
 """
+
+import functools
+import warnings
 
 import numpy as np
 
 from .._dtype import default_float
+from .._random import numpy_generator
+from .._tensor import Tensor, bump_version
 from ..autograd.function import Primitive
-from ._helpers import bind, normalize_dim
+from ..autograd.grad_mode import no_grad
+from ..autograd.grad_mode import state as grad_state
+from ._helpers import bind, check_inplace, normalize_dim, write_inplace
+from .indexing import index_put_zeros
 
+# Only the names that exist with the same signature at torch's top level are
+# re-exported as chainrule.<name>; nn/functional.py imports the rest.
 __all__ = ["softmax", "log_softmax"]
+
+# --- linear ------------------------------------------------------------------------
+
+
+class Linear(Primitive):
+    """y = x W^T + b  with x: (*, in), W: (out, in), b: (out,) -- one matrix product.
+    dL/dx = dL/dy W,   dL/dW = (dL/dy)^T x,   dL/db = sum of dL/dy,
+    the last two summed over every leading dim of x (flattened into one batch
+    dim, so each gradient is a single BLAS call and nothing is transposed or copied)."""
+
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x, w)
+        y = np.matmul(x if x.ndim == 2 else x.reshape(-1, x.shape[-1]), w.T)
+        if b is not None:
+            y += b
+        return y if x.ndim == 2 else y.reshape(x.shape[:-1] + (w.shape[0],))
+
+    def backward(ctx, grad):
+        x, w = ctx.saved
+        need_x, need_w, need_b = ctx.needs_input_grad
+        if grad.ndim != 2:
+            grad = grad.reshape(-1, grad.shape[-1])
+        grad_x = grad_w = grad_b = None
+        if need_x:
+            grad_x = grad @ w
+            if x.ndim != 2:
+                grad_x = grad_x.reshape(x.shape)
+        if need_w:
+            grad_w = grad.T @ (x if x.ndim == 2 else x.reshape(-1, x.shape[-1]))
+        if need_b:
+            grad_b = grad.sum(axis=0) if isinstance(grad, Tensor) else _column_sums(grad)
+        return grad_x, grad_w, grad_b
+
+
+def _column_sums(a):
+    """``a.sum(axis=0)`` as one BLAS matrix-vector product: several times faster than
+    NumPy's axis-0 reduction for the narrow arrays of small layers."""
+    return _ones(a.shape[0], a.dtype) @ a
+
+
+@functools.lru_cache(maxsize=32)
+def _ones(n, dtype):
+    """A read-only vector of n ones (a training loop asks for the same few sizes)."""
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias``: the affine map of ``nn.Linear``, one fused op.
+
+    ``input`` is (*, in_features), ``weight`` (out_features, in_features),
+    ``bias`` (out_features,) or None.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.linear(chainrule.ones(2, 3), chainrule.ones(4, 3), chainrule.zeros(4))
+    tensor([[3., 3., 3., 3.],
+            [3., 3., 3., 3.]])
+    """
+    x, w = input._data, weight._data
+    if x.ndim == 0 or w.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to linear need to be at least 1D, but they are {x.ndim}D and {w.ndim}D"
+        )
+    if x.dtype != w.dtype or (bias is not None and bias._data.dtype != w.dtype):
+        dtypes = f"input {input.dtype}, weight {weight.dtype}" + (
+            f", bias {bias.dtype}" if bias is not None else ""
+        )
+        raise RuntimeError(
+            f"linear(): expected m1 and m2 to have the same dtype, but got {dtypes}; convert the "
+            "input with .to(weight.dtype) (or the layer with .to(dtype))"
+        )
+    if w.ndim != 2 or x.shape[-1] != w.shape[1]:
+        rows = x.size // x.shape[-1] if x.shape[-1] else 0
+        raise RuntimeError(
+            f"linear(): mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} and "
+            f"{'x'.join(map(str, w.shape[::-1]))}): input {tuple(x.shape)} has {x.shape[-1]} features "
+            f"but weight {tuple(w.shape)} (out_features, in_features) expects "
+            f"{w.shape[1] if w.ndim == 2 else '?'}"
+        )
+    if bias is not None and bias._data.shape not in ((w.shape[0],), (), (1,)):
+        raise RuntimeError(
+            f"linear(): bias of shape {tuple(bias._data.shape)} does not match out_features "
+            f"{w.shape[0]} of weight {tuple(w.shape)}"
+        )
+    return Linear.apply(input, weight, bias)
+
+
+# --- softmax and log-softmax -------------------------------------------------------------
 
 
 class LogSoftmax(Primitive):
@@ -76,6 +187,674 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """
     input, axis = _softmax_input(input, dim, dtype, "softmax")
     return Softmax.apply_unary(input, axis)
+
+
+def _log_softmax_array(x, axis):
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def _probabilities(x, axis):
+    """softmax(x) along ``axis`` for a backward rule: on arrays directly, on
+    Tensors (create_graph) through the differentiable Softmax primitive."""
+    if isinstance(x, Tensor):
+        return Softmax.apply_unary(x, axis)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+# --- reductions shared by the losses ---------------------------------------------------------
+
+
+def reduction_mode(size_average, reduce, reduction):
+    """The reduction string, from PyTorch's deprecated ``size_average``/``reduce``
+    flags when either is given; ValueError for an unknown string."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+        warnings.warn(
+            f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.",
+            stacklevel=3,
+        )
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction (use 'mean', 'sum' or 'none')")
+    return reduction
+
+
+def _reduce_array(loss, reduction, denominator=None):
+    """Reduce an elementwise loss array: as is, summed, or summed / denominator (default: its size)."""
+    if reduction == "none":
+        return loss
+    total = loss.sum(dtype=loss.dtype)
+    if reduction == "sum":
+        return total
+    count = loss.size if denominator is None else denominator
+    return np.asarray(total / count if count else np.nan, loss.dtype)  # an empty mean is nan
+
+
+def _expand_grad(grad, reduction, denominator):
+    """The gradient of each element of the unreduced loss: the output gradient
+    itself ('none', 'sum': broadcast) or divided by the mean's denominator."""
+    if reduction == "mean":
+        return grad / denominator
+    return grad
+
+
+def _refuse_grad(tensor, op_name, argument):
+    if tensor is not None and tensor._requires_grad and grad_state.enabled:
+        raise RuntimeError(
+            f"The function '{op_name}' is not differentiable with respect to argument '{argument}'. "
+            f"This input cannot have requires_grad True (pass {argument}.detach())."
+        )
+
+
+# --- cross-entropy and negative log-likelihood ---------------------------------------------
+
+
+class _ClassTargets:
+    """Class-index targets prepared for a loss over ``x`` (classes on ``axis``):
+    ``index`` (target with the class axis kept, ignored entries set to 0) and
+    ``weight`` (the class weight of each entry's target, 0 where ignored)."""
+
+    def __init__(self, target, weight, ignore_index, dtype, axis):
+        valid = target != ignore_index
+        self.index = np.expand_dims(np.where(valid, target, 0), axis)
+        self.valid = valid
+        if weight is None:
+            self.weight = valid.astype(dtype)
+        else:
+            self.weight = np.where(valid, weight[np.where(valid, target, 0)], 0).astype(dtype, copy=False)
+
+
+def _subtract_at_targets(grad_x, values, index, axis):
+    """``grad_x`` minus ``values`` at each target class along ``axis`` (in place
+    for arrays; through a one-hot mask, differentiably, for Tensors)."""
+    if isinstance(values, Tensor) or isinstance(grad_x, Tensor):
+        shape = [1] * grad_x.ndim
+        shape[axis] = grad_x.shape[axis]
+        return grad_x - values * (np.arange(grad_x.shape[axis]).reshape(shape) == index)
+    picked = np.take_along_axis(grad_x, index, axis)
+    np.put_along_axis(grad_x, index, picked - values, axis)
+    return grad_x
+
+
+def _class_axis_shape(weight, ndim, axis):
+    shape = [1] * ndim
+    shape[axis] = -1
+    return weight.reshape(shape)
+
+
+class CrossEntropy(Primitive):
+    """Cross-entropy of logits x against class indices t, fused with log-softmax.
+    With p = softmax(x), w the class weights (1 without), e the label smoothing
+    and C classes, each entry's loss is  -sum_c q_c log p_c  where
+    q_c = (1 - e) w_t [c = t] + (e / C) w_c  (0 for an ignored entry), so
+    dL/dx_c = p_c * sum_k q_k - q_c  -- "softmax minus one-hot", scaled --
+    times the output gradient (divided by sum_i w_(t_i) for 'mean').
+    softmax is recomputed from the saved logits in backward rather than kept."""
+
+    def forward(ctx, x, target, weight, ignore_index, smoothing, reduction, axis):
+        ctx.save_for_backward(x)
+        targets = _ClassTargets(target, weight, ignore_index, x.dtype, axis)
+        logp = _log_softmax_array(x, axis)
+        picked = np.take_along_axis(logp, targets.index, axis).squeeze(axis)
+        loss = -targets.weight * picked
+        if smoothing:
+            weighted = logp if weight is None else logp * _class_axis_shape(weight, x.ndim, axis)
+            smooth = -weighted.sum(axis=axis) * targets.valid
+            loss = loss * (1 - smoothing) + smooth * (smoothing / x.shape[axis])
+        ctx.targets, ctx.weight, ctx.smoothing = targets, weight, smoothing
+        ctx.reduction, ctx.axis = reduction, axis
+        ctx.denominator = targets.weight.sum(dtype=x.dtype)
+        return _reduce_array(loss, reduction, ctx.denominator)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        axis, targets, smoothing = ctx.axis, ctx.targets, ctx.smoothing
+        classes = x.shape[axis]
+        scale = _expand_grad(grad, ctx.reduction, ctx.denominator)
+        if ctx.reduction == "none":
+            scale = scale.unsqueeze(axis) if isinstance(scale, Tensor) else np.expand_dims(scale, axis)
+        target_weight = np.expand_dims(targets.weight, axis)
+        # q summed over classes, per entry
+        total = target_weight * (1 - smoothing)
+        if smoothing:
+            class_weight_sum = classes if ctx.weight is None else ctx.weight.sum()
+            total = total + np.expand_dims(targets.valid, axis) * (smoothing / classes * class_weight_sum)
+        grad_x = _probabilities(x, axis) * (scale * total)
+        grad_x = _subtract_at_targets(grad_x, scale * (target_weight * (1 - smoothing)), targets.index, axis)
+        if smoothing:
+            per_class = np.expand_dims(targets.valid, axis) * (smoothing / classes)
+            if ctx.weight is not None:
+                per_class = per_class * _class_axis_shape(ctx.weight, x.ndim, axis)
+            grad_x = grad_x - scale * per_class
+        return grad_x
+
+
+class CrossEntropyProbabilities(Primitive):
+    """Cross-entropy of logits x against class probabilities t (same shape),
+    fused with log-softmax: with q = (t (1 - e) + e / C) w (e: label smoothing,
+    w: class weights), each entry's loss is  -sum_c q_c log softmax(x)_c, so
+    dL/dx_c = softmax(x)_c * sum_k q_k - q_c   and   dL/dt_c = -(1 - e) w_c log softmax(x)_c,
+    times the output gradient (divided by the number of entries for 'mean')."""
+
+    def forward(ctx, x, target, weight, smoothing, reduction, axis):
+        ctx.save_for_backward(x, target)
+        ctx.weight, ctx.smoothing, ctx.reduction, ctx.axis = weight, smoothing, reduction, axis
+        ctx.denominator = x.size // x.shape[axis] if x.size else np.nan
+        logp = _log_softmax_array(x, axis)
+        loss = -(logp * ctx.soft_target(target)).sum(axis=axis)
+        return _reduce_array(loss, reduction, ctx.denominator)
+
+    def soft_target(ctx, target):
+        """q: the smoothed target times the class weights."""
+        q = target * (1 - ctx.smoothing) + ctx.smoothing / target.shape[ctx.axis] if ctx.smoothing else target
+        if ctx.weight is not None:
+            q = q * _class_axis_shape(ctx.weight, target.ndim, ctx.axis)
+        return q
+
+    def backward(ctx, grad):
+        x, target = ctx.saved
+        axis = ctx.axis
+        scale = _expand_grad(grad, ctx.reduction, ctx.denominator)
+        if ctx.reduction == "none":
+            scale = scale.unsqueeze(axis) if isinstance(scale, Tensor) else np.expand_dims(scale, axis)
+        grad_x = grad_target = None
+        if ctx.needs_input_grad[0]:
+            q = ctx.soft_target(target)
+            grad_x = scale * (_probabilities(x, axis) * q.sum(axis=axis, keepdims=True) - q)
+        if ctx.needs_input_grad[1]:
+            logp = log_softmax(x, axis) if isinstance(x, Tensor) else _log_softmax_array(x, axis)
+            factor = (1 - ctx.smoothing) * (
+                1 if ctx.weight is None else _class_axis_shape(ctx.weight, x.ndim, axis)
+            )
+            grad_target = -scale * logp * factor
+        return grad_x, grad_target
+
+
+class NllLoss(Primitive):
+    """Negative log-likelihood: loss = -w_t * x_t per entry (x: log-probabilities,
+    t: class index, w: class weight, 0 for an ignored entry).
+    dL/dx_c = -w_t [c = t] times the output gradient (divided by sum_i w_(t_i) for 'mean')."""
+
+    def forward(ctx, x, target, weight, ignore_index, reduction, axis):
+        targets = _ClassTargets(target, weight, ignore_index, x.dtype, axis)
+        loss = -targets.weight * np.take_along_axis(x, targets.index, axis).squeeze(axis)
+        ctx.targets, ctx.reduction, ctx.axis, ctx.shape = targets, reduction, axis, x.shape
+        ctx.denominator = targets.weight.sum(dtype=x.dtype)
+        return _reduce_array(loss, reduction, ctx.denominator)
+
+    def backward(ctx, grad):
+        scale = _expand_grad(grad, ctx.reduction, ctx.denominator)
+        values = scale * ctx.targets.weight
+        values = (
+            values.unsqueeze(ctx.axis) if isinstance(values, Tensor) else np.expand_dims(values, ctx.axis)
+        )
+        zeros = np.zeros(ctx.shape, ctx.targets.weight.dtype)
+        return _subtract_at_targets(zeros, values, ctx.targets.index, ctx.axis)
+
+
+def _check_class_targets(op_name, input, target, weight, ignore_index):
+    """PyTorch's checks of class-index targets: dtype, shape, range, weight size."""
+    x, t = input._data, target._data
+    if x.ndim == 0:
+        raise ValueError(f"{op_name}: Expected 1 or more dimensions (got 0) for the input")
+    if t.dtype != np.int64 and t.dtype != np.uint8:
+        raise RuntimeError(
+            f"{op_name}: expected target dtype to be Long or Byte, but got {target.dtype}; class-index "
+            "targets must be int64 (.long()), probability targets must have the input's shape"
+        )
+    if x.ndim == 1:
+        expected = ()
+    else:
+        if t.ndim == 0 or x.shape[0] != t.shape[0]:
+            raise ValueError(
+                f"{op_name}: Expected input batch_size ({x.shape[0]}) to match target batch_size "
+                f"({t.shape[0] if t.ndim else 'a scalar'}); input {tuple(x.shape)}, target {tuple(t.shape)}"
+            )
+        expected = (x.shape[0],) + x.shape[2:]
+    if t.shape != expected:
+        raise RuntimeError(
+            f"{op_name}: Expected target size {list(expected)}, got {list(t.shape)} "
+            f"(input {tuple(x.shape)} has classes on dim {0 if x.ndim == 1 else 1})"
+        )
+    classes = x.shape[0 if x.ndim == 1 else 1]
+    if t.size:
+        bad = (t != ignore_index) & ((t < 0) | (t >= classes))
+        if bad.any():
+            raise IndexError(
+                f"{op_name}: Target {t[bad].flat[0]} is out of bounds: the input has {classes} classes, "
+                f"so targets must be in [0, {classes - 1}] (or ignore_index={ignore_index})"
+            )
+    if weight is not None and weight._data.shape != (classes,):
+        raise RuntimeError(
+            f"{op_name}: weight tensor should be defined either for all {classes} classes or no classes "
+            f"but got weight tensor of shape: {list(weight._data.shape)}"
+        )
+
+
+def _float_input(input):
+    return input if input._data.dtype.kind == "f" else input._cast(default_float())
+
+
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+):
+    """Cross-entropy between logits ``input`` (N, C, d1, ...) or (C,) and
+    ``target``: class indices (N, d1, ...) or class probabilities (the
+    input's shape). Fused with log-softmax: stable and one graph node.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.cross_entropy(chainrule.zeros(2, 4), chainrule.tensor([0, 3]))
+    tensor(1.3863)
+    """
+    reduction = reduction_mode(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(
+            f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
+        )
+    input = _float_input(input)
+    _refuse_grad(weight, "cross_entropy", "weight")
+    x, t = input._data, target._data
+    axis = 0 if x.ndim == 1 else 1
+    weight_array = None if weight is None else weight._data.astype(x.dtype, copy=False)
+    if t.shape == x.shape and x.ndim:
+        if t.dtype.kind != "f":
+            raise RuntimeError(
+                f"cross_entropy: Expected floating point type for target with class probabilities, got "
+                f"{target.dtype}; class-index targets have the input's shape without the class dim"
+            )
+        if ignore_index >= 0:
+            raise RuntimeError("cross_entropy: ignore_index is not supported for floating point target")
+        if weight is not None and weight._data.shape != (x.shape[axis],):
+            raise RuntimeError(
+                f"cross_entropy: weight tensor should be defined either for all {x.shape[axis]} classes "
+                f"or no classes but got weight tensor of shape: {list(weight._data.shape)}"
+            )
+        if t.dtype != x.dtype:
+            target = target._cast(x.dtype)
+        return CrossEntropyProbabilities.apply(
+            input, target, weight_array, float(label_smoothing), reduction, axis
+        )
+    _check_class_targets("cross_entropy", input, target, weight, ignore_index)
+    return CrossEntropy.apply(
+        input, t, weight_array, int(ignore_index), float(label_smoothing), reduction, axis
+    )
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log-likelihood of class indices ``target`` under log-probabilities
+    ``input`` (N, C, d1, ...) or (C,): ``-input[n, target[n]]`` per entry, weighted.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.nll_loss(chainrule.tensor([[-1.0, -2.0], [-3.0, -0.5]]), chainrule.tensor([0, 1]))
+    tensor(0.7500)
+    """
+    reduction = reduction_mode(size_average, reduce, reduction)
+    input = _float_input(input)
+    _refuse_grad(weight, "nll_loss", "weight")
+    _check_class_targets("nll_loss", input, target, weight, ignore_index)
+    x = input._data
+    weight_array = None if weight is None else weight._data.astype(x.dtype, copy=False)
+    return NllLoss.apply(
+        input, target._data, weight_array, int(ignore_index), reduction, 0 if x.ndim == 1 else 1
+    )
+
+
+# --- binary cross-entropy ---------------------------------------------------------------------
+
+
+class BinaryCrossEntropy(Primitive):
+    """loss = -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does.
+    dL/dx = w (x - t) / max(x (1 - x), 1e-12),   dL/dt = w (log(1 - x) - log x),
+    times the output gradient (divided by the number of elements for 'mean')."""
+
+    def forward(ctx, x, t, w, reduction, saturated):
+        ctx.save_for_backward(x, t)
+        if saturated:  # some x is 0 or 1: log gives -inf (clamped below), silence its warning
+            with np.errstate(divide="ignore"):
+                log_x, log_1mx = np.log(x), np.log1p(-x)
+        else:
+            log_x, log_1mx = np.log(x), np.log1p(-x)
+        np.maximum(log_x, -100, out=log_x)
+        np.maximum(log_1mx, -100, out=log_1mx)
+        loss = (t - 1) * log_1mx - t * log_x
+        if w is not None:
+            loss = loss * w
+        ctx.weight, ctx.reduction, ctx.count = w, reduction, x.size
+        return _reduce_array(loss, reduction)
+
+    def backward(ctx, grad):
+        x, t = ctx.saved
+        scale = _expand_grad(grad, ctx.reduction, ctx.count)
+        if ctx.weight is not None:
+            scale = scale * ctx.weight
+        grad_x = grad_t = None
+        if ctx.needs_input_grad[0]:
+            grad_x = scale * (x - t) / _at_least((1 - x) * x, 1e-12)
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                grad_t = scale * (np.log1p(-x) - np.log(x))
+        return grad_x, grad_t
+
+
+def _at_least(a, low):
+    """max(a, low) for an array, or differentiably for a Tensor (create_graph)."""
+    return a.clamp(min=low) if isinstance(a, Tensor) else np.maximum(a, low)
+
+
+def _check_same_size(op_name, input, target, message):
+    if target._data.shape != input._data.shape:
+        raise ValueError(
+            message.format(target=target.size(), input=input.size())
+            + f" ({op_name}: give the target the input's shape, e.g. target.view_as(input))"
+        )
+
+
+def _weight_array(op_name, weight, shape, dtype):
+    """A per-element weight broadcast to the loss's shape (RuntimeError if it cannot be)."""
+    if weight is None:
+        return None
+    try:
+        return np.broadcast_to(weight._data.astype(dtype, copy=False), shape)
+    except ValueError:
+        raise RuntimeError(
+            f"{op_name}: weight of shape {tuple(weight._data.shape)} cannot be broadcast to the input's "
+            f"shape {tuple(shape)}"
+        ) from None
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross-entropy between probabilities ``input`` in [0, 1] and
+    ``target`` of the same shape; log terms are clamped at -100 (PyTorch's rule).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.binary_cross_entropy(chainrule.tensor([0.5, 0.5]), chainrule.tensor([1.0, 0.0]))
+    tensor(0.6931)
+    """
+    reduction = reduction_mode(size_average, reduce, reduction)
+    _check_same_size(
+        "binary_cross_entropy",
+        input,
+        target,
+        "Using a target size ({target}) that is different to the input size ({input}) is deprecated. "
+        "Please ensure they have the same size.",
+    )
+    _refuse_grad(weight, "binary_cross_entropy", "weight")
+    x = input._data
+    low, high = (x.min(), x.max()) if x.size else (0.5, 0.5)
+    if not (low >= 0 and high <= 1):  # (also refuses nan)
+        raise RuntimeError(
+            "binary_cross_entropy: all elements of input should be between 0 and 1 (got values in "
+            f"[{low}, {high}]); apply sigmoid first, or use binary_cross_entropy_with_logits"
+        )
+    if target._data.dtype != x.dtype:
+        target = target._cast(x.dtype)
+    w = _weight_array("binary_cross_entropy", weight, x.shape, x.dtype)
+    return BinaryCrossEntropy.apply(input, target, w, reduction, bool(low == 0 or high == 1))
+
+
+def _log_sigmoid(x):
+    """log sigmoid(x) = min(x, 0) - log(1 + e^-|x|), stable for any x (arrays or Tensors)."""
+    return (x.clamp(max=0) if isinstance(x, Tensor) else np.minimum(x, 0)) - np.log1p(np.exp(-np.abs(x)))
+
+
+def _sigmoid(x):
+    if isinstance(x, Tensor):
+        return x.sigmoid()
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-x))
+
+
+class BinaryCrossEntropyWithLogits(Primitive):
+    """Binary cross-entropy of logits x, stable for any x:
+    loss = w ((1 - t) x - l log sigmoid(x)),  with l = 1 + (p - 1) t  (p: pos_weight, 1 without).
+    dL/dx = w (l sigmoid(x) - p t),   dL/dt = -w (x + (p - 1) log sigmoid(x)),
+    times the output gradient (divided by the number of elements for 'mean')."""
+
+    def forward(ctx, x, t, w, pos_weight, reduction):
+        ctx.save_for_backward(x, t)
+        log_sig = _log_sigmoid(x)
+        if pos_weight is not None:
+            log_sig = log_sig * ((pos_weight - 1) * t + 1)
+        loss = (1 - t) * x - log_sig
+        if w is not None:
+            loss = loss * w
+        ctx.weight, ctx.pos_weight, ctx.reduction, ctx.count = w, pos_weight, reduction, x.size
+        return _reduce_array(loss, reduction)
+
+    def backward(ctx, grad):
+        x, t = ctx.saved
+        scale = _expand_grad(grad, ctx.reduction, ctx.count)
+        if ctx.weight is not None:
+            scale = scale * ctx.weight
+        p = ctx.pos_weight
+        grad_x = grad_t = None
+        if ctx.needs_input_grad[0]:
+            if p is None:
+                grad_x = scale * (_sigmoid(x) - t)
+            else:
+                grad_x = scale * (((p - 1) * t + 1) * _sigmoid(x) - p * t)
+        if ctx.needs_input_grad[1]:
+            grad_t = -scale * (x if p is None else x + (p - 1) * _log_sigmoid(x))
+        return grad_x, grad_t
+
+
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
+    """Binary cross-entropy of ``sigmoid(input)`` against ``target``, computed
+    from the logits directly (stable for any logit). ``pos_weight`` weighs the
+    positive term per class (broadcast along the last dim).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.binary_cross_entropy_with_logits(chainrule.zeros(2), chainrule.tensor([1.0, 0.0]))
+    tensor(0.6931)
+    """
+    reduction = reduction_mode(size_average, reduce, reduction)
+    _check_same_size(
+        "binary_cross_entropy_with_logits",
+        input,
+        target,
+        "Target size ({target}) must be the same as input size ({input})",
+    )
+    _refuse_grad(weight, "binary_cross_entropy_with_logits", "weight")
+    _refuse_grad(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
+    input = _float_input(input)
+    x = input._data
+    if target._data.dtype != x.dtype:
+        target = target._cast(x.dtype)
+    w = _weight_array("binary_cross_entropy_with_logits", weight, x.shape, x.dtype)
+    p = _weight_array("binary_cross_entropy_with_logits (pos_weight)", pos_weight, x.shape, x.dtype)
+    return BinaryCrossEntropyWithLogits.apply(input, target, w, p, reduction)
+
+
+# --- dropout -------------------------------------------------------------------------------
+
+
+class Dropout(Primitive):
+    """y = x * m / (1 - p) with m ~ Bernoulli(1 - p) drawn once per element.
+    dL/dx = dL/dy * m / (1 - p)  (the mask is a constant of the node)."""
+
+    def forward(ctx, x, p, generator):
+        ctx.keep = numpy_generator(generator).random(x.shape, dtype=np.float32) >= p
+        ctx.scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+        y = x * ctx.keep
+        y *= ctx.scale
+        return y
+
+    def backward(ctx, grad):
+        return grad * ctx.keep * ctx.scale
+
+
+def _check_probability(p):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability ``p`` and scale the rest by
+    ``1 / (1 - p)`` (training only; otherwise ``input`` is returned as is).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.dropout(chainrule.ones(4), p=0.5, training=False)
+    tensor([1., 1., 1., 1.])
+    """
+    _check_probability(p)
+    if not training or p == 0:
+        return input
+    if inplace:
+        check_inplace(input, "dropout_")
+        return write_inplace(input, Dropout.apply_unary(input, p, None), "dropout_")
+    return Dropout.apply_unary(input, p, None)
+
+
+# --- embedding -------------------------------------------------------------------------------
+
+
+class Embedding(Primitive):
+    """y = W[i]: the rows of the table W picked by the integer indices i.
+    dL/dW = zeros with dL/dy added at each picked row (rows picked twice get
+    both), the padding row's zeroed and, with scale_grad_by_freq, each row's
+    divided by how often it was picked."""
+
+    def forward(ctx, w, indices, row_scale):
+        ctx.indices, ctx.shape, ctx.row_scale = indices, w.shape, row_scale
+        return np.take(w, indices, axis=0)
+
+    def backward(ctx, grad):
+        grad_w = index_put_zeros(grad, ctx.shape, (ctx.indices,), False)
+        if ctx.row_scale is not None:
+            grad_w = grad_w * ctx.row_scale
+        return grad_w
+
+
+def _renorm_rows(weight, indices, max_norm, norm_type):
+    """Scale the rows of ``weight`` used by ``indices`` whose norm exceeds
+    ``max_norm`` down to it, in place (PyTorch's ``embedding_renorm_``)."""
+    with no_grad():
+        rows = np.unique(indices)
+        table = weight._data
+        norms = np.linalg.norm(table[rows].astype(np.float64), ord=norm_type, axis=1)
+        too_long = norms > max_norm
+        if too_long.any():
+            scale = (max_norm / (norms[too_long] + 1e-7)).astype(table.dtype)
+            table[rows[too_long]] *= scale[:, None]
+            bump_version(weight)
+
+
+def embedding(
+    input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False
+):
+    """Look up rows of ``weight`` (num_embeddings, embedding_dim) at the integer
+    indices ``input``; the result has shape ``input.shape + (embedding_dim,)``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.embedding(chainrule.tensor([2, 0]), chainrule.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]))
+    tensor([[4., 5.],
+            [0., 1.]])
+    """
+    indices = input._data
+    if indices.dtype != np.int64 and indices.dtype != np.int32:
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, "
+            f"Int; but got {input.dtype} instead (while checking arguments for embedding); use .long()"
+        )
+    table = weight._data
+    if table.ndim != 2:
+        raise RuntimeError(f"embedding: 'weight' must be 2-D (num_embeddings, dim), got {tuple(table.shape)}")
+    num = table.shape[0]
+    if indices.size and (indices.min() < 0 or indices.max() >= num):
+        bad = indices.min() if indices.min() < 0 else indices.max()
+        raise IndexError(
+            f"embedding: index out of range in self: index {bad} for a table of {num} rows "
+            f"(indices must be in [0, {num - 1}])"
+        )
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"embedding: padding_idx {padding_idx} must be within num_embeddings {num}")
+        padding_idx %= num
+    if max_norm is not None:
+        _renorm_rows(weight, indices, max_norm, norm_type)
+    row_scale = None
+    if weight._requires_grad and (padding_idx is not None or scale_grad_by_freq):
+        row_scale = np.ones((num, 1), table.dtype)
+        if scale_grad_by_freq:
+            counts = np.bincount(indices.reshape(-1), minlength=num)
+            row_scale[:, 0] = 1 / np.maximum(counts, 1)
+        if padding_idx is not None:
+            row_scale[padding_idx] = 0
+    return Embedding.apply(weight, indices, row_scale)
+
+
+# --- hardtanh ------------------------------------------------------------------------------------
+
+
+class Hardtanh(Primitive):
+    """y = min(max(x, low), high).   dy/dx = 1 strictly inside (low, high), else 0
+    (PyTorch's rule: 0 at the boundaries too, unlike clamp's)."""
+
+    def forward(ctx, x, low, high):
+        ctx.inside = (x > low) & (x < high)
+        return np.clip(x, low, high)
+
+    def backward(ctx, grad):
+        return grad * ctx.inside
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """``clamp(input, min_val, max_val)`` with a zero gradient outside (and at) the bounds.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.hardtanh(chainrule.tensor([-3.0, 0.5, 3.0]))
+    tensor([-1.0000,  0.5000,  1.0000])
+    """
+    if inplace:
+        check_inplace(input, "hardtanh_")
+        return write_inplace(input, Hardtanh.apply_unary(input, min_val, max_val), "hardtanh_")
+    return Hardtanh.apply_unary(input, min_val, max_val)
+
+
+# --- constant padding ---------------------------------------------------------------------------
+
+
+class ConstantPad(Primitive):
+    """y = x surrounded by ``value``: widths[d] = (before, after) per dim.
+    dL/dx = dL/dy cut back to the region that holds x."""
+
+    def forward(ctx, x, widths, value):
+        ctx.region = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
+        return np.pad(x, widths, constant_values=value)
+
+    def backward(ctx, grad):
+        return grad[ctx.region]
+
+
+def constant_pad(input, widths, value):
+    """``input`` padded with ``value`` by ``widths`` ((before, after) per dim,
+    negative entries crop)."""
+    shape = input._data.shape
+    crop = tuple(slice(max(-before, 0), n - max(-after, 0)) for (before, after), n in zip(widths, shape))
+    if any(s.start or s.stop != n for s, n in zip(crop, shape)):
+        input = input[crop]
+    positive = tuple((max(before, 0), max(after, 0)) for before, after in widths)
+    return ConstantPad.apply_unary(input, positive, value)
 
 
 bind({"softmax": softmax, "log_softmax": log_softmax})

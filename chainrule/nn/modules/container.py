@@ -1,3 +1,219 @@
-"""Sequential, ModuleList, ModuleDict."""
+"""Containers: Sequential, ModuleList and ModuleDict hold submodules under
+PyTorch's names ("0", "1", ... or the given keys), so their parameters appear
+in ``state_dict`` as "0.weight", "encoder.bias", ..."""
 
-__all__ = []
+import operator
+from collections import OrderedDict
+
+from .module import Module, _addindent
+
+__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+
+
+def _index(index, length, kind):
+    """A non-negative position for ``index`` in a container of ``length`` (PyTorch's IndexError)."""
+    index = operator.index(index)
+    if not -length <= index < length:
+        raise IndexError(f"index {index} is out of range ({kind} of length {length})")
+    return index % length
+
+
+class _Indexed(Module):
+    """What Sequential and ModuleList share: modules at positions "0", "1", ..."""
+
+    def _set_modules(self, modules):
+        """Re-register ``modules`` under consecutive names, dropping the old entries."""
+        for name in list(self._modules):
+            self._forget(name)
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __setitem__(self, index, module):
+        key = list(self._modules)[_index(index, len(self), type(self).__name__)]
+        setattr(self, key, module)
+
+    def __delitem__(self, index):
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            del modules[index]
+        else:
+            del modules[_index(index, len(modules), type(self).__name__)]
+        self._set_modules(modules)  # renumbered, as PyTorch does
+
+    def append(self, module):
+        """Add ``module`` at the end."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        """Add each of ``modules`` at the end."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index, module):
+        """Put ``module`` before position ``index``."""
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._set_modules(modules)
+
+    def pop(self, index=-1):
+        """Remove and return the module at ``index``."""
+        module = self[index]
+        del self[index]
+        return module
+
+
+class Sequential(_Indexed):
+    """Modules run one after another, each on the previous one's output.
+
+    Built from modules (named "0", "1", ...) or from an OrderedDict of named ones.
+
+    >>> import chainrule
+    >>> import chainrule.nn as nn
+    >>> model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))
+    >>> model(chainrule.zeros(3, 2)).shape
+    chainrule.Size([3, 1])
+    >>> model[0]
+    Linear(in_features=2, out_features=4, bias=True)
+    >>> len(model), type(model[1:]).__name__
+    (3, 'Sequential')
+    """
+
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for name, module in args[0].items():
+                self.add_module(name, module)
+        else:
+            for i, module in enumerate(args):
+                self.add_module(str(i), module)
+
+    def forward(self, input):
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return type(self)(OrderedDict(list(self._modules.items())[index]))
+        return list(self._modules.values())[_index(index, len(self), "Sequential")]
+
+    def __add__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(
+                f"add operator supports only objects of Sequential class, but {type(other)} is given."
+            )
+        return Sequential(*self, *other)
+
+
+class ModuleList(_Indexed):
+    """A list of modules, registered so their parameters belong to the parent.
+
+    >>> import chainrule.nn as nn
+    >>> layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    >>> len(list(layers.parameters()))
+    6
+    >>> layers
+    ModuleList(
+      (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)
+    )
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return type(self)(list(self._modules.values())[index])
+        return list(self._modules.values())[_index(index, len(self), "ModuleList")]
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def __add__(self, other):
+        return ModuleList(list(self) + list(other))
+
+    def __repr__(self):
+        # Runs of identical consecutive modules print once, as "(0-2): 3 x Linear(...)".
+        lines = []
+        reprs = [repr(module) for module in self]
+        start = 0
+        while start < len(reprs):
+            end = start
+            while end + 1 < len(reprs) and reprs[end + 1] == reprs[start]:
+                end += 1
+            text = _addindent(reprs[start], 2)
+            if end == start:
+                lines.append(f"({start}): {text}")
+            else:
+                lines.append(f"({start}-{end}): {end - start + 1} x {text}")
+            start = end + 1
+        if not lines:
+            return self._get_name() + "()"
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class ModuleDict(Module):
+    """A dict of modules by name, registered so their parameters belong to the parent.
+
+    >>> import chainrule.nn as nn
+    >>> heads = nn.ModuleDict({"value": nn.Linear(4, 1), "policy": nn.Linear(4, 3)})
+    >>> list(heads.keys()), heads["policy"].out_features
+    (['value', 'policy'], 3)
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key):
+        return self._modules[key]
+
+    def __setitem__(self, key, module):
+        self.add_module(key, module)
+
+    def __delitem__(self, key):
+        self._forget(key)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key):
+        return key in self._modules
+
+    def clear(self):
+        for key in list(self._modules):
+            self._forget(key)
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
+    def keys(self):
+        return self._modules.keys()
+
+    def items(self):
+        return self._modules.items()
+
+    def values(self):
+        return self._modules.values()
+
+    def update(self, modules):
+        """Add the modules of a mapping or of an iterable of (name, module) pairs."""
+        pairs = modules.items() if hasattr(modules, "items") else modules
+        for key, module in pairs:
+            self[key] = module

@@ -1,0 +1,155 @@
+"""Activation layers and their F. forms against PyTorch and finite differences."""
+
+import numpy as np
+import pytest
+from module_oracle import check_module
+
+import chainrule
+import chainrule.nn as nn
+import chainrule.nn.functional as F
+
+from oracle import check, requires_torch, torch
+
+LAYERS = {
+    "ReLU": lambda m: m.nn.ReLU(),
+    "LeakyReLU": lambda m: m.nn.LeakyReLU(0.2),
+    "ELU": lambda m: m.nn.ELU(alpha=0.7),
+    "GELU": lambda m: m.nn.GELU(),
+    "GELU-tanh": lambda m: m.nn.GELU(approximate="tanh"),
+    "SiLU": lambda m: m.nn.SiLU(),
+    "Sigmoid": lambda m: m.nn.Sigmoid(),
+    "Tanh": lambda m: m.nn.Tanh(),
+    "Softmax": lambda m: m.nn.Softmax(dim=1),
+    "LogSoftmax": lambda m: m.nn.LogSoftmax(dim=-1),
+    "Softplus": lambda m: m.nn.Softplus(beta=2.0, threshold=3.0),
+    "Hardtanh": lambda m: m.nn.Hardtanh(-0.5, 1.5),
+    "Mish": lambda m: m.nn.Mish(),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", LAYERS)
+def test_activation_layer_matches_pytorch_in_train_and_eval(name):
+    check_module(LAYERS[name], [(3, 5)], low=-3, high=3)
+
+
+# The F. forms; kinks (0 for relu-likes, the bounds for hardtanh) are kept out of
+# the inputs, where finite differences cannot see the one-sided derivative.
+FUNCTIONS = {
+    "relu": (lambda F, x: F.relu(x), 0.0),
+    "leaky_relu": (lambda F, x: F.leaky_relu(x, 0.3), 0.0),
+    "elu": (lambda F, x: F.elu(x, 1.5), 0.0),
+    "gelu": (lambda F, x: F.gelu(x), None),
+    "gelu-tanh": (lambda F, x: F.gelu(x, approximate="tanh"), None),
+    "silu": (lambda F, x: F.silu(x), None),
+    "sigmoid": (lambda F, x: F.sigmoid(x), None),
+    "tanh": (lambda F, x: F.tanh(x), None),
+    "softplus": (lambda F, x: F.softplus(x), None),
+    "softplus-beta-threshold": (lambda F, x: F.softplus(x, beta=3, threshold=2), 2 / 3),
+    "hardtanh": (lambda F, x: F.hardtanh(x, -1.0, 1.0), [-1.0, 1.0]),
+    "mish": (lambda F, x: F.mish(x), None),
+    "softmax": (lambda F, x: F.softmax(x, dim=0), None),
+    "log_softmax": (lambda F, x: F.log_softmax(x, 1), None),
+}
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_functional_activation_matches_pytorch_and_finite_differences_to_second_order(name):
+    fn, kink = FUNCTIONS[name]
+    check(lambda m, x: fn(m.nn.functional, x), [(4, 6)], low=-3, high=3, away_from=kink)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "name, fn",
+    [
+        ("relu", lambda F, x: F.relu(x, inplace=True)),
+        ("leaky_relu", lambda F, x: F.leaky_relu(x, 0.1, inplace=True)),
+        ("elu", lambda F, x: F.elu(x, inplace=True)),
+        ("silu", lambda F, x: F.silu(x, inplace=True)),
+        ("hardtanh", lambda F, x: F.hardtanh(x, inplace=True)),
+        ("mish", lambda F, x: F.mish(x, inplace=True)),
+        ("relu_", lambda F, x: F.relu_(x)),
+        ("elu_", lambda F, x: F.elu_(x)),
+        ("leaky_relu_", lambda F, x: F.leaky_relu_(x)),
+        ("hardtanh_", lambda F, x: F.hardtanh_(x)),
+    ],
+)
+def test_inplace_activation_overwrites_its_input_and_gradients_match_pytorch(name, fn):
+    values = np.linspace(-2.3, 2.1, 12).astype(np.float32).reshape(3, 4)
+    results = {}
+    for lib in (chainrule, torch):
+        x = lib.tensor(values, requires_grad=True)
+        hidden = x * 2  # a non-leaf: in-place is allowed on it
+        out = fn(lib.nn.functional, hidden)
+        assert out is hidden
+        (out * lib.arange(12.0).reshape(3, 4)).sum().backward()
+        results[lib] = (hidden.detach().numpy().copy(), x.grad.numpy())
+    np.testing.assert_allclose(results[chainrule][0], results[torch][0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(results[chainrule][1], results[torch][1], rtol=1e-4, atol=1e-5)
+
+
+def test_inplace_activation_on_a_leaf_that_requires_grad_raises():
+    x = chainrule.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        F.elu(x, inplace=True)
+
+
+def test_inplace_activation_without_grad_writes_into_the_same_memory():
+    x = chainrule.tensor([-1.0, 2.0])
+    memory = x.numpy()
+    nn.LeakyReLU(0.5, inplace=True)(x)
+    np.testing.assert_allclose(memory, [-0.5, 2.0])
+
+
+def test_softplus_and_elu_stay_finite_for_large_inputs():
+    x = chainrule.tensor([-1000.0, -50.0, 0.0, 50.0, 1000.0], requires_grad=True)
+    (F.softplus(x) + F.elu(x) + F.mish(x) + F.silu(x)).sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+    expected = np.logaddexp(0.0, [-1000.0, -50.0, 0.0, 50.0, 1000.0])  # log(1 + e^x) in float64
+    np.testing.assert_allclose(F.softplus(x).detach().numpy(), expected, rtol=1e-6)
+
+
+def test_hardtanh_gradient_is_zero_at_its_bounds_like_pytorch():
+    x = chainrule.tensor([-1.0, 0.0, 1.0], requires_grad=True)
+    F.hardtanh(x).sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_relu_family_gradients_at_zero_are_pytorchs():
+    for fn, expected in [(F.relu, 0.0), (F.leaky_relu, 0.01), (F.elu, 1.0)]:
+        x = chainrule.tensor([0.0], requires_grad=True)
+        fn(x).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), [expected], rtol=1e-6)
+
+
+def test_gelu_with_an_unknown_approximation_raises_runtime_error():
+    with pytest.raises(RuntimeError, match="approximate argument must be either none or tanh"):
+        F.gelu(chainrule.ones(2), approximate="fast")
+
+
+def test_hardtanh_with_max_not_above_min_raises_assertion_error():
+    with pytest.raises(AssertionError, match="max_val"):
+        nn.Hardtanh(1.0, -1.0)
+
+
+def test_activations_keep_float32():
+    x = chainrule.randn(3)
+    for name, make in LAYERS.items():
+        module = make(chainrule)
+        assert module(x.reshape(1, 3)).dtype == chainrule.float32, name
+
+
+@requires_torch
+def test_activation_reprs_are_pytorchs():
+    for make in [
+        *LAYERS.values(),
+        lambda m: m.nn.ReLU(inplace=True),
+        lambda m: m.nn.LeakyReLU(inplace=True),
+        lambda m: m.nn.ELU(inplace=True),
+        lambda m: m.nn.SiLU(inplace=True),
+        lambda m: m.nn.Mish(True),
+        lambda m: m.nn.Hardtanh(inplace=True),
+        lambda m: m.nn.Softmax(),
+    ]:
+        assert repr(make(chainrule)) == repr(make(torch))

@@ -1,0 +1,131 @@
+"""Sequential, ModuleList and ModuleDict against PyTorch."""
+
+from collections import OrderedDict
+
+import pytest
+from module_oracle import check_module
+
+import chainrule
+import chainrule.nn as nn
+
+from oracle import requires_torch, torch
+
+
+def names(module):
+    return [type(m).__name__ for m in module]
+
+
+@requires_torch
+def test_sequential_matches_pytorch_on_the_same_weights():
+    check_module(
+        lambda m: m.nn.Sequential(m.nn.Linear(4, 8), m.nn.ReLU(), m.nn.Dropout(0.5), m.nn.Linear(8, 2)),
+        [(5, 4)],
+        modes=("eval",),
+    )
+    check_module(lambda m: m.nn.Sequential(m.nn.Linear(4, 3), m.nn.Tanh(), m.nn.Linear(3, 1)), [(5, 4)])
+
+
+def test_sequential_runs_its_modules_in_order():
+    seq = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    x = chainrule.randn(3, 2)
+    assert chainrule.equal(seq(x), seq[1](seq[0](x)))
+    assert nn.Sequential()(x) is x
+
+
+@requires_torch
+def test_sequential_from_an_ordered_dict_keeps_the_names_in_state_dict_and_repr():
+    def make(lib):
+        return lib.nn.Sequential(OrderedDict([("hidden", lib.nn.Linear(2, 3)), ("act", lib.nn.Tanh())]))
+
+    assert (
+        list(make(chainrule).state_dict())
+        == list(make(torch).state_dict())
+        == ["hidden.weight", "hidden.bias"]
+    )
+    assert repr(make(chainrule)) == repr(make(torch))
+    assert isinstance(make(chainrule).hidden, nn.Linear)
+
+
+@requires_torch
+def test_sequential_indexing_slicing_and_editing_behave_like_pytorch():
+    def edits(lib):
+        seq = lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Tanh(), lib.nn.Sigmoid(), lib.nn.Identity())
+        results = [type(seq[-1]).__name__, len(seq), repr(seq[1:3]), type(seq[::2]).__name__]
+        del seq[0]
+        results.append(repr(seq))  # renumbered from 0
+        seq.append(lib.nn.ReLU())
+        seq.insert(1, lib.nn.Linear(1, 1))
+        results.append(type(seq.pop(0)).__name__)
+        seq[0] = lib.nn.ELU()
+        results += [repr(seq), names(seq), repr(seq + lib.nn.Sequential(lib.nn.Tanh()))]
+        seq.extend([lib.nn.Tanh()])
+        results.append(len(seq))
+        return results
+
+    assert edits(chainrule) == edits(torch)
+
+
+@requires_torch
+@pytest.mark.parametrize("index", [4, -5])
+def test_sequential_and_module_list_index_out_of_range_raise_index_error(index):
+    for lib in (chainrule, torch):
+        with pytest.raises(IndexError, match=f"index {index} is out of range"):
+            lib.nn.Sequential(*[lib.nn.ReLU()] * 4)[index]
+        with pytest.raises(IndexError, match=f"index {index} is out of range"):
+            lib.nn.ModuleList([lib.nn.ReLU()] * 4)[index]
+
+
+@requires_torch
+def test_module_list_registers_its_modules_and_prints_repeats_once_like_pytorch():
+    def make(lib):
+        return lib.nn.ModuleList(
+            [lib.nn.Linear(2, 2) for _ in range(3)] + [lib.nn.ReLU(), lib.nn.ReLU(), lib.nn.Tanh()]
+        )
+
+    ours, theirs = make(chainrule), make(torch)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert repr(nn.ModuleList()) == repr(torch.nn.ModuleList()) == "ModuleList()"
+
+
+@requires_torch
+def test_module_list_editing_behaves_like_pytorch():
+    def edits(lib):
+        layers = lib.nn.ModuleList([lib.nn.ReLU()])
+        layers.append(lib.nn.Tanh())
+        layers.extend([lib.nn.Sigmoid(), lib.nn.Identity()])
+        layers += [lib.nn.ELU()]
+        layers.insert(0, lib.nn.Linear(1, 1))
+        popped = type(layers.pop(2)).__name__
+        del layers[1]
+        layers[-1] = lib.nn.GELU()
+        return [popped, names(layers), repr(layers[1:]), type(layers[1:]).__name__, repr(layers + layers[:1])]
+
+    assert edits(chainrule) == edits(torch)
+
+
+@requires_torch
+def test_module_dict_behaves_like_pytorch():
+    def edits(lib):
+        heads = lib.nn.ModuleDict({"value": lib.nn.Linear(4, 1), "policy": lib.nn.Linear(4, 3)})
+        heads["extra"] = lib.nn.ReLU()
+        heads.update([("more", lib.nn.Tanh())])
+        removed = type(heads.pop("extra")).__name__
+        del heads["more"]
+        state = list(heads.state_dict())
+        result = [removed, state, list(heads), list(heads.keys()), "value" in heads, len(heads), repr(heads)]
+        result.append([type(m).__name__ for m in heads.values()] + [k for k, _ in heads.items()])
+        heads.clear()
+        return result + [len(heads)]
+
+    assert edits(chainrule) == edits(torch)
+
+
+def test_parameters_of_modules_inside_containers_reach_the_optimizer_list():
+    net = nn.Sequential(nn.ModuleList([nn.Linear(2, 2)]), nn.ModuleDict({"out": nn.Linear(2, 1)}))
+    assert [name for name, _ in net.named_parameters()] == [
+        "0.0.weight",
+        "0.0.bias",
+        "1.out.weight",
+        "1.out.bias",
+    ]

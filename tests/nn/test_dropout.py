@@ -1,0 +1,106 @@
+"""Dropout: the mask's statistics, its gradient, modes and errors."""
+
+import numpy as np
+import pytest
+from module_oracle import check_module
+
+import chainrule
+import chainrule.nn as nn
+import chainrule.nn.functional as F
+
+from oracle import check_gradcheck, requires_torch, torch
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.9])
+def test_training_dropout_zeroes_a_fraction_p_and_scales_survivors_by_one_over_one_minus_p(p):
+    chainrule.manual_seed(0)
+    out = F.dropout(chainrule.ones(200_000), p=p).numpy()
+    kept = out != 0
+    # binomial standard error of the fraction is below 0.0012; 5 of them is far from flaky
+    assert abs((~kept).mean() - p) < 0.006
+    np.testing.assert_allclose(out[kept], 1 / (1 - p), rtol=1e-6)
+
+
+def test_dropout_gradient_is_the_same_mask_and_scale():
+    chainrule.manual_seed(1)
+    x = chainrule.randn(50, 40, requires_grad=True)
+    out = F.dropout(x, p=0.3)
+    out.backward(chainrule.ones(50, 40))
+    mask = out.detach().numpy() / x.detach().numpy()
+    np.testing.assert_allclose(x.grad.numpy(), mask, rtol=1e-5)
+    assert {round(float(v), 5) for v in np.unique(mask)} == {0.0, round(1 / 0.7, 5)}
+
+
+def test_dropout_with_a_fixed_mask_matches_finite_differences_to_second_order():
+    def fixed_mask_dropout(m, x):
+        m.manual_seed(5)  # the same mask on every evaluation
+        return m.nn.functional.dropout(x, p=0.4) ** 2
+
+    check_gradcheck(fixed_mask_dropout, [(4, 5)], second_order=True)
+
+
+def test_dropout_gradient_is_differentiable_again():
+    chainrule.manual_seed(2)
+    x = chainrule.randn(6, requires_grad=True)
+    out = F.dropout(x, p=0.5)
+    (grad,) = chainrule.autograd.grad((out * out).sum(), x, create_graph=True)
+    (second,) = chainrule.autograd.grad(grad.sum(), x)
+    keep = (out.detach().numpy() != 0).astype(np.float32)
+    # out = 2 m x (p = 0.5), so d/dx sum(out^2) = 8 m x and its derivative is 8 m
+    np.testing.assert_allclose(second.numpy(), 8.0 * keep, rtol=1e-6)
+
+
+def test_dropout_is_one_graph_node():
+    x = chainrule.randn(3, requires_grad=True)
+    node = F.dropout(x).grad_fn
+    assert node.name() == "DropoutBackward0" and node.next_functions[0][0].variable is x
+
+
+def test_eval_mode_and_p_zero_return_the_input_itself():
+    x = chainrule.randn(4)
+    assert nn.Dropout(0.5).eval()(x) is x
+    assert F.dropout(x, p=0.0) is x
+    assert F.dropout(x, p=0.7, training=False) is x
+
+
+def test_p_one_drops_everything():
+    x = chainrule.randn(4, requires_grad=True)
+    out = F.dropout(x, p=1.0)
+    out.sum().backward()
+    assert out.abs().sum().item() == 0 and x.grad.abs().sum().item() == 0
+
+
+def test_manual_seed_makes_dropout_repeatable():
+    x = chainrule.ones(100)
+    chainrule.manual_seed(7)
+    first = F.dropout(x).numpy().copy()
+    chainrule.manual_seed(7)
+    np.testing.assert_array_equal(F.dropout(x).numpy(), first)
+
+
+def test_dropout_keeps_float32_and_float64():
+    for dtype in (chainrule.float32, chainrule.float64):
+        assert F.dropout(chainrule.ones(3, dtype=dtype)).dtype == dtype
+
+
+def test_inplace_dropout_writes_into_its_input():
+    chainrule.manual_seed(0)
+    x = chainrule.ones(1000)
+    assert nn.Dropout(0.5, inplace=True)(x) is x
+    assert {float(v) for v in np.unique(x.numpy())} == {0.0, 2.0}
+
+
+@requires_torch
+@pytest.mark.parametrize("p", [-0.1, 1.5])
+def test_probability_outside_0_1_raises_value_error_like_pytorch(p):
+    for lib in (chainrule, torch):
+        with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1"):
+            lib.nn.Dropout(p)
+        with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1"):
+            lib.nn.functional.dropout(lib.ones(2), p)
+
+
+@requires_torch
+def test_dropout_layer_in_eval_mode_matches_pytorch_and_prints_the_same():
+    check_module(lambda m: m.nn.Dropout(0.3), [(4, 5)], modes=("eval",))
+    assert repr(nn.Dropout(0.3, inplace=True)) == repr(torch.nn.Dropout(0.3, inplace=True))
