@@ -1,3 +1,587 @@
-"""RNN, LSTM, GRU."""
+"""Recurrent layers: RNN, LSTM and GRU over whole sequences, and their one-step
+cells RNNCell, LSTMCell and GRUCell, as in PyTorch.
 
-__all__ = []
+A layer runs each direction in two phases. First it projects the input of
+every time step at once, ``x W_ih^T + b_ih`` for the whole (L, N, H_in)
+sequence in one matrix product. Then it walks the time steps, adding the
+recurrent term ``h W_hh^T + b_hh`` and applying the cell's gates. The steps
+are composed of differentiable ops (linear, sigmoid, tanh, split, stack), so
+backpropagation through time, and second derivatives, come from their rules.
+"""
+
+import math
+import numbers
+import warnings
+
+from ... import _creation
+from ..._tensor import Tensor
+from ...ops.shape import cat, stack
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+
+# --- one time step ----------------------------------------------------------------------------
+# Each step takes the input projection of its time step (x W_ih^T + b_ih), the
+# state (a tuple: (h,), or (h, c) for LSTM) and the recurrent weights, and
+# returns the next state; its first entry is the step's output.
+
+
+def _tanh_step(x_projected, state, w_hh, b_hh, w_hr=None):
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
+    return (F.tanh(x_projected + F.linear(state[0], w_hh, b_hh)),)
+
+
+def _relu_step(x_projected, state, w_hh, b_hh, w_hr=None):
+    """h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
+    return (F.relu(x_projected + F.linear(state[0], w_hh, b_hh)),)
+
+
+def _lstm_step(x_projected, state, w_hh, b_hh, w_hr=None):
+    """Gates i, f, g, o (in that order along the 4H columns):
+    c' = sigmoid(f) c + sigmoid(i) tanh(g),  h' = sigmoid(o) tanh(c'), then
+    h' W_hr^T when the layer has a projection."""
+    h, c = state
+    i, f, g, o = (x_projected + F.linear(h, w_hh, b_hh)).chunk(4, 1)
+    c = F.sigmoid(f) * c + F.sigmoid(i) * F.tanh(g)
+    h = F.sigmoid(o) * F.tanh(c)
+    return (h if w_hr is None else F.linear(h, w_hr), c)
+
+
+def _gru_step(x_projected, state, w_hh, b_hh, w_hr=None):
+    """Gates r, z, n (in that order along the 3H columns):
+    r, z = sigmoid(x_rz + h_rz),  n = tanh(x_n + r * h_n),  h' = (1 - z) n + z h,
+    computed as (h - n) z + n like PyTorch."""
+    (h,) = state
+    size = h.shape[1]
+    x_rz, x_n = x_projected.split([2 * size, size], 1)
+    h_rz, h_n = F.linear(h, w_hh, b_hh).split([2 * size, size], 1)
+    r, z = F.sigmoid(x_rz + h_rz).chunk(2, 1)
+    n = F.tanh(x_n + r * h_n)
+    return ((h - n) * z + n,)
+
+
+_STEPS = {"RNN_TANH": _tanh_step, "RNN_RELU": _relu_step, "LSTM": _lstm_step, "GRU": _gru_step}
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _new_weight(*shape, dtype=None):
+    return Parameter(_creation.empty(*shape, dtype=dtype))
+
+
+def _refuse_unknown(layer, kwargs):
+    """PyTorch's RNN and GRU take ``proj_size`` only to refuse it with a ValueError."""
+    if "proj_size" in kwargs:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+    if kwargs:
+        raise TypeError(f"{layer}.__init__() got unexpected keyword arguments {sorted(kwargs)}")
+
+
+# --- whole sequences ------------------------------------------------------------------------
+
+
+class RNNBase(Module):
+    """What RNN, LSTM and GRU share: the parameters of every layer and direction
+    (``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}``,
+    ``weight_hr_l{k}`` for an LSTM projection, ``_reverse`` for the backward
+    direction), their U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) start, and
+    the forward pass. ``mode`` is 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'.
+    """
+
+    def __init__(
+        self,
+        mode,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
+            raise ValueError(
+                "dropout should be a number in range [0, 1] representing the probability of an element "
+                f"being zeroed (got {dropout!r})"
+            )
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                "dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
+                f"num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
+                stacklevel=3,
+            )
+        for name, value in (("bias", bias), ("batch_first", batch_first)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} should be of type bool, got: {type(value).__name__}")
+        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if not isinstance(value, int):
+                raise TypeError(f"{name} should be of type int, got: {type(value).__name__}")
+            if value <= 0:
+                raise ValueError(f"{name} must be greater than zero (got {value})")
+        if num_layers <= 0:
+            raise ValueError(f"num_layers must be greater than zero (got {num_layers})")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+        if proj_size >= hidden_size:
+            raise ValueError(
+                f"proj_size has to be smaller than hidden_size (got proj_size={proj_size}, "
+                f"hidden_size={hidden_size})"
+            )
+        if mode not in _STEPS:
+            raise ValueError("Unrecognized RNN mode: " + mode)
+        self.mode = mode
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
+        num_directions = 2 if bidirectional else 1
+        gate_size = _GATES[mode] * hidden_size
+        output_size = proj_size if proj_size > 0 else hidden_size
+        self._flat_weights_names = []
+        self._all_weights = []
+        for layer in range(num_layers):
+            layer_input_size = input_size if layer == 0 else output_size * num_directions
+            for direction in range(num_directions):
+                shapes = {"weight_ih": (gate_size, layer_input_size), "weight_hh": (gate_size, output_size)}
+                if bias:
+                    shapes.update(bias_ih=(gate_size,), bias_hh=(gate_size,))
+                if proj_size > 0:
+                    shapes["weight_hr"] = (proj_size, hidden_size)
+                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                names = [kind + suffix for kind in shapes]
+                for name, shape in zip(names, shapes.values()):
+                    setattr(self, name, _new_weight(*shape, dtype=dtype))
+                self._flat_weights_names.extend(names)
+                self._all_weights.append(names)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for weight in self.parameters():
+            init.uniform_(weight, -bound, bound)
+
+    def flatten_parameters(self):
+        """Does nothing: PyTorch packs the weights for cuDNN here, and on NumPy
+        they are used where they are."""
+
+    @property
+    def all_weights(self):
+        """The parameters of each layer and direction, as lists in PyTorch's order."""
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
+
+    def extra_repr(self):
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            text += f", proj_size={self.proj_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
+        if self.batch_first is not False:
+            text += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            text += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            text += f", bidirectional={self.bidirectional}"
+        return text
+
+    def _weights(self, index):
+        """(w_ih, w_hh, b_ih, b_hh, w_hr) of layer-direction ``index``, None where absent."""
+        weights = [getattr(self, name) for name in self._all_weights[index]]
+        w_ih, w_hh = weights[:2]
+        b_ih, b_hh = weights[2:4] if self.bias else (None, None)
+        w_hr = weights[-1] if self.proj_size > 0 else None
+        return w_ih, w_hh, b_ih, b_hh, w_hr
+
+    def _state_sizes(self):
+        """Feature size of each state tensor: (h,) or (h, c)."""
+        output_size = self.proj_size if self.proj_size > 0 else self.hidden_size
+        return (output_size, self.hidden_size) if self.mode == "LSTM" else (output_size,)
+
+    def _sequence_forward(self, input, hx):
+        """Check and lay out the input and the initial state ``hx`` (a tuple of
+        tensors or None), run every layer, and lay the results out as the input was."""
+        name = type(self).__name__
+        if not isinstance(input, Tensor):
+            raise TypeError(
+                f"{name}: expected a Tensor input, got {type(input).__name__} (packed sequences "
+                "are not supported)"
+            )
+        if input.dim() not in (2, 3):
+            raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D instead")
+        batched = input.dim() == 3
+        if hx is not None:
+            hx = tuple(hx)
+            dims = tuple(h.dim() for h in hx)
+            if any(d != input.dim() for d in dims):
+                kind = "batched 3-D" if batched else "unbatched 2-D"
+                dims_text = ", ".join(f"{d}-D" for d in dims)
+                raise RuntimeError(
+                    f"{name}: for {kind} input, the initial state should also be {input.dim()}-D but got "
+                    f"({dims_text}) tensors"
+                )
+        if not batched:
+            input = input.unsqueeze(1)
+            hx = None if hx is None else tuple(h.unsqueeze(1) for h in hx)
+        elif self.batch_first:
+            input = input.transpose(0, 1)
+        self._check_input(input)
+        num_states = self.num_layers * (2 if self.bidirectional else 1)
+        batch = input.shape[1]
+        expected = [(num_states, batch, size) for size in self._state_sizes()]
+        if hx is None:
+            hx = tuple(input.new_zeros(shape) for shape in expected)
+        for i, (h, shape) in enumerate(zip(hx, expected)):
+            if tuple(h.shape) != shape:
+                which = f"hidden[{i}]" if len(expected) == 2 else "hidden"
+                raise RuntimeError(
+                    f"{name}: Expected {which} size {shape} (num_layers * num_directions, batch, "
+                    f"features), got {list(h.shape)}"
+                )
+        output, final = self._run_layers(input, hx)
+        if not batched:
+            return output.squeeze(1), tuple(h.squeeze(1) for h in final)
+        if self.batch_first:
+            output = output.transpose(0, 1)
+        return output, final
+
+    def _check_input(self, input):
+        weight_dtype = self.weight_ih_l0.dtype
+        if input.dtype != weight_dtype:
+            raise ValueError(
+                f"{type(self).__name__} input dtype ({input.dtype}) does not match weight dtype "
+                f"({weight_dtype}). Convert input: input.to({weight_dtype}), or convert model: "
+                f"model.to({input.dtype})"
+            )
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(
+                f"{type(self).__name__}: input.size(-1) must be equal to input_size. Expected "
+                f"{self.input_size}, got {input.shape[-1]} (input of shape {tuple(input.shape)})"
+            )
+        if input.shape[0] == 0:
+            raise RuntimeError(f"Expected sequence length to be larger than 0 in {type(self).__name__}")
+
+    def _run_layers(self, input, hx):
+        """``input`` (L, N, H_in) and ``hx``, a tuple of (layers * directions, N, H)
+        states, through every layer: (output (L, N, directions * H), final states)."""
+        step = _STEPS[self.mode]
+        num_directions = 2 if self.bidirectional else 1
+        # hx[k] holds state k (h, or c) of every layer and direction: split it per layer and direction
+        initial = [states.unbind(0) for states in hx]
+        final = [[] for _ in hx]
+        length = input.shape[0]
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(num_directions):
+                index = layer * num_directions + direction
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(index)
+                projected = F.linear(input, w_ih, b_ih).unbind(0)
+                state = tuple(states[index] for states in initial)
+                hidden = [None] * length
+                for t in reversed(range(length)) if direction == 1 else range(length):
+                    state = step(projected[t], state, w_hh, b_hh, w_hr)
+                    hidden[t] = state[0]
+                outputs.append(stack(hidden))
+                for states, last in zip(final, state):
+                    states.append(last)
+            input = outputs[0] if num_directions == 1 else cat(outputs, 2)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                input = F.dropout(input, self.dropout)
+        return input, tuple(stack(states) for states in final)
+
+
+class RNN(RNNBase):
+    """An Elman recurrent network: for each layer and time step
+    ``h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh)`` (or relu with
+    ``nonlinearity='relu'``).
+
+    Input (L, N, H_in), (N, L, H_in) with ``batch_first``, or unbatched
+    (L, H_in); optional ``h_0`` (num_layers * num_directions, N, H) defaults to
+    zeros. Returns ``(output, h_n)``: the last layer's h_t for every t (both
+    directions side by side when bidirectional) and the final h of every layer
+    and direction. ``dropout`` drops the outputs of all but the last layer
+    while training.
+
+    >>> import chainrule
+    >>> rnn = chainrule.nn.RNN(10, 20, num_layers=2)
+    >>> output, h_n = rnn(chainrule.randn(5, 3, 10))
+    >>> output.shape, h_n.shape
+    (chainrule.Size([5, 3, 20]), chainrule.Size([2, 3, 20]))
+    """
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        nonlinearity="tanh",
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        device=None,
+        dtype=None,
+        **kwargs,
+    ):
+        _refuse_unknown("RNN", kwargs)
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        super().__init__(
+            mode,
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            0,
+            device,
+            dtype,
+        )
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):
+        output, (h_n,) = self._sequence_forward(input, None if hx is None else (hx,))
+        return output, h_n
+
+
+class LSTM(RNNBase):
+    """Long short-term memory: for each layer and time step, with gates
+    ``i, f, g, o`` from ``x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh`` (in that
+    order), ``c_t = sigmoid(f) c_(t-1) + sigmoid(i) tanh(g)`` and
+    ``h_t = sigmoid(o) tanh(c_t)`` (times ``W_hr^T`` when ``proj_size > 0``).
+
+    Input as ``RNN``'s; optional ``(h_0, c_0)``. Returns
+    ``(output, (h_n, c_n))``.
+
+    >>> import chainrule
+    >>> lstm = chainrule.nn.LSTM(10, 20, batch_first=True, bidirectional=True)
+    >>> output, (h_n, c_n) = lstm(chainrule.randn(3, 5, 10))
+    >>> output.shape, h_n.shape, c_n.shape
+    (chainrule.Size([3, 5, 40]), chainrule.Size([2, 3, 20]), chainrule.Size([2, 3, 20]))
+    """
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            proj_size,
+            device,
+            dtype,
+        )
+
+    def forward(self, input, hx=None):
+        if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            raise TypeError(f"LSTM: hx must be a tuple (h_0, c_0) of two tensors, got {type(hx).__name__}")
+        output, (h_n, c_n) = self._sequence_forward(input, hx)
+        return output, (h_n, c_n)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit: for each layer and time step, with gates ``r, z, n``
+    (in that order), ``r, z = sigmoid(x_t W_i{r,z}^T + b_i{r,z} + h W_h{r,z}^T +
+    b_h{r,z})``, ``n = tanh(x_t W_in^T + b_in + r * (h W_hn^T + b_hn))`` and
+    ``h_t = (1 - z) * n + z * h_(t-1)``.
+
+    Input and output as ``RNN``'s.
+
+    >>> import chainrule
+    >>> gru = chainrule.nn.GRU(10, 20)
+    >>> output, h_n = gru(chainrule.randn(5, 10))
+    >>> output.shape, h_n.shape
+    (chainrule.Size([5, 20]), chainrule.Size([1, 20]))
+    """
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        device=None,
+        dtype=None,
+        **kwargs,
+    ):
+        _refuse_unknown("GRU", kwargs)
+        super().__init__(
+            "GRU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            0,
+            device,
+            dtype,
+        )
+
+    def forward(self, input, hx=None):
+        output, (h_n,) = self._sequence_forward(input, None if hx is None else (hx,))
+        return output, h_n
+
+
+# --- one step ------------------------------------------------------------------------------------
+
+
+class RNNCellBase(Module):
+    """What the cells share: ``weight_ih`` (gates * H, H_in), ``weight_hh``
+    (gates * H, H), ``bias_ih`` and ``bias_hh`` (gates * H,), all drawn from
+    U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), and the input checks."""
+
+    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        self.weight_ih = _new_weight(num_chunks * hidden_size, input_size, dtype=dtype)
+        self.weight_hh = _new_weight(num_chunks * hidden_size, hidden_size, dtype=dtype)
+        if bias:
+            self.bias_ih = _new_weight(num_chunks * hidden_size, dtype=dtype)
+            self.bias_hh = _new_weight(num_chunks * hidden_size, dtype=dtype)
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for weight in self.parameters():
+            init.uniform_(weight, -bound, bound)
+
+    def extra_repr(self):
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            text += f", nonlinearity={self.nonlinearity}"
+        return text
+
+    def _step(self, step, input, hx, num_states):
+        """Check ``input`` (N, H_in) or (H_in,) and the state ``hx`` (a tuple of
+        (N, H) or (H,) tensors, or None for zeros), then run one ``step``."""
+        name = type(self).__name__
+        if input.dim() not in (1, 2):
+            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D instead")
+        if hx is not None:
+            for i, h in enumerate(hx):
+                if h.dim() not in (1, 2):
+                    which = f"hx[{i}]" if num_states == 2 else "hidden"
+                    raise ValueError(f"{name}: Expected {which} to be 1D or 2D, got {h.dim()}D instead")
+        batched = input.dim() == 2
+        if not batched:
+            input = input.unsqueeze(0)
+            hx = None if hx is None else tuple(h.unsqueeze(0) for h in hx)
+        if input.shape[1] != self.input_size:
+            raise RuntimeError(
+                f"{name}: input has inconsistent input_size: got {input.shape[1]} expected {self.input_size}"
+            )
+        if hx is None:
+            hx = (input.new_zeros((input.shape[0], self.hidden_size)),) * num_states
+        for i, h in enumerate(hx):
+            if h.shape[0] != input.shape[0]:
+                raise RuntimeError(
+                    f"{name}: Input batch size {input.shape[0]} doesn't match hidden{i} batch size "
+                    f"{h.shape[0]}"
+                )
+            if h.shape[1] != self.hidden_size:
+                raise RuntimeError(
+                    f"{name}: hidden{i} has inconsistent hidden_size: got {h.shape[1]}, expected "
+                    f"{self.hidden_size}"
+                )
+        projected = F.linear(input, self.weight_ih, self.bias_ih)
+        state = step(projected, hx, self.weight_hh, self.bias_hh)
+        return state if batched else tuple(h.squeeze(0) for h in state)
+
+
+class RNNCell(RNNCellBase):
+    """One step of ``RNN``: ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (or relu).
+    Input (N, H_in) or (H_in,); ``hx`` defaults to zeros.
+
+    >>> import chainrule
+    >>> cell = chainrule.nn.RNNCell(10, 20)
+    >>> cell(chainrule.randn(3, 10)).shape
+    chainrule.Size([3, 20])
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity} (use 'tanh' or 'relu')")
+        step = _tanh_step if self.nonlinearity == "tanh" else _relu_step
+        (h,) = self._step(step, input, None if hx is None else (hx,), 1)
+        return h
+
+
+class LSTMCell(RNNCellBase):
+    """One step of ``LSTM``: returns ``(h', c')`` from input (N, H_in) or (H_in,)
+    and ``hx = (h, c)`` (zeros when None).
+
+    >>> import chainrule
+    >>> cell = chainrule.nn.LSTMCell(10, 20)
+    >>> h, c = cell(chainrule.randn(3, 10))
+    >>> h.shape, c.shape
+    (chainrule.Size([3, 20]), chainrule.Size([3, 20]))
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
+
+    def forward(self, input, hx=None):
+        return self._step(_lstm_step, input, hx, 2)
+
+
+class GRUCell(RNNCellBase):
+    """One step of ``GRU``: ``h'`` from input (N, H_in) or (H_in,) and ``hx``
+    (zeros when None).
+
+    >>> import chainrule
+    >>> cell = chainrule.nn.GRUCell(10, 20)
+    >>> cell(chainrule.randn(10)).shape
+    chainrule.Size([20])
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
+
+    def forward(self, input, hx=None):
+        (h,) = self._step(_gru_step, input, None if hx is None else (hx,), 1)
+        return h
