@@ -4,6 +4,8 @@ training on NumPy, with PyTorch's API (``import chainrule as torch``).
 This file only re-exports; each name lives in the module that defines it.
 """
 
+import warnings as _warnings
+
 from . import _dtype, autograd, cuda, ops
 from ._creation import (
     arange,
@@ -81,6 +83,11 @@ from .ops.reduce import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 
 __version__ = "0.1.0"
+
+# log(0), x/0 and friends give inf/nan silently in PyTorch; NumPy would warn
+# from inside our ops. Ignore exactly those (filtering costs nothing until a
+# warning is raised, unlike np.errstate around every op).
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"chainrule\.")
 
 # Subpackages load on first use, so `import chainrule` stays fast.
 _SUBMODULES = {
