@@ -4,7 +4,10 @@ A tensor holds its values in ``_data`` (an ``np.ndarray``) and, for
 backward propagation, ``requires_grad``, ``grad`` (the gradient accumulated
 by ``backward()``) and ``grad_fn`` (the graph node that produced it, see
 autograd/function.py). Tensors that share memory (views) share one version
-counter, ``_version``, a one-element list bumped by every in-place op.
+counter, ``_version``, a box bumped by every in-place op. A view made by a
+view op (indexing, reshape, transpose, ...) also knows ``_base``, the tensor
+that owns the memory (for a view of a view, the first one), so that an in-place
+op on the view can rewrite its base's history (ops/_helpers.py: write_inplace).
 
 This file holds storage, autograd and conversion methods. The math,
 reductions, shape and indexing methods are attached by the ops modules
@@ -151,6 +154,12 @@ class Tensor:
     _output_nr = 0
     _hooks = None
     _retains_grad = False
+    # Views (set by ops/_helpers.py: view_of): the tensor owning the memory;
+    # why in-place ops on this view may not be recorded (None, NO_GRAD_VIEW or
+    # MULTI_OUTPUT_VIEW); on a base, weak references to its recorded views.
+    _base = None
+    _view_meta = None
+    _views = None
 
     def __init__(self, *args, device=None):
         """The legacy constructor, as ``torch.Tensor``: ``Tensor([1, 2])`` copies
@@ -228,6 +237,16 @@ class Tensor:
     @property
     def _version_number(self):
         return self._version[0]
+
+    def _is_view(self):
+        """True for the result of a view op: it shares ``_base``'s memory.
+
+        >>> import chainrule
+        >>> x = chainrule.zeros(2, 3)
+        >>> x[0]._is_view(), x[0]._base is x, x.detach()._is_view()
+        (True, True, False)
+        """
+        return self._base is not None
 
     def dim(self):
         return self._data.ndim
@@ -506,6 +525,12 @@ class Tensor:
         >>> y.detach_().is_leaf
         True
         """
+        if self._base is not None:
+            # PyTorch refuses views here; chainrule's create_graph gradients can be
+            # views (where PyTorch's are copies), and optimizers detach_ them. A
+            # detached view keeps the memory but no longer writes through to its base.
+            for name in ("_base", "_view_meta"):
+                self.__dict__.pop(name, None)
         self.grad_fn = None
         self._requires_grad = False
         self.__dict__.pop("_output_nr", None)
@@ -619,7 +644,9 @@ class Tensor:
 
 # Per-tensor autograd bookkeeping kept in __dict__ (see the class attributes
 # of Tensor): a deep copy is a fresh leaf and starts without it.
-_AUTOGRAD_STATE = frozenset({"grad", "_output_nr", "_hooks", "_retains_grad", "_accumulator"})
+_AUTOGRAD_STATE = frozenset(
+    {"grad", "_output_nr", "_hooks", "_retains_grad", "_accumulator", "_base", "_view_meta", "_views"}
+)
 
 
 def _size(size):

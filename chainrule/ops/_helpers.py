@@ -1,13 +1,18 @@
 """Plumbing shared by the ops modules: binding methods onto Tensor, type
-promotion of operands, dimension arguments, and PyTorch's in-place rules."""
+promotion of operands, dimension arguments, and PyTorch's in-place rules,
+including in-place ops on views (``view_of``, ``write_inplace``)."""
+
+import weakref
 
 import numpy as np
 
 from .._dtype import category, result_numpy_dtype, scalar_type_name
 from .._tensor import NUMPY_FUNCTIONS, Tensor, bump_version, wrap
+from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
 
 _ndarray = np.ndarray
+_weak = weakref.ref
 
 
 def bind(methods, numpy_functions=None):
@@ -86,13 +91,66 @@ def broadcast_error(op_name, a_shape, b_shape):
 
 
 def check_inplace(tensor, op_name):
-    """PyTorch refuses in-place changes to a leaf that requires grad while recording."""
-    if grad_state.enabled and tensor._requires_grad and tensor.grad_fn is None:
+    """PyTorch's checks before an in-place op while recording: a leaf that
+    requires grad refuses, and so does a view of one (see also ``check_view_inplace``)."""
+    if grad_state.enabled:
+        base = tensor._base
+        if base is None:
+            if tensor._requires_grad and tensor.grad_fn is None:
+                raise _leaf_error(op_name)
+        elif tensor._requires_grad or base._requires_grad:
+            check_view_inplace(tensor, base, op_name)
+
+
+def _leaf_error(op_name):
+    return RuntimeError(
+        f"a leaf Variable that requires grad is being used in an in-place operation "
+        f"({op_name}). Do it under `with chainrule.no_grad():` (as optimizers do) or "
+        "use the out-of-place op."
+    )
+
+
+def check_view_inplace(tensor, base, op_name):
+    """An in-place op on the view ``tensor`` of ``base`` is about to be recorded:
+    refuse the cases PyTorch refuses (the messages are PyTorch's)."""
+    if tensor._view_meta is not None:
+        raise RuntimeError(f"{_refused_view_message(tensor, False)} (in-place op: {op_name})")
+    if base._requires_grad and base.grad_fn is None:
         raise RuntimeError(
-            f"a leaf Variable that requires grad is being used in an in-place operation "
-            f"({op_name}). Do it under `with chainrule.no_grad():` (as optimizers do) or "
-            "use the out-of-place op."
+            "a view of a leaf Variable that requires grad is being used in an in-place operation "
+            f"({op_name}). Do it under `with chainrule.no_grad():`, or clone() the leaf first."
         )
+    if tensor._requires_grad and tensor.grad_fn is None:
+        raise _leaf_error(op_name)
+
+
+def _refused_view_message(tensor, indirect):
+    """PyTorch's message for a view made under no_grad or by a multi-output op
+    that is modified in place (``indirect``: its base or another view of it was)."""
+    meta = tensor._view_meta
+    node = tensor.grad_fn
+    what = "its base or another view of its base has been" if indirect else "is being"
+    name = None if node is None else node.name().removesuffix("Backward0")
+    if meta is NO_GRAD_VIEW or node is None:
+        if node is None:
+            message = "A view was created in"
+        else:
+            message = f"Output {tensor._output_nr} of {name} is a view of a view which was created in"
+        message += f" no_grad mode and {what} modified inplace with grad mode enabled."
+    else:
+        message = f"Output {tensor._output_nr} of {name} is a view and {what} modified inplace."
+    if meta is MULTI_OUTPUT_VIEW:
+        return message + (
+            " This view is the output of a function that returns multiple views. Such functions do "
+            "not allow the output views to be modified inplace. You should replace the inplace "
+            "operation by an out-of-place one."
+        )
+    return message + (
+        " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+        "your code by moving both the view and the inplace either both inside the no_grad block "
+        "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
+        "to be tracked)."
+    )
 
 
 def write_inplace(tensor, result, op_name):
@@ -100,7 +158,8 @@ def write_inplace(tensor, result, op_name):
 
     When the op was recorded, ``tensor`` takes over its graph node, as
     PyTorch's in-place ops do; a saved copy keeps backward correct if the
-    node saved the old values.
+    node saved the old values. When ``tensor`` is a view, its base gets the
+    new history instead (``write_through_view``).
     """
     data = tensor._data
     array = result._data
@@ -120,9 +179,23 @@ def write_inplace(tensor, result, op_name):
                 f"{op_name}: output with shape {tuple(data.shape)} doesn't match the broadcast "
                 f"shape {tuple(np.broadcast_shapes(array.shape, data.shape))}"
             )
+    if not data.flags.writeable:
+        raise RuntimeError(
+            f"{op_name}: unsupported operation: more than one element of the written-to tensor refers "
+            "to a single memory location (an expanded tensor, or read-only memory). Please clone() the "
+            "tensor before performing the operation."
+        )
     node = result.grad_fn
-    if node is not None and node.saved and any(s is data for s in node.saved):
-        _keep_old_values(node, tensor)
+    region = None
+    if node is not None:
+        base = tensor._base
+        if base is not None:
+            check_view_inplace(tensor, base, op_name)
+            region = view_region(tensor, base)
+        if node.saved and any(s is data for s in node.saved) and not _reads_itself(node, tensor):
+            _keep_old_values(node, tensor)
+        if region is not None:
+            return write_through_view(tensor, base, result, region)
     np.copyto(data, array, casting="unsafe")
     bump_version(tensor)
     if node is not None:
@@ -130,7 +203,22 @@ def write_inplace(tensor, result, op_name):
         tensor._output_nr = result._output_nr
         tensor._requires_grad = True
         node._outputs_meta = ((data.shape, data.dtype),)
+        if tensor._views is not None:
+            _refresh_views(tensor, None)
     return tensor
+
+
+def _reads_itself(node, tensor):
+    """True when another operand of the op shares ``tensor``'s memory (``y *= y``,
+    ``y.mul_(y.detach())``, ``v.mul_(y[:2])``). PyTorch's node saves that operand
+    as it is and so refuses it at backward once the write changed it; keeping
+    the old values would silently differ."""
+    box = tensor._version
+    count = 0
+    for t in node._inputs:
+        if isinstance(t, Tensor) and t._version is box:
+            count += 1
+    return count > 1
 
 
 def _keep_old_values(node, tensor):
@@ -153,3 +241,292 @@ def inplace(op, op_name):
     method.__name__ = op_name
     method.__doc__ = f"In-place version of :func:`{op.__name__}`."
     return method
+
+
+# --- views --------------------------------------------------------------------------------
+#
+# A view shares its base's memory and version counter and remembers the base
+# (``_base``, the tensor owning the memory). An in-place op on a view, when
+# recorded, is computed out of place and then, as in PyTorch:
+#
+#   base'  = CopySlices(base, result)   base with the view's elements replaced
+#   view'  = AsStrided(base')           the view read back from the new base
+#
+# so gradients reach both the base's old history (outside the view) and the
+# op's inputs (inside it). Where the view lies in its base is found from the
+# two arrays' memory addresses when the op runs (``view_region``), which keeps
+# making views as cheap as sharing the version counter: no view function is
+# stored. Views recorded from a non-leaf base are listed on the base (weak
+# references) so that, when the base gets a new history, they read from it
+# too (PyTorch regenerates their grad_fn lazily; we do it at that moment).
+
+NO_GRAD_VIEW = "no_grad"
+MULTI_OUTPUT_VIEW = "multi_output"
+
+
+def view_of(result, input):
+    """Mark ``result`` as a view of ``input`` (it shares its memory): one version
+    counter, and ``result._base`` is the tensor owning the memory.
+
+    >>> import chainrule
+    >>> x = chainrule.zeros(2, 3)
+    >>> v = x.t()[0]
+    >>> v._base is x, v._version is x._version
+    (True, True)
+    """
+    result._version = input._version
+    base = input._base
+    if base is None:
+        base = result._base = input
+    else:
+        result._base = base
+        if input._view_meta is not None:
+            result._view_meta = input._view_meta
+    if result.grad_fn is None:
+        if input._requires_grad:  # not recorded although the input requires grad: under no_grad
+            result._view_meta = NO_GRAD_VIEW
+    elif base.grad_fn is not None:  # a recorded view of a non-leaf: listed on it, see above
+        _register_view(base, result)
+    return result
+
+
+def views_of(results, input):
+    """``view_of`` for each output of a view op with several outputs (split,
+    unbind): PyTorch refuses recorded in-place ops on those."""
+    meta = MULTI_OUTPUT_VIEW if grad_state.enabled else NO_GRAD_VIEW
+    for r in results:
+        view_of(r, input)
+        r._view_meta = meta
+    return results
+
+
+def _register_view(base, view):
+    views = base._views
+    if views is None:
+        base._views = [_weak(view)]
+        return
+    views.append(_weak(view))
+    n = len(views)
+    if n >= 64 and not n & (n - 1):  # at 64, 128, 256, ...: forget dead views (amortized O(1))
+        views[:] = [ref for ref in views if ref() is not None]
+
+
+def _refresh_views(base, modified):
+    """``base`` has a new grad_fn: its live recorded views (but ``modified``,
+    done by the caller) now read from it. Returns whether ``modified`` is listed."""
+    views = base._views
+    listed = False
+    if views:
+        alive = []
+        for ref in views:
+            view = ref()
+            if view is None or view._base is not base:
+                continue
+            alive.append(ref)
+            if view is modified:
+                listed = True
+                continue
+            region = view_region(view, base)
+            if region is None:
+                continue
+            if view._view_meta is MULTI_OUTPUT_VIEW:  # PyTorch refuses to read it (at once; we at backward)
+                node = RefusedView.apply_unary(base, _refused_view_message(view, True), view._data).grad_fn
+                _set_grad_fn(view, node)
+            else:
+                _read_from_base(view, base, region)
+        views[:] = alive
+    return listed
+
+
+def _read_from_base(view, base, region):
+    """Make ``view``'s grad_fn read its values from ``base``'s current history."""
+    _set_grad_fn(view, AsStrided.apply_unary(base, region, view._data).grad_fn)
+
+
+def _set_grad_fn(view, node):
+    view.grad_fn = node
+    view._requires_grad = True
+    view.__dict__.pop("_output_nr", None)
+
+
+def write_through_view(tensor, base, result, region):
+    """The recorded in-place write of ``result`` into the view ``tensor`` of ``base``."""
+    written = CopySlices.apply(base, result, region, tensor._data)
+    bump_version(tensor)
+    base.grad_fn = written.grad_fn
+    base._requires_grad = True
+    base.__dict__.pop("_output_nr", None)
+    _read_from_base(tensor, base, region)
+    if not _refresh_views(base, tensor):
+        _register_view(base, tensor)
+    return tensor
+
+
+def _address(array):
+    return array.__array_interface__["data"][0]
+
+
+def _extent(shape, strides):
+    """The lowest and highest byte offsets of an array's elements from its first one."""
+    low = high = 0
+    for n, stride in zip(shape, strides):
+        if stride < 0:
+            low += stride * (n - 1)
+        else:
+            high += stride * (n - 1)
+    return low, high
+
+
+def _strides(array):
+    """``array``'s strides, 0 along dims of size 1 (where NumPy's may be anything)."""
+    return tuple(0 if n == 1 else s for n, s in zip(array.shape, array.strides))
+
+
+def view_region(view, base):
+    """Where ``view``'s elements lie in ``base`` (a ViewRegion), or None when they
+    do not lie there (``base.data`` was replaced since)."""
+    data = view._data
+    root = base._data
+    if data.dtype != root.dtype:
+        return None
+    if data.size == 0:
+        return ViewRegion(root.shape, data.shape, 0, (0,) * data.ndim)
+    itemsize = root.itemsize
+    start = _address(data) - _address(root)
+    strides = _strides(data)
+    root_strides = _strides(root)
+    if start % itemsize or any(s % itemsize for s in strides + root_strides):
+        return None
+    low, high = _extent(data.shape, strides)
+    root_low, root_high = _extent(root.shape, root_strides)
+    if not (root_low <= start + low and start + high <= root_high):
+        return None
+    if root.flags.c_contiguous:
+        return ViewRegion(root.shape, data.shape, start // itemsize, tuple(s // itemsize for s in strides))
+    # Another layout (rare): number the base's elements in C order in a buffer
+    # that mirrors its memory, one slot per element, and read the view's slots.
+    slots = np.full((root_high - root_low) // itemsize + 1, -1, np.int64)
+
+    def mirror(offset, shape, strides):
+        position = (offset - root_low) // itemsize * 8
+        return np.ndarray(shape, np.int64, slots, position, tuple(s // itemsize * 8 for s in strides))
+
+    mirror(0, root.shape, root_strides)[...] = np.arange(root.size).reshape(root.shape)
+    index = mirror(start, data.shape, strides).copy()
+    if (index < 0).any():
+        return None
+    return ViewRegion(root.shape, data.shape, index=index)
+
+
+class ViewRegion:
+    """The elements of a base that a view covers, as positions in the base's C-order
+    flat index: ``offset + sum(i_k * strides[k])`` for the view's index ``i``, or
+    ``index[i]``. ``take`` and ``put`` apply to any array of the base's shape
+    (gradients), whatever its memory layout."""
+
+    __slots__ = ("base_shape", "shape", "offset", "strides", "index")
+
+    def __init__(self, base_shape, shape, offset=0, strides=None, index=None):
+        self.base_shape = base_shape
+        self.shape = shape
+        self.offset = offset
+        self.strides = strides
+        self.index = index
+
+    def take(self, array):
+        """The view's elements of ``array`` (a view of it when possible)."""
+        if self.index is not None:
+            return np.take(array, self.index)
+        flat = np.ascontiguousarray(array).reshape(-1)
+        size = flat.itemsize
+        return _ndarray(
+            self.shape, flat.dtype, flat, self.offset * size, tuple(s * size for s in self.strides)
+        )
+
+    def put(self, array, values):
+        """A C-ordered copy of ``array`` with ``values`` at the view's elements."""
+        out = np.array(array, order="C")
+        if self.index is not None:
+            out.reshape(-1)[self.index] = values
+        else:
+            self.take(out)[...] = values
+        return out
+
+
+def _differentiable(cls, value, *params):
+    """``cls`` applied to an array, or recorded on a Tensor (create_graph)."""
+    out = cls.apply(value, *params)
+    return out if isinstance(value, Tensor) else out._data
+
+
+class AsStrided(Primitive):
+    """y = the elements of x that a view covers (``region``), in the view's shape:
+    a view read back from its base after an in-place op.
+    dL/dx = zeros with dL/dy put at those elements."""
+
+    def forward(ctx, x, region, out=None):
+        ctx.region = region
+        return region.take(x) if out is None else out
+
+    def backward(ctx, grad):
+        return (_differentiable(AsStridedEmbed, grad, ctx.region),)
+
+
+class AsStridedEmbed(Primitive):
+    """y = zeros of the base's shape with x at the elements a view covers (the
+    adjoint of AsStrided).   dL/dx = dL/dy at those elements."""
+
+    def forward(ctx, x, region):
+        ctx.region = region
+        return region.put(np.zeros(region.base_shape, x.dtype), x)
+
+    def backward(ctx, grad):
+        return (_differentiable(AsStrided, grad, ctx.region),)
+
+
+class ZeroRegion(Primitive):
+    """y = x with the elements a view covers set to 0.
+    dL/dx = dL/dy with those elements set to 0."""
+
+    def forward(ctx, x, region):
+        ctx.region = region
+        return region.put(x, 0)
+
+    def backward(ctx, grad):
+        return (_differentiable(ZeroRegion, grad, ctx.region),)
+
+
+class RefusedView(Primitive):
+    """y = a piece of split/unbind whose base then changed in place: differentiating
+    through it raises, as PyTorch does (its values are no longer those the graph saw)."""
+
+    def forward(ctx, x, message, out):
+        ctx.message = message
+        return out
+
+    def backward(ctx, grad):
+        raise RuntimeError(ctx.message)
+
+
+class CopySlices(Primitive):
+    """base' = base with the elements a view covers replaced by src: the node an
+    in-place op on a view gives the base (PyTorch's CopySlices). Forward writes
+    src into the view's memory (``destination``), which is the base's.
+    dL/dbase = dL/dbase' with those elements set to 0;  dL/dsrc = dL/dbase' at those elements."""
+
+    @classmethod
+    def name(cls):
+        return "torch::autograd::CopySlices"  # PyTorch's name, as AccumulateGrad's
+
+    def forward(ctx, base, src, region, destination):
+        ctx.region = region
+        np.copyto(destination, src, casting="unsafe")
+        return base
+
+    def backward(ctx, grad):
+        need_base, need_src = ctx.needs_input_grad[:2]
+        region = ctx.region
+        return (
+            _differentiable(ZeroRegion, grad, region) if need_base else None,
+            _differentiable(AsStrided, grad, region) if need_src else None,
+        )

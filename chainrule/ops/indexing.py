@@ -13,7 +13,7 @@ import numpy as np
 from .._tensor import Tensor, bump_version, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
-from ._helpers import bind, check_inplace, normalize_dim, write_inplace
+from ._helpers import bind, check_inplace, normalize_dim, view_of, write_inplace
 from .shape import differentiable
 
 __all__ = [
@@ -278,8 +278,12 @@ def getitem(self, key):
         result = Index.apply_unary(self, parsed)
     except IndexError as error:
         _raise_index_error(self._data.shape, key, parsed, error)
-    if parsed.advanced is None:
-        result._version = self._version  # a view: it shares memory
+    if parsed.advanced is None:  # a view: it shares memory (see _helpers.view_of)
+        if self._base is None and result.grad_fn is None and not self._requires_grad:
+            result._version = self._version  # the common case, inline: indexing is hot
+            result._base = self
+        else:
+            view_of(result, self)
     return result
 
 

@@ -3,19 +3,22 @@ rearrange elements (flip, roll, repeat, tril), joining and splitting.
 
 A view shares memory with its input, as in PyTorch, so the two also share
 one version counter: changing either in place is seen by both, and a graph
-that saved one notices. The backward of a view puts the gradient back in the
+that saved one notices. A view also knows its base (``_base``), so an
+in-place op on it rewrites the base's history (``_helpers.view_of`` and
+``write_inplace``). The backward of a view puts the gradient back in the
 input's layout (the inverse reshape or transpose, a sum over expanded axes,
 zeros around a slice or off a diagonal).
 """
 
 from itertools import accumulate
+from math import prod
 
 import numpy as np
 
 from .._dtype import FROM_NUMPY, to_numpy_dtype
 from .._tensor import Tensor, _size, wrap
 from ..autograd.function import Primitive
-from ._helpers import bind, inplace, normalize_dim, normalize_dims, promote
+from ._helpers import bind, inplace, normalize_dim, normalize_dims, promote, view_of, views_of
 
 __all__ = [
     "reshape",
@@ -52,19 +55,6 @@ __all__ = [
     "diagonal",
     "diag_embed",
 ]
-
-
-def _view_of(result, input):
-    """Make ``result`` share ``input``'s version counter (it shares its memory)."""
-    result._version = input._version
-    return result
-
-
-def _views_of(results, input):
-    """``_view_of`` for each of several views of ``input`` (split, unbind)."""
-    for r in results:
-        r._version = input._version
-    return results
 
 
 def differentiable(cls, value, *params):
@@ -141,7 +131,7 @@ def reshape(input, *shape):
     shape = _infer_shape(_size(shape), input._data.size)
     result = Reshape.apply_unary(input, shape)
     if np.may_share_memory(result._data, input._data):
-        result._version = input._version
+        view_of(result, input)
     return result
 
 
@@ -158,7 +148,7 @@ def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Tensor)):
         return _view_dtype(input, shape[0])
     shape = _infer_shape(_size(shape), input._data.size)
-    return _view_of(View.apply_unary(input, shape), input)
+    return view_of(View.apply_unary(input, shape), input)
 
 
 def _view_dtype(input, dtype):
@@ -176,7 +166,9 @@ def _view_dtype(input, dtype):
             raise RuntimeError(
                 f"self.size(-1) must be divisible by {ratio} to {what}, but got {data.shape[-1]}"
             )
-    return _view_of(wrap(data.view(target)), input)
+    result = wrap(data.view(target))
+    result._version = input._version  # shared memory, but not a differentiable view (as PyTorch)
+    return result
 
 
 def view_as(input, other):
@@ -249,7 +241,7 @@ def squeeze(input, dim=None):
     else:
         dims = normalize_dims(dim, len(shape))
         new_shape = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
-    return _view_of(Reshape.apply_unary(input, new_shape), input)
+    return view_of(Reshape.apply_unary(input, new_shape), input)
 
 
 def unsqueeze(input, dim):
@@ -261,7 +253,7 @@ def unsqueeze(input, dim):
     """
     shape = input._data.shape
     dim = normalize_dim(dim, len(shape) + 1)
-    return _view_of(Reshape.apply_unary(input, shape[:dim] + (1,) + shape[dim:]), input)
+    return view_of(Reshape.apply_unary(input, shape[:dim] + (1,) + shape[dim:]), input)
 
 
 # --- reordering dims ----------------------------------------------------------------
@@ -296,7 +288,7 @@ def permute(input, *dims):
     axes = tuple(normalize_dim(d, ndim) for d in dims)
     if len(set(axes)) != ndim:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _view_of(Permute.apply_unary(input, axes), input)
+    return view_of(Permute.apply_unary(input, axes), input)
 
 
 def transpose(input, dim0, dim1):
@@ -309,10 +301,10 @@ def transpose(input, dim0, dim1):
     ndim = input._data.ndim
     a, b = normalize_dim(dim0, ndim), normalize_dim(dim1, ndim)
     if a == b:
-        return _view_of(Permute.apply_unary(input, tuple(range(ndim))), input)
+        return view_of(Permute.apply_unary(input, tuple(range(ndim))), input)
     axes = list(range(ndim))
     axes[a], axes[b] = b, a
-    return _view_of(Permute.apply_unary(input, tuple(axes)), input)
+    return view_of(Permute.apply_unary(input, tuple(axes)), input)
 
 
 swapaxes = swapdims = transpose
@@ -385,7 +377,9 @@ class Expand(Primitive):
     """y = x repeated along broadcast dims (a view).   dL/dx = dL/dy summed over them."""
 
     def forward(ctx, x, shape):
-        return np.broadcast_to(x, shape)
+        if prod(shape) == x.size:  # nothing repeated: a writable view, as PyTorch's
+            return x.reshape(shape)
+        return np.broadcast_to(x, shape)  # read-only: its elements share memory
 
     def backward(ctx, grad):
         return grad, None  # the engine sums the gradient back to x's shape
@@ -425,7 +419,7 @@ def expand(input, *sizes):
                 f"The expanded size of the tensor ({n}) must match the existing size ({existing}) at "
                 f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}"
             )
-    return _view_of(Expand.apply_unary(input, tuple(target)), input)
+    return view_of(Expand.apply_unary(input, tuple(target)), input)
 
 
 def expand_as(input, other):
@@ -736,7 +730,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     a, b = normalize_dim(dim1, ndim), normalize_dim(dim2, ndim)
     if a == b:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return _view_of(Diagonal.apply_unary(input, int(offset), a, b), input)
+    return view_of(Diagonal.apply_unary(input, int(offset), a, b), input)
 
 
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
@@ -944,7 +938,7 @@ def split(tensor, split_size_or_sections, dim=0):
                 f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
                 f"at dimension {axis}), but got split_sizes={sizes}"
             )
-    return _views_of(Split.apply(tensor, tuple(sizes), axis), tensor)
+    return views_of(Split.apply(tensor, tuple(sizes), axis), tensor)
 
 
 def _split_with_sizes(tensor, split_sizes, dim=0):
@@ -993,7 +987,7 @@ def unbind(input, dim=0):
     axis = normalize_dim(dim, input._data.ndim)
     if input._data.shape[axis] == 0:
         return ()
-    return _views_of(Unbind.apply(input, axis), input)
+    return views_of(Unbind.apply(input, axis), input)
 
 
 def narrow(input, dim, start, length):

@@ -212,10 +212,6 @@ def test_a_second_in_place_op_after_a_recorded_one_gives_pytorchs_gradient(same_
     same_as_torch(scenario, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="views keep no link to their base: write_inplace (ops/_helpers.py) would need it, see report",
-)
 def test_in_place_on_a_view_of_a_leaf_that_requires_grad_raises(raises_like_torch):
     def scenario(lib):
         x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -224,10 +220,6 @@ def test_in_place_on_a_view_of_a_leaf_that_requires_grad_raises(raises_like_torc
     raises_like_torch(scenario, match="view of a leaf Variable")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="views keep no link to their base: write_inplace (ops/_helpers.py) would need it, see report",
-)
 def test_in_place_on_a_view_changes_the_gradient_of_its_base(same_as_torch):
     def scenario(lib):
         x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
