@@ -433,8 +433,7 @@ class Tensor:
         >>> x.grad
         tensor([ 2., 40.])
         """
-        from .autograd import engine
-
+        engine = _engine or _load_engine()
         if gradient is None and inputs is None and not create_graph:
             engine.backward_scalar(self, retain_graph)
         else:
@@ -667,3 +666,14 @@ def as_array(value, dtype=None):
 
 def dtype_of(array):
     return from_numpy_dtype(array.dtype)
+
+
+_engine = None  # autograd.engine, bound on first use (it imports this module)
+
+
+def _load_engine():
+    global _engine
+    from .autograd import engine
+
+    _engine = engine
+    return engine

@@ -370,7 +370,12 @@ def _buffer(node, nr, g, heap):
 def _run_simple(heap, retain_graph, hooked=None):
     """``_execute`` for the common case (every leaf, no create_graph), from a
     seeded heap. The loop body is written out, not split into helpers,
-    because it runs for every op of every training step."""
+    because it runs for every op of every training step.
+
+    Gradients reaching a node are checked for shape only: built-in rules
+    return their inputs' dtype (a Cast node converts between dtypes), and
+    leaves check both.
+    """
     check_anomaly = _anomaly.enabled
     previous_mode = grad_state.enabled
     grad_state.enabled = False
@@ -379,13 +384,12 @@ def _run_simple(heap, retain_graph, hooked=None):
             node = heappop(heap)[1]
             grads = node._buffer
             node._buffer = None
-            if node._hooks is not None:
+            hooks = node._hooks
+            if hooks is not None:
                 grads = _run_pre_hooks(node, grads, False)
             grad = grads[0]
-            if node.array_rule and grad is not None and len(grads) == 1:
+            if node.array_rule and len(grads) == 1 and grad is not None:
                 saved = node.saved
-                if saved is None:
-                    raise RuntimeError(FREED_MESSAGE)
                 if saved:
                     if inplace_epoch[0] != node._epoch:
                         node.check_saved_versions()
@@ -393,55 +397,56 @@ def _run_simple(heap, retain_graph, hooked=None):
                     if not retain_graph:
                         node.saved = None
                         node._inputs = None
+                elif saved is None:
+                    raise RuntimeError(FREED_MESSAGE)
                 else:
                     results = node.backward(grad)
                 if results.__class__ is not tuple:
                     results = (results,)
-                if node._hooks is not None and "post" in node._hooks:
+                if hooks is not None and "post" in hooks:
                     results = _run_post_hooks(node, results, grads, False)
                 if check_anomaly:
                     anomaly.check_backward_result(node, results)
-                # a leaf may keep a fresh array as its .grad; the incoming
-                # gradient, or an array returned for two inputs, is copied
-                shared = grad if len(results) != 2 or results[0] is not results[1] else results[0]
             else:
                 results = _call_backward(node, grads, False)
                 if not retain_graph:
                     node.release()
-                shared = None
+                grad = None  # user rules: never let a leaf keep their arrays uncopied
             for edge, g in zip(node.next_edges, results):
                 if edge is None or g is None:
                     continue
                 target, nr = edge
-                if nr is None:
-                    data = target._data
-                    if g.shape != data.shape or g.dtype is not data.dtype:
-                        g = _conform(g, data.shape, data.dtype, False)
-                    if target._hooks is not None:
-                        hooked = _hold_for_hooks(hooked, target, g)
-                    elif target.grad is None:
-                        if shared is None or g is shared or g.__class__ is not _ndarray or g.base is not None:
-                            g = np.array(g)
-                        target.grad = wrap(g)
-                    else:
-                        _accumulate(target, g, False, False)
-                    continue
-                meta = target._outputs_meta
-                shape, dtype = meta[nr]
-                if g.shape != shape or g.dtype is not dtype:
-                    g = _conform(g, shape, dtype, False)
-                buffer = target._buffer
-                if buffer is None:
-                    if len(meta) == 1:
-                        target._buffer = [g]
-                    else:
-                        buffer = target._buffer = [None] * len(meta)
+                if nr is not None:
+                    meta = target._outputs_meta
+                    if g.shape != meta[nr][0]:
+                        g = _conform(g, meta[nr][0], meta[nr][1], False)
+                    buffer = target._buffer
+                    if buffer is None:
+                        if len(meta) == 1:
+                            target._buffer = [g]
+                        else:
+                            buffer = target._buffer = [None] * len(meta)
+                            buffer[nr] = g
+                        heappush(heap, (-target._sequence_nr, target))
+                    elif buffer[nr] is None:
                         buffer[nr] = g
-                    heappush(heap, (-target._sequence_nr, target))
-                elif buffer[nr] is None:
-                    buffer[nr] = g
+                    else:
+                        buffer[nr] = buffer[nr] + g
+                    continue
+                data = target._data
+                if g.shape != data.shape or g.dtype is not data.dtype:
+                    g = _conform(g, data.shape, data.dtype, False)
+                if target._hooks is not None:
+                    hooked = _hold_for_hooks(hooked, target, g)
+                elif target.grad is None:
+                    # a leaf may keep a fresh array as its .grad; the incoming
+                    # gradient, a view, or an array returned twice is copied
+                    if (g is grad or grad is None or g.__class__ is not _ndarray or g.base is not None
+                            or (len(results) == 2 and results[0] is results[1])):
+                        g = np.array(g)
+                    target.grad = wrap(g)
                 else:
-                    buffer[nr] = buffer[nr] + g
+                    _accumulate(target, g, False, False)
         if hooked:
             _finish_hooked_leaves(hooked, False, None)
     except BaseException:
