@@ -1,3 +1,1108 @@
-"""Fused convolution and pooling primitives: strided windows plus one matrix product."""
+"""Convolution and pooling: strided windows plus one matrix product.
 
-__all__ = []
+How a convolution runs (im2col)
+-------------------------------
+A convolution multiplies every window of the input by the same weights.
+``as_strided`` views all the windows at once without copying; one copy lays
+them out as the columns of a matrix ("im2col") and one matrix product (BLAS)
+with the weights, reshaped to (out_channels, in_channels * kh * kw), gives
+every output pixel of every image::
+
+    cols[(c, i, j), (n, oh, ow)] = x_padded[n, c, oh * s + i * d, ow * s + j * d]
+    y[n, o, oh, ow] = sum_k W[o, k] cols[k, (n, oh, ow)] + b[o]
+
+Backward reuses ``cols``: dL/dW = dL/dy @ cols^T is one more product, and
+dL/dx comes from dL/dcols = W^T @ dL/dy, whose columns are added back onto
+the windows they were copied from ("col2im": one whole-array slice-add per
+kernel offset, kh * kw of them).
+
+What keeps it fast:
+
+* The bias rides in the product: a row of ones in ``cols`` and the bias as an
+  extra weight column, so the same product adds it in forward and sums its
+  gradient in backward.
+* The memory order of the columns follows the sizes (``Geometry.layout``):
+
+  - "per-image": images outermost, one product per image. For small weight
+    matrices (few channels, say a first layer): a BLAS product with a small
+    result and a very long inner dimension is several times slower than many
+    medium ones.
+  - "batch": images outermost, one product for the batch.
+  - "batch-last": the batch innermost, (c, i, j) x (oh, ow, n), one product.
+    For small images: im2col and col2im then move rows of ``OW * N`` values
+    instead of ``OW``-long pieces (a few values each for an 8x8 image). It
+    costs transposing the input and output, cheap while they fit in cache.
+
+* Large scratch arrays (the columns and their gradient) are recycled
+  (``scratch``) instead of freshly allocated each step.
+
+Pooling uses the same windows: a loop over the kh * kw kernel offsets of
+whole-array operations (never over pixels), max pooling keeping the offset of
+each window's maximum so backward can route the gradient to it.
+
+Every backward is written in terms of ops that have their own primitive
+(convolution, transposed convolution and the weight gradient; pooling and its
+adjoint), so under ``create_graph=True`` gradients are differentiable again.
+"""
+
+import functools
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .._tensor import Tensor
+from ..autograd.function import Primitive
+from ..autograd.grad_mode import state as grad_state
+
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool1d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+]
+
+# Weight matrices (out channels x columns per group) up to this many entries
+# run one BLAS product per image; larger ones one product for the batch.
+_PER_IMAGE_PRODUCT_MAX = 1024
+# Output rows shorter than this make im2col copy too little per row, and
+# activations up to this many values are cheap to transpose: the batch goes last.
+_SHORT_ROW = 16
+_SMALL_ACTIVATION = 1 << 18
+
+
+class ScratchArrays:
+    """Recycles the large arrays that never leave this module (im2col columns,
+    their gradients): a fresh multi-megabyte array costs the operating system a
+    page fault per 4 KB the first time it is written, which took a third of a
+    small CNN's training step. Holds at most ``limit`` arrays, so memory does
+    not grow with the number of steps."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.free = []
+
+    def take(self, shape, dtype):
+        """An uninitialised array of ``shape`` and ``dtype``, recycled if one is free."""
+        size = math.prod(shape)
+        for k, flat in enumerate(self.free):
+            if flat.size == size and flat.dtype == dtype:
+                return self.free.pop(k).reshape(shape)
+        return np.empty(shape, dtype)
+
+    def give(self, array):
+        """Hand back an array taken here; no one may use it afterwards."""
+        self.free.append(array.reshape(-1))
+        if len(self.free) > self.limit:
+            self.free.pop(0)
+
+
+scratch = ScratchArrays(limit=4)
+
+
+# --- geometry --------------------------------------------------------------------------------------
+
+
+class Geometry:
+    """The sizes of one 2-D window operation (a 1-D one has height 1), computed
+    once per input shape and reused.
+
+    ``padding`` is (top, bottom, left, right); ``height``/``width`` are the
+    input's, ``out_height``/``out_width`` the output's; a convolution's
+    ``layout`` is the memory order of its columns (see the module docstring).
+    """
+
+    __slots__ = (
+        "batch",
+        "channels",
+        "out_channels",
+        "groups",
+        "height",
+        "width",
+        "kernel",
+        "stride",
+        "dilation",
+        "padding",
+        "padded_height",
+        "padded_width",
+        "out_height",
+        "out_width",
+        "columns",
+        "layout",
+    )
+
+    def __init__(
+        self,
+        batch,
+        channels,
+        out_channels,
+        groups,
+        height,
+        width,
+        kernel,
+        stride,
+        dilation,
+        padding,
+        out_size,
+    ):
+        self.batch, self.channels, self.out_channels, self.groups = batch, channels, out_channels, groups
+        self.height, self.width = height, width
+        self.kernel, self.stride, self.dilation, self.padding = kernel, stride, dilation, padding
+        top, bottom, left, right = padding
+        self.out_height, self.out_width = out_size
+        # rows/columns the windows reach (ceil_mode may reach past the padding)
+        (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+        self.padded_height = max(height + top + bottom, (self.out_height - 1) * sh + (kh - 1) * dh + 1)
+        self.padded_width = max(width + left + right, (self.out_width - 1) * sw + (kw - 1) * dw + 1)
+        self.columns = channels // groups * kh * kw
+        self.layout = None
+
+    @property
+    def offsets(self):
+        """(i, j) for every kernel offset, row by row."""
+        kh, kw = self.kernel
+        return [(i, j) for i in range(kh) for j in range(kw)]
+
+    def window(self, padded, i, j):
+        """The input values that kernel offset (i, j) meets, one per output pixel:
+        a strided view of ``padded``, shape (N, C, out_height, out_width)."""
+        (sh, sw), (dh, dw) = self.stride, self.dilation
+        top, left = i * dh, j * dw
+        return padded[
+            :,
+            :,
+            top : top + (self.out_height - 1) * sh + 1 : sh,
+            left : left + (self.out_width - 1) * sw + 1 : sw,
+        ]
+
+    def pad(self, x, fill=0):
+        """``x`` inside a (N, C, padded_height, padded_width) frame of ``fill``
+        (``x`` itself when there is nothing to add)."""
+        top, _, left, _ = self.padding
+        hp, wp = self.padded_height, self.padded_width
+        if x.shape[2:] == (hp, wp):
+            return x
+        padded = np.full(x.shape[:2] + (hp, wp), fill, x.dtype)
+        padded[:, :, top : top + self.height, left : left + self.width] = x
+        return padded
+
+    def unpad(self, padded):
+        """The inverse of ``pad`` for gradients: the region that holds the input."""
+        top, _, left, _ = self.padding
+        h, w = self.height, self.width
+        return np.ascontiguousarray(padded[:, :, top : top + h, left : left + w])
+
+
+@functools.lru_cache(maxsize=512)
+def _conv_geometry(x_shape, w_shape, stride, padding, dilation, groups):
+    n, c, h, w = x_shape
+    o, _, kh, kw = w_shape
+    top, bottom, left, right = padding
+    out_h = (h + top + bottom - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    out_w = (w + left + right - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    geo = Geometry(n, c, o, groups, h, w, (kh, kw), stride, dilation, padding, (out_h, out_w))
+    largest = n * max(c * h * w, o * out_h * out_w)
+    if out_w < _SHORT_ROW and largest <= _SMALL_ACTIVATION:
+        geo.layout = "batch-last"
+    elif (o // groups) * (geo.columns + 1) <= _PER_IMAGE_PRODUCT_MAX:
+        geo.layout = "per-image"
+    else:
+        geo.layout = "batch"
+    return geo
+
+
+# --- the array kernels of convolution ------------------------------------------------------------
+
+
+def _padded_input(x, geo):
+    """``x`` with its zero padding, as an (N, C, Hp, Wp) array or, for the
+    batch-last layout, an (N, C, Hp, Wp) view of a (C, Hp, Wp, N) array."""
+    if geo.layout != "batch-last":
+        return geo.pad(x)
+    top, _, left, _ = geo.padding
+    padded = np.zeros((x.shape[1], geo.padded_height, geo.padded_width, x.shape[0]), x.dtype)
+    padded[:, top : top + geo.height, left : left + geo.width] = x.transpose(1, 2, 3, 0)
+    return padded.transpose(3, 0, 1, 2)
+
+
+def _im2col(x, geo, ones_row):
+    """cols (groups, C/groups * kh * kw [+ 1 row of ones], N * OH * OW): every
+    window of ``x`` as a column, the columns ordered (n, oh, ow), or
+    (oh, ow, n) for the batch-last layout."""
+    padded = _padded_input(x, geo)
+    n = x.shape[0]
+    g, kh, kw = geo.groups, *geo.kernel
+    per_group = geo.channels // g
+    k = geo.columns
+    oh, ow = geo.out_height, geo.out_width
+    (dh, dw), (sh, sw) = geo.dilation, geo.stride
+    s_n, s_c, s_h, s_w = padded.strides
+    windows = as_strided(
+        padded,
+        (g, per_group, kh, kw, n, oh, ow),
+        (per_group * s_c, s_c, dh * s_h, dw * s_w, s_n, sh * s_h, sw * s_w),
+    )
+    cols = scratch.take((g, k + ones_row, n * oh * ow), x.dtype)
+    if geo.layout == "batch-last":
+        target = cols[:, :k].reshape(g, per_group, kh, kw, oh, ow, n).transpose(0, 1, 2, 3, 6, 4, 5)
+    else:
+        target = cols[:, :k].reshape(g, per_group, kh, kw, n, oh, ow)
+    np.copyto(target, windows)
+    if ones_row:
+        cols[:, k] = 1
+    return cols
+
+
+def _weight_matrix(w, b, geo):
+    """W as (groups, out/groups, columns [+ 1 bias column])."""
+    g = geo.groups
+    matrix = w.reshape(g, w.shape[0] // g, -1)
+    if b is None:
+        return matrix
+    return np.concatenate([matrix, b.reshape(g, -1, 1)], axis=2)
+
+
+def _images(cols, geo):
+    """The per-image columns of the per-image layout: (N, G, K, OH * OW) views."""
+    g, k = cols.shape[:2]
+    return cols.reshape(g, k, geo.batch, -1).transpose(2, 0, 1, 3)
+
+
+def _product(matrix, cols, geo):
+    """y = W @ cols, as (N, O, OH, OW)."""
+    n, o, oh, ow = geo.batch, geo.out_channels, geo.out_height, geo.out_width
+    if geo.layout == "per-image":  # (G, O/G, K) @ (N, G, K, OH*OW), already image-major
+        return np.matmul(matrix, _images(cols, geo)).reshape(n, o, oh, ow)
+    y = np.matmul(matrix, cols)  # (G, O/G, N*OH*OW)
+    if geo.layout == "batch-last":
+        return np.ascontiguousarray(y.reshape(o, oh, ow, n).transpose(3, 0, 1, 2))
+    return np.ascontiguousarray(y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
+
+
+def _grad_columns(grad, geo):
+    """dL/dy ordered like the columns: (N, G, O/G, OH*OW) per image, else
+    (G, O/G, N*OH*OW)."""
+    n, g = geo.batch, geo.groups
+    if geo.layout == "per-image":
+        return np.ascontiguousarray(grad).reshape(n, g, -1, geo.out_height * geo.out_width)
+    order = (1, 2, 3, 0) if geo.layout == "batch-last" else (1, 0, 2, 3)
+    return np.ascontiguousarray(grad.transpose(order)).reshape(g, geo.out_channels // g, -1)
+
+
+def _weight_grad(cols, grad_cols, geo):
+    """dL/dW (and dL/db when cols has its row of ones) = dL/dy @ cols^T, computed
+    as (cols @ dL/dy^T)^T: BLAS runs this long inner dimension faster that way."""
+    if geo.layout == "per-image":  # (N, G, K, P) @ (N, G, P, O/G), summed over the images
+        product = np.matmul(_images(cols, geo), grad_cols.transpose(0, 1, 3, 2)).sum(axis=0)
+    else:
+        product = np.matmul(cols, grad_cols.transpose(0, 2, 1))  # (G, K, O/G)
+    return product.transpose(0, 2, 1).reshape(geo.out_channels, -1)
+
+
+def _col2im(grad_cols, w, geo):
+    """dL/dx: dL/dcols = W^T @ dL/dy, each column added back onto its window."""
+    n, c, g = geo.batch, geo.channels, geo.groups
+    kh, kw = geo.kernel
+    oh, ow = geo.out_height, geo.out_width
+    matrix_t = w.reshape(g, w.shape[0] // g, -1).transpose(0, 2, 1)  # (G, K, O/G)
+    buffer = scratch.take(grad_cols.shape[:-2] + (matrix_t.shape[1], grad_cols.shape[-1]), grad_cols.dtype)
+    cols = np.matmul(matrix_t, grad_cols, out=buffer)
+    if geo.layout == "per-image":
+        cols = cols.reshape(n, c, kh, kw, oh, ow)
+        padded = np.zeros((n, c, geo.padded_height, geo.padded_width), cols.dtype)
+    elif geo.layout == "batch":  # accumulate in (C, N, Hp, Wp) memory, the columns' order
+        cols = cols.reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 1, 2, 4, 5)
+        padded = np.zeros((c, n, geo.padded_height, geo.padded_width), cols.dtype).transpose(1, 0, 2, 3)
+    else:  # batch-last: accumulate in (C, Hp, Wp, N) memory, viewed as (N, C, Hp, Wp)
+        cols = cols.reshape(c, kh, kw, oh, ow, n).transpose(5, 0, 1, 2, 3, 4)
+        padded = np.zeros((c, geo.padded_height, geo.padded_width, n), cols.dtype).transpose(3, 0, 1, 2)
+    for i, j in geo.offsets:
+        geo.window(padded, i, j)[...] += cols[:, :, i, j]
+    scratch.give(buffer)
+    return geo.unpad(padded)
+
+
+def conv_forward(x, w, geo):
+    """y = conv(x, w)."""
+    cols = _im2col(x, geo, False)
+    y = _product(_weight_matrix(w, None, geo), cols, geo)
+    scratch.give(cols)
+    return y
+
+
+def conv_input_grad(grad, w, geo):
+    """dL/dx of y = conv(x, w): the transposed convolution of ``grad``."""
+    return _col2im(_grad_columns(grad, geo), w, geo)
+
+
+def conv_weight_grad(x, grad, geo):
+    """dL/dw of y = conv(x, w)."""
+    cols = _im2col(x, geo, False)
+    grad_w = _weight_grad(cols, _grad_columns(grad, geo), geo).reshape(_weight_shape(geo))
+    scratch.give(cols)
+    return grad_w
+
+
+def _weight_shape(geo):
+    return (geo.out_channels, geo.channels // geo.groups) + geo.kernel
+
+
+def _as_2d(array, one_d):
+    """A 1-D convolution's (N, C, L) array as (N, C, 1, L)."""
+    if not one_d or array is None:
+        return array
+    return array.reshape(array.shape[:2] + (1,) + array.shape[2:])
+
+
+def _as_1d(array, one_d):
+    """The inverse of ``_as_2d`` (None, a gradient nobody needs, stays None)."""
+    if not one_d or array is None:
+        return array
+    return array.reshape(array.shape[:2] + array.shape[3:])
+
+
+# --- convolution primitives ------------------------------------------------------------------------
+
+
+class Convolution(Primitive):
+    """y = conv(x, w) + b  (cross-correlation, as PyTorch), by im2col and one product.
+    dL/dx = conv_transpose(dL/dy, w),   dL/dw = dL/dy @ cols(x)^T,
+    dL/db = dL/dy summed over batch and pixels."""
+
+    def forward(ctx, x, w, b, geo, one_d, keep_cols):
+        ctx.geo, ctx.one_d = geo, one_d
+        ctx.save_for_backward(x, w)
+        cols = _im2col(_as_2d(x, one_d), geo, b is not None)
+        y = _product(_weight_matrix(_as_2d(w, one_d), b, geo), cols, geo)
+        if keep_cols:  # for the weight gradient
+            ctx.cols = cols
+        else:
+            ctx.cols = None
+            scratch.give(cols)
+        return _as_1d(y, one_d)
+
+    def backward(ctx, grad):
+        geo, one_d = ctx.geo, ctx.one_d
+        x, w = (_as_2d(a, one_d) for a in ctx.saved)
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        grad = _as_2d(grad, one_d)
+        # forward's columns serve one backward (a retained graph's second one rebuilds them)
+        cols, ctx.cols = ctx.cols, None
+        if isinstance(grad, Tensor):  # create_graph: through primitives, differentiable again
+            grad_x = ConvolutionTranspose.apply(grad, w, None, geo, False) if need_x else None
+            grad_w = ConvolutionWeightGrad.apply(x, grad, geo) if need_w else None
+            grad_b = grad.sum(axis=(0, 2, 3)) if need_b else None
+        else:
+            grad_x = grad_w = grad_b = None
+            grad_cols = _grad_columns(grad, geo)
+            if need_x:
+                grad_x = _col2im(grad_cols, w, geo)
+            if need_w or need_b:
+                if cols is None:
+                    cols = _im2col(x, geo, need_b)
+                both = _weight_grad(cols, grad_cols, geo)
+                grad_w = both[:, : geo.columns].reshape(_weight_shape(geo)) if need_w else None
+                grad_b = both[:, geo.columns] if need_b else None
+        if cols is not None:
+            scratch.give(cols)
+        return _as_1d(grad_x, one_d), _as_1d(grad_w, one_d), grad_b
+
+
+class ConvolutionTranspose(Primitive):
+    """y = conv_transpose(x, w) + b: the adjoint of the convolution with
+    geometry ``geo`` (x plays dL/dy, y plays dL/dx).
+    dL/dx = conv(dL/dy, w),   dL/dw = conv_weight_grad(dL/dy, x),
+    dL/db = dL/dy summed over batch and pixels."""
+
+    @classmethod
+    def name(cls):
+        return "ConvolutionBackward0"
+
+    def forward(ctx, x, w, b, geo, one_d):
+        ctx.geo, ctx.one_d = geo, one_d
+        ctx.save_for_backward(x, w)
+        y = conv_input_grad(_as_2d(x, one_d), _as_2d(w, one_d), geo)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        return _as_1d(y, one_d)
+
+    def backward(ctx, grad):
+        geo, one_d = ctx.geo, ctx.one_d
+        x, w = (_as_2d(a, one_d) for a in ctx.saved)
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        grad = _as_2d(grad, one_d)
+        grad_b = grad.sum(axis=(0, 2, 3)) if need_b else None
+        if isinstance(grad, Tensor):
+            grad_x = Convolution.apply(grad, w, None, geo, False, False) if need_x else None
+            grad_w = ConvolutionWeightGrad.apply(grad, x, geo) if need_w else None
+        else:
+            grad_x = grad_w = None
+            if need_x or need_w:
+                cols = _im2col(grad, geo, False)
+                if need_x:
+                    grad_x = _product(_weight_matrix(w, None, geo), cols, geo)
+                if need_w:
+                    grad_w = _weight_grad(cols, _grad_columns(x, geo), geo).reshape(w.shape)
+                scratch.give(cols)
+        return _as_1d(grad_x, one_d), _as_1d(grad_w, one_d), grad_b
+
+
+class ConvolutionWeightGrad(Primitive):
+    """dw = conv_weight_grad(x, g) = g @ cols(x)^T, the weight gradient of a
+    convolution as an op of its own (only recorded under create_graph).
+    d(dw)/dx applied to v: conv_transpose(g, v);   d(dw)/dg applied to v: conv(x, v)."""
+
+    def forward(ctx, x, grad, geo):
+        ctx.geo = geo
+        ctx.save_for_backward(x, grad)
+        return conv_weight_grad(x, grad, geo)
+
+    def backward(ctx, grad_w):
+        x, grad = ctx.saved
+        geo = ctx.geo
+        need_x, need_grad = ctx.needs_input_grad[:2]
+        if isinstance(grad_w, Tensor):
+            grad_x = ConvolutionTranspose.apply(grad, grad_w, None, geo, False) if need_x else None
+            grad_grad = Convolution.apply(x, grad_w, None, geo, False, False) if need_grad else None
+        else:
+            grad_x = conv_input_grad(grad, grad_w, geo) if need_x else None
+            grad_grad = conv_forward(x, grad_w, geo) if need_grad else None
+        return grad_x, grad_grad
+
+
+# --- the user-facing convolutions ------------------------------------------------------------------
+
+
+def _tuple(value, n, name, op_name):
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * n
+    value = tuple(int(v) for v in value)
+    if len(value) == 1:
+        return value * n
+    if len(value) != n:
+        raise RuntimeError(
+            f"{op_name}: expected {name} to be a single integer value or a list of {n} values to match "
+            f"the convolution dimensions, but got {name}={list(value)}"
+        )
+    return value
+
+
+def _check_conv_inputs(op_name, input, weight, bias, spatial):
+    """PyTorch's checks on ranks and dtypes; returns (batched input, unbatched flag)."""
+    dims = spatial + 2
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(
+            f"{op_name}(): input and weight must be Tensors, got {type(input).__name__} "
+            f"and {type(weight).__name__}"
+        )
+    if input._data.ndim not in (dims - 1, dims):
+        raise RuntimeError(
+            f"Expected {dims - 1}D (unbatched) or {dims}D (batched) input to {op_name}, but got input of "
+            f"size: {list(input._data.shape)}"
+        )
+    if weight._data.ndim != dims:
+        raise RuntimeError(
+            f"{op_name}: weight should have {dims} dimensions (out_channels, in_channels / groups, "
+            f"kernel size), but got weight of size {list(weight._data.shape)}"
+        )
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"{op_name}: expected a floating point input, got {input.dtype}; convert it with .float()"
+        )
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(
+            f"Input type ({input.dtype}) and weight type ({weight.dtype}) should be the same: "
+            f"convert the input with .to({weight.dtype}) (or the layer with .to({input.dtype}))"
+        )
+    if bias is not None and bias._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Input type ({input.dtype}) and bias type ({bias.dtype}) should be the same")
+    unbatched = input._data.ndim == dims - 1
+    return (input.unsqueeze(0) if unbatched else input), unbatched
+
+
+def _check_positive(op_name, stride, dilation):
+    if any(s <= 0 for s in stride):
+        raise RuntimeError(f"{op_name}: non-positive stride is not supported (stride={list(stride)})")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"{op_name}: non-positive dilation is not supported (dilation={list(dilation)})")
+
+
+def _conv_padding(padding, kernel, stride, dilation, spatial, op_name):
+    """(top, bottom, left, right) for an int, a tuple, 'valid' or 'same'."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding != "same":
+            raise RuntimeError(
+                f"{op_name}: Invalid padding string: '{padding}' (use 'valid', 'same' or numbers)"
+            )
+        if any(s != 1 for s in stride):
+            raise RuntimeError(f"{op_name}: padding='same' is not supported for strided convolutions")
+        pads = []
+        for k, d in zip(kernel, dilation):
+            total = d * (k - 1)
+            pads += [total // 2, total - total // 2]  # PyTorch pads the odd one out at the end
+        return tuple(pads)
+    pad = _tuple(padding, spatial, "padding", op_name)
+    if any(p < 0 for p in pad):
+        raise RuntimeError(f"{op_name}: negative padding is not supported (padding={list(pad)})")
+    return tuple(p for p in pad for _ in range(2))
+
+
+def _convolution(op_name, input, weight, bias, stride, padding, dilation, groups, spatial):
+    input, unbatched = _check_conv_inputs(op_name, input, weight, bias, spatial)
+    stride = _tuple(stride, spatial, "stride", op_name)
+    dilation = _tuple(dilation, spatial, "dilation", op_name)
+    _check_positive(op_name, stride, dilation)
+    x_shape, w_shape = input._data.shape, weight._data.shape
+    pad = _conv_padding(padding, w_shape[2:], stride, dilation, spatial, op_name)
+    one_d = spatial == 1
+    if one_d:  # a 1-D convolution is a 2-D one on images of height 1
+        x_shape, w_shape = x_shape[:2] + (1,) + x_shape[2:], w_shape[:2] + (1,) + w_shape[2:]
+        stride, dilation, pad = (1,) + stride, (1,) + dilation, (0, 0) + pad
+    _check_channels(op_name, x_shape, w_shape, bias, groups, transposed=False)
+    geo = _conv_geometry(x_shape, w_shape, stride, pad, dilation, groups)
+    if geo.out_height <= 0 or geo.out_width <= 0:
+        padded = [x_shape[2] + pad[0] + pad[1], x_shape[3] + pad[2] + pad[3]][2 - spatial :]
+        raise RuntimeError(
+            f"{op_name}: Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, weight._data.shape[2:]))}). Kernel size can't be greater "
+            "than actual input size"
+        )
+    # the columns are kept for backward only if a weight gradient will need them
+    keep_cols = grad_state.enabled and (weight._requires_grad or (bias is not None and bias._requires_grad))
+    out = Convolution.apply(input, weight, bias, geo, one_d, keep_cols)
+    return out.squeeze(0) if unbatched else out
+
+
+def _check_channels(op_name, x_shape, w_shape, bias, groups, transposed):
+    if groups <= 0:
+        raise RuntimeError(f"{op_name}: non-positive groups is not supported (groups={groups})")
+    if w_shape[0] % groups:
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got "
+            f"weight of size {list(w_shape)} instead"
+        )
+    expected = w_shape[0] if transposed else w_shape[1] * groups
+    if x_shape[1] != expected:
+        raise RuntimeError(
+            f"Given {'transposed=1' if transposed else f'groups={groups}'}, weight of size {list(w_shape)}, "
+            f"expected input{list(x_shape)} to have {expected} channels, but got {x_shape[1]} channels "
+            "instead"
+        )
+    out_channels = w_shape[1] * groups if transposed else w_shape[0]
+    if bias is not None and bias._data.shape != (out_channels,):
+        raise RuntimeError(
+            f"Given weight of size {list(w_shape)}, expected bias to be 1-dimensional with {out_channels} "
+            f"elements, but got bias of size {list(bias._data.shape)} instead"
+        )
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation) of (N, C_in, H, W) with weights
+    (C_out, C_in / groups, kH, kW); ``padding`` may be a number, a pair,
+    'valid' or 'same'.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> x = chainrule.arange(16.0).reshape(1, 1, 4, 4)
+    >>> F.conv2d(x, chainrule.ones(1, 1, 2, 2), stride=2)
+    tensor([[[[10., 18.],
+              [42., 50.]]]])
+    """
+    return _convolution("conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution (cross-correlation) of (N, C_in, L) with weights (C_out, C_in / groups, k).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.conv1d(chainrule.tensor([[[1.0, 2.0, 3.0, 4.0]]]), chainrule.tensor([[[1.0, -1.0]]]))
+    tensor([[[-1., -1., -1.]]])
+    """
+    return _convolution("conv1d", input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution ("deconvolution"): the gradient of ``conv2d``
+    with respect to its input, used to upsample. ``weight`` is
+    (C_in, C_out / groups, kH, kW); each side of the output is
+    (in - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.conv_transpose2d(chainrule.ones(1, 1, 2, 2), chainrule.ones(1, 1, 2, 2), stride=2).shape
+    chainrule.Size([1, 1, 4, 4])
+    """
+    op_name = "conv_transpose2d"
+    input, unbatched = _check_conv_inputs(op_name, input, weight, bias, 2)
+    stride = _tuple(stride, 2, "stride", op_name)
+    dilation = _tuple(dilation, 2, "dilation", op_name)
+    _check_positive(op_name, stride, dilation)
+    pad = _tuple(padding, 2, "padding", op_name)
+    extra = _tuple(output_padding, 2, "output_padding", op_name)
+    if any(p < 0 for p in pad):
+        raise RuntimeError(f"{op_name}: negative padding is not supported (padding={list(pad)})")
+    if any(e >= s and e >= d for e, s, d in zip(extra, stride, dilation)):
+        raise RuntimeError(
+            "output padding must be smaller than either stride or dilation, but got "
+            f"output_padding_height: {extra[0]} output_padding_width: {extra[1]} stride_height: {stride[0]} "
+            f"stride_width: {stride[1]} dilation_height: {dilation[0]} dilation_width: {dilation[1]}"
+        )
+    x_shape, w_shape = input._data.shape, weight._data.shape
+    _check_channels(op_name, x_shape, w_shape, bias, groups, transposed=True)
+    n, _, h, w = x_shape
+    out_size = [
+        (size - 1) * s - 2 * p + d * (k - 1) + e + 1
+        for size, s, p, d, k, e in zip((h, w), stride, pad, dilation, w_shape[2:], extra)
+    ]
+    if min(out_size) <= 0:
+        raise RuntimeError(
+            f"{op_name}: Given input size per channel: ({h} x {w}). Calculated output size per channel: "
+            f"({out_size[0]} x {out_size[1]}). Output size is too small"
+        )
+    # the convolution whose input gradient this is: it maps the output's shape to the input's
+    out_channels = w_shape[1] * groups
+    conv_w_shape = (w_shape[0], w_shape[1]) + w_shape[2:]
+    geo = _conv_geometry(
+        (n, out_channels, *out_size), conv_w_shape, stride, (pad[0], pad[0], pad[1], pad[1]), dilation, groups
+    )
+    out = ConvolutionTranspose.apply(input, weight, bias, geo, False)
+    return out.squeeze(0) if unbatched else out
+
+
+# --- pooling ---------------------------------------------------------------------------------------
+
+
+def _pool_size(size, kernel, stride, pad, dilation, ceil_mode):
+    """PyTorch's pooling_output_shape: the number of windows along one side."""
+    span = size + 2 * pad - dilation * (kernel - 1) - 1
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:  # the last window must start inside the input
+        out -= 1
+    return out
+
+
+@functools.lru_cache(maxsize=512)
+def _pool_geometry(x_shape, kernel, stride, padding, dilation, ceil_mode):
+    n, c, h, w = x_shape
+    out = tuple(
+        _pool_size(size, k, s, p, d, ceil_mode)
+        for size, k, s, p, d in zip((h, w), kernel, stride, padding, dilation)
+    )
+    pad = (padding[0], padding[0], padding[1], padding[1])
+    return Geometry(n, c, c, c, h, w, kernel, stride, dilation, pad, out)
+
+
+def _overlapping(geo):
+    """True if some input pixel lies in two windows (stride shorter than the dilated kernel)."""
+    return any(s < d * (k - 1) + 1 for k, s, d in zip(geo.kernel, geo.stride, geo.dilation))
+
+
+def _max_offsets(windows, exact_nan):
+    """The running maximum over the windows and, per output pixel, the
+    (first, as PyTorch) kernel offset that holds it."""
+    best = windows[0].copy()
+    offset = np.zeros(best.shape, np.uint8 if len(windows) < 256 else np.int32)
+    for k, window in enumerate(windows[1:], 1):
+        larger = window > best
+        if exact_nan:  # PyTorch lets a NaN win (and later NaNs win over it)
+            larger |= np.isnan(window)
+            np.copyto(best, window, where=larger)
+        else:
+            np.maximum(best, window, out=best)
+        # k grows, so the offset of the latest strictly larger value is the largest (and no
+        # masked write, which NumPy does several times slower)
+        np.maximum(offset, np.multiply(larger, k, dtype=offset.dtype), out=offset)
+    return best, offset
+
+
+def _tiles(geo):
+    """True if the windows cover the (padded) input exactly once: stride = kernel, no dilation."""
+    return (
+        geo.kernel == geo.stride
+        and geo.dilation == (1, 1)
+        and geo.padded_height == geo.out_height * geo.stride[0]
+        and geo.padded_width == geo.out_width * geo.stride[1]
+    )
+
+
+def _scatter_to_windows(grad, offset, geo):
+    """Each output pixel's gradient added to the input pixel its window's
+    maximum came from (the adjoint of ``_gather_from_windows``)."""
+    shape = grad.shape[:2] + (geo.padded_height, geo.padded_width)
+    overlapping = _overlapping(geo)
+    # windows that tile the input write every pixel below, so nothing needs zeroing first
+    padded = np.empty(shape, grad.dtype) if _tiles(geo) else np.zeros(shape, grad.dtype)
+    for k, (i, j) in enumerate(geo.offsets):
+        chosen = offset == k
+        window = geo.window(padded, i, j)
+        if overlapping:
+            window += grad * chosen
+        else:  # every input pixel is in one window at most
+            np.multiply(grad, chosen, out=window)
+    return geo.unpad(padded)
+
+
+def _gather_from_windows(x, offset, geo):
+    """Per output pixel, the input value at its window's chosen offset."""
+    padded = geo.pad(x)
+    out = np.zeros(offset.shape, x.dtype)
+    for k, (i, j) in enumerate(geo.offsets):
+        out += np.where(offset == k, geo.window(padded, i, j), 0)
+    return out
+
+
+class MaxPool2DWithIndices(Primitive):
+    """y = max over each window of x.
+    dL/dx = dL/dy at the position of each window's (first) maximum, 0 elsewhere
+    (summed where windows overlap). The indices output has no gradient."""
+
+    def forward(ctx, x, geo, with_offsets, return_indices):
+        ctx.geo = geo
+        padded = geo.pad(x, -np.inf)
+        windows = [geo.window(padded, i, j) for i, j in geo.offsets]
+        if not with_offsets:  # nothing will need the positions of the maxima
+            y = windows[0].copy()
+            for window in windows[1:]:
+                np.maximum(y, window, out=y)
+            return y
+        y, offset = _max_offsets(windows, exact_nan=False)
+        if np.isnan(y).any():
+            y, offset = _max_offsets(windows, exact_nan=True)
+        ctx.offset = offset
+        return (y, _flat_indices(offset, geo)) if return_indices else y
+
+    def backward(ctx, grad, grad_indices=None):
+        return _MaxPoolScatter.apply_or_run(grad, ctx.offset, ctx.geo)
+
+
+class _MaxPoolScatter(Primitive):
+    """dx = grad scattered to each window's maximum (max pooling's backward).
+    Linear in grad; its adjoint gathers: d/dgrad applied to v = v at the maxima."""
+
+    @classmethod
+    def name(cls):
+        return "MaxPool2DWithIndicesBackwardBackward0"
+
+    @classmethod
+    def apply_or_run(cls, grad, offset, geo):
+        if isinstance(grad, Tensor):
+            return cls.apply(grad, offset, geo)
+        return _scatter_to_windows(grad, offset, geo)
+
+    def forward(ctx, grad, offset, geo):
+        ctx.offset, ctx.geo = offset, geo
+        return _scatter_to_windows(grad, offset, geo)
+
+    def backward(ctx, grad_grad_x):
+        return _MaxPoolGather.apply_or_run(grad_grad_x, ctx.offset, ctx.geo)
+
+
+class _MaxPoolGather(Primitive):
+    """y = x at each window's recorded maximum. Linear in x; its adjoint scatters."""
+
+    @classmethod
+    def apply_or_run(cls, x, offset, geo):
+        if isinstance(x, Tensor):
+            return cls.apply(x, offset, geo)
+        return _gather_from_windows(x, offset, geo)
+
+    def forward(ctx, x, offset, geo):
+        ctx.offset, ctx.geo = offset, geo
+        return _gather_from_windows(x, offset, geo)
+
+    def backward(ctx, grad):
+        return _MaxPoolScatter.apply_or_run(grad, ctx.offset, ctx.geo)
+
+
+def _flat_indices(offset, geo):
+    """PyTorch's max-pooling indices: the flat position h * W + w of each
+    maximum within its input plane."""
+    kw, (sh, sw), (dh, dw) = geo.kernel[1], geo.stride, geo.dilation
+    top, _, left, _ = geo.padding
+    offset = offset.astype(np.int64)
+    rows = np.arange(geo.out_height).reshape(-1, 1) * sh - top + (offset // kw) * dh
+    cols = np.arange(geo.out_width) * sw - left + (offset % kw) * dw
+    return rows * geo.width + cols
+
+
+def _pool_arguments(op_name, input, kernel_size, stride, padding, dilation, spatial):
+    kernel = _tuple(kernel_size, spatial, "kernel_size", op_name)
+    stride = (
+        kernel
+        if stride is None or (not isinstance(stride, int) and len(stride) == 0)
+        else _tuple(stride, spatial, "stride", op_name)
+    )
+    pad = _tuple(padding, spatial, "padding", op_name)
+    dilation = _tuple(dilation, spatial, "dilation", op_name)
+    if any(k <= 0 for k in kernel):
+        raise RuntimeError(f"{op_name}: kernel size should be greater than zero, but got {list(kernel)}")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError(f"{op_name}: stride should be greater than zero, but got {list(stride)}")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"{op_name}: dilation should be greater than zero, but got {list(dilation)}")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op_name}(): input must be a Tensor, got {type(input).__name__}")
+    dims = spatial + 2
+    shape = input._data.shape
+    if len(shape) not in (dims - 1, dims):
+        raise RuntimeError(
+            f"{op_name}: non-empty {dims - 1}D or {dims}D (batch mode) tensor expected for input, got a "
+            f"tensor of size {list(shape)}"
+        )
+    if 0 in shape[len(shape) - dims + 1 :]:  # an empty batch is fine, empty channels or images are not
+        raise RuntimeError(
+            f"{op_name}: Expected {dims - 1}D or {dims}D (batch mode) tensor with optional 0 dim batch size "
+            f"for input, but got:{list(shape)}"
+        )
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{op_name}: expected a floating point input, got {input.dtype}")
+    return kernel, stride, pad, dilation
+
+
+def _pool_geometry_checked(op_name, x_shape, kernel, stride, pad, dilation, ceil_mode, effective):
+    for p, k, d in zip(pad, kernel, dilation):
+        half = (d * (k - 1) + 1) // 2 if effective else k // 2
+        if p > half:
+            raise RuntimeError(
+                f"{op_name}: pad should be at most half of {'effective ' if effective else ''}kernel size, "
+                f"but got pad={p}, kernel_size={k} and dilation={d}"
+            )
+    geo = _pool_geometry(x_shape, kernel, stride, pad, dilation, ceil_mode)
+    if geo.out_height < 1 or geo.out_width < 1:
+        shape = "x".join(map(str, x_shape[1:]))
+        raise RuntimeError(
+            f"{op_name}: Given input size: ({shape}). Calculated output size: "
+            f"({x_shape[1]}x{geo.out_height}x{geo.out_width}). Output size is too small"
+        )
+    return geo
+
+
+def _as_batched_image(input, spatial):
+    """(N, C, H, W) for a batched or unbatched 1-D or 2-D input, and how to undo it."""
+    unbatched = input._data.ndim == spatial + 1
+    x = input.unsqueeze(0) if unbatched else input
+    if spatial == 1:
+        x = x.unsqueeze(2)
+    return x, unbatched
+
+
+def _restore(out, unbatched, spatial):
+    if spatial == 1:
+        out = out.squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+def _max_pool(op_name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, spatial):
+    kernel, stride, pad, dilation = _pool_arguments(
+        op_name, input, kernel_size, stride, padding, dilation, spatial
+    )
+    x, unbatched = _as_batched_image(input, spatial)
+    if spatial == 1:
+        kernel, stride, pad, dilation = (1,) + kernel, (1,) + stride, (0,) + pad, (1,) + dilation
+    geo = _pool_geometry_checked(op_name, x._data.shape, kernel, stride, pad, dilation, ceil_mode, True)
+    with_offsets = return_indices or (x._requires_grad and grad_state.enabled)
+    out = MaxPool2DWithIndices.apply(x, geo, with_offsets, return_indices)
+    if return_indices:
+        return tuple(_restore(o, unbatched, spatial) for o in out)
+    return _restore(out, unbatched, spatial)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The maximum of each (kH, kW) window of (N, C, H, W); ``stride`` defaults
+    to the kernel size. ``return_indices`` also gives each maximum's flat
+    position h * W + w in its input plane.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.max_pool2d(chainrule.arange(16.0).reshape(1, 1, 4, 4), 2)
+    tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
+    return _max_pool(
+        "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2
+    )
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The maximum of each window of length ``kernel_size`` along the last dim of (N, C, L).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.max_pool1d(chainrule.tensor([[[1.0, 3.0, 2.0, 0.0, 5.0]]]), 2)
+    tensor([[[3., 2.]]])
+    """
+    return _max_pool(
+        "max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1
+    )
+
+
+# --- average pooling -------------------------------------------------------------------------------
+
+
+def _avg_divisors(geo, count_include_pad, divisor_override, dtype):
+    """What each window's sum is divided by: PyTorch's rule, which counts the
+    padding (clipped to the padded input) or only the input pixels."""
+    if divisor_override:
+        return dtype.type(divisor_override)
+    counts = []
+    for out, size, k, s, pad in zip(
+        (geo.out_height, geo.out_width), (geo.height, geo.width), geo.kernel, geo.stride, geo.padding[::2]
+    ):
+        start = np.arange(out) * s - pad
+        end = np.minimum(start + k, size + pad)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, size)
+        counts.append(end - start)
+    return np.multiply.outer(counts[0], counts[1]).astype(dtype)
+
+
+def _window_sums(x, geo, divisors):
+    padded = geo.pad(x)
+    windows = [geo.window(padded, i, j) for i, j in geo.offsets]
+    y = windows[0].copy()
+    for window in windows[1:]:
+        y += window
+    y /= divisors
+    return y
+
+
+def _spread_over_windows(grad, geo, divisors):
+    padded = np.zeros(grad.shape[:2] + (geo.padded_height, geo.padded_width), grad.dtype)
+    share = grad / divisors
+    for i, j in geo.offsets:
+        geo.window(padded, i, j)[...] += share
+    return geo.unpad(padded)
+
+
+class AvgPool2D(Primitive):
+    """y = (sum of each window of x) / divisor.
+    dL/dx = dL/dy / divisor spread over every pixel of the window (summed where
+    windows overlap)."""
+
+    def forward(ctx, x, geo, divisors):
+        ctx.geo, ctx.divisors = geo, divisors
+        return _window_sums(x, geo, divisors)
+
+    def backward(ctx, grad):
+        return _AvgPoolSpread.apply_or_run(grad, ctx.geo, ctx.divisors)
+
+
+class _AvgPoolSpread(Primitive):
+    """dx = grad / divisor spread over the windows (average pooling's backward).
+    Linear in grad; its adjoint is average pooling itself."""
+
+    @classmethod
+    def name(cls):
+        return "AvgPool2DBackwardBackward0"
+
+    @classmethod
+    def apply_or_run(cls, grad, geo, divisors):
+        if isinstance(grad, Tensor):
+            return cls.apply(grad, geo, divisors)
+        return _spread_over_windows(grad, geo, divisors)
+
+    def forward(ctx, grad, geo, divisors):
+        ctx.geo, ctx.divisors = geo, divisors
+        return _spread_over_windows(grad, geo, divisors)
+
+    def backward(ctx, grad_grad_x):
+        if isinstance(grad_grad_x, Tensor):
+            return AvgPool2D.apply(grad_grad_x, ctx.geo, ctx.divisors)
+        return _window_sums(grad_grad_x, ctx.geo, ctx.divisors)
+
+
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    """The mean of each (kH, kW) window of (N, C, H, W); ``stride`` defaults to
+    the kernel size. ``count_include_pad`` counts zero padding in the divisor;
+    ``divisor_override`` replaces the divisor.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.avg_pool2d(chainrule.arange(16.0).reshape(1, 1, 4, 4), 2)
+    tensor([[[[ 2.5000,  4.5000],
+              [10.5000, 12.5000]]]])
+    """
+    op_name = "avg_pool2d"
+    kernel, stride, pad, dilation = _pool_arguments(op_name, input, kernel_size, stride, padding, 1, 2)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("avg_pool2d: divisor must be not zero")
+    x, unbatched = _as_batched_image(input, 2)
+    geo = _pool_geometry_checked(op_name, x._data.shape, kernel, stride, pad, dilation, ceil_mode, False)
+    divisors = _avg_divisors(geo, count_include_pad, divisor_override, x._data.dtype)
+    return _restore(AvgPool2D.apply(x, geo, divisors), unbatched, 2)
+
+
+def _adaptive_matrix(size, out, dtype):
+    """(out, size): row o averages input positions floor(o*size/out) .. ceil((o+1)*size/out) - 1."""
+    matrix = np.zeros((out, size), dtype)
+    for o in range(out):
+        start, end = (o * size) // out, -((-(o + 1) * size) // out)
+        matrix[o, start:end] = 1 / (end - start)
+    return matrix
+
+
+def _separable(x, rows, cols):
+    """rows @ x @ cols^T on the last two axes of (N, C, H, W): two BLAS products."""
+    n, c, h, w = x.shape
+    t = np.matmul(x.reshape(-1, w), cols.T)  # (N*C*H, OW)
+    t = t.reshape(n, c, h, -1).transpose(0, 1, 3, 2).reshape(-1, h)  # (N*C*OW, H)
+    y = np.matmul(t, rows.T).reshape(n, c, -1, rows.shape[0])  # (N, C, OW, OH)
+    return np.ascontiguousarray(y.transpose(0, 1, 3, 2))
+
+
+class AdaptiveAvgPool2D(Primitive):
+    """y = A_h x A_w^T: each output pixel the mean of its adaptive window, A the
+    (out, in) matrices of window averages along each side.
+    dL/dx = A_h^T dL/dy A_w (the same op with transposed matrices)."""
+
+    def forward(ctx, x, rows, cols):
+        ctx.rows, ctx.cols = rows, cols
+        return _separable(x, rows, cols)
+
+    def backward(ctx, grad):
+        if isinstance(grad, Tensor):
+            return AdaptiveAvgPool2D.apply(grad, ctx.rows.T, ctx.cols.T)
+        return _separable(grad, ctx.rows.T, ctx.cols.T)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling to a fixed output size (OH, OW), whatever the input's:
+    output pixel (i, j) is the mean of rows floor(i*H/OH) .. ceil((i+1)*H/OH) - 1
+    and the matching columns. ``None`` in ``output_size`` keeps that side.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.adaptive_avg_pool2d(chainrule.arange(16.0).reshape(1, 1, 4, 4), 1)
+    tensor([[[[7.5000]]]])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"adaptive_avg_pool2d(): input must be a Tensor, got {type(input).__name__}")
+    if input._data.ndim not in (3, 4) or 0 in input._data.shape[-2:]:
+        raise RuntimeError(
+            "adaptive_avg_pool2d(): Expected 3D or 4D tensor with non-zero height and width, but got "
+            f"input of size {list(input._data.shape)}"
+        )
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"adaptive_avg_pool2d: expected a floating point input, got {input.dtype}")
+    sizes = (output_size, output_size) if isinstance(output_size, (int, np.integer)) else tuple(output_size)
+    if len(sizes) != 2:
+        raise RuntimeError(f"adaptive_avg_pool2d: output_size must be 2, got {len(sizes)} values: {sizes}")
+    h, w = input._data.shape[-2:]
+    out_h, out_w = (size if out is None else int(out) for out, size in zip(sizes, (h, w)))
+    if out_h < 0 or out_w < 0:
+        raise RuntimeError(
+            "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received "
+            f"({out_h}, {out_w})"
+        )
+    x, unbatched = _as_batched_image(input, 2)
+    dtype = x._data.dtype
+    rows, cols = _adaptive_matrix(h, out_h, dtype), _adaptive_matrix(w, out_w, dtype)
+    return _restore(AdaptiveAvgPool2D.apply(x, rows, cols), unbatched, 2)

@@ -1,3 +1,339 @@
-"""Fused normalization primitives: batch_norm, layer_norm, group_norm."""
+"""Normalization: batch norm, layer norm and group norm.
 
-__all__ = []
+All three standardize x over some axes, xhat = (x - mean) / sqrt(var + eps)
+with the biased variance, then scale and shift it: y = xhat * w + b. Batch
+norm takes the statistics per channel over the batch and the pixels, layer
+norm per sample over its last dims, group norm per sample over groups of
+channels.
+
+They are fused primitives, for speed and memory: composed from mean, var,
+sqrt and arithmetic they would record a dozen nodes and keep as many
+input-sized arrays for backward, where the fused op keeps only x (and the
+per-row statistics) and uses the closed form. With m the number of values
+each mean is taken over and gh = dL/dy * w:
+
+    dL/dx = invstd * (gh - mean(gh) - xhat * mean(gh * xhat))
+    dL/dw = sum of dL/dy * xhat,   dL/db = sum of dL/dy
+
+(the last two over everything but the affine axis). Under
+``create_graph=True`` the statistics are recomputed from x with Tensor ops,
+so the same formula is differentiable again.
+"""
+
+import numpy as np
+
+from .._tensor import Tensor, bump_version, wrap
+from ..autograd.function import Primitive
+
+__all__ = ["batch_norm", "layer_norm", "group_norm"]
+
+
+def _standardized_grad(grad_hat, xhat, invstd, axes):
+    """dL/dx from gh = dL/dy * w for xhat standardized over ``axes`` (arrays or Tensors)."""
+    count = 1
+    for axis in axes:
+        count *= xhat.shape[axis]
+    mean_grad = grad_hat.sum(axis=axes, keepdims=True) / count
+    mean_projection = (grad_hat * xhat).sum(axis=axes, keepdims=True) / count
+    return (grad_hat - mean_grad - xhat * mean_projection) * invstd
+
+
+def _statistics(x, axes, eps):
+    """mean and 1/sqrt(var + eps) over ``axes`` (kept as size 1), from Tensors:
+    the differentiable recomputation used under create_graph."""
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    return mean, ((centered * centered).mean(axis=axes, keepdims=True) + eps) ** -0.5
+
+
+# --- batch norm --------------------------------------------------------------------------------------
+
+
+class NativeBatchNorm(Primitive):
+    """y = (x - mean_c) * invstd_c * w_c + b_c per channel c, the statistics over
+    batch and pixels (training) or the running ones (evaluation).
+    Training: dL/dx = w invstd (g - mean(g) - xhat mean(g xhat)) over each channel;
+    evaluation: dL/dx = g w invstd.   dL/dw = sum g xhat,   dL/db = sum g."""
+
+    def forward(ctx, x, w, b, running_mean, running_var, training, momentum, eps):
+        ctx.training, ctx.eps = training, eps
+        ctx.save_for_backward(x, w)
+        x3 = x.reshape(x.shape[0], x.shape[1], -1)
+        channels = x.shape[1]
+        if not training:
+            ctx.mean = running_mean.astype(x.dtype, copy=False)
+            ctx.invstd = 1 / np.sqrt(running_var.astype(x.dtype, copy=False) + eps)
+            scale = ctx.invstd if w is None else ctx.invstd * w
+            shift = -ctx.mean * scale if b is None else b - ctx.mean * scale
+            y = np.multiply(x3, scale.reshape(channels, 1))
+            y += shift.reshape(channels, 1)
+            return y.reshape(x.shape)
+        count = x3.shape[0] * x3.shape[2]
+        mean = np.einsum("ncs->c", x3) / count
+        y = x3 - mean.reshape(channels, 1)
+        var = np.einsum("ncs,ncs->c", y, y) / count
+        invstd = 1 / np.sqrt(var + eps)
+        ctx.mean, ctx.invstd = mean, invstd
+        y *= (invstd if w is None else invstd * w).reshape(channels, 1)
+        if b is not None:
+            y += b.reshape(channels, 1)
+        if running_mean is not None:
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean
+            running_var *= 1 - momentum
+            running_var += momentum * var * (count / (count - 1))  # the unbiased variance, as PyTorch
+        return y.reshape(x.shape)
+
+    def backward(ctx, grad):
+        x, w = ctx.saved
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if isinstance(grad, Tensor):
+            return _batch_norm_grad_tensors(ctx, grad, x, w, need_x, need_w, need_b)
+        channels = x.shape[1]
+        x3 = x.reshape(x.shape[0], channels, -1)
+        g3 = grad.reshape(x3.shape)
+        column = (channels, 1)
+        centered = x3 - ctx.mean.reshape(column)
+        sum_g = np.einsum("ncs->c", g3)
+        # sum of g * xhat, without forming xhat
+        projection = np.einsum("ncs,ncs->c", g3, centered) * ctx.invstd
+        grad_x = None
+        if need_x:
+            scale = ctx.invstd if w is None else ctx.invstd * w
+            if ctx.training:
+                count = x3.shape[0] * x3.shape[2]
+                # scale * (g - sum_g / m - xhat * projection / m), xhat = centered * invstd
+                centered *= (-scale * ctx.invstd * projection / count).reshape(column)
+                grad_x = np.multiply(g3, scale.reshape(column))
+                grad_x += centered
+                grad_x -= (scale * sum_g / count).reshape(column)
+            else:
+                grad_x = np.multiply(g3, scale.reshape(column))
+            grad_x = grad_x.reshape(x.shape)
+        return grad_x, (projection if need_w else None), (sum_g if need_b else None)
+
+
+def _batch_norm_grad_tensors(ctx, grad, x, w, need_x, need_w, need_b):
+    """The batch-norm gradients from Tensor ops (create_graph)."""
+    channels = x.shape[1]
+    x3 = x.reshape((x.shape[0], channels, -1))
+    g3 = grad.reshape(x3.shape)
+    axes = (0, 2)
+    if ctx.training:
+        mean, invstd = _statistics(x3, axes, ctx.eps)
+    else:
+        mean, invstd = (wrap(a.reshape(1, channels, 1)) for a in (ctx.mean, ctx.invstd))
+    xhat = (x3 - mean) * invstd
+    grad_x = None
+    if need_x:
+        grad_hat = g3 if w is None else g3 * w.reshape((1, channels, 1))
+        grad_x = _standardized_grad(grad_hat, xhat, invstd, axes) if ctx.training else grad_hat * invstd
+        grad_x = grad_x.reshape(x.shape)
+    grad_w = (g3 * xhat).sum(axis=axes) if need_w else None
+    grad_b = g3.sum(axis=axes) if need_b else None
+    return grad_x, grad_w, grad_b
+
+
+def _check_channel_vector(name, tensor, channels):
+    if tensor is not None and tensor._data.size != channels:
+        raise RuntimeError(f"batch_norm: {name} should contain {channels} elements not {tensor._data.size}")
+
+
+def _check_float(op_name, input, *others):
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{op_name}: expected a floating point input, got {input.dtype}; use .float()")
+    for name, tensor in others:
+        if tensor is not None and tensor._data.dtype != input._data.dtype:
+            raise RuntimeError(
+                f"{op_name}: expected {name} to have the input's dtype {input.dtype}, but got "
+                f"{tensor.dtype}; convert it (or the layer) with .to({input.dtype})"
+            )
+
+
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05
+):
+    """Normalize each channel (dim 1) of (N, C, *) over the batch and the other
+    dims, then scale by ``weight`` and shift by ``bias``. In training the batch's
+    statistics are used and ``running_mean``/``running_var`` (if given) are
+    updated in place, ``running = (1 - momentum) * running + momentum * batch``
+    with the unbiased variance; in evaluation the running ones are used.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> x = chainrule.tensor([[1.0], [3.0]])
+    >>> F.batch_norm(x, None, None, training=True)
+    tensor([[-1.0000],
+            [ 1.0000]])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"batch_norm(): input must be a Tensor, got {type(input).__name__}")
+    shape = input._data.shape
+    if len(shape) < 2:
+        raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got {list(shape)}")
+    _check_float("batch_norm", input, ("weight", weight), ("bias", bias))
+    channels = shape[1]
+    for name, tensor in (("running_mean", running_mean), ("running_var", running_var)):
+        _check_channel_vector(name, tensor, channels)
+    _check_channel_vector("weight", weight, channels)
+    _check_channel_vector("bias", bias, channels)
+    if training:
+        if input._data.size // channels == 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {input.shape}"
+            )
+    elif running_mean is None or running_var is None:
+        raise RuntimeError(
+            "batch_norm: running_mean must be defined in evaluation mode (pass running_mean and running_var, "
+            "or training=True)"
+        )
+    running = (running_mean, running_var) if running_mean is not None and running_var is not None else None
+    out = NativeBatchNorm.apply(
+        input,
+        weight,
+        bias,
+        None if running is None else running_mean._data.reshape(-1),
+        None if running is None else running_var._data.reshape(-1),
+        bool(training),
+        momentum,
+        eps,
+    )
+    if training and running is not None:
+        bump_version(running_mean)
+        bump_version(running_var)
+    return out
+
+
+# --- layer norm and group norm -----------------------------------------------------------------------
+
+
+class _RowNorm(Primitive):
+    """Standardize each row of x viewed as (rows, values): y = xhat * w + b,
+    with w and b (of ``param_shape``) along axis 1 of x viewed as
+    ``affine_shape``. Layer norm and group norm are its two cases."""
+
+    def forward(ctx, x, w, b, rows, affine_shape, param_shape, eps):
+        ctx.rows, ctx.affine_shape, ctx.param_shape, ctx.eps = rows, affine_shape, param_shape, eps
+        ctx.save_for_backward(x, w)
+        x2 = x.reshape(rows, -1)
+        mean = x2.mean(axis=1, keepdims=True)
+        y = x2 - mean
+        var = np.einsum("rd,rd->r", y, y).reshape(rows, 1) / x2.shape[1]
+        invstd = 1 / np.sqrt(var + eps)
+        ctx.mean, ctx.invstd = mean, invstd
+        y *= invstd
+        y = y.reshape(affine_shape)
+        if w is not None:
+            y *= w.reshape(_affine_view(affine_shape))
+        if b is not None:
+            y += b.reshape(_affine_view(affine_shape))
+        return y.reshape(x.shape)
+
+    def backward(ctx, grad):
+        x, w = ctx.saved
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        rows, affine_shape = ctx.rows, ctx.affine_shape
+        x2 = x.reshape((rows, -1))
+        if isinstance(grad, Tensor):
+            mean, invstd = _statistics(x2, (1,), ctx.eps)
+        else:
+            mean, invstd = ctx.mean, ctx.invstd
+        xhat = ((x2 - mean) * invstd).reshape(affine_shape)
+        g = grad.reshape(affine_shape)
+        affine = _affine_view(affine_shape)
+        sum_axes = tuple(i for i in range(len(affine_shape)) if affine[i] == 1)
+        grad_x = None
+        if need_x:
+            grad_hat = g if w is None else g * w.reshape(affine)
+            grad_x = _standardized_grad(grad_hat.reshape((rows, -1)), xhat.reshape((rows, -1)), invstd, (1,))
+            grad_x = grad_x.reshape(x.shape)
+        grad_w = (g * xhat).sum(axis=sum_axes).reshape(ctx.param_shape) if need_w else None
+        grad_b = g.sum(axis=sum_axes).reshape(ctx.param_shape) if need_b else None
+        return grad_x, grad_w, grad_b
+
+
+def _affine_view(affine_shape):
+    """How the affine parameters broadcast against x viewed as ``affine_shape``
+    (batch, parameters, rest): size 1 everywhere but the parameter axis."""
+    return (1, affine_shape[1], 1)
+
+
+class NativeLayerNorm(_RowNorm):
+    """y = (x - mean) / sqrt(var + eps) * w + b over the last dims of each sample.
+    dL/dx = invstd (gh - mean(gh) - xhat mean(gh xhat)) per row, gh = g w;
+    dL/dw = sum g xhat,   dL/db = sum g (over the leading dims)."""
+
+
+class NativeGroupNorm(_RowNorm):
+    """y = (x - mean) / sqrt(var + eps) * w_c + b_c, the statistics over each
+    group of channels of each sample.
+    dL/dx = invstd (gh - mean(gh) - xhat mean(gh xhat)) per group, gh = g w_c;
+    dL/dw_c = sum g xhat,   dL/db_c = sum g (over batch and pixels)."""
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    """Normalize over the last ``len(normalized_shape)`` dims of each sample, then
+    scale by ``weight`` and shift by ``bias`` (both of ``normalized_shape``).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.layer_norm(chainrule.tensor([[1.0, 2.0, 3.0]]), (3,))
+    tensor([[-1.2247,  0.0000,  1.2247]])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"layer_norm(): input must be a Tensor, got {type(input).__name__}")
+    shape = input._data.shape
+    if isinstance(normalized_shape, (int, np.integer)):
+        raise TypeError(
+            "layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not int "
+            f"(write ({normalized_shape},))"
+        )
+    normalized = tuple(int(n) for n in normalized_shape)
+    dims = len(normalized)
+    if dims == 0 or len(shape) < dims or tuple(shape[len(shape) - dims :]) != normalized:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized)}, expected input with shape [*, "
+            f"{', '.join(map(str, normalized))}], but got input of size{list(shape)}"
+        )
+    _check_float("layer_norm", input, ("weight", weight), ("bias", bias))
+    for name, tensor in (("weight", weight), ("bias", bias)):
+        if tensor is not None and tuple(tensor._data.shape) != normalized:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                f"{list(tensor._data.shape)} and normalized_shape = {list(normalized)}"
+            )
+    size = int(np.prod(normalized))
+    rows = input._data.size // size if size else 0
+    return NativeLayerNorm.apply(input, weight, bias, rows, (rows, size, 1), normalized, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
+    """Split the channels (dim 1) of (N, C, *) into ``num_groups`` groups and
+    normalize each group of each sample, then scale and shift per channel.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.group_norm(chainrule.tensor([[[1.0], [3.0], [5.0], [9.0]]]), 2).flatten()
+    tensor([-1.0000,  1.0000, -1.0000,  1.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"group_norm(): input must be a Tensor, got {type(input).__name__}")
+    shape = input._data.shape
+    if len(shape) < 2:
+        raise RuntimeError(f"group_norm: expected an input of at least 2 dims (N, C, ...), got {list(shape)}")
+    channels = shape[1]
+    if num_groups <= 0 or channels % num_groups:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got input of shape "
+            f"{list(shape)} and num_groups={num_groups}"
+        )
+    _check_float("group_norm", input, ("weight", weight), ("bias", bias))
+    for name, tensor in (("weight", weight), ("bias", bias)):
+        if tensor is not None and tuple(tensor._data.shape) != (channels,):
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in input, but got "
+                f"{name} of shape {list(tensor._data.shape)} and input of shape {list(shape)}"
+            )
+    n = shape[0]
+    rest = input._data.size // (n * channels) if n * channels else 0
+    return NativeGroupNorm.apply(input, weight, bias, n * num_groups, (n, channels, rest), (channels,), eps)

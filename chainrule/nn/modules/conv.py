@@ -1,3 +1,318 @@
-"""Conv1d, Conv2d, ConvTranspose2d."""
+"""Convolution layers: Conv1d, Conv2d and ConvTranspose2d, with PyTorch's
+arguments, parameter shapes and default initialisation."""
 
-__all__ = []
+import math
+
+from ... import _creation
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _ntuple(value, n):
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(value)
+    return value * n if len(value) == 1 else value
+
+
+class _ConvNd(Module):
+    """What the convolutions share: arguments, parameters, initialisation, repr."""
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        transposed,
+        output_padding,
+        groups,
+        bias,
+        padding_mode,
+        device,
+        dtype,
+        spatial,
+    ):
+        super().__init__()
+        if groups <= 0:
+            raise ValueError(f"groups must be a positive integer (got groups={groups})")
+        if in_channels % groups:
+            raise ValueError(f"in_channels must be divisible by groups (got {in_channels} and {groups})")
+        if out_channels % groups:
+            raise ValueError(f"out_channels must be divisible by groups (got {out_channels} and {groups})")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                f"padding_mode must be one of {set(_PADDING_MODES)}, but got padding_mode='{padding_mode}'"
+            )
+        kernel_size = _ntuple(kernel_size, spatial)
+        stride = _ntuple(stride, spatial)
+        dilation = _ntuple(dilation, spatial)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            if padding == "same" and any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        else:
+            padding = _ntuple(padding, spatial)
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.transposed = transposed
+        self.output_padding = _ntuple(output_padding, spatial)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        # F.pad's argument for the non-zero padding modes: last dim first, (before, after) each
+        if isinstance(padding, str):
+            pads = [0, 0] * spatial
+            if padding == "same":
+                for d, k, i in zip(dilation, kernel_size, range(spatial - 1, -1, -1)):
+                    total = d * (k - 1)
+                    pads[2 * i], pads[2 * i + 1] = total // 2, total - total // 2
+        else:
+            pads = [p for p in reversed(padding) for _ in range(2)]
+        self._reversed_padding_repeated_twice = pads
+        shape = (in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups)
+        self.weight = Parameter(_creation.empty(*shape, *kernel_size, dtype=dtype))
+        if bias:
+            self.bias = Parameter(_creation.empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """PyTorch's default: W ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in),
+        1/sqrt(fan_in)), and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def _padded_input(self, input):
+        """``input`` padded by the non-zero padding mode (then the convolution pads nothing)."""
+        return F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+
+    def extra_repr(self):
+        n = len(self.kernel_size)
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        )
+        if self.padding != (0,) * n:
+            text += f", padding={self.padding}"
+        if self.dilation != (1,) * n:
+            text += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * n:
+            text += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, C_in, H, W) (or unbatched (C_in, H, W)):
+    weight (out_channels, in_channels / groups, kH, kW), bias (out_channels,).
+
+    ``padding`` is a number, a pair, 'valid' or 'same'; ``padding_mode`` is
+    'zeros', 'reflect', 'replicate' or 'circular'.
+
+    >>> import chainrule
+    >>> conv = chainrule.nn.Conv2d(1, 6, 5)
+    >>> conv(chainrule.randn(64, 1, 28, 28)).shape
+    chainrule.Size([64, 6, 24, 24])
+    >>> conv
+    Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))
+    """
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            False,
+            0,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+            2,
+        )
+
+    def forward(self, input):
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            input, padding = self._padded_input(input), 0
+        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C_in, L) (or unbatched (C_in, L)):
+    weight (out_channels, in_channels / groups, k), bias (out_channels,).
+
+    >>> import chainrule
+    >>> conv = chainrule.nn.Conv1d(16, 33, 3, stride=2)
+    >>> conv(chainrule.randn(20, 16, 50)).shape
+    chainrule.Size([20, 33, 24])
+    """
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            False,
+            0,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+            1,
+        )
+
+    def forward(self, input):
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            input, padding = self._padded_input(input), 0
+        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class ConvTranspose2d(_ConvNd):
+    """2-D transposed convolution (the gradient of Conv2d with respect to its
+    input; upsamples): weight (in_channels, out_channels / groups, kH, kW).
+    Each output side is (in - 1) * stride - 2 * padding + dilation * (k - 1) +
+    output_padding + 1; ``forward(input, output_size)`` picks output_padding
+    to reach ``output_size``.
+
+    >>> import chainrule
+    >>> up = chainrule.nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1)
+    >>> up(chainrule.randn(1, 16, 12, 12), output_size=[1, 8, 24, 24]).shape
+    chainrule.Size([1, 8, 24, 24])
+    """
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        if padding_mode != "zeros":
+            raise ValueError(
+                f'Only "zeros" padding mode is supported for ConvTranspose2d (got {padding_mode!r})'
+            )
+        if isinstance(padding, str):
+            raise ValueError(f"ConvTranspose2d: padding must be numbers, not the string {padding!r}")
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            True,
+            output_padding,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+            2,
+        )
+
+    def _output_padding(self, input, output_size):
+        """output_padding that makes the output ``output_size`` (PyTorch's rule)."""
+        if output_size is None:
+            return self.output_padding
+        non_spatial = 2 if input.dim() == 4 else 1
+        output_size = list(output_size)
+        if len(output_size) == non_spatial + 2:
+            output_size = output_size[non_spatial:]
+        if len(output_size) != 2:
+            raise ValueError(
+                f"ConvTranspose2D: for {input.dim()}D input, output_size must have 2 or {non_spatial + 2} "
+                f"elements (got {len(output_size)})"
+            )
+        smallest = [
+            (input.shape[d + non_spatial] - 1) * self.stride[d]
+            - 2 * self.padding[d]
+            + self.dilation[d] * (self.kernel_size[d] - 1)
+            + 1
+            for d in range(2)
+        ]
+        largest = [size + s - 1 for size, s in zip(smallest, self.stride)]
+        for size, low, high in zip(output_size, smallest, largest):
+            if not low <= size <= high:
+                raise ValueError(
+                    f"requested an output size of {output_size}, but valid sizes range from {smallest} to "
+                    f"{largest} (for an input of {list(input.shape[non_spatial:])})"
+                )
+        return tuple(size - low for size, low in zip(output_size, smallest))
+
+    def forward(self, input, output_size=None):
+        output_padding = self._output_padding(input, output_size)
+        return F.conv_transpose2d(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            output_padding,
+            self.groups,
+            self.dilation,
+        )

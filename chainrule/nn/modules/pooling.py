@@ -1,3 +1,132 @@
-"""MaxPool1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d."""
+"""Pooling layers: MaxPool1d, MaxPool2d, AvgPool2d and AdaptiveAvgPool2d."""
 
-__all__ = []
+from .. import functional as F
+from .module import Module
+
+__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+
+
+class _MaxPoolNd(Module):
+    def __init__(
+        self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
+    ):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self):
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class MaxPool2d(_MaxPoolNd):
+    """The maximum of each (kH, kW) window of (N, C, H, W); ``stride`` defaults
+    to ``kernel_size``. With ``return_indices`` it also returns each maximum's
+    flat position in its input plane.
+
+    >>> import chainrule
+    >>> pool = chainrule.nn.MaxPool2d(2)
+    >>> pool(chainrule.randn(64, 6, 24, 24)).shape
+    chainrule.Size([64, 6, 12, 12])
+    >>> pool
+    MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+    """
+
+    def forward(self, input):
+        return F.max_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
+
+
+class MaxPool1d(_MaxPoolNd):
+    """The maximum of each window along the last dim of (N, C, L).
+
+    >>> import chainrule
+    >>> chainrule.nn.MaxPool1d(3, stride=2)(chainrule.randn(20, 16, 50)).shape
+    chainrule.Size([20, 16, 24])
+    """
+
+    def forward(self, input):
+        return F.max_pool1d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
+
+
+class AvgPool2d(Module):
+    """The mean of each (kH, kW) window of (N, C, H, W); ``stride`` defaults to
+    ``kernel_size``. ``count_include_pad`` counts zero padding in the divisor;
+    ``divisor_override`` replaces the divisor.
+
+    >>> import chainrule
+    >>> chainrule.nn.AvgPool2d(3, stride=2)(chainrule.randn(20, 16, 50, 32)).shape
+    chainrule.Size([20, 16, 24, 15])
+    """
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, input):
+        return F.avg_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size (OH, OW) whatever the input's
+    (``None`` keeps that side): ``AdaptiveAvgPool2d(1)`` is global average pooling.
+
+    >>> import chainrule
+    >>> chainrule.nn.AdaptiveAvgPool2d((5, 7))(chainrule.randn(1, 64, 8, 9)).shape
+    chainrule.Size([1, 64, 5, 7])
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"

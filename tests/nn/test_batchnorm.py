@@ -1,0 +1,181 @@
+"""BatchNorm1d and BatchNorm2d (and F.batch_norm) against PyTorch and finite differences."""
+
+import numpy as np
+import pytest
+
+import chainrule
+import chainrule.nn as nn
+import chainrule.nn.functional as F
+
+from module_oracle import check_module, copy_weights
+from oracle import check, random_inputs, requires_torch, torch
+
+
+def test_batch_norm_in_training_matches_pytorch_and_finite_differences_to_second_order():
+    for shape in [(4, 3), (3, 2, 5), (2, 3, 3, 2)]:
+        channels = shape[1]
+        check(
+            lambda m, x, w, b: m.nn.functional.batch_norm(x, None, None, w, b, training=True),
+            [shape, (channels,), (channels,)],
+        )
+
+
+def test_batch_norm_in_evaluation_matches_pytorch_and_finite_differences_to_second_order():
+    def fn(m, x, w, b):
+        dtype = m.float64 if x.dtype == m.float64 else m.float32
+        running_mean = m.tensor([0.5, -1.0, 0.0], dtype=dtype)
+        running_var = m.tensor([2.0, 0.5, 1.0], dtype=dtype)
+        return m.nn.functional.batch_norm(x, running_mean, running_var, w, b, training=False)
+
+    check(fn, [(2, 3, 4), (3,), (3,)])
+
+
+def test_batch_norm_without_affine_parameters_matches_pytorch():
+    check(lambda m, x: m.nn.functional.batch_norm(x, None, None, training=True), [(5, 2, 3)])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda m: m.nn.BatchNorm1d(3), (4, 3)),
+        (lambda m: m.nn.BatchNorm1d(3), (4, 3, 5)),
+        (lambda m: m.nn.BatchNorm2d(3), (2, 3, 4, 5)),
+        (lambda m: m.nn.BatchNorm2d(3, eps=1e-3, momentum=0.5), (2, 3, 4, 5)),
+        (lambda m: m.nn.BatchNorm2d(3, affine=False), (2, 3, 4, 5)),
+        (lambda m: m.nn.BatchNorm2d(3, bias=False), (2, 3, 4, 5)),
+        (lambda m: m.nn.BatchNorm2d(3, track_running_stats=False), (2, 3, 4, 5)),
+    ],
+    ids=["1d 2D", "1d 3D", "2d", "eps momentum", "no affine", "no bias", "no running stats"],
+)
+def test_batch_norm_layers_match_pytorch_in_train_and_eval(make, shape):
+    check_module(make, [shape])
+
+
+@requires_torch
+def test_batch_norm_layer_matches_pytorch_in_float64():
+    check_module(lambda m: m.nn.BatchNorm2d(2), [(3, 2, 2, 2)], dtype=np.float64)
+
+
+def _train_both(make, batches):
+    theirs, ours = make(torch), make(chainrule)
+    copy_weights(theirs, ours)
+    for x in batches:
+        ours(chainrule.tensor(x))
+        theirs(torch.tensor(x))
+    return ours, theirs
+
+
+@requires_torch
+@pytest.mark.parametrize("momentum", [0.1, 0.7, None], ids=["0.1", "0.7", "cumulative"])
+def test_training_updates_the_running_statistics_as_pytorch_with_the_unbiased_variance(momentum):
+    batches = random_inputs([(4, 3, 2, 2)] * 3, low=-1, high=3, seed=5)
+    batches += random_inputs([(4, 3, 2, 2)], low=0, high=9, seed=6)
+    ours, theirs = _train_both(lambda m: m.nn.BatchNorm2d(3, momentum=momentum), batches)
+    for name in ("running_mean", "running_var"):
+        np.testing.assert_allclose(getattr(ours, name).numpy(), getattr(theirs, name).numpy(), rtol=1e-5)
+    assert ours.num_batches_tracked.item() == theirs.num_batches_tracked.item() == 4
+    assert ours.num_batches_tracked.dtype == chainrule.int64
+
+
+@requires_torch
+def test_evaluation_uses_the_running_statistics_and_leaves_them_alone():
+    batches = random_inputs([(6, 2)] * 2, low=0, high=4, seed=7)
+    ours, theirs = _train_both(lambda m: m.nn.BatchNorm1d(2), batches)
+    ours.eval()
+    theirs.eval()
+    before = ours.running_mean.numpy().copy()
+    x = random_inputs([(3, 2)], seed=8)[0]
+    np.testing.assert_allclose(
+        ours(chainrule.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5
+    )
+    np.testing.assert_array_equal(ours.running_mean.numpy(), before)
+    assert ours.num_batches_tracked.item() == 2
+
+
+def test_running_statistics_change_in_place_and_bump_the_version_counter():
+    bn = nn.BatchNorm1d(2)
+    mean = bn.running_mean
+    version = mean._version_number
+    bn(chainrule.randn(4, 2))
+    assert bn.running_mean is mean and mean._version_number > version
+
+
+def test_batch_norm_layer_state_dict_has_pytorchs_keys():
+    assert {k: tuple(v.shape) for k, v in nn.BatchNorm2d(3).state_dict().items()} == {
+        "weight": (3,),
+        "bias": (3,),
+        "running_mean": (3,),
+        "running_var": (3,),
+        "num_batches_tracked": (),
+    }
+    assert list(nn.BatchNorm1d(3, affine=False, track_running_stats=False).state_dict()) == []
+    assert list(nn.BatchNorm1d(3, bias=False).state_dict())[:2] == ["weight", "running_mean"]
+
+
+def test_batch_norm_starts_as_the_identity_with_weight_one_and_bias_zero():
+    bn = nn.BatchNorm2d(4)
+    np.testing.assert_array_equal(bn.weight.detach().numpy(), np.ones(4, np.float32))
+    np.testing.assert_array_equal(bn.bias.detach().numpy(), np.zeros(4, np.float32))
+    np.testing.assert_array_equal(bn.running_var.numpy(), np.ones(4, np.float32))
+
+
+@requires_torch
+def test_batch_norm_layers_print_as_pytorchs():
+    for make in (
+        lambda m: m.nn.BatchNorm2d(3),
+        lambda m: m.nn.BatchNorm1d(3, momentum=None, affine=False, track_running_stats=False),
+        lambda m: m.nn.BatchNorm1d(5, eps=1e-3, bias=False),
+    ):
+        assert repr(make(chainrule)) == repr(make(torch))
+
+
+def test_batch_norm_is_one_graph_node_named_as_pytorchs():
+    y = nn.BatchNorm1d(3)(chainrule.randn(4, 3, requires_grad=True))
+    assert y.grad_fn.name() == "NativeBatchNormBackward0"
+
+
+def test_batch_norm_keeps_float32():
+    bn = nn.BatchNorm2d(2)
+    assert bn(chainrule.randn(2, 2, 3, 3)).dtype == chainrule.float32
+    assert bn.running_mean.dtype == chainrule.float32
+
+
+BATCH_NORM_ERRORS = {
+    "one value per channel": (
+        lambda: F.batch_norm(chainrule.randn(1, 3), None, None, training=True),
+        ValueError,
+        r"Expected more than 1 value per channel when training, got input size chainrule.Size\(\[1, 3\]\)",
+    ),
+    "evaluation without running statistics": (
+        lambda: F.batch_norm(chainrule.randn(4, 3), None, None),
+        RuntimeError,
+        r"running_mean must be defined in evaluation mode",
+    ),
+    "running statistics size": (
+        lambda: F.batch_norm(chainrule.randn(4, 3), chainrule.zeros(4), chainrule.ones(4), training=True),
+        RuntimeError,
+        r"running_mean should contain 3 elements not 4",
+    ),
+    "weight size": (
+        lambda: F.batch_norm(chainrule.randn(4, 3), None, None, chainrule.ones(2), training=True),
+        RuntimeError,
+        r"weight should contain 3 elements not 2",
+    ),
+    "BatchNorm2d rank": (
+        lambda: nn.BatchNorm2d(3)(chainrule.randn(2, 3, 4)),
+        ValueError,
+        r"expected 4D input \(got 3D input\)",
+    ),
+    "BatchNorm1d rank": (
+        lambda: nn.BatchNorm1d(3)(chainrule.randn(2, 3, 4, 5)),
+        ValueError,
+        r"expected 2D or 3D input \(got 4D input\)",
+    ),
+}
+
+
+@pytest.mark.parametrize("call, error, message", BATCH_NORM_ERRORS.values(), ids=BATCH_NORM_ERRORS.keys())
+def test_bad_batch_norm_inputs_raise_pytorchs_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

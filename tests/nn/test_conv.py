@@ -1,0 +1,448 @@
+"""Conv1d, Conv2d and ConvTranspose2d (and their functional forms) against
+PyTorch and finite differences."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import chainrule
+import chainrule.nn as nn
+import chainrule.nn.functional as F
+
+from module_oracle import check_module
+from oracle import check, check_gradcheck, check_torch, random_inputs, requires_torch, torch
+
+
+def layer_inputs(x_shape, w_shape, bias=True, weight_dims=(1,), seed=0):
+    """float32 input in [-1, 1) and weights scaled as a layer's default init
+    (U(+-1/sqrt(fan_in))), so outputs are O(1) as in a network and float32
+    rounding stays far below the 1e-5 tolerance."""
+    rng = np.random.default_rng(seed)
+    fan_in = math.prod(w_shape[d] for d in weight_dims) * math.prod(w_shape[2:])
+    bound = 1 / math.sqrt(fan_in)
+    arrays = [rng.uniform(-1, 1, x_shape), rng.uniform(-bound, bound, w_shape)]
+    if bias:
+        arrays.append(rng.uniform(-bound, bound, w_shape[0 if weight_dims == (1,) else 1]))
+    return [a.astype(np.float32) for a in arrays]
+
+
+CONV2D_CASES = {
+    "plain": dict(),
+    "stride": dict(stride=2),
+    "padding": dict(padding=1),
+    "asymmetric stride padding dilation": dict(stride=(2, 1), padding=(2, 1), dilation=(1, 2)),
+    "all of them": dict(stride=(2, 3), padding=2, dilation=2),
+    "same": dict(padding="same"),
+    "same with dilation": dict(padding="same", dilation=(2, 1)),
+    "valid": dict(padding="valid"),
+}
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch's note about its own copy
+@pytest.mark.parametrize("options", CONV2D_CASES.values(), ids=CONV2D_CASES.keys())
+def test_conv2d_matches_pytorch_and_finite_differences_to_second_order(options):
+    check(lambda m, x, w, b: m.nn.functional.conv2d(x, w, b, **options), [(2, 2, 6, 5), (3, 2, 3, 2), (3,)])
+
+
+def test_conv2d_with_groups_and_without_bias_matches_pytorch_and_finite_differences():
+    check(lambda m, x, w: m.nn.functional.conv2d(x, w, groups=2, padding=1), [(2, 4, 4, 4), (6, 2, 2, 3)])
+
+
+def test_conv2d_with_an_even_kernel_and_same_padding_pads_the_extra_row_at_the_end_as_pytorch():
+    check_torch(lambda m, x, w: m.nn.functional.conv2d(x, w, padding="same"), [(2, 3, 7, 6), (4, 3, 4, 2)])
+
+
+# The geometry picks the memory order of the im2col columns from the sizes (see
+# chainrule/ops/conv.py): each (input, weight) pair below lands on one of them.
+LAYOUTS = {
+    "batch-last": ((3, 6, 12, 12), (16, 6, 5, 5)),
+    "per-image": ((3, 2, 8, 36), (6, 2, 5, 3)),
+    "batch": ((2, 16, 6, 36), (40, 16, 3, 3)),
+}
+LAYOUT_OPTIONS = [dict(), dict(padding=1), dict(stride=(1, 2), padding=(2, 0), dilation=(2, 1))]
+
+
+@requires_torch
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_column_layout_matches_pytorch_with_padding_stride_and_dilation(layout):
+    x_shape, w_shape = LAYOUTS[layout]
+    arrays = layer_inputs(x_shape, w_shape)
+    for options in LAYOUT_OPTIONS:
+        y = F.conv2d(*(chainrule.tensor(a, requires_grad=True) for a in arrays), **options)
+        assert y.grad_fn.geo.layout == layout
+        # the weight gradient sums hundreds of O(1) products: float32 rounding reaches ~1e-5
+        check_torch(
+            lambda m, x, w, b, options=options: m.nn.functional.conv2d(x, w, b, **options),
+            None,
+            arrays=arrays,
+            grad_atol=1e-4,
+        )
+
+
+@requires_torch
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_column_layout_matches_pytorch_with_groups(layout):
+    x_shape, (o, c, kh, kw) = LAYOUTS[layout]
+    arrays = layer_inputs(x_shape, (o, c // 2, kh, kw))
+    check_torch(
+        lambda m, x, w, b: m.nn.functional.conv2d(x, w, b, groups=2, padding=1),
+        None,
+        arrays=arrays,
+        grad_atol=1e-4,
+    )
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape",
+    [((1, 2, 3, 6), (3, 2, 2, 2)), ((1, 2, 3, 17), (3, 2, 2, 2)), ((1, 7, 2, 17), (40, 7, 2, 2))],
+    ids=LAYOUTS,
+)
+def test_every_column_layout_agrees_with_finite_differences_to_second_order(x_shape, w_shape):
+    check_gradcheck(
+        lambda m, x, w: m.nn.functional.conv2d(x, w, padding=(0, 1)), [x_shape, w_shape], second_order=True
+    )
+
+
+def test_conv2d_takes_an_unbatched_image():
+    check(lambda m, x, w, b: m.nn.functional.conv2d(x, w, b, padding=1), [(2, 4, 4), (3, 2, 3, 3), (3,)])
+
+
+def test_conv1d_matches_pytorch_and_finite_differences_to_second_order():
+    check(
+        lambda m, x, w, b: m.nn.functional.conv1d(x, w, b, stride=2, padding=1), [(2, 3, 9), (4, 3, 3), (4,)]
+    )
+    check(lambda m, x, w: m.nn.functional.conv1d(x, w, padding="same", dilation=2), [(2, 2, 7), (3, 2, 4)])
+    check(lambda m, x, w: m.nn.functional.conv1d(x, w, groups=2), [(3, 4, 6), (2, 2, 3)])
+
+
+CONV_TRANSPOSE_CASES = {
+    "plain": dict(),
+    "stride": dict(stride=2),
+    "output padding": dict(stride=2, padding=1, output_padding=1),
+    "all of them": dict(stride=(2, 3), padding=(1, 2), dilation=2, output_padding=(1, 0)),
+}
+
+
+@pytest.mark.parametrize("options", CONV_TRANSPOSE_CASES.values(), ids=CONV_TRANSPOSE_CASES.keys())
+def test_conv_transpose2d_matches_pytorch_and_finite_differences_to_second_order(options):
+    check(
+        lambda m, x, w, b: m.nn.functional.conv_transpose2d(x, w, b, **options),
+        [(2, 2, 3, 4), (2, 3, 3, 2), (3,)],
+    )
+
+
+def test_conv_transpose2d_with_groups_matches_pytorch():
+    check(
+        lambda m, x, w: m.nn.functional.conv_transpose2d(x, w, groups=2, stride=2),
+        [(2, 4, 3, 3), (4, 3, 2, 2)],
+    )
+
+
+def test_conv_transpose2d_is_the_gradient_of_conv2d_with_respect_to_its_input():
+    x = chainrule.randn(2, 3, 7, 7, requires_grad=True)
+    w = chainrule.randn(4, 3, 3, 3)
+    y = F.conv2d(x, w, stride=2, padding=1)
+    g = chainrule.randn(*y.shape)
+    y.backward(g)
+    np.testing.assert_allclose(
+        F.conv_transpose2d(g, w, stride=2, padding=1).numpy(), x.grad.numpy(), rtol=1e-5, atol=1e-5
+    )
+
+
+# --- the layers ------------------------------------------------------------------------------------
+
+
+CONV2D_LAYERS = {
+    "default": dict(),
+    "stride padding": dict(stride=2, padding=1),
+    "dilation": dict(dilation=2, padding=2),
+    "groups": dict(groups=2),
+    "no bias": dict(bias=False),
+    "same": dict(padding="same"),
+    "reflect": dict(padding=1, padding_mode="reflect"),
+    "replicate": dict(padding=(1, 2), padding_mode="replicate"),
+    "circular": dict(padding=1, padding_mode="circular"),
+    "same reflect": dict(padding="same", padding_mode="reflect"),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("options", CONV2D_LAYERS.values(), ids=CONV2D_LAYERS.keys())
+def test_conv2d_layer_matches_pytorch_on_the_same_weights(options):
+    check_module(lambda m: m.nn.Conv2d(4, 6, 3, **options), [(2, 4, 7, 6)])
+
+
+@requires_torch
+def test_conv2d_layer_takes_an_unbatched_image_and_float64():
+    check_module(lambda m: m.nn.Conv2d(2, 3, (3, 2), padding=1), [(2, 5, 5)])
+    check_module(lambda m: m.nn.Conv2d(2, 3, 3), [(2, 2, 5, 5)], dtype=np.float64)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "options",
+    [dict(), dict(stride=2, padding=1), dict(padding="same", dilation=2), dict(groups=3, bias=False),
+     dict(padding=2, padding_mode="reflect")],
+    ids=["default", "stride padding", "same", "groups", "reflect"],
+)  # fmt: skip
+def test_conv1d_layer_matches_pytorch_on_the_same_weights(options):
+    check_module(lambda m: m.nn.Conv1d(3, 6, 3, **options), [(2, 3, 11)])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "options",
+    [dict(), dict(stride=2, padding=1, output_padding=1), dict(stride=2, dilation=2, groups=2, bias=False)],
+    ids=["default", "output padding", "dilation groups"],
+)
+def test_conv_transpose2d_layer_matches_pytorch_on_the_same_weights(options):
+    check_module(lambda m: m.nn.ConvTranspose2d(4, 6, 3, **options), [(2, 4, 5, 4)])
+
+
+@requires_torch
+def test_conv_transpose2d_layer_reaches_a_requested_output_size_as_pytorch():
+    check_module(
+        lambda m: _WithOutputSize(m.nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)), [(2, 3, 5, 6)]
+    )
+
+
+class _WithOutputSize:
+    """Calls a ConvTranspose2d with output_size (one past the smallest size on each side)."""
+
+    def __init__(self, layer):
+        self.layer = layer
+
+    def __getattr__(self, name):
+        return getattr(self.layer, name)
+
+    def __call__(self, x):
+        return self.layer(x, output_size=[2 * x.shape[2], 2 * x.shape[3]])
+
+
+def test_conv_transpose2d_refuses_an_output_size_it_cannot_reach():
+    layer = nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)
+    with pytest.raises(ValueError, match=r"requested an output size of \[20, 20\], but valid sizes range"):
+        layer(chainrule.randn(1, 3, 5, 5), output_size=[20, 20])
+
+
+def test_conv_layers_have_pytorchs_parameter_shapes_and_state_dict_keys():
+    assert {k: tuple(v.shape) for k, v in nn.Conv2d(4, 6, (3, 2), groups=2).state_dict().items()} == {
+        "weight": (6, 2, 3, 2),
+        "bias": (6,),
+    }
+    assert list(nn.Conv1d(3, 5, 4, bias=False).state_dict()) == ["weight"]
+    assert nn.Conv1d(3, 5, 4).weight.shape == (5, 3, 4)
+    assert nn.ConvTranspose2d(4, 6, 3, groups=2).weight.shape == (4, 3, 3, 3)
+
+
+@requires_torch
+def test_conv_layers_print_as_pytorchs():
+    for make in (
+        lambda m: m.nn.Conv2d(3, 4, 3),
+        lambda m: m.nn.Conv2d(
+            3, 4, (3, 2), stride=2, padding=1, dilation=2, bias=False, padding_mode="reflect"
+        ),
+        lambda m: m.nn.Conv2d(3, 6, 3, padding="same", groups=3),
+        lambda m: m.nn.Conv1d(3, 4, 3),
+        lambda m: m.nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=1),
+    ):
+        assert repr(make(chainrule)) == repr(make(torch))
+
+
+def _assert_uniform(values, bound):
+    """``values`` look like draws from U(-bound, bound) (Kolmogorov-Smirnov, fixed seed)."""
+    values = np.asarray(values, np.float64).ravel()
+    assert np.abs(values).max() <= bound
+    assert stats.kstest(values, stats.uniform(-bound, 2 * bound).cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize(
+    "make, fan_in",
+    [
+        (lambda: nn.Conv2d(8, 64, 3), 8 * 9),
+        (lambda: nn.Conv1d(6, 200, 5, groups=2), 3 * 5),
+        (lambda: nn.ConvTranspose2d(50, 12, 3), 12 * 9),  # PyTorch takes the fan from weight dim 1
+    ],
+    ids=["conv2d", "conv1d", "conv_transpose2d"],
+)
+def test_default_init_draws_weight_and_bias_from_uniform_of_one_over_sqrt_fan_in(make, fan_in):
+    chainrule.manual_seed(0)
+    layer = make()
+    _assert_uniform(layer.weight.detach().numpy(), 1 / math.sqrt(fan_in))
+    assert np.abs(layer.bias.detach().numpy()).max() <= 1 / math.sqrt(fan_in)
+
+
+def test_default_init_is_reproducible_with_manual_seed():
+    chainrule.manual_seed(3)
+    first = nn.Conv2d(2, 3, 3).weight.detach().numpy().copy()
+    chainrule.manual_seed(3)
+    np.testing.assert_array_equal(nn.Conv2d(2, 3, 3).weight.detach().numpy(), first)
+
+
+# --- autograd details ------------------------------------------------------------------------------
+
+
+def test_conv2d_is_one_graph_node_named_as_pytorchs():
+    layer = nn.Conv2d(2, 3, 3)
+    x = chainrule.randn(1, 2, 5, 5, requires_grad=True)
+    y = layer(x)
+    assert y.grad_fn.name() == "ConvolutionBackward0"
+    assert [node.variable for node, _ in y.grad_fn.next_functions[:3]] == [x, layer.weight, layer.bias]
+    assert F.conv_transpose2d(x, chainrule.randn(2, 3, 2, 2)).grad_fn.name() == "ConvolutionBackward0"
+
+
+@requires_torch
+def test_a_frozen_input_or_a_frozen_weight_get_no_gradient_and_the_others_match_pytorch():
+    check_torch(
+        lambda m, x, w, b: m.nn.functional.conv2d(x, w, b, padding=1),
+        [(2, 3, 5, 5), (4, 3, 3, 3), (4,)],
+        requires_grad=[False, True, True],
+    )
+    check_torch(
+        lambda m, x, w, b: m.nn.functional.conv2d(x, w, b, stride=2),
+        [(2, 3, 5, 5), (4, 3, 3, 3), (4,)],
+        requires_grad=[True, False, True],
+    )
+
+
+@requires_torch
+def test_backward_through_a_retained_graph_twice_accumulates_the_same_gradients_as_pytorch():
+    x_array, w_array = random_inputs([(2, 3, 6, 6), (4, 3, 3, 3)])
+    grads = {}
+    for lib in (chainrule, torch):
+        x = lib.tensor(x_array, requires_grad=True)
+        w = lib.tensor(w_array, requires_grad=True)
+        y = lib.nn.functional.conv2d(x, w, padding=1).square().sum()
+        y.backward(retain_graph=True)
+        y.backward()
+        grads[lib] = (x.grad.numpy(), w.grad.numpy())
+    for ours, theirs in zip(grads[chainrule], grads[torch]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
+
+
+@requires_torch
+def test_a_gradient_penalty_through_a_convolution_matches_pytorch():
+    x_array, w_array = random_inputs([(2, 2, 5, 5), (3, 2, 3, 3)], dtype=np.float64)
+    results = {}
+    for lib in (chainrule, torch):
+        x = lib.tensor(x_array, requires_grad=True)
+        w = lib.tensor(w_array, requires_grad=True)
+        y = lib.nn.functional.conv2d(x, w, stride=2, padding=1).tanh().sum()
+        (grad_x,) = lib.autograd.grad(y, x, create_graph=True)
+        penalty = (grad_x * grad_x).sum()
+        penalty.backward()
+        results[lib] = (penalty.item(), w.grad.numpy(), x.grad.numpy())
+    for ours, theirs in zip(results[chainrule], results[torch]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+
+
+def test_conv2d_keeps_float32_and_float64():
+    for dtype in (chainrule.float32, chainrule.float64):
+        x = chainrule.randn(1, 2, 4, 4, dtype=dtype)
+        assert F.conv2d(x, chainrule.randn(3, 2, 3, 3, dtype=dtype)).dtype == dtype
+
+
+# --- errors ----------------------------------------------------------------------------------------
+
+
+CONV_ERRORS = {
+    "channels": (
+        lambda: F.conv2d(chainrule.randn(2, 3, 8, 8), chainrule.randn(4, 2, 3, 3)),
+        r"Given groups=1, weight of size \[4, 2, 3, 3\], expected input\[2, 3, 8, 8\] to have 2 channels, "
+        r"but got 3 channels",
+    ),
+    "groups": (
+        lambda: F.conv2d(chainrule.randn(2, 3, 8, 8), chainrule.randn(4, 1, 3, 3), groups=3),
+        r"Given groups=3, expected weight to be divisible by 3 at dimension 0",
+    ),
+    "bias": (
+        lambda: F.conv2d(chainrule.randn(2, 3, 8, 8), chainrule.randn(4, 3, 3, 3), chainrule.zeros(5)),
+        r"expected bias to be 1-dimensional with 4 elements, but got bias of size \[5\]",
+    ),
+    "rank": (
+        lambda: F.conv2d(chainrule.randn(8, 8), chainrule.randn(4, 3, 3, 3)),
+        r"Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d, but got input of size: \[8, 8\]",
+    ),
+    "kernel too large": (
+        lambda: F.conv2d(chainrule.randn(2, 3, 8, 8), chainrule.randn(4, 3, 9, 9)),
+        r"Calculated padded input size per channel: \(8 x 8\). Kernel size: \(9 x 9\)",
+    ),
+    "padding string": (
+        lambda: F.conv2d(chainrule.randn(2, 3, 8, 8), chainrule.randn(4, 3, 3, 3), padding="full"),
+        r"Invalid padding string: 'full'",
+    ),
+    "same with stride": (
+        lambda: F.conv2d(chainrule.randn(2, 3, 8, 8), chainrule.randn(4, 3, 3, 3), padding="same", stride=2),
+        r"padding='same' is not supported for strided convolutions",
+    ),
+    "negative padding": (
+        lambda: F.conv2d(chainrule.randn(2, 3, 8, 8), chainrule.randn(4, 3, 3, 3), padding=-1),
+        r"negative padding is not supported",
+    ),
+    "stride": (
+        lambda: F.conv2d(chainrule.randn(2, 3, 8, 8), chainrule.randn(4, 3, 3, 3), stride=0),
+        r"non-positive stride is not supported",
+    ),
+    "dtype": (
+        lambda: F.conv2d(chainrule.randn(2, 3, 8, 8, dtype=chainrule.float64), chainrule.randn(4, 3, 3, 3)),
+        r"Input type \(chainrule.float64\) and weight type \(chainrule.float32\) should be the same",
+    ),
+    "output padding": (
+        lambda: F.conv_transpose2d(
+            chainrule.randn(2, 3, 8, 8), chainrule.randn(3, 4, 3, 3), output_padding=1
+        ),
+        r"output padding must be smaller than either stride or dilation",
+    ),
+    "transposed channels": (
+        lambda: F.conv_transpose2d(chainrule.randn(2, 3, 8, 8), chainrule.randn(4, 4, 3, 3)),
+        r"Given transposed=1, weight of size \[4, 4, 3, 3\], expected input\[2, 3, 8, 8\] to have 4 channels",
+    ),
+}
+
+
+@pytest.mark.parametrize("call, message", CONV_ERRORS.values(), ids=CONV_ERRORS.keys())
+def test_bad_convolution_arguments_raise_pytorchs_runtime_error_naming_the_shapes(call, message):
+    with pytest.raises(RuntimeError, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: nn.Conv2d(3, 4, 3, groups=2), "in_channels must be divisible by groups"),
+        (lambda: nn.Conv2d(4, 3, 3, groups=2), "out_channels must be divisible by groups"),
+        (lambda: nn.Conv2d(3, 4, 3, padding_mode="mirror"), "padding_mode must be one of"),
+        (lambda: nn.Conv2d(3, 4, 3, stride=2, padding="same"), "padding='same' is not supported for strided"),
+        (lambda: nn.Conv2d(3, 4, 3, padding="full"), "Invalid padding string 'full'"),
+        (lambda: nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect"), 'Only "zeros" padding mode'),
+    ],
+    ids=["in_channels", "out_channels", "padding_mode", "same stride", "padding string", "transpose mode"],
+)
+def test_bad_layer_arguments_raise_pytorchs_value_error(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_an_empty_batch_gives_an_empty_output_and_gradients_as_pytorch():
+    x = chainrule.randn(0, 3, 8, 8, requires_grad=True)
+    w = chainrule.randn(4, 3, 3, 3, requires_grad=True)
+    y = F.conv2d(x, w, padding=1)
+    assert y.shape == (0, 4, 8, 8)
+    y.sum().backward()
+    assert x.grad.shape == (0, 3, 8, 8) and not w.grad.numpy().any()
+
+
+@requires_torch
+def test_conv1d_with_a_frozen_input_or_weight_gives_the_other_gradients_as_pytorch():
+    check_torch(
+        lambda m, x, w, b: m.nn.functional.conv1d(x, w, b, padding=1),
+        [(2, 3, 9), (4, 3, 3), (4,)],
+        requires_grad=[False, True, True],
+    )
+    check_torch(
+        lambda m, x, w, b: m.nn.functional.conv1d(x, w, b, stride=2),
+        [(2, 3, 9), (4, 3, 3), (4,)],
+        requires_grad=[True, False, False],
+    )
