@@ -1,0 +1,277 @@
+"""The ``chainrule`` command: help, train, evaluate, predict, the explain hooks, errors and Ctrl-C."""
+
+import errno
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+import safetensors.numpy
+
+import chainrule
+from chainrule.cli import build_parser, main
+from chainrule.train import Callback
+
+REPO = Path(__file__).resolve().parents[1]
+MOONS = ["--dataset", "moons", "--model", "seed-net", "--epochs", "2", "--lr", "0.05", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def moons_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("cli") / "moons"
+    assert main(["train", *MOONS, "--out", str(run_dir)]) == 0
+    return run_dir
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["evaluate"], ["predict"], ["explain"]])
+def test_every_command_answers_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: chainrule {' '.join(command)}".rstrip())
+
+
+def test_train_help_lists_every_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = capsys.readouterr().out
+    for option in (
+        "--model",
+        "--dataset",
+        "--epochs",
+        "--batch-size",
+        "--lr",
+        "--optimizer",
+        "--loss",
+        "--seed",
+        "--out",
+        "--resume",
+        "--diagnose",
+        "seed-net",
+        "fashion-mnist",
+        "csv:PATH",
+        "adamw",
+        "smoothl1",
+    ):
+        assert option in out
+
+
+def test_python_dash_m_chainrule_runs_the_command():
+    result = subprocess.run(
+        [sys.executable, "-m", "chainrule", "--help"], capture_output=True, text=True, cwd=REPO
+    )
+    assert result.returncode == 0 and "train" in result.stdout and "predict" in result.stdout
+
+
+def test_train_with_no_options_is_an_mlp_on_the_bundled_digits_in_a_timestamped_folder(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("training mlp on digits (1294 training examples, 144 for validation): 1 epochs")
+    assert "epoch 1/1  train loss" in out and "test accuracy: " in out and "on 359 examples" in out
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert run_dir.name.endswith("-mlp-digits")
+    assert (
+        f"runs/{run_dir.name}/checkpoint.safetensors" in out
+        and f"runs/{run_dir.name}/misclassified.png" in out
+    )
+
+
+def test_train_prints_the_test_accuracy_and_every_path_it_wrote(moons_run, capsys):
+    assert main(["evaluate", str(moons_run)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("test accuracy: ") and "on 200 examples" in out
+    assert str(moons_run / "confusion_matrix.png") in out and str(moons_run / "decision_regions.png") in out
+    assert json.loads((moons_run / "config.json").read_text())["config"]["epochs"] == 2
+
+
+def test_predict_prints_one_class_per_row_of_a_csv_or_npy_file(moons_run, tmp_path, capsys):
+    (tmp_path / "points.csv").write_text("x,y\n0.0,1.0\n1.0,-0.5\n")
+    np.save(tmp_path / "points.npy", np.array([[0.0, 1.0], [1.0, -0.5]]))
+    for name in ("points.csv", "points.npy"):
+        assert main(["predict", str(moons_run), str(tmp_path / name)]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0] == "row,class,label,confidence"
+        assert [line.split(",")[:3] for line in lines[1:]] == [["1", "0", "0"], ["2", "1", "1"]]
+
+
+def test_predict_on_digits_takes_rows_of_64_raw_pixels(tmp_path, capsys):
+    run_dir = tmp_path / "digits"
+    assert main(["train", "--epochs", "3", "--out", str(run_dir), "--quiet"]) == 0
+    X, y = chainrule.datasets.load_digits()
+    np.savetxt(tmp_path / "digits.csv", X.numpy()[:20], delimiter=",", fmt="%d")
+    capsys.readouterr()
+    assert main(["predict", str(run_dir), str(tmp_path / "digits.csv")]) == 0
+    predicted = [int(line.split(",")[1]) for line in capsys.readouterr().out.splitlines()[1:]]
+    assert len(predicted) == 20 and np.mean(np.array(predicted) == y.numpy()[:20]) >= 0.8
+
+
+def test_a_loss_that_does_not_fit_is_an_error_that_suggests_the_right_one(tmp_path, capsys):
+    assert main(["train", "--loss", "bce", "--out", str(tmp_path / "run"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("chainrule train: error: loss 'bce' (binary cross-entropy) needs two classes")
+    assert "digits has 10 classes: use 'cross-entropy'" in err and not (tmp_path / "run").exists()
+
+
+def test_bce_trains_a_two_class_dataset(tmp_path, capsys):
+    assert main(["train", *MOONS, "--loss", "bce", "--out", str(tmp_path / "run")]) == 0
+    assert "test accuracy: " in capsys.readouterr().out
+
+
+def test_a_ragged_csv_is_an_error_naming_the_row(tmp_path, capsys):
+    (tmp_path / "data.csv").write_text("a,b,label\n1,2,0\n3,4\n")
+    assert main(["train", "--dataset", f"csv:{tmp_path / 'data.csv'}", "--out", str(tmp_path / "run")]) == 1
+    assert "data.csv, row 3: 2 cells, but row 1 has 3" in capsys.readouterr().err
+
+
+def test_a_csv_with_a_word_among_the_numbers_is_an_error_naming_row_and_column(tmp_path, capsys):
+    (tmp_path / "data.csv").write_text("a,b,label\n1,2,0\n3,four,1\n")
+    assert main(["train", "--dataset", f"csv:{tmp_path / 'data.csv'}", "--out", str(tmp_path / "run")]) == 1
+    assert "data.csv, row 3, column 2 ('b'): 'four' is not a number" in capsys.readouterr().err
+
+
+def test_a_missing_dataset_is_an_error_naming_the_files_and_where_they_were_looked_for(tmp_path, capsys):
+    args = [
+        "train",
+        "--dataset",
+        "fashion-mnist",
+        "--data-root",
+        str(tmp_path / "data"),
+        "--out",
+        str(tmp_path),
+    ]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "FashionMNIST files (train-images-idx3-ubyte.gz" in err and str(tmp_path / "data") in err
+
+
+def test_a_corrupt_dataset_file_is_an_error_naming_the_file(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in (
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    ):
+        (data / f"{name}.gz").write_bytes(gzip.compress(bytes([0, 0, 8, 1, 0, 0, 0, 9, 1, 2])))
+    assert main(["train", "--dataset", "mnist", "--data-root", str(data), "--out", str(tmp_path / "r")]) == 1
+    err = capsys.readouterr().err
+    assert "train-images-idx3-ubyte.gz is truncated: the header says shape (9,)" in err
+
+
+def test_an_unwritable_output_folder_is_an_error_before_training(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    assert main(["train", *MOONS, "--out", str(tmp_path / "file" / "run")]) == 1
+    assert "cannot write in the output folder" in capsys.readouterr().err
+
+
+def test_a_disk_that_fills_up_during_training_keeps_the_last_checkpoint_and_says_how_to_resume(
+    tmp_path, monkeypatch, capsys
+):
+    real_save_file = safetensors.numpy.save_file
+    calls = []
+
+    def fills_up(arrays, filename, metadata=None):
+        calls.append(filename)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_save_file(arrays, filename, metadata)
+
+    monkeypatch.setattr(safetensors.numpy, "save_file", fills_up)
+    assert main(["train", *MOONS, "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("chainrule train: error: could not write the checkpoint after epoch 2 to ")
+    assert "No space left on device; the previous checkpoint (epoch 1) is intact" in err
+    assert f"once there is room: chainrule train --resume {tmp_path / 'run'}" in err
+    monkeypatch.setattr(safetensors.numpy, "save_file", real_save_file)
+    assert chainrule.load(tmp_path / "run" / "checkpoint.safetensors")["epoch"] == 1
+
+
+def test_resume_keeps_the_runs_settings_and_folder(moons_run, capsys):
+    assert main(["train", "--resume", str(moons_run), "--lr", "0.5"]) == 1
+    assert "was trained with lr=0.05" in capsys.readouterr().err
+    assert main(["train", "--resume", str(moons_run), "--out", "elsewhere"]) == 1
+    assert "leave out --out" in capsys.readouterr().err
+
+
+def test_resuming_a_finished_run_scores_it_again(moons_run, capsys):
+    before = json.loads((moons_run / "results.json").read_text())
+    assert main(["train", "--resume", str(moons_run), "--quiet"]) == 0
+    assert json.loads((moons_run / "results.json").read_text())["test_accuracy"] == before["test_accuracy"]
+    assert f"{before['test_accuracy']:.2%}" in capsys.readouterr().out
+
+
+def test_the_explain_command_is_added_by_chainrule_explain_cli(monkeypatch):
+    def register(subparsers):
+        subparsers.add_parser("explain", help="show forward and backward propagation").set_defaults(
+            handler=None
+        )
+
+    fake = types.ModuleType("chainrule.explain.cli")
+    fake.register = register
+    monkeypatch.setitem(sys.modules, "chainrule.explain.cli", fake)
+    subparsers = next(a for a in build_parser()._actions if a.dest == "command")
+    assert "explain" in subparsers.choices
+
+
+def test_diagnose_adds_the_diagnostics_callback_writing_into_the_run_folder(tmp_path, monkeypatch):
+    calls = []
+
+    class DiagnosticsCallback(Callback):
+        def __init__(self, out_dir):
+            calls.append(("init", Path(out_dir)))
+
+        def on_epoch_end(self, state):
+            calls.append(("epoch_end", state.epoch))
+
+    fake = types.ModuleType("chainrule.explain.diagnostics")
+    fake.DiagnosticsCallback = DiagnosticsCallback
+    monkeypatch.setitem(sys.modules, "chainrule.explain.diagnostics", fake)
+    assert main(["train", *MOONS, "--diagnose", "--out", str(tmp_path / "run")]) == 0
+    assert calls == [("init", tmp_path / "run"), ("epoch_end", 0), ("epoch_end", 1)]
+    calls.clear()
+    assert main(["train", "--resume", str(tmp_path / "run"), "--quiet"]) == 0
+    assert calls == [("init", tmp_path / "run")]  # diagnosed as it was; nothing left to train
+
+
+def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly_with_how_to_resume(tmp_path):
+    run_dir = tmp_path / "run"
+    command = [
+        sys.executable,
+        "-m",
+        "chainrule",
+        "train",
+        "--dataset",
+        "moons",
+        "--model",
+        "seed-net",
+        "--epochs",
+        "100000",
+        "--out",
+        str(run_dir),
+        "--quiet",
+    ]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    checkpoint = run_dir / "checkpoint.safetensors"
+    deadline = time.monotonic() + 300
+    while not checkpoint.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert checkpoint.exists(), process.communicate()
+    os.kill(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "interrupted: checkpoint saved (step " in err and f"chainrule train --resume {run_dir}" in err
+    assert "Traceback" not in err
+    saved = chainrule.load(checkpoint)
+    assert saved["step"] >= 23 and saved["epoch"] >= 1 and len(saved["history"]) == saved["epoch"]
