@@ -6,7 +6,7 @@ This file only re-exports; each name lives in the module that defines it.
 
 import warnings as _warnings
 
-from . import _dtype, autograd, cuda, ops
+from . import _dtype, autograd, backends, cuda, ops
 from ._creation import (
     arange,
     as_tensor,
@@ -56,6 +56,7 @@ from ._dtype import (
     short,
     uint8,
 )
+from ._printing import get_printoptions, printoptions, set_printoptions
 from ._random import (
     Generator,
     default_generator,
@@ -64,6 +65,15 @@ from ._random import (
     manual_seed,
     seed,
     set_rng_state,
+)
+from ._settings import (
+    are_deterministic_algorithms_enabled,
+    get_num_interop_threads,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_num_interop_threads,
+    set_num_threads,
+    use_deterministic_algorithms,
 )
 from ._tensor import Size, Tensor, device
 from .autograd.anomaly import is_anomaly_enabled, set_detect_anomaly
@@ -81,6 +91,7 @@ from .ops.linalg import *  # noqa: F403
 from .ops.nn import *  # noqa: F403
 from .ops.reduce import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
+from .ops.sorting import *  # noqa: F403
 
 __version__ = "0.1.0"
 

@@ -14,11 +14,12 @@ from ._random import numpy_generator
 from ._tensor import Tensor, bump_version, wrap
 from ._tensor import device as _device
 from .autograd.grad_mode import state as grad_state
-from .ops._helpers import check_inplace
+from .ops._helpers import check_inplace, write_out
 
 
-def _finish(array, dtype, device, requires_grad):
-    """The tensor for ``array``, converted to ``dtype``, on a checked ``device``."""
+def _finish(array, dtype, device, requires_grad, out=None, op_name=None):
+    """The tensor for ``array``, converted to ``dtype``, on a checked ``device``
+    (written into ``out`` when given, see ``write_out``)."""
     if device is not None:
         _device(device)
     if dtype is not None:
@@ -30,11 +31,28 @@ def _finish(array, dtype, device, requires_grad):
         if array.dtype.kind != "f":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t._requires_grad = True
+    if out is not None:
+        return write_out(out, t, op_name)
     return t
+
+
+def _out_dtype(dtype, out):
+    """The dtype of a new tensor written into ``out``: ``out``'s, unless ``dtype`` says
+    otherwise, which PyTorch refuses."""
+    if dtype is None:
+        return out.dtype
+    if _dtype.to_numpy_dtype(dtype) != out._data.dtype:
+        raise RuntimeError(
+            f"dtype {_dtype.scalar_type_name(_dtype.to_numpy_dtype(dtype))} does not match dtype of out "
+            f"parameter ({_dtype.scalar_type_name(out._data.dtype)})"
+        )
+    return dtype
 
 
 def _shape(size, op_name):
     """A shape from PyTorch's size forms: ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``, ``f(Size)``."""
+    if not size:
+        raise TypeError(f'{op_name}() missing 1 required positional arguments: "size"')
     if len(size) == 1 and not isinstance(size[0], (int, np.integer)):
         size = size[0]
         if isinstance(size, Tensor):
@@ -146,31 +164,48 @@ def _default(dtype):
     return _dtype.default_float() if dtype is None else _dtype.to_numpy_dtype(dtype)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+# The size comes positionally (``zeros(2, 3)``, ``zeros((2, 3))``) or as PyTorch's
+# keyword ``size=``; a ``*size`` parameter could not also take the keyword. The
+# keyword and ``out=`` take a separate path, which keeps the common call as fast
+# as it was.
+
+
+def _size_or_out(make, sizes, size, out, dtype, **kwargs):
+    """``make(size=..., out=...)`` for zeros, ones, empty, rand and randn."""
+    if size is not None:
+        if sizes:
+            raise TypeError(f"{make.__name__}() got multiple values for argument 'size'")
+        sizes = (size,)
+    if out is None:
+        return make(*sizes, dtype=dtype, **kwargs)
+    return write_out(out, make(*sizes, dtype=_out_dtype(dtype, out), **kwargs), make.__name__)
+
+
+def zeros(*sizes, size=None, out=None, dtype=None, device=None, requires_grad=False):
     """A tensor of zeros (float32 unless ``dtype`` says otherwise).
 
     >>> import chainrule
-    >>> chainrule.zeros(2, 3).shape, chainrule.zeros((2,), dtype=chainrule.int64)
+    >>> chainrule.zeros(2, 3).shape, chainrule.zeros(size=(2,), dtype=chainrule.int64)
     (chainrule.Size([2, 3]), tensor([0, 0]))
     """
-    if not size:
-        raise TypeError('zeros() missing 1 required positional arguments: "size"')
-    return _finish(np.zeros(_shape(size, "zeros"), _default(dtype)), None, device, requires_grad)
+    if size is not None or out is not None:
+        return _size_or_out(zeros, sizes, size, out, dtype, device=device, requires_grad=requires_grad)
+    return _finish(np.zeros(_shape(sizes, "zeros"), _default(dtype)), None, device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+def ones(*sizes, size=None, out=None, dtype=None, device=None, requires_grad=False):
     """A tensor of ones.
 
     >>> import chainrule
     >>> chainrule.ones(2)
     tensor([1., 1.])
     """
-    if not size:
-        raise TypeError('ones() missing 1 required positional arguments: "size"')
-    return _finish(np.ones(_shape(size, "ones"), _default(dtype)), None, device, requires_grad)
+    if size is not None or out is not None:
+        return _size_or_out(ones, sizes, size, out, dtype, device=device, requires_grad=requires_grad)
+    return _finish(np.ones(_shape(sizes, "ones"), _default(dtype)), None, device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
+def empty(*sizes, size=None, out=None, dtype=None, device=None, requires_grad=False, memory_format=None):
     """A tensor of the given size, for values written later (chainrule fills it
     with zeros, so nothing uninitialised is ever read).
 
@@ -178,9 +213,9 @@ def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=Non
     >>> chainrule.empty(2, 3).shape
     chainrule.Size([2, 3])
     """
-    if not size:
-        raise TypeError('empty() missing 1 required positional arguments: "size"')
-    return _finish(np.zeros(_shape(size, "empty"), _default(dtype)), None, device, requires_grad)
+    if size is not None or out is not None:
+        return _size_or_out(empty, sizes, size, out, dtype, device=device, requires_grad=requires_grad)
+    return _finish(np.zeros(_shape(sizes, "empty"), _default(dtype)), None, device, requires_grad)
 
 
 def _fill_dtype(fill_value, dtype):
@@ -192,7 +227,7 @@ def _fill_dtype(fill_value, dtype):
     return _dtype.scalar_dtype(fill_value.item() if isinstance(fill_value, np.generic) else fill_value)
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+def full(size, fill_value, *, out=None, dtype=None, device=None, requires_grad=False):
     """A tensor filled with ``fill_value``; its dtype follows the value (bool, int64
     or float32), as in PyTorch.
 
@@ -200,10 +235,12 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     >>> chainrule.full((2,), 7), chainrule.full((2,), 1.5)
     (tensor([7, 7]), tensor([1.5000, 1.5000]))
     """
+    if out is not None:
+        dtype = _out_dtype(dtype, out)
     np_dtype = _fill_dtype(fill_value, dtype)
     value = fill_value._data if isinstance(fill_value, Tensor) else fill_value
     shape = _shape((size,), "full")
-    return _finish(np.full(shape, value, np_dtype), None, device, requires_grad)
+    return _finish(np.full(shape, value, np_dtype), None, device, requires_grad, out, "full")
 
 
 def _like_dtype(input, dtype):
@@ -259,9 +296,10 @@ def _number(value):
     return value.item() if isinstance(value, (Tensor, np.generic)) else value
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+def arange(start=None, end=None, step=1, *, out=None, dtype=None, device=None, requires_grad=False):
     """Evenly spaced values in ``[start, end)``; int64 when every argument is an
     integer, else float32. Its length is ceil((end - start) / step).
+    ``arange(n)`` and ``arange(end=n)`` count from 0.
 
     >>> import chainrule
     >>> chainrule.arange(5)
@@ -270,7 +308,13 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     tensor([0.0000, 0.2500, 0.5000, 0.7500])
     """
     if end is None:
+        if start is None:
+            raise TypeError('arange() missing 1 required positional arguments: "end"')
         start, end = 0, start
+    elif start is None:
+        start = 0
+    if out is not None:
+        dtype = _out_dtype(dtype, out)
     start, end, step = _number(start), _number(end), _number(step)
     if dtype is None:
         integral = all(
@@ -288,10 +332,10 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         array = (start + np.arange(count, dtype=np.float64) * step).astype(np_dtype)
     else:
         array = (int(start) + np.arange(count, dtype=np.int64) * int(step)).astype(np_dtype)
-    return _finish(array, None, device, requires_grad)
+    return _finish(array, None, device, requires_grad, out, "arange")
 
 
-def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end``, both included.
 
     >>> import chainrule
@@ -301,6 +345,8 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     steps = int(steps)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
+    if out is not None:
+        dtype = _out_dtype(dtype, out)
     np_dtype = _default(dtype)
     # PyTorch's kernel: in the output's float dtype (double for integers), counting
     # from the start for the first half and back from the end for the second
@@ -309,21 +355,23 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     i = np.arange(steps, dtype=compute)
     step = (end - start) / compute.type(steps - 1) if steps > 1 else compute.type(0)
     array = np.where((i < steps // 2) | (steps == 1), start + step * i, end - step * (steps - 1 - i))
-    return _finish(array.astype(np_dtype), None, device, requires_grad)
+    return _finish(array.astype(np_dtype), None, device, requires_grad, out, "linspace")
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, device=None, requires_grad=False):
     """``base ** linspace(start, end, steps)``.
 
     >>> import chainrule
     >>> chainrule.logspace(0, 2, 3)
     tensor([  1.,  10., 100.])
     """
+    if out is not None:
+        dtype = _out_dtype(dtype, out)
     exponents = linspace(start, end, steps, dtype=_dtype.float64)._data
-    return _finish((base**exponents).astype(_default(dtype)), None, device, requires_grad)
+    return _finish((base**exponents).astype(_default(dtype)), None, device, requires_grad, out, "logspace")
 
 
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+def eye(n, m=None, *, out=None, dtype=None, device=None, requires_grad=False):
     """The identity matrix (``n`` x ``m``, square by default).
 
     >>> import chainrule
@@ -334,7 +382,9 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     for name, value in (("n", n), ("m", m)):
         if value is not None and value < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {value}")
-    return _finish(np.eye(n, m, dtype=_default(dtype)), None, device, requires_grad)
+    if out is not None:
+        dtype = _out_dtype(dtype, out)
+    return _finish(np.eye(n, m, dtype=_default(dtype)), None, device, requires_grad, out, "eye")
 
 
 # --- random ------------------------------------------------------------------------------------
@@ -352,7 +402,7 @@ def _draw_dtype(np_dtype):
     return np_dtype if np_dtype != np.float16 else np.dtype(np.float32)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*sizes, size=None, generator=None, out=None, dtype=None, device=None, requires_grad=False):
     """Uniform random values in ``[0, 1)``.
 
     >>> import chainrule
@@ -360,20 +410,28 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     >>> bool((x >= 0).all() and (x < 1).all())
     True
     """
+    if size is not None or out is not None:
+        return _size_or_out(
+            rand, sizes, size, out, dtype, generator=generator, device=device, requires_grad=requires_grad
+        )
     np_dtype = _float_dtype(dtype, "check_uniform_bounds")
-    draw = numpy_generator(generator).random(_shape(size, "rand"), dtype=_draw_dtype(np_dtype))
+    draw = numpy_generator(generator).random(_shape(sizes, "rand"), dtype=_draw_dtype(np_dtype))
     return _finish(draw.astype(np_dtype, copy=False), None, device, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*sizes, size=None, generator=None, out=None, dtype=None, device=None, requires_grad=False):
     """Standard normal random values (mean 0, variance 1).
 
     >>> import chainrule
     >>> chainrule.randn(2, 3).shape
     chainrule.Size([2, 3])
     """
+    if size is not None or out is not None:
+        return _size_or_out(
+            randn, sizes, size, out, dtype, generator=generator, device=device, requires_grad=requires_grad
+        )
     np_dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    draw = numpy_generator(generator).standard_normal(_shape(size, "randn"), dtype=_draw_dtype(np_dtype))
+    draw = numpy_generator(generator).standard_normal(_shape(sizes, "randn"), dtype=_draw_dtype(np_dtype))
     return _finish(draw.astype(np_dtype, copy=False), None, device, requires_grad)
 
 
@@ -396,7 +454,17 @@ def _check_range(low, high):
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
 
 
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+def randint(
+    low=0,
+    high=None,
+    size=None,
+    *,
+    generator=None,
+    out=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+):
     """Random integers in ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``.
 
     >>> import chainrule
@@ -408,11 +476,13 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         low, high, size = 0, low, high
     low, high = int(_number(low)), int(_number(high))
     _check_range(low, high)
+    if out is not None:
+        dtype = _out_dtype(dtype, out)
     draw = numpy_generator(generator).integers(low, high, size=_shape((size,), "randint"), dtype=np.int64)
-    return _finish(draw, dtype, device, requires_grad)
+    return _finish(draw, dtype, device, requires_grad, out, "randint")
 
 
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+def randperm(n, *, generator=None, out=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of ``0 .. n-1``.
 
     >>> import chainrule
@@ -420,7 +490,10 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     [0, 1, 2, 3]
     """
     (n,) = _shape((n,), "randperm")
-    return _finish(numpy_generator(generator).permutation(n).astype(np.int64), dtype, device, requires_grad)
+    if out is not None:
+        dtype = _out_dtype(dtype, out)
+    permutation = numpy_generator(generator).permutation(n).astype(np.int64)
+    return _finish(permutation, dtype, device, requires_grad, out, "randperm")
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):

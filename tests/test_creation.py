@@ -124,6 +124,14 @@ def test_default_dtype_applies_to_python_floats():
         lambda m: m.eye(3),
         lambda m: m.eye(2, 3),
         lambda m: m.eye(2, dtype=m.int64),
+        lambda m: m.zeros(size=(2, 3)),
+        lambda m: m.ones(size=[2], dtype=m.int64),
+        lambda m: m.empty(size=(2, 3)).zero_(),
+        lambda m: m.zeros(size=m.Size([3])),
+        lambda m: m.zeros(2, 3, out=m.empty(0)),
+        lambda m: m.ones(2, out=m.empty(2, dtype=m.int64)),
+        lambda m: m.full((2,), 3, out=m.empty(2)),
+        lambda m: m.eye(2, out=m.empty(2, 2, dtype=m.float64)),
     ],
 )
 def test_constant_filled_tensors_match_pytorch(fn):
@@ -160,6 +168,11 @@ def test_constant_filled_tensors_match_pytorch(fn):
         lambda m: m.linspace(0.0, 1.0, 7, dtype=m.float64),
         lambda m: m.linspace(m.tensor(0.0), m.tensor(1.0), 3),
         lambda m: m.linspace(0, 1, 4, requires_grad=True),
+        lambda m: m.arange(end=4),
+        lambda m: m.arange(start=2, end=5),
+        lambda m: m.arange(1, end=3, step=0.5),
+        lambda m: m.arange(4, out=m.empty(4)),
+        lambda m: m.linspace(0, 1, 3, out=m.empty(0, dtype=m.float64)),
     ],
 )
 def test_ranges_match_pytorch_in_length_dtype_and_values(fn):
@@ -188,6 +201,9 @@ def test_ranges_match_pytorch_in_length_dtype_and_values(fn):
         (lambda m: m.rand(2, dtype=m.int64), "not implemented for"),
         (lambda m: m.randint(5, 3, (3,)), "expects 'from' to be less than 'to'"),
         (lambda m: m.randperm(-1), "negative dimension -1"),
+        (lambda m: m.zeros(2, size=(2, 3)), "got multiple values for argument 'size'"),
+        (lambda m: m.rand(), None),
+        (lambda m: m.zeros(2, dtype=m.float32, out=m.empty(2, dtype=m.int64)), "does not match dtype of out"),
     ],
 )
 def test_bad_creation_arguments_raise_pytorchs_exception_type(fn, message):
@@ -231,3 +247,20 @@ def test_requires_grad_makes_a_leaf_that_collects_gradients():
     assert x.is_leaf and x.grad_fn is None
     (x + 1).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3), np.float32))
+
+
+@requires_torch
+@pytest.mark.parametrize("make", ["zeros", "ones", "empty", "rand", "randn"])
+def test_random_and_filled_tensors_take_size_as_a_keyword(make):
+    ours = getattr(chainrule, make)(size=(2, 3), dtype=chainrule.float64)
+    theirs = getattr(torch, make)(size=(2, 3), dtype=torch.float64)
+    assert ours.shape == tuple(theirs.shape) and ours.dtype == chainrule.float64
+
+
+def test_a_creation_function_writes_into_out_and_returns_it():
+    out = chainrule.empty(2)
+    assert chainrule.ones(2, out=out) is out
+    assert out.tolist() == [1.0, 1.0]
+    with pytest.warns(UserWarning, match="was resized since it had shape"):
+        chainrule.randn(3, 4, out=out)
+    assert out.shape == (3, 4)

@@ -115,3 +115,67 @@ def test_parameter_repr_matches_pytorchs():
     ours = repr(chainrule.nn.Parameter(chainrule.tensor([1.0, 2.0])))
     theirs = repr(torch.nn.Parameter(torch.tensor([1.0, 2.0])))
     assert ours == theirs.replace("torch.", "chainrule.")
+
+
+# --- set_printoptions ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def default_print_options_after():
+    yield
+    for lib in (chainrule, torch):
+        lib.set_printoptions(profile="default")
+
+
+PRINT_OPTIONS = [
+    ({"precision": 2}, "m.tensor([1.12345, -3.5])"),
+    ({"precision": 6}, "m.tensor([[1.0 / 3, 2.5]])"),
+    ({"precision": 0}, "m.tensor([1.5, 2.25])"),
+    ({"threshold": 5}, "m.arange(10)"),
+    ({"threshold": 5}, "m.arange(40.0).reshape(5, 8) / 3"),
+    ({"threshold": 5, "edgeitems": 1}, "m.arange(30.0).reshape(2, 3, 5)"),
+    ({"threshold": 5, "edgeitems": 0}, "m.arange(30.0)"),
+    ({"threshold": 5, "edgeitems": 0}, "m.arange(30.0).reshape(5, 6)"),
+    ({"edgeitems": 0}, "m.arange(3.0)"),
+    ({"linewidth": 40}, "m.arange(30.0) / 7"),
+    ({"linewidth": 200}, "m.arange(60.0).reshape(2, 30) * 1.5"),
+    ({"sci_mode": True}, "m.tensor([1.5, 200.25])"),
+    ({"sci_mode": True}, "m.tensor([1.0, 2.0])"),
+    ({"sci_mode": False}, "m.tensor([1e-8, 1e9])"),
+    ({"sci_mode": False, "precision": 8}, "m.tensor([1e-8, 1.0])"),
+    ({"profile": "short"}, "m.arange(2000.0).reshape(40, 50) / 7"),
+    ({"profile": "full"}, "m.arange(1200).reshape(30, 40)"),
+    ({"profile": "full", "linewidth": 60}, "m.arange(30.0).reshape(2, 15) / 3"),
+    ({"precision": 3, "profile": "default"}, "m.tensor([1.12345])"),
+]
+
+
+@pytest.mark.usefixtures("default_print_options_after")
+@pytest.mark.parametrize("options, expression", PRINT_OPTIONS, ids=[str(o) for o, _ in PRINT_OPTIONS])
+def test_set_printoptions_changes_the_repr_as_pytorchs_does(options, expression):
+    reprs = []
+    for lib in (torch, chainrule):
+        lib.set_printoptions(**options)
+        reprs.append(repr(eval(expression, {"m": lib})))
+    assert reprs[1] == reprs[0].replace("torch.", "chainrule.")
+
+
+@pytest.mark.usefixtures("default_print_options_after")
+def test_print_options_last_until_changed_and_sci_mode_resets_with_every_call():
+    chainrule.set_printoptions(precision=2, sci_mode=True)
+    chainrule.set_printoptions(threshold=3)
+    options = chainrule.get_printoptions()
+    assert options == {"precision": 2, "threshold": 3, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
+    assert options == torch._tensor_str.get_printoptions() | {"precision": 2, "threshold": 3}
+
+
+@pytest.mark.usefixtures("default_print_options_after")
+def test_printoptions_context_restores_the_options():
+    with chainrule.printoptions(precision=1):
+        assert repr(chainrule.tensor([0.25])) == "tensor([0.2])"
+    assert repr(chainrule.tensor([0.25])) == "tensor([0.2500])"
+
+
+def test_an_unknown_print_profile_raises_value_error():
+    with pytest.raises(ValueError, match="unknown profile"):
+        chainrule.set_printoptions(profile="tiny")

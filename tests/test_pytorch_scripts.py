@@ -461,24 +461,17 @@ def test_batchnorm_loads_a_state_dict_without_num_batches_tracked_strictly():
     assert result.missing_keys == []
 
 
-@known_bug(
-    "_creation.py: zeros/ones/empty/rand/randn take no size= keyword (torch.zeros(size=(2, 3)))", TypeError
-)
 def test_creation_functions_take_size_as_a_keyword():
     for make in (chainrule.zeros, chainrule.ones, chainrule.empty, chainrule.rand, chainrule.randn):
         assert make(size=(2, 3)).shape == (2, 3)
 
 
-@known_bug(
-    "ops/shape.py: flip takes no dims= keyword (torch.flip(x, dims=[1]), x.flip(dims=(0,)))", TypeError
-)
 def test_flip_takes_dims_as_a_keyword():
     x = chainrule.arange(6.0).reshape(2, 3)
     assert chainrule.flip(x, dims=[1]).tolist() == [[2.0, 1.0, 0.0], [5.0, 4.0, 3.0]]
     assert x.flip(dims=(0,)).tolist() == [[3.0, 4.0, 5.0], [0.0, 1.0, 2.0]]
 
 
-@known_bug("PyTorch accepts axis= for dim= everywhere; chainrule only in sum/mean", TypeError)
 def test_axis_is_an_alias_for_dim():
     x = chainrule.arange(6.0).reshape(2, 3)
     assert chainrule.cat([x, x], axis=1).shape == (2, 6)
@@ -489,10 +482,6 @@ def test_axis_is_an_alias_for_dim():
     assert x.std(axis=0).shape == (3,)
 
 
-@known_bug(
-    "keyword names differ from PyTorch's: permute(dims=), split(split_size=), arange(end=), tile(dims=)",
-    TypeError,
-)
 def test_shape_functions_take_pytorchs_keyword_names():
     x = chainrule.arange(6.0).reshape(2, 3)
     assert x.permute(dims=(1, 0)).shape == (3, 2)
@@ -519,9 +508,6 @@ def test_inf_and_nan_results_do_not_warn_in_a_users_script():
     assert result.stderr.count("RuntimeWarning") == 1, result.stderr
 
 
-@known_bug(
-    "Tensor has no scatter_ (in-place scatter), used for one-hot encoding in many tutorials", AttributeError
-)
 def test_tensor_has_scatter_inplace():
     one_hot = chainrule.zeros(2, 4).scatter_(1, chainrule.tensor([[1], [3]]), 1.0)
     assert one_hot.tolist() == [[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]]

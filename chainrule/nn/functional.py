@@ -16,9 +16,10 @@ import numpy as np
 
 from .._tensor import wrap
 from ..autograd.grad_mode import state as _grad_state
-from ..ops._helpers import broadcast_error, check_inplace, write_inplace
+from ..ops._helpers import broadcast_error, check_inplace, write_inplace, write_out
 from ..ops.attention import *  # noqa: F403
 from ..ops.conv import *  # noqa: F403
+from ..ops.conv import adaptive_avg_pool2d
 from ..ops.elementwise import clamp, erf, exp, expm1, log, log1p, sigmoid, tanh, where  # noqa: F401
 from ..ops.indexing import index_select
 from ..ops.linalg import einsum
@@ -26,13 +27,16 @@ from ..ops.nn import (  # noqa: F401
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     constant_pad,
+    cosine_similarity,
     cross_entropy,
     dropout,
     embedding,
     hardtanh,
     linear,
     log_softmax,
+    logsigmoid,
     nll_loss,
+    pairwise_distance,
     reduction_mode,
     softmax,
 )
@@ -179,6 +183,32 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
     return hardtanh(input, min_val, max_val, inplace=True)
 
 
+def relu6(input, inplace=False):
+    """``min(max(input, 0), 6)``: ``hardtanh(input, 0, 6)``, whose gradient is 0
+    at 0 and 6 too (as PyTorch's).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.relu6(chainrule.tensor([-1.0, 3.0, 8.0]))
+    tensor([0., 3., 6.])
+    """
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """``input / max(||input||_p, eps)`` along ``dim``: unit-norm vectors.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.normalize(chainrule.tensor([[3.0, 4.0]]))
+    tensor([[0.6000, 0.8000]])
+    """
+    if out is not None:
+        return write_out(out, normalize(input, p, dim, eps), "normalize")
+    denominator = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return input / denominator
+
+
 # --- layers as functions ---------------------------------------------------------------------
 
 
@@ -309,6 +339,171 @@ def pad(input, pad, mode="constant", value=None):
             positions = _pad_positions(mode, input._data.shape[dim], before, after, dim, shape)
             input = index_select(input, dim, wrap(positions))
     return input
+
+
+# --- resampling ---------------------------------------------------------------------------------
+
+# The linear modes and the input dims each takes: (N, C, W), (N, C, H, W), (N, C, D, H, W).
+_LINEAR_MODES = {"linear": 3, "bilinear": 4, "trilinear": 5}
+_NEAREST_MODES = ("nearest", "nearest-exact")
+
+
+def _output_size(input, size, scale_factor, recompute_scale_factor):
+    """The output's spatial sizes and the scale factors the source positions use
+    (None where PyTorch computes them from the sizes)."""
+    spatial = input.ndim - 2
+    given = size if size is not None else scale_factor
+    values = list(given) if isinstance(given, (list, tuple)) else [given] * spatial
+    if len(values) != spatial:
+        what = "output size" if size is not None else "scale_factor"
+        raise ValueError(
+            "Input and output must have the same number of spatial dimensions, but got input with "
+            f"spatial dimensions of {list(input.shape[2:])} and {what} of {given}. Please provide input "
+            "tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format."
+        )
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+        return [int(n) for n in values], [None] * spatial
+    sizes = [math.floor(n * float(scale)) for n, scale in zip(input.shape[2:], values)]
+    return sizes, [None] * spatial if recompute_scale_factor else [float(v) for v in values]
+
+
+def _ratio(n_in, n_out, scale, compute):
+    """PyTorch's ``compute_scales_value``: 1/scale_factor when given, else n_in / n_out."""
+    if scale is not None and scale > 0:
+        return compute(1.0 / scale)
+    return compute(n_in) / compute(n_out)
+
+
+def _nearest_positions(n_in, n_out, scale, exact):
+    """The source index of each output index (PyTorch's float32 arithmetic)."""
+    destination = np.arange(n_out)
+    if not exact and n_out == 2 * n_in:
+        return destination >> 1
+    ratio = _ratio(n_in, n_out, scale, np.float32)
+    position = destination.astype(np.float32)
+    if exact:
+        position = position + np.float32(0.5)
+    return np.minimum(np.floor(position * ratio).astype(np.int64), n_in - 1)
+
+
+def _linear_weights(n_in, n_out, scale, align_corners, compute):
+    """For each output index: the two source indices and their weights (PyTorch's
+    ``area_pixel_compute_source_index`` and ``guard_index_and_lambda``)."""
+    destination = np.arange(n_out).astype(compute)
+    if align_corners:
+        ratio = compute(n_in - 1) / compute(n_out - 1) if n_out > 1 else compute(0)
+        source = ratio * destination
+    else:
+        ratio = _ratio(n_in, n_out, scale, compute)
+        source = np.maximum(ratio * (destination + compute(0.5)) - compute(0.5), compute(0))
+    first = np.minimum(np.floor(source).astype(np.int64), n_in - 1)
+    weight_second = np.clip(source - first.astype(compute), compute(0), compute(1))
+    second = first + (first < n_in - 1)
+    return first, second, compute(1) - weight_second, weight_second
+
+
+def interpolate(
+    input,
+    size=None,
+    scale_factor=None,
+    mode="nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias=False,
+):
+    """Resize the spatial dims of (N, C, ...) to ``size`` or by ``scale_factor``.
+    Modes: 'nearest' and 'nearest-exact' (3-D to 5-D input), 'linear' (3-D),
+    'bilinear' (4-D), 'trilinear' (5-D), with ``align_corners`` as PyTorch
+    (True: the corner pixels' centres line up; False: their outer edges do),
+    and 'area' (adaptive average pooling, 4-D). Built from index_select and
+    weighted sums, so gradients (and second derivatives) come for free.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> x = chainrule.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> F.interpolate(x, scale_factor=2)[0, 0]
+    tensor([[1., 1., 2., 2.],
+            [1., 1., 2., 2.],
+            [3., 3., 4., 4.],
+            [3., 3., 4., 4.]])
+    >>> F.interpolate(x, size=3, mode="bilinear", align_corners=True)[0, 0]
+    tensor([[1.0000, 1.5000, 2.0000],
+            [2.0000, 2.5000, 3.0000],
+            [3.0000, 3.5000, 4.0000]])
+    """
+    if mode in _NEAREST_MODES or mode == "area":
+        if align_corners is not None:
+            raise ValueError(
+                "align_corners option can only be set with the interpolating modes: "
+                "linear | bilinear | bicubic | trilinear"
+            )
+    elif align_corners is None:
+        align_corners = False
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is None and scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    ndim = input.ndim
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported by chainrule")
+    if mode in _LINEAR_MODES and ndim in (3, 4, 5) and ndim != _LINEAR_MODES[mode]:
+        raise NotImplementedError(f"Got {ndim}D input, but {mode} mode needs {_LINEAR_MODES[mode]}D input")
+    if mode == "bicubic" or (mode == "area" and ndim != 4) or ndim not in (3, 4, 5):
+        raise NotImplementedError(
+            f"Input Error: chainrule's interpolate supports 3D, 4D and 5D input tensors for the modes "
+            f"nearest | nearest-exact | linear | bilinear | trilinear, and 4D ones for area "
+            f"(got {ndim}D, mode {mode!r})"
+        )
+    if mode not in _LINEAR_MODES and mode not in _NEAREST_MODES and mode != "area":
+        raise NotImplementedError(f"interpolate: unknown mode {mode!r}")
+    sizes, scales = _output_size(
+        input, size, scale_factor, recompute_scale_factor or (mode == "area" and size is None)
+    )
+    in_sizes = tuple(input.shape[2:])
+    if any(n <= 0 for n in sizes) or any(n <= 0 for n in in_sizes):
+        raise RuntimeError(
+            f"Input and output sizes should be greater than 0, but got input {in_sizes} output {tuple(sizes)}"
+        )
+    if mode == "area":
+        return adaptive_avg_pool2d(input, sizes)
+    compute = np.float64 if input._data.dtype == np.float64 else np.float32  # PyTorch's opmath type
+    result = input
+    # the last dim first: the sums then group as PyTorch's kernels group them
+    for d in reversed(range(ndim - 2)):
+        axis = d + 2
+        n_in, n_out = in_sizes[d], sizes[d]
+        if n_in == n_out:
+            continue
+        if mode in _NEAREST_MODES:
+            positions = _nearest_positions(n_in, n_out, scales[d], mode == "nearest-exact")
+            result = index_select(result, axis, wrap(positions))
+            continue
+        first, second, weight_first, weight_second = _linear_weights(
+            n_in, n_out, scales[d], align_corners, compute
+        )
+        along = (n_out,) + (1,) * (ndim - axis - 1)
+        dtype = input._data.dtype
+        result = index_select(result, axis, wrap(first)) * wrap(
+            weight_first.astype(dtype).reshape(along)
+        ) + index_select(result, axis, wrap(second)) * wrap(weight_second.astype(dtype).reshape(along))
+    return input.clone() if result is input else result
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """The old name of :func:`interpolate` (deprecated in PyTorch too).
+
+    >>> import warnings, chainrule
+    >>> import chainrule.nn.functional as F
+    >>> with warnings.catch_warnings(record=True):
+    ...     F.upsample(chainrule.ones(1, 1, 2), scale_factor=2).shape
+    chainrule.Size([1, 1, 4])
+    """
+    warnings.warn(
+        "nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", stacklevel=2
+    )
+    return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 # --- losses -----------------------------------------------------------------------------------

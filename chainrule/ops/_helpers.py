@@ -2,6 +2,7 @@
 promotion of operands, dimension arguments, and PyTorch's in-place rules,
 including in-place ops on views (``view_of``, ``write_inplace``)."""
 
+import warnings
 import weakref
 
 import numpy as np
@@ -241,6 +242,57 @@ def inplace(op, op_name):
     method.__name__ = op_name
     method.__doc__ = f"In-place version of :func:`{op.__name__}`."
     return method
+
+
+def write_out(out, result, op_name):
+    """PyTorch's ``out=`` argument: store ``result`` in ``out`` and return ``out``.
+
+    ``out`` is resized when its shape differs (with PyTorch's warning when it
+    held elements); the result must be castable to its dtype. Not recorded for
+    backward: PyTorch refuses ``out=`` when an argument requires grad.
+
+    >>> import chainrule
+    >>> out = chainrule.empty(2)
+    >>> chainrule.exp(chainrule.zeros(2), out=out) is out, out
+    (True, tensor([1., 1.]))
+    """
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op_name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if result._requires_grad and grad_state.enabled:
+        raise RuntimeError(
+            f"{op_name}(): functions with out=... arguments don't support automatic differentiation, "
+            "but one of the arguments requires grad."
+        )
+    check_inplace(out, op_name)
+    data, array = out._data, result._data
+    if array.dtype != data.dtype and category(array.dtype) > category(data.dtype):
+        raise RuntimeError(
+            f"{op_name}(): result type {scalar_type_name(array.dtype)} can't be cast to the desired output "
+            f"type {scalar_type_name(data.dtype)}"
+        )
+    if data.shape != array.shape:
+        if data.size:
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape {list(data.shape)}, "
+                f"which does not match the required output shape {list(array.shape)}. This behavior is "
+                "deprecated, and in a future PyTorch release outputs will not be resized unless they have "
+                "zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
+                "elements with t.resize_(0).",
+                UserWarning,
+                stacklevel=3,
+            )
+        out._data = data = np.empty(array.shape, data.dtype)
+    np.copyto(data, array, casting="unsafe")
+    bump_version(out)
+    return out
+
+
+def write_outs(out, results, op_name):
+    """``out=(values, indices)`` of an op with two results (max, sort, topk, ...)."""
+    if not isinstance(out, (tuple, list)) or len(out) != len(results):
+        raise TypeError(f"{op_name}(): argument 'out' must be a tuple of {len(results)} Tensors")
+    written = [write_out(o, r, op_name) for o, r in zip(out, results)]
+    return type(results)(*written) if hasattr(results, "_fields") else tuple(written)
 
 
 # --- views --------------------------------------------------------------------------------

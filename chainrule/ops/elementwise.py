@@ -19,7 +19,7 @@ from .._dtype import default_float, result_numpy_dtype, scalar_type_name
 from .._tensor import Tensor, bump_version, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
-from ._helpers import bind, broadcast_error, check_inplace, inplace, promote, write_inplace
+from ._helpers import bind, broadcast_error, check_inplace, inplace, promote, write_inplace, write_out
 
 __all__ = [
     "add",
@@ -187,8 +187,8 @@ def _binary_op(cls, op_name, doc):
     apply_binary = cls.apply_binary
     apply_unary = cls.apply_unary
 
-    def op(input, other):
-        if input.__class__ is Tensor:
+    def op(input, other, *, out=None):
+        if input.__class__ is Tensor and out is None:
             other_class = other.__class__
             try:
                 if other_class is Tensor:
@@ -199,6 +199,8 @@ def _binary_op(cls, op_name, doc):
                         return apply_unary(input, other)
             except (ValueError, TypeError) as error:
                 raise _operand_error(op_name, (input, other), error) from None
+        if out is not None:
+            return write_out(out, op(input, other), op_name)
         return _binary(cls, op_name, input, other)
 
     op.__name__ = op.__qualname__ = op_name
@@ -372,25 +374,29 @@ def _scaled(other, alpha, op_name, input):
     return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
 
 
-def add(input, other, *, alpha=1):
+def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other``, broadcasting.
 
     >>> import chainrule
     >>> chainrule.add(chainrule.tensor([1.0, 2.0]), 1.0, alpha=2)
     tensor([3., 4.])
     """
+    if out is not None:
+        return write_out(out, add(input, other, alpha=alpha), "add")
     if alpha != 1:
         other = _scaled(other, alpha, "add", input)
     return _add(input, other)
 
 
-def sub(input, other, *, alpha=1):
+def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``, broadcasting.
 
     >>> import chainrule
     >>> chainrule.sub(chainrule.tensor([5.0, 6.0]), chainrule.tensor([1.0, 2.0]), alpha=2)
     tensor([3., 2.])
     """
+    if out is not None:
+        return write_out(out, sub(input, other, alpha=alpha), "sub")
     if alpha != 1:
         other = _scaled(other, alpha, "sub", input)
     return _sub(input, other)
@@ -429,7 +435,7 @@ def _is_float(x):
     return isinstance(x, float) or (isinstance(x, (_ndarray, np.generic)) and x.dtype.kind == "f")
 
 
-def div(input, other, *, rounding_mode=None):
+def div(input, other, *, rounding_mode=None, out=None):
     """``input / other``; integers divide to floats. ``rounding_mode`` 'trunc' or
     'floor' rounds the quotient (and keeps integer dtypes); its gradient is 0.
 
@@ -439,6 +445,8 @@ def div(input, other, *, rounding_mode=None):
     >>> chainrule.div(chainrule.tensor([5, -5]), 2, rounding_mode="floor")
     tensor([ 2, -3])
     """
+    if out is not None:
+        return write_out(out, div(input, other, rounding_mode=rounding_mode), "div")
     if rounding_mode is None:
         if input.__class__ is Tensor and input._data.dtype.kind == "f":
             other_class = other.__class__
@@ -505,7 +513,7 @@ class FloorDivide(Primitive):
         return "NotImplemented"
 
 
-def floor_divide(input, other):
+def floor_divide(input, other, *, out=None):
     """``input // other``, rounding the quotient down. Like PyTorch, it has no
     derivative: backward through it raises.
 
@@ -513,18 +521,22 @@ def floor_divide(input, other):
     >>> chainrule.floor_divide(chainrule.tensor([7, -7]), 2)
     tensor([ 3, -4])
     """
+    if out is not None:
+        return write_out(out, floor_divide(input, other), "floor_divide")
     a, b = promote("floor_divide", input, other)
     _check_integer_divisor("floor_divide", a, b)
     return _binary(FloorDivide, "floor_divide", a, b)
 
 
-def remainder(input, other):
+def remainder(input, other, *, out=None):
     """Python's ``%``: the remainder of floor division, with the sign of ``other``.
 
     >>> import chainrule
     >>> chainrule.remainder(chainrule.tensor([-3.0, 3.0]), 2)
     tensor([1., 1.])
     """
+    if out is not None:
+        return write_out(out, remainder(input, other), "remainder")
     a, b = promote("remainder", input, other)
     _check_integer_divisor("remainder", a, b)
     return _binary(Remainder, "remainder", a, b)
@@ -539,7 +551,7 @@ def _integer_power(base, exponent):
     return wrap(np.where(exponent < 0, reciprocal, positive).astype(positive.dtype))
 
 
-def pow(input, exponent):  # noqa: A001 - PyTorch's name
+def pow(input, exponent, *, out=None):  # noqa: A001 - PyTorch's name
     """``input ** exponent``; either may be a Python number.
 
     >>> import chainrule
@@ -548,6 +560,8 @@ def pow(input, exponent):  # noqa: A001 - PyTorch's name
     >>> chainrule.pow(2, chainrule.tensor([1, 2, 3]))
     tensor([2, 4, 8])
     """
+    if out is not None:
+        return write_out(out, pow(input, exponent), "pow")
     if input.__class__ is Tensor and (exponent.__class__ is int or exponent.__class__ is float):
         kind = input._data.dtype.kind
         if kind == "f":
@@ -564,37 +578,43 @@ def pow(input, exponent):  # noqa: A001 - PyTorch's name
         return _integer_power(getattr(a, "_data", a), getattr(b, "_data", b))
 
 
-def maximum(input, other):
+def maximum(input, other, *, out=None):
     """Elementwise maximum of two tensors (NaN wins); ties share the gradient.
 
     >>> import chainrule
     >>> chainrule.maximum(chainrule.tensor([1.0, 5.0]), chainrule.tensor([3.0, 2.0]))
     tensor([3., 5.])
     """
+    if out is not None:
+        return write_out(out, maximum(input, other), "maximum")
     if not isinstance(other, Tensor):
         raise TypeError(f"maximum(): argument 'other' must be Tensor, not {type(other).__name__}")
     return _binary(Maximum, "maximum", input, other)
 
 
-def minimum(input, other):
+def minimum(input, other, *, out=None):
     """Elementwise minimum of two tensors (NaN wins); ties share the gradient.
 
     >>> import chainrule
     >>> chainrule.minimum(chainrule.tensor([1.0, 5.0]), chainrule.tensor([3.0, 2.0]))
     tensor([1., 2.])
     """
+    if out is not None:
+        return write_out(out, minimum(input, other), "minimum")
     if not isinstance(other, Tensor):
         raise TypeError(f"minimum(): argument 'other' must be Tensor, not {type(other).__name__}")
     return _binary(Minimum, "minimum", input, other)
 
 
-def atan2(input, other):
+def atan2(input, other, *, out=None):
     """The angle of the point (x=other, y=input) in radians, in the right quadrant.
 
     >>> import chainrule
     >>> chainrule.atan2(chainrule.tensor([1.0, -1.0]), chainrule.tensor([-1.0, -1.0]))
     tensor([ 2.3562, -2.3562])
     """
+    if out is not None:
+        return write_out(out, atan2(input, other), "atan2")
     return _binary(Atan2, "atan2", input, other, floating=True)
 
 
@@ -605,7 +625,9 @@ arctan2 = atan2
 
 
 def _compare(ufunc, op_name, doc):
-    def compare(input, other):
+    def compare(input, other, *, out=None):
+        if out is not None:
+            return write_out(out, compare(input, other), op_name)
         a, b = input, other
         if not (  # the common cases need no promotion
             input.__class__ is Tensor
@@ -719,7 +741,9 @@ logical_xor = _compare(
 
 
 def _bitwise(ufunc, op_name, doc):
-    def bitwise(input, other):
+    def bitwise(input, other, *, out=None):
+        if out is not None:
+            return write_out(out, bitwise(input, other), op_name)
         a, b = promote(op_name, input, other)
         target = result_numpy_dtype(a, b)
         if target.kind == "f":
@@ -767,13 +791,15 @@ bitwise_xor = _bitwise(
 )
 
 
-def bitwise_not(input):
+def bitwise_not(input, *, out=None):
     """``~input``: logical not of a bool tensor, bitwise not of an integer one.
 
     >>> import chainrule
     >>> chainrule.bitwise_not(chainrule.tensor([True, False]))
     tensor([False,  True])
     """
+    if out is not None:
+        return write_out(out, bitwise_not(input), "bitwise_not")
     data = _array(input, "bitwise_not")
     if data.dtype.kind == "f":
         raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{scalar_type_name(data.dtype)}'")
@@ -789,13 +815,15 @@ def _invert(self):
     return wrap(np.invert(self._data))
 
 
-def logical_not(input):
+def logical_not(input, *, out=None):
     """True where the element is zero.
 
     >>> import chainrule
     >>> chainrule.logical_not(chainrule.tensor([0.0, 2.0]))
     tensor([ True, False])
     """
+    if out is not None:
+        return write_out(out, logical_not(input), "logical_not")
     return wrap(np.logical_not(_array(input, "logical_not")))
 
 
@@ -1187,12 +1215,14 @@ def _float_unary(cls, op_name, doc):
     bool tensors are converted to the default float dtype, as in PyTorch."""
     apply_unary = cls.apply_unary
 
-    def op(input):
+    def op(input, *, out=None):
         try:
             if input._data.dtype.kind != "f":
                 input = input._cast(default_float())
         except AttributeError:
             raise _not_a_tensor(op_name, input) from None
+        if out is not None:
+            return write_out(out, apply_unary(input), op_name)
         return apply_unary(input)
 
     op.__name__ = op.__qualname__ = op_name
@@ -1200,13 +1230,15 @@ def _float_unary(cls, op_name, doc):
     return op
 
 
-def neg(input):
+def neg(input, *, out=None):
     """``-input``.
 
     >>> import chainrule
     >>> chainrule.neg(chainrule.tensor([1, -2]))
     tensor([-1,  2])
     """
+    if out is not None:
+        return write_out(out, neg(input), "neg")
     try:
         return Neg.apply_unary(input)
     except AttributeError:
@@ -1221,13 +1253,15 @@ def neg(input):
 negative = neg
 
 
-def abs(input):  # noqa: A001 - PyTorch's name
+def abs(input, *, out=None):  # noqa: A001 - PyTorch's name
     """``|input|``; its gradient at 0 is 0.
 
     >>> import chainrule
     >>> chainrule.abs(chainrule.tensor([-1.5, 2.0]))
     tensor([1.5000, 2.0000])
     """
+    if out is not None:
+        return write_out(out, abs(input), "abs")
     if _array(input, "abs").dtype.kind == "b":
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return Abs.apply_unary(input)
@@ -1251,26 +1285,30 @@ def relu(input):
     return Relu.apply_unary(input)
 
 
-def frac(input):
+def frac(input, *, out=None):
     """The fractional part ``input - trunc(input)``, with the sign of ``input``.
 
     >>> import chainrule
     >>> chainrule.frac(chainrule.tensor([1.25, -2.5]))
     tensor([ 0.2500, -0.5000])
     """
+    if out is not None:
+        return write_out(out, frac(input), "frac")
     data = _array(input, "frac")
     if data.dtype.kind != "f":
         raise NotImplementedError(f"\"frac_cpu\" not implemented for '{scalar_type_name(data.dtype)}'")
     return Frac.apply_unary(input)
 
 
-def square(input):
+def square(input, *, out=None):
     """``input * input`` (integers stay integers).
 
     >>> import chainrule
     >>> chainrule.square(chainrule.tensor([-2.0, 3.0]))
     tensor([4., 9.])
     """
+    if out is not None:
+        return write_out(out, square(input), "square")
     return pow(input, 2)
 
 
@@ -1541,7 +1579,9 @@ def _refuse_bool(kind, op_name):
 def _piecewise(cls, op_name, doc):
     """Integer and bool tensors are returned as copies: they are already whole."""
 
-    def op(input):
+    def op(input, *, out=None):
+        if out is not None:
+            return write_out(out, op(input), op_name)
         data = _array(input, op_name)
         if data.dtype.kind != "f":
             _refuse_bool(data.dtype.kind, op_name)
@@ -1586,20 +1626,22 @@ trunc = _piecewise(
 fix = trunc
 
 
-def sign(input):
+def sign(input, *, out=None):
     """-1, 0 or 1 by the sign of each element; the gradient is 0.
 
     >>> import chainrule
     >>> chainrule.sign(chainrule.tensor([-2.0, 0.0, 3.0]))
     tensor([-1.,  0.,  1.])
     """
+    if out is not None:
+        return write_out(out, sign(input), "sign")
     data = _array(input, "sign")
     if data.dtype.kind == "b":
         return wrap(data.copy())
     return Sign.apply_unary(input)
 
 
-def round(input, *, decimals=0):  # noqa: A001 - PyTorch's name
+def round(input, *, decimals=0, out=None):  # noqa: A001 - PyTorch's name
     """Round half to even (as PyTorch), optionally to ``decimals`` places; the
     gradient is 0.
 
@@ -1609,6 +1651,8 @@ def round(input, *, decimals=0):  # noqa: A001 - PyTorch's name
     >>> chainrule.round(chainrule.tensor([2.567]), decimals=2)
     tensor([2.5700])
     """
+    if out is not None:
+        return write_out(out, round(input, decimals=decimals), "round")
     data = _array(input, "round")
     if data.dtype.kind != "f":
         _refuse_bool(data.dtype.kind, "round")
@@ -1656,7 +1700,7 @@ class Clamp(Primitive):
         return "ClampBackward1"  # PyTorch's name for clamp with number bounds
 
 
-def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
+def clamp(input, min=None, max=None, *, out=None):  # noqa: A002 - PyTorch's names
     """Limit values to ``[min, max]`` (either may be None; numbers or tensors,
     which broadcast). The gradient passes where ``min <= input <= max``.
 
@@ -1664,6 +1708,8 @@ def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
     >>> chainrule.clamp(chainrule.tensor([-2.0, 0.5, 3.0]), min=0, max=1)
     tensor([0.0000, 0.5000, 1.0000])
     """
+    if out is not None:
+        return write_out(out, clamp(input, min, max), "clamp")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [b for b in (min, max) if b is not None]
@@ -1720,7 +1766,7 @@ class Where(Primitive):
         )
 
 
-def where(condition, input=None, other=None):
+def where(condition, input=None, other=None, *, out=None):
     """Pick ``input`` where ``condition`` is true and ``other`` elsewhere
     (broadcasting; either may be a number). With only ``condition``, the indices
     of its true elements, as ``nonzero(as_tuple=True)``.
@@ -1730,6 +1776,8 @@ def where(condition, input=None, other=None):
     >>> chainrule.where(x > 0, x, 0.0)
     tensor([0., 2.])
     """
+    if out is not None:
+        return write_out(out, where(condition, input, other), "where")
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
     if not isinstance(condition, Tensor):  # backward rules pass constant masks as arrays
@@ -1752,7 +1800,7 @@ def where(condition, input=None, other=None):
         raise _operand_error("where", (condition, x, y), error) from None
 
 
-def lerp(input, end, weight):
+def lerp(input, end, weight, *, out=None):
     """Linear interpolation ``input + weight * (end - input)``; ``weight`` is a
     number or a tensor.
 
@@ -1760,6 +1808,8 @@ def lerp(input, end, weight):
     >>> chainrule.lerp(chainrule.tensor([0.0, 10.0]), chainrule.tensor([10.0, 20.0]), 0.25)
     tensor([ 2.5000, 12.5000])
     """
+    if out is not None:
+        return write_out(out, lerp(input, end, weight), "lerp")
     return add(input, mul(sub(end, input), weight))
 
 
@@ -1776,7 +1826,7 @@ class NanToNum(Primitive):
         return np.where(np.isfinite(x), grad, 0.0)
 
 
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """Replace NaN by ``nan`` and infinities by the largest finite values of the
     dtype (or by ``posinf`` / ``neginf``).
 
@@ -1784,6 +1834,8 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     >>> chainrule.nan_to_num(chainrule.tensor([float("nan"), 1.0, float("inf")]), posinf=9.0)
     tensor([0., 1., 9.])
     """
+    if out is not None:
+        return write_out(out, nan_to_num(input, nan, posinf, neginf), "nan_to_num")
     data = _array(input, "nan_to_num")
     if data.dtype.kind != "f":
         return wrap(data.copy())
@@ -1921,7 +1973,7 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
     return _add_with_alpha_(self, div(tensor1, tensor2), alpha=value)
 
 
-def addcmul(input, tensor1, tensor2, *, value=1):
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 * tensor2``.
 
     >>> import chainrule
@@ -1929,10 +1981,12 @@ def addcmul(input, tensor1, tensor2, *, value=1):
     >>> chainrule.addcmul(chainrule.ones(2), t1, t2, value=0.5)
     tensor([2.5000, 5.0000])
     """
+    if out is not None:
+        return write_out(out, addcmul(input, tensor1, tensor2, value=value), "addcmul")
     return add(input, mul(tensor1, tensor2), alpha=value)
 
 
-def addcdiv(input, tensor1, tensor2, *, value=1):
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """``input + value * tensor1 / tensor2``.
 
     >>> import chainrule
@@ -1940,6 +1994,8 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     >>> chainrule.addcdiv(chainrule.ones(2), t1, t2, value=2)
     tensor([1.5000, 2.0000])
     """
+    if out is not None:
+        return write_out(out, addcdiv(input, tensor1, tensor2, value=value), "addcdiv")
     return add(input, div(tensor1, tensor2), alpha=value)
 
 

@@ -10,10 +10,11 @@ add up their gradients.
 
 import numpy as np
 
+from .._dtype import scalar_type_name
 from .._tensor import Tensor, bump_version, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
-from ._helpers import bind, check_inplace, normalize_dim, view_of, write_inplace
+from ._helpers import bind, check_inplace, inplace, normalize_dim, view_of, write_inplace, write_out
 from .shape import differentiable
 
 __all__ = [
@@ -22,12 +23,15 @@ __all__ = [
     "scatter_add",
     "index_select",
     "index_add",
+    "index_fill",
     "index_put",
     "masked_fill",
+    "masked_scatter",
     "masked_select",
     "take_along_dim",
     "nonzero",
     "argwhere",
+    "repeat_interleave",
 ]
 
 _ndarray = np.ndarray
@@ -401,6 +405,15 @@ def index_put_(input, indices, values, accumulate=False):
 # --- gather / scatter ---------------------------------------------------------------------
 
 
+def _dim_argument(dim, axis, op_name):
+    """``dim``, or its NumPy name ``axis`` (which PyTorch accepts too)."""
+    if axis is not None:
+        return axis
+    if dim is None:
+        raise TypeError(f"{op_name}() missing 1 required positional argument: 'dim'")
+    return dim
+
+
 def _integer_index(op_name, index, kinds="int32/int64"):
     array = index._data if isinstance(index, Tensor) else np.asarray(index)
     allowed = (np.int64,) if kinds == "int64" else (np.int32, np.int64)
@@ -426,7 +439,7 @@ def _along_dim_key(index, dim):
     return IndexKey(None, tuple(grids), index.shape[dim] > 1)
 
 
-def gather(input, dim, index, *, sparse_grad=False):
+def gather(input, dim=None, index=None, *, sparse_grad=False, out=None, axis=None):
     """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (index has out's shape).
 
     >>> import chainrule
@@ -435,6 +448,9 @@ def gather(input, dim, index, *, sparse_grad=False):
     tensor([[2.],
             [3.]])
     """
+    dim = _dim_argument(dim, axis, "gather")
+    if out is not None:
+        return write_out(out, gather(input, dim, index), "gather")
     shape = input._data.shape
     dim = normalize_dim(dim, len(shape))
     idx = _integer_index("gather", index)
@@ -450,7 +466,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     return Index.apply_unary(input, _along_dim_key(idx, dim))
 
 
-def take_along_dim(input, indices, dim=None):
+def take_along_dim(input, indices, dim=None, *, out=None, axis=None):
     """Pick along ``dim`` with ``indices`` (broadcast against ``input`` except at
     ``dim``); with no ``dim``, pick from the flattened tensor.
 
@@ -460,6 +476,10 @@ def take_along_dim(input, indices, dim=None):
     tensor([[30],
             [60]])
     """
+    if axis is not None:
+        dim = axis
+    if out is not None:
+        return write_out(out, take_along_dim(input, indices, dim), "take_along_dim")
     idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
     if idx.dtype != np.int64:
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got {idx.dtype}")
@@ -525,15 +545,22 @@ class ScatterReduce(Primitive):
         )
 
 
-def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+def scatter(input, dim=None, index=None, src=None, *, value=None, reduce=None, out=None, axis=None):
     """A copy of ``input`` with ``out[i][index[i][j]] = src[i][j]`` along ``dim``
     (``src`` may be a number, or ``value=``; ``reduce`` 'add' or 'multiply' combines).
+    ``x.scatter_(...)`` writes into ``x`` (the one-hot idiom below).
 
     >>> import chainrule
     >>> chainrule.zeros(2, 3).scatter(1, chainrule.tensor([[2], [0]]), 1.0)
     tensor([[0., 0., 1.],
             [1., 0., 0.]])
+    >>> chainrule.zeros(2, 4).scatter_(1, chainrule.tensor([[1], [3]]), 1.0)
+    tensor([[0., 1., 0., 0.],
+            [0., 0., 0., 1.]])
     """
+    dim = _dim_argument(dim, axis, "scatter")
+    if out is not None:
+        return write_out(out, scatter(input, dim, index, src, value=value, reduce=reduce), "scatter")
     dim = normalize_dim(dim, input._data.ndim)
     idx = _integer_index("scatter", index, "int64")
     if src is None:
@@ -554,13 +581,16 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     return IndexPut.apply(input, src, key, False)
 
 
-def scatter_add(input, dim, index, src):
+def scatter_add(input, dim=None, index=None, src=None, *, out=None, axis=None):
     """A copy of ``input`` with ``src`` added at ``index`` along ``dim`` (repeats add up).
 
     >>> import chainrule
     >>> chainrule.zeros(3).scatter_add(0, chainrule.tensor([0, 0, 2]), chainrule.ones(3))
     tensor([2., 0., 1.])
     """
+    dim = _dim_argument(dim, axis, "scatter_add")
+    if out is not None:
+        return write_out(out, scatter_add(input, dim, index, src), "scatter_add")
     dim = normalize_dim(dim, input._data.ndim)
     idx = _integer_index("scatter_add", index, "int64")
     if src._data.dtype != input._data.dtype:
@@ -583,7 +613,7 @@ def _vector_index(op_name, input, dim, index):
     return IndexKey(None, (slice(None),) * dim + (idx,), idx.size > 1), idx
 
 
-def index_select(input, dim, index):
+def index_select(input, dim=None, index=None, *, out=None, axis=None):
     """The slices of ``input`` at positions ``index`` (a vector) along ``dim``.
 
     >>> import chainrule
@@ -591,6 +621,9 @@ def index_select(input, dim, index):
     tensor([[2, 0],
             [5, 3]])
     """
+    dim = _dim_argument(dim, axis, "index_select")
+    if out is not None:
+        return write_out(out, index_select(input, dim, index), "index_select")
     dim = normalize_dim(dim, input._data.ndim)
     key, _ = _vector_index("index_select", input, dim, index)
     if input._data.ndim == 0:
@@ -598,7 +631,7 @@ def index_select(input, dim, index):
     return Index.apply_unary(input, key)
 
 
-def index_add(input, dim, index, source, *, alpha=1):
+def index_add(input, dim=None, index=None, source=None, *, alpha=1, out=None, axis=None):
     """A copy of ``input`` with ``alpha * source`` slices added at ``index`` along
     ``dim`` (repeated indices add up).
 
@@ -606,6 +639,9 @@ def index_add(input, dim, index, source, *, alpha=1):
     >>> chainrule.zeros(3).index_add(0, chainrule.tensor([0, 0]), chainrule.tensor([1.0, 2.0]))
     tensor([3., 0., 0.])
     """
+    dim = _dim_argument(dim, axis, "index_add")
+    if out is not None:
+        return write_out(out, index_add(input, dim, index, source, alpha=alpha), "index_add")
     dim = normalize_dim(dim, input._data.ndim)
     key, idx = _vector_index("index_add", input, dim, index)
     source_size = source._data.shape[dim] if source._data.ndim else 1
@@ -620,10 +656,108 @@ def index_add(input, dim, index, source, *, alpha=1):
     return IndexPut.apply(input, source, key, True)
 
 
-def index_add_(input, dim, index, source, *, alpha=1):
+def index_add_(input, dim=None, index=None, source=None, *, alpha=1, axis=None):
     """In-place ``index_add``."""
     check_inplace(input, "index_add_")
-    return write_inplace(input, index_add(input, dim, index, source, alpha=alpha), "index_add_")
+    result = index_add(input, dim, index, source, alpha=alpha, axis=axis)
+    return write_inplace(input, result, "index_add_")
+
+
+def index_fill(input, dim=None, index=None, value=None, *, axis=None):
+    """A copy of ``input`` with ``value`` (a number or a 0-d tensor, which then
+    receives the gradient) in the slices at ``index`` along ``dim``.
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 3).index_fill(1, chainrule.tensor([0, 2]), -1.0)
+    tensor([[-1.,  0., -1.],
+            [-1.,  0., -1.]])
+    """
+    dim = normalize_dim(_dim_argument(dim, axis, "index_fill"), input._data.ndim)
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype != np.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if idx.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError(
+            "index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value._data.ndim} dimension(s)."
+        )
+    size = input._data.shape[dim] if input._data.ndim else 1
+    idx = idx.reshape(-1)
+    bad = idx[(idx >= size) | (idx < -size)]
+    if bad.size:
+        raise IndexError(f"index {bad[0]} is out of bounds for dimension {dim} with size {size}")
+    # each position once: a repeated index must not count the value's gradient twice
+    idx = np.unique(np.where(idx < 0, idx + size, idx))
+    if input._data.ndim == 0:
+        key = IndexKey((Ellipsis,)) if idx.size else IndexKey(None, (np.zeros((), bool),))
+    else:
+        key = IndexKey(None, (slice(None),) * dim + (idx,))
+    return IndexPut.apply(input, _value_like(value, input), key, False)
+
+
+# --- repeating along a dim ------------------------------------------------------------------
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None, axis=None):
+    """Repeat each element (each slice along ``dim``) ``repeats`` times, or
+    ``repeats[i]`` times for the i-th; without ``dim`` the flattened tensor.
+    ``repeat_interleave(counts)`` alone repeats each index i ``counts[i]`` times.
+
+    >>> import chainrule
+    >>> chainrule.tensor([[1, 2], [3, 4]]).repeat_interleave(2, dim=0)
+    tensor([[1, 2],
+            [1, 2],
+            [3, 4],
+            [3, 4]])
+    >>> chainrule.repeat_interleave(chainrule.tensor([2, 0, 1]))
+    tensor([0, 0, 2])
+    """
+    if axis is not None:
+        dim = axis
+    if repeats is None:  # repeat_interleave(counts)
+        counts = _repeat_counts(input, None)
+        return wrap(np.repeat(np.arange(counts.size, dtype=np.int64), counts))
+    if dim is None:
+        input = input.reshape(-1)
+        dim = 0
+    data = input._data
+    dim = normalize_dim(dim, data.ndim)
+    size = data.shape[dim] if data.ndim else 1
+    counts = _repeat_counts(repeats, size, dim)
+    positions = np.repeat(np.arange(size, dtype=np.int64), counts)
+    if data.ndim == 0:
+        return Index.apply_unary(input.reshape(1), IndexKey(None, (positions,), positions.size > 1))
+    key = IndexKey(None, (slice(None),) * dim + (positions,), positions.size > 1)
+    return Index.apply_unary(input, key)
+
+
+def _repeat_counts(repeats, size, dim=0):
+    """How many times to repeat each of ``size`` slices (an int, or a 0-D or 1-D integer tensor)."""
+    if isinstance(repeats, (int, np.integer)):
+        if repeats < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        return np.full(size, int(repeats), np.int64)
+    counts = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    if counts.dtype.kind not in "iu":
+        raise NotImplementedError(
+            f"\"repeat_interleave_cpu\" not implemented for '{scalar_type_name(counts.dtype)}'"
+        )
+    if counts.ndim > 1:
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+    if counts.size and counts.min() < 0:
+        raise RuntimeError("repeats can not be negative")
+    if size is None:
+        return counts.reshape(-1)
+    if counts.size == 1:
+        return np.full(size, int(counts.reshape(-1)[0]), np.int64)
+    if counts.size != size:
+        raise RuntimeError(
+            "repeats must have the same size as input along dim, but got "
+            f"repeats.size(0) = {counts.size} and input.size({dim}) = {size}"
+        )
+    return counts
 
 
 # --- masks -------------------------------------------------------------------------------
@@ -675,13 +809,46 @@ def masked_fill_(input, mask, value):
     return write_inplace(input, masked_fill(input, mask, value), "masked_fill_")
 
 
-def masked_select(input, mask):
+def masked_scatter(input, mask, source):
+    """A copy of ``input`` with the elements where ``mask`` (broadcast) is true
+    replaced, in order, by the first elements of ``source``.
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 3).masked_scatter(chainrule.tensor([True, False, True]), chainrule.arange(1.0, 5))
+    tensor([[1., 0., 2.],
+            [3., 0., 4.]])
+    """
+    mask_array = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if mask_array.dtype != bool:
+        raise RuntimeError(
+            "masked_scatter_ only supports boolean masks, but got mask with dtype "
+            f"{scalar_type_name(mask_array.dtype)}"
+        )
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            "masked_scatter: expected self and source to have same dtypes but got "
+            f"{scalar_type_name(input._data.dtype)} and {scalar_type_name(source._data.dtype)}"
+        )
+    shape = np.broadcast_shapes(input._data.shape, mask_array.shape)
+    if input._data.shape != shape:
+        input = input.expand(shape)
+    mask_array = np.broadcast_to(mask_array, shape)
+    count = int(np.count_nonzero(mask_array))
+    if count > source._data.size:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    values = source.reshape(-1)[:count]
+    return IndexPut.apply(input, values, IndexKey(None, (mask_array,)), False)
+
+
+def masked_select(input, mask, *, out=None):
     """The elements where ``mask`` (broadcast with ``input``) is true, as a 1-D tensor.
 
     >>> import chainrule
     >>> chainrule.tensor([[1, 2], [3, 4]]).masked_select(chainrule.tensor([True, False]))
     tensor([1, 3])
     """
+    if out is not None:
+        return write_out(out, masked_select(input, mask), "masked_select")
     if not isinstance(mask, Tensor) or mask._data.dtype != bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
@@ -689,7 +856,7 @@ def masked_select(input, mask):
     return Index.apply_unary(input.expand(shape), IndexKey(None, (mask_array,)))
 
 
-def nonzero(input, *, as_tuple=False):
+def nonzero(input, *, out=None, as_tuple=False):
     """Indices of the nonzero elements: an (n, ndim) tensor, or one 1-D tensor per dim.
 
     >>> import chainrule
@@ -697,6 +864,8 @@ def nonzero(input, *, as_tuple=False):
     tensor([[0, 1],
             [1, 0]])
     """
+    if out is not None:
+        return write_out(out, nonzero(input), "nonzero")
     data = input._data
     if as_tuple:
         return tuple(wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(data)))
@@ -716,11 +885,18 @@ bind(
         "__setitem__": setitem,
         "gather": gather,
         "scatter": scatter,
+        "scatter_": inplace(scatter, "scatter_"),
         "scatter_add": scatter_add,
+        "scatter_add_": inplace(scatter_add, "scatter_add_"),
         "index_select": index_select,
+        "index_fill": index_fill,
+        "index_fill_": inplace(index_fill, "index_fill_"),
         "masked_fill": masked_fill,
         "masked_fill_": masked_fill_,
+        "masked_scatter": masked_scatter,
+        "masked_scatter_": inplace(masked_scatter, "masked_scatter_"),
         "masked_select": masked_select,
+        "repeat_interleave": repeat_interleave,
         "take_along_dim": take_along_dim,
         "nonzero": nonzero,
         "argwhere": argwhere,

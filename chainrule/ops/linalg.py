@@ -10,7 +10,7 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
-from ._helpers import bind, normalize_dim, normalize_dims, promote
+from ._helpers import bind, normalize_dim, normalize_dims, promote, write_out
 from .shape import differentiable
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum"]
@@ -136,7 +136,23 @@ def _dtype_error(a, b, what="expected m1 and m2 to have the same dtype, but got:
     return RuntimeError(what.format(_C_NAMES[a.dtype.name], _C_NAMES[b.dtype.name]))
 
 
-def matmul(input, other):
+def _bool_error(a_ndim, b_ndim):
+    """PyTorch has no bool matrix product: the error names the kernel it would use."""
+    if a_ndim == 1 and b_ndim == 1:
+        kernel = "dot"
+    elif b_ndim == 1:
+        kernel = "addmv_impl_cpu"
+    elif b_ndim == 2:
+        kernel = "addmm_impl_cpu_"
+    else:
+        kernel = "bmm"
+    return NotImplementedError(
+        f"\"{kernel}\" not implemented for 'Bool' (matmul of bool tensors: convert them with "
+        ".int() or .float() first)"
+    )
+
+
+def matmul(input, other, *, out=None):
     """Matrix product with NumPy/PyTorch broadcasting of batch dims; 1-D operands
     act as vectors (and their dim is removed from the result).
 
@@ -146,6 +162,8 @@ def matmul(input, other):
     >>> w @ x
     tensor([3., 7.])
     """
+    if out is not None:
+        return write_out(out, matmul(input, other), "matmul")
     if not isinstance(input, Tensor):  # an array, from a backward rule under create_graph
         input = wrap(np.asarray(input))
     if not isinstance(other, Tensor):
@@ -157,13 +175,15 @@ def matmul(input, other):
         )
     if a.dtype is not b.dtype:
         raise _matmul_shape_error(a.shape, b.shape) or _dtype_error(input, other)
+    if a.dtype.kind == "b":
+        raise _bool_error(a.ndim, b.ndim)
     try:
         return MatMul.apply_binary(input, other)
     except ValueError:
         raise _matmul_shape_error(a.shape, b.shape) from None
 
 
-def mm(input, mat2):
+def mm(input, mat2, *, out=None):
     """Product of two matrices (2-D only).
 
     >>> import chainrule
@@ -171,6 +191,8 @@ def mm(input, mat2):
     tensor([[3.],
             [3.]])
     """
+    if out is not None:
+        return write_out(out, mm(input, mat2), "mm")
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -178,13 +200,15 @@ def mm(input, mat2):
     return matmul(input, mat2)
 
 
-def bmm(input, mat2):
+def bmm(input, mat2, *, out=None):
     """Batched product of (b, n, m) and (b, m, p) tensors (no broadcasting).
 
     >>> import chainrule
     >>> chainrule.bmm(chainrule.ones(4, 2, 3), chainrule.ones(4, 3, 5)).shape
     chainrule.Size([4, 2, 5])
     """
+    if out is not None:
+        return write_out(out, bmm(input, mat2), "bmm")
     if input._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2._data.ndim != 3:
@@ -198,25 +222,29 @@ def bmm(input, mat2):
     return matmul(input, mat2)
 
 
-def mv(input, vec):
+def mv(input, vec, *, out=None):
     """Matrix times vector.
 
     >>> import chainrule
     >>> chainrule.mv(chainrule.eye(2), chainrule.tensor([1.0, 2.0]))
     tensor([1., 2.])
     """
+    if out is not None:
+        return write_out(out, mv(input, vec), "mv")
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
     return matmul(input, vec)
 
 
-def dot(input, other):
+def dot(input, other, *, out=None):
     """Dot product of two 1-D tensors.
 
     >>> import chainrule
     >>> chainrule.dot(chainrule.tensor([1.0, 2.0]), chainrule.tensor([3.0, 4.0]))
     tensor(11.)
     """
+    if out is not None:
+        return write_out(out, dot(input, other), "dot")
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(
             f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors"
@@ -232,13 +260,15 @@ def dot(input, other):
 vdot = dot  # the same for real numbers
 
 
-def inner(input, other):
+def inner(input, other, *, out=None):
     """Sum of products over the last dims: ``out[i.., j..] = sum_k input[i.., k] * other[j.., k]``.
 
     >>> import chainrule
     >>> chainrule.inner(chainrule.ones(2, 3), chainrule.ones(4, 3)).shape
     chainrule.Size([2, 4])
     """
+    if out is not None:
+        return write_out(out, inner(input, other), "inner")
     if input._data.ndim == 0 or other._data.ndim == 0:
         return input * other
     if input._data.shape[-1] != other._data.shape[-1]:
@@ -253,7 +283,7 @@ def inner(input, other):
     return rows.reshape(lead_a + lead_b)
 
 
-def outer(input, vec2):
+def outer(input, vec2, *, out=None):
     """Outer product ``out[i, j] = input[i] * vec2[j]``.
 
     >>> import chainrule
@@ -261,6 +291,8 @@ def outer(input, vec2):
     tensor([[ 1, 10],
             [ 2, 20]])
     """
+    if out is not None:
+        return write_out(out, outer(input, vec2), "outer")
     for name, t in (("self", input), ("vec2", vec2)):
         if t._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")

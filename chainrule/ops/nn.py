@@ -21,18 +21,18 @@ import warnings
 
 import numpy as np
 
-from .._dtype import default_float
+from .._dtype import result_numpy_dtype, scalar_type_name
 from .._random import numpy_generator
 from .._tensor import Tensor, bump_version
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import no_grad
 from ..autograd.grad_mode import state as grad_state
-from ._helpers import bind, check_inplace, normalize_dim, write_inplace
+from ._helpers import bind, broadcast_error, check_inplace, normalize_dim, promote, write_inplace
 from .indexing import index_put_zeros
 
 # Only the names that exist with the same signature at torch's top level are
 # re-exported as chainrule.<name>; nn/functional.py imports the rest.
-__all__ = ["softmax", "log_softmax"]
+__all__ = ["softmax", "log_softmax", "cosine_similarity", "pairwise_distance"]
 
 # --- linear ------------------------------------------------------------------------
 
@@ -157,35 +157,49 @@ class Softmax(Primitive):
         return y * (grad - (grad * y).sum(axis=ctx.axis, keepdims=True))
 
 
+def _refuse_integers(input, axis, kernel):
+    """PyTorch's error for (log-)softmax of an integer or bool tensor: its kernels
+    are float-only (``dtype=`` converts first)."""
+    data = input._data
+    where = "_lastdim" if axis == data.ndim - 1 or data.ndim == 0 else ""
+    raise NotImplementedError(
+        f"\"{kernel}{where}_kernel_impl\" not implemented for '{scalar_type_name(data.dtype)}' "
+        "(convert the input with .float(), or pass dtype=chainrule.float32)"
+    )
+
+
 def _softmax_input(input, dim, dtype, op_name):
     if dtype is not None:
         input = input.to(dtype)
-    elif input._data.dtype.kind != "f":
-        input = input._cast(default_float())
     if dim is None:
         dim = 0 if input._data.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice
-    return input, normalize_dim(dim, input._data.ndim, op_name)
+    axis = normalize_dim(dim, input._data.ndim, op_name)
+    if input._data.dtype.kind != "f":
+        _refuse_integers(input, axis, op_name)
+    return input, axis
 
 
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """``log(softmax(input, dim))``, computed stably.
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
+    """``log(softmax(input, dim))``, computed stably. Integer tensors need
+    ``dtype=`` (or ``.float()``), as in PyTorch.
 
     >>> import chainrule
     >>> chainrule.log_softmax(chainrule.tensor([0.0, 0.0]), dim=0)
     tensor([-0.6931, -0.6931])
     """
-    input, axis = _softmax_input(input, dim, dtype, "log_softmax")
+    input, axis = _softmax_input(input, dim if axis is None else axis, dtype, "log_softmax")
     return LogSoftmax.apply_unary(input, axis)
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """``exp(input) / sum(exp(input), dim)``: probabilities along ``dim``.
+def softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
+    """``exp(input) / sum(exp(input), dim)``: probabilities along ``dim``. Integer
+    tensors need ``dtype=`` (or ``.float()``), as in PyTorch.
 
     >>> import chainrule
     >>> chainrule.softmax(chainrule.tensor([1.0, 1.0, 2.0]), dim=0)
     tensor([0.2119, 0.2119, 0.5761])
     """
-    input, axis = _softmax_input(input, dim, dtype, "softmax")
+    input, axis = _softmax_input(input, dim if axis is None else axis, dtype, "softmax")
     return Softmax.apply_unary(input, axis)
 
 
@@ -435,10 +449,6 @@ def _check_class_targets(op_name, input, target, weight, ignore_index):
         )
 
 
-def _float_input(input):
-    return input if input._data.dtype.kind == "f" else input._cast(default_float())
-
-
 def cross_entropy(
     input,
     target,
@@ -463,10 +473,11 @@ def cross_entropy(
         raise RuntimeError(
             f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
         )
-    input = _float_input(input)
     _refuse_grad(weight, "cross_entropy", "weight")
     x, t = input._data, target._data
     axis = 0 if x.ndim == 1 else 1
+    if x.dtype.kind != "f":
+        _refuse_integers(input, axis, "log_softmax")
     weight_array = None if weight is None else weight._data.astype(x.dtype, copy=False)
     if t.shape == x.shape and x.ndim:
         if t.dtype.kind != "f":
@@ -502,7 +513,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     tensor(0.7500)
     """
     reduction = reduction_mode(size_average, reduce, reduction)
-    input = _float_input(input)
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"nll_loss_out_frame\" not implemented for '{scalar_type_name(input._data.dtype)}' "
+            "(nll_loss takes float log-probabilities)"
+        )
     _refuse_grad(weight, "nll_loss", "weight")
     _check_class_targets("nll_loss", input, target, weight, ignore_index)
     x = input._data
@@ -594,14 +609,22 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     )
     _refuse_grad(weight, "binary_cross_entropy", "weight")
     x = input._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"binary_cross_entropy\" not implemented for '{scalar_type_name(x.dtype)}' "
+            "(the input holds probabilities: a float tensor)"
+        )
+    if target._data.dtype != x.dtype:
+        raise RuntimeError(
+            f"Found dtype {scalar_type_name(target._data.dtype)} but expected {scalar_type_name(x.dtype)} "
+            "(binary_cross_entropy: give the target the input's dtype, e.g. target.float())"
+        )
     low, high = (x.min(), x.max()) if x.size else (0.5, 0.5)
     if not (low >= 0 and high <= 1):  # (also refuses nan)
         raise RuntimeError(
             "binary_cross_entropy: all elements of input should be between 0 and 1 (got values in "
             f"[{low}, {high}]); apply sigmoid first, or use binary_cross_entropy_with_logits"
         )
-    if target._data.dtype != x.dtype:
-        target = target._cast(x.dtype)
     w = _weight_array("binary_cross_entropy", weight, x.shape, x.dtype)
     return BinaryCrossEntropy.apply(input, target, w, reduction, bool(low == 0 or high == 1))
 
@@ -673,9 +696,25 @@ def binary_cross_entropy_with_logits(
     )
     _refuse_grad(weight, "binary_cross_entropy_with_logits", "weight")
     _refuse_grad(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
-    input = _float_input(input)
     x = input._data
-    if target._data.dtype != x.dtype:
+    if x.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"log_sigmoid_cpu\" not implemented for '{scalar_type_name(x.dtype)}' "
+            "(binary_cross_entropy_with_logits takes float logits)"
+        )
+    target_dtype = target._data.dtype
+    if target_dtype.kind == "b":
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+            "`logical_xor()` operator instead. (binary_cross_entropy_with_logits: convert the target "
+            "with target.float())"
+        )
+    if target_dtype.kind != "f":
+        raise RuntimeError(
+            f"result type Float can't be cast to the desired output type {scalar_type_name(target_dtype)} "
+            "(binary_cross_entropy_with_logits: convert the target with target.float())"
+        )
+    if target_dtype != x.dtype:
         target = target._cast(x.dtype)
     w = _weight_array("binary_cross_entropy_with_logits", weight, x.shape, x.dtype)
     p = _weight_array("binary_cross_entropy_with_logits (pos_weight)", pos_weight, x.shape, x.dtype)
@@ -829,6 +868,84 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
         check_inplace(input, "hardtanh_")
         return write_inplace(input, Hardtanh.apply_unary(input, min_val, max_val), "hardtanh_")
     return Hardtanh.apply_unary(input, min_val, max_val)
+
+
+# --- log-sigmoid -----------------------------------------------------------------------------------
+
+
+class LogSigmoid(Primitive):
+    """y = log sigmoid(x) = min(x, 0) - log(1 + e^-|x|), stable for any x.
+    dy/dx = 1 - sigmoid(x) = sigmoid(-x) (1/2 at 0, where the stable form's pieces have kinks)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _log_sigmoid(x)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * _sigmoid(-x)
+
+
+def logsigmoid(input):
+    """``log(sigmoid(input))``, computed without overflow for any input.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.logsigmoid(chainrule.tensor([0.0, -100.0]))
+    tensor([  -0.6931, -100.0000])
+    """
+    data = input._data
+    if data.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"log_sigmoid_cpu\" not implemented for '{scalar_type_name(data.dtype)}' (call .float() first)"
+        )
+    return LogSigmoid.apply_unary(input)
+
+
+# --- similarity and distance ---------------------------------------------------------------------
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """``sum(x1 * x2, dim) / (max(||x1||, eps) * max(||x2||, eps))``, the inputs
+    broadcast. Each input is divided by its norm first (PyTorch's order, which
+    keeps the result in [-1, 1]); the clamp at ``eps`` passes the gradient
+    through, as PyTorch's does.
+
+    >>> import chainrule
+    >>> chainrule.cosine_similarity(chainrule.tensor([[1.0, 0.0]]), chainrule.tensor([[1.0, 1.0]]))
+    tensor([0.7071])
+    """
+    common = result_numpy_dtype(x1, x2)
+    if common.kind != "f":
+        raise RuntimeError(
+            "expected common dtype to be floating point, yet common dtype is "
+            f"{scalar_type_name(common)} (cosine_similarity: convert the inputs with .float())"
+        )
+    x1, x2 = promote("cosine_similarity", x1, x2)
+    try:
+        shape = np.broadcast_shapes(x1._data.shape, x2._data.shape)
+    except ValueError:
+        raise broadcast_error("cosine_similarity", x1._data.shape, x2._data.shape) from None
+    x1, x2 = x1.expand(shape), x2.expand(shape)
+    axis = normalize_dim(dim, len(shape), "cosine_similarity")
+    norm1 = x1.norm(2, axis, keepdim=True).clone()
+    norm2 = x2.norm(2, axis, keepdim=True).clone()
+    with no_grad():
+        norm1.clamp_min_(eps)
+        norm2.clamp_min_(eps)
+    return ((x1 / norm1) * (x2 / norm2)).sum(axis)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """The p-norm of ``x1 - x2 + eps`` over the last dim (rows against rows,
+    broadcast; ``eps`` keeps the gradient finite where the rows are equal).
+
+    >>> import chainrule
+    >>> chainrule.pairwise_distance(chainrule.tensor([[0.0, 0.0]]), chainrule.tensor([[3.0, 4.0]]))
+    tensor([5.0000])
+    """
+    innermost = max(x1.ndim, x2.ndim) - 1
+    return (x1 - x2 + eps).norm(p, innermost, keepdim)
 
 
 # --- constant padding ---------------------------------------------------------------------------

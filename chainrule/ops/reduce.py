@@ -19,7 +19,7 @@ import numpy as np
 from .._dtype import default_float, scalar_type_name, to_numpy_dtype
 from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
-from ._helpers import bind, normalize_dim, normalize_dims
+from ._helpers import bind, normalize_dim, normalize_dims, write_out, write_outs
 
 __all__ = [
     "sum",
@@ -418,6 +418,11 @@ def _cumprod_grad_pairwise(grad, x, axis):
 # --- user-facing functions ----------------------------------------------------------
 
 
+def _out_dtype(out):
+    """The dtype a sum, product or scan into ``out`` computes in (PyTorch's: ``out``'s)."""
+    return out.dtype if isinstance(out, Tensor) else None
+
+
 def _reduce_dims(input, dim, op_name):
     """The axes a reduction over ``dim`` covers; None for all (also for ``dim=()``)."""
     return normalize_dims(dim, input._data.ndim, op_name) or None
@@ -431,7 +436,11 @@ def _integer_sums_to_int64(input):
     return input
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):  # noqa: A001
+# PyTorch accepts NumPy's names ``axis`` and ``keepdims`` for ``dim`` and
+# ``keepdim`` in every reduction; they cost one comparison each when unused.
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):  # noqa: A001
     """Sum of elements, over all of them or over ``dim`` (an int or a tuple);
     bool and integer tensors sum to int64.
 
@@ -441,10 +450,14 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     (tensor(10.), tensor([4., 6.]), tensor([[3.],
             [7.]]))
     """
-    if dim is None and axis is None and dtype is None and input._data.dtype.kind == "f":
-        return Sum.apply_unary(input, None, bool(keepdim if keepdims is None else keepdims))
-    dim = axis if dim is None else dim
-    keepdim = keepdim if keepdims is None else keepdims
+    if dim is None:
+        if axis is None and dtype is None and out is None and input._data.dtype.kind == "f":
+            return Sum.apply_unary(input, None, bool(keepdim if keepdims is None else keepdims))
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    if out is not None:
+        return write_out(out, sum(input, dim, keepdim, dtype=dtype or _out_dtype(out)), "sum")
     if dtype is not None:
         input = input._cast(to_numpy_dtype(dtype))
     else:
@@ -452,7 +465,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     return Sum.apply_unary(input, _reduce_dims(input, dim, "sum"), bool(keepdim))
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
     """Arithmetic mean, over all elements or over ``dim``; integer tensors need
     ``dtype=`` (as in PyTorch).
 
@@ -461,10 +474,14 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     >>> x.mean(), x.mean(dim=1)
     (tensor(2.7500), tensor([1.5000, 4.0000]))
     """
-    if dim is None and axis is None and dtype is None and input._data.dtype.kind == "f":
-        return Mean.apply_unary(input, None, bool(keepdim if keepdims is None else keepdims))
-    dim = axis if dim is None else dim
-    keepdim = keepdim if keepdims is None else keepdims
+    if dim is None:
+        if axis is None and dtype is None and out is None and input._data.dtype.kind == "f":
+            return Mean.apply_unary(input, None, bool(keepdim if keepdims is None else keepdims))
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    if out is not None:
+        return write_out(out, mean(input, dim, keepdim, dtype=dtype), "mean")
     if dtype is not None:
         input = input._cast(to_numpy_dtype(dtype))
     if input._data.dtype.kind != "f":
@@ -476,7 +493,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     return Mean.apply_unary(input, _reduce_dims(input, dim, "mean"), bool(keepdim))
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+def prod(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
     """Product of elements, over all of them or along one ``dim``; bool and
     integer tensors give int64.
 
@@ -485,6 +502,12 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     >>> x.prod(), x.prod(1)
     (tensor(24.), tensor([ 2., 12.]))
     """
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    if out is not None:
+        return write_out(out, prod(input, dim, keepdim, dtype=dtype or _out_dtype(out)), "prod")
     if dtype is not None:
         input = input._cast(to_numpy_dtype(dtype))
     else:
@@ -495,7 +518,11 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     return Prod.apply(input, axis, bool(keepdim))
 
 
-def _variance(cls, op_name, input, dim, unbiased, keepdim, correction):
+def _variance(cls, op_name, input, dim, unbiased, keepdim, correction, axis=None, keepdims=None):
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
     if isinstance(dim, bool):  # var(x, False): the old positional 'unbiased'
         dim, unbiased = None, dim
     if correction is None:
@@ -510,7 +537,9 @@ def _variance(cls, op_name, input, dim, unbiased, keepdim, correction):
     return cls.apply(input, _reduce_dims(input, dim, op_name), correction, bool(keepdim))
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var(
+    input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None, axis=None, keepdims=None
+):
     """Variance with Bessel's correction by default (``correction=1``, divide by
     n - 1); ``correction=0`` (or ``unbiased=False``) is the population variance.
 
@@ -519,10 +548,13 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     >>> x.var(), x.var(correction=0)
     (tensor(1.6667), tensor(1.2500))
     """
-    return _variance(Var, "var", input, dim, unbiased, keepdim, correction)
+    result = _variance(Var, "var", input, dim, unbiased, keepdim, correction, axis, keepdims)
+    return result if out is None else write_out(out, result, "var")
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(
+    input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None, axis=None, keepdims=None
+):
     """Standard deviation, the square root of :func:`var`; its gradient is 0
     where it is 0.
 
@@ -530,28 +562,37 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     >>> chainrule.tensor([1.0, 2.0, 3.0, 4.0]).std()
     tensor(1.2910)
     """
-    return _variance(Std, "std", input, dim, unbiased, keepdim, correction)
+    result = _variance(Std, "std", input, dim, unbiased, keepdim, correction, axis, keepdims)
+    return result if out is None else write_out(out, result, "std")
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """``(var, mean)`` in one call.
 
     >>> import chainrule
     >>> chainrule.var_mean(chainrule.tensor([1.0, 2.0, 3.0]))
     (tensor(1.), tensor(2.))
     """
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """``(std, mean)`` in one call.
 
     >>> import chainrule
     >>> chainrule.std_mean(chainrule.tensor([1.0, 2.0, 3.0]))
     (tensor(1.), tensor(2.))
     """
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
@@ -572,28 +613,38 @@ def _check_nonempty(input, axes, op_name):
             raise IndexError(f"{op_name}(): Expected reduction dim {a} to have non-zero size.")
 
 
-def amax(input, dim=(), keepdim=False):
+def amax(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     """Maximum over ``dim`` (all dims when empty); tied elements share the gradient.
 
     >>> import chainrule
     >>> chainrule.amax(chainrule.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
     tensor([5., 7.])
     """
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
     axes = _reduce_dims(input, dim, "amax")
     _check_nonempty(input, axes, "amax")
-    return Amax.apply(input, axes, bool(keepdim))
+    result = Amax.apply(input, axes, bool(keepdim))
+    return result if out is None else write_out(out, result, "amax")
 
 
-def amin(input, dim=(), keepdim=False):
+def amin(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     """Minimum over ``dim`` (all dims when empty); tied elements share the gradient.
 
     >>> import chainrule
     >>> chainrule.amin(chainrule.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
     tensor([1., 2.])
     """
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
     axes = _reduce_dims(input, dim, "amin")
     _check_nonempty(input, axes, "amin")
-    return Amin.apply(input, axes, bool(keepdim))
+    result = Amin.apply(input, axes, bool(keepdim))
+    return result if out is None else write_out(out, result, "amin")
 
 
 def _return_type(name):
@@ -636,7 +687,7 @@ def _max_or_min(input, dim, keepdim, other, largest):
     return _RETURN_TYPES[name](values, wrap(index.astype(_INT64, copy=False)))
 
 
-def max(input, dim=None, keepdim=False, *, other=None):  # noqa: A001
+def max(input, dim=None, keepdim=False, *, other=None, out=None, axis=None, keepdims=None):  # noqa: A001
     """The largest element; with ``dim``, ``(values, indices)`` along it (the
     gradient goes to the returned index); with a tensor, the elementwise maximum.
 
@@ -647,10 +698,16 @@ def max(input, dim=None, keepdim=False, *, other=None):  # noqa: A001
     >>> x.max(dim=1).indices
     tensor([1, 0])
     """
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    if out is not None:
+        return _write_max_or_min(out, _max_or_min(input, dim, keepdim, other, True), "max")
     return _max_or_min(input, dim, keepdim, other, largest=True)
 
 
-def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001
+def min(input, dim=None, keepdim=False, *, other=None, out=None, axis=None, keepdims=None):  # noqa: A001
     """The smallest element; with ``dim``, ``(values, indices)`` along it.
 
     >>> import chainrule
@@ -660,7 +717,20 @@ def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001
     values=tensor([1., 2.]),
     indices=tensor([0, 1]))
     """
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    if out is not None:
+        return _write_max_or_min(out, _max_or_min(input, dim, keepdim, other, False), "min")
     return _max_or_min(input, dim, keepdim, other, largest=False)
+
+
+def _write_max_or_min(out, result, op_name):
+    """``out=``: a tensor for the maximum itself, ``(values, indices)`` along a dim."""
+    if isinstance(result, Tensor):
+        return write_out(out, result, op_name)
+    return write_outs(out, result, op_name)
 
 
 def _arg_extreme(input, dim, keepdim, largest):
@@ -681,7 +751,7 @@ def _arg_extreme(input, dim, keepdim, largest):
     return wrap(find(data, axis=axis, keepdims=bool(keepdim)).astype(_INT64, copy=False))
 
 
-def argmax(input, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     """Index of the largest element (of the flattened tensor when ``dim`` is None);
     the first one on ties.
 
@@ -690,29 +760,46 @@ def argmax(input, dim=None, keepdim=False):
     >>> x.argmax(), x.argmax(dim=1)
     (tensor(2), tensor([1, 0]))
     """
-    return _arg_extreme(input, dim, keepdim, largest=True)
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    result = _arg_extreme(input, dim, keepdim, largest=True)
+    return result if out is None else write_out(out, result, "argmax")
 
 
-def argmin(input, dim=None, keepdim=False):
+def argmin(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     """Index of the smallest element (of the flattened tensor when ``dim`` is None).
 
     >>> import chainrule
     >>> chainrule.tensor([[1.0, 5.0], [7.0, 2.0]]).argmin(dim=0)
     tensor([0, 1])
     """
-    return _arg_extreme(input, dim, keepdim, largest=False)
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    result = _arg_extreme(input, dim, keepdim, largest=False)
+    return result if out is None else write_out(out, result, "argmin")
 
 
-def logsumexp(input, dim, keepdim=False):
+def logsumexp(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     """``log(sum(exp(input), dim))``, computed without overflow.
 
     >>> import chainrule
     >>> chainrule.logsumexp(chainrule.tensor([[0.0, 0.0], [100.0, 100.0]]), dim=1)
     tensor([  0.6931, 100.6931])
     """
+    if axis is not None:
+        dim = axis
+    elif dim is None:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
+    if keepdims is not None:
+        keepdim = keepdims
     if input._data.dtype.kind != "f":
         input = input._cast(default_float())
-    return Logsumexp.apply(input, _reduce_dims(input, dim, "logsumexp"), bool(keepdim))
+    result = Logsumexp.apply(input, _reduce_dims(input, dim, "logsumexp"), bool(keepdim))
+    return result if out is None else write_out(out, result, "logsumexp")
 
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
@@ -725,7 +812,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     (tensor(5.0990), tensor([7., 1.]), tensor(4.))
     """
     if out is not None:
-        raise TypeError("norm(): out= is not supported by chainrule; use the returned tensor")
+        return write_out(out, norm(input, p, dim, keepdim, dtype=dtype), "norm")
     if dtype is not None:
         input = input._cast(to_numpy_dtype(dtype))
     if input._data.dtype.kind != "f":
@@ -746,7 +833,13 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     return Norm.apply(input, float(p), axes, bool(keepdim))
 
 
-def _scan(cls, op_name, input, dim, dtype):
+def _scan(cls, op_name, input, dim, dtype, out, axis):
+    if axis is not None:
+        dim = axis
+    elif dim is None:
+        raise TypeError(f'{op_name}() missing 1 required positional arguments: "dim"')
+    if out is not None:
+        return write_out(out, _scan(cls, op_name, input, dim, dtype or _out_dtype(out), None, None), op_name)
     if dtype is not None:
         input = input._cast(to_numpy_dtype(dtype))
     else:
@@ -757,60 +850,67 @@ def _scan(cls, op_name, input, dim, dtype):
     return cls.apply(input, axis)
 
 
-def cumsum(input, dim, *, dtype=None):
+def cumsum(input, dim=None, *, dtype=None, out=None, axis=None):
     """Running sum along ``dim``; bool and integer tensors give int64.
 
     >>> import chainrule
     >>> chainrule.cumsum(chainrule.tensor([1, 2, 3]), dim=0)
     tensor([1, 3, 6])
     """
-    return _scan(Cumsum, "cumsum", input, dim, dtype)
+    return _scan(Cumsum, "cumsum", input, dim, dtype, out, axis)
 
 
-def cumprod(input, dim, *, dtype=None):
+def cumprod(input, dim=None, *, dtype=None, out=None, axis=None):
     """Running product along ``dim``; bool and integer tensors give int64.
 
     >>> import chainrule
     >>> chainrule.cumprod(chainrule.tensor([1.0, 2.0, 3.0]), dim=0)
     tensor([1., 2., 6.])
     """
-    return _scan(Cumprod, "cumprod", input, dim, dtype)
+    return _scan(Cumprod, "cumprod", input, dim, dtype, out, axis)
 
 
-def _logical_reduction(ufunc, input, dim, keepdim, op_name):
+def _logical_reduction(ufunc, input, dim, keepdim, op_name, out, axis, keepdims):
     """all / any: bool results, except uint8 in, uint8 out (as PyTorch)."""
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
     data = input._data
     result = ufunc(data, axis=_reduce_dims(input, dim, op_name), keepdims=bool(keepdim))
-    return wrap(np.asarray(result, dtype=np.uint8 if data.dtype == np.uint8 else np.bool_))
+    result = wrap(np.asarray(result, dtype=np.uint8 if data.dtype == np.uint8 else np.bool_))
+    return result if out is None else write_out(out, result, op_name)
 
 
-def all(input, dim=None, keepdim=False):  # noqa: A001
+def all(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):  # noqa: A001
     """True where every element (over ``dim``) is nonzero.
 
     >>> import chainrule
     >>> chainrule.tensor([[True, False], [True, True]]).all(dim=1)
     tensor([False,  True])
     """
-    return _logical_reduction(np.all, input, dim, keepdim, "all")
+    return _logical_reduction(np.all, input, dim, keepdim, "all", out, axis, keepdims)
 
 
-def any(input, dim=None, keepdim=False):  # noqa: A001
+def any(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):  # noqa: A001
     """True where some element (over ``dim``) is nonzero.
 
     >>> import chainrule
     >>> chainrule.tensor([[0.0, 0.0], [0.0, 2.0]]).any(dim=1)
     tensor([False,  True])
     """
-    return _logical_reduction(np.any, input, dim, keepdim, "any")
+    return _logical_reduction(np.any, input, dim, keepdim, "any", out, axis, keepdims)
 
 
-def count_nonzero(input, dim=None):
+def count_nonzero(input, dim=None, *, axis=None):
     """Number of nonzero elements (over ``dim``).
 
     >>> import chainrule
     >>> chainrule.count_nonzero(chainrule.tensor([[0, 1], [2, 3]]), dim=1)
     tensor([1, 2])
     """
+    if axis is not None:
+        dim = axis
     axes = _reduce_dims(input, dim, "count_nonzero")
     return wrap(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=_INT64))
 

@@ -15,10 +15,10 @@ from math import prod
 
 import numpy as np
 
-from .._dtype import FROM_NUMPY, to_numpy_dtype
+from .._dtype import FROM_NUMPY, category, scalar_type_name, to_numpy_dtype
 from .._tensor import Tensor, _size, wrap
 from ..autograd.function import Primitive
-from ._helpers import bind, inplace, normalize_dim, normalize_dims, promote, view_of, views_of
+from ._helpers import bind, inplace, normalize_dim, normalize_dims, promote, view_of, views_of, write_out
 
 __all__ = [
     "reshape",
@@ -40,6 +40,11 @@ __all__ = [
     "concat",
     "concatenate",
     "stack",
+    "hstack",
+    "vstack",
+    "row_stack",
+    "dstack",
+    "column_stack",
     "tile",
     "flip",
     "fliplr",
@@ -66,6 +71,14 @@ def differentiable(cls, value, *params):
 
 
 # --- reshaping --------------------------------------------------------------------
+
+
+def _keyword(positional, value, op_name, name):
+    """``(value,)`` for a size given by keyword (``reshape(shape=...)``), which
+    PyTorch refuses alongside positional sizes."""
+    if positional:
+        raise TypeError(f"{op_name}() got multiple values for argument '{name}'")
+    return (value,)
 
 
 def _infer_shape(shape, numel):
@@ -119,25 +132,29 @@ class View(Reshape):
             ) from None
 
 
-def reshape(input, *shape):
-    """The same elements in a new shape; -1 infers one dimension. A view when the
-    memory layout allows it, else a copy.
+def reshape(input, *sizes, shape=None):
+    """The same elements in a new shape (``reshape(2, 3)``, ``reshape((2, 3))`` or
+    ``reshape(shape=(2, 3))``); -1 infers one dimension. A view when the memory
+    layout allows it, else a copy.
 
     >>> import chainrule
     >>> chainrule.arange(6).reshape(2, -1)
     tensor([[0, 1, 2],
             [3, 4, 5]])
     """
-    shape = _infer_shape(_size(shape), input._data.size)
+    if shape is not None:
+        sizes = _keyword(sizes, shape, "reshape", "shape")
+    shape = _infer_shape(_size(sizes), input._data.size)
     result = Reshape.apply_unary(input, shape)
     if np.may_share_memory(result._data, input._data):
         view_of(result, input)
     return result
 
 
-def view(input, *shape):
-    """A view with a new shape (fails when the memory is not laid out for it; use
-    reshape), or ``view(dtype)``: the same bytes read as another dtype.
+def view(input, *sizes, size=None, dtype=None):
+    """A view with a new shape (``view(3, 2)``, ``view((3, 2))``, ``view(size=(3, 2))``;
+    fails when the memory is not laid out for it: use reshape), or ``view(dtype)``:
+    the same bytes read as another dtype.
 
     >>> import chainrule
     >>> chainrule.arange(6).view(3, 2)
@@ -145,9 +162,13 @@ def view(input, *shape):
             [2, 3],
             [4, 5]])
     """
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Tensor)):
-        return _view_dtype(input, shape[0])
-    shape = _infer_shape(_size(shape), input._data.size)
+    if size is not None:
+        sizes = _keyword(sizes, size, "view", "size")
+    elif dtype is not None:
+        return _view_dtype(input, dtype)
+    elif len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer, tuple, list, Tensor)):
+        return _view_dtype(input, sizes[0])
+    shape = _infer_shape(_size(sizes), input._data.size)
     return view_of(View.apply_unary(input, shape), input)
 
 
@@ -228,13 +249,15 @@ def unflatten(input, dim, sizes):
     return reshape(input, shape[:dim] + sizes + shape[dim + 1 :])
 
 
-def squeeze(input, dim=None):
+def squeeze(input, dim=None, *, axis=None):
     """Remove dims of size 1 (all of them, or those among ``dim``), as a view.
 
     >>> import chainrule
     >>> chainrule.zeros(1, 2, 1).squeeze().shape
     chainrule.Size([2])
     """
+    if axis is not None:
+        dim = axis
     shape = input._data.shape
     if dim is None:
         new_shape = tuple(n for n in shape if n != 1)
@@ -244,13 +267,17 @@ def squeeze(input, dim=None):
     return view_of(Reshape.apply_unary(input, new_shape), input)
 
 
-def unsqueeze(input, dim):
+def unsqueeze(input, dim=None, *, axis=None):
     """Insert a dim of size 1 at position ``dim``, as a view.
 
     >>> import chainrule
     >>> chainrule.zeros(2, 3).unsqueeze(1).shape
     chainrule.Size([2, 1, 3])
     """
+    if dim is None:
+        if axis is None:
+            raise TypeError("unsqueeze() missing 1 required positional argument: 'dim'")
+        dim = axis
     shape = input._data.shape
     dim = normalize_dim(dim, len(shape) + 1)
     return view_of(Reshape.apply_unary(input, shape[:dim] + (1,) + shape[dim:]), input)
@@ -270,14 +297,15 @@ class Permute(Primitive):
         return np.transpose(grad, tuple(np.argsort(ctx.axes))), None
 
 
-def permute(input, *dims):
-    """Reorder the dims (a view).
+def permute(input, *order, dims=None):
+    """Reorder the dims (a view): ``permute(2, 0, 1)``, ``permute((2, 0, 1))`` or
+    ``permute(dims=(2, 0, 1))``.
 
     >>> import chainrule
     >>> chainrule.zeros(2, 3, 4).permute(2, 0, 1).shape
     chainrule.Size([4, 2, 3])
     """
-    dims = _size(dims)
+    dims = _size(order if dims is None else _keyword(order, dims, "permute", "dims"))
     ndim = input._data.ndim
     if len(dims) != ndim:
         raise RuntimeError(
@@ -385,15 +413,16 @@ class Expand(Primitive):
         return grad, None  # the engine sums the gradient back to x's shape
 
 
-def expand(input, *sizes):
-    """Broadcast to a larger shape without copying; -1 keeps a dim.
+def expand(input, *sizes, size=None):
+    """Broadcast to a larger shape without copying (``expand(2, 3)``,
+    ``expand((2, 3))``, ``expand(size=(2, 3))``); -1 keeps a dim.
 
     >>> import chainrule
     >>> chainrule.tensor([[1], [2]]).expand(2, 3)
     tensor([[1, 1, 1],
             [2, 2, 2]])
     """
-    sizes = _size(sizes)
+    sizes = _size(sizes if size is None else _keyword(sizes, size, "expand", "size"))
     shape = input._data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
@@ -513,15 +542,16 @@ class Repeat(Primitive):
         return grad.reshape(copies_and_sizes).sum(axis=copy_axes).reshape(ctx.shape), None
 
 
-def repeat(input, *sizes):
-    """Tile the tensor ``sizes[d]`` times along each dim (extra sizes add leading dims).
+def repeat(input, *sizes, repeats=None):
+    """Tile the tensor ``sizes[d]`` times along each dim (extra sizes add leading
+    dims); ``repeats=`` is PyTorch's keyword for the sizes.
 
     >>> import chainrule
     >>> chainrule.tensor([1, 2]).repeat(2, 2)
     tensor([[1, 2, 1, 2],
             [1, 2, 1, 2]])
     """
-    repeats = _size(sizes)
+    repeats = _size(sizes if repeats is None else _keyword(sizes, repeats, "repeat", "repeats"))
     shape = input._data.shape
     if len(repeats) < len(shape):
         raise RuntimeError(
@@ -547,8 +577,8 @@ def tile(input, dims):
     return repeat(input, *((1,) * (input._data.ndim - len(dims)) + dims))
 
 
-def _tile_method(input, *dims):
-    return tile(input, _size(dims))
+def _tile_method(input, *sizes, dims=None):
+    return tile(input, _size(sizes if dims is None else _keyword(sizes, dims, "tile", "dims")))
 
 
 class Flip(Primitive):
@@ -562,15 +592,19 @@ class Flip(Primitive):
         return np.flip(grad, ctx.dims), None
 
 
-def flip(input, *dims):
-    """Reverse the order of elements along ``dims`` (a copy).
+def flip(input, *axes, dims=None):
+    """Reverse the order of elements along ``dims`` (a copy): ``flip(0, 1)``,
+    ``flip((0, 1))`` or ``flip(dims=(0, 1))``.
 
     >>> import chainrule
     >>> chainrule.tensor([[1, 2], [3, 4]]).flip(0)
     tensor([[3, 4],
             [1, 2]])
     """
-    dims = _size(dims) if dims and not isinstance(dims[0], (int, np.integer)) else tuple(dims)
+    if dims is None:
+        dims = _size(axes) if axes and not isinstance(axes[0], (int, np.integer)) else tuple(axes)
+    else:
+        dims = _size(_keyword(axes, dims, "flip", "dims"))
     axes = normalize_dims(dims, input._data.ndim)
     return Flip.apply_unary(input, axes)
 
@@ -799,7 +833,17 @@ class Concatenate(Primitive):
         return (None,) + tuple(np.split(grad, ctx.bounds, axis=ctx.dim))
 
 
-def cat(tensors, dim=0, *, out=None):
+def _write_joined(out, result):
+    """``out=`` of cat and stack, whose cast error is PyTorch's TypeError."""
+    if isinstance(out, Tensor) and category(result._data.dtype) > category(out._data.dtype):
+        raise TypeError(
+            "torch.cat(): input types can't be cast to the desired output type "
+            f"{scalar_type_name(out._data.dtype)}"
+        )
+    return write_out(out, result, "cat")
+
+
+def cat(tensors, dim=0, *, out=None, axis=None):
     """Join tensors along an existing dim (dtypes are promoted, as in PyTorch).
 
     >>> import chainrule
@@ -807,6 +851,10 @@ def cat(tensors, dim=0, *, out=None):
     tensor([[0., 0.],
             [1., 1.]])
     """
+    if axis is not None:
+        dim = axis
+    if out is not None:
+        return _write_joined(out, cat(tensors, dim))
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -853,7 +901,7 @@ class Stack(Primitive):
         return (None,) + tuple(np.unstack(grad, axis=ctx.dim))
 
 
-def stack(tensors, dim=0, *, out=None):
+def stack(tensors, dim=0, *, out=None, axis=None):
     """Join tensors of equal shape along a new dim.
 
     >>> import chainrule
@@ -861,6 +909,10 @@ def stack(tensors, dim=0, *, out=None):
     tensor([[1, 3],
             [2, 4]])
     """
+    if axis is not None:
+        dim = axis
+    if out is not None:
+        return _write_joined(out, stack(tensors, dim))
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -877,6 +929,72 @@ def stack(tensors, dim=0, *, out=None):
     if dtype is None:
         tensors = promote("stack", *tensors)
     return Stack.apply(normalize_dim(dim, len(shape) + 1), *tensors)
+
+
+def _at_least(tensors, ndim, op_name):
+    """Each tensor with dims of size 1 added up to ``ndim`` dims, as NumPy's
+    atleast_1d/2d/3d (a 1-D tensor of n becomes (1, n), then (1, n, 1))."""
+    shaped = []
+    for t in _tensor_list(tensors, op_name):
+        shape = t._data.shape
+        if len(shape) < ndim:
+            if ndim == 3 and len(shape) == 2:
+                shape = shape + (1,)
+            elif ndim == 3:
+                shape = (1,) + (shape or (1,)) + (1,)
+            else:
+                shape = (1,) * (ndim - len(shape)) + shape
+            t = reshape(t, shape)
+        shaped.append(t)
+    return shaped
+
+
+def hstack(tensors, *, out=None):
+    """Join tensors column-wise: along dim 1, or dim 0 for 1-D tensors.
+
+    >>> import chainrule
+    >>> chainrule.hstack([chainrule.tensor([1, 2]), chainrule.tensor([3])])
+    tensor([1, 2, 3])
+    """
+    tensors = _at_least(tensors, 1, "hstack")
+    return cat(tensors, 0 if tensors and tensors[0]._data.ndim == 1 else 1, out=out)
+
+
+def vstack(tensors, *, out=None):
+    """Join tensors row-wise (along dim 0); 1-D tensors become rows.
+
+    >>> import chainrule
+    >>> chainrule.vstack([chainrule.tensor([1, 2]), chainrule.tensor([3, 4])])
+    tensor([[1, 2],
+            [3, 4]])
+    """
+    return cat(_at_least(tensors, 2, "vstack"), 0, out=out)
+
+
+row_stack = vstack
+
+
+def dstack(tensors, *, out=None):
+    """Join tensors depth-wise (along dim 2), after making them at least 3-D.
+
+    >>> import chainrule
+    >>> chainrule.dstack([chainrule.tensor([1, 2]), chainrule.tensor([3, 4])])
+    tensor([[[1, 3],
+             [2, 4]]])
+    """
+    return cat(_at_least(tensors, 3, "dstack"), 2, out=out)
+
+
+def column_stack(tensors, *, out=None):
+    """Join tensors as columns: 0-D and 1-D tensors become columns, the rest join along dim 1.
+
+    >>> import chainrule
+    >>> chainrule.column_stack([chainrule.tensor([1, 2]), chainrule.tensor([3, 4])])
+    tensor([[1, 3],
+            [2, 4]])
+    """
+    columns = [reshape(t, (-1, 1)) if t._data.ndim < 2 else t for t in _tensor_list(tensors, "column_stack")]
+    return cat(columns, 1, out=out)
 
 
 # --- splitting (views) -----------------------------------------------------------------
@@ -915,6 +1033,11 @@ def _split_sizes(size, split_size):
     return sizes
 
 
+def _split_method(self, split_size, dim=0):
+    """``x.split(split_size, dim)``: the method names its size ``split_size`` (PyTorch's)."""
+    return split(self, split_size, dim)
+
+
 def split(tensor, split_size_or_sections, dim=0):
     """Views of consecutive pieces along ``dim``: of ``split_size`` each (the last
     may be smaller), or of the listed sizes.
@@ -945,7 +1068,7 @@ def _split_with_sizes(tensor, split_sizes, dim=0):
     return split(tensor, list(split_sizes), dim)
 
 
-def chunk(input, chunks, dim=0):
+def chunk(input, chunks, dim=0, *, axis=None):
     """Split into ``chunks`` views of equal size along ``dim`` (the last may be
     smaller, and there may be fewer).
 
@@ -953,6 +1076,8 @@ def chunk(input, chunks, dim=0):
     >>> chainrule.arange(5).chunk(3)
     (tensor([0, 1]), tensor([2, 3]), tensor([4]))
     """
+    if axis is not None:
+        dim = axis
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     if input._data.ndim == 0:
@@ -975,13 +1100,15 @@ class Unbind(Primitive):
         return np.stack(grads, axis=ctx.dim), None
 
 
-def unbind(input, dim=0):
+def unbind(input, dim=0, *, axis=None):
     """The slices along ``dim``, as a tuple of views.
 
     >>> import chainrule
     >>> chainrule.tensor([[1, 2], [3, 4]]).unbind(1)
     (tensor([1, 3]), tensor([2, 4]))
     """
+    if axis is not None:
+        dim = axis
     if input._data.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     axis = normalize_dim(dim, input._data.ndim)
@@ -990,13 +1117,17 @@ def unbind(input, dim=0):
     return views_of(Unbind.apply(input, axis), input)
 
 
-def narrow(input, dim, start, length):
+def narrow(input, dim=None, start=None, length=None, *, axis=None):
     """The view of ``length`` elements from ``start`` along ``dim``.
 
     >>> import chainrule
     >>> chainrule.arange(6).narrow(0, 2, 3)
     tensor([2, 3, 4])
     """
+    if axis is not None:
+        dim = axis
+    if dim is None or start is None or length is None:
+        raise TypeError("narrow() missing required arguments: 'dim', 'start' and 'length'")
     ndim = input._data.ndim
     if ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
@@ -1062,7 +1193,7 @@ bind(
         "diag": diag,
         "diag_embed": diag_embed,
         "narrow": narrow,
-        "split": split,
+        "split": _split_method,
         "split_with_sizes": _split_with_sizes,
         "chunk": chunk,
         "unbind": unbind,

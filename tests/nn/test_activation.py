@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
-from module_oracle import check_module
 
 import chainrule
 import chainrule.nn as nn
 import chainrule.nn.functional as F
 
+from module_oracle import check_module
 from oracle import check, requires_torch, torch
 
 LAYERS = {
@@ -24,6 +24,8 @@ LAYERS = {
     "Softplus": lambda m: m.nn.Softplus(beta=2.0, threshold=3.0),
     "Hardtanh": lambda m: m.nn.Hardtanh(-0.5, 1.5),
     "Mish": lambda m: m.nn.Mish(),
+    "ReLU6": lambda m: m.nn.ReLU6(),
+    "LogSigmoid": lambda m: m.nn.LogSigmoid(),
 }
 
 
@@ -50,6 +52,8 @@ FUNCTIONS = {
     "mish": (lambda F, x: F.mish(x), None),
     "softmax": (lambda F, x: F.softmax(x, dim=0), None),
     "log_softmax": (lambda F, x: F.log_softmax(x, 1), None),
+    "relu6": (lambda F, x: F.relu6(x * 3), [0.0, 2.0]),
+    "logsigmoid": (lambda F, x: F.logsigmoid(x), None),
 }
 
 
@@ -73,6 +77,7 @@ def test_functional_activation_matches_pytorch_and_finite_differences_to_second_
         ("elu_", lambda F, x: F.elu_(x)),
         ("leaky_relu_", lambda F, x: F.leaky_relu_(x)),
         ("hardtanh_", lambda F, x: F.hardtanh_(x)),
+        ("relu6", lambda F, x: F.relu6(x, inplace=True)),
     ],
 )
 def test_inplace_activation_overwrites_its_input_and_gradients_match_pytorch(name, fn):
@@ -151,5 +156,11 @@ def test_activation_reprs_are_pytorchs():
         lambda m: m.nn.Mish(True),
         lambda m: m.nn.Hardtanh(inplace=True),
         lambda m: m.nn.Softmax(),
+        lambda m: m.nn.ReLU6(inplace=True),
     ]:
         assert repr(make(chainrule)) == repr(make(torch))
+
+
+def test_relu6_is_a_hardtanh_from_0_to_6_as_in_pytorch():
+    layer = nn.ReLU6()
+    assert isinstance(layer, nn.Hardtanh) and (layer.min_val, layer.max_val) == (0.0, 6.0)

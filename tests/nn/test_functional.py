@@ -103,5 +103,136 @@ def test_functional_forms_accept_pytorchs_positional_arguments():
     )
 
 
-def test_functional_softmax_of_an_integer_tensor_is_float():
-    assert F.softmax(chainrule.tensor([1, 2]), dim=0).dtype == chainrule.float32
+def test_functional_softmax_of_an_integer_tensor_needs_a_float_dtype_as_in_pytorch():
+    with pytest.raises(NotImplementedError, match="softmax_lastdim_kernel_impl.*Long"):
+        F.softmax(chainrule.tensor([1, 2]), dim=0)
+    assert F.softmax(chainrule.tensor([1, 2]), dim=0, dtype=chainrule.float32).dtype == chainrule.float32
+
+
+# --- relu6, logsigmoid, normalize, similarity and distance -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fn, kwargs",
+    [
+        (lambda m, x: m.nn.functional.relu6(x * 4), {"away_from": [0.0, 1.5]}),
+        (lambda m, x: m.nn.functional.relu6(x.clone() * 4, inplace=True), {"away_from": [0.0, 1.5]}),
+        (lambda m, x: m.nn.functional.logsigmoid(x * 30), {}),
+        (lambda m, x: m.nn.functional.normalize(x), {}),
+        (lambda m, x: m.nn.functional.normalize(x, p=1, dim=0), {}),
+        (lambda m, x: m.nn.functional.normalize(x, p=3.0, dim=-1, eps=0.5), {}),
+    ],
+)
+def test_activations_and_normalize_match_pytorch_and_finite_differences(fn, kwargs):
+    check(fn, [(3, 4)], **kwargs)
+
+
+@requires_torch
+def test_relu6_and_logsigmoid_gradients_at_their_kinks_match_pytorch():
+    check_torch(
+        lambda m, x: m.nn.functional.relu6(x), None, arrays=[np.array([0.0, 6.0, 3.0, -1.0, 7.0], np.float32)]
+    )
+    check_torch(
+        lambda m, x: m.nn.functional.logsigmoid(x), None, arrays=[np.array([0.0, -200.0, 200.0], np.float32)]
+    )
+
+
+@pytest.mark.parametrize(
+    "fn, shapes",
+    [
+        (lambda m, a, b: m.nn.functional.cosine_similarity(a, b), [(3, 4), (3, 4)]),
+        (lambda m, a, b: m.cosine_similarity(a, b, dim=0), [(3, 4), (3, 4)]),
+        (lambda m, a, b: m.cosine_similarity(a, b, dim=-1, eps=1e-6), [(2, 3, 4), (4,)]),
+        (lambda m, a, b: m.nn.functional.pairwise_distance(a, b), [(3, 4), (3, 4)]),
+        (lambda m, a, b: m.pairwise_distance(a, b, p=1.0, keepdim=True), [(3, 4), (4,)]),
+        (lambda m, a, b: m.nn.functional.pairwise_distance(a, b, p=3.0, eps=1e-3), [(2, 3, 4), (3, 4)]),
+    ],
+)
+def test_cosine_similarity_and_pairwise_distance_match_pytorch_and_finite_differences(fn, shapes):
+    check(fn, shapes)
+
+
+@requires_torch
+def test_cosine_similarity_of_a_zero_vector_clamps_the_norm_but_passes_its_gradient_as_pytorch():
+    zero_row = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 3.0]], np.float32)
+    other = np.array([[1.0, -1.0, 0.5], [0.5, 0.5, 2.0]], np.float32)
+    check_torch(lambda m, a, b: m.cosine_similarity(a, b), None, arrays=[zero_row, other])
+    check_torch(lambda m, a, b: m.nn.functional.normalize(a), None, arrays=[zero_row, other])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.cosine_similarity(m.tensor([[1, 2]]), m.tensor([[1, 3]])),
+        lambda m: m.cosine_similarity(m.ones(2, 3), m.ones(4, 3)),
+        lambda m: m.nn.functional.logsigmoid(m.tensor([1, 2])),
+        lambda m: m.nn.functional.normalize(m.tensor([[1, 2]])),
+    ],
+)
+def test_bad_similarity_and_activation_arguments_raise_pytorchs_exception_type(fn):
+    errors = []
+    for lib in (torch, chainrule):
+        with pytest.raises(Exception) as caught:  # noqa: B017 - the type is compared below
+            fn(lib)
+        errors.append(caught.type)
+    assert errors[1] is errors[0]
+
+
+# --- interpolate -----------------------------------------------------------------------------------
+
+INTERPOLATIONS = [
+    ((2, 3, 5, 7), {"scale_factor": 2}),
+    ((1, 2, 4, 4), {"size": (9, 5)}),
+    ((1, 2, 5, 7), {"scale_factor": 1.7}),
+    ((1, 2, 6, 6), {"size": 4}),
+    ((1, 2, 4, 6), {"scale_factor": (0.5, 2.3)}),
+    ((1, 2, 5, 7), {"scale_factor": 2.5, "mode": "nearest-exact"}),
+    ((2, 1, 5, 7), {"size": 7, "mode": "bilinear"}),
+    ((1, 2, 4, 5), {"size": (4, 11), "mode": "bilinear", "align_corners": True}),
+    ((1, 2, 4, 5), {"scale_factor": 1.5, "mode": "bilinear"}),
+    ((1, 2, 6, 5), {"scale_factor": 0.6, "mode": "bilinear"}),
+    ((1, 2, 4, 5), {"scale_factor": 1.3, "mode": "bilinear", "recompute_scale_factor": True}),
+    ((1, 2, 3, 3), {"size": (1, 1), "mode": "bilinear", "align_corners": True}),
+    ((1, 2, 4, 6), {"size": (2, 3), "mode": "area"}),
+    ((2, 3, 5), {"scale_factor": 2}),
+    ((2, 3, 5), {"size": 8, "mode": "linear"}),
+    ((2, 3, 5), {"scale_factor": 1.5, "mode": "linear", "align_corners": True}),
+    ((1, 2, 3, 4, 3), {"size": (4, 5, 2)}),
+    ((1, 2, 3, 4, 3), {"scale_factor": 1.5, "mode": "trilinear"}),
+]
+
+
+@pytest.mark.parametrize("shape, kwargs", INTERPOLATIONS, ids=[f"{s}-{k}" for s, k in INTERPOLATIONS])
+def test_interpolate_matches_pytorch_and_finite_differences(shape, kwargs):
+    check(lambda m, x: m.nn.functional.interpolate(x, **kwargs), [shape])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"scale_factor": 2, "align_corners": True},
+        {"size": 3, "scale_factor": 2},
+        {},
+        {"size": (2, 3, 4)},
+        {"size": 3, "mode": "linear"},
+        {"size": 3, "mode": "bilinear", "recompute_scale_factor": True},
+        {"size": 0},
+    ],
+    ids=str,
+)
+def test_bad_interpolate_arguments_raise_pytorchs_exception_type(kwargs):
+    errors = []
+    for lib in (torch, chainrule):
+        with pytest.raises(Exception) as caught:  # noqa: B017 - the type is compared below
+            lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2), **kwargs)
+        errors.append(caught.type)
+    assert errors[1] is errors[0]
+
+
+def test_interpolate_names_the_modes_chainrule_lacks():
+    with pytest.raises(NotImplementedError, match="bicubic"):
+        F.interpolate(chainrule.ones(1, 1, 2, 2), scale_factor=2, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="antialias"):
+        F.interpolate(chainrule.ones(1, 1, 2, 2), scale_factor=0.5, mode="bilinear", antialias=True)

@@ -4,12 +4,12 @@ import warnings
 
 import numpy as np
 import pytest
-from module_oracle import check_module
 
 import chainrule
 import chainrule.nn as nn
 import chainrule.nn.functional as F
 
+from module_oracle import check_module
 from oracle import check, check_gradcheck, check_torch, random_inputs, requires_torch, torch
 
 REDUCTIONS = ["mean", "sum", "none"]
@@ -444,3 +444,36 @@ def test_loss_layers_keep_float32():
     ]:
         assert loss(x, t).dtype == chainrule.float32
     assert nn.CrossEntropyLoss()(x, chainrule.tensor([0, 1, 2, 0])).dtype == chainrule.float32
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.nn.BCEWithLogitsLoss()(m.zeros(3), m.tensor([1, 0, 1])),
+        lambda m: m.nn.functional.binary_cross_entropy_with_logits(m.zeros(3), m.ones(3, dtype=m.int32)),
+        lambda m: m.nn.functional.binary_cross_entropy_with_logits(m.zeros(3), m.ones(3, dtype=m.uint8)),
+        lambda m: m.nn.functional.binary_cross_entropy_with_logits(m.zeros(3), m.ones(3, dtype=m.bool)),
+        lambda m: m.nn.functional.binary_cross_entropy_with_logits(m.zeros(3, dtype=m.int64), m.ones(3)),
+        lambda m: m.nn.BCELoss()(m.full((3,), 0.5), m.tensor([1, 0, 1])),
+        lambda m: m.nn.functional.binary_cross_entropy(m.full((3,), 0.5), m.ones(3, dtype=m.bool)),
+        lambda m: m.nn.functional.binary_cross_entropy(m.full((3,), 0.5, dtype=m.float64), m.ones(3)),
+        lambda m: m.nn.functional.binary_cross_entropy(m.tensor([0, 1]), m.ones(2, dtype=m.int64)),
+        lambda m: m.nn.functional.cross_entropy(m.tensor([[1, 2]]), m.tensor([0])),
+        lambda m: m.nn.functional.nll_loss(m.tensor([[1, 2]]), m.tensor([0])),
+    ],
+)
+def test_losses_of_integer_inputs_or_targets_raise_like_pytorch(fn):
+    errors = []
+    for lib in (torch, chainrule):
+        with pytest.raises((RuntimeError, NotImplementedError)) as caught:
+            fn(lib)
+        errors.append(caught.type)
+    assert errors[1] is errors[0]
+
+
+def test_integer_target_errors_say_how_to_fix_them():
+    with pytest.raises(RuntimeError, match=r"target\.float\(\)"):
+        nn.BCEWithLogitsLoss()(chainrule.zeros(3), chainrule.tensor([1, 0, 1]))
+    with pytest.raises(RuntimeError, match="Found dtype Long but expected Float"):
+        nn.BCELoss()(chainrule.full((3,), 0.5), chainrule.tensor([1, 0, 1]))

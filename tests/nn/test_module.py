@@ -4,11 +4,11 @@ import copy
 
 import numpy as np
 import pytest
-from module_oracle import copy_weights
 
 import chainrule
 import chainrule.nn as nn
 
+from module_oracle import copy_weights
 from oracle import requires_torch, torch
 
 
@@ -414,3 +414,46 @@ def test_parameter_is_a_leaf_that_requires_grad_and_shares_memory_with_its_data(
 def test_parameter_repr_is_pytorchs():
     assert repr(nn.Parameter(chainrule.ones(2))) == repr(torch.nn.Parameter(torch.ones(2)))
     assert repr(nn.Parameter(chainrule.ones(2), False)) == repr(torch.nn.Parameter(torch.ones(2), False))
+
+
+@requires_torch
+def test_modules_lists_a_shared_layer_again_without_remove_duplicate_like_pytorch():
+    ours, theirs = make_net(chainrule), make_net(torch)
+    for remove_duplicate in (True, False):
+        assert [type(m).__name__ for m in ours.modules(remove_duplicate=remove_duplicate)] == [
+            type(m).__name__ for m in theirs.modules(remove_duplicate=remove_duplicate)
+        ]
+    assert len(list(ours.modules(remove_duplicate=False))) == len(list(ours.modules())) + 1
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "get, target",
+    [
+        ("get_parameter", "fc1.weight"),
+        ("get_parameter", "heads.a.bias"),
+        ("get_parameter", "scale"),
+        ("get_buffer", "steps"),
+        ("get_buffer", "criterion.weight"),
+    ],
+)
+def test_get_parameter_and_get_buffer_find_members_by_dotted_path_like_pytorch(get, target):
+    ours, theirs = getattr(make_net(chainrule), get)(target), getattr(make_net(torch), get)(target)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert isinstance(ours, nn.Parameter) == isinstance(theirs, torch.nn.Parameter)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "get, target",
+    [
+        ("get_parameter", "fc1.nope"),
+        ("get_parameter", "steps"),
+        ("get_buffer", "fc1.weight"),
+        ("get_parameter", "missing.weight"),
+    ],
+)
+def test_get_parameter_and_get_buffer_raise_attribute_error_like_pytorch(get, target):
+    for lib in (chainrule, torch):
+        with pytest.raises(AttributeError):
+            getattr(make_net(lib), get)(target)

@@ -664,3 +664,92 @@ def test_random_broadcast_shapes_give_pytorchs_values_and_gradients(shapes, name
 def test_functions_of_a_tensor_refuse_a_number_with_type_error(name):
     with pytest.raises(TypeError, match=name):
         getattr(chainrule, name)(2.0)
+
+
+# --- out= ------------------------------------------------------------------------------------------
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x, y: m.add(x, y, out=m.empty(2, 3)),
+        lambda m, x, y: m.add(x, y, alpha=2, out=m.empty(0)),
+        lambda m, x, y: m.sub(x, 1.0, out=m.empty(2, 3, dtype=m.float64)),
+        lambda m, x, y: m.mul(x, y, out=m.empty(2, 3)),
+        lambda m, x, y: m.div(x, y, out=m.empty(2, 3)),
+        lambda m, x, y: m.div(x, y, rounding_mode="floor", out=m.empty(2, 3)),
+        lambda m, x, y: m.pow(x, 2, out=m.empty(0)),
+        lambda m, x, y: m.remainder(x, 2.0, out=m.empty(2, 3)),
+        lambda m, x, y: m.floor_divide(x, 2.0, out=m.empty(2, 3)),
+        lambda m, x, y: m.maximum(x, y, out=m.empty(2, 3)),
+        lambda m, x, y: m.minimum(x, y, out=m.empty(2, 3)),
+        lambda m, x, y: m.exp(x, out=m.empty(2, 3)),
+        lambda m, x, y: m.sigmoid(x, out=m.empty(0)),
+        lambda m, x, y: m.tanh(x, out=m.empty(2, 3, dtype=m.float64)),
+        lambda m, x, y: m.neg(x, out=m.empty(2, 3)),
+        lambda m, x, y: m.abs(x, out=m.empty(2, 3)),
+        lambda m, x, y: m.floor(x, out=m.empty(2, 3)),
+        lambda m, x, y: m.round(x, decimals=1, out=m.empty(2, 3)),
+        lambda m, x, y: m.sign(x, out=m.empty(2, 3)),
+        lambda m, x, y: m.clamp(x, -0.5, 0.5, out=m.empty(2, 3)),
+        lambda m, x, y: m.where(x > 0, x, y, out=m.empty(2, 3)),
+        lambda m, x, y: m.lerp(x, y, 0.25, out=m.empty(2, 3)),
+        lambda m, x, y: m.addcmul(x, x, y, value=0.5, out=m.empty(2, 3)),
+        lambda m, x, y: m.eq(x, y, out=m.empty(2, 3, dtype=m.bool)),
+        lambda m, x, y: m.lt(x, 0.0, out=m.empty(0, dtype=m.bool)),
+        lambda m, x, y: m.logical_not(x > 0, out=m.empty(2, 3, dtype=m.bool)),
+        lambda m, x, y: m.bitwise_and(x > 0, y > 0, out=m.empty(2, 3, dtype=m.bool)),
+        lambda m, x, y: m.nan_to_num(x, out=m.empty(2, 3)),
+    ],
+)
+def test_elementwise_functions_write_into_out_as_pytorch(fn):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(2, 3)).astype(np.float32), rng.normal(size=(2, 3)).astype(np.float32) + 3
+    theirs = fn(torch, torch.tensor(x), torch.tensor(y))
+    ours = fn(chainrule, chainrule.tensor(x), chainrule.tensor(y))
+    assert ours.dtype.name == str(theirs.dtype).split(".")[-1] and ours.shape == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+def test_out_is_the_tensor_returned_and_its_memory_is_reused():
+    out = chainrule.empty(2)
+    memory = out.data_ptr()
+    assert chainrule.mul(chainrule.tensor([1.0, 2.0]), 3.0, out=out) is out
+    assert out.tolist() == [3.0, 6.0] and out.data_ptr() == memory
+
+
+def test_out_of_another_shape_is_resized_with_pytorchs_warning_unless_it_was_empty():
+    out = chainrule.empty(0)
+    chainrule.exp(chainrule.zeros(2, 2), out=out)
+    assert out.shape == (2, 2)
+    with pytest.warns(UserWarning, match="An output with one or more elements was resized"):
+        chainrule.exp(chainrule.zeros(3), out=out)
+    assert out.tolist() == [1.0, 1.0, 1.0]
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.exp(m.ones(2), out=m.empty(2, dtype=m.int64)),
+        lambda m: m.add(m.ones(2), 1.5, out=m.empty(2, dtype=m.int64)),
+        lambda m: m.exp(m.ones(2, requires_grad=True), out=m.empty(2)),
+        lambda m: m.exp(m.ones(2), out=m.empty(2, requires_grad=True)),
+        lambda m: m.mul(m.ones(2), 2, out=[1.0, 2.0]),
+    ],
+)
+def test_bad_out_arguments_raise_pytorchs_exception_type(fn):
+    errors = []
+    for lib in (torch, chainrule):
+        with pytest.raises(Exception) as caught:  # noqa: B017 - the type is compared below
+            fn(lib)
+        errors.append(caught.type)
+    assert errors[1] is errors[0]
+
+
+def test_out_is_allowed_for_inputs_that_require_grad_under_no_grad():
+    x = chainrule.ones(2, requires_grad=True)
+    with chainrule.no_grad():
+        out = chainrule.exp(x, out=chainrule.empty(2))
+    assert not out.requires_grad

@@ -401,3 +401,143 @@ def test_random_gathers_match_pytorch(data, shape):
     index = np.array(flat[: int(np.prod(index_shape))], np.int64).reshape(index_shape)
     array = np.random.default_rng(1).uniform(-2, 2, shape).astype(np.float32)
     check_torch(lambda m, x: x.gather(dim, m.tensor(index)), [shape], arrays=[array])
+
+
+# --- in-place scatters, index_fill, masked_scatter, repeat_interleave ------------------------------
+
+
+def test_scatter_in_place_builds_one_hot_rows():
+    one_hot = chainrule.zeros(2, 4).scatter_(1, chainrule.tensor([[1], [3]]), 1.0)
+    assert one_hot.tolist() == [[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
+
+
+@pytest.mark.parametrize(
+    "fn, shapes",
+    [
+        (lambda m, x, src: x.clone().scatter_(1, m.tensor([[2, 0], [1, 2]]), src), [(2, 3), (2, 2)]),
+        (lambda m, x, src: x.clone().scatter_add_(0, m.tensor([[1, 1, 0]]), src), [(2, 3), (1, 3)]),
+        (lambda m, x, src: x.clone().scatter_(axis=1, index=m.tensor([[0], [2]]), src=src), [(2, 3), (2, 1)]),
+        (lambda m, x, src: x.scatter_add(axis=0, index=m.tensor([[1, 1, 0]]), src=src), [(2, 3), (1, 3)]),
+    ],
+)
+def test_in_place_scatters_match_pytorch_and_finite_differences(fn, shapes):
+    check(fn, shapes)
+
+
+@pytest.mark.parametrize(
+    "fn, shapes",
+    [
+        (lambda m, x: x.index_fill(1, m.tensor([0, 2]), -1.5), [(2, 3)]),
+        (lambda m, x: x.index_fill(0, m.tensor([1, 1, -1]), 2.0), [(3, 2)]),
+        (lambda m, x: m.index_fill(x, 0, m.tensor(0), 7.0), [(3,)]),
+        (lambda m, x, v: x.index_fill(1, m.tensor([0, 2, 0]), v), [(2, 3), ()]),
+        (lambda m, x, v: x.clone().index_fill_(axis=0, index=m.tensor([1]), value=v), [(2, 3), ()]),
+    ],
+)
+def test_index_fill_matches_pytorch_and_the_value_gets_the_gradient_of_each_slot_once(fn, shapes):
+    check(fn, shapes)
+
+
+@requires_torch
+def test_index_fill_of_an_integer_tensor_converts_the_value_as_pytorch():
+    theirs, ours = run_both(lambda m: m.zeros(3, dtype=m.int64).index_fill(0, m.tensor([0, 2]), 1.7))
+    assert ours.tolist() == theirs.tolist() and ours.dtype == chainrule.int64
+
+
+@pytest.mark.parametrize(
+    "fn, shapes",
+    [
+        (
+            lambda m, x, s: x.masked_scatter(m.tensor([[True, False, True], [False, True, True]]), s),
+            [(2, 3), (6,)],
+        ),
+        (lambda m, x, s: x.masked_scatter(m.tensor([True, False, True]), s), [(2, 3), (2, 5)]),
+        (lambda m, x, s: x.masked_scatter(m.tensor([[True], [False]]), s), [(3,), (4,)]),
+        (lambda m, x, s: x.clone().masked_scatter_(m.tensor([False, True, True]), s), [(2, 3), (7,)]),
+    ],
+)
+def test_masked_scatter_fills_masked_places_in_order_from_the_source(fn, shapes):
+    check(fn, shapes)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.repeat_interleave(2),
+        lambda m, x: x.repeat_interleave(3, dim=0),
+        lambda m, x: m.repeat_interleave(x, m.tensor([1, 0, 2]), dim=1),
+        lambda m, x: x.repeat_interleave(m.tensor([2]), dim=-1),
+        lambda m, x: m.repeat_interleave(x, repeats=2, axis=1),
+        lambda m, x: x.repeat_interleave(m.tensor([1, 2, 1, 0, 0, 3])),
+    ],
+)
+def test_repeat_interleave_matches_pytorch_and_adds_the_gradients_of_copies(fn):
+    check(fn, [(2, 3)])
+
+
+@requires_torch
+def test_repeat_interleave_of_counts_alone_repeats_their_indices():
+    theirs, ours = run_both(
+        lambda m: [m.repeat_interleave(m.tensor([2, 0, 3])), m.tensor(5).repeat_interleave(3)]
+    )
+    assert [t.tolist() for t in ours] == [t.tolist() for t in theirs]
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.gather(axis=1, index=m.tensor([[0, 0], [2, 1]])),
+        lambda m, x: m.index_select(x, axis=1, index=m.tensor([2, 0])),
+        lambda m, x: x.index_add(axis=0, index=m.tensor([1, 1]), source=x),
+        lambda m, x: m.take_along_dim(x, m.tensor([[1], [0]]), axis=1),
+        lambda m, x: x.scatter(axis=0, index=m.tensor([[1, 0, 1]]), value=2.0),
+    ],
+)
+def test_indexing_ops_take_numpys_axis_for_dim(fn):
+    check(fn, [(2, 3)])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.gather(x, 1, m.tensor([[0], [2]]), out=m.empty(0)),
+        lambda m, x: m.index_select(x, 0, m.tensor([1]), out=m.empty(1, 3)),
+        lambda m, x: m.masked_select(x, x > 1, out=m.empty(0)),
+        lambda m, x: m.nonzero(x, out=m.empty(0, dtype=m.int64)),
+        lambda m, x: m.take_along_dim(x, m.tensor([[1], [0]]), 1, out=m.empty(2, 1)),
+    ],
+)
+def test_indexing_ops_write_into_out_as_pytorch(fn):
+    x = np.array([[0.0, 1.5, 2.0], [3.0, 0.0, 1.0]], np.float32)
+    theirs, ours = fn(torch, torch.tensor(x)), fn(chainrule, chainrule.tensor(x))
+    assert ours.tolist() == theirs.tolist() and ours.dtype.name == str(theirs.dtype).split(".")[-1]
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (lambda m: m.zeros(3).index_fill(0, m.tensor([0]), m.tensor([1.0, 2.0])), "0-dimensional value"),
+        (lambda m: m.zeros(3).index_fill(0, m.tensor([[0]]), 1.0), "vector/scalar"),
+        (lambda m: m.zeros(3).index_fill(0, m.tensor([0.0]), 1.0), "Expected dtype int64"),
+        (lambda m: m.zeros(3).index_fill(0, m.tensor([5]), 1.0), "out of bounds"),
+        (
+            lambda m: m.zeros(2, 3).masked_scatter(m.tensor([True, False, True]), m.arange(3.0)),
+            "Number of elements",
+        ),
+        (lambda m: m.zeros(2, 3).masked_scatter(m.tensor([1, 0, 1]), m.arange(9.0)), "boolean masks"),
+        (lambda m: m.zeros(2, 3).masked_scatter(m.tensor([True, False, True]), m.arange(9)), "same dtypes"),
+        (lambda m: m.ones(2, 2).repeat_interleave(m.tensor([1, 2, 3]), dim=1), "same size as input"),
+        (lambda m: m.ones(2, 2).repeat_interleave(m.tensor([-1, 2]), dim=1), "can not be negative"),
+        (lambda m: m.ones(2, 2).repeat_interleave(-1, dim=1), "non-negative"),
+        (lambda m: m.ones(2, 2).repeat_interleave(m.tensor([[1, 2]]), dim=1), "0-dim or 1-dim"),
+        (
+            lambda m: m.ones(2, 2).repeat_interleave(m.tensor([1.0, 2.0]), dim=1),
+            "not implemented for 'Float'",
+        ),
+        (lambda m: m.zeros(3, requires_grad=True).scatter_(0, m.tensor([1]), 1.0), "leaf Variable"),
+    ],
+)
+def test_bad_fill_and_repeat_arguments_raise_pytorchs_exception(fn, message):
+    assert_same_error(fn, message)

@@ -324,3 +324,52 @@ def test_random_matmul_shapes_match_pytorch(batch_a, batch_b, n, k, p, a_vector,
 @given(shape=st.lists(st.integers(1, 3), min_size=1, max_size=3).map(tuple), ord=st.sampled_from(VECTOR_ORDS))
 def test_random_vector_norms_match_pytorch(shape, ord):
     check_torch(lambda m, x: m.linalg.vector_norm(x, ord), [shape], away_from=0.0)
+
+
+# --- bool operands, out= ---------------------------------------------------------------------------
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn, kernel",
+    [
+        (lambda m, a, v: a @ a, "addmm_impl_cpu_"),
+        (lambda m, a, v: a @ v, "addmv_impl_cpu"),
+        (lambda m, a, v: v @ a, "addmm_impl_cpu_"),
+        (lambda m, a, v: v @ v, "dot"),
+        (lambda m, a, v: a[None] @ a[None], "bmm"),
+        (lambda m, a, v: m.mm(a, a), "addmm_impl_cpu_"),
+        (lambda m, a, v: m.mv(a, v), "addmv_impl_cpu"),
+        (lambda m, a, v: m.dot(v, v), "dot"),
+        (lambda m, a, v: m.bmm(a[None], a[None]), "bmm"),
+    ],
+)
+def test_products_of_bool_tensors_raise_like_pytorch(fn, kernel):
+    for lib in (torch, chainrule):
+        a, v = lib.tensor([[True, False], [True, True]]), lib.tensor([True, False])
+        with pytest.raises(NotImplementedError, match=f"\"{kernel}\" not implemented for 'Bool'"):
+            fn(lib, a, v)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, a, b: m.matmul(a, b.T, out=m.empty(0)),
+        lambda m, a, b: m.mm(a, b.T, out=m.empty(2, 2)),
+        lambda m, a, b: m.bmm(a[None], b.T[None], out=m.empty(1, 2, 2)),
+        lambda m, a, b: m.mv(a, b[0], out=m.empty(2)),
+        lambda m, a, b: m.dot(a[0], b[1], out=m.empty(())),
+        lambda m, a, b: m.outer(a[0], b[1], out=m.empty(0, dtype=m.float64)),
+        lambda m, a, b: m.inner(a, b, out=m.empty(2, 2)),
+    ],
+)
+def test_matrix_products_write_into_out_as_pytorch(fn):
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    b = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+    theirs, ours = (
+        fn(torch, torch.tensor(a), torch.tensor(b)),
+        fn(chainrule, chainrule.tensor(a), chainrule.tensor(b)),
+    )
+    assert ours.dtype.name == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)

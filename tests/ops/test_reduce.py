@@ -385,3 +385,87 @@ def test_random_shapes_dims_and_keepdim_give_pytorchs_values_and_gradients(case,
 def test_frobenius_norm_over_more_than_two_dims_raises_like_pytorch():
     assert_same_outcome_as_pytorch(lambda m, x: x.norm(dim=(0, 1, 2)), np.ones((2, 2, 2), F32))
     assert_same_outcome_as_pytorch(lambda m, x: x.norm(2, dim=(0, 1, 2)), np.ones((2, 2, 2), F32))
+
+
+# --- NumPy's axis= and keepdims=, PyTorch's out= ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.max(axis=1).values,
+        lambda m, x: m.max(x, axis=0, keepdims=True)[0],
+        lambda m, x: x.min(axis=-1, keepdims=True).values,
+        lambda m, x: x.amax(axis=(0, 1)),
+        lambda m, x: m.amin(x, axis=1, keepdims=True),
+        lambda m, x: x.std(axis=0),
+        lambda m, x: m.var(x, axis=1, keepdims=True),
+        lambda m, x: x.prod(axis=1, keepdims=True),
+        lambda m, x: x.cumsum(axis=1),
+        lambda m, x: m.cumprod(x, axis=0),
+        lambda m, x: x.logsumexp(axis=1),
+        lambda m, x: m.logsumexp(x, axis=(0, 1), keepdims=True),
+        lambda m, x: x.sum(axis=(0, 1), keepdims=True),
+        lambda m, x: x.mean(axis=0),
+        lambda m, x: m.var_mean(x, axis=1)[0],
+        lambda m, x: m.std_mean(x, axis=0, keepdims=True)[1],
+    ],
+)
+def test_reductions_take_numpys_axis_and_keepdims_names(fn):
+    check(fn, [(3, 4)])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.argmax(axis=0),
+        lambda m, x: m.argmin(x, axis=1, keepdims=True),
+        lambda m, x: x.max(axis=1).indices,
+        lambda m, x: (x > 0).all(axis=1),
+        lambda m, x: m.any(x > 1, axis=0, keepdims=True),
+        lambda m, x: x.count_nonzero(axis=(0, 1)),
+        lambda m, x: m.softmax(x, axis=1),
+        lambda m, x: x.log_softmax(axis=0),
+    ],
+)
+def test_index_and_logical_reductions_take_axis_and_keepdims(fn):
+    assert_same_outcome_as_pytorch(fn, values([[1.0, 3.0, 0.0], [2.0, 0.5, 4.0]]))
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.sum(x, 1, out=m.empty(2)),
+        lambda m, x: m.sum(x, (0, 1), out=m.empty((), dtype=m.float64)),
+        lambda m, x: m.mean(x, 0, keepdim=True, out=m.empty(0)),
+        lambda m, x: m.prod(x, 1, out=m.empty(2)),
+        lambda m, x: m.std(x, 1, out=m.empty(0)),
+        lambda m, x: m.amax(x, 0, out=m.empty(3)),
+        lambda m, x: m.argmax(x, 1, out=m.empty(2, dtype=m.int64)),
+        lambda m, x: m.logsumexp(x, 1, out=m.empty(2)),
+        lambda m, x: m.cumsum(x, 1, out=m.empty(2, 3)),
+        lambda m, x: m.all(x, 1, out=m.empty(2, dtype=m.bool)),
+        lambda m, x: m.max(x, out=m.empty(())),
+        lambda m, x: m.norm(x, 2, 1, out=m.empty(2)),
+        lambda m, x: m.max(x, 1, out=(m.empty(2), m.empty(2, dtype=m.int64))),
+        lambda m, x: m.min(x, 0, True, out=(m.empty(0), m.empty(0, dtype=m.int64))),
+    ],
+)
+def test_reductions_write_into_out_as_pytorch(fn):
+    assert_same_outcome_as_pytorch(fn, values([[1.0, 3.0, 0.0], [2.0, 0.5, 4.0]]))
+
+
+def test_out_of_a_reduction_is_the_tensor_returned():
+    out = chainrule.empty(2)
+    assert chainrule.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(1, out=out) is out
+    assert out.tolist() == [3.0, 7.0]
+
+
+@requires_torch
+def test_out_refuses_inputs_that_require_grad_as_pytorch():
+    for lib in (torch, chainrule):
+        x = lib.ones(2, 2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+            lib.sum(x, 1, out=lib.empty(2))

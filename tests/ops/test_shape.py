@@ -592,3 +592,106 @@ def test_random_diagonals_and_triangles_match_pytorch(data, shape):
         [shape],
         arrays=_arrays(shape),
     )
+
+
+# --- PyTorch's keyword names, NumPy's axis=, out= ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.view(size=(4, 6)),
+        lambda m, x: x.reshape(shape=(6, -1)),
+        lambda m, x: m.reshape(x, shape=(24,)),
+        lambda m, x: x[:, :1].expand(size=(2, 5, 4)),
+        lambda m, x: x.permute(dims=(2, 0, 1)),
+        lambda m, x: m.permute(x, dims=[1, 2, 0]),
+        lambda m, x: x.flip(dims=(0, 2)),
+        lambda m, x: m.flip(x, dims=[1]),
+        lambda m, x: x.tile(dims=(2, 1)),
+        lambda m, x: m.tile(x, dims=(1, 2, 1, 1)),
+        lambda m, x: x.repeat(repeats=(1, 2, 1)),
+        lambda m, x: x.split(split_size=2, dim=2)[1],
+        lambda m, x: m.split(x, split_size_or_sections=[1, 2], dim=1)[1],
+        lambda m, x: m.cat([x, x * 2], axis=1),
+        lambda m, x: m.concatenate([x, x], axis=-1),
+        lambda m, x: m.concat([x, x], axis=0),
+        lambda m, x: m.stack([x, x * 2], axis=2),
+        lambda m, x: x[:1].squeeze(axis=0),
+        lambda m, x: x.unsqueeze(axis=1),
+        lambda m, x: m.unsqueeze(x, axis=-1),
+        lambda m, x: x.chunk(2, axis=2)[0],
+        lambda m, x: x.unbind(axis=1)[2],
+        lambda m, x: x.narrow(axis=2, start=1, length=2),
+    ],
+)
+def test_shape_ops_take_pytorchs_keyword_names_and_numpys_axis(fn):
+    check(fn, [(2, 3, 4)])
+
+
+@pytest.mark.parametrize(
+    "fn, shapes",
+    [
+        (lambda m, x, y: m.hstack([x, y]), [(2, 3), (2, 1)]),
+        (lambda m, x, y: m.hstack((x, y)), [(3,), (2,)]),
+        (lambda m, x, y: m.vstack([x, y]), [(3,), (2, 3)]),
+        (lambda m, x, y: m.row_stack([x, y]), [(1, 3), (2, 3)]),
+        (lambda m, x, y: m.dstack([x, y]), [(2, 3), (2, 3, 2)]),
+        (lambda m, x, y: m.dstack([x, y]), [(3,), (3,)]),
+        (lambda m, x, y: m.column_stack([x, y]), [(3,), (3, 2)]),
+    ],
+)
+def test_hstack_vstack_dstack_and_column_stack_match_pytorch(fn, shapes):
+    check(fn, shapes)
+
+
+@requires_torch
+def test_stacking_zero_dim_tensors_matches_pytorch():
+    theirs, ours = run_both(
+        lambda m: [m.hstack([m.tensor(1.0), m.tensor(2.0)]), m.vstack([m.tensor(1), m.tensor(2)])]
+    )
+    for a, b in zip(ours, theirs):
+        assert a.tolist() == b.tolist() and a.shape == tuple(b.shape)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, a, b: m.cat([a, b], 1, out=m.empty(0)),
+        lambda m, a, b: m.stack([a, b], out=m.empty(2, 2, 3)),
+        lambda m, a, b: m.hstack([a, b], out=m.empty(0, dtype=m.float64)),
+        lambda m, a, b: m.vstack([a, b], out=m.empty(4, 3)),
+    ],
+)
+def test_joining_writes_into_out_as_pytorch(fn):
+    a, b = np.ones((2, 3), np.float32), np.arange(6, dtype=np.float32).reshape(2, 3)
+    ours = fn(chainrule, chainrule.tensor(a), chainrule.tensor(b))
+    theirs = fn(torch, torch.tensor(a), torch.tensor(b))
+    assert ours.dtype.name == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_cat_with_out_returns_out_itself():
+    out = chainrule.empty(4)
+    assert chainrule.cat([chainrule.ones(2), chainrule.zeros(2)], out=out) is out
+    assert out.tolist() == [1.0, 1.0, 0.0, 0.0]
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.zeros(2, 3).view(2, size=(3, 2)),
+        lambda m: m.zeros(2, 3).reshape(2, shape=(3, 2)),
+        lambda m: m.zeros(2, 3).permute(1, dims=(1, 0)),
+        lambda m: m.zeros(2, 3).flip(1, dims=(1, 0)),
+        lambda m: m.zeros(2, 3).expand(2, 3, size=(2, 3)),
+        lambda m: m.stack([m.ones(2)], out=m.empty(1, 2, dtype=m.int64)),
+        lambda m: m.zeros(2, 3).unsqueeze(),
+        lambda m: m.cat([m.ones(2, requires_grad=True)], out=m.empty(2)),
+        lambda m: m.cat([m.ones(2)], out=m.empty(2, dtype=m.int64)),
+    ],
+)
+def test_bad_keyword_and_out_arguments_raise_pytorchs_exception_type(fn):
+    assert_same_error(fn)

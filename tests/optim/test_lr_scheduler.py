@@ -51,6 +51,28 @@ SCHEDULES = {
         sgd,
         lambda s, o: s.OneCycleLR(o, max_lr=0.5, total_steps=STEPS, cycle_momentum=False, div_factor=10.0),
     ),
+    "ConstantLR": (sgd, lambda s, o: s.ConstantLR(o, factor=0.25, total_iters=4)),
+    "CosineAnnealingWarmRestarts": (sgd, lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=7, eta_min=0.001)),
+    "CosineAnnealingWarmRestarts-T_mult": (
+        adam,
+        lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2),
+    ),
+    "SequentialLR-warmup-then-cosine": (
+        sgd,
+        lambda s, o: s.SequentialLR(
+            o,
+            [s.LinearLR(o, start_factor=0.1, total_iters=5), s.CosineAnnealingLR(o, T_max=20)],
+            milestones=[5],
+        ),
+    ),
+    "SequentialLR-three": (
+        adam,
+        lambda s, o: s.SequentialLR(
+            o,
+            [s.ConstantLR(o, factor=0.5, total_iters=3), s.ExponentialLR(o, gamma=0.9), s.StepLR(o, 4, 0.5)],
+            milestones=[6, 20],
+        ),
+    ),
 }
 
 
@@ -216,6 +238,15 @@ def test_one_cycle_lr_refuses_to_step_past_total_steps():
         (lambda s, o: s.LambdaLR(o, [lambda e: 1.0]), ValueError),
         (lambda s, o: s.StepLR(o, step_size=2, last_epoch=3), KeyError),
         (lambda s, o: s.StepLR(object(), step_size=2), TypeError),
+        (lambda s, o: s.ConstantLR(o, factor=1.5), ValueError),
+        (lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=0), ValueError),
+        (lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=1.5), ValueError),
+        (lambda s, o: s.SequentialLR(o, [], milestones=[]), ValueError),
+        (lambda s, o: s.SequentialLR(o, [s.StepLR(o, 2), s.StepLR(o, 3)], milestones=[]), ValueError),
+        (
+            lambda s, o: s.SequentialLR(o, [s.StepLR(o, 2), s.ReduceLROnPlateau(o)], milestones=[2]),
+            ValueError,
+        ),
     ],
 )
 def test_invalid_arguments_raise_the_exception_pytorch_raises(make_scheduler, error):
@@ -223,3 +254,33 @@ def test_invalid_arguments_raise_the_exception_pytorch_raises(make_scheduler, er
         optimizer = sgd(lib, [lib.zeros(2, requires_grad=True), lib.zeros(3, requires_grad=True)])
         with pytest.raises(error):
             make_scheduler(lib.optim.lr_scheduler, optimizer)
+
+
+@requires_torch
+def test_cosine_annealing_warm_restarts_stepped_with_fractional_epochs_matches_pytorch():
+    histories = []
+    for lib in (chainrule, torch):
+        optimizer = sgd(lib, [lib.zeros(2, requires_grad=True), lib.zeros(3, requires_grad=True)])
+        scheduler = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+            optimizer, T_0=2, T_mult=3, eta_min=0.01
+        )
+        history = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PyTorch warns about step(epoch)
+            for epoch in range(12):
+                for batch in range(4):
+                    optimizer.step()
+                    scheduler.step(epoch + batch / 4)
+                    history.append((scheduler.get_last_lr(), momenta(optimizer)))
+        histories.append(history)
+    assert_same_history(*histories)
+
+
+def test_sequential_lr_refuses_schedulers_of_another_optimizer():
+    first = sgd(chainrule, [chainrule.zeros(2, requires_grad=True), chainrule.zeros(3, requires_grad=True)])
+    second = sgd(chainrule, [chainrule.zeros(2, requires_grad=True), chainrule.zeros(3, requires_grad=True)])
+    schedulers = chainrule.optim.lr_scheduler
+    with pytest.raises(ValueError, match="expects all schedulers to belong to the same optimizer"):
+        schedulers.SequentialLR(
+            first, [schedulers.StepLR(first, 2), schedulers.StepLR(second, 2)], milestones=[3]
+        )

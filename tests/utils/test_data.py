@@ -2,6 +2,7 @@
 torch.utils.data: the same batches, lengths, errors and splits."""
 
 import collections
+import importlib
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from chainrule.utils.data import (
     IterableDataset,
     Subset,
     TensorDataset,
+    WeightedRandomSampler,
     default_collate,
     random_split,
 )
@@ -392,3 +394,49 @@ def test_a_subset_subclass_with_its_own_getitems_is_read_through_it():
             return [self[i] for i in indices]
 
     assert [b.tolist() for b in DataLoader(Shifted(range(10), [4, 5, 6]), batch_size=2)] == [[5, 6], [7]]
+
+
+# --- WeightedRandomSampler -----------------------------------------------------------------
+
+
+def test_weighted_random_sampler_draws_indices_in_proportion_to_their_weights():
+    sampler = WeightedRandomSampler(
+        [1.0, 3.0, 0.0, 6.0], 20000, generator=chainrule.Generator().manual_seed(0)
+    )
+    counts = collections.Counter(sampler)
+    assert len(sampler) == 20000 and sum(counts.values()) == 20000
+    assert counts[2] == 0
+    np.testing.assert_allclose([counts[i] / 20000 for i in (0, 1, 3)], [0.1, 0.3, 0.6], atol=0.015)
+
+
+def test_weighted_random_sampler_without_replacement_draws_each_index_at_most_once():
+    sampler = WeightedRandomSampler(chainrule.tensor([5.0, 1.0, 1.0, 1.0]), 3, replacement=False)
+    drawn = list(sampler)
+    assert len(drawn) == len(set(drawn)) == 3 and set(drawn) <= {0, 1, 2, 3}
+
+
+def test_weighted_random_sampler_repeats_with_a_generator_seed():
+    def draw():
+        return list(
+            WeightedRandomSampler([0.2, 0.3, 0.5], 10, generator=chainrule.Generator().manual_seed(3))
+        )
+
+    assert draw() == draw()
+
+
+def test_weighted_random_sampler_feeds_a_data_loader():
+    dataset = TensorDataset(chainrule.arange(4.0))
+    loader = DataLoader(dataset, batch_size=3, sampler=WeightedRandomSampler([0.0, 0.0, 1.0, 0.0], 6))
+    assert [batch[0].tolist() for batch in loader] == [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "args",
+    [([1.0, 2.0], 0), ([1.0, 2.0], 2.5), ([1.0, 2.0], True), ([[1.0, 2.0]], 2), ([1.0, 2.0], 2, 1)],
+    ids=["zero samples", "float samples", "bool samples", "2-d weights", "int replacement"],
+)
+def test_weighted_random_sampler_rejects_what_pytorch_rejects(args):
+    for lib in (torch, chainrule):
+        with pytest.raises(ValueError):
+            importlib.import_module(lib.__name__ + ".utils.data").WeightedRandomSampler(*args)

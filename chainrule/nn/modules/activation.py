@@ -16,6 +16,8 @@ __all__ = [
     "LogSoftmax",
     "Softplus",
     "Hardtanh",
+    "ReLU6",
+    "LogSigmoid",
     "Mish",
 ]
 
@@ -228,6 +230,33 @@ class Hardtanh(Module):
 
     def extra_repr(self):
         return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+
+
+class ReLU6(Hardtanh):
+    """``min(max(x, 0), 6)``: a Hardtanh from 0 to 6, as in PyTorch.
+
+    >>> import chainrule
+    >>> chainrule.nn.ReLU6()(chainrule.tensor([-1.0, 3.0, 8.0]))
+    tensor([0., 3., 6.])
+    """
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self):
+        return _inplace_repr(self.inplace)
+
+
+class LogSigmoid(Module):
+    """``log(sigmoid(x))``, stable for any x.
+
+    >>> import chainrule
+    >>> chainrule.nn.LogSigmoid()(chainrule.tensor([0.0]))
+    tensor([-0.6931])
+    """
+
+    def forward(self, input):
+        return F.logsigmoid(input)
 
 
 class Mish(Module):

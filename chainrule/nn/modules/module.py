@@ -17,7 +17,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ..._dtype import dtype as _dtype_class
-from ..._tensor import Tensor, bump_version, device, wrap
+from ..._tensor import Tensor, _require_cpu, bump_version, device, wrap
 from ...autograd.function import Function, RemovableHandle
 from ...autograd.grad_mode import no_grad
 from ..parameter import Parameter
@@ -446,8 +446,15 @@ class Module:
                 continue
             yield from module.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
-    def modules(self):
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate=True):
+        """This module and every descendant, depth first (a module shared twice
+        once, unless ``remove_duplicate=False``).
+
+        >>> import chainrule.nn as nn
+        >>> [type(m).__name__ for m in nn.Sequential(nn.Linear(2, 2), nn.ReLU()).modules()]
+        ['Sequential', 'Linear', 'ReLU']
+        """
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def named_children(self):
@@ -510,6 +517,33 @@ class Module:
                 raise AttributeError(f"{module._get_name()} has no attribute `{part}`")
             module = module._modules[part]
         return module
+
+    def _get_member(self, target, registry, what):
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        if name not in getattr(module, registry):
+            raise AttributeError(f"`{name}` is not {what}")
+        return getattr(module, registry)[name]
+
+    def get_parameter(self, target):
+        """The Parameter at the dotted path ``target`` (e.g. ``"0.weight"``).
+
+        >>> import chainrule.nn as nn
+        >>> nn.Sequential(nn.Linear(2, 3)).get_parameter("0.bias").shape
+        chainrule.Size([3])
+        """
+        return self._get_member(target, "_parameters", "an nn.Parameter")
+
+    def get_buffer(self, target):
+        """The buffer at the dotted path ``target`` (e.g. ``"1.running_mean"``).
+
+        >>> import chainrule.nn as nn
+        >>> nn.Sequential(nn.BatchNorm1d(2)).get_buffer("0.running_mean")
+        tensor([0., 0.])
+        """
+        return self._get_member(target, "_buffers", "a buffer")
 
     def apply(self, fn):
         """Call ``fn`` on every descendant, then on this module (e.g. custom init).
@@ -636,8 +670,8 @@ class Module:
     def cpu(self):
         return self
 
-    def cuda(self, device_id=None):
-        device("cuda")
+    def cuda(self, device=None):
+        _require_cpu("cuda")
 
     # --- state_dict ---------------------------------------------------------------------------
 

@@ -1,0 +1,16 @@
+"""``chainrule.backends``: PyTorch's backend switches, for scripts that set them.
+
+chainrule computes on the CPU with NumPy, so there is no cuDNN, CUDA or MPS
+backend: ``is_available()`` is False and the flags (``cudnn.benchmark``,
+``cudnn.deterministic``, ...) can be read and assigned as in PyTorch but change
+nothing. chainrule's results are deterministic whatever they say.
+
+>>> import chainrule
+>>> chainrule.backends.cudnn.deterministic = True
+>>> chainrule.backends.cudnn.benchmark, chainrule.backends.mps.is_available()
+(False, False)
+"""
+
+from . import cuda, cudnn, mps
+
+__all__ = ["cuda", "cudnn", "mps"]
