@@ -36,13 +36,7 @@ SCRIPTS = sorted(p for p in SCRIPTS_DIR.glob("[0-9][0-9]_*.py"))
 
 # Scripts that fail today because of a chainrule bug. strict: once the bug is
 # fixed the test XPASSes, which fails the run, so the entry gets removed.
-KNOWN_SCRIPT_FAILURES = {
-    "08_lstm_gru_sequences.py": (
-        "nn.Conv1d backward crashes when its input (or its weight) does not require grad: "
-        "ops/conv.py Convolution.backward calls _as_1d(None, ...)",
-        AttributeError,
-    ),
-}
+KNOWN_SCRIPT_FAILURES = {}
 
 # Relative tolerance for the compared values. float32 rounding differs between
 # NumPy's and PyTorch's kernels; over a training run it can be amplified (the
@@ -298,8 +292,7 @@ def test_module_and_optimizer_methods_take_pytorchs_parameters(torch_single_thre
                 getattr(torch.optim.Optimizer, name), getattr(chainrule.optim.Optimizer, name)
             )
         ]
-    known = {"Module.modules: no parameter 'remove_duplicate'"}
-    assert not [p for p in problems if p not in known], "\n".join(problems)
+    assert not problems, "\n".join(problems)
 
 
 # --- tutorial idioms, one line each -------------------------------------------------
@@ -430,19 +423,12 @@ def known_bug(reason, raises):
     return pytest.mark.xfail(strict=True, reason=reason, raises=raises)
 
 
-@known_bug(
-    "ops/conv.py Convolution.backward: _as_1d(None) when the input of a 1-D convolution needs no grad",
-    AttributeError,
-)
 def test_conv1d_backward_when_the_input_does_not_require_grad():
     conv = chainrule.nn.Conv1d(2, 3, 3)
     conv(chainrule.ones(1, 2, 8)).sum().backward()
     assert conv.weight.grad.shape == (3, 2, 3)
 
 
-@known_bug(
-    "ops/conv.py Convolution.backward: _as_1d(None) when a 1-D convolution's weight is frozen", AttributeError
-)
 def test_conv1d_backward_with_a_frozen_weight():
     conv = chainrule.nn.Conv1d(2, 3, 3).requires_grad_(False)
     x = chainrule.ones(1, 2, 8, requires_grad=True)
@@ -450,10 +436,6 @@ def test_conv1d_backward_with_a_frozen_weight():
     assert x.grad.shape == (1, 2, 8)
 
 
-@known_bug(
-    "BatchNorm's load_state_dict demands num_batches_tracked; PyTorch fills it in (old checkpoints)",
-    RuntimeError,
-)
 def test_batchnorm_loads_a_state_dict_without_num_batches_tracked_strictly():
     source = chainrule.nn.BatchNorm1d(3).state_dict()
     del source["num_batches_tracked"]

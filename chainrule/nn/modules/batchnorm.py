@@ -1,5 +1,7 @@
 """Batch normalization layers: BatchNorm1d and BatchNorm2d."""
 
+import numpy as np
+
 from ... import _creation, _dtype
 from .. import functional as F
 from .. import init
@@ -49,6 +51,13 @@ class _BatchNorm(Module):
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
         self.reset_parameters()
+
+    def _state_defaults(self):
+        # Checkpoints written before PyTorch 0.4.1 have no num_batches_tracked;
+        # PyTorch loads them with the counter at 0, and so do we.
+        if self.num_batches_tracked is None:
+            return {}
+        return {"num_batches_tracked": np.zeros((), np.int64)}
 
     def reset_running_stats(self):
         if self.track_running_stats:

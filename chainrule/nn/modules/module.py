@@ -707,6 +707,11 @@ class Module:
                 state[name] = buffer
         return state
 
+    def _state_defaults(self):
+        """Values for state entries that older checkpoints may lack ({name: array});
+        load_state_dict uses them instead of reporting the key missing."""
+        return {}
+
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy values into the parameters and buffers by name, in place (with
         ``assign=True``, make the checkpoint's tensors the module's state instead).
@@ -729,12 +734,16 @@ class Module:
         for prefix, module in self.named_modules(remove_duplicate=False):
             prefix = prefix + "." if prefix else ""
             local = module._local_state()
+            defaults = module._state_defaults()
             for name, tensor in local.items():
                 key = prefix + name
-                if key not in state_dict:
+                if key in state_dict:
+                    value = state_dict[key]
+                elif name in defaults:
+                    value = defaults[name]
+                else:
                     missing.append(key)
                     continue
-                value = state_dict[key]
                 array = _array_from(value)
                 if array is None:
                     errors.append(
