@@ -1,4 +1,4 @@
-"""The ``chainrule`` command: ``train``, ``evaluate``, ``predict`` and ``explain``.
+"""The ``chainrule`` command: ``train``, ``evaluate``, ``predict``, ``explain`` and ``bench``.
 
 This is the only module that knows the command line: it turns options into
 a ``RunConfig`` and calls ``chainrule.train.run``; the heavy imports happen
@@ -181,6 +181,25 @@ def build_parser():
     predict.add_argument("file", metavar="FILE", help="a CSV file of feature rows or a .npy array")
     predict.set_defaults(handler=_predict)
 
+    bench = subparsers.add_parser(
+        "bench",
+        help="time training steps side by side with PyTorch",
+        description="Run chainrule and PyTorch on the same training steps (same weights, same data), "
+        "alternating in rounds, and print the median time ratio chainrule / PyTorch per case. "
+        "Needs PyTorch installed. The fuller suite, with memory and import time, is benchmarks/.",
+    )
+    bench.add_argument(
+        "cases", nargs="*", metavar="CASE", help="cases to run (default: all): " + ", ".join(_bench_cases())
+    )
+    bench.add_argument("--rounds", type=_positive_int, default=15, help="alternating rounds (default: 15)")
+    bench.add_argument(
+        "--seconds", type=float, default=0.2, help="minimum seconds per library per round (default: 0.2)"
+    )
+    bench.add_argument(
+        "--threads", type=_positive_int, default=None, help="PyTorch's thread count (default: PyTorch's own)"
+    )
+    bench.set_defaults(handler=_bench)
+
     try:
         from .explain.cli import register
     except ModuleNotFoundError as error:  # the explain command is built separately; train works without it
@@ -238,6 +257,26 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"\nchainrule {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _bench_cases():
+    from .bench import CASES
+
+    return list(CASES)
+
+
+def _bench(args):
+    from .bench import CASES, run
+
+    unknown = [name for name in args.cases if name not in CASES]
+    if unknown:
+        raise ValueError(f"unknown case {unknown[0]!r}; choose from {', '.join(CASES)}")
+    try:
+        run(args.cases or None, rounds=args.rounds, min_seconds=args.seconds, threads=args.threads)
+    except RuntimeError as error:
+        print(f"chainrule bench: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _message(error):

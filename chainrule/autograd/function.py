@@ -400,42 +400,34 @@ def _record(ctx, args, out):
     needs = []
     for a in args:
         if isinstance(a, _Tensor) and a._requires_grad:
-            edges.append((a, None) if a.grad_fn is None else (a.grad_fn, a._output_nr))
+            node = a.grad_fn
+            edges.append((a, None) if node is None else (node, a._output_nr))
             needs.append(True)
         else:
             edges.append(None)
             needs.append(False)
     ctx.next_edges = tuple(edges)
     ctx.needs_input_grad = tuple(needs)
+    if out.__class__ is not tuple:
+        return _record_output(ctx, args, out)
     ctx._sequence_nr = next(_sequence)
     ctx._buffer = None
-    if out.__class__ is tuple:
-        out = tuple(o if o.__class__ is _ndarray else _as_output_array(ctx, o) for o in out)
-        outputs = []
-        meta = []
-        for k, o in enumerate(out):
-            if o.dtype.kind == "f" and id(o) not in ctx._non_differentiable:
-                outputs.append(wrap(o, True, ctx, k))
-            else:
-                outputs.append(wrap(o))
-            meta.append((o.shape, o.dtype))
-        ctx._outputs_meta = tuple(meta)
-        result = tuple(outputs)
-        box = outputs[0]._version
-        if ctx.saved:
-            ctx._output_arrays = out
-    else:
-        if out.__class__ is not _ndarray:
-            out = _as_output_array(ctx, out)
-        if out.dtype.kind != "f":
-            return wrap(out)
-        result = wrap(out, True, ctx, 0)
-        ctx._outputs_meta = ((out.shape, out.dtype),)
-        box = result._version
+    out = tuple(o if o.__class__ is _ndarray else _as_output_array(ctx, o) for o in out)
+    outputs = []
+    meta = []
+    for k, o in enumerate(out):
+        if o.dtype.kind == "f" and id(o) not in ctx._non_differentiable:
+            outputs.append(wrap(o, True, ctx, k))
+        else:
+            outputs.append(wrap(o))
+        meta.append((o.shape, o.dtype))
+    ctx._outputs_meta = tuple(meta)
+    result = tuple(outputs)
     if ctx.saved:
+        ctx._output_arrays = out
         ctx._inputs = args
         ctx._epoch = inplace_epoch[0]
-        ctx._out_box = box
+        ctx._out_box = outputs[0]._version
     if record_hooks:
         for hook in record_hooks:
             hook(ctx, args, result)

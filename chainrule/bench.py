@@ -1,0 +1,294 @@
+"""Side-by-side speed checks against PyTorch: ``chainrule bench``.
+
+This machine class is noisy (+-25 % between runs, occasional stalls), so a
+single time means little. ``compare`` runs both libraries on the same step in
+one process, alternating them in rounds, and reports the median of the
+per-round ratios chainrule / PyTorch: a stall then spoils one round, not the
+result. ``peak_memory_mb`` runs a snippet in a fresh interpreter, so the two
+libraries never share a process for that number.
+
+The named cases are the training steps the project's speed targets are set
+on; each builds the chainrule model with PyTorch's initial weights (through
+``load_state_dict``) and the same data, so both do the same arithmetic. The
+fuller suite, with memory and import time, is in ``benchmarks/``.
+
+>>> sorted(CASES)
+['fashion-cnn', 'lenet', 'mlp', 'mlp-tensor-ops', 'seed-net', 'tiny']
+"""
+
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def _time_per_call(step, min_seconds):
+    """Seconds per call of ``step``: repeat until ``min_seconds`` have passed."""
+    calls = 0
+    start = time.perf_counter()
+    while True:
+        step()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return elapsed / calls
+
+
+def compare(name, chainrule_step, torch_step, rounds=15, min_seconds=0.2, warmup=3, quiet=False):
+    """Time both steps in alternating rounds; print and return the median ratio."""
+    for _ in range(warmup):
+        chainrule_step()
+        torch_step()
+    ratios, ours, theirs = [], [], []
+    for _ in range(rounds):
+        gc.collect()
+        t_ours = _time_per_call(chainrule_step, min_seconds)
+        t_theirs = _time_per_call(torch_step, min_seconds)
+        ours.append(t_ours)
+        theirs.append(t_theirs)
+        ratios.append(t_ours / t_theirs)
+    result = {
+        "name": name,
+        "chainrule_median_s": statistics.median(ours),
+        "torch_median_s": statistics.median(theirs),
+        "ratio_median": statistics.median(ratios),
+        "ratio_min": min(ratios),
+        "ratio_max": max(ratios),
+        "rounds": rounds,
+    }
+    if not quiet:
+        print(
+            f"{name:44s} chainrule {_fmt(result['chainrule_median_s'])}  "
+            f"pytorch {_fmt(result['torch_median_s'])}  ratio {result['ratio_median']:.2f}x  "
+            f"(rounds {result['ratio_min']:.2f}-{result['ratio_max']:.2f})"
+        )
+    return result
+
+
+def _fmt(seconds):
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:8.1f} us"
+    return f"{seconds * 1e3:8.2f} ms"
+
+
+def peak_memory_mb(snippet):
+    """Peak resident memory (MB) of a fresh Python process running ``snippet``."""
+    # VmHWM, not ru_maxrss: the latter is inherited from the parent across fork.
+    code = (
+        snippet
+        + "\nimport json\n"
+        + "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+        + "print(json.dumps(int(hwm.split()[1]) / 1024))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def report_memory(name, chainrule_snippet, torch_snippet):
+    """Print and return the peak memory of two snippets, each in a fresh process."""
+    ours = peak_memory_mb(chainrule_snippet)
+    theirs = peak_memory_mb(torch_snippet)
+    print(
+        f"{name:44s} peak memory chainrule {ours:7.1f} MB  pytorch {theirs:7.1f} MB  "
+        f"ratio {ours / theirs:.2f}x"
+    )
+    return {"name": name, "chainrule_mb": ours, "torch_mb": theirs, "ratio": ours / theirs}
+
+
+# --- the cases ----------------------------------------------------------------------
+# Each case is ``make(lib, reference_model) -> (step, model)``: for chainrule,
+# ``reference_model`` is PyTorch's, whose weights are loaded first.
+
+
+def _rng():
+    return np.random.default_rng(0)
+
+
+def _tiny(lib, reference):
+    """(a*b + c).sum() forward and backward on three shape-(10,) tensors: the engine's own cost."""
+    a, b, c = (lib.tensor(_rng().random(10, np.float32) + k, requires_grad=True) for k in range(3))
+
+    def step():
+        a.grad = b.grad = c.grad = None
+        (a * b + c).sum().backward()
+
+    return step, None
+
+
+def _mlp_tensor_ops(lib, reference):
+    """784-256-256-10 ReLU MLP written with tensor ops; SGD as in-place updates under no_grad."""
+    rng = _rng()
+    weights = []
+    for fan_in, fan_out in [(784, 256), (256, 256), (256, 10)]:
+        bound = 1 / np.sqrt(fan_in)
+        weights.append(
+            lib.tensor(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32), requires_grad=True)
+        )
+        weights.append(lib.tensor(np.zeros(fan_out, np.float32), requires_grad=True))
+    x = lib.tensor(rng.standard_normal((128, 784)).astype(np.float32))
+    t = lib.tensor(rng.integers(0, 10, 128))
+    rows = lib.arange(128)
+
+    def step():
+        h = x
+        for i in range(0, 6, 2):
+            h = h @ weights[i] + weights[i + 1]
+            if i < 4:
+                h = h.relu()
+        loss = -(h.log_softmax(dim=1)[rows, t]).mean()
+        loss.backward()
+        with lib.no_grad():
+            for p in weights:
+                p -= 0.01 * p.grad
+                p.grad = None
+        return loss
+
+    return step, None
+
+
+def _training_step(lib, model, loss_fn, optimizer, x, t, reference):
+    if reference is not None:
+        model.load_state_dict({k: v.detach().numpy() for k, v in reference.state_dict().items()})
+
+    def step():
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), t)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step, model
+
+
+def _seed_net(lib, reference):
+    """The seeds' network: Linear(2,4), Tanh, Linear(4,1), Sigmoid, BCELoss, SGD; 300 samples."""
+    nn, rng = lib.nn, _rng()
+    model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1), nn.Sigmoid())
+    x = lib.tensor(rng.standard_normal((300, 2)).astype(np.float32))
+    t = lib.tensor(rng.integers(0, 2, (300, 1)).astype(np.float32))
+    return _training_step(
+        lib, model, nn.BCELoss(), lib.optim.SGD(model.parameters(), lr=1.2), x, t, reference
+    )
+
+
+def _mlp(lib, reference):
+    """784-256-256-10 ReLU MLP of nn.Linear, CrossEntropyLoss, SGD(momentum=0.9); batch 128."""
+    nn, rng = lib.nn, _rng()
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+    x = lib.tensor(rng.standard_normal((128, 784)).astype(np.float32))
+    t = lib.tensor(rng.integers(0, 10, 128))
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return _training_step(lib, model, nn.CrossEntropyLoss(), optimizer, x, t, reference)
+
+
+def _lenet(lib, reference):
+    """LeNet-5 (two 5x5 convs, max-pools, 256-120-84-10), CrossEntropyLoss, SGD; batch 64 of 1x28x28."""
+    nn, rng = lib.nn, _rng()
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(256, 120),
+        nn.ReLU(),
+        nn.Linear(120, 84),
+        nn.ReLU(),
+        nn.Linear(84, 10),
+    )
+    x = lib.tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32))
+    t = lib.tensor(rng.integers(0, 10, 64))
+    return _training_step(
+        lib, model, nn.CrossEntropyLoss(), lib.optim.SGD(model.parameters(), lr=0.01), x, t, reference
+    )
+
+
+def _fashion_cnn(lib, reference):
+    """The Fashion-MNIST CNN of `chainrule train --model cnn` (train/models.py: CNN): two 3x3
+    convs without bias, batch norm, ReLU, max-pool, then 3136-128-10 with dropout; batch 128."""
+    nn, rng = lib.nn, _rng()
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1, bias=False),
+        nn.BatchNorm2d(32),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1, bias=False),
+        nn.BatchNorm2d(64),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(3136, 128),
+        nn.ReLU(),
+        nn.Dropout(0.3),
+        nn.Linear(128, 10),
+    )
+    x = lib.tensor(rng.standard_normal((128, 1, 28, 28)).astype(np.float32))
+    t = lib.tensor(rng.integers(0, 10, 128))
+    optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
+    return _training_step(lib, model, nn.CrossEntropyLoss(), optimizer, x, t, reference)
+
+
+CASES = {
+    "tiny": _tiny,
+    "mlp-tensor-ops": _mlp_tensor_ops,
+    "seed-net": _seed_net,
+    "mlp": _mlp,
+    "lenet": _lenet,
+    "fashion-cnn": _fashion_cnn,
+}
+
+
+def paired_steps(name):
+    """The step of case ``name`` for chainrule and for PyTorch, from the same weights and data."""
+    import torch
+
+    import chainrule
+
+    torch.manual_seed(0)
+    torch_step, torch_model = CASES[name](torch, None)
+    chainrule_step, _ = CASES[name](chainrule, torch_model)
+    return chainrule_step, torch_step
+
+
+def memory_snippet(library, name, steps=50):
+    """Code that runs case ``name`` for ``steps`` steps in a fresh process with
+    ``library`` ('chainrule' or 'torch'); this file is loaded by path, so the
+    PyTorch process never imports chainrule."""
+    threads = "import torch; torch.set_num_threads(2)\n" if library == "torch" else ""
+    return (
+        f"import importlib.util, {library} as lib\n{threads}"
+        f"spec = importlib.util.spec_from_file_location('bench', {__file__!r})\n"
+        "bench = importlib.util.module_from_spec(spec); spec.loader.exec_module(bench)\n"
+        f"step, _ = bench.CASES[{name!r}](lib, None)\n"
+        f"for _ in range({steps}):\n    step()\n"
+    )
+
+
+def run(names=None, rounds=15, min_seconds=0.2, threads=None):
+    """Compare every named case (all of them by default); returns the results."""
+    try:
+        import torch
+    except ImportError:
+        raise RuntimeError(
+            "chainrule bench compares against PyTorch, which is not installed: "
+            "pip install torch==2.13.0 (CPU build)"
+        ) from None
+    if threads is not None:
+        torch.set_num_threads(threads)
+    return [
+        compare(name, *paired_steps(name), rounds=rounds, min_seconds=min_seconds)
+        for name in (names or list(CASES))
+    ]
