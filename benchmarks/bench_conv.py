@@ -4,24 +4,38 @@
     ReLU, max-pool 2, flatten, linear 256->120->84->10, cross-entropy, SGD
     step; batch 64 of 1x28x28 float32. Target: <= 1.5x PyTorch's time, and
     peak memory <= 1/3 of PyTorch's.
-(d) The Fashion-MNIST CNN: conv 1->32 3x3 pad 1, BatchNorm2d, ReLU, max-pool 2,
-    conv 32->64 3x3 pad 1, BatchNorm2d, ReLU, max-pool 2, flatten, linear
-    3136->128, ReLU, linear 128->10, cross-entropy, SGD with momentum; batch
-    128. Target: <= 1.0x PyTorch's time per step.
+(d) The Fashion-MNIST CNN of ``chainrule train --model cnn``
+    (chainrule/train/models.py): conv 1->32 3x3 pad 1 (no bias), BatchNorm2d,
+    ReLU, max-pool 2, conv 32->64 3x3 pad 1 (no bias), BatchNorm2d, ReLU,
+    max-pool 2, flatten, linear 3136->128, ReLU, dropout 0.3, linear 128->10,
+    cross-entropy, SGD with momentum; batch 128. Target: <= 1.0x PyTorch's time
+    per step. ``--layers`` also times each of its layers' forward and backward.
 
 Both libraries run the same script (``lib`` is chainrule or torch) with the
-same weights and data, interleaved in rounds (benchmarks/common.py).
+same weights and data, interleaved in rounds (benchmarks/common.py), on the
+same number of threads: PyTorch's ``set_num_threads`` and chainrule's (its
+own passes, chainrule/ops/_threads.py) get ``--threads``.
 
-Run: .venv/bin/python benchmarks/bench_conv.py
+NumPy's BLAS picks its own thread count when it loads, and its idle workers
+busy-wait for a while after each threaded product, taking the cores
+chainrule's passes would use: on 2 cores the Fashion CNN step is 1.2-1.5x
+slower with them than with ``OPENBLAS_NUM_THREADS=1``, where chainrule's
+threads run the products of its Winograd convolutions themselves. The line
+printed first says which BLAS setting a run had.
+
+Run: .venv/bin/python benchmarks/bench_conv.py [--layers]
+     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_conv.py
 """
 
+import argparse
+import os
+
+import numpy as np
 import torch
 
 import chainrule
 
 from common import compare, report_memory
-
-torch.set_num_threads(2)
 
 MODELS = """
 import numpy as np
@@ -34,12 +48,12 @@ def lenet(lib):
         nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
     )
 
-def fashion_cnn(lib):
+def fashion_cnn(lib):  # chainrule.train.models.CNN(1, 10, (28, 28))
     nn = lib.nn
     return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10),
+        nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10),
     )
 
 def training_step(lib, model, optimizer, batch):
@@ -85,8 +99,8 @@ def fashion_step(lib, reference=None):
     return namespace["training_step"](lib, model, optimizer, 128), model
 
 
-def memory_snippet(lib):
-    threads = "import torch; torch.set_num_threads(2)\n" if lib == "torch" else ""
+def memory_snippet(lib, threads):
+    threads = f"import {lib}; {lib}.set_num_threads({threads})\n"
     run = (
         "model = lenet(lib)\n"
         "step = training_step(lib, model, lib.optim.SGD(model.parameters(), lr=0.01), 64)\n"
@@ -95,11 +109,61 @@ def memory_snippet(lib):
     return f"import {lib} as lib\n" + threads + MODELS + run
 
 
+def layer_steps(lib, model, batch=128):
+    """(name, forward, forward and backward) for each layer of the Fashion CNN, on its
+    own input of the shape it sees in the network."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, 1, 28, 28)).astype(np.float32)
+    steps = []
+    for index, layer in enumerate(model):
+        inputs = lib.tensor(x, requires_grad=index > 0)
+        out = layer(inputs)
+        grad = lib.tensor(rng.standard_normal(tuple(out.shape)).astype(np.float32))
+
+        def forward(layer=layer, inputs=inputs):
+            return layer(inputs)
+
+        def both(layer=layer, inputs=inputs, grad=grad):
+            layer(inputs).backward(grad)
+
+        steps.append((f"{index} {type(layer).__name__}", forward, both))
+        x = out.detach().numpy()
+    return steps
+
+
+def compare_layers():
+    """Forward and forward + backward of every layer of the Fashion CNN."""
+    model = namespace["fashion_cnn"](chainrule)
+    theirs = namespace["fashion_cnn"](torch)
+    copy_weights(theirs, model)
+    for (name, ours_f, ours_b), (_, theirs_f, theirs_b) in zip(
+        layer_steps(chainrule, model), layer_steps(torch, theirs)
+    ):
+        if name.endswith(("Flatten", "Dropout")):
+            continue
+        compare(f"    {name} forward", ours_f, theirs_f, rounds=7, min_seconds=0.1)
+        compare(f"    {name} forward + backward", ours_b, theirs_b, rounds=7, min_seconds=0.1)
+
+
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="for both libraries")
+    parser.add_argument("--layers", action="store_true", help="also time every layer of the Fashion CNN")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    chainrule.set_num_threads(args.threads)
+    blas = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "its default"
+    print(f"threads: {args.threads} for both; NumPy's BLAS: {blas}; load average {os.getloadavg()[0]:.2f}")
     ours, model = lenet_step(chainrule)
     theirs, _ = lenet_step(torch, model)
     compare("(c) LeNet-5 training step, batch 64", ours, theirs, rounds=15)
-    report_memory("(c) LeNet-5, 50 steps", memory_snippet("chainrule"), memory_snippet("torch"))
+    report_memory(
+        "(c) LeNet-5, 50 steps",
+        memory_snippet("chainrule", args.threads),
+        memory_snippet("torch", args.threads),
+    )
     ours, model = fashion_step(chainrule)
     theirs, _ = fashion_step(torch, model)
     compare("(d) Fashion-MNIST CNN step, batch 128", ours, theirs, rounds=9, min_seconds=0.5)
+    if args.layers:
+        compare_layers()

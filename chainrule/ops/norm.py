@@ -20,10 +20,13 @@ each mean is taken over and gh = dL/dy * w:
 so the same formula is differentiable again.
 """
 
+import math
+
 import numpy as np
 
 from .._tensor import Tensor, bump_version, wrap
 from ..autograd.function import Primitive
+from ._threads import run_chunks, thread_buffer
 
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
 
@@ -58,25 +61,16 @@ class NativeBatchNorm(Primitive):
     def forward(ctx, x, w, b, running_mean, running_var, training, momentum, eps):
         ctx.training, ctx.eps = training, eps
         ctx.save_for_backward(x, w)
-        x3 = x.reshape(x.shape[0], x.shape[1], -1)
-        channels = x.shape[1]
+        x3 = _as_3d(x)
         if not training:
             ctx.mean = running_mean.astype(x.dtype, copy=False)
             ctx.invstd = 1 / np.sqrt(running_var.astype(x.dtype, copy=False) + eps)
-            scale = ctx.invstd if w is None else ctx.invstd * w
-            shift = -ctx.mean * scale if b is None else b - ctx.mean * scale
-            y = np.multiply(x3, scale.reshape(channels, 1))
-            y += shift.reshape(channels, 1)
-            return y.reshape(x.shape)
+            return _normalized(x3, ctx.mean, ctx.invstd if w is None else ctx.invstd * w, b).reshape(x.shape)
         count = x3.shape[0] * x3.shape[2]
-        mean = np.einsum("ncs->c", x3) / count
-        y = x3 - mean.reshape(channels, 1)
-        var = np.einsum("ncs,ncs->c", y, y) / count
+        mean, var = _channel_statistics(x3)
         invstd = 1 / np.sqrt(var + eps)
         ctx.mean, ctx.invstd = mean, invstd
-        y *= (invstd if w is None else invstd * w).reshape(channels, 1)
-        if b is not None:
-            y += b.reshape(channels, 1)
+        y = _normalized(x3, mean, invstd if w is None else invstd * w, b)
         if running_mean is not None:
             running_mean *= 1 - momentum
             running_mean += momentum * mean
@@ -89,28 +83,117 @@ class NativeBatchNorm(Primitive):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         if isinstance(grad, Tensor):
             return _batch_norm_grad_tensors(ctx, grad, x, w, need_x, need_w, need_b)
-        channels = x.shape[1]
-        x3 = x.reshape(x.shape[0], channels, -1)
+        x3 = _as_3d(x)
         g3 = grad.reshape(x3.shape)
-        column = (channels, 1)
-        centered = x3 - ctx.mean.reshape(column)
-        sum_g = np.einsum("ncs->c", g3)
-        # sum of g * xhat, without forming xhat
-        projection = np.einsum("ncs,ncs->c", g3, centered) * ctx.invstd
+        sum_g, projection = _gradient_sums(g3, x3, ctx.mean)
+        projection *= ctx.invstd  # sum of g * xhat
         grad_x = None
         if need_x:
             scale = ctx.invstd if w is None else ctx.invstd * w
             if ctx.training:
+                # scale * (g - sum_g / m - xhat * projection / m), xhat = (x - mean) * invstd
                 count = x3.shape[0] * x3.shape[2]
-                # scale * (g - sum_g / m - xhat * projection / m), xhat = centered * invstd
-                centered *= (-scale * ctx.invstd * projection / count).reshape(column)
-                grad_x = np.multiply(g3, scale.reshape(column))
-                grad_x += centered
-                grad_x -= (scale * sum_g / count).reshape(column)
+                grad_x = _standardized_gradient(
+                    g3, x3, ctx.mean, scale, -scale * ctx.invstd * projection / count, -scale * sum_g / count
+                )
             else:
-                grad_x = np.multiply(g3, scale.reshape(column))
+                grad_x = _chunks_of(g3, lambda g, out: np.multiply(g, scale[:, None], out=out))
             grad_x = grad_x.reshape(x.shape)
         return grad_x, (projection if need_w else None), (sum_g if need_b else None)
+
+
+def _as_3d(x):
+    """(N, C, *) as (N, C, S), S the product of the other dims (an empty batch too)."""
+    return x.reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
+
+
+# Batch norm reads and writes whole activations a few times: it runs over a few
+# samples at a time, whose temporaries stay in the core's cache, on every core.
+_CHUNK_BYTES = 1 << 20
+
+
+def _chunk_size(x3):
+    """How many samples of (N, C, S) make a slice."""
+    return max(1, _CHUNK_BYTES // max(1, x3.shape[1] * x3.shape[2] * x3.itemsize))
+
+
+def _chunks_of(x3, fill, *others):
+    """A new array like ``x3`` (N, C, S), each slice of samples written by
+    ``fill(x3[slice], *(a[slice] for a in others), out[slice])``."""
+    out = np.empty(x3.shape, x3.dtype)
+
+    def part(start, stop):
+        fill(x3[start:stop], *(a[start:stop] for a in others), out[start:stop])
+
+    run_chunks(part, x3.shape[0], _chunk_size(x3))
+    return out
+
+
+def _channel_statistics(x3):
+    """Each channel's mean and biased variance over batch and pixels of (N, C, S),
+    from each slice's mean and sum of squared deviations (Chan et al.'s pairwise
+    update, which stays as accurate as two passes over the whole array)."""
+    chunk = _chunk_size(x3)
+
+    def part(start, stop):
+        x = x3[start:stop]
+        count = x.shape[0] * x.shape[2]
+        rough = np.einsum("ncs->c", x) / count
+        centered = thread_buffer("batch norm centered", (chunk,) + x.shape[1:], x.dtype)[: x.shape[0]]
+        np.subtract(x, rough[:, None], out=centered)
+        # the deviations' own mean corrects the rounding of the first (Bjorck's two-pass update)
+        correction = np.einsum("ncs->c", centered).astype(np.float64) / count
+        squares = np.einsum("ncs,ncs->c", centered, centered) - count * correction**2
+        return count, rough + correction, squares
+
+    parts = run_chunks(part, x3.shape[0], chunk)
+    total = sum(count for count, _, _ in parts)
+    mean = sum(count * part_mean for count, part_mean, _ in parts) / total
+    squares = sum(squares + count * (part_mean - mean) ** 2 for count, part_mean, squares in parts)
+    return mean.astype(x3.dtype), (squares / total).astype(x3.dtype)
+
+
+def _normalized(x3, mean, scale, shift):
+    """(x - mean) * scale + shift per channel of (N, C, S)."""
+
+    def fill(x, out):
+        np.subtract(x, mean[:, None], out=out)
+        out *= scale[:, None]
+        if shift is not None:
+            out += shift[:, None]
+
+    return _chunks_of(x3, fill)
+
+
+def _gradient_sums(g3, x3, mean):
+    """Per channel: the sum of g and the sum of g * (x - mean), over batch and pixels."""
+    chunk = _chunk_size(x3)
+
+    def part(start, stop):
+        g, x = g3[start:stop], x3[start:stop]
+        centered = thread_buffer("batch norm centered", (chunk,) + x.shape[1:], x.dtype)[: x.shape[0]]
+        np.subtract(x, mean[:, None], out=centered)
+        return np.einsum("ncs->c", g), np.einsum("ncs,ncs->c", g, centered)
+
+    zeros = np.zeros(x3.shape[1], x3.dtype)  # the sums over an empty batch
+    parts = run_chunks(part, x3.shape[0], chunk)
+    return sum((p[0] for p in parts), zeros), sum((p[1] for p in parts), zeros)
+
+
+def _standardized_gradient(g3, x3, mean, scale, centered_scale, shift):
+    """g * scale + (x - mean) * centered_scale + shift per channel of (N, C, S), as
+    g * scale + x * centered_scale + (shift - mean * centered_scale)."""
+    chunk = _chunk_size(x3)
+    offset = shift - mean * centered_scale
+
+    def fill(g, x, out):
+        scaled = thread_buffer("batch norm scaled", (chunk,) + x.shape[1:], x.dtype)[: x.shape[0]]
+        np.multiply(x, centered_scale[:, None], out=scaled)
+        np.multiply(g, scale[:, None], out=out)
+        out += scaled
+        out += offset[:, None]
+
+    return _chunks_of(g3, fill, x3)
 
 
 def _batch_norm_grad_tensors(ctx, grad, x, w, need_x, need_w, need_b):

@@ -6,6 +6,8 @@ import pytest
 import chainrule
 import chainrule.nn as nn
 import chainrule.nn.functional as F
+from chainrule.ops import _threads
+from chainrule.ops import norm as norm_ops
 
 from module_oracle import check_module, copy_weights
 from oracle import check, random_inputs, requires_torch, torch
@@ -91,6 +93,71 @@ def test_evaluation_uses_the_running_statistics_and_leaves_them_alone():
     )
     np.testing.assert_array_equal(ours.running_mean.numpy(), before)
     assert ours.num_batches_tracked.item() == 2
+
+
+# Batch norm runs over slices of the batch (chainrule/ops/norm.py), which the tests'
+# small inputs fit in one of: a budget of one byte makes every sample a slice.
+@pytest.fixture
+def one_sample_per_slice(monkeypatch):
+    monkeypatch.setattr(norm_ops, "_CHUNK_BYTES", 1)
+
+
+def test_batch_norm_over_many_slices_matches_pytorch_and_finite_differences(one_sample_per_slice):
+    check(
+        lambda m, x, w, b: m.nn.functional.batch_norm(x, None, None, w, b, training=True),
+        [(5, 3, 2, 3), (3,), (3,)],
+    )
+
+
+@requires_torch
+def test_batch_norm_layer_over_many_slices_matches_pytorch_in_train_and_eval(one_sample_per_slice):
+    check_module(lambda m: m.nn.BatchNorm2d(3), [(5, 3, 4, 2)])
+    check_module(lambda m: m.nn.BatchNorm1d(3, affine=False), [(7, 3)])
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_batch_norm_gives_the_same_bits_on_any_number_of_threads(threads, one_sample_per_slice, monkeypatch):
+    monkeypatch.setattr(_threads, "blas_threads", lambda: 1)  # the pool is used only beside one BLAS thread
+    x_array, g_array = random_inputs([(6, 3, 4, 4)] * 2, seed=3)
+
+    def run():
+        x = chainrule.tensor(x_array, requires_grad=True)
+        w = chainrule.ones(3, requires_grad=True)
+        y = F.batch_norm(x, None, None, w, None, training=True)
+        y.backward(chainrule.tensor(g_array))
+        return [a.numpy().copy() for a in (y.detach(), x.grad, w.grad)]
+
+    expected = run()
+    previous = chainrule.get_num_threads()
+    chainrule.set_num_threads(threads)
+    try:
+        results = run()
+    finally:
+        chainrule.set_num_threads(previous)
+    for ours, theirs in zip(results, expected):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_batch_norm_of_values_far_from_zero_keeps_float32_accuracy():
+    # the statistics are corrected by the deviations' own mean, and y is (x - mean) * scale:
+    # at an offset 1000 times the spread, float32 stays within 1e-5 of exact (float64)
+    rng = np.random.default_rng(0)
+    x = (1000 + rng.standard_normal((16, 4, 10, 10))).astype(np.float32)
+    w = rng.uniform(0.5, 1.5, 4).astype(np.float32)
+    y = F.batch_norm(chainrule.tensor(x), None, None, chainrule.tensor(w), None, training=True).numpy()
+    x64 = x.astype(np.float64)
+    mean, var = x64.mean(axis=(0, 2, 3), keepdims=True), x64.var(axis=(0, 2, 3), keepdims=True)
+    exact = (x64 - mean) / np.sqrt(var + 1e-5) * w.reshape(1, 4, 1, 1)
+    assert np.abs(y - exact).max() < 1e-5 * np.abs(exact).max()
+
+
+def test_batch_norm_in_evaluation_takes_an_empty_batch():
+    bn = nn.BatchNorm2d(3).eval()
+    x = chainrule.randn(0, 3, 4, 4, requires_grad=True)
+    y = bn(x)
+    y.sum().backward()
+    assert y.shape == (0, 3, 4, 4) and x.grad.shape == (0, 3, 4, 4)
+    assert not bn.weight.grad.numpy().any() and not bn.bias.grad.numpy().any()
 
 
 def test_running_statistics_change_in_place_and_bump_the_version_counter():

@@ -2,6 +2,8 @@
 PyTorch and finite differences."""
 
 import math
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -10,6 +12,8 @@ from scipy import stats
 import chainrule
 import chainrule.nn as nn
 import chainrule.nn.functional as F
+from chainrule.ops import _threads
+from chainrule.ops import conv as conv_ops
 
 from module_oracle import check_module
 from oracle import check, check_gradcheck, check_torch, random_inputs, requires_torch, torch
@@ -103,6 +107,132 @@ def test_every_column_layout_agrees_with_finite_differences_to_second_order(x_sh
     check_gradcheck(
         lambda m, x, w: m.nn.functional.conv2d(x, w, padding=(0, 1)), [x_shape, w_shape], second_order=True
     )
+
+
+# 3x3 convolutions with stride 1 run by Winograd's F(2x2, 3x3) when they have enough
+# channels (see chainrule/ops/conv.py), others by im2col: both must give the same results.
+PATHS = {
+    "im2col": dict(_WINOGRAD_MIN_CHANNELS=10**9),
+    "winograd": dict(_WINOGRAD_MIN_CHANNELS=1, _WINOGRAD_MIN_PRODUCT=1),
+}
+
+
+@pytest.fixture(params=PATHS, ids=PATHS)
+def conv_path(request, monkeypatch):
+    """Forces every 3x3 stride-1 convolution onto one path (the geometries are cached)."""
+    for name, value in PATHS[request.param].items():
+        monkeypatch.setattr(conv_ops, name, value)
+    conv_ops._conv_geometry.cache_clear()
+    yield request.param
+    conv_ops._conv_geometry.cache_clear()
+
+
+WINOGRAD_CASES = {
+    "padding 1": dict(padding=1),
+    "no padding, odd output": dict(),
+    "padding 2": dict(padding=2),
+    "asymmetric padding": dict(padding=(2, 0)),
+    "same": dict(padding="same"),
+}
+
+
+@pytest.mark.parametrize("options", WINOGRAD_CASES.values(), ids=WINOGRAD_CASES.keys())
+def test_3x3_convolution_matches_pytorch_and_finite_differences_to_second_order_on_both_paths(
+    conv_path, options
+):
+    def fn(m, x, w, b):
+        y = m.nn.functional.conv2d(x, w, b, **options)
+        if m is chainrule:
+            assert y.grad_fn.geo.winograd == (conv_path == "winograd")
+        return y
+
+    shapes = [(2, 3, 6, 5), (4, 3, 3, 3), (4,)]
+    # Winograd adds up transformed values several times larger than the products of a
+    # direct convolution, so its float32 rounding is larger: with weights of a layer's
+    # scale (outputs O(1)) it stays within 1e-5 of PyTorch; with the oracle's default
+    # U(-2, 2) weights (outputs up to ~20) an output near 0 can be 3e-6 off.
+    if torch is not None:
+        check_torch(fn, None, arrays=layer_inputs(*shapes[:2]))
+    check_gradcheck(fn, shapes, second_order=True)
+
+
+@requires_torch
+def test_3x3_convolution_without_bias_on_a_single_image_matches_pytorch_on_both_paths(conv_path):
+    check_torch(lambda m, x, w: m.nn.functional.conv2d(x, w, padding=1), [(3, 7, 7), (2, 3, 3, 3)])
+
+
+@requires_torch
+def test_winograd_keeps_float32_parity_on_a_layer_of_realistic_size(conv_path):
+    # the Fashion-MNIST CNN's second convolution, on a smaller batch: 32 -> 64 channels, 14x14
+    arrays = layer_inputs((8, 32, 14, 14), (64, 32, 3, 3))
+    # the weight gradient sums 8 * 196 products of O(1) values: float32 rounding reaches ~1e-5
+    check_torch(
+        lambda m, x, w, b: m.nn.functional.conv2d(x, w, b, padding=1), None, arrays=arrays, grad_atol=1e-4
+    )
+
+
+def test_the_fashion_cnn_runs_its_second_convolution_by_winograd_and_its_first_by_im2col():
+    assert F.conv2d(chainrule.zeros(2, 32, 14, 14), chainrule.zeros(64, 32, 3, 3), padding=1).grad_fn is None
+    x1 = chainrule.zeros(2, 1, 28, 28, requires_grad=True)
+    x2 = chainrule.zeros(2, 32, 14, 14, requires_grad=True)
+    assert not F.conv2d(x1, chainrule.zeros(32, 1, 3, 3), padding=1).grad_fn.geo.winograd
+    assert F.conv2d(x2, chainrule.zeros(64, 32, 3, 3), padding=1).grad_fn.geo.winograd
+    # strided, dilated, grouped and 5x5 convolutions stay on im2col
+    for options, kernel in [(dict(stride=2), 3), (dict(dilation=2), 3), (dict(groups=2), 3), (dict(), 5)]:
+        w = chainrule.zeros(64, 32 // options.get("groups", 1), kernel, kernel)
+        assert not F.conv2d(x2, w, padding=1, **options).grad_fn.geo.winograd
+
+
+def _conv_results(x, w, b, g):
+    xs, ws, bs = (chainrule.tensor(a, requires_grad=True) for a in (x, w, b))
+    y = F.conv2d(xs, ws, bs, padding=1)
+    assert y.grad_fn.geo.winograd
+    y.backward(chainrule.tensor(g))
+    return [a.numpy().copy() for a in (y.detach(), xs.grad, ws.grad, bs.grad)]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_winograd_gives_the_same_bits_on_any_number_of_threads_and_chunks(threads, monkeypatch):
+    monkeypatch.setattr(_threads, "blas_threads", lambda: 1)  # the pool is used only beside one BLAS thread
+    rng = np.random.default_rng(0)
+    x, w, b = layer_inputs((7, 8, 5, 6), (32, 8, 3, 3))
+    g = rng.standard_normal((7, 32, 5, 6)).astype(np.float32)
+    monkeypatch.setattr(conv_ops, "_WINOGRAD_CHUNK_BYTES", 1)  # one image per chunk
+    expected = _conv_results(x, w, b, g)
+    previous = chainrule.get_num_threads()
+    chainrule.set_num_threads(threads)
+    try:
+        results = _conv_results(x, w, b, g)
+    finally:
+        chainrule.set_num_threads(previous)
+    for ours, theirs in zip(results, expected):
+        np.testing.assert_array_equal(ours, theirs)
+    # and a batch that does not fill its last chunk gives what one chunk for all gives
+    monkeypatch.setattr(conv_ops, "_WINOGRAD_CHUNK_BYTES", 3 * 16 * 3 * 3 * (8 + 32) * 4)  # 3 per chunk
+    for ours, theirs in zip(_conv_results(x, w, b, g), expected):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+def test_winograd_backward_through_a_retained_graph_twice_accumulates_twice():
+    x = chainrule.randn(2, 8, 6, 6, requires_grad=True)
+    w = chainrule.randn(32, 8, 3, 3, requires_grad=True)
+    y = F.conv2d(x, w, padding=1)
+    assert y.grad_fn.geo.winograd
+    (y * y).sum().backward(retain_graph=True)
+    first = (x.grad.numpy().copy(), w.grad.numpy().copy())
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first[0], rtol=1e-6)
+    np.testing.assert_allclose(w.grad.numpy(), 2 * first[1], rtol=1e-6)
+
+
+def test_winograd_takes_an_empty_batch():
+    x = chainrule.randn(0, 8, 6, 6, requires_grad=True)
+    w = chainrule.randn(32, 8, 3, 3, requires_grad=True)
+    b = chainrule.randn(32, requires_grad=True)
+    y = F.conv2d(x, w, b, padding=1)
+    assert y.shape == (0, 32, 6, 6) and y.grad_fn.geo.winograd
+    y.sum().backward()
+    assert x.grad.shape == (0, 8, 6, 6) and not w.grad.numpy().any() and not b.grad.numpy().any()
 
 
 def test_conv2d_takes_an_unbatched_image():
@@ -446,3 +576,55 @@ def test_conv1d_with_a_frozen_input_or_weight_gives_the_other_gradients_as_pytor
         [(2, 3, 9), (4, 3, 3), (4,)],
         requires_grad=[True, False, False],
     )
+
+
+# --- pooling over slices of the batch ----------------------------------------------------------
+# Max pooling (in chainrule/ops/conv.py with the convolutions) runs over slices of the batch
+# on all threads; a budget of one byte makes every image a slice.
+
+
+@pytest.fixture
+def one_image_per_slice(monkeypatch):
+    monkeypatch.setattr(conv_ops, "_POOL_CHUNK_BYTES", 1)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [dict(kernel_size=2), dict(kernel_size=3, stride=1), dict(kernel_size=3, stride=2, padding=1)],
+    ids=["tiles", "overlapping", "padding"],
+)
+def test_max_pool2d_over_many_slices_matches_pytorch_and_finite_differences(options, one_image_per_slice):
+    check(lambda m, x: m.nn.functional.max_pool2d(x, **options), [(3, 2, 6, 6)])
+
+
+@requires_torch
+def test_max_pool2d_over_many_slices_finds_a_nan_in_any_of_them_as_pytorch(one_image_per_slice):
+    x = np.arange(3 * 16, dtype=np.float32).reshape(3, 1, 4, 4)
+    x[2, 0, 0, 1] = np.nan
+    out, indices = F.max_pool2d(chainrule.tensor(x), 2, return_indices=True)
+    their_out, their_indices = torch.nn.functional.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    np.testing.assert_array_equal(out.numpy(), their_out.numpy())
+    np.testing.assert_array_equal(indices.numpy(), their_indices.numpy())
+
+
+def test_passes_run_on_the_pool_only_while_blas_runs_on_one_thread(monkeypatch):
+    # OpenBLAS's idle workers busy-wait on the cores the pool would use (chainrule/ops/_threads.py)
+    used = set()
+
+    def task(start, stop):
+        used.add(threading.current_thread().name)
+        time.sleep(0.01)
+
+    previous = chainrule.get_num_threads()
+    chainrule.set_num_threads(2)
+    try:
+        monkeypatch.setattr(_threads, "blas_threads", lambda: 2)
+        assert _threads.run_chunks(task, 8, 1) == [None] * 8 and used == {"MainThread"}
+        monkeypatch.setattr(_threads, "blas_threads", lambda: 1)
+        for _ in range(20):  # a pool thread takes a slice unless the machine is very busy
+            _threads.run_chunks(task, 8, 1)
+            if len(used) > 1:
+                break
+        assert len(used) == 2
+    finally:
+        chainrule.set_num_threads(previous)
