@@ -121,6 +121,7 @@ def main():
 
     threads = int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count() or 1))
     torch.set_num_threads(threads)
+    chainrule.set_num_threads(threads)
     images, labels, source = load_images(8192)
     rng = np.random.default_rng(0)
     batches = [rng.choice(len(images), args.batch_size, replace=False) for _ in range(64)]

@@ -1,13 +1,12 @@
 """Global switches of PyTorch's that chainrule accepts: thread counts and
 deterministic algorithms.
 
-chainrule's own code runs on one thread; the parallel work is NumPy's BLAS
-(matrix products, convolutions). The BLAS library picks its thread count
-when it loads (from ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` or
-``MKL_NUM_THREADS``), and changing it afterwards needs ``threadpoolctl``,
-which chainrule does not depend on. So ``set_num_threads(n)`` records ``n``
-for ``get_num_threads()`` and does not change how many threads BLAS uses: to
-limit them, set one of those variables before starting Python.
+The parallel work in chainrule is NumPy's BLAS (matrix products,
+convolutions), plus a small pool for batch-chunked convolution, pooling and
+batch norm that is used only while BLAS runs on one thread (ops/_threads.py).
+``set_num_threads(n)`` limits the BLAS library's threads through
+threadpoolctl, the well-kept library that knows how to reach OpenBLAS, MKL
+and BLIS at run time; ``get_num_threads()`` reads the limit back.
 
 chainrule's results are deterministic (the same inputs and seed give the
 same numbers), so ``use_deterministic_algorithms`` only records its flag.
@@ -26,27 +25,32 @@ def _cpu_count():
 
 
 def set_num_threads(n):
-    """Record ``n`` as the number of threads (see the module's docstring: NumPy's
-    BLAS threads are not changed).
+    """Use at most ``n`` threads for NumPy's BLAS (matrix products, convolutions).
 
     >>> import chainrule
     >>> chainrule.set_num_threads(1)
     >>> chainrule.get_num_threads()
     1
     """
+    from threadpoolctl import threadpool_limits
+
     if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
         raise RuntimeError(f"set_num_threads expects a positive integer, got {n!r}")
+    threadpool_limits(limits=n, user_api="blas")  # called, not entered: the limit stays
     _state["threads"] = n
 
 
 def get_num_threads():
-    """The number given to ``set_num_threads``, or else the CPUs this process may use.
+    """The BLAS library's thread count (the most of any BLAS loaded).
 
     >>> import chainrule
     >>> chainrule.get_num_threads() >= 1
     True
     """
-    return _state["threads"] or _cpu_count()
+    from threadpoolctl import threadpool_info
+
+    counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    return max(counts) if counts else (_state["threads"] or _cpu_count())
 
 
 def set_num_interop_threads(n):

@@ -55,14 +55,20 @@ def test_the_device_idiom_with_mps_picks_the_cpu():
     assert chainrule.zeros(2, device=device).device.type == "cpu"
 
 
-def test_set_num_threads_is_recorded_for_get_num_threads():
+def test_set_num_threads_limits_numpys_blas_threads():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
     before = chainrule.get_num_threads()
     try:
-        chainrule.set_num_threads(3)
-        assert chainrule.get_num_threads() == 3
+        chainrule.set_num_threads(1)
+        assert blas_threads() == {1}
+        assert chainrule.get_num_threads() == 1
     finally:
         chainrule.set_num_threads(before)
-    assert before >= 1
+    assert blas_threads() == {before}
 
 
 @pytest.mark.parametrize("value", [0, -1, 1.5, True])
