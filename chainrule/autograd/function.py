@@ -365,12 +365,16 @@ def _record_output(ctx, inputs, out):
         return wrap(out)
     ctx._sequence_nr = next(_sequence)
     ctx._buffer = None
-    result = wrap(out, True, ctx, 0)
+    result = _new(_Tensor)  # wrap(out, True, ctx), written out: this runs for every recorded op
+    result._data = out
+    result._requires_grad = True
+    result.grad_fn = ctx
+    result._version = version = [0, 0]
     ctx._outputs_meta = ((out.shape, out.dtype),)
     if ctx.saved:
         ctx._inputs = inputs
         ctx._epoch = inplace_epoch[0]
-        ctx._out_box = result._version
+        ctx._out_box = version
     if record_hooks:
         for hook in record_hooks:
             hook(ctx, inputs, result)

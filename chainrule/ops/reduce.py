@@ -81,7 +81,7 @@ class Sum(Primitive):
         ctx.shape = x.shape
         ctx.axes = axes
         ctx.keepdim = keepdim
-        return np.add.reduce(x, axis=axes, keepdims=keepdim)
+        return np.add.reduce(x, axes, None, None, keepdim)  # positional: half the call cost of keywords
 
     def backward(ctx, grad):
         return _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
@@ -104,12 +104,15 @@ class Mean(Primitive):
     __slots__ = ("shape", "axes", "keepdim", "count")
 
     def forward(ctx, x, axes, keepdim):
-        y = np.mean(x, axis=axes, keepdims=keepdim)
         ctx.shape = x.shape
         ctx.axes = axes
         ctx.keepdim = keepdim
-        ctx.count = builtins.max(x.size // y.size, 1) if y.size else 1  # 1 for empty inputs
-        return y
+        count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+        ctx.count = builtins.max(count, 1)  # 1 for empty inputs
+        if x.dtype == np.float16:  # np.mean accumulates float16 in float32
+            return np.mean(x, axis=axes, keepdims=keepdim)
+        # what np.mean does for other dtypes, without its Python-level wrapper
+        return np.add.reduce(x, axes, None, None, keepdim) / count
 
     def backward(ctx, grad):
         return _expand_back(grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim)
