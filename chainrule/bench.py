@@ -157,7 +157,7 @@ def _mlp_tensor_ops(lib, reference):
     return step, None
 
 
-def _training_step(lib, model, loss_fn, optimizer, x, t, reference):
+def _training_step(model, loss_fn, optimizer, x, t, reference):
     if reference is not None:
         model.load_state_dict({k: v.detach().numpy() for k, v in reference.state_dict().items()})
 
@@ -177,9 +177,7 @@ def _seed_net(lib, reference):
     model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1), nn.Sigmoid())
     x = lib.tensor(rng.standard_normal((300, 2)).astype(np.float32))
     t = lib.tensor(rng.integers(0, 2, (300, 1)).astype(np.float32))
-    return _training_step(
-        lib, model, nn.BCELoss(), lib.optim.SGD(model.parameters(), lr=1.2), x, t, reference
-    )
+    return _training_step(model, nn.BCELoss(), lib.optim.SGD(model.parameters(), lr=1.2), x, t, reference)
 
 
 def _mlp(lib, reference):
@@ -189,7 +187,7 @@ def _mlp(lib, reference):
     x = lib.tensor(rng.standard_normal((128, 784)).astype(np.float32))
     t = lib.tensor(rng.integers(0, 10, 128))
     optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    return _training_step(lib, model, nn.CrossEntropyLoss(), optimizer, x, t, reference)
+    return _training_step(model, nn.CrossEntropyLoss(), optimizer, x, t, reference)
 
 
 def _lenet(lib, reference):
@@ -212,7 +210,7 @@ def _lenet(lib, reference):
     x = lib.tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32))
     t = lib.tensor(rng.integers(0, 10, 64))
     return _training_step(
-        lib, model, nn.CrossEntropyLoss(), lib.optim.SGD(model.parameters(), lr=0.01), x, t, reference
+        model, nn.CrossEntropyLoss(), lib.optim.SGD(model.parameters(), lr=0.01), x, t, reference
     )
 
 
@@ -238,7 +236,7 @@ def _fashion_cnn(lib, reference):
     x = lib.tensor(rng.standard_normal((128, 1, 28, 28)).astype(np.float32))
     t = lib.tensor(rng.integers(0, 10, 128))
     optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
-    return _training_step(lib, model, nn.CrossEntropyLoss(), optimizer, x, t, reference)
+    return _training_step(model, nn.CrossEntropyLoss(), optimizer, x, t, reference)
 
 
 CASES = {

@@ -101,10 +101,11 @@ def _graph_input(value):
     return value.detach().requires_grad_()
 
 
-def _graph_inputs(args, argnums, api):
+def _graph_inputs(args, argnums):
     """``args`` with those at ``argnums`` replaced by fresh graph inputs.
 
-    Returns the new args and, per argnum, the fresh tensors and their structure."""
+    Returns the new args, per argnum the fresh tensors and their structure,
+    and all the fresh tensors in one list."""
     numbers = (argnums,) if isinstance(argnums, int) else argnums
     if not isinstance(numbers, tuple) or not all(isinstance(n, int) for n in numbers):
         raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
@@ -124,7 +125,7 @@ def _graph_inputs(args, argnums, api):
         fresh = [_graph_input(t) for t in leaves]
         args[n] = _unflatten(fresh, spec)
         trees.append((fresh, spec))
-    return args, trees
+    return args, trees, [t for tree, _ in trees for t in tree]
 
 
 def _reaches_outside(tensors, fresh):
@@ -224,7 +225,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
     def wrapper(*args, **kwargs):
         differentiate_outside = is_grad_enabled()
         with enable_grad():
-            args, trees = _graph_inputs(args, argnums, api)
+            args, trees, fresh = _graph_inputs(args, argnums)
             output, aux = _split_aux(func(*args, **kwargs), has_aux, api)
             if not isinstance(output, Tensor):
                 raise RuntimeError(f"{api}: Expected f(*args) to return a Tensor, got {type(output)}")
@@ -233,7 +234,6 @@ def grad_and_value(func, argnums=0, has_aux=False):
                     f"{api}: Expected f(*args) to return a scalar Tensor, got tensor with "
                     f"{output.dim()} dims. Maybe you wanted to use the vjp or jacrev APIs instead?"
                 )
-            fresh = [t for tree, _ in trees for t in tree]
             create_graph = differentiate_outside and _reaches_outside([output], fresh)
             grads = _gradients([output], fresh, [None], create_graph)
         grads = _release(list(grads), fresh, differentiate_outside)
@@ -282,7 +282,7 @@ def vjp(func, *primals, has_aux=False):
     api = "vjp(f, *primals)"
     differentiate_outside = is_grad_enabled()
     with enable_grad():
-        args, trees = _graph_inputs(primals, tuple(range(len(primals))), api) if primals else ([], [])
+        args, trees, fresh = _graph_inputs(primals, tuple(range(len(primals)))) if primals else ([], [], [])
         output, aux = _split_aux(func(*args), has_aux, api)
     outputs, output_spec = _flatten(output)
     if not outputs or not all(isinstance(o, Tensor) for o in outputs):
@@ -290,7 +290,6 @@ def vjp(func, *primals, has_aux=False):
         raise RuntimeError(
             f"{api}: expected f(*primals) to return only tensors, got unsupported type {kinds or 'nothing'}"
         )
-    fresh = [t for tree, _ in trees for t in tree]
     outside = differentiate_outside and _reaches_outside(outputs, fresh)
 
     def vjp_fn(cotangents):
@@ -343,7 +342,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
     def wrapper(*args, **kwargs):
         differentiate_outside = is_grad_enabled()
         with enable_grad():
-            args, trees = _graph_inputs(args, argnums, api)
+            args, trees, fresh = _graph_inputs(args, argnums)
             output, aux = _split_aux(func(*args, **kwargs), has_aux, api)
             outputs, output_spec = _flatten(output)
             for o in outputs:
@@ -351,7 +350,6 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
                     raise RuntimeError(
                         f"{api}: Expected f to return only tensors, got unsupported type {type(o)}"
                     )
-            fresh = [t for tree, _ in trees for t in tree]
             create_graph = differentiate_outside and _reaches_outside(outputs, fresh)
             jacobians = [_jacobian(o, fresh, create_graph) for o in outputs]
         per_output = [

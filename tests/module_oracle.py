@@ -8,13 +8,20 @@ values, the gradient of every floating input and the gradient of every
 parameter, by name:
 
     check_module(lambda m: m.nn.Linear(3, 4), [(2, 3)])
+
+``call=`` says how to call the layer on the inputs, for an initial state
+passed as a tuple or for keyword options:
+
+    check_module(lambda m: m.nn.LSTM(4, 6), [(5, 3, 4), (1, 3, 6), (1, 3, 6)],
+                 call=lambda m, lstm, x, h, c: lstm(x, (h, c)))
 """
 
 import numpy as np
+from scipy import stats
 
 import chainrule
 
-from oracle import GRAD_RTOL, VALUE_RTOL, _run, assert_close, random_inputs, requires_torch, torch  # noqa: F401
+from oracle import GRAD_RTOL, _run, assert_close, assert_same_run, random_inputs, torch
 
 
 def copy_weights(torch_module, module):
@@ -31,6 +38,7 @@ def check_module(
     make,
     shapes,
     *,
+    call=None,
     modes=("train", "eval"),
     arrays=None,
     requires_grad=None,
@@ -41,7 +49,9 @@ def check_module(
     atol=1e-6,
     grad_atol=1e-5,
 ):
-    """Forward values, input gradients and parameter gradients agree with PyTorch."""
+    """Forward values, input gradients and parameter gradients agree with PyTorch;
+    ``call(m, layer, *inputs)`` calls the layer (default: ``layer(*inputs)``)."""
+    call = call or (lambda m, layer, *inputs: layer(*inputs))
     theirs = make(torch)
     ours = make(chainrule)
     if dtype == np.float64:
@@ -55,14 +65,14 @@ def check_module(
         ours.train(mode == "train")
         theirs.zero_grad()
         ours.zero_grad()
-        our_out, our_grads = _run(chainrule, lambda lib, *xs: ours(*xs), arrays, requires_grad, seed)
-        their_out, their_grads = _run(torch, lambda lib, *xs: theirs(*xs), arrays, requires_grad, seed)
-        for i, (a, b) in enumerate(zip(our_out, their_out)):
-            assert_close(a, b, VALUE_RTOL[precision], atol, f"{mode}: output {i}")
-        for i, (a, b) in enumerate(zip(our_grads, their_grads)):
-            if b is not None:
-                assert a is not None, f"{mode}: no gradient for input {i}"
-                assert_close(a, b, GRAD_RTOL[precision], grad_atol, f"{mode}: gradient of input {i}")
+        assert_same_run(
+            _run(chainrule, lambda m, *xs: call(m, ours, *xs), arrays, requires_grad, seed),
+            _run(torch, lambda m, *xs: call(m, theirs, *xs), arrays, requires_grad, seed),
+            precision,
+            atol,
+            grad_atol,
+            f"{mode}: ",
+        )
         their_params = dict(theirs.named_parameters())
         our_params = dict(ours.named_parameters())
         assert list(our_params) == list(their_params), "parameter names differ from PyTorch's"
@@ -79,3 +89,18 @@ def check_module(
                 f"{mode}: {name}.grad",
             )
     return ours, theirs
+
+
+def assert_drawn_from(values, distribution):
+    """``values`` look like draws from the scipy ``distribution`` (Kolmogorov-Smirnov
+    with a fixed seed: deterministic, and strict enough to catch a scale off by a
+    few percent)."""
+    assert stats.kstest(np.asarray(values, np.float64).ravel(), distribution.cdf).pvalue > 1e-3
+
+
+def assert_uniform(values, bound):
+    """``values`` look like draws from U(-bound, bound), PyTorch's default
+    initialisation of most layers."""
+    values = np.asarray(values, np.float64).ravel()
+    assert np.abs(values).max() <= bound
+    assert_drawn_from(values, stats.uniform(-bound, 2 * bound))

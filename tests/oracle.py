@@ -12,6 +12,10 @@ Because one lambda serves both libraries, the test also proves the script
 runs unchanged after ``import chainrule as torch``:
 
     check(lambda m, x, y: m.maximum(x, y) * 2, [(3, 4), (4,)])
+
+Scenario helpers for what ``check`` does not cover (attributes, containers,
+errors) take ``scenario(lib)`` and run it with both libraries:
+``same_as_torch``, ``raises_like_torch``, ``run_both``, ``assert_same_error``.
 """
 
 import numpy as np
@@ -85,6 +89,7 @@ def _run(lib, fn, arrays, requires_grad, seed):
 
 
 def assert_close(actual, expected, rtol, atol, what):
+    """Arrays of the same shape and dtype, equal within ``rtol`` / ``atol`` (NaN equals NaN)."""
     actual, expected = np.asarray(actual), np.asarray(expected)
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != torch {expected.shape}"
     assert actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype} != torch {expected.dtype}"
@@ -109,18 +114,23 @@ def check_torch(
         pytest.skip("PyTorch (the oracle) is not installed")
     arrays = arrays or random_inputs(shapes, dtype, low, high, seed, away_from)
     requires_grad = requires_grad or [True] * len(arrays)
-    ours_out, ours_grads = _run(chainrule, fn, arrays, requires_grad, seed)
-    theirs_out, theirs_grads = _run(torch, fn, arrays, requires_grad, seed)
-    assert len(ours_out) == len(theirs_out), "different number of outputs"
-    precision = np.dtype(dtype).type
+    ours = _run(chainrule, fn, arrays, requires_grad, seed)
+    theirs = _run(torch, fn, arrays, requires_grad, seed)
+    assert_same_run(ours, theirs, np.dtype(dtype).type, atol, grad_atol)
+
+
+def assert_same_run(ours, theirs, precision, atol, grad_atol, where=""):
+    """``_run``'s (outputs, input gradients) in chainrule equal PyTorch's."""
+    (ours_out, ours_grads), (theirs_out, theirs_grads) = ours, theirs
+    assert len(ours_out) == len(theirs_out), f"{where}different number of outputs"
     for i, (a, b) in enumerate(zip(ours_out, theirs_out)):
-        assert_close(a, b, VALUE_RTOL.get(precision, 1e-5), atol, f"output {i}")
+        assert_close(a, b, VALUE_RTOL.get(precision, 1e-5), atol, f"{where}output {i}")
     for i, (a, b) in enumerate(zip(ours_grads, theirs_grads)):
         if b is None:
-            assert a is None or not np.any(a), f"input {i}: torch has no gradient, chainrule has {a}"
+            assert a is None or not np.any(a), f"{where}input {i}: torch has no gradient, chainrule has {a}"
             continue
-        assert a is not None, f"input {i}: chainrule computed no gradient"
-        assert_close(a, b, GRAD_RTOL.get(precision, 1e-4), grad_atol, f"gradient of input {i}")
+        assert a is not None, f"{where}input {i}: chainrule computed no gradient"
+        assert_close(a, b, GRAD_RTOL.get(precision, 1e-4), grad_atol, f"{where}gradient of input {i}")
 
 
 def check_gradcheck(
@@ -160,3 +170,77 @@ def check(fn, shapes, *, second_order=True, **kwargs):
     }
     check_gradcheck(fn, shapes, second_order=second_order, **gradcheck_kwargs)
     check_torch(fn, shapes, **kwargs)
+
+
+# --- scenarios: ``scenario(lib)`` run with lib = chainrule and lib = torch ------------------------
+
+
+def assert_same(ours, theirs, rtol=1e-5, atol=1e-6, where="result"):
+    """Tensors (values, dtype, shape, requires_grad), nested tuples / lists /
+    dicts, dtypes, devices, sizes and plain values equal PyTorch's."""
+    if isinstance(theirs, torch.Tensor):
+        assert isinstance(ours, chainrule.Tensor), f"{where}: torch gives a tensor, chainrule {type(ours)}"
+        assert ours.requires_grad == theirs.requires_grad, f"{where}: requires_grad differs"
+        assert_close(ours.detach().numpy(), theirs.detach().numpy(), rtol, atol, where)
+    elif isinstance(theirs, torch.Size):
+        assert isinstance(ours, chainrule.Size) and tuple(ours) == tuple(theirs), (
+            f"{where}: {ours} != {theirs}"
+        )
+    elif isinstance(theirs, (tuple, list)):
+        assert type(ours) is type(theirs), f"{where}: {type(ours)} != torch {type(theirs)}"
+        assert len(ours) == len(theirs), f"{where}: {len(ours)} items != torch {len(theirs)}"
+        for i, (a, b) in enumerate(zip(ours, theirs)):
+            assert_same(a, b, rtol, atol, f"{where}[{i}]")
+    elif isinstance(theirs, dict):
+        assert ours.keys() == theirs.keys(), f"{where}: keys {ours.keys()} != torch {theirs.keys()}"
+        for key in theirs:
+            assert_same(ours[key], theirs[key], rtol, atol, f"{where}[{key!r}]")
+    elif isinstance(theirs, (torch.dtype, torch.device)):
+        assert str(ours).split(".")[-1] == str(theirs).split(".")[-1], f"{where}: {ours} != {theirs}"
+    elif isinstance(theirs, float):
+        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol, err_msg=where)
+    else:
+        assert ours == theirs, f"{where}: {ours!r} != torch {theirs!r}"
+
+
+def assert_equal(ours, theirs, where="result"):
+    """:func:`assert_same` with exact values (NaN equals NaN)."""
+    assert_same(ours, theirs, 0, 0, where)
+
+
+def same_as_torch(scenario, rtol=1e-5, atol=1e-6):
+    """Run ``scenario(lib)`` with both libraries and compare the results with
+    :func:`assert_same`; returns chainrule's."""
+    ours = scenario(chainrule)
+    assert_same(ours, scenario(torch), rtol, atol)
+    return ours
+
+
+def raises_like_torch(scenario, match=None):
+    """Both libraries raise the same exception type from ``scenario(lib)`` and
+    chainrule's message matches ``match``; returns chainrule's exception."""
+    with pytest.raises(Exception) as theirs:
+        scenario(torch)
+    with pytest.raises(theirs.type, match=match) as ours:
+        scenario(chainrule)
+    return ours.value
+
+
+def run_both(fn):
+    """``fn(torch)`` and ``fn(chainrule)``: the results, or the exceptions raised."""
+    results = []
+    for lib in (torch, chainrule):
+        try:
+            results.append(fn(lib))
+        except Exception as error:  # noqa: BLE001 - the exception is the result compared
+            results.append(error)
+    return results
+
+
+def assert_same_error(fn, message=None):
+    """Both libraries raise the same exception type (and chainrule's says ``message``)."""
+    theirs, ours = run_both(fn)
+    assert isinstance(theirs, Exception), f"torch raised nothing, returned {theirs!r}"
+    assert type(ours) is type(theirs), f"chainrule raised {ours!r}, torch raised {theirs!r}"
+    if message is not None:
+        assert message in str(ours), f"{message!r} not in {str(ours)!r}"

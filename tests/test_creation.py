@@ -5,28 +5,7 @@ import pytest
 
 import chainrule
 
-from oracle import requires_torch, torch
-
-
-def run_both(fn):
-    results = []
-    for lib in (torch, chainrule):
-        try:
-            results.append(fn(lib))
-        except Exception as error:  # noqa: BLE001 - the exception is the result compared
-            results.append(error)
-    return results
-
-
-def assert_same_tensor(ours, theirs, rtol=0.0):
-    assert isinstance(ours, chainrule.Tensor), f"chainrule gave {ours!r}"
-    assert ours.shape == tuple(theirs.shape)
-    assert ours.dtype.name == str(theirs.dtype).split(".")[-1]
-    assert ours.requires_grad == theirs.requires_grad
-    if rtol:
-        np.testing.assert_allclose(ours.numpy(force=True), theirs.detach().numpy(), rtol=rtol)
-    else:
-        np.testing.assert_array_equal(ours.numpy(force=True), theirs.detach().numpy())
+from oracle import assert_equal, assert_same, requires_torch, run_both, torch
 
 
 @requires_torch
@@ -60,7 +39,7 @@ def assert_same_tensor(ours, theirs, rtol=0.0):
 )
 def test_tensor_infers_dtypes_as_pytorch(fn):
     theirs, ours = run_both(fn)
-    assert_same_tensor(ours, theirs)
+    assert_equal(ours, theirs)
 
 
 def test_tensor_copies_its_data_and_from_numpy_shares_it():
@@ -136,7 +115,7 @@ def test_default_dtype_applies_to_python_floats():
 )
 def test_constant_filled_tensors_match_pytorch(fn):
     theirs, ours = run_both(fn)
-    assert_same_tensor(ours, theirs)
+    assert_equal(ours, theirs)
 
 
 @requires_torch
@@ -177,7 +156,7 @@ def test_constant_filled_tensors_match_pytorch(fn):
 )
 def test_ranges_match_pytorch_in_length_dtype_and_values(fn):
     theirs, ours = run_both(fn)
-    assert_same_tensor(ours, theirs, rtol=1e-6)
+    assert_same(ours, theirs, rtol=1e-6, atol=0)
 
 
 @requires_torch

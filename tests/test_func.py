@@ -7,46 +7,13 @@ import pytest
 import chainrule
 import chainrule.func
 
-from oracle import assert_close, check_gradcheck, requires_torch, torch
+from oracle import check_gradcheck, raises_like_torch, requires_torch, same_as_torch, torch
 
 # torch.func's first use warns about torch.jit inside torch itself.
 pytestmark = [requires_torch, pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")]
 
 if torch is not None:
     import torch.func
-
-
-def assert_same_tree(ours, theirs, rtol=1e-5, atol=1e-6, where="result"):
-    """Nested tuples / lists / dicts of tensors equal torch.func's (values,
-    dtypes, shapes and requires_grad)."""
-    if isinstance(theirs, torch.Tensor):
-        assert isinstance(ours, chainrule.Tensor), f"{where}: {type(ours)} is not a tensor"
-        assert ours.requires_grad == theirs.requires_grad, f"{where}: requires_grad differs"
-        assert_close(ours.detach().numpy(), theirs.detach().numpy(), rtol, atol, where)
-    elif isinstance(theirs, dict):
-        assert ours.keys() == theirs.keys(), where
-        for key in theirs:
-            assert_same_tree(ours[key], theirs[key], rtol, atol, f"{where}[{key!r}]")
-    elif isinstance(theirs, (tuple, list)):
-        assert type(ours) is type(theirs) and len(ours) == len(theirs), f"{where}: {ours!r} vs {theirs!r}"
-        for i, (a, b) in enumerate(zip(ours, theirs)):
-            assert_same_tree(a, b, rtol, atol, f"{where}[{i}]")
-    else:
-        assert ours == theirs, where
-
-
-def same_as_torch(scenario, rtol=1e-5, atol=1e-6):
-    """``scenario(lib)`` gives the same tree with chainrule and with torch."""
-    ours = scenario(chainrule)
-    assert_same_tree(ours, scenario(torch), rtol, atol)
-    return ours
-
-
-def raises_like_torch(scenario, match=None):
-    with pytest.raises(Exception) as theirs:
-        scenario(torch)
-    with pytest.raises(theirs.type, match=match):
-        scenario(chainrule)
 
 
 def vector(lib, values=(0.5, -1.2, 2.0)):

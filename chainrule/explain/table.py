@@ -48,7 +48,7 @@ def _origin(node):
     return Text("\n".join(parts), style="dim")
 
 
-def _inputs(trace, node):
+def _inputs(node):
     return ", ".join(f"#{i}" if nr == 0 else f"#{i}[{nr}]" for i, nr in node.inputs)
 
 
@@ -90,7 +90,7 @@ def trace_table(trace):
             str(node.id),
             _node_name(node),
             _origin(node),
-            _inputs(trace, node),
+            _inputs(node),
             "" if value is None else _shape(value),
             _snapshots_text(node.outputs),
             _grad_text(node),

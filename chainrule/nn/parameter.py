@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .. import _creation
 from .._tensor import Tensor
 
 
@@ -31,3 +32,8 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+
+def empty_parameter(*shape, dtype=None):
+    """A Parameter of ``shape``, uninitialised: the layers' ``reset_parameters`` fill it in."""
+    return Parameter(_creation.empty(*shape, dtype=dtype))

@@ -75,19 +75,27 @@ def normalize_dims(dim, ndim, op_name=None):
     return dims if ndim else ()
 
 
-def broadcast_error(op_name, a_shape, b_shape):
-    """PyTorch's broadcast message, prefixed by the op and both shapes."""
-    a_shape, b_shape = tuple(a_shape), tuple(b_shape)
+def size_mismatch(a_shape, b_shape):
+    """PyTorch's message for the first dim, from the right, where ``a_shape`` and
+    ``b_shape`` cannot broadcast; None where they can."""
     for i in range(1, max(len(a_shape), len(b_shape)) + 1):
         m = a_shape[-i] if i <= len(a_shape) else 1
         n = b_shape[-i] if i <= len(b_shape) else 1
         if m != n and m != 1 and n != 1:
             dim = max(len(a_shape), len(b_shape)) - i
-            return RuntimeError(
-                f"{op_name}: shapes {a_shape} and {b_shape} cannot be broadcast: "
+            return (
                 f"The size of tensor a ({m}) must match the size of tensor b ({n}) "
                 f"at non-singleton dimension {dim}"
             )
+    return None
+
+
+def broadcast_error(op_name, a_shape, b_shape):
+    """PyTorch's broadcast message, prefixed by the op and both shapes."""
+    a_shape, b_shape = tuple(a_shape), tuple(b_shape)
+    mismatch = size_mismatch(a_shape, b_shape)
+    if mismatch is not None:
+        return RuntimeError(f"{op_name}: shapes {a_shape} and {b_shape} cannot be broadcast: {mismatch}")
     return RuntimeError(f"{op_name}: shapes {a_shape} and {b_shape} cannot be broadcast")
 
 

@@ -1079,43 +1079,45 @@ class MaxPool2DWithIndices(Primitive):
         return _MaxPoolScatter.apply_or_run(grad, ctx.offset, ctx.geo)
 
 
-class _MaxPoolScatter(Primitive):
+class _WindowMap:
+    """Mixed into the pooling primitives that are linear in their one array
+    argument x, with constant arguments (the geometry, the chosen offsets, the
+    divisors): backward rules call them through ``apply_or_run``, recorded when
+    x is a Tensor, so that double backward can differentiate them, and run on
+    the array otherwise. Subclasses set ``run`` to ``fn(x, *constants)``."""
+
+    @classmethod
+    def apply_or_run(cls, x, *constants):
+        if isinstance(x, Tensor):
+            return cls.apply(x, *constants)
+        return cls.run(x, *constants)
+
+    def forward(ctx, x, *constants):
+        ctx.constants = constants
+        return ctx.run(x, *constants)
+
+
+class _MaxPoolScatter(_WindowMap, Primitive):
     """dx = grad scattered to each window's maximum (max pooling's backward).
     Linear in grad; its adjoint gathers: d/dgrad applied to v = v at the maxima."""
+
+    run = staticmethod(_scatter_to_windows)
 
     @classmethod
     def name(cls):
         return "MaxPool2DWithIndicesBackwardBackward0"
 
-    @classmethod
-    def apply_or_run(cls, grad, offset, geo):
-        if isinstance(grad, Tensor):
-            return cls.apply(grad, offset, geo)
-        return _scatter_to_windows(grad, offset, geo)
-
-    def forward(ctx, grad, offset, geo):
-        ctx.offset, ctx.geo = offset, geo
-        return _scatter_to_windows(grad, offset, geo)
-
     def backward(ctx, grad_grad_x):
-        return _MaxPoolGather.apply_or_run(grad_grad_x, ctx.offset, ctx.geo)
+        return _MaxPoolGather.apply_or_run(grad_grad_x, *ctx.constants)
 
 
-class _MaxPoolGather(Primitive):
+class _MaxPoolGather(_WindowMap, Primitive):
     """y = x at each window's recorded maximum. Linear in x; its adjoint scatters."""
 
-    @classmethod
-    def apply_or_run(cls, x, offset, geo):
-        if isinstance(x, Tensor):
-            return cls.apply(x, offset, geo)
-        return _gather_from_windows(x, offset, geo)
-
-    def forward(ctx, x, offset, geo):
-        ctx.offset, ctx.geo = offset, geo
-        return _gather_from_windows(x, offset, geo)
+    run = staticmethod(_gather_from_windows)
 
     def backward(ctx, grad):
-        return _MaxPoolScatter.apply_or_run(grad, ctx.offset, ctx.geo)
+        return _MaxPoolScatter.apply_or_run(grad, *ctx.constants)
 
 
 def _flat_indices(offset, geo):
@@ -1278,41 +1280,29 @@ def _spread_over_windows(grad, geo, divisors):
     return geo.unpad(padded)
 
 
-class AvgPool2D(Primitive):
+class AvgPool2D(_WindowMap, Primitive):
     """y = (sum of each window of x) / divisor.
     dL/dx = dL/dy / divisor spread over every pixel of the window (summed where
     windows overlap)."""
 
-    def forward(ctx, x, geo, divisors):
-        ctx.geo, ctx.divisors = geo, divisors
-        return _window_sums(x, geo, divisors)
+    run = staticmethod(_window_sums)
 
     def backward(ctx, grad):
-        return _AvgPoolSpread.apply_or_run(grad, ctx.geo, ctx.divisors)
+        return _AvgPoolSpread.apply_or_run(grad, *ctx.constants)
 
 
-class _AvgPoolSpread(Primitive):
+class _AvgPoolSpread(_WindowMap, Primitive):
     """dx = grad / divisor spread over the windows (average pooling's backward).
     Linear in grad; its adjoint is average pooling itself."""
+
+    run = staticmethod(_spread_over_windows)
 
     @classmethod
     def name(cls):
         return "AvgPool2DBackwardBackward0"
 
-    @classmethod
-    def apply_or_run(cls, grad, geo, divisors):
-        if isinstance(grad, Tensor):
-            return cls.apply(grad, geo, divisors)
-        return _spread_over_windows(grad, geo, divisors)
-
-    def forward(ctx, grad, geo, divisors):
-        ctx.geo, ctx.divisors = geo, divisors
-        return _spread_over_windows(grad, geo, divisors)
-
     def backward(ctx, grad_grad_x):
-        if isinstance(grad_grad_x, Tensor):
-            return AvgPool2D.apply(grad_grad_x, ctx.geo, ctx.divisors)
-        return _window_sums(grad_grad_x, ctx.geo, ctx.divisors)
+        return AvgPool2D.apply_or_run(grad_grad_x, *ctx.constants)
 
 
 def avg_pool2d(

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
-from ._helpers import bind, normalize_dim, normalize_dims, promote, write_out
+from ._helpers import bind, normalize_dim, normalize_dims, promote, size_mismatch, write_out
 from .shape import differentiable
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum"]
@@ -113,15 +113,9 @@ def _matmul_shape_error(a_shape, b_shape):
             )
         return None
     a_batch, b_batch = a_shape[:-2], b_shape[:-2]
-    for i in range(1, max(len(a_batch), len(b_batch)) + 1):
-        m = a_batch[-i] if i <= len(a_batch) else 1
-        n = b_batch[-i] if i <= len(b_batch) else 1
-        if m != n and m != 1 and n != 1:
-            dim = max(len(a_batch), len(b_batch)) - i
-            return RuntimeError(
-                f"The size of tensor a ({m}) must match the size of tensor b ({n}) at non-singleton "
-                f"dimension {dim}"
-            )
+    mismatch = size_mismatch(a_batch, b_batch)
+    if mismatch is not None:
+        return RuntimeError(mismatch)
     inner = a_shape[-1]
     if inner != b_shape[-2]:
         batch = int(np.prod(np.broadcast_shapes(a_batch, b_batch)))

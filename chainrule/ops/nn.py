@@ -256,6 +256,13 @@ def _expand_grad(grad, reduction, denominator):
     return grad
 
 
+def _weighted_grad(ctx, grad):
+    """The binary cross-entropies' gradient of each element of the unreduced
+    loss (``_expand_grad``), times its ``ctx.weight`` if any."""
+    scale = _expand_grad(grad, ctx.reduction, ctx.count)
+    return scale if ctx.weight is None else scale * ctx.weight
+
+
 def _refuse_grad(tensor, op_name, argument):
     if tensor is not None and tensor._requires_grad and grad_state.enabled:
         raise RuntimeError(
@@ -552,9 +559,7 @@ class BinaryCrossEntropy(Primitive):
 
     def backward(ctx, grad):
         x, t = ctx.saved
-        scale = _expand_grad(grad, ctx.reduction, ctx.count)
-        if ctx.weight is not None:
-            scale = scale * ctx.weight
+        scale = _weighted_grad(ctx, grad)
         grad_x = grad_t = None
         if ctx.needs_input_grad[0]:
             grad_x = scale * (x - t) / _at_least((1 - x) * x, 1e-12)
@@ -659,9 +664,7 @@ class BinaryCrossEntropyWithLogits(Primitive):
 
     def backward(ctx, grad):
         x, t = ctx.saved
-        scale = _expand_grad(grad, ctx.reduction, ctx.count)
-        if ctx.weight is not None:
-            scale = scale * ctx.weight
+        scale = _weighted_grad(ctx, grad)
         p = ctx.pos_weight
         grad_x = grad_t = None
         if ctx.needs_input_grad[0]:

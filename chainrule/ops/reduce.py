@@ -55,6 +55,15 @@ def keepdim_shape(shape, axes):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def kept_dims(grad, y, shape, axes, keepdim):
+    """The output gradient and the output ``y`` of a reduction over ``axes`` with
+    those axes kept as size 1, so that both broadcast against the input's ``shape``."""
+    if keepdim:
+        return grad, y
+    kept = keepdim_shape(shape, axes)
+    return grad.reshape(kept), y.reshape(kept)
+
+
 def reduced_shape(shape, axes):
     """``shape`` with the reduced ``axes`` (None: all) removed."""
     if axes is None:
@@ -145,9 +154,7 @@ class Prod(Primitive):
     def backward(ctx, grad):
         x, y = ctx.saved
         axis = ctx.axis
-        if not ctx.keepdim:
-            shape = keepdim_shape(x.shape, None if axis is None else (axis,))
-            grad, y = grad.reshape(shape), y.reshape(shape)
+        grad, y = kept_dims(grad, y, x.shape, None if axis is None else (axis,), ctx.keepdim)
         if not (x == 0).any():
             return grad * (y / x), None, None
         if axis is None:
@@ -219,9 +226,7 @@ class Amax(Primitive):
 
     def backward(ctx, grad):
         x, y = ctx.saved
-        if not ctx.keepdim:
-            shape = keepdim_shape(x.shape, ctx.axes)
-            grad, y = grad.reshape(shape), y.reshape(shape)
+        grad, y = kept_dims(grad, y, x.shape, ctx.axes, ctx.keepdim)
         mask = ctx.ties(x, y)
         count = mask.sum(axis=ctx.axes, keepdims=True, dtype=grad.dtype)
         return grad / count * mask, None, None
@@ -302,9 +307,7 @@ class Logsumexp(Primitive):
 
     def backward(ctx, grad):
         x, y = ctx.saved
-        if not ctx.keepdim:
-            shape = keepdim_shape(x.shape, ctx.axes)
-            grad, y = grad.reshape(shape), y.reshape(shape)
+        grad, y = kept_dims(grad, y, x.shape, ctx.axes, ctx.keepdim)
         return grad * np.exp(x - y), None, None
 
 
@@ -335,9 +338,7 @@ class Norm(Primitive):
         p = ctx.p
         if p == 0:
             return np.zeros_like(x), None, None, None
-        if not ctx.keepdim:
-            shape = keepdim_shape(x.shape, ctx.axes)
-            grad, y = grad.reshape(shape), y.reshape(shape)
+        grad, y = kept_dims(grad, y, x.shape, ctx.axes, ctx.keepdim)
         if p == 1:
             return grad * np.sign(x), None, None, None
         if p in (math.inf, -math.inf):
@@ -576,13 +577,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, 
     >>> chainrule.var_mean(chainrule.tensor([1.0, 2.0, 3.0]))
     (tensor(1.), tensor(2.))
     """
-    if axis is not None:
-        dim = axis
-    if keepdims is not None:
-        keepdim = keepdims
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
-    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    return _with_mean(var, input, dim, unbiased, keepdim, correction, axis, keepdims)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
@@ -592,13 +587,18 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, 
     >>> chainrule.std_mean(chainrule.tensor([1.0, 2.0, 3.0]))
     (tensor(1.), tensor(2.))
     """
+    return _with_mean(std, input, dim, unbiased, keepdim, correction, axis, keepdims)
+
+
+def _with_mean(spread, input, dim, unbiased, keepdim, correction, axis, keepdims):
+    """``(spread(input), mean(input))`` over the same dims: var_mean and std_mean."""
     if axis is not None:
         dim = axis
     if keepdims is not None:
         keepdim = keepdims
     if isinstance(dim, bool):
         dim, unbiased = None, dim
-    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    return spread(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 def _check_nonempty(input, axes, op_name):
@@ -616,6 +616,18 @@ def _check_nonempty(input, axes, op_name):
             raise IndexError(f"{op_name}(): Expected reduction dim {a} to have non-zero size.")
 
 
+def _amax_or_amin(cls, op_name, input, dim, keepdim, out, axis, keepdims):
+    """amax / amin: the ``cls`` reduction over ``dim``, which must not be empty."""
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    axes = _reduce_dims(input, dim, op_name)
+    _check_nonempty(input, axes, op_name)
+    result = cls.apply(input, axes, bool(keepdim))
+    return result if out is None else write_out(out, result, op_name)
+
+
 def amax(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     """Maximum over ``dim`` (all dims when empty); tied elements share the gradient.
 
@@ -623,14 +635,7 @@ def amax(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     >>> chainrule.amax(chainrule.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
     tensor([5., 7.])
     """
-    if axis is not None:
-        dim = axis
-    if keepdims is not None:
-        keepdim = keepdims
-    axes = _reduce_dims(input, dim, "amax")
-    _check_nonempty(input, axes, "amax")
-    result = Amax.apply(input, axes, bool(keepdim))
-    return result if out is None else write_out(out, result, "amax")
+    return _amax_or_amin(Amax, "amax", input, dim, keepdim, out, axis, keepdims)
 
 
 def amin(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
@@ -640,14 +645,7 @@ def amin(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     >>> chainrule.amin(chainrule.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
     tensor([1., 2.])
     """
-    if axis is not None:
-        dim = axis
-    if keepdims is not None:
-        keepdim = keepdims
-    axes = _reduce_dims(input, dim, "amin")
-    _check_nonempty(input, axes, "amin")
-    result = Amin.apply(input, axes, bool(keepdim))
-    return result if out is None else write_out(out, result, "amin")
+    return _amax_or_amin(Amin, "amin", input, dim, keepdim, out, axis, keepdims)
 
 
 def _return_type(name):
@@ -663,8 +661,16 @@ def _return_type(name):
 _RETURN_TYPES = {"max": _return_type("max"), "min": _return_type("min")}
 
 
-def _max_or_min(input, dim, keepdim, other, largest):
+def _max_or_min(input, dim, keepdim, other, out, axis, keepdims, largest):
+    """max / min: of everything, along ``dim`` with indices, or elementwise with ``other``."""
     name = "max" if largest else "min"
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    if out is not None:
+        result = _max_or_min(input, dim, keepdim, other, None, None, None, largest)
+        return write_out(out, result, name) if isinstance(result, Tensor) else write_outs(out, result, name)
     if isinstance(dim, Tensor):  # max(a, b): the elementwise form
         dim, other = None, dim
     if other is not None:
@@ -701,13 +707,7 @@ def max(input, dim=None, keepdim=False, *, other=None, out=None, axis=None, keep
     >>> x.max(dim=1).indices
     tensor([1, 0])
     """
-    if axis is not None:
-        dim = axis
-    if keepdims is not None:
-        keepdim = keepdims
-    if out is not None:
-        return _write_max_or_min(out, _max_or_min(input, dim, keepdim, other, True), "max")
-    return _max_or_min(input, dim, keepdim, other, largest=True)
+    return _max_or_min(input, dim, keepdim, other, out, axis, keepdims, largest=True)
 
 
 def min(input, dim=None, keepdim=False, *, other=None, out=None, axis=None, keepdims=None):  # noqa: A001
@@ -720,24 +720,18 @@ def min(input, dim=None, keepdim=False, *, other=None, out=None, axis=None, keep
     values=tensor([1., 2.]),
     indices=tensor([0, 1]))
     """
+    return _max_or_min(input, dim, keepdim, other, out, axis, keepdims, largest=False)
+
+
+def _arg_extreme(input, dim, keepdim, out, axis, keepdims, largest):
+    """argmax / argmin: the index of the largest (smallest) element, over all or along ``dim``."""
+    name = "argmax" if largest else "argmin"
     if axis is not None:
         dim = axis
     if keepdims is not None:
         keepdim = keepdims
     if out is not None:
-        return _write_max_or_min(out, _max_or_min(input, dim, keepdim, other, False), "min")
-    return _max_or_min(input, dim, keepdim, other, largest=False)
-
-
-def _write_max_or_min(out, result, op_name):
-    """``out=``: a tensor for the maximum itself, ``(values, indices)`` along a dim."""
-    if isinstance(result, Tensor):
-        return write_out(out, result, op_name)
-    return write_outs(out, result, op_name)
-
-
-def _arg_extreme(input, dim, keepdim, largest):
-    name = "argmax" if largest else "argmin"
+        return write_out(out, _arg_extreme(input, dim, keepdim, None, None, None, largest), name)
     data = input._data
     if data.dtype.kind == "b":
         raise RuntimeError(f"{name}(): does not support bool input (convert it with .int() first)")
@@ -763,12 +757,7 @@ def argmax(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None
     >>> x.argmax(), x.argmax(dim=1)
     (tensor(2), tensor([1, 0]))
     """
-    if axis is not None:
-        dim = axis
-    if keepdims is not None:
-        keepdim = keepdims
-    result = _arg_extreme(input, dim, keepdim, largest=True)
-    return result if out is None else write_out(out, result, "argmax")
+    return _arg_extreme(input, dim, keepdim, out, axis, keepdims, largest=True)
 
 
 def argmin(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
@@ -778,12 +767,7 @@ def argmin(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None
     >>> chainrule.tensor([[1.0, 5.0], [7.0, 2.0]]).argmin(dim=0)
     tensor([0, 1])
     """
-    if axis is not None:
-        dim = axis
-    if keepdims is not None:
-        keepdim = keepdims
-    result = _arg_extreme(input, dim, keepdim, largest=False)
-    return result if out is None else write_out(out, result, "argmin")
+    return _arg_extreme(input, dim, keepdim, out, axis, keepdims, largest=False)
 
 
 def logsumexp(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):

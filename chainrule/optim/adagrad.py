@@ -3,7 +3,15 @@ gradients (``torch.optim.Adagrad``)."""
 
 import numpy as np
 
-from .optimizer import Optimizer, check_lr, check_not_differentiable, count_step, state_full, step_counter
+from .optimizer import (
+    Optimizer,
+    check_lr,
+    check_not_differentiable,
+    count_step,
+    descent_grad,
+    state_full,
+    step_counter,
+)
 
 
 def adagrad_update(param, grad, state, group):
@@ -16,10 +24,7 @@ def adagrad_update(param, grad, state, group):
     if not state:
         adagrad_initial_state(param, state, group)
     step = count_step(state)
-    if group["maximize"]:
-        grad = -grad
-    if group["weight_decay"] != 0:
-        grad = grad + group["weight_decay"] * param
+    grad = descent_grad(param, grad, group["maximize"], group["weight_decay"])
     decayed_lr = float(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
     total = state["sum"]._data
     total += grad * grad

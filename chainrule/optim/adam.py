@@ -6,9 +6,11 @@ import numpy as np
 from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
+    average_square_,
     check_lr,
     check_not_differentiable,
     count_step,
+    descent_grad,
     lerp_,
     state_zeros,
     step_counter,
@@ -31,19 +33,15 @@ def adam_update(param, grad, state, group):
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = state_zeros(param)
     lr, weight_decay, (beta1, beta2) = float(group["lr"]), group["weight_decay"], group["betas"]
-    if group["maximize"]:
-        grad = -grad
     step = count_step(state)
-    if weight_decay != 0:
-        if group["decoupled_weight_decay"]:
-            param *= 1 - lr * weight_decay
-        else:
-            grad = grad + weight_decay * param
+    decoupled = group["decoupled_weight_decay"]
+    grad = descent_grad(param, grad, group["maximize"], 0 if decoupled else weight_decay)
+    if decoupled and weight_decay != 0:
+        param *= 1 - lr * weight_decay
 
     exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
     lerp_(exp_avg, grad, 1 - beta1)
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * grad * grad
+    average_square_(exp_avg_sq, grad, beta2)
 
     step_size = lr / (1 - beta1**step)
     bias_correction2_sqrt = (1 - beta2**step) ** 0.5

@@ -53,6 +53,23 @@ def count_step(state):
     return counter.item()
 
 
+def descent_grad(param, grad, maximize, weight_decay):
+    """The gradient an update descends: negated for ``maximize``, plus the L2
+    penalty's ``weight_decay * param``."""
+    if maximize:
+        grad = -grad
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    return grad
+
+
+def average_square_(average, grad, decay):
+    """``average = decay * average + (1 - decay) * grad^2`` in place: the running
+    mean of the squared gradient (Adam's ``exp_avg_sq``, RMSprop's ``square_avg``)."""
+    average *= decay
+    average += (1 - decay) * grad * grad
+
+
 def lerp_(start, end, weight):
     """``start += weight * (end - start)`` in place, in PyTorch's two-branch form
     (the exact one at both ends of ``weight``), so results match ``Tensor.lerp_``."""

@@ -5,9 +5,11 @@ import numpy as np
 
 from .optimizer import (
     Optimizer,
+    average_square_,
     check_lr,
     check_not_differentiable,
     count_step,
+    descent_grad,
     lerp_,
     state_zeros,
     step_counter,
@@ -30,15 +32,11 @@ def rmsprop_update(param, grad, state, group):
         if group["centered"]:
             state["grad_avg"] = state_zeros(param)
     lr, alpha, momentum = float(group["lr"]), group["alpha"], group["momentum"]
-    if group["maximize"]:
-        grad = -grad
     count_step(state)
-    if group["weight_decay"] != 0:
-        grad = grad + group["weight_decay"] * param
+    grad = descent_grad(param, grad, group["maximize"], group["weight_decay"])
 
     square_avg = state["square_avg"]._data
-    square_avg *= alpha
-    square_avg += (1 - alpha) * grad * grad
+    average_square_(square_avg, grad, alpha)
     if group["centered"]:
         grad_avg = state["grad_avg"]._data
         lerp_(grad_avg, grad, 1 - alpha)

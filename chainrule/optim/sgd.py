@@ -1,6 +1,6 @@
 """SGD: stochastic gradient descent, with momentum and Nesterov momentum (``torch.optim.SGD``)."""
 
-from .optimizer import Optimizer, check_lr, check_not_differentiable, state_copy
+from .optimizer import Optimizer, check_lr, check_not_differentiable, descent_grad, state_copy
 
 
 def sgd_update(param, grad, state, group):
@@ -12,10 +12,7 @@ def sgd_update(param, grad, state, group):
     param = param - lr * g
     """
     lr, momentum = float(group["lr"]), group["momentum"]
-    if group["maximize"]:
-        grad = -grad
-    if group["weight_decay"] != 0:
-        grad = grad + group["weight_decay"] * param
+    grad = descent_grad(param, grad, group["maximize"], group["weight_decay"])
     if momentum != 0:
         buffer = state.get("momentum_buffer")
         if buffer is None:

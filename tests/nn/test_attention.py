@@ -5,30 +5,18 @@ import math
 
 import numpy as np
 import pytest
-from module_oracle import check_module
 from scipy import stats
 
 import chainrule
 import chainrule.nn as nn
 import chainrule.nn.functional as F
 
+from module_oracle import assert_drawn_from, check_module
 from oracle import check, check_torch, requires_torch, torch
 
 
 def sdpa(m, *args, **kwargs):
     return m.nn.functional.scaled_dot_product_attention(*args, **kwargs)
-
-
-def called_as(cls, call, *args, **kwargs):
-    """An instance of ``cls(*args, **kwargs)`` whose forward is ``call(original_forward,
-    *inputs)``: lets the oracle pass masks and options while the parameter names
-    stay the layer's own."""
-
-    class Called(cls):
-        def forward(self, *inputs):
-            return call(super().forward, *inputs)
-
-    return Called(*args, **kwargs)
 
 
 def _floats(*shapes, seed=5):
@@ -208,14 +196,9 @@ def test_multihead_attention_matches_pytorch_on_the_same_weights(layout):
 @pytest.mark.parametrize("need_weights", [True, False])
 def test_self_attention_with_one_tensor_for_query_key_and_value_matches_pytorch(batch_first, need_weights):
     check_module(
-        lambda m: called_as(
-            m.nn.MultiheadAttention,
-            lambda forward, x: forward(x, x, x, need_weights=need_weights),
-            E,
-            HEADS,
-            batch_first=batch_first,
-        ),
+        lambda m: m.nn.MultiheadAttention(E, HEADS, batch_first=batch_first),
         [(L, N, E)],
+        call=lambda m, attention, x: attention(x, x, x, need_weights=need_weights),
         modes=("eval",),
     )
 
@@ -223,8 +206,9 @@ def test_self_attention_with_one_tensor_for_query_key_and_value_matches_pytorch(
 @requires_torch
 def test_encoder_decoder_attention_with_one_tensor_for_key_and_value_matches_pytorch():
     check_module(
-        lambda m: called_as(m.nn.MultiheadAttention, lambda forward, q, kv: forward(q, kv, kv), E, HEADS),
+        lambda m: m.nn.MultiheadAttention(E, HEADS),
         [(L, N, E), (S, N, E)],
+        call=lambda m, attention, q, kv: attention(q, kv, kv),
         modes=("eval",),
     )
 
@@ -233,17 +217,11 @@ def test_encoder_decoder_attention_with_one_tensor_for_key_and_value_matches_pyt
 @pytest.mark.parametrize("average", [True, False])
 @pytest.mark.parametrize("shapes", [[(L, N, E), (S, N, E), (S, N, E)], [(L, E), (S, E), (S, E)]])
 def test_attention_weights_per_head_or_averaged_have_pytorchs_shape_and_values(average, shapes):
-    ours, _ = check_module(
-        lambda m: called_as(
-            m.nn.MultiheadAttention,
-            lambda forward, q, k, v: forward(q, k, v, average_attn_weights=average),
-            E,
-            HEADS,
-        ),
-        shapes,
-        modes=("eval",),
-    )
-    _, weights = ours(*(chainrule.randn(*shape) for shape in shapes))
+    def call(m, attention, q, k, v):
+        return attention(q, k, v, average_attn_weights=average)
+
+    ours, _ = check_module(lambda m: m.nn.MultiheadAttention(E, HEADS), shapes, call=call, modes=("eval",))
+    _, weights = call(chainrule, ours, *(chainrule.randn(*shape) for shape in shapes))
     batch = (N,) if len(shapes[0]) == 3 else ()
     assert tuple(weights.shape) == batch + (() if average else (HEADS,)) + (L, S)
 
@@ -272,16 +250,11 @@ def test_masks_match_pytorch(masks, need_weights, extras):
     arrays = {name: ~mask if mask.dtype == bool else mask for name, mask in MASKS[masks]().items()}
     names = list(arrays)
     check_module(
-        lambda m: called_as(
-            m.nn.MultiheadAttention,
-            lambda forward, q, k, v, *masks: forward(
-                q, k, v, need_weights=need_weights, **dict(zip(names, masks))
-            ),
-            E,
-            HEADS,
-            **extras,
-        ),
+        lambda m: m.nn.MultiheadAttention(E, HEADS, **extras),
         None,
+        call=lambda m, attention, q, k, v, *masks: attention(
+            q, k, v, need_weights=need_weights, **dict(zip(names, masks))
+        ),
         arrays=[*_floats((L, N, E), (S, N, E), (S, N, E)), *arrays.values()],
         requires_grad=[True, True, True] + [mask.dtype != bool for mask in arrays.values()],
         modes=("eval",),
@@ -291,15 +264,11 @@ def test_masks_match_pytorch(masks, need_weights, extras):
 @requires_torch
 def test_unbatched_masks_match_pytorch():
     check_module(
-        lambda m: called_as(
-            m.nn.MultiheadAttention,
-            lambda forward, q, k, v, padding, attention: forward(
-                q, k, v, key_padding_mask=padding, attn_mask=attention
-            ),
-            E,
-            HEADS,
-        ),
+        lambda m: m.nn.MultiheadAttention(E, HEADS),
         None,
+        call=lambda m, attention, q, k, v, padding, mask: attention(
+            q, k, v, key_padding_mask=padding, attn_mask=mask
+        ),
         arrays=[
             *_floats((L, E), (S, E), (S, E)),
             ~_bool_mask((S,)),
@@ -315,15 +284,11 @@ def test_unbatched_masks_match_pytorch():
 def test_is_causal_hint_with_a_causal_mask_matches_pytorch(need_weights):
     causal = ~np.tril(np.ones((L, L), dtype=bool))
     check_module(
-        lambda m: called_as(
-            m.nn.MultiheadAttention,
-            lambda forward, x: forward(
-                x, x, x, attn_mask=m.tensor(causal), is_causal=True, need_weights=need_weights
-            ),
-            E,
-            HEADS,
-        ),
+        lambda m: m.nn.MultiheadAttention(E, HEADS),
         [(L, N, E)],
+        call=lambda m, attention, x: attention(
+            x, x, x, attn_mask=m.tensor(causal), is_causal=True, need_weights=need_weights
+        ),
         modes=("eval",),
     )
 
@@ -335,19 +300,17 @@ def test_a_query_whose_keys_are_all_padding_gets_pytorchs_result(need_weights):
     # projection's bias) when it does not
     padding = np.zeros((N, S), dtype=bool)
     padding[1] = True
+
+    def call(m, attention, q, k, v):
+        return attention(q, k, v, key_padding_mask=m.tensor(padding), need_weights=need_weights)
+
     ours, _ = check_module(
-        lambda m: called_as(
-            m.nn.MultiheadAttention,
-            lambda forward, q, k, v: forward(
-                q, k, v, key_padding_mask=m.tensor(padding), need_weights=need_weights
-            ),
-            E,
-            HEADS,
-        ),
+        lambda m: m.nn.MultiheadAttention(E, HEADS),
         [(L, N, E), (S, N, E), (S, N, E)],
+        call=call,
         modes=("eval",),
     )
-    out, _ = ours(*(chainrule.randn(n, N, E) for n in (L, S, S)))  # called with the padding above
+    out, _ = call(chainrule, ours, *(chainrule.randn(n, N, E) for n in (L, S, S)))
     assert np.isnan(out[:, 1].detach().numpy()).all() == need_weights
 
 
@@ -432,21 +395,16 @@ def test_parameter_names_shapes_and_repr_are_pytorchs(kwargs):
     )
 
 
-def _assert_distribution(values, distribution):
-    """``values`` look like draws from ``distribution`` (Kolmogorov-Smirnov, fixed seed)."""
-    assert stats.kstest(np.asarray(values, np.float64).ravel(), distribution.cdf).pvalue > 1e-3
-
-
 def test_projections_start_xavier_uniform_and_biases_at_zero():
     chainrule.manual_seed(0)
     attention = nn.MultiheadAttention(64, 4, add_bias_kv=True)
     bound = math.sqrt(6 / (64 + 3 * 64))  # fan_in 64, fan_out 3 * 64
-    _assert_distribution(attention.in_proj_weight.detach().numpy(), stats.uniform(-bound, 2 * bound))
-    _assert_distribution(attention.out_proj.weight.detach().numpy(), stats.uniform(-1 / 8, 2 / 8))
+    assert_drawn_from(attention.in_proj_weight.detach().numpy(), stats.uniform(-bound, 2 * bound))
+    assert_drawn_from(attention.out_proj.weight.detach().numpy(), stats.uniform(-1 / 8, 2 / 8))
     assert not attention.in_proj_bias.detach().numpy().any()
     assert not attention.out_proj.bias.detach().numpy().any()
     # xavier_normal_ of (1, 1, 64): fan_in = fan_out = 64
-    _assert_distribution(
+    assert_drawn_from(
         np.concatenate([attention.bias_k.detach().numpy(), attention.bias_v.detach().numpy()]),
         stats.norm(0, 1 / 8),
     )
@@ -461,7 +419,7 @@ def test_separate_projections_each_start_xavier_uniform():
         (attention.v_proj_weight, 16),
     ):
         bound = math.sqrt(6 / (fan_in + 64))
-        _assert_distribution(weight.detach().numpy(), stats.uniform(-bound, 2 * bound))
+        assert_drawn_from(weight.detach().numpy(), stats.uniform(-bound, 2 * bound))
     assert attention.in_proj_weight is None
 
 

@@ -3,11 +3,11 @@
 from collections import OrderedDict
 
 import pytest
-from module_oracle import check_module
 
 import chainrule
 import chainrule.nn as nn
 
+from module_oracle import check_module
 from oracle import requires_torch, torch
 
 

@@ -7,7 +7,6 @@ import time
 
 import numpy as np
 import pytest
-from scipy import stats
 
 import chainrule
 import chainrule.nn as nn
@@ -15,7 +14,7 @@ import chainrule.nn.functional as F
 from chainrule.ops import _threads
 from chainrule.ops import conv as conv_ops
 
-from module_oracle import check_module
+from module_oracle import assert_uniform, check_module
 from oracle import check, check_gradcheck, check_torch, random_inputs, requires_torch, torch
 
 
@@ -381,13 +380,6 @@ def test_conv_layers_print_as_pytorchs():
         assert repr(make(chainrule)) == repr(make(torch))
 
 
-def _assert_uniform(values, bound):
-    """``values`` look like draws from U(-bound, bound) (Kolmogorov-Smirnov, fixed seed)."""
-    values = np.asarray(values, np.float64).ravel()
-    assert np.abs(values).max() <= bound
-    assert stats.kstest(values, stats.uniform(-bound, 2 * bound).cdf).pvalue > 1e-3
-
-
 @pytest.mark.parametrize(
     "make, fan_in",
     [
@@ -400,7 +392,7 @@ def _assert_uniform(values, bound):
 def test_default_init_draws_weight_and_bias_from_uniform_of_one_over_sqrt_fan_in(make, fan_in):
     chainrule.manual_seed(0)
     layer = make()
-    _assert_uniform(layer.weight.detach().numpy(), 1 / math.sqrt(fan_in))
+    assert_uniform(layer.weight.detach().numpy(), 1 / math.sqrt(fan_in))
     assert np.abs(layer.bias.detach().numpy()).max() <= 1 / math.sqrt(fan_in)
 
 

@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
-from module_oracle import check_module
 
 import chainrule
 import chainrule.nn as nn
 import chainrule.nn.functional as F
 
+from module_oracle import check_module
 from oracle import check_gradcheck, requires_torch, torch
 
 

@@ -7,7 +7,7 @@ import pytest
 import chainrule
 import chainrule.nn.functional as F
 
-from oracle import check, check_torch, requires_torch, torch
+from oracle import assert_same_error, check, check_torch, requires_torch, torch
 
 
 @requires_torch
@@ -171,12 +171,7 @@ def test_cosine_similarity_of_a_zero_vector_clamps_the_norm_but_passes_its_gradi
     ],
 )
 def test_bad_similarity_and_activation_arguments_raise_pytorchs_exception_type(fn):
-    errors = []
-    for lib in (torch, chainrule):
-        with pytest.raises(Exception) as caught:  # noqa: B017 - the type is compared below
-            fn(lib)
-        errors.append(caught.type)
-    assert errors[1] is errors[0]
+    assert_same_error(fn)
 
 
 # --- interpolate -----------------------------------------------------------------------------------
@@ -223,12 +218,7 @@ def test_interpolate_matches_pytorch_and_finite_differences(shape, kwargs):
     ids=str,
 )
 def test_bad_interpolate_arguments_raise_pytorchs_exception_type(kwargs):
-    errors = []
-    for lib in (torch, chainrule):
-        with pytest.raises(Exception) as caught:  # noqa: B017 - the type is compared below
-            lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2), **kwargs)
-        errors.append(caught.type)
-    assert errors[1] is errors[0]
+    assert_same_error(lambda lib: lib.nn.functional.interpolate(lib.ones(1, 1, 2, 2), **kwargs))
 
 
 def test_interpolate_names_the_modes_chainrule_lacks():

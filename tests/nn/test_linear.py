@@ -4,13 +4,12 @@ import math
 
 import numpy as np
 import pytest
-from module_oracle import check_module
-from scipy import stats
 
 import chainrule
 import chainrule.nn as nn
 import chainrule.nn.functional as F
 
+from module_oracle import assert_uniform, check_module
 from oracle import check, check_torch, requires_torch
 
 
@@ -50,18 +49,11 @@ def test_linear_keeps_float32_and_returns_gradients_of_the_parameters_shapes():
     np.testing.assert_allclose(layer.bias.grad.numpy(), np.full(2, 20.0))
 
 
-def _assert_uniform(values, bound):
-    """``values`` look like draws from U(-bound, bound) (Kolmogorov-Smirnov, fixed seed)."""
-    values = np.asarray(values, np.float64).ravel()
-    assert np.abs(values).max() <= bound
-    assert stats.kstest(values, stats.uniform(-bound, 2 * bound).cdf).pvalue > 1e-3
-
-
 def test_linear_default_init_draws_weight_and_bias_from_uniform_of_one_over_sqrt_fan_in():
     chainrule.manual_seed(0)
     layer = nn.Linear(400, 300)
-    _assert_uniform(layer.weight.detach().numpy(), 1 / math.sqrt(400))
-    _assert_uniform(layer.bias.detach().numpy(), 1 / math.sqrt(400))
+    assert_uniform(layer.weight.detach().numpy(), 1 / math.sqrt(400))
+    assert_uniform(layer.bias.detach().numpy(), 1 / math.sqrt(400))
 
 
 def test_manual_seed_makes_layer_initialisation_repeatable():
@@ -113,7 +105,7 @@ def test_functional_bilinear_matches_pytorch_and_finite_differences():
 def test_bilinear_default_init_draws_from_uniform_of_one_over_sqrt_in1_features():
     chainrule.manual_seed(0)
     layer = nn.Bilinear(25, 10, 40)
-    _assert_uniform(layer.weight.detach().numpy(), 1 / 5)
+    assert_uniform(layer.weight.detach().numpy(), 1 / 5)
     assert layer.weight.shape == (40, 25, 10)
     assert np.abs(layer.bias.detach().numpy()).max() <= 1 / 5
 

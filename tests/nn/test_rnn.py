@@ -7,32 +7,17 @@ import warnings
 
 import numpy as np
 import pytest
-from module_oracle import check_module
-from scipy import stats
 
 import chainrule
 import chainrule.nn as nn
 
+from module_oracle import assert_uniform, check_module
 from oracle import requires_torch, torch
 
 
-def called_as(cls, call, *args, **kwargs):
-    """An instance of ``cls(*args, **kwargs)`` whose forward is ``call(original_forward,
-    *inputs)``: lets the oracle pass an initial state tuple while the parameter names
-    stay the layer's own."""
-
-    class Called(cls):
-        def forward(self, *inputs):
-            return call(super().forward, *inputs)
-
-    return Called(*args, **kwargs)
-
-
-def with_state(cls, *args, **kwargs):
-    """The layer called as ``layer(x, h0)``, or ``layer(x, (h0, c0))`` for LSTMs."""
-    if cls.__name__ in ("LSTM", "LSTMCell"):
-        return called_as(cls, lambda forward, x, h, c: forward(x, (h, c)), *args, **kwargs)
-    return called_as(cls, lambda forward, x, h: forward(x, h), *args, **kwargs)
+def with_state(m, layer, x, *state):
+    """Calls the layer as ``layer(x, h0)``, or ``layer(x, (h0, c0))`` for LSTMs."""
+    return layer(x, state[0] if len(state) == 1 else state)
 
 
 LAYERS = {
@@ -90,8 +75,9 @@ def test_initial_state_is_used_and_gets_pytorchs_gradient(kind, config):
     classes = {"rnn_tanh": "RNN", "rnn_relu": "RNN", "lstm": "LSTM", "gru": "GRU"}
     extra = {"nonlinearity": "relu"} if kind == "rnn_relu" else {}
     check_module(
-        lambda m: with_state(getattr(m.nn, classes[kind]), 4, 6, **kwargs, **extra),
+        lambda m: getattr(m.nn, classes[kind])(4, 6, **kwargs, **extra),
         [shape, *_state_shapes(kind, kwargs, shape)],
+        call=with_state,
         modes=("eval",),
     )
 
@@ -110,7 +96,9 @@ def test_lstm_with_a_projection_matches_pytorch(kwargs, shape):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PyTorch notes that oneDNN has no projections
         check_module(
-            lambda m: with_state(m.nn.LSTM, 4, 6, **kwargs), [shape, *_state_shapes("lstm", kwargs, shape)]
+            lambda m: m.nn.LSTM(4, 6, **kwargs),
+            [shape, *_state_shapes("lstm", kwargs, shape)],
+            call=with_state,
         )
 
 
@@ -197,13 +185,6 @@ def test_repr_is_pytorchs(make):
     assert repr(make(chainrule)) == repr(make(torch))
 
 
-def _assert_uniform(values, bound):
-    """``values`` look like draws from U(-bound, bound) (Kolmogorov-Smirnov, fixed seed)."""
-    values = np.asarray(values, np.float64).ravel()
-    assert np.abs(values).max() <= bound
-    assert stats.kstest(values, stats.uniform(-bound, 2 * bound).cdf).pvalue > 1e-3
-
-
 @pytest.mark.parametrize(
     "make",
     [
@@ -218,7 +199,7 @@ def test_every_parameter_starts_uniform_in_plus_minus_one_over_sqrt_hidden_size(
     layer = make()
     for name, param in layer.named_parameters():
         assert param.dtype == chainrule.float32, name
-        _assert_uniform(param.detach().numpy(), 1 / math.sqrt(64))
+        assert_uniform(param.detach().numpy(), 1 / math.sqrt(64))
 
 
 def test_dtype_argument_creates_float64_parameters_and_flatten_parameters_is_a_no_op():
@@ -323,8 +304,9 @@ def test_cell_matches_pytorch_with_and_without_a_state(kind, bias, shape):
     extra = {"nonlinearity": "relu"} if kind == "rnn_relu" else {}
     state = shape[:-1] + (6,)
     check_module(
-        lambda m: with_state(getattr(m.nn, cls_name), 4, 6, bias=bias, **extra),
+        lambda m: getattr(m.nn, cls_name)(4, 6, bias=bias, **extra),
         [shape, state, state][: 3 if kind == "lstm" else 2],
+        call=with_state,
         modes=("eval",),
     )
 

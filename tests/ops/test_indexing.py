@@ -9,34 +9,9 @@ from hypothesis import strategies as st
 
 import chainrule
 
-from oracle import check, check_torch, requires_torch, torch
+from oracle import assert_equal, assert_same_error, check, check_torch, requires_torch, run_both, torch
 
 SETTINGS = settings(max_examples=15, deadline=None)
-
-
-def run_both(fn):
-    """``fn(torch)`` and ``fn(chainrule)``: the results, or the exceptions raised."""
-    results = []
-    for lib in (torch, chainrule):
-        try:
-            results.append(fn(lib))
-        except Exception as error:  # noqa: BLE001 - the exception is the result compared
-            results.append(error)
-    return results
-
-
-def assert_same_error(fn, message=None):
-    theirs, ours = run_both(fn)
-    assert isinstance(theirs, Exception), f"torch raised nothing, returned {theirs!r}"
-    assert type(ours) is type(theirs), f"chainrule raised {ours!r}, torch raised {theirs!r}"
-    if message is not None:
-        assert message in str(ours), f"{message!r} not in {str(ours)!r}"
-
-
-def assert_same_tensor(ours, theirs):
-    assert ours.shape == tuple(theirs.shape)
-    assert ours.dtype.name == str(theirs.dtype).split(".")[-1]
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
 # --- x[key]: values and gradients ----------------------------------------------------------------
@@ -157,7 +132,7 @@ def test_setitem_gradient_flows_to_the_value_and_to_the_untouched_elements(name)
 
 def test_setitem_with_a_number_or_list_writes_in_place():
     theirs, ours = run_both(_write_numbers)
-    assert_same_tensor(ours, theirs)
+    assert_equal(ours, theirs)
 
 
 def _write_numbers(m):
@@ -277,7 +252,7 @@ def test_scatter_with_reduce_matches_pytorch_values_and_is_not_differentiable(re
     theirs, ours = run_both(
         lambda m: m.ones(3).scatter(0, m.tensor([1, 1]), m.tensor([2.0, 3.0]), reduce=reduce)
     )
-    assert_same_tensor(ours, theirs)
+    assert_equal(ours, theirs)
     src = chainrule.tensor([2.0, 3.0], requires_grad=True)
     out = chainrule.ones(3).scatter(0, chainrule.tensor([1, 1]), src, reduce=reduce)
     with pytest.raises(RuntimeError, match="derivative for aten::scatter"):
@@ -309,7 +284,7 @@ def test_masked_fill_keeps_the_input_dtype():
     theirs, ours = run_both(
         lambda m: m.zeros(3, dtype=m.int64).masked_fill(m.tensor([True, False, True]), 2.5)
     )
-    assert_same_tensor(ours, theirs)
+    assert_equal(ours, theirs)
 
 
 def test_masked_select_matches_pytorch_with_broadcasting():
@@ -336,9 +311,9 @@ def test_nonzero_matches_pytorch(fn):
     if isinstance(theirs, tuple):
         assert len(ours) == len(theirs)
         for a, b in zip(ours, theirs):
-            assert_same_tensor(a, b)
+            assert_equal(a, b)
     else:
-        assert_same_tensor(ours, theirs)
+        assert_equal(ours, theirs)
 
 
 @requires_torch

@@ -7,28 +7,10 @@ from hypothesis import strategies as st
 
 import chainrule
 
-from oracle import check, check_torch, requires_torch, torch
+from oracle import assert_same_error, check, check_torch, requires_torch, run_both, torch
 
 SETTINGS = settings(max_examples=15, deadline=None)
 INF = float("inf")
-
-
-def run_both(fn):
-    results = []
-    for lib in (torch, chainrule):
-        try:
-            results.append(fn(lib))
-        except Exception as error:  # noqa: BLE001 - the exception is the result compared
-            results.append(error)
-    return results
-
-
-def assert_same_error(fn, message=None):
-    theirs, ours = run_both(fn)
-    assert isinstance(theirs, Exception), f"torch raised nothing, returned {theirs!r}"
-    assert type(ours) is type(theirs), f"chainrule raised {ours!r}, torch raised {theirs!r}"
-    if message is not None:
-        assert message in str(ours), f"{message!r} not in {str(ours)!r}"
 
 
 # --- matmul and its special cases ------------------------------------------------------------------

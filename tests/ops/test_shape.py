@@ -9,29 +9,9 @@ from hypothesis import strategies as st
 
 import chainrule
 
-from oracle import check, check_torch, requires_torch, torch
+from oracle import assert_same_error, check, check_torch, requires_torch, run_both, torch
 
 SETTINGS = settings(max_examples=15, deadline=None)
-
-
-def run_both(fn):
-    """``fn(torch)`` and ``fn(chainrule)``: the results, or the exceptions raised."""
-    results = []
-    for lib in (torch, chainrule):
-        try:
-            results.append(fn(lib))
-        except Exception as error:  # noqa: BLE001 - the exception is the result compared
-            results.append(error)
-    return results
-
-
-def assert_same_error(fn, message=None):
-    """Both libraries raise the same exception type (and ours says ``message``)."""
-    theirs, ours = run_both(fn)
-    assert isinstance(theirs, Exception), f"torch raised nothing, returned {theirs!r}"
-    assert type(ours) is type(theirs), f"chainrule raised {ours!r}, torch raised {theirs!r}"
-    if message is not None:
-        assert message in str(ours), f"{message!r} not in {str(ours)!r}"
 
 
 # --- values and gradients (PyTorch parity + float64 finite differences, both orders) ---------

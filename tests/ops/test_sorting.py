@@ -6,18 +6,7 @@ import pytest
 
 import chainrule
 
-from oracle import check, requires_torch, torch
-
-
-def run_both(fn):
-    """``fn(torch)`` and ``fn(chainrule)``: the results, or the exceptions raised."""
-    results = []
-    for lib in (torch, chainrule):
-        try:
-            results.append(fn(lib))
-        except Exception as error:  # noqa: BLE001 - the exception is the result compared
-            results.append(error)
-    return results
+from oracle import check, requires_torch, run_both
 
 
 def assert_same(ours, theirs):

@@ -1,10 +1,9 @@
 """MultiheadAttention: attention over ``num_heads`` learned projections of the
 query, key and value, as ``torch.nn.MultiheadAttention``."""
 
-from ... import _creation
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import empty_parameter
 from .linear import Linear
 from .module import Module
 
@@ -14,10 +13,6 @@ __all__ = ["MultiheadAttention"]
 class NonDynamicallyQuantizableLinear(Linear):
     """PyTorch's name for MultiheadAttention's output projection (a plain Linear),
     kept so the two layers print the same."""
-
-
-def _new_weight(*shape, dtype=None):
-    return Parameter(_creation.empty(*shape, dtype=dtype))
 
 
 class MultiheadAttention(Module):
@@ -79,22 +74,22 @@ class MultiheadAttention(Module):
                 f"embed_dim must be divisible by num_heads (got embed_dim={embed_dim}, num_heads={num_heads})"
             )
         if self._qkv_same_embed_dim:
-            self.in_proj_weight = _new_weight(3 * embed_dim, embed_dim, dtype=dtype)
+            self.in_proj_weight = empty_parameter(3 * embed_dim, embed_dim, dtype=dtype)
             for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
                 self.register_parameter(name, None)
         else:
-            self.q_proj_weight = _new_weight(embed_dim, embed_dim, dtype=dtype)
-            self.k_proj_weight = _new_weight(embed_dim, self.kdim, dtype=dtype)
-            self.v_proj_weight = _new_weight(embed_dim, self.vdim, dtype=dtype)
+            self.q_proj_weight = empty_parameter(embed_dim, embed_dim, dtype=dtype)
+            self.k_proj_weight = empty_parameter(embed_dim, self.kdim, dtype=dtype)
+            self.v_proj_weight = empty_parameter(embed_dim, self.vdim, dtype=dtype)
             self.register_parameter("in_proj_weight", None)
         if bias:
-            self.in_proj_bias = _new_weight(3 * embed_dim, dtype=dtype)
+            self.in_proj_bias = empty_parameter(3 * embed_dim, dtype=dtype)
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
         if add_bias_kv:
-            self.bias_k = _new_weight(1, 1, embed_dim, dtype=dtype)
-            self.bias_v = _new_weight(1, 1, embed_dim, dtype=dtype)
+            self.bias_k = empty_parameter(1, 1, embed_dim, dtype=dtype)
+            self.bias_v = empty_parameter(1, 1, embed_dim, dtype=dtype)
         else:
             self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn

@@ -4,14 +4,12 @@ import numpy as np
 
 from ... import _creation, _dtype
 from .. import functional as F
-from .. import init
-from ..parameter import Parameter
-from .module import Module
+from .normalization import _AffineNorm
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
 
 
-class _BatchNorm(Module):
+class _BatchNorm(_AffineNorm):
     """Normalize each channel with the batch's statistics in training (and keep
     running averages of them), with the running ones in evaluation."""
 
@@ -33,15 +31,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(_creation.empty(num_features, dtype=dtype))
-            if bias:
-                self.bias = Parameter(_creation.empty(num_features, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._add_affine_parameters(num_features, affine, bias, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", _creation.zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", _creation.ones(num_features, dtype=dtype))
@@ -68,10 +58,7 @@ class _BatchNorm(Module):
     def reset_parameters(self):
         """Running mean 0, running variance 1, weight 1, bias 0 (PyTorch's defaults)."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        super().reset_parameters()
 
     def _check_input_dim(self, input):
         raise NotImplementedError

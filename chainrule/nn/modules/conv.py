@@ -1,12 +1,9 @@
 """Convolution layers: Conv1d, Conv2d and ConvTranspose2d, with PyTorch's
 arguments, parameter shapes and default initialisation."""
 
-import math
-
-from ... import _creation
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import empty_parameter
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
@@ -37,7 +34,6 @@ class _ConvNd(Module):
         groups,
         bias,
         padding_mode,
-        device,
         dtype,
         spatial,
     ):
@@ -83,21 +79,16 @@ class _ConvNd(Module):
             pads = [p for p in reversed(padding) for _ in range(2)]
         self._reversed_padding_repeated_twice = pads
         shape = (in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups)
-        self.weight = Parameter(_creation.empty(*shape, *kernel_size, dtype=dtype))
+        self.weight = empty_parameter(*shape, *kernel_size, dtype=dtype)
         if bias:
-            self.bias = Parameter(_creation.empty(out_channels, dtype=dtype))
+            self.bias = empty_parameter(out_channels, dtype=dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
 
     def reset_parameters(self):
-        """PyTorch's default: W ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in),
-        1/sqrt(fan_in)), and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        """PyTorch's default, as Linear's: W and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+        init._linear_default_(self.weight, self.bias)
 
     def _padded_input(self, input):
         """``input`` padded by the non-zero padding mode (then the convolution pads nothing)."""
@@ -123,7 +114,48 @@ class _ConvNd(Module):
         return text
 
 
-class Conv2d(_ConvNd):
+class _Conv(_ConvNd):
+    """Conv1d and Conv2d: the same arguments and forward, over ``_spatial`` dims."""
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            False,
+            0,
+            groups,
+            bias,
+            padding_mode,
+            dtype,
+            self._spatial,
+        )
+
+    def forward(self, input):
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            input, padding = self._padded_input(input), 0
+        convolve = F.conv2d if self._spatial == 2 else F.conv1d
+        return convolve(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class Conv2d(_Conv):
     """2-D convolution over (N, C_in, H, W) (or unbatched (C_in, H, W)):
     weight (out_channels, in_channels / groups, kH, kW), bias (out_channels,).
 
@@ -138,45 +170,10 @@ class Conv2d(_ConvNd):
     Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))
     """
 
-    def __init__(
-        self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            False,
-            0,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-            2,
-        )
-
-    def forward(self, input):
-        padding = self.padding
-        if self.padding_mode != "zeros":
-            input, padding = self._padded_input(input), 0
-        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+    _spatial = 2
 
 
-class Conv1d(_ConvNd):
+class Conv1d(_Conv):
     """1-D convolution over (N, C_in, L) (or unbatched (C_in, L)):
     weight (out_channels, in_channels / groups, k), bias (out_channels,).
 
@@ -186,42 +183,7 @@ class Conv1d(_ConvNd):
     chainrule.Size([20, 33, 24])
     """
 
-    def __init__(
-        self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            False,
-            0,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-            1,
-        )
-
-    def forward(self, input):
-        padding = self.padding
-        if self.padding_mode != "zeros":
-            input, padding = self._padded_input(input), 0
-        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+    _spatial = 1
 
 
 class ConvTranspose2d(_ConvNd):
@@ -270,7 +232,6 @@ class ConvTranspose2d(_ConvNd):
             groups,
             bias,
             padding_mode,
-            device,
             dtype,
             2,
         )

@@ -2,10 +2,9 @@
 
 import math
 
-from ... import _creation
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import empty_parameter
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear"]
@@ -26,10 +25,6 @@ class Identity(Module):
         return input
 
 
-def _new_weight(*shape, dtype=None):
-    return Parameter(_creation.empty(*shape, dtype=dtype))
-
-
 class Linear(Module):
     """``y = x W^T + b`` with W of shape (out_features, in_features).
 
@@ -48,19 +43,15 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = _new_weight(out_features, in_features, dtype=dtype)
+        self.weight = empty_parameter(out_features, in_features, dtype=dtype)
         if bias:
-            self.bias = _new_weight(out_features, dtype=dtype)
+            self.bias = empty_parameter(out_features, dtype=dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._linear_default_(self.weight, self.bias)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
@@ -87,9 +78,9 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = _new_weight(out_features, in1_features, in2_features, dtype=dtype)
+        self.weight = empty_parameter(out_features, in1_features, in2_features, dtype=dtype)
         if bias:
-            self.bias = _new_weight(out_features, dtype=dtype)
+            self.bias = empty_parameter(out_features, dtype=dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -2,16 +2,39 @@
 
 import numbers
 
-from ... import _creation
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import empty_parameter
 from .module import Module
 
 __all__ = ["LayerNorm", "GroupNorm"]
 
 
-class LayerNorm(Module):
+class _AffineNorm(Module):
+    """What the normalization layers share (BatchNorm too): an optional
+    elementwise ``weight``, starting at 1, and ``bias``, starting at 0."""
+
+    def _add_affine_parameters(self, shape, affine, bias, dtype):
+        """``weight`` and ``bias`` of ``shape``; None for ``bias=False`` (both for ``affine=False``)."""
+        if affine:
+            self.weight = empty_parameter(shape, dtype=dtype)
+            if bias:
+                self.bias = empty_parameter(shape, dtype=dtype)
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        """weight 1, bias 0 (PyTorch's defaults)."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+
+class LayerNorm(_AffineNorm):
     """Normalize each sample over its last dims (``normalized_shape``):
     y = (x - mean) / sqrt(var + eps) * weight + bias, weight and bias of
     ``normalized_shape`` (weight 1 and bias 0 at first).
@@ -33,22 +56,8 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(_creation.empty(self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(_creation.empty(self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._add_affine_parameters(self.normalized_shape, elementwise_affine, bias, dtype)
         self.reset_parameters()
-
-    def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -60,7 +69,7 @@ class LayerNorm(Module):
         )
 
 
-class GroupNorm(Module):
+class GroupNorm(_AffineNorm):
     """Split the C channels of (N, C, *) into ``num_groups`` groups and normalize
     each group of each sample; then weight and bias per channel (``affine``).
 
@@ -82,22 +91,8 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(_creation.empty(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(_creation.empty(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._add_affine_parameters(num_channels, affine, bias, dtype)
         self.reset_parameters()
-
-    def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

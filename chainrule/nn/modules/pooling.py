@@ -7,6 +7,8 @@ __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
 
 
 class _MaxPoolNd(Module):
+    """MaxPool1d and MaxPool2d: the same arguments and forward, over ``_spatial`` dims."""
+
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
     ):
@@ -17,6 +19,18 @@ class _MaxPoolNd(Module):
         self.dilation = dilation
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
+
+    def forward(self, input):
+        pool = F.max_pool2d if self._spatial == 2 else F.max_pool1d
+        return pool(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
 
     def extra_repr(self):
         return (
@@ -38,16 +52,7 @@ class MaxPool2d(_MaxPoolNd):
     MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
     """
 
-    def forward(self, input):
-        return F.max_pool2d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
+    _spatial = 2
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -58,16 +63,7 @@ class MaxPool1d(_MaxPoolNd):
     chainrule.Size([20, 16, 24])
     """
 
-    def forward(self, input):
-        return F.max_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
+    _spatial = 1
 
 
 class AvgPool2d(Module):

@@ -13,12 +13,11 @@ import math
 import numbers
 import warnings
 
-from ... import _creation
 from ..._tensor import Tensor
 from ...ops.shape import cat, stack
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import empty_parameter
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -68,8 +67,12 @@ _STEPS = {"RNN_TANH": _tanh_step, "RNN_RELU": _relu_step, "LSTM": _lstm_step, "G
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _new_weight(*shape, dtype=None):
-    return Parameter(_creation.empty(*shape, dtype=dtype))
+def _uniform_start(layer):
+    """Every parameter of a recurrent layer or cell from U(-1/sqrt(hidden_size),
+    1/sqrt(hidden_size)), as PyTorch starts them."""
+    bound = 1.0 / math.sqrt(layer.hidden_size)
+    for weight in layer.parameters():
+        init.uniform_(weight, -bound, bound)
 
 
 def _refuse_unknown(layer, kwargs):
@@ -161,15 +164,13 @@ class RNNBase(Module):
                 suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
                 names = [kind + suffix for kind in shapes]
                 for name, shape in zip(names, shapes.values()):
-                    setattr(self, name, _new_weight(*shape, dtype=dtype))
+                    setattr(self, name, empty_parameter(*shape, dtype=dtype))
                 self._flat_weights_names.extend(names)
                 self._all_weights.append(names)
         self.reset_parameters()
 
     def reset_parameters(self):
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for weight in self.parameters():
-            init.uniform_(weight, -bound, bound)
+        _uniform_start(self)
 
     def flatten_parameters(self):
         """Does nothing: PyTorch packs the weights for cuDNN here, and on NumPy
@@ -469,20 +470,18 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        self.weight_ih = _new_weight(num_chunks * hidden_size, input_size, dtype=dtype)
-        self.weight_hh = _new_weight(num_chunks * hidden_size, hidden_size, dtype=dtype)
+        self.weight_ih = empty_parameter(num_chunks * hidden_size, input_size, dtype=dtype)
+        self.weight_hh = empty_parameter(num_chunks * hidden_size, hidden_size, dtype=dtype)
         if bias:
-            self.bias_ih = _new_weight(num_chunks * hidden_size, dtype=dtype)
-            self.bias_hh = _new_weight(num_chunks * hidden_size, dtype=dtype)
+            self.bias_ih = empty_parameter(num_chunks * hidden_size, dtype=dtype)
+            self.bias_hh = empty_parameter(num_chunks * hidden_size, dtype=dtype)
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
         self.reset_parameters()
 
     def reset_parameters(self):
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for weight in self.parameters():
-            init.uniform_(weight, -bound, bound)
+        _uniform_start(self)
 
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"

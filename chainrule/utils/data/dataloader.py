@@ -28,6 +28,19 @@ _COLLATE_ERROR = (
 )
 
 
+def _mapping_like(original, values):
+    """The dict ``values`` as a mapping of ``original``'s type (a copy of it,
+    updated, when it is mutable), or as the dict when that type can't be built."""
+    try:
+        if isinstance(original, collections.abc.MutableMapping):
+            clone = copy.copy(original)
+            clone.update(values)
+            return clone
+        return type(original)(values)
+    except TypeError:  # a mapping type that can't be built from a dict
+        return values
+
+
 def default_collate(batch):
     """Merge a list of samples into a batch, as PyTorch does: tensors and NumPy
     arrays are stacked (a new first dimension), Python floats become a float64
@@ -59,15 +72,7 @@ def default_collate(batch):
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
-        collated = {key: default_collate([sample[key] for sample in batch]) for key in elem}
-        try:
-            if isinstance(elem, collections.abc.MutableMapping):
-                clone = copy.copy(elem)
-                clone.update(collated)
-                return clone
-            return type(elem)(collated)
-        except TypeError:  # a mapping type that can't be built from a dict
-            return collated
+        return _mapping_like(elem, {key: default_collate([sample[key] for sample in batch]) for key in elem})
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
         return type(elem)(*(default_collate(samples) for samples in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
@@ -106,15 +111,7 @@ def default_convert(data):
     if isinstance(data, (np.ndarray, np.bool_, np.number)):
         return data if data.dtype.kind in "SaUO" else as_tensor(data)
     if isinstance(data, collections.abc.Mapping):
-        converted = {key: default_convert(value) for key, value in data.items()}
-        try:
-            if isinstance(data, collections.abc.MutableMapping):
-                clone = copy.copy(data)
-                clone.update(converted)
-                return clone
-            return type(data)(converted)
-        except TypeError:
-            return converted
+        return _mapping_like(data, {key: default_convert(value) for key, value in data.items()})
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return type(data)(*(default_convert(d) for d in data))
     if isinstance(data, tuple):
