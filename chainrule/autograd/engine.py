@@ -27,6 +27,7 @@ from .function import FREED_MESSAGE, DelayedError
 from .grad_mode import state as grad_state
 
 _ndarray = np.ndarray
+_new = object.__new__
 _anomaly = anomaly.state
 
 
@@ -131,7 +132,7 @@ def backward_scalar(output, retain_graph):
     node = output.grad_fn
     if node is not None and node._buffer is None and len(node._outputs_meta) == 1:
         node._buffer = [one]
-        _run_simple([(-node._sequence_nr, node)], retain_graph)
+        _run_simple([], retain_graph, None, node)
     else:
         _run_simple(_seed(((output, one),), False, None), retain_graph)
 
@@ -367,7 +368,7 @@ def _buffer(node, nr, g, heap):
     buffer[nr] = g if buffer[nr] is None else buffer[nr] + g
 
 
-def _run_simple(heap, retain_graph, hooked=None):
+def _run_simple(heap, retain_graph, hooked=None, ready=None):
     """``_execute`` for the common case (every leaf, no create_graph), from a
     seeded heap. The loop body is written out, not split into helpers,
     because it runs for every op of every training step.
@@ -379,9 +380,17 @@ def _run_simple(heap, retain_graph, hooked=None):
     check_anomaly = _anomaly.enabled
     previous_mode = grad_state.enabled
     grad_state.enabled = False
+    # ``ready``: the only pending node when the heap is empty; along a chain
+    # of ops the walk then needs no heap at all.
     try:
-        while heap:
-            node = heappop(heap)[1]
+        while True:
+            if ready is not None:
+                node = ready
+                ready = None
+            elif heap:
+                node = heappop(heap)[1]
+            else:
+                break
             grads = node._buffer
             node._buffer = None
             hooks = node._hooks
@@ -427,7 +436,13 @@ def _run_simple(heap, retain_graph, hooked=None):
                         else:
                             buffer = target._buffer = [None] * len(meta)
                             buffer[nr] = g
-                        heappush(heap, (-target._sequence_nr, target))
+                        if ready is None and not heap:
+                            ready = target
+                        else:
+                            if ready is not None:
+                                heappush(heap, (-ready._sequence_nr, ready))
+                                ready = None
+                            heappush(heap, (-target._sequence_nr, target))
                     elif buffer[nr] is None:
                         buffer[nr] = g
                     else:
@@ -444,12 +459,19 @@ def _run_simple(heap, retain_graph, hooked=None):
                     if (g is grad or grad is None or g.__class__ is not _ndarray or g.base is not None
                             or (len(results) == 2 and results[0] is results[1])):
                         g = np.array(g)
-                    target.grad = wrap(g)
+                    leaf_grad = _new(Tensor)  # wrap(g), written out: this runs for every leaf
+                    leaf_grad._data = g
+                    leaf_grad._requires_grad = False
+                    leaf_grad.grad_fn = None
+                    leaf_grad._version = [0, 0]
+                    target.grad = leaf_grad
                 else:
                     _accumulate(target, g, False, False)
         if hooked:
             _finish_hooked_leaves(hooked, False, None)
     except BaseException:
+        if ready is not None:
+            ready._buffer = None
         _clear_buffers(heap)
         raise
     finally:

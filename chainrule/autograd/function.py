@@ -283,7 +283,25 @@ class Primitive(Function):
             (((b, None) if b_node is None else (b_node, b._output_nr)) if b_requires else None),
         )
         ctx.needs_input_grad = _NEEDS[a_requires + a_requires + b_requires]
-        return _record_output(ctx, (a, b), out)
+        if out.__class__ is not _ndarray or out.dtype.kind != "f":
+            return _record_output(ctx, (a, b), out)
+        # _record_output's common case, written out: it runs for every recorded op
+        ctx._sequence_nr = next(_sequence)
+        ctx._buffer = None
+        result = _new(_Tensor)
+        result._data = out
+        result._requires_grad = True
+        result.grad_fn = ctx
+        result._version = version = [0, 0]
+        ctx._outputs_meta = ((out.shape, out.dtype),)
+        if ctx.saved:
+            ctx._inputs = (a, b)
+            ctx._epoch = inplace_epoch[0]
+            ctx._out_box = version
+        if record_hooks:
+            for hook in record_hooks:
+                hook(ctx, (a, b), result)
+        return result
 
     @classmethod
     def apply_unary(cls, x, *params):
@@ -296,7 +314,25 @@ class Primitive(Function):
         node = x.grad_fn
         ctx.next_edges = ((x, None) if node is None else (node, x._output_nr),)
         ctx.needs_input_grad = _FIRST_ONLY[len(params)]
-        return _record_output(ctx, (x,), out)
+        if out.__class__ is not _ndarray or out.dtype.kind != "f":
+            return _record_output(ctx, (x,), out)
+        # _record_output's common case, written out: it runs for every recorded op
+        ctx._sequence_nr = next(_sequence)
+        ctx._buffer = None
+        result = _new(_Tensor)
+        result._data = out
+        result._requires_grad = True
+        result.grad_fn = ctx
+        result._version = version = [0, 0]
+        ctx._outputs_meta = ((out.shape, out.dtype),)
+        if ctx.saved:
+            ctx._inputs = (x,)
+            ctx._epoch = inplace_epoch[0]
+            ctx._out_box = version
+        if record_hooks:
+            for hook in record_hooks:
+                hook(ctx, (x,), result)
+        return result
 
     def check_saved_versions(self):
         epoch = self._epoch

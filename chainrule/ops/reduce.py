@@ -90,7 +90,9 @@ class Sum(Primitive):
         ctx.shape = x.shape
         ctx.axes = axes
         ctx.keepdim = keepdim
-        return np.add.reduce(x, axes, None, None, keepdim)  # positional: half the call cost of keywords
+        # positional: half the call cost of keywords; asarray: NumPy gives a
+        # scalar for a full reduction, an output must be an array
+        return np.asarray(np.add.reduce(x, axes, None, None, keepdim))
 
     def backward(ctx, grad):
         return _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
@@ -121,7 +123,7 @@ class Mean(Primitive):
         if x.dtype == np.float16:  # np.mean accumulates float16 in float32
             return np.mean(x, axis=axes, keepdims=keepdim)
         # what np.mean does for other dtypes, without its Python-level wrapper
-        return np.add.reduce(x, axes, None, None, keepdim) / count
+        return np.asarray(np.add.reduce(x, axes, None, None, keepdim) / count)
 
     def backward(ctx, grad):
         return _expand_back(grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim)
