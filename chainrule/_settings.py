@@ -1,12 +1,16 @@
 """Global switches of PyTorch's that chainrule accepts: thread counts and
 deterministic algorithms.
 
-The parallel work in chainrule is NumPy's BLAS (matrix products,
-convolutions), plus a small pool for batch-chunked convolution, pooling and
-batch norm that is used only while BLAS runs on one thread (ops/_threads.py).
-``set_num_threads(n)`` limits the BLAS library's threads through
+chainrule runs its heavy ops (convolution, pooling, batch norm, Adam's
+update) on a small pool of threads of its own, each taking a slice of the
+batch (ops/_threads.py). ``set_num_threads(n)`` sizes that pool and holds
+NumPy's BLAS to one thread: OpenBLAS's idle workers busy-wait for about 0.1 s
+after every threaded product, on the very cores the pool's threads need
+(measured on 2 cores: the Fashion-MNIST CNN step 1.3x slower with BLAS on 2
+threads than with BLAS on 1 and the pool on 2). BLAS is reached through
 threadpoolctl, the well-kept library that knows how to reach OpenBLAS, MKL
-and BLIS at run time; ``get_num_threads()`` reads the limit back.
+and BLIS at run time. Until ``set_num_threads`` is called, chainrule leaves
+NumPy's BLAS as it loaded and runs the pool only if BLAS has one thread.
 
 chainrule's results are deterministic (the same inputs and seed give the
 same numbers), so ``use_deterministic_algorithms`` only records its flag.
@@ -25,7 +29,7 @@ def _cpu_count():
 
 
 def set_num_threads(n):
-    """Use at most ``n`` threads for NumPy's BLAS (matrix products, convolutions).
+    """Run chainrule's ops on at most ``n`` threads (NumPy's BLAS then runs on one).
 
     >>> import chainrule
     >>> chainrule.set_num_threads(1)
@@ -36,21 +40,25 @@ def set_num_threads(n):
 
     if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
         raise RuntimeError(f"set_num_threads expects a positive integer, got {n!r}")
-    threadpool_limits(limits=n, user_api="blas")  # called, not entered: the limit stays
+    threadpool_limits(limits=1, user_api="blas")  # called, not entered: the limit stays
     _state["threads"] = n
 
 
 def get_num_threads():
-    """The BLAS library's thread count (the most of any BLAS loaded).
+    """The number of threads chainrule's ops run on: the one given to
+    ``set_num_threads``, or else the BLAS library's thread count when first asked
+    (the most of any BLAS loaded), which follows ``OMP_NUM_THREADS`` and the CPUs.
 
     >>> import chainrule
     >>> chainrule.get_num_threads() >= 1
     True
     """
-    from threadpoolctl import threadpool_info
+    if _state["threads"] is None:  # asked once: threadpool_info reads /proc, ~1 ms a call
+        from threadpoolctl import threadpool_info
 
-    counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
-    return max(counts) if counts else (_state["threads"] or _cpu_count())
+        counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+        _state["threads"] = max(counts) if counts else _cpu_count()
+    return _state["threads"]
 
 
 def set_num_interop_threads(n):

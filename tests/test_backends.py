@@ -55,7 +55,7 @@ def test_the_device_idiom_with_mps_picks_the_cpu():
     assert chainrule.zeros(2, device=device).device.type == "cpu"
 
 
-def test_set_num_threads_limits_numpys_blas_threads():
+def test_set_num_threads_sizes_chainrules_pool_and_holds_numpys_blas_to_one_thread():
     from threadpoolctl import threadpool_info
 
     def blas_threads():
@@ -63,12 +63,13 @@ def test_set_num_threads_limits_numpys_blas_threads():
 
     before = chainrule.get_num_threads()
     try:
-        chainrule.set_num_threads(1)
-        assert blas_threads() == {1}
-        assert chainrule.get_num_threads() == 1
+        for threads in (1, 3):
+            chainrule.set_num_threads(threads)
+            assert blas_threads() == {1}
+            assert chainrule.get_num_threads() == threads
     finally:
         chainrule.set_num_threads(before)
-    assert blas_threads() == {before}
+    assert chainrule.get_num_threads() == before
 
 
 @pytest.mark.parametrize("value", [0, -1, 1.5, True])

@@ -18,9 +18,10 @@ NumPy's OpenBLAS keeps its worker threads busy-waiting for a while (about
 0.1 s) after each threaded matrix product, on the very cores these slices
 would run on: with them, extra threads here make a training step slower, not
 faster (measured on 2 cores). So the slices use more than the calling thread
-only while OpenBLAS runs on one thread (``OPENBLAS_NUM_THREADS=1``, set before
-NumPy loads), or when NumPy's BLAS is not OpenBLAS; the products inside the
-slices (Winograd's) then run on all the cores through these threads.
+only while OpenBLAS runs on one thread (``chainrule.set_num_threads`` sees to
+that, as does ``OPENBLAS_NUM_THREADS=1``), or when NumPy's BLAS is not
+OpenBLAS; the products inside the slices (Winograd's) then run on all the
+cores through these threads.
 
 A task must write only its own slice of any shared array and must not call
 ``run_chunks`` itself.
