@@ -4,6 +4,7 @@ gradient and its square, bias-corrected (``torch.optim.Adam``)."""
 import numpy as np
 
 from .._tensor import Tensor
+from ..ops._threads import run_chunks
 from .optimizer import (
     Optimizer,
     average_square_,
@@ -15,6 +16,10 @@ from .optimizer import (
     state_zeros,
     step_counter,
 )
+
+
+# Adam makes a dozen passes over each parameter: over slices of this many values they stay in cache.
+_CHUNK_VALUES = 1 << 15
 
 
 def adam_update(param, grad, state, group):
@@ -39,20 +44,27 @@ def adam_update(param, grad, state, group):
     if decoupled and weight_decay != 0:
         param *= 1 - lr * weight_decay
 
-    exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-    lerp_(exp_avg, grad, 1 - beta1)
-    average_square_(exp_avg_sq, grad, beta2)
-
     step_size = lr / (1 - beta1**step)
     bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+    arrays = [param, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data]
     if group["amsgrad"]:
-        max_exp_avg_sq = state["max_exp_avg_sq"]._data
-        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-        denom = np.sqrt(max_exp_avg_sq) / bias_correction2_sqrt
-    else:
+        arrays.append(state["max_exp_avg_sq"]._data)
+    arrays = np.atleast_1d(*arrays)  # views: a 0-d parameter is updated through them
+
+    def rows(start, stop):
+        param, grad, exp_avg, exp_avg_sq, *max_exp_avg_sq = (a[start:stop] for a in arrays)
+        lerp_(exp_avg, grad, 1 - beta1)
+        average_square_(exp_avg_sq, grad, beta2)
+        if max_exp_avg_sq:
+            np.maximum(max_exp_avg_sq[0], exp_avg_sq, out=max_exp_avg_sq[0])
+            exp_avg_sq = max_exp_avg_sq[0]
         denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt
-    denom += group["eps"]
-    param += -step_size * exp_avg / denom
+        denom += group["eps"]
+        param += -step_size * exp_avg / denom
+
+    # elementwise, so any cut gives the same bits: slices that stay in cache, on every core
+    rows_count = len(arrays[0])
+    run_chunks(rows, rows_count, max(1, _CHUNK_VALUES * rows_count // max(1, param.size)))
 
 
 class Adam(Optimizer):

@@ -416,3 +416,29 @@ def test_loading_a_state_dict_with_other_groups_names_the_mismatch():
 def test_differentiable_optimizers_are_refused_with_a_clear_error():
     with pytest.raises(NotImplementedError, match="differentiable"):
         chainrule.optim.Adam([chainrule.ones(1, requires_grad=True)], differentiable=True)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("kwargs", [{}, {"amsgrad": True, "weight_decay": 0.1}])
+def test_adam_over_many_slices_and_threads_gives_the_same_bits_as_in_one_piece(threads, kwargs, monkeypatch):
+    from chainrule.optim import adam
+
+    def run():
+        initial, gradients = make_problem(np.float32, steps=5)
+        params = [chainrule.tensor(a, requires_grad=True) for a in initial]
+        optimizer = chainrule.optim.Adam(params, **kwargs)
+        for row in gradients:
+            set_gradients(chainrule, params, row)
+            optimizer.step()
+        return values(params)
+
+    expected = run()
+    monkeypatch.setattr(adam, "_CHUNK_VALUES", 1)  # a slice per row
+    previous = chainrule.get_num_threads()
+    chainrule.set_num_threads(threads)
+    try:
+        results = run()
+    finally:
+        chainrule.set_num_threads(previous)
+    for ours, theirs in zip(results, expected):
+        np.testing.assert_array_equal(ours, theirs)
