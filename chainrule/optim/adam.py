@@ -17,7 +17,6 @@ from .optimizer import (
     step_counter,
 )
 
-
 # Adam makes a dozen passes over each parameter: over slices of this many values they stay in cache.
 _CHUNK_VALUES = 1 << 15
 

@@ -6,11 +6,11 @@ import pytest
 import chainrule
 import chainrule.nn as nn
 import chainrule.nn.functional as F
-from chainrule.ops import _threads
 from chainrule.ops import norm as norm_ops
 
 from module_oracle import check_module, copy_weights
 from oracle import check, random_inputs, requires_torch, torch
+from same_bits import assert_same_bits_on_threads
 
 
 def test_batch_norm_in_training_matches_pytorch_and_finite_differences_to_second_order():
@@ -117,7 +117,6 @@ def test_batch_norm_layer_over_many_slices_matches_pytorch_in_train_and_eval(one
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_batch_norm_gives_the_same_bits_on_any_number_of_threads(threads, one_sample_per_slice, monkeypatch):
-    monkeypatch.setattr(_threads, "blas_threads", lambda: 1)  # the pool is used only beside one BLAS thread
     x_array, g_array = random_inputs([(6, 3, 4, 4)] * 2, seed=3)
 
     def run():
@@ -128,14 +127,7 @@ def test_batch_norm_gives_the_same_bits_on_any_number_of_threads(threads, one_sa
         return [a.numpy().copy() for a in (y.detach(), x.grad, w.grad)]
 
     expected = run()
-    previous = chainrule.get_num_threads()
-    chainrule.set_num_threads(threads)
-    try:
-        results = run()
-    finally:
-        chainrule.set_num_threads(previous)
-    for ours, theirs in zip(results, expected):
-        np.testing.assert_array_equal(ours, theirs)
+    assert_same_bits_on_threads(threads, run, expected)
 
 
 def test_batch_norm_of_values_far_from_zero_keeps_float32_accuracy():

@@ -16,6 +16,7 @@ from chainrule.ops import conv as conv_ops
 
 from module_oracle import assert_uniform, check_module
 from oracle import check, check_gradcheck, check_torch, random_inputs, requires_torch, torch
+from same_bits import assert_same_bits_on_threads
 
 
 def layer_inputs(x_shape, w_shape, bias=True, weight_dims=(1,), seed=0):
@@ -192,20 +193,12 @@ def _conv_results(x, w, b, g):
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_winograd_gives_the_same_bits_on_any_number_of_threads_and_chunks(threads, monkeypatch):
-    monkeypatch.setattr(_threads, "blas_threads", lambda: 1)  # the pool is used only beside one BLAS thread
     rng = np.random.default_rng(0)
     x, w, b = layer_inputs((7, 8, 5, 6), (32, 8, 3, 3))
     g = rng.standard_normal((7, 32, 5, 6)).astype(np.float32)
     monkeypatch.setattr(conv_ops, "_WINOGRAD_CHUNK_BYTES", 1)  # one image per chunk
     expected = _conv_results(x, w, b, g)
-    previous = chainrule.get_num_threads()
-    chainrule.set_num_threads(threads)
-    try:
-        results = _conv_results(x, w, b, g)
-    finally:
-        chainrule.set_num_threads(previous)
-    for ours, theirs in zip(results, expected):
-        np.testing.assert_array_equal(ours, theirs)
+    assert_same_bits_on_threads(threads, lambda: _conv_results(x, w, b, g), expected)
     # and a batch that does not fill its last chunk gives what one chunk for all gives
     monkeypatch.setattr(conv_ops, "_WINOGRAD_CHUNK_BYTES", 3 * 16 * 3 * 3 * (8 + 32) * 4)  # 3 per chunk
     for ours, theirs in zip(_conv_results(x, w, b, g), expected):

@@ -9,6 +9,7 @@ import pytest
 import chainrule
 
 from oracle import requires_torch, torch
+from same_bits import assert_same_bits_on_threads
 
 SHAPES = [(3, 4), (4,), ()]
 STEPS = 25
@@ -434,11 +435,4 @@ def test_adam_over_many_slices_and_threads_gives_the_same_bits_as_in_one_piece(t
 
     expected = run()
     monkeypatch.setattr(adam, "_CHUNK_VALUES", 1)  # a slice per row
-    previous = chainrule.get_num_threads()
-    chainrule.set_num_threads(threads)
-    try:
-        results = run()
-    finally:
-        chainrule.set_num_threads(previous)
-    for ours, theirs in zip(results, expected):
-        np.testing.assert_array_equal(ours, theirs)
+    assert_same_bits_on_threads(threads, run, expected)
