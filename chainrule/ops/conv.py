@@ -78,6 +78,9 @@ _PER_IMAGE_PRODUCT_MAX = 1024
 # activations up to this many values are cheap to transpose: the batch goes last.
 _SHORT_ROW = 16
 _SMALL_ACTIVATION = 1 << 18
+# im2col, and the products of the per-image layout, run over slices of the batch whose
+# columns take about this many bytes, on every core.
+_COLUMN_CHUNK_BYTES = 1 << 20
 
 
 class ScratchArrays:
@@ -247,11 +250,34 @@ def _im2col(x, geo, ones_row):
     """cols (groups, C/groups * kh * kw [+ 1 row of ones], N * OH * OW): every
     window of ``x`` as a column, the columns ordered (n, oh, ow), or
     (oh, ow, n) for the batch-last layout."""
+    n, k = x.shape[0], geo.columns
+    pixels = geo.out_height * geo.out_width
+    cols = scratch.take((geo.groups, k + ones_row, n * pixels), x.dtype)
+    if geo.layout == "batch-last":
+        _fill_columns(x, geo, cols[:, :k])
+    else:  # images outermost: a slice of the batch at a time, on every core
+
+        def images(start, stop):
+            _fill_columns(x[start:stop], geo, cols[:, :k, start * pixels : stop * pixels])
+
+        run_chunks(images, n, _column_chunk(geo, x.itemsize))
+    if ones_row:
+        cols[:, k] = 1
+    return cols
+
+
+def _column_chunk(geo, itemsize):
+    """How many images' columns make a slice of about _COLUMN_CHUNK_BYTES."""
+    per_image = (geo.columns + 1) * geo.groups * geo.out_height * geo.out_width * itemsize
+    return max(1, _COLUMN_CHUNK_BYTES // per_image)
+
+
+def _fill_columns(x, geo, cols):
+    """Every window of the images ``x`` into ``cols`` (groups, columns, images * OH * OW)."""
     padded = _padded_input(x, geo)
     n = x.shape[0]
     g, kh, kw = geo.groups, *geo.kernel
     per_group = geo.channels // g
-    k = geo.columns
     oh, ow = geo.out_height, geo.out_width
     (dh, dw), (sh, sw) = geo.dilation, geo.stride
     s_n, s_c, s_h, s_w = padded.strides
@@ -260,15 +286,11 @@ def _im2col(x, geo, ones_row):
         (g, per_group, kh, kw, n, oh, ow),
         (per_group * s_c, s_c, dh * s_h, dw * s_w, s_n, sh * s_h, sw * s_w),
     )
-    cols = scratch.take((g, k + ones_row, n * oh * ow), x.dtype)
     if geo.layout == "batch-last":
-        target = cols[:, :k].reshape(g, per_group, kh, kw, oh, ow, n).transpose(0, 1, 2, 3, 6, 4, 5)
+        target = cols.reshape((g, per_group, kh, kw, oh, ow, n), copy=False).transpose(0, 1, 2, 3, 6, 4, 5)
     else:
-        target = cols[:, :k].reshape(g, per_group, kh, kw, n, oh, ow)
+        target = cols.reshape((g, per_group, kh, kw, n, oh, ow), copy=False)
     np.copyto(target, windows)
-    if ones_row:
-        cols[:, k] = 1
-    return cols
 
 
 def _weight_matrix(w, b, geo):
@@ -290,7 +312,14 @@ def _product(matrix, cols, geo):
     """y = W @ cols, as (N, O, OH, OW)."""
     n, o, oh, ow = geo.batch, geo.out_channels, geo.out_height, geo.out_width
     if geo.layout == "per-image":  # (G, O/G, K) @ (N, G, K, OH*OW), already image-major
-        return np.matmul(matrix, _images(cols, geo)).reshape(n, o, oh, ow)
+        images = _images(cols, geo)
+        y = np.empty((n, geo.groups, o // geo.groups, oh * ow), cols.dtype)
+
+        def products(start, stop):
+            np.matmul(matrix, images[start:stop], out=y[start:stop])
+
+        run_chunks(products, n, _column_chunk(geo, cols.itemsize))
+        return y.reshape(n, o, oh, ow)
     y = np.matmul(matrix, cols)  # (G, O/G, N*OH*OW)
     if geo.layout == "batch-last":
         return np.ascontiguousarray(y.reshape(o, oh, ow, n).transpose(3, 0, 1, 2))
@@ -311,7 +340,14 @@ def _weight_grad(cols, grad_cols, geo):
     """dL/dW (and dL/db when cols has its row of ones) = dL/dy @ cols^T, computed
     as (cols @ dL/dy^T)^T: BLAS runs this long inner dimension faster that way."""
     if geo.layout == "per-image":  # (N, G, K, P) @ (N, G, P, O/G), summed over the images
-        product = np.matmul(_images(cols, geo), grad_cols.transpose(0, 1, 3, 2)).sum(axis=0)
+        images, grad_images = _images(cols, geo), grad_cols.transpose(0, 1, 3, 2)
+
+        def products(start, stop):
+            return np.matmul(images[start:stop], grad_images[start:stop]).sum(axis=0)
+
+        parts = run_chunks(products, geo.batch, _column_chunk(geo, cols.itemsize))
+        # added in slice order, from zeros for an empty batch: the same bits on any thread count
+        product = sum(parts, np.zeros(images.shape[1:3] + grad_images.shape[3:], cols.dtype))
     else:
         product = np.matmul(cols, grad_cols.transpose(0, 2, 1))  # (G, K, O/G)
     return product.transpose(0, 2, 1).reshape(geo.out_channels, -1)

@@ -98,6 +98,36 @@ def test_every_column_layout_matches_pytorch_with_groups(layout):
     )
 
 
+# The image-major layouts make their columns (and the per-image layout its products) over
+# slices of the batch on all threads; a budget of one byte makes every image a slice.
+@pytest.fixture
+def one_image_per_column_slice(monkeypatch):
+    monkeypatch.setattr(conv_ops, "_COLUMN_CHUNK_BYTES", 1)
+
+
+@requires_torch
+@pytest.mark.parametrize("layout", ["per-image", "batch"])
+def test_columns_made_over_many_slices_match_pytorch(layout, one_image_per_column_slice):
+    arrays = layer_inputs(*LAYOUTS[layout])
+    check_torch(
+        lambda m, x, w, b: m.nn.functional.conv2d(x, w, b, padding=1), None, arrays=arrays, grad_atol=1e-4
+    )
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_per_image_columns_give_the_same_bits_on_any_number_of_threads(threads, one_image_per_column_slice):
+    x, w, b = layer_inputs(*LAYOUTS["per-image"])
+
+    def run():
+        xs, ws, bs = (chainrule.tensor(a, requires_grad=True) for a in (x, w, b))
+        y = F.conv2d(xs, ws, bs, padding=1)
+        assert y.grad_fn.geo.layout == "per-image"
+        (y * y).sum().backward()
+        return [a.numpy().copy() for a in (y.detach(), xs.grad, ws.grad, bs.grad)]
+
+    assert_same_bits_on_threads(threads, run, run())
+
+
 @pytest.mark.parametrize(
     "x_shape, w_shape",
     [((1, 2, 3, 6), (3, 2, 2, 2)), ((1, 2, 3, 17), (3, 2, 2, 2)), ((1, 7, 2, 17), (40, 7, 2, 2))],
