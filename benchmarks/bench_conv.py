@@ -16,12 +16,11 @@ same weights and data, interleaved in rounds (benchmarks/common.py), on the
 same number of threads: PyTorch's ``set_num_threads`` and chainrule's (its
 own passes, chainrule/ops/_threads.py) get ``--threads``.
 
-NumPy's BLAS picks its own thread count when it loads, and its idle workers
-busy-wait for a while after each threaded product, taking the cores
-chainrule's passes would use: on 2 cores the Fashion CNN step is 1.2-1.5x
-slower with them than with ``OPENBLAS_NUM_THREADS=1``, where chainrule's
-threads run the products of its Winograd convolutions themselves. The line
-printed first says which BLAS setting a run had.
+NumPy's BLAS idle workers busy-wait for a while after each threaded product,
+taking the cores chainrule's passes would use, so chainrule's
+``set_num_threads`` holds BLAS to one thread and its own threads run the
+products of its convolutions themselves (chainrule/_settings.py). The line
+printed first says the thread count and the load of the machine.
 
 Run: .venv/bin/python benchmarks/bench_conv.py [--layers]
      OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_conv.py
@@ -152,8 +151,7 @@ if __name__ == "__main__":
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     chainrule.set_num_threads(args.threads)
-    blas = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "its default"
-    print(f"threads: {args.threads} for both; NumPy's BLAS: {blas}; load average {os.getloadavg()[0]:.2f}")
+    print(f"threads: {args.threads} for both; load average {os.getloadavg()[0]:.2f}")
     ours, model = lenet_step(chainrule)
     theirs, _ = lenet_step(torch, model)
     compare("(c) LeNet-5 training step, batch 64", ours, theirs, rounds=15)

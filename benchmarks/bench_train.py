@@ -12,8 +12,8 @@ median seconds per step of each, times the steps in one epoch of
 ``chainrule train`` (54,000 images / batch 128 = 422), and the median of the
 per-round ratios chainrule / PyTorch.
 
-Both use as many threads as NumPy's BLAS: set ``OPENBLAS_NUM_THREADS`` (read
-when NumPy loads, so on the command line) and PyTorch gets the same number.
+Both get ``set_num_threads(n)``, n the CPUs or ``OPENBLAS_NUM_THREADS`` if set
+(chainrule then runs its own pool on n threads and NumPy's BLAS on one).
 
 Run:
     .venv/bin/python benchmarks/bench_train.py                  # cnn, 6 rounds x 50 steps
