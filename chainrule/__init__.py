@@ -100,6 +100,11 @@ __version__ = "0.1.0"
 # warning is raised, unlike np.errstate around every op).
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"chainrule\.")
 
+# As PyTorch does at start-up: chainrule's ops take as many threads as
+# NumPy's BLAS was given (the CPUs, or OMP/OPENBLAS_NUM_THREADS), and BLAS
+# itself runs on one (why: _settings.py).
+set_num_threads(get_num_threads())
+
 # Subpackages load on first use, so `import chainrule` stays fast.
 _SUBMODULES = {
     "nn",
