@@ -23,7 +23,7 @@ import numpy as np
 
 from .._dtype import default_float
 from .._tensor import Tensor, bump_version, wrap
-from ..autograd.grad_mode import enable_grad, no_grad
+from ..autograd.grad_mode import enable_grad
 
 
 def state_zeros(param):
@@ -158,19 +158,26 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    # Only parameters that keep state get an entry, as in PyTorch
-                    # (plain SGD keeps none, so its state_dict()['state'] is empty).
-                    state = self.state.get(p) or {}
-                    self.update(p._data, p.grad._data, state, group)
-                    if state:
-                        self.state[p] = state
-                    bump_version(p)
+        # The updates work on arrays, so nothing they do can be recorded: no need to
+        # switch grad mode off (PyTorch does; only code inside step could tell).
+        for group in self.param_groups:
+            self._update_group(group)
         return loss
+
+    def _update_group(self, group):
+        """``update`` each parameter of ``group`` that has a gradient, in place."""
+        update, states = self.update, self.state
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            # Only parameters that keep state get an entry, as in PyTorch
+            # (plain SGD keeps none, so its state_dict()['state'] is empty).
+            state = states.get(p) or {}
+            update(p._data, grad._data, state, group)
+            if state:
+                states[p] = state
+            bump_version(p)
 
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: set ``.grad`` to None (the default), or fill it

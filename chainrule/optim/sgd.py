@@ -1,5 +1,8 @@
 """SGD: stochastic gradient descent, with momentum and Nesterov momentum (``torch.optim.SGD``)."""
 
+import numpy as np
+
+from .._tensor import bump_version
 from .optimizer import Optimizer, check_lr, check_not_differentiable, descent_grad, state_copy
 
 
@@ -44,6 +47,21 @@ class SGD(Optimizer):
     """
 
     update = staticmethod(sgd_update)
+
+    def _update_group(self, group):
+        if group["momentum"] or group["weight_decay"] or group["maximize"] or self.update is not sgd_update:
+            return super()._update_group(group)
+        # Plain descent keeps no state: param -= lr * grad straight on the arrays, the
+        # step a 0-d array of the gradient's dtype (the same float32 rounding as the
+        # Python float in sgd_update, and NumPy's cheapest form of a scalar).
+        minus_lr = -float(group["lr"])
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            grad = grad._data
+            p._data += grad * np.asarray(minus_lr, grad.dtype)
+            bump_version(p)
 
     def __init__(
         self,

@@ -21,6 +21,14 @@ def test_linear_matches_pytorch_on_the_same_weights(shape, bias):
 
 
 @requires_torch
+@pytest.mark.parametrize("out_features", [1, 4, 300])
+def test_linear_adds_the_bias_of_one_few_or_many_output_features_like_pytorch(out_features):
+    # The bias is added as a scalar, row by row, or broadcast, depending on its length.
+    check_module(lambda m: m.nn.Linear(3, out_features), [(7, 3)])
+    check_module(lambda m: m.nn.Linear(3, out_features), [(2, 7, 3)])
+
+
+@requires_torch
 def test_linear_matches_pytorch_in_float64():
     ours, _ = check_module(lambda m: m.nn.Linear(3, 2), [(4, 3)], dtype=np.float64)
     assert ours.weight.dtype == chainrule.float64
@@ -29,6 +37,7 @@ def test_linear_matches_pytorch_in_float64():
 def test_functional_linear_matches_pytorch_and_finite_differences_to_second_order():
     check(lambda m, x, w, b: m.nn.functional.linear(x, w, b), [(2, 4, 3), (5, 3), (5,)])
     check(lambda m, x, w: m.nn.functional.linear(x, w), [(3,), (2, 3)])
+    check(lambda m, x, w, b: m.nn.functional.linear(x, w, b), [(4, 3), (1, 3), (1,)])
 
 
 def test_linear_is_one_graph_node_whose_inputs_are_the_leaves():

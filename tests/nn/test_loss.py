@@ -313,9 +313,10 @@ def test_bce_loss_matches_pytorch_for_input_and_target_gradients(weighted, reduc
 
 
 @requires_torch
-def test_bce_loss_clamps_its_log_terms_at_minus_100_like_pytorch():
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bce_loss_clamps_its_log_terms_at_minus_100_like_pytorch(reduction):
     check_torch(
-        lambda m, x, t: m.nn.functional.binary_cross_entropy(x, t, reduction="none"),
+        lambda m, x, t: m.nn.functional.binary_cross_entropy(x, t, reduction=reduction),
         None,
         arrays=[np.array([0.0, 1.0, 1e-30, 0.5], np.float32), np.array([1.0, 0.0, 0.7, 0.5], np.float32)],
         requires_grad=[False, False],
@@ -333,10 +334,14 @@ def test_bce_loss_matches_finite_differences_to_second_order():
 
 
 @requires_torch
-def test_bce_loss_with_an_input_outside_0_1_raises_runtime_error():
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("bad", [1.5, -0.5, float("nan")])
+def test_bce_loss_with_an_input_outside_0_1_raises_runtime_error(bad, reduction):
     for lib in (chainrule, torch):
         with pytest.raises(RuntimeError, match="between 0 and 1"):
-            lib.nn.functional.binary_cross_entropy(lib.tensor([1.5]), lib.tensor([1.0]))
+            lib.nn.functional.binary_cross_entropy(
+                lib.tensor([0.5, bad, 0.2]), lib.tensor([1.0, 0.0, 0.5]), reduction=reduction
+            )
 
 
 @requires_torch

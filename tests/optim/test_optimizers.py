@@ -308,6 +308,52 @@ def test_plain_sgd_keeps_no_state_like_pytorch():
 
 
 @requires_torch
+def test_sgd_groups_with_and_without_momentum_each_follow_pytorch():
+    initial, gradients = make_problem(np.float32)
+    ours = [chainrule.tensor(a, requires_grad=True) for a in initial]
+    theirs = [torch.tensor(a, requires_grad=True) for a in initial]
+
+    def groups(params):
+        return [{"params": params[:1]}, {"params": params[1:], "momentum": 0.9}]
+
+    ours_opt, theirs_opt = chainrule.optim.SGD(groups(ours), lr=0.1), torch.optim.SGD(groups(theirs), lr=0.1)
+    for step, row in enumerate(gradients):
+        set_gradients(chainrule, ours, row)
+        set_gradients(torch, theirs, row)
+        ours_opt.step()
+        theirs_opt.step()
+        assert_same_values(values(ours), values(theirs), np.float32, f"step {step}")
+    assert_same_state_dict(ours_opt.state_dict(), theirs_opt.state_dict(), np.float32)
+
+
+def test_a_subclass_of_sgd_with_its_own_update_gets_it_called():
+    calls = []
+
+    class Recording(chainrule.optim.SGD):
+        @staticmethod
+        def update(param, grad, state, group):
+            calls.append(grad.copy())
+
+    w = chainrule.ones(2, requires_grad=True)
+    opt = Recording([w], lr=0.1)
+    w.grad = chainrule.full((2,), 3.0)
+    opt.step()
+    assert len(calls) == 1 and calls[0].tolist() == [3.0, 3.0]
+    assert w.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"momentum": 0.9}], ids=["plain", "momentum"])
+def test_backward_through_a_graph_that_saved_a_parameter_before_sgd_stepped_raises(kwargs):
+    w = chainrule.tensor([1.0, 2.0], requires_grad=True)
+    opt = chainrule.optim.SGD([w], lr=0.1, **kwargs)
+    loss = (w * w).sum()
+    w.grad = chainrule.ones(2)
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
+@requires_torch
 @pytest.mark.parametrize("name", ["SGD", "RMSprop", "Adagrad", "Adam", "AdamW"])
 def test_defaults_fill_every_group_like_pytorch(name):
     groups = {}
