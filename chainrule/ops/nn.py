@@ -577,8 +577,10 @@ class BinaryCrossEntropy(Primitive):
             total = np.vdot(t - one, log_1mx) - np.vdot(t, log_x)
             if not math.isfinite(total):
                 _check_probabilities(x)
+            _check_probabilities(t, "target")  # a target outside [0, 1] can give a finite sum
             return np.asarray(total / x.size if reduction == "mean" else total)
         _check_probabilities(x)
+        _check_probabilities(t, "target")
         loss = (t - one) * log_1mx - t * log_x
         if w is not None:
             loss = loss * w
@@ -655,12 +657,17 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return BinaryCrossEntropy.apply(input, target, w, reduction)
 
 
-def _check_probabilities(x):
+def _check_probabilities(x, role="input"):
     low, high = (x.min(), x.max()) if x.size else (0.5, 0.5)
     if not (low >= 0 and high <= 1):  # (also refuses nan)
+        hint = (
+            "apply sigmoid first, or use binary_cross_entropy_with_logits"
+            if role == "input"
+            else "targets are probabilities of the class 1, such as 0.0 and 1.0 labels"
+        )
         raise RuntimeError(
-            "binary_cross_entropy: all elements of input should be between 0 and 1 (got values in "
-            f"[{low}, {high}]); apply sigmoid first, or use binary_cross_entropy_with_logits"
+            f"binary_cross_entropy: all elements of {role} should be between 0 and 1 (got values in "
+            f"[{low}, {high}]); {hint}"
         )
 
 

@@ -345,6 +345,21 @@ def test_bce_loss_with_an_input_outside_0_1_raises_runtime_error(bad, reduction)
 
 
 @requires_torch
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("bad", [1.5, -0.5, float("nan")])
+def test_bce_loss_with_a_target_outside_0_1_raises_runtime_error_after_checking_the_input(bad, reduction):
+    for lib in (chainrule, torch):
+        with pytest.raises(RuntimeError, match="all elements of target should be between 0 and 1"):
+            lib.nn.functional.binary_cross_entropy(
+                lib.tensor([0.5, 0.9, 0.2]), lib.tensor([1.0, bad, 0.5]), reduction=reduction
+            )
+        with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+            lib.nn.functional.binary_cross_entropy(
+                lib.tensor([0.5, 1.5, 0.2]), lib.tensor([1.0, bad, 0.5]), reduction=reduction
+            )
+
+
+@requires_torch
 def test_bce_losses_with_a_target_of_another_shape_raise_value_error_naming_both():
     for name in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
         for lib in (chainrule, torch):
