@@ -34,10 +34,6 @@ import chainrule
 SCRIPTS_DIR = Path(__file__).resolve().parent.parent / "examples" / "pytorch_scripts"
 SCRIPTS = sorted(p for p in SCRIPTS_DIR.glob("[0-9][0-9]_*.py"))
 
-# Scripts that fail today because of a chainrule bug. strict: once the bug is
-# fixed the test XPASSes, which fails the run, so the entry gets removed.
-KNOWN_SCRIPT_FAILURES = {}
-
 # Relative tolerance for the compared values. float32 rounding differs between
 # NumPy's and PyTorch's kernels; over a training run it can be amplified (the
 # GRU trained with RMSprop in script 08 drifts by 3e-4 around step 25, while
@@ -106,14 +102,7 @@ def test_there_are_enough_scripts():
     assert len(SCRIPTS) >= 10
 
 
-def _script_params():
-    for path in SCRIPTS:
-        known = KNOWN_SCRIPT_FAILURES.get(path.name)
-        marks = [pytest.mark.xfail(strict=True, reason=known[0], raises=known[1])] if known else []
-        yield pytest.param(path, id=path.stem, marks=marks)
-
-
-@pytest.mark.parametrize("script", _script_params())
+@pytest.mark.parametrize("script", SCRIPTS, ids=[path.stem for path in SCRIPTS])
 def test_script_runs_on_chainrule_and_matches_pytorch(script, torch_single_thread):
     expected, torch_output = run(script, "torch")
     actual, chainrule_output = run(script, "chainrule")
@@ -414,13 +403,7 @@ def test_tutorial_idiom_gives_pytorchs_result(idiom, torch_single_thread):
     assert_close(results[1], results[0])
 
 
-# --- incompatibilities found by these scripts, one reproducer each ------------------
-# Each is xfail(strict=True): when the bug is fixed the test XPASSes, which
-# fails the run, so the marker is removed and the test guards the fix.
-
-
-def known_bug(reason, raises):
-    return pytest.mark.xfail(strict=True, reason=reason, raises=raises)
+# --- incompatibilities these scripts found, each kept as a regression test -----------
 
 
 def test_conv1d_backward_when_the_input_does_not_require_grad():
