@@ -39,6 +39,7 @@ def test_cudnn_flags_can_be_set_as_in_reproducibility_recipes(restore_cudnn_flag
         "m.backends.cudnn.deterministic",
         "m.backends.mps.is_available()",
         "m.backends.mps.is_built()",
+        "m.backends.mkl.is_available()",
         "m.backends.cuda.is_built()",
         "m.backends.cuda.matmul.allow_tf32",
         "m.are_deterministic_algorithms_enabled()",
@@ -55,17 +56,21 @@ def test_the_device_idiom_with_mps_picks_the_cpu():
     assert chainrule.zeros(2, device=device).device.type == "cpu"
 
 
-def test_set_num_threads_sizes_chainrules_pool_and_holds_numpys_blas_to_one_thread():
+def test_set_num_threads_sizes_chainrules_pool_and_mkl_and_holds_openblas_to_one_thread():
     from threadpoolctl import threadpool_info
 
-    def blas_threads():
-        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+    from chainrule.ops._blas import is_available
 
+    def blas_threads(api):
+        return {pool["num_threads"] for pool in threadpool_info() if pool["internal_api"] == api}
+
+    mkl = is_available()  # loads MKL where it is installed
     before = chainrule.get_num_threads()
     try:
         for threads in (1, 3):
             chainrule.set_num_threads(threads)
-            assert blas_threads() == {1}
+            assert blas_threads("openblas") <= {1}
+            assert blas_threads("mkl") == ({threads} if mkl else set())
             assert chainrule.get_num_threads() == threads
     finally:
         chainrule.set_num_threads(before)

@@ -4,6 +4,8 @@ chainrule computes on the CPU with NumPy, so there is no cuDNN, CUDA or MPS
 backend: ``is_available()`` is False and the flags (``cudnn.benchmark``,
 ``cudnn.deterministic``, ...) can be read and assigned as in PyTorch but change
 nothing. chainrule's results are deterministic whatever they say.
+``mkl.is_available()`` says whether Intel's MKL runs the large matrix
+products (it does where the ``mkl`` wheel is installed, as on x86-64).
 
 >>> import chainrule
 >>> chainrule.backends.cudnn.deterministic = True
@@ -11,6 +13,6 @@ nothing. chainrule's results are deterministic whatever they say.
 (False, False)
 """
 
-from . import cuda, cudnn, mps
+from . import cuda, cudnn, mkl, mps
 
-__all__ = ["cuda", "cudnn", "mps"]
+__all__ = ["cuda", "cudnn", "mkl", "mps"]

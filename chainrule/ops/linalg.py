@@ -10,6 +10,7 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
+from ._blas import matrix_product
 from ._helpers import bind, normalize_dim, normalize_dims, promote, size_mismatch, write_out
 from .shape import differentiable
 
@@ -49,6 +50,8 @@ class MatMul(Primitive):
 
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
+        if x.ndim == 2 and y.ndim == 2:
+            return matrix_product(x, y)
         return np.matmul(x, y)
 
     def backward(ctx, grad):
@@ -64,8 +67,9 @@ class MatMul(Primitive):
             y = y.reshape((-1, 1))
             grad = np.expand_dims(grad, -1)
         grad_x = grad_y = None
+        product = matrix_product if grad.__class__ is np.ndarray and grad.ndim == 2 and x.ndim == 2 and y.ndim == 2 else np.matmul
         if need_x:
-            grad_x = np.matmul(grad, np.swapaxes(y, -1, -2))
+            grad_x = product(grad, np.swapaxes(y, -1, -2))
             if x_vector:
                 grad_x = np.squeeze(grad_x, -2)
         if need_y:
@@ -77,7 +81,7 @@ class MatMul(Primitive):
                     np.swapaxes(x.reshape((-1, rows)), 0, 1), grad.reshape((-1, grad.shape[-1]))
                 )
             else:
-                grad_y = np.matmul(np.swapaxes(x, -1, -2), grad)
+                grad_y = product(np.swapaxes(x, -1, -2), grad)
             if y_vector:
                 grad_y = np.squeeze(grad_y, -1)
         return grad_x, grad_y

@@ -28,6 +28,7 @@ from .._tensor import Tensor, bump_version
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import no_grad
 from ..autograd.grad_mode import state as grad_state
+from ._blas import matrix_product
 from ._helpers import bind, broadcast_error, check_inplace, normalize_dim, promote, write_inplace
 from .indexing import index_put_zeros
 
@@ -46,7 +47,7 @@ class Linear(Primitive):
 
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        y = (x if x.ndim == 2 else x.reshape(-1, x.shape[-1])).dot(w.T)  # ndarray.dot: least call overhead
+        y = matrix_product(x if x.ndim == 2 else x.reshape(-1, x.shape[-1]), w.T)
         if b is not None:
             y += _bias_rows(b, y.shape[0])
         return y if x.ndim == 2 else y.reshape(x.shape[:-1] + (w.shape[0],))
@@ -59,7 +60,7 @@ class Linear(Primitive):
         # ndarray.dot calls BLAS with a fraction of matmul's overhead (half the cost of
         # the outer product grad @ w when out_features is 1); Tensors (create_graph) go
         # through np.matmul to chainrule's differentiable matmul.
-        product = np.ndarray.dot if grad.__class__ is np.ndarray else np.matmul
+        product = matrix_product if grad.__class__ is np.ndarray else np.matmul
         grad_x = grad_w = grad_b = None
         if need_x:
             grad_x = product(grad, w)

@@ -1,0 +1,125 @@
+"""Large matrix products on MKL (chainrule/ops/_blas.py): the same numbers as
+NumPy's BLAS and PyTorch, for every memory layout BLAS reads, and NumPy for
+the rest."""
+
+import platform
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import chainrule
+from chainrule.ops import _blas
+
+from oracle import check_gradcheck, check_torch
+
+# m * n * k above the size at which products go to MKL
+LARGE = (96, 160, 64)
+
+
+def _layouts(rng, rows, cols, dtype):
+    """The same values as a C-ordered array, a transposed view, and a slice of a wider array."""
+    values = rng.standard_normal((rows, cols)).astype(dtype)
+    wide = np.zeros((rows, cols + 7), dtype)
+    wide[:, :cols] = values
+    return {
+        "rows": values,
+        "transposed": np.ascontiguousarray(values.T).T,
+        "slice": wide[:, :cols],
+    }
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout_a", ["rows", "transposed", "slice"])
+@pytest.mark.parametrize("layout_b", ["rows", "transposed", "slice"])
+def test_a_large_product_equals_numpys_for_every_layout(dtype, layout_a, layout_b):
+    m, n, k = LARGE
+    rng = np.random.default_rng(0)
+    a = _layouts(rng, m, k, dtype)[layout_a]
+    b = _layouts(rng, k, n, dtype)[layout_b]
+    product = _blas.matrix_product(a, b)
+    assert product.shape == (m, n) and product.dtype == dtype and product.flags.c_contiguous
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(product, a.dot(b), rtol=rtol, atol=rtol * np.sqrt(k))
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        (np.ones((96, 128), np.float32)[:, ::2], np.ones((64, 160), np.float32)),  # strided: not BLAS
+        (np.ones((96, 64), np.float32), np.ones((64, 160), np.float64)),  # two dtypes
+        (np.ones((4, 3), np.float32), np.ones((3, 5), np.float32)),  # small
+        (np.ones((96, 64), np.int64), np.ones((64, 160), np.int64)),  # integers
+    ],
+    ids=["strided", "mixed-dtypes", "small", "integers"],
+)
+def test_what_blas_cannot_read_goes_to_numpy_with_numpys_result(a, b):
+    product = _blas.matrix_product(a, b)
+    expected = a.dot(b)
+    assert product.dtype == expected.dtype
+    np.testing.assert_array_equal(product, expected)
+
+
+def test_a_product_on_another_thread_gives_the_bits_of_one_thread():
+    """Pool threads run MKL on one thread each: a slice's product does not depend on
+    how many threads chainrule has."""
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((256, 300)).astype(np.float32), rng.standard_normal((300, 200)).astype(np.float32)
+    previous = chainrule.get_num_threads()
+    chainrule.set_num_threads(1)
+    try:
+        on_one_thread = _blas.matrix_product(a, b)
+    finally:
+        chainrule.set_num_threads(previous)
+    results = []
+    worker = threading.Thread(target=lambda: results.append(_blas.matrix_product(a, b)))
+    worker.start()
+    worker.join()
+    np.testing.assert_array_equal(results[0], on_one_thread)
+
+
+def test_without_mkl_the_products_go_to_numpy():
+    code = (
+        "import numpy as np; from chainrule.ops import _blas\n"
+        "a = np.ones((128, 256), np.float32)\n"
+        "print(_blas.is_available(), float(_blas.matrix_product(a, a.T)[0, 0]))"
+    )
+    env = {"CHAINRULE_NO_MKL": "1", "PATH": ""}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.split() == ["False", "256.0"]
+
+
+def test_linear_layer_sized_products_match_pytorch():
+    """nn.Linear's forward and all three gradients where the products go to MKL."""
+    check_torch(
+        lambda m, x, w, b: m.nn.functional.linear(x, w, b).tanh(),
+        [(128, 196), (96, 196), (96,)],
+    )
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_matmul_sized_products_match_pytorch(transpose):
+    if transpose:  # x^T @ y reads x column-major
+        check_torch(lambda m, x, y: (x.t() @ y).sin(), [(160, 96), (160, 128)])
+    else:
+        check_torch(lambda m, x, y: (x @ y).sin(), [(96, 160), (160, 128)])
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_products_on_mkl_have_gradients_that_match_finite_differences(transpose, monkeypatch):
+    monkeypatch.setattr(_blas, "_MIN_WORK", 0)  # every product to MKL, so small ones check it
+    check_gradcheck(lambda m, x, w, b: m.nn.functional.linear(x, w, b), [(5, 7), (4, 7), (4,)])
+    if transpose:
+        check_gradcheck(lambda m, x, y: x.t() @ y, [(6, 5), (6, 3)])
+    else:
+        check_gradcheck(lambda m, x, y: x @ y, [(5, 6), (6, 3)])
+
+
+@pytest.mark.skipif(
+    not (sys.platform == "linux" and platform.machine() == "x86_64"), reason="mkl is a dependency on x86-64 Linux only"
+)
+def test_mkl_runs_the_products_where_it_is_a_dependency():
+    assert _blas.is_available()
+    assert chainrule.backends.mkl.is_available()
