@@ -77,10 +77,22 @@ def _load():
         return {}
     pointer, integer = ctypes.c_void_p, ctypes.c_int
     gemm = {}
-    for dtype, name, scalar in ((np.float32, "cblas_sgemm", ctypes.c_float), (np.float64, "cblas_dgemm", ctypes.c_double)):
+    for dtype, name, scalar in (
+        (np.float32, "cblas_sgemm", ctypes.c_float),
+        (np.float64, "cblas_dgemm", ctypes.c_double),
+    ):
         function = getattr(library, name)
         function.restype = None
-        function.argtypes = [integer] * 6 + [scalar, pointer, integer, pointer, integer, scalar, pointer, integer]
+        function.argtypes = [integer] * 6 + [
+            scalar,
+            pointer,
+            integer,
+            pointer,
+            integer,
+            scalar,
+            pointer,
+            integer,
+        ]
         gemm[np.dtype(dtype)] = function
     library.MKL_Set_Num_Threads(get_num_threads())
     _state["library"] = library

@@ -67,7 +67,11 @@ class MatMul(Primitive):
             y = y.reshape((-1, 1))
             grad = np.expand_dims(grad, -1)
         grad_x = grad_y = None
-        product = matrix_product if grad.__class__ is np.ndarray and grad.ndim == 2 and x.ndim == 2 and y.ndim == 2 else np.matmul
+        product = (
+            matrix_product
+            if grad.__class__ is np.ndarray and grad.ndim == 2 and x.ndim == 2 and y.ndim == 2
+            else np.matmul
+        )
         if need_x:
             grad_x = product(grad, np.swapaxes(y, -1, -2))
             if x_vector:

@@ -66,7 +66,10 @@ def test_a_product_on_another_thread_gives_the_bits_of_one_thread():
     """Pool threads run MKL on one thread each: a slice's product does not depend on
     how many threads chainrule has."""
     rng = np.random.default_rng(1)
-    a, b = rng.standard_normal((256, 300)).astype(np.float32), rng.standard_normal((300, 200)).astype(np.float32)
+    a, b = (
+        rng.standard_normal((256, 300)).astype(np.float32),
+        rng.standard_normal((300, 200)).astype(np.float32),
+    )
     previous = chainrule.get_num_threads()
     chainrule.set_num_threads(1)
     try:
@@ -118,7 +121,8 @@ def test_products_on_mkl_have_gradients_that_match_finite_differences(transpose,
 
 
 @pytest.mark.skipif(
-    not (sys.platform == "linux" and platform.machine() == "x86_64"), reason="mkl is a dependency on x86-64 Linux only"
+    not (sys.platform == "linux" and platform.machine() == "x86_64"),
+    reason="mkl is a dependency on x86-64 Linux only",
 )
 def test_mkl_runs_the_products_where_it_is_a_dependency():
     assert _blas.is_available()
