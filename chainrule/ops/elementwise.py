@@ -1165,7 +1165,8 @@ class Sigmoid(Primitive):
 
 
 class Relu(Primitive):
-    """y = max(x, 0).   dy/dx = 1 where x > 0, else 0 (also at x = 0)."""
+    """y = max(x, 0).   dy/dx = 1 where x > 0, else 0 (also at x = 0; 1 at NaN, as in
+    PyTorch, whose mask is "not y <= 0")."""
 
     def forward(ctx, x):
         y = np.maximum(x, 0)
@@ -1174,7 +1175,7 @@ class Relu(Primitive):
 
     def backward(ctx, grad):
         (y,) = ctx.saved
-        return grad * (y > 0)
+        return grad * ~(y <= 0)
 
 
 class Erf(Primitive):

@@ -135,6 +135,10 @@ def test_gradient_of_abs_and_relu_at_zero_is_zero():
     check_torch(lambda m, x: (m.abs(x), m.relu(x), x.abs(), abs(x)), None, arrays=[values(0.0, -1.0, 2.0)])
 
 
+def test_relu_passes_the_gradient_at_nan_as_pytorch_does():
+    check_torch(lambda m, t: m.relu(t), None, arrays=[values(np.nan, -1.0, 0.0, 2.0)])
+
+
 def test_clamp_gradient_is_one_on_the_boundary():
     x = values(-1.0, 0.0, 0.5, 1.0, 2.0)
     check_torch(lambda m, x: m.clamp(x, 0.0, 1.0), None, arrays=[x])
