@@ -104,6 +104,10 @@ _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"chainrule\.
 # NumPy's BLAS was given (the CPUs, or OMP/OPENBLAS_NUM_THREADS), and BLAS
 # itself runs on one (why: _settings.py).
 set_num_threads(get_num_threads())
+# ... and keeps freed memory in the heap for the next step (why: _settings.py).
+from . import _settings  # noqa: E402
+
+_settings.keep_freed_memory()
 
 # Subpackages load on first use, so `import chainrule` stays fast.
 _SUBMODULES = {

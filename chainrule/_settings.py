@@ -25,9 +25,21 @@ and 1.4 ms on a quiet machine).
 
 chainrule's results are deterministic (the same inputs and seed give the
 same numbers), so ``use_deterministic_algorithms`` only records its flag.
+
+Memory: every op's result is a fresh ndarray, and a training step frees and
+allocates arrays of many megabytes. glibc's malloc hands such blocks back to
+the kernel (munmap, or trimming the heap) and takes them again, and each
+page then faults in anew: on this project's 2-core VM the Fashion-MNIST CNN
+step took 4,600 page faults and 50 ms of kernel time, against none for
+PyTorch. ``keep_freed_memory`` (called by ``import chainrule``) tells malloc
+to serve blocks up to 32 MB from its heap and to keep up to 256 MB of free
+heap: no faults, and the step's peak memory unchanged (163 MB). A user's
+own MALLOC_* settings or GLIBC_TUNABLES win.
 """
 
+import ctypes
 import os
+import platform
 import sys
 
 _state = {"threads": None, "interop_threads": None, "deterministic": False, "warn_only": False}
@@ -115,3 +127,17 @@ def are_deterministic_algorithms_enabled():
 def is_deterministic_algorithms_warn_only_enabled():
     """The ``warn_only`` flag last given to ``use_deterministic_algorithms``."""
     return _state["warn_only"]
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def keep_freed_memory():
+    """Keep freed blocks in glibc's heap for reuse (why: this module's docstring)."""
+    if platform.libc_ver()[0] != "glibc" or "GLIBC_TUNABLES" in os.environ:
+        return
+    if any(name.startswith("MALLOC_") for name in os.environ):
+        return
+    libc = ctypes.CDLL(None)
+    libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # the most glibc accepts on 64-bit
+    libc.mallopt(_M_TRIM_THRESHOLD, 256 << 20)

@@ -3,6 +3,10 @@ cuda), thread counts and deterministic algorithms. They are accepted and
 recorded; chainrule computes on the CPU with NumPy either way."""
 
 import importlib
+import os
+import platform
+import subprocess
+import sys
 
 import pytest
 
@@ -100,3 +104,39 @@ def test_use_deterministic_algorithms_records_its_flags():
     finally:
         chainrule.use_deterministic_algorithms(False)
     assert not chainrule.are_deterministic_algorithms_enabled()
+
+
+_ALLOCATE_AND_FREE = """
+import resource, sys
+if sys.argv[1] == "chainrule":
+    import chainrule
+import numpy as np
+
+def page_faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+def two_12_mb_arrays():  # freed together: glibc's default trims them off the heap
+    a, b = np.ones(3_000_000, np.float32), np.ones(3_000_000, np.float32)
+    del a, b
+
+two_12_mb_arrays()
+before = page_faults()
+for _ in range(10):
+    two_12_mb_arrays()
+print((page_faults() - before) // 10)
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc is tuned on glibc only")
+def test_import_keeps_freed_memory_for_reuse_unless_the_user_tuned_malloc():
+    def faults_per_round(module, **env):
+        command = [sys.executable, "-c", _ALLOCATE_AND_FREE, module]
+        result = subprocess.run(
+            command, capture_output=True, text=True, check=True, env={**os.environ, **env}
+        )
+        return int(result.stdout)
+
+    # 24 MB is 5,859 pages of 4 kB (fewer faults where the kernel maps 2 MB pages)
+    assert faults_per_round("numpy") > 100  # the pattern chainrule's steps had
+    assert faults_per_round("chainrule") < 10
+    assert faults_per_round("chainrule", MALLOC_ARENA_MAX="2") > 100  # the user's malloc settings win
