@@ -131,8 +131,9 @@ def _layout(a):
     return None
 
 
-def matrix_product(a, b):
-    """``a.dot(b)`` for 2-D arrays: on MKL when it is there and the product is large.
+def matrix_product(a, b, out=None):
+    """``a.dot(b)`` for 2-D arrays: on MKL when it is there and the product is large;
+    into ``out`` (C-contiguous, of the result's shape and dtype) when given.
 
     >>> import numpy as np
     >>> from chainrule.ops._blas import matrix_product
@@ -143,16 +144,17 @@ def matrix_product(a, b):
     m, k = a.shape
     n = b.shape[1]
     if m * n * k < _MIN_WORK or a.dtype != b.dtype or not is_available():
-        return a.dot(b)
+        return a.dot(b, out=out)
     gemm = _state["gemm"].get(a.dtype)
     layout_a, layout_b = _layout(a), _layout(b)
     if gemm is None or layout_a is None or layout_b is None:
-        return a.dot(b)
+        return a.dot(b, out=out)
     if not getattr(_thread, "ready", False):
         if threading.current_thread() is not threading.main_thread():
             _state["library"].MKL_Set_Num_Threads_Local(1)  # a pool thread already has its core
         _thread.ready = True
-    out = np.empty((m, n), a.dtype)
+    if out is None:
+        out = np.empty((m, n), a.dtype)
     gemm(
         _ROW_MAJOR, layout_a[0], layout_b[0], m, n, k,
         1.0, a.ctypes.data, layout_a[1], b.ctypes.data, layout_b[1],

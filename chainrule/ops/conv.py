@@ -59,6 +59,7 @@ from numpy.lib.stride_tricks import as_strided
 from .._tensor import Tensor
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
+from ._blas import matrix_product
 from ._threads import run_chunks, thread_buffer
 
 __all__ = [
@@ -308,6 +309,14 @@ def _images(cols, geo):
     return cols.reshape(g, k, geo.batch, -1).transpose(2, 0, 1, 3)
 
 
+def _matmul(a, b, out=None):
+    """np.matmul of stacks of matrices; a stack of one (one group) as a single 2-D
+    product, which goes to MKL when it is large (ops/_blas.py)."""
+    if a.shape[0] != 1 or b.shape[0] != 1 or a.ndim != 3 or b.ndim != 3:
+        return np.matmul(a, b, out=out)
+    return matrix_product(a[0], b[0], None if out is None else out[0])[None]
+
+
 def _product(matrix, cols, geo):
     """y = W @ cols, as (N, O, OH, OW)."""
     n, o, oh, ow = geo.batch, geo.out_channels, geo.out_height, geo.out_width
@@ -320,7 +329,7 @@ def _product(matrix, cols, geo):
 
         run_chunks(products, n, _column_chunk(geo, cols.itemsize))
         return y.reshape(n, o, oh, ow)
-    y = np.matmul(matrix, cols)  # (G, O/G, N*OH*OW)
+    y = _matmul(matrix, cols)  # (G, O/G, N*OH*OW)
     if geo.layout == "batch-last":
         return np.ascontiguousarray(y.reshape(o, oh, ow, n).transpose(3, 0, 1, 2))
     return np.ascontiguousarray(y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
@@ -349,7 +358,7 @@ def _weight_grad(cols, grad_cols, geo):
         # added in slice order, from zeros for an empty batch: the same bits on any thread count
         product = sum(parts, np.zeros(images.shape[1:3] + grad_images.shape[3:], cols.dtype))
     else:
-        product = np.matmul(cols, grad_cols.transpose(0, 2, 1))  # (G, K, O/G)
+        product = _matmul(cols, grad_cols.transpose(0, 2, 1))  # (G, K, O/G)
     return product.transpose(0, 2, 1).reshape(geo.out_channels, -1)
 
 
@@ -360,7 +369,7 @@ def _col2im(grad_cols, w, geo):
     oh, ow = geo.out_height, geo.out_width
     matrix_t = w.reshape(g, w.shape[0] // g, -1).transpose(0, 2, 1)  # (G, K, O/G)
     buffer = scratch.take(grad_cols.shape[:-2] + (matrix_t.shape[1], grad_cols.shape[-1]), grad_cols.dtype)
-    cols = np.matmul(matrix_t, grad_cols, out=buffer)
+    cols = _matmul(matrix_t, grad_cols, out=buffer)
     if geo.layout == "per-image":
         cols = cols.reshape(n, c, kh, kw, oh, ow)
         padded = np.zeros((n, c, geo.padded_height, geo.padded_width), cols.dtype)
