@@ -35,8 +35,9 @@ import numpy as np
 
 from .._settings import get_num_threads
 
-# Below this many multiply-adds (m * n * k) ctypes' fixed cost outweighs MKL's speed.
-_MIN_WORK = 1 << 18
+# Below this many multiply-adds (m * n * k) ctypes' fixed cost outweighs MKL's speed
+# (callers on a hot path compare with it first, saving matrix_product's call).
+MIN_WORK = 1 << 18
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _state = {"library": None, "gemm": None, "threads": None}
@@ -143,7 +144,7 @@ def matrix_product(a, b, out=None):
     """
     m, k = a.shape
     n = b.shape[1]
-    if m * n * k < _MIN_WORK or a.dtype != b.dtype or not is_available():
+    if m * n * k < MIN_WORK or a.dtype != b.dtype or not is_available():
         return a.dot(b, out=out)
     gemm = _state["gemm"].get(a.dtype)
     layout_a, layout_b = _layout(a), _layout(b)

@@ -28,7 +28,7 @@ from .._tensor import Tensor, bump_version
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import no_grad
 from ..autograd.grad_mode import state as grad_state
-from ._blas import matrix_product
+from . import _blas
 from ._helpers import bind, broadcast_error, check_inplace, normalize_dim, promote, write_inplace
 from .indexing import index_put_zeros
 
@@ -47,7 +47,9 @@ class Linear(Primitive):
 
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        y = matrix_product(x if x.ndim == 2 else x.reshape(-1, x.shape[-1]), w.T)
+        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+        # ndarray.dot: the least call overhead, for the small layers; MKL for the large
+        y = x2.dot(w.T) if x2.shape[0] * w.size < _blas.MIN_WORK else _blas.matrix_product(x2, w.T)
         if b is not None:
             y += _bias_rows(b, y.shape[0])
         return y if x.ndim == 2 else y.reshape(x.shape[:-1] + (w.shape[0],))
@@ -58,9 +60,15 @@ class Linear(Primitive):
         if grad.ndim != 2:
             grad = grad.reshape(-1, grad.shape[-1])
         # ndarray.dot calls BLAS with a fraction of matmul's overhead (half the cost of
-        # the outer product grad @ w when out_features is 1); Tensors (create_graph) go
-        # through np.matmul to chainrule's differentiable matmul.
-        product = matrix_product if grad.__class__ is np.ndarray else np.matmul
+        # the outer product grad @ w when out_features is 1), MKL the large products
+        # (all three have grad.shape[0] * w.size multiply-adds); Tensors (create_graph)
+        # go through np.matmul to chainrule's differentiable matmul.
+        if grad.__class__ is not np.ndarray:
+            product = np.matmul
+        elif grad.shape[0] * w.size < _blas.MIN_WORK:
+            product = np.ndarray.dot
+        else:
+            product = _blas.matrix_product
         grad_x = grad_w = grad_b = None
         if need_x:
             grad_x = product(grad, w)

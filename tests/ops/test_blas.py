@@ -112,7 +112,7 @@ def test_matmul_sized_products_match_pytorch(transpose):
 
 @pytest.mark.parametrize("transpose", [False, True])
 def test_products_on_mkl_have_gradients_that_match_finite_differences(transpose, monkeypatch):
-    monkeypatch.setattr(_blas, "_MIN_WORK", 0)  # every product to MKL, so small ones check it
+    monkeypatch.setattr(_blas, "MIN_WORK", 0)  # every product to MKL, so small ones check it
     check_gradcheck(lambda m, x, w, b: m.nn.functional.linear(x, w, b), [(5, 7), (4, 7), (4,)])
     if transpose:
         check_gradcheck(lambda m, x, y: x.t() @ y, [(6, 5), (6, 3)])
