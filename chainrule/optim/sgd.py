@@ -23,7 +23,8 @@ def sgd_update(param, grad, state, group):
         else:
             b = buffer._data
             b *= momentum
-            b += (1 - group["dampening"]) * grad
+            dampening = group["dampening"]
+            b += grad if dampening == 0 else (1 - dampening) * grad  # 1.0 * grad: a pass for nothing
         grad = grad + momentum * buffer._data if group["nesterov"] else buffer._data
     param += -lr * grad
 
