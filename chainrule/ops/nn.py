@@ -234,7 +234,9 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
 
 def _log_softmax_array(x, axis):
     shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    log_sum = np.exp(shifted).sum(axis=axis, keepdims=True)
+    shifted -= np.log(log_sum, out=log_sum)  # in place: the two temporaries are the step's own
+    return shifted
 
 
 def _probabilities(x, axis):
@@ -310,7 +312,8 @@ class _ClassTargets:
 
     def __init__(self, target, weight, ignore_index, dtype, axis):
         valid = target != ignore_index
-        self.index = np.expand_dims(np.where(valid, target, 0), axis)
+        index = np.where(valid, target, 0)
+        self.index = index.reshape(index.shape[:axis] + (1,) + index.shape[axis:])  # expand_dims, less set-up
         self.valid = valid
         if weight is None:
             self.weight = valid.astype(dtype)
@@ -325,9 +328,27 @@ def _subtract_at_targets(grad_x, values, index, axis):
         shape = [1] * grad_x.ndim
         shape[axis] = grad_x.shape[axis]
         return grad_x - values * (np.arange(grad_x.shape[axis]).reshape(shape) == index)
+    if grad_x.ndim == 2 and axis == 1:  # (N, C) rows: indexing directly skips take_along_axis's set-up
+        grad_x[_row_numbers(grad_x.shape[0]), index[:, 0]] -= np.broadcast_to(values, index.shape)[:, 0]
+        return grad_x
     picked = np.take_along_axis(grad_x, index, axis)
     np.put_along_axis(grad_x, index, picked - values, axis)
     return grad_x
+
+
+def _at_targets(array, index, axis):
+    """Each entry's value at its target class: ``array`` with the class axis taken by ``index``."""
+    if array.ndim == 2 and axis == 1:
+        return array[_row_numbers(array.shape[0]), index[:, 0]]
+    return np.take_along_axis(array, index, axis).squeeze(axis)
+
+
+@functools.lru_cache(maxsize=16)
+def _row_numbers(rows):
+    """A read-only 0, 1, ..., rows - 1 (a training loop asks for the same batch sizes)."""
+    numbers = np.arange(rows)
+    numbers.flags.writeable = False
+    return numbers
 
 
 def _class_axis_shape(weight, ndim, axis):
@@ -349,7 +370,7 @@ class CrossEntropy(Primitive):
         ctx.save_for_backward(x)
         targets = _ClassTargets(target, weight, ignore_index, x.dtype, axis)
         logp = _log_softmax_array(x, axis)
-        picked = np.take_along_axis(logp, targets.index, axis).squeeze(axis)
+        picked = _at_targets(logp, targets.index, axis)
         loss = -targets.weight * picked
         if smoothing:
             weighted = logp if weight is None else logp * _class_axis_shape(weight, x.ndim, axis)
@@ -431,7 +452,7 @@ class NllLoss(Primitive):
 
     def forward(ctx, x, target, weight, ignore_index, reduction, axis):
         targets = _ClassTargets(target, weight, ignore_index, x.dtype, axis)
-        loss = -targets.weight * np.take_along_axis(x, targets.index, axis).squeeze(axis)
+        loss = -targets.weight * _at_targets(x, targets.index, axis)
         ctx.targets, ctx.reduction, ctx.axis, ctx.shape = targets, reduction, axis, x.shape
         ctx.denominator = targets.weight.sum(dtype=x.dtype)
         return _reduce_array(loss, reduction, ctx.denominator)
