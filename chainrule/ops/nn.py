@@ -604,10 +604,14 @@ class BinaryCrossEntropy(Primitive):
             # The sum as two BLAS dot products, with no loss array. Both terms are >= 0
             # for x, t in [0, 1], so nothing cancels. An input outside [0, 1] (or nan)
             # makes a log nan and so the sum: only then is the range scanned.
-            total = np.vdot(t - one, log_1mx) - np.vdot(t, log_x)
+            t_minus_one = t - one
+            total = np.vdot(t_minus_one, log_1mx) - np.vdot(t, log_x)
             if not math.isfinite(total):
                 _check_probabilities(x)
-            _check_probabilities(t, "target")  # a target outside [0, 1] can give a finite sum
+            # a target outside [0, 1] can give a finite sum: t (t - 1) <= 0 holds exactly
+            # in [0, 1] (not for nan), one reduction where min and max are two
+            if not np.maximum.reduce(t_minus_one * t, axis=None) <= 0:
+                _check_probabilities(t, "target")
             return np.asarray(total / x.size if reduction == "mean" else total)
         _check_probabilities(x)
         _check_probabilities(t, "target")
