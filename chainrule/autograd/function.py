@@ -305,6 +305,28 @@ class Primitive(Function):
         return result
 
     @classmethod
+    def apply_three(cls, a, b, c):
+        """``apply`` for two Tensors and a Tensor or None (a linear layer's input,
+        weight and bias)."""
+        ctx = _new(cls)
+        ctx.saved = ()
+        out = cls.forward(ctx, a._data, b._data, None if c is None else c._data)
+        a_requires = a._requires_grad
+        b_requires = b._requires_grad
+        c_requires = c is not None and c._requires_grad
+        if not ((a_requires or b_requires or c_requires) and grad_state.enabled):
+            return wrap(out)
+        a_node, b_node = a.grad_fn, b.grad_fn
+        c_node = c.grad_fn if c_requires else None
+        ctx.next_edges = (
+            (((a, None) if a_node is None else (a_node, a._output_nr)) if a_requires else None),
+            (((b, None) if b_node is None else (b_node, b._output_nr)) if b_requires else None),
+            (((c, None) if c_node is None else (c_node, c._output_nr)) if c_requires else None),
+        )
+        ctx.needs_input_grad = _NEEDS_THREE[4 * a_requires + 2 * b_requires + c_requires]
+        return _record_output(ctx, (a, b, c), out)
+
+    @classmethod
     def apply_unary(cls, x, *params):
         """``apply`` for one Tensor input followed by non-tensor parameters."""
         ctx = _new(cls)
@@ -374,6 +396,7 @@ class Primitive(Function):
 # needs_input_grad of apply_unary, by number of parameters: rules may unpack it.
 _FIRST_ONLY = tuple((True,) + (False,) * n for n in range(8))
 _NEEDS = ((False, False), (False, True), (True, False), (True, True))
+_NEEDS_THREE = tuple((a, b, c) for a in (False, True) for b in (False, True) for c in (False, True))
 
 
 def _record_output(ctx, inputs, out):

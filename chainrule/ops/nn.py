@@ -148,7 +148,7 @@ def linear(input, weight, bias=None):
             f"linear(): bias of shape {tuple(bias._data.shape)} does not match out_features "
             f"{w.shape[0]} of weight {tuple(w.shape)}"
         )
-    return Linear.apply(input, weight, bias)
+    return Linear.apply_three(input, weight, bias)
 
 
 # --- softmax and log-softmax -------------------------------------------------------------

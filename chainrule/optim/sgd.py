@@ -56,12 +56,16 @@ class SGD(Optimizer):
         # step a 0-d array of the gradient's dtype (the same float32 rounding as the
         # Python float in sgd_update, and NumPy's cheapest form of a scalar).
         minus_lr = -float(group["lr"])
+        steps = {}  # the 0-d step of each dtype, made once per group
         for p in group["params"]:
             grad = p.grad
             if grad is None:
                 continue
             grad = grad._data
-            p._data += grad * np.asarray(minus_lr, grad.dtype)
+            step = steps.get(grad.dtype)
+            if step is None:
+                step = steps[grad.dtype] = np.asarray(minus_lr, grad.dtype)
+            p._data += grad * step
             bump_version(p)
 
     def __init__(
