@@ -23,6 +23,17 @@ that, as does ``OPENBLAS_NUM_THREADS=1``), or when NumPy's BLAS is not
 OpenBLAS; the products inside the slices (Winograd's) then run on all the
 cores through these threads.
 
+Whether the pool pays depends on the machine, not only on the work: a pool
+thread takes the GIL back after every NumPy call, and on a virtual machine
+waking a sleeping thread on the other core can cost 10 µs or 130 µs, from
+one minute to the next (measured on this project's 2-core VM: the same
+Fashion-MNIST CNN step 27 % faster with the pool one day, 5 % slower the
+next; LeNet-5's step 5.7 ms in one thread and 7.4 ms with the pool). So each
+call site measures itself: its first calls alternate between the pool and
+the calling thread alone, later ones take whichever has been faster, and
+every 16th call tries the other way again to follow the machine. Both ways
+give the same bits.
+
 A task must write only its own slice of any shared array and must not call
 ``run_chunks`` itself.
 """
@@ -33,6 +44,7 @@ import itertools
 import math
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -42,6 +54,16 @@ from .._settings import get_num_threads
 _pool = {"executor": None, "workers": 0}
 _lock = threading.Lock()
 _buffers = threading.local()
+
+# Per call site (the task's code and the slicing): [seconds on the pool, seconds
+# alone, calls so far]; the way in use averages its times with weight _NEW_WEIGHT
+# on the latest.
+_timings = {}
+_NEW_WEIGHT = 0.25
+_TRIALS = 4
+_RETRY_EVERY = 16
+_clock = time.perf_counter
+choose = {"adaptive": True}  # tests turn it off to make every call use the pool
 
 
 def _executor(workers):
@@ -74,12 +96,40 @@ def run_chunks(task, count, chunk):
     [4, 4, 2]
     """
     bounds = [(start, min(start + chunk, count)) for start in range(0, count, chunk)]
-    results = [None] * len(bounds)
     workers = min(get_num_threads() if blas_threads() in (None, 1) else 1, len(bounds)) - 1
     if workers <= 0:
-        for k, (start, stop) in enumerate(bounds):
-            results[k] = task(start, stop)
-        return results
+        return [task(start, stop) for start, stop in bounds]
+    if not choose["adaptive"]:
+        return _on_pool(task, bounds, workers)
+    key = (getattr(task, "__code__", task), count, chunk)
+    timing = _timings.get(key)
+    if timing is None:
+        timing = _timings[key] = [None, None, 0]
+    pooled, alone, calls = timing
+    timing[2] = calls + 1
+    retry = False
+    if calls < _TRIALS:  # pool, alone, pool, alone: each way's best of two (the first pays start-up)
+        use_pool = calls % 2 == 0
+    else:
+        retry = calls % _RETRY_EVERY == 0
+        use_pool = (pooled <= alone) != retry
+    started = _clock()
+    results = _on_pool(task, bounds, workers) if use_pool else [task(start, stop) for start, stop in bounds]
+    seconds = _clock() - started
+    slot = 0 if use_pool else 1
+    previous = timing[slot]
+    if previous is None or retry:  # a retry's time replaces an old one; a wrong switch undoes itself
+        timing[slot] = seconds
+    elif calls < _TRIALS:
+        timing[slot] = min(previous, seconds)
+    else:
+        timing[slot] = previous + _NEW_WEIGHT * (seconds - previous)
+    return results
+
+
+def _on_pool(task, bounds, workers):
+    """The slices ``bounds`` shared by the calling thread and ``workers`` pool threads."""
+    results = [None] * len(bounds)
     claims = itertools.count()  # next() on it is atomic: each slice is claimed once
 
     def drain():
