@@ -4,7 +4,7 @@ NumPy's wheels bundle OpenBLAS. On the shapes of the layers chainrule trains
 (a 784-256 linear layer on a batch of 128, its weight gradient), MKL's sgemm
 is 1.1-1.2x as fast as OpenBLAS's on one thread, and MKL's threads speed a
 product up 1.7-2x on 2 cores where OpenBLAS's gain 1.4x at best, or nothing
-once held to one thread (why it is: _settings.py). Measured on this
+once held to one thread (why NumPy's BLAS is: _settings.py). Measured on this
 project's 2-core Xeon, both libraries on the same arrays; PyTorch's x86
 builds use the same MKL kernels. So on x86-64 the ``mkl`` wheel is a
 dependency, and large 2-D products go to its ``cblas_?gemm`` through ctypes,
@@ -40,7 +40,7 @@ from .._settings import get_num_threads
 MIN_WORK = 1 << 18
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
-_state = {"library": None, "gemm": None, "threads": None}
+_state = {"library": None, "gemm": None}
 _thread = threading.local()
 
 
