@@ -11,9 +11,6 @@ import chainrule
 
 from oracle import requires_torch, torch
 
-# The NaN and Inf these tests provoke come with NumPy's RuntimeWarnings.
-pytestmark = pytest.mark.filterwarnings("ignore:.*encountered in:RuntimeWarning")
-
 
 def next_line():
     """The line number after the caller's current line."""

@@ -16,9 +16,6 @@ from oracle import assert_same_error, check, check_torch, requires_torch, torch
 
 F32 = np.float32
 
-# NumPy warns where PyTorch silently returns inf or NaN (log 0, 0 ** -1, ...).
-pytestmark = pytest.mark.filterwarnings("ignore:.*encountered in:RuntimeWarning")
-
 
 def values(*items):
     """A float32 input array with exactly these values."""
