@@ -20,6 +20,12 @@ from chainrule's pool and every other program; 1 ms keeps them awake between
 the products of one step (0.1-0.5 ms apart). Set before MKL loads, unless
 the user set it.
 
+Optimizers' in-place vector updates of large parameters (SGD's
+``param += -lr * step`` and momentum ``buffer = momentum * buffer + grad``)
+go to MKL's ``?axpy`` / ``?axpby`` the same way: one pass where NumPy makes
+two (a 784x256 weight: 14 µs against 55 µs). ``?axpy`` rounds once, as
+PyTorch's ``add_(..., alpha=)`` does.
+
 MKL loads on the first large product, not at ``import chainrule`` (loading
 takes ~0.15 s). It is not loaded when the variable ``CHAINRULE_NO_MKL`` is
 set, or when an Intel OpenMP runtime is already in the process (a second
@@ -39,8 +45,11 @@ from .._settings import get_num_threads
 # (callers on a hot path compare with it first, saving matrix_product's call).
 MIN_WORK = 1 << 18
 
+# From this many elements a vector update goes to MKL (a ctypes call costs ~3 µs).
+MIN_VECTOR = 1 << 15
+
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
-_state = {"library": None, "gemm": None}
+_state = {"library": None, "gemm": None, "vector": {}}
 _thread = threading.local()
 
 
@@ -95,6 +104,14 @@ def _load():
             integer,
         ]
         gemm[np.dtype(dtype)] = function
+    for prefix, dtype, scalar in (("s", np.float32, ctypes.c_float), ("d", np.float64, ctypes.c_double)):
+        axpy = getattr(library, f"cblas_{prefix}axpy")
+        axpy.restype = None
+        axpy.argtypes = [integer, scalar, pointer, integer, pointer, integer]
+        axpby = getattr(library, f"cblas_{prefix}axpby")
+        axpby.restype = None
+        axpby.argtypes = [integer, scalar, pointer, integer, scalar, pointer, integer]
+        _state["vector"][np.dtype(dtype)] = (axpy, axpby)
     library.MKL_Set_Num_Threads(get_num_threads())
     _state["library"] = library
     return gemm
@@ -162,3 +179,50 @@ def matrix_product(a, b, out=None):
         0.0, out.ctypes.data, n,
     )  # fmt: skip
     return out
+
+
+def vector_functions(y, x):
+    """MKL's (axpy, axpby) for in-place updates of ``y`` by ``x``, or None when NumPy
+    should do it (small, another dtype or shape, not contiguous, overlapping, or no MKL)."""
+    if y.size < MIN_VECTOR or x.__class__ is not np.ndarray or x.dtype != y.dtype or x.shape != y.shape:
+        return None
+    if not is_available():
+        return None
+    if not (y.flags.c_contiguous and x.flags.c_contiguous) or np.may_share_memory(x, y):
+        return None  # BLAS reads x as it writes y: overlapping memory is NumPy's to handle
+    return _state["vector"].get(y.dtype)
+
+
+def add_multiple(y, alpha, x):
+    """``y += alpha * x`` in place, for arrays of the same shape.
+
+    >>> import numpy as np
+    >>> from chainrule.ops._blas import add_multiple
+    >>> y = np.ones(3, np.float32)
+    >>> add_multiple(y, -0.5, np.full(3, 2.0, np.float32))
+    >>> y
+    array([0., 0., 0.], dtype=float32)
+    """
+    functions = vector_functions(y, x)
+    if functions is None:
+        y += alpha * x
+    else:
+        functions[0](y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+
+
+def scale_and_add(y, beta, x):
+    """``y = beta * y + x`` in place, for arrays of the same shape.
+
+    >>> import numpy as np
+    >>> from chainrule.ops._blas import scale_and_add
+    >>> y = np.ones(3, np.float32)
+    >>> scale_and_add(y, 0.5, np.ones(3, np.float32))
+    >>> y
+    array([1.5, 1.5, 1.5], dtype=float32)
+    """
+    functions = vector_functions(y, x)
+    if functions is None:
+        y *= beta
+        y += x
+    else:
+        functions[1](y.size, 1.0, x.ctypes.data, 1, beta, y.ctypes.data, 1)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from .._tensor import bump_version
+from ..ops._blas import MIN_VECTOR, add_multiple, scale_and_add
 from .optimizer import Optimizer, check_lr, check_not_differentiable, descent_grad, state_copy
 
 
@@ -21,12 +22,10 @@ def sgd_update(param, grad, state, group):
         if buffer is None:
             buffer = state["momentum_buffer"] = state_copy(grad)
         else:
-            b = buffer._data
-            b *= momentum
             dampening = group["dampening"]
-            b += grad if dampening == 0 else (1 - dampening) * grad  # 1.0 * grad: a pass for nothing
+            scale_and_add(buffer._data, momentum, grad if dampening == 0 else (1 - dampening) * grad)
         grad = grad + momentum * buffer._data if group["nesterov"] else buffer._data
-    param += -lr * grad
+    add_multiple(param, -lr, grad)
 
 
 class SGD(Optimizer):
@@ -62,10 +61,13 @@ class SGD(Optimizer):
             if grad is None:
                 continue
             grad = grad._data
-            step = steps.get(grad.dtype)
-            if step is None:
-                step = steps[grad.dtype] = np.asarray(minus_lr, grad.dtype)
-            p._data += grad * step
+            if grad.size >= MIN_VECTOR:
+                add_multiple(p._data, minus_lr, grad)
+            else:
+                step = steps.get(grad.dtype)
+                if step is None:
+                    step = steps[grad.dtype] = np.asarray(minus_lr, grad.dtype)
+                p._data += grad * step
             bump_version(p)
 
     def __init__(

@@ -127,3 +127,47 @@ def test_products_on_mkl_have_gradients_that_match_finite_differences(transpose,
 def test_mkl_runs_the_products_where_it_is_a_dependency():
     assert _blas.is_available()
     assert chainrule.backends.mkl.is_available()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [4, 40_000])  # NumPy's path and MKL's
+def test_vector_updates_equal_numpys_arithmetic(dtype, size):
+    rng = np.random.default_rng(2)
+    y, x = rng.standard_normal(size).astype(dtype), rng.standard_normal(size).astype(dtype)
+    rtol = 1e-6 if dtype == np.float32 else 1e-14  # MKL may round a*x + y once
+    added = y.copy()
+    _blas.add_multiple(added, -0.3, x)
+    np.testing.assert_allclose(added, y + dtype(-0.3) * x, rtol=rtol, atol=rtol)
+    scaled = y.copy()
+    _blas.scale_and_add(scaled, 0.9, x)
+    np.testing.assert_allclose(scaled, dtype(0.9) * y + x, rtol=rtol, atol=rtol)
+
+
+def test_vector_updates_of_views_and_other_dtypes_go_to_numpy():
+    y = np.ones((300, 300), np.float32)
+    x = np.full((300, 600), 2.0, np.float32)[:, ::2]  # not contiguous
+    _blas.add_multiple(y, 0.5, x)
+    np.testing.assert_array_equal(y, np.full((300, 300), 2.0, np.float32))
+    half = np.ones(40_000, np.float16)
+    _blas.scale_and_add(half, 2.0, np.ones(40_000, np.float16))
+    assert half.dtype == np.float16 and (half == 3).all()
+
+
+def test_in_place_add_and_subtract_of_large_arrays_give_numpys_bits():
+    rng = np.random.default_rng(3)
+    p, g = rng.standard_normal((300, 200)).astype(np.float32), rng.standard_normal((300, 200)).astype(np.float32)
+    x = chainrule.tensor(p)
+    x -= chainrule.tensor(g)  # axpy with -1: one rounding of p - g, as NumPy's
+    np.testing.assert_array_equal(x.numpy(), p - g)
+    x += chainrule.tensor(g)
+    np.testing.assert_array_equal(x.numpy(), (p - g) + g)
+    assert x._version[0] == 2
+
+
+def test_in_place_add_of_an_overlapping_view_goes_to_numpy():
+    values = np.arange(80_001, dtype=np.float32)
+    x = chainrule.tensor(values)
+    x[1:] += x[:-1]  # overlapping memory: NumPy buffers it
+    expected = values.copy()
+    expected[1:] += values[:-1]
+    np.testing.assert_array_equal(x.numpy(), expected)

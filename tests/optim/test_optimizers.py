@@ -131,6 +131,20 @@ def test_trajectory_and_state_match_pytorch_at_every_step(name, kwargs, dtype):
 
 
 @requires_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kwargs", [kwargs for name, kwargs in CASES if name == "SGD"], ids=str)
+def test_sgd_with_its_vector_updates_on_mkl_matches_pytorch(kwargs, dtype, monkeypatch):
+    """Large parameters' SGD updates run as MKL's axpy / axpby (ops/_blas.py): every
+    parameter takes that path here."""
+    from chainrule.ops import _blas
+    from chainrule.optim import sgd
+
+    monkeypatch.setattr(_blas, "MIN_VECTOR", 0)
+    monkeypatch.setattr(sgd, "MIN_VECTOR", 0)
+    test_trajectory_and_state_match_pytorch_at_every_step("SGD", kwargs, dtype)
+
+
+@requires_torch
 @pytest.mark.parametrize("name, kwargs", CASES[1::2], ids=CASE_IDS[1::2])
 def test_parameter_groups_with_their_own_options_match_pytorch(name, kwargs):
     initial, gradients = make_problem(np.float32)
