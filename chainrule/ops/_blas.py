@@ -34,6 +34,7 @@ agree to float rounding.
 """
 
 import ctypes
+import math
 import os
 import threading
 
@@ -113,7 +114,13 @@ def _load():
         axpby = getattr(library, f"cblas_{prefix}axpby")
         axpby.restype = None
         axpby.argtypes = [integer, scalar, pointer, integer, scalar, pointer, integer]
-        _state["vector"][np.dtype(dtype)] = (axpy, axpby)
+        copy = getattr(library, f"cblas_{prefix}copy")
+        copy.restype = None
+        copy.argtypes = [integer, pointer, integer, pointer, integer]
+        scal = getattr(library, f"cblas_{prefix}scal")
+        scal.restype = None
+        scal.argtypes = [integer, scalar, pointer, integer]
+        _state["vector"][np.dtype(dtype)] = (axpy, axpby, copy, scal)
     library.MKL_Set_Num_Threads(get_num_threads())
     _state["library"] = library
     return gemm
@@ -228,3 +235,20 @@ def scale_and_add(y, beta, x):
         y += x
     else:
         functions[1](y.size, 1.0, x.ctypes.data, 1, beta, y.ctypes.data, 1)
+
+
+def scaled(x, alpha):
+    """``x * alpha`` for a large contiguous array and a Python number, as MKL's copy
+    and scal (two passes on all of chainrule's threads beat NumPy's one on one core:
+    a 784x256 weight, 20 us against 40-55); None when NumPy should do it."""
+    if x.size < MIN_VECTOR or not x.flags.c_contiguous or not is_available():
+        return None
+    if alpha == 0 or not math.isfinite(alpha):  # BLAS may set x * 0 to 0 where x is nan or inf
+        return None
+    functions = _state["vector"].get(x.dtype)
+    if functions is None:
+        return None
+    out = np.empty_like(x)
+    functions[2](x.size, x.ctypes.data, 1, out.ctypes.data, 1)
+    functions[3](x.size, alpha, out.ctypes.data, 1)
+    return out

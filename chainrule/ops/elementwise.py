@@ -237,6 +237,10 @@ class Mul(Primitive):
 
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
+        if y.__class__ is float and x.size >= _blas.MIN_VECTOR:  # lr * grad: on MKL's threads
+            product = _blas.scaled(x, y)
+            if product is not None:
+                return product
         return x * y
 
     def backward(ctx, grad):

@@ -175,3 +175,14 @@ def test_in_place_add_of_an_overlapping_view_goes_to_numpy():
     expected = values.copy()
     expected[1:] += values[:-1]
     np.testing.assert_array_equal(x.numpy(), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("alpha", [0.01, -3.0, 0.0, float("inf"), float("nan")])
+def test_a_large_array_times_a_number_gives_numpys_bits(dtype, alpha):
+    rng = np.random.default_rng(4)
+    values = rng.standard_normal(40_000).astype(dtype)
+    values[:3] = [np.nan, np.inf, -np.inf]
+    product = (chainrule.tensor(values) * alpha).numpy()
+    assert product.dtype == dtype
+    np.testing.assert_array_equal(product, values * alpha)
