@@ -59,7 +59,7 @@ from numpy.lib.stride_tricks import as_strided
 from .._tensor import Tensor
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
-from ._blas import matrix_product
+from ._blas import batched_product, matrix_product
 from ._threads import run_chunks, thread_buffer
 
 __all__ = [
@@ -323,6 +323,10 @@ def _product(matrix, cols, geo):
     if geo.layout == "per-image":  # (G, O/G, K) @ (N, G, K, OH*OW), already image-major
         images = _images(cols, geo)
         y = np.empty((n, geo.groups, o // geo.groups, oh * ow), cols.dtype)
+        if geo.groups == 1 and batched_product(
+            np.broadcast_to(matrix[0], (n,) + matrix.shape[1:]), images[:, 0], y[:, 0]
+        ):
+            return y.reshape(n, o, oh, ow)
 
         def products(start, stop):
             np.matmul(matrix, images[start:stop], out=y[start:stop])

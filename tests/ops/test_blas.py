@@ -186,3 +186,28 @@ def test_a_large_array_times_a_number_gives_numpys_bits(dtype, alpha):
     product = (chainrule.tensor(values) * alpha).numpy()
     assert product.dtype == dtype
     np.testing.assert_array_equal(product, values * alpha)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_batched_product_of_strided_stacks_equals_matmul(dtype):
+    """The shapes of a convolution's per-image products: one filter matrix for every
+    image (stride 0), each image's columns a slice of one wide matrix, the results
+    written into a slice of a larger array."""
+    rng = np.random.default_rng(5)
+    images, rows, inner, columns = 64, 6, 26, 576
+    matrix = rng.standard_normal((rows, inner)).astype(dtype)
+    wide = rng.standard_normal((inner, images * columns)).astype(dtype)
+    stack = wide.reshape(inner, images, columns).transpose(1, 0, 2)
+    out = np.full((images, 2, rows, columns), np.nan, dtype)
+    assert _blas.batched_product(np.broadcast_to(matrix, (images, rows, inner)), stack, out[:, 0])
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out[:, 0], np.matmul(matrix, stack), rtol=rtol, atol=rtol * 10)
+    assert np.isnan(out[:, 1]).all()  # nothing written outside the slice
+
+
+def test_a_batched_product_that_blas_cannot_read_is_refused():
+    a = np.ones((64, 40, 30), np.float32)[:, :, ::2]  # columns not adjacent
+    b = np.ones((64, 15, 40), np.float32)
+    out = np.zeros((64, 40, 40), np.float32)
+    assert not _blas.batched_product(a, b, out)
+    assert not out.any()
