@@ -211,3 +211,14 @@ def test_a_batched_product_that_blas_cannot_read_is_refused():
     out = np.zeros((64, 40, 40), np.float32)
     assert not _blas.batched_product(a, b, out)
     assert not out.any()
+
+
+def test_a_batched_product_reads_column_major_matrices_too():
+    """A convolution's weight gradient: each image's columns times its gradient, transposed."""
+    rng = np.random.default_rng(6)
+    columns = rng.standard_normal((26, 64 * 576)).astype(np.float32)
+    grads = rng.standard_normal((64, 6, 576)).astype(np.float32)
+    stack = columns.reshape(26, 64, 576).transpose(1, 0, 2)
+    out = np.empty((64, 26, 6), np.float32)
+    assert _blas.batched_product(stack, grads.transpose(0, 2, 1), out)
+    np.testing.assert_allclose(out, np.matmul(stack, grads.transpose(0, 2, 1)), rtol=1e-5, atol=1e-4)
