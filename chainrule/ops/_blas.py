@@ -1,4 +1,5 @@
-"""Matrix products through Intel's MKL where it is installed, NumPy's BLAS elsewhere.
+"""Matrix products and vector updates through Intel's MKL where it is installed,
+NumPy elsewhere.
 
 NumPy's wheels bundle OpenBLAS. On the shapes of the layers chainrule trains
 (a 784-256 linear layer on a batch of 128, its weight gradient), MKL's sgemm
@@ -8,8 +9,9 @@ once held to one thread (why NumPy's BLAS is: _settings.py). Measured on this
 project's 2-core Xeon, both libraries on the same arrays; PyTorch's x86
 builds use the same MKL kernels. So on x86-64 the ``mkl`` wheel is a
 dependency, and large 2-D products go to its ``cblas_?gemm`` through ctypes,
-which releases the GIL. Small ones stay with NumPy: a ctypes call costs
-~4 µs, ``ndarray.dot`` ~0.4 µs.
+which releases the GIL; stacks of them (a convolution's per-image products)
+to ``cblas_?gemm_batch_strided``, one call for the batch. Small ones stay
+with NumPy: a ctypes call costs ~4 µs, ``ndarray.dot`` ~0.4 µs.
 
 Threads: a product on the main thread runs on ``chainrule.get_num_threads()``
 of MKL's threads; one on any other thread (chainrule's pool, which already
@@ -20,11 +22,13 @@ from chainrule's pool and every other program; 1 ms keeps them awake between
 the products of one step (0.1-0.5 ms apart). Set before MKL loads, unless
 the user set it.
 
-Optimizers' in-place vector updates of large parameters (SGD's
-``param += -lr * step`` and momentum ``buffer = momentum * buffer + grad``)
-go to MKL's ``?axpy`` / ``?axpby`` the same way: one pass where NumPy makes
-two (a 784x256 weight: 14 µs against 55 µs). ``?axpy`` rounds once, as
-PyTorch's ``add_(..., alpha=)`` does.
+Vector updates of large arrays go to MKL's level-1 routines the same way,
+on its threads where NumPy uses one core: SGD's ``param += -lr * step`` and
+``buffer = momentum * buffer + grad`` (``?axpy`` / ``?axpby``: one pass where
+NumPy makes two; a 784x256 weight: 14 µs against 55 µs; ``?axpy`` rounds
+once, as PyTorch's ``add_(..., alpha=)`` does), a Tensor's ``+=`` / ``-=``
+(``?axpy`` with +-1: NumPy's bits) and ``x * number`` (``?copy`` +
+``?scal``: NumPy's bits).
 
 MKL loads on the first large product, not at ``import chainrule`` (loading
 takes ~0.15 s). It is not loaded when the variable ``CHAINRULE_NO_MKL`` is
