@@ -456,8 +456,13 @@ def _run_simple(heap, retain_graph, hooked=None, ready=None):
                 elif target.grad is None:
                     # a leaf may keep a fresh array as its .grad; the incoming
                     # gradient, a view, or an array returned twice is copied
-                    if (g is grad or grad is None or g.__class__ is not _ndarray or g.base is not None
-                            or (len(results) == 2 and results[0] is results[1])):
+                    if (
+                        g is grad
+                        or grad is None
+                        or g.__class__ is not _ndarray
+                        or g.base is not None
+                        or (len(results) == 2 and results[0] is results[1])
+                    ):
                         g = np.array(g)
                     leaf_grad = _new(Tensor)  # wrap(g), written out: this runs for every leaf
                     leaf_grad._data = g

@@ -56,7 +56,9 @@ MIN_WORK = 1 << 20
 MIN_VECTOR = 1 << 15
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
-_state = {"library": None, "gemm": None, "vector": {}, "batched": {}}
+# Filled by _load: the library, and by dtype: gemm, the batched gemm and the
+# vector routines (axpy, axpby, copy, scal). "loaded": None until first asked.
+_state = {"loaded": None, "library": None, "gemm": {}, "batched": {}, "vector": {}}
 _thread = threading.local()
 
 
@@ -82,60 +84,41 @@ def _openmp_already_loaded():
         return True
 
 
+def _function(library, name, *argtypes):
+    function = getattr(library, name)
+    function.restype = None
+    function.argtypes = argtypes
+    return function
+
+
 def _load():
-    """Load MKL once; returns {dtype: gemm function}, or an empty dict without MKL."""
+    """Load MKL and its routines into ``_state``; False when MKL cannot be used."""
     path = None if os.environ.get("CHAINRULE_NO_MKL") else _find_mkl()
     if path is None or _openmp_already_loaded():
-        return {}
+        return False
     os.environ.setdefault("KMP_BLOCKTIME", "1")
     try:
         library = ctypes.CDLL(path)
     except OSError:
-        return {}
-    pointer, integer = ctypes.c_void_p, ctypes.c_int
-    gemm = {}
-    for dtype, name, scalar in (
-        (np.float32, "cblas_sgemm", ctypes.c_float),
-        (np.float64, "cblas_dgemm", ctypes.c_double),
-    ):
-        function = getattr(library, name)
-        function.restype = None
-        function.argtypes = [integer] * 6 + [
-            scalar,
-            pointer,
-            integer,
-            pointer,
-            integer,
-            scalar,
-            pointer,
-            integer,
-        ]
-        gemm[np.dtype(dtype)] = function
-    for prefix, dtype, scalar in (("s", np.float32, ctypes.c_float), ("d", np.float64, ctypes.c_double)):
-        axpy = getattr(library, f"cblas_{prefix}axpy")
-        axpy.restype = None
-        axpy.argtypes = [integer, scalar, pointer, integer, pointer, integer]
-        axpby = getattr(library, f"cblas_{prefix}axpby")
-        axpby.restype = None
-        axpby.argtypes = [integer, scalar, pointer, integer, scalar, pointer, integer]
-        copy = getattr(library, f"cblas_{prefix}copy")
-        copy.restype = None
-        copy.argtypes = [integer, pointer, integer, pointer, integer]
-        scal = getattr(library, f"cblas_{prefix}scal")
-        scal.restype = None
-        scal.argtypes = [integer, scalar, pointer, integer]
-        _state["vector"][np.dtype(dtype)] = (axpy, axpby, copy, scal)
-    for name, dtype, scalar in (("cblas_sgemm_batch_strided", np.float32, ctypes.c_float),
-                                ("cblas_dgemm_batch_strided", np.float64, ctypes.c_double)):  # fmt: skip
-        batched = getattr(library, name)
-        batched.restype = None
-        batched.argtypes = [integer] * 6 + [scalar, pointer, integer, integer, pointer, integer, integer] + [
-            scalar, pointer, integer, integer, integer,
-        ]  # fmt: skip
-        _state["batched"][np.dtype(dtype)] = batched
+        return False
+    p, i = ctypes.c_void_p, ctypes.c_int
+    for prefix, dtype, f in (("s", np.float32, ctypes.c_float), ("d", np.float64, ctypes.c_double)):
+        dtype = np.dtype(dtype)
+        _state["gemm"][dtype] = _function(
+            library, f"cblas_{prefix}gemm", i, i, i, i, i, i, f, p, i, p, i, f, p, i
+        )
+        _state["batched"][dtype] = _function(
+            library, f"cblas_{prefix}gemm_batch_strided", i, i, i, i, i, i, f, p, i, i, p, i, i, f, p, i, i, i
+        )
+        _state["vector"][dtype] = (
+            _function(library, f"cblas_{prefix}axpy", i, f, p, i, p, i),
+            _function(library, f"cblas_{prefix}axpby", i, f, p, i, f, p, i),
+            _function(library, f"cblas_{prefix}copy", i, p, i, p, i),
+            _function(library, f"cblas_{prefix}scal", i, f, p, i),
+        )
     library.MKL_Set_Num_Threads(get_num_threads())
     _state["library"] = library
-    return gemm
+    return True
 
 
 def is_available():
@@ -145,9 +128,21 @@ def is_available():
     >>> is_available() in (True, False)
     True
     """
-    if _state["gemm"] is None:
-        _state["gemm"] = _load()
-    return bool(_state["gemm"])
+    if _state["loaded"] is None:
+        _state["loaded"] = _load()
+    return _state["loaded"]
+
+
+def _ready():
+    """``is_available()``, with the calling thread's MKL thread count set on its first
+    call: one on any thread but the main one (chainrule's pool already has a core)."""
+    if not is_available():
+        return False
+    if not getattr(_thread, "ready", False):
+        if threading.current_thread() is not threading.main_thread():
+            _state["library"].MKL_Set_Num_Threads_Local(1)
+        _thread.ready = True
+    return True
 
 
 def set_threads(threads):
@@ -158,15 +153,18 @@ def set_threads(threads):
         _state["library"].MKL_Set_Num_Threads_Local(threads)
 
 
-def _layout(a):
-    """(transpose flag, leading dimension) of a 2-D array as row-major BLAS reads it,
-    or None when its memory is neither row- nor column-major."""
-    rows, cols = a.strides
-    size = a.itemsize
-    if cols == size and rows >= max(1, a.shape[1]) * size and rows % size == 0:
+def _layout(array):
+    """(transpose flag, leading dimension) in elements of the matrices of ``array``
+    (2-D, or a stack: the last two dims) as row-major BLAS reads them, or None when
+    neither their rows nor their columns are adjacent."""
+    rows, columns = array.strides[-2:]
+    size = array.itemsize
+    if rows % size or columns % size:
+        return None
+    if columns == size and rows >= max(1, array.shape[-1]) * size:
         return _NO_TRANS, rows // size
-    if rows == size and cols >= max(1, a.shape[0]) * size and cols % size == 0:
-        return _TRANS, cols // size
+    if rows == size and columns >= max(1, array.shape[-2]) * size:
+        return _TRANS, columns // size
     return None
 
 
@@ -182,16 +180,12 @@ def matrix_product(a, b, out=None):
     """
     m, k = a.shape
     n = b.shape[1]
-    if m * n * k < MIN_WORK or a.dtype != b.dtype or not is_available():
+    if m * n * k < MIN_WORK or a.dtype != b.dtype or not _ready():
         return a.dot(b, out=out)
     gemm = _state["gemm"].get(a.dtype)
     layout_a, layout_b = _layout(a), _layout(b)
     if gemm is None or layout_a is None or layout_b is None:
         return a.dot(b, out=out)
-    if not getattr(_thread, "ready", False):
-        if threading.current_thread() is not threading.main_thread():
-            _state["library"].MKL_Set_Num_Threads_Local(1)  # a pool thread already has its core
-        _thread.ready = True
     if out is None:
         out = np.empty((m, n), a.dtype)
     gemm(
@@ -200,85 +194,6 @@ def matrix_product(a, b, out=None):
         0.0, out.ctypes.data, n,
     )  # fmt: skip
     return out
-
-
-def vector_functions(y, x):
-    """MKL's (axpy, axpby) for in-place updates of ``y`` by ``x``, or None when NumPy
-    should do it (small, another dtype or shape, not contiguous, overlapping, or no MKL)."""
-    if y.size < MIN_VECTOR or x.__class__ is not np.ndarray or x.dtype != y.dtype or x.shape != y.shape:
-        return None
-    if not is_available():
-        return None
-    if not (y.flags.c_contiguous and x.flags.c_contiguous) or np.may_share_memory(x, y):
-        return None  # BLAS reads x as it writes y: overlapping memory is NumPy's to handle
-    return _state["vector"].get(y.dtype)
-
-
-def add_multiple(y, alpha, x):
-    """``y += alpha * x`` in place, for arrays of the same shape.
-
-    >>> import numpy as np
-    >>> from chainrule.ops._blas import add_multiple
-    >>> y = np.ones(3, np.float32)
-    >>> add_multiple(y, -0.5, np.full(3, 2.0, np.float32))
-    >>> y
-    array([0., 0., 0.], dtype=float32)
-    """
-    functions = vector_functions(y, x)
-    if functions is None:
-        y += alpha * x
-    else:
-        functions[0](y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
-
-
-def scale_and_add(y, beta, x):
-    """``y = beta * y + x`` in place, for arrays of the same shape.
-
-    >>> import numpy as np
-    >>> from chainrule.ops._blas import scale_and_add
-    >>> y = np.ones(3, np.float32)
-    >>> scale_and_add(y, 0.5, np.ones(3, np.float32))
-    >>> y
-    array([1.5, 1.5, 1.5], dtype=float32)
-    """
-    functions = vector_functions(y, x)
-    if functions is None:
-        y *= beta
-        y += x
-    else:
-        functions[1](y.size, 1.0, x.ctypes.data, 1, beta, y.ctypes.data, 1)
-
-
-def scaled(x, alpha):
-    """``x * alpha`` for a large contiguous array and a Python number, as MKL's copy
-    and scal (two passes on all of chainrule's threads beat NumPy's one on one core:
-    a 784x256 weight, 20 us against 40-55); None when NumPy should do it."""
-    if x.size < MIN_VECTOR or not x.flags.c_contiguous or not is_available():
-        return None
-    if alpha == 0 or not math.isfinite(alpha):  # BLAS may set x * 0 to 0 where x is nan or inf
-        return None
-    functions = _state["vector"].get(x.dtype)
-    if functions is None:
-        return None
-    out = np.empty_like(x)
-    functions[2](x.size, x.ctypes.data, 1, out.ctypes.data, 1)
-    functions[3](x.size, alpha, out.ctypes.data, 1)
-    return out
-
-
-def _stack_layout(array):
-    """(transpose flag, leading dimension, stack stride) in elements of a stack of
-    matrices as row-major BLAS reads each, or None when neither its rows nor its
-    columns are adjacent."""
-    batch, rows, columns = array.strides
-    size = array.itemsize
-    if batch % size or rows % size or columns % size or batch < 0:
-        return None
-    if columns == size and rows >= array.shape[2] * size:
-        return _NO_TRANS, rows // size, batch // size
-    if rows == size and columns >= array.shape[1] * size:
-        return _TRANS, columns // size, batch // size
-    return None
 
 
 def batched_product(a, b, out):
@@ -292,16 +207,91 @@ def batched_product(a, b, out):
     """
     count, m, k = a.shape
     n = b.shape[2]
-    if count * m * n * k < MIN_WORK or not (a.dtype == b.dtype == out.dtype) or not is_available():
+    if count * m * n * k < MIN_WORK or not (a.dtype == b.dtype == out.dtype) or not _ready():
         return False
     batched = _state["batched"].get(a.dtype)
-    layouts = _stack_layout(a), _stack_layout(b), _stack_layout(out)
-    if batched is None or None in layouts or layouts[2][0] != _NO_TRANS or layouts[2][2] == 0:
+    layouts = _layout(a), _layout(b), _layout(out)
+    strides = [array.strides[0] for array in (a, b, out)]
+    if batched is None or None in layouts or layouts[2][0] != _NO_TRANS:
         return False
-    (trans_a, lda, stride_a), (trans_b, ldb, stride_b), (_, ldc, stride_c) = layouts
+    if any(stride < 0 or stride % a.itemsize for stride in strides) or strides[2] == 0:
+        return False
+    (trans_a, lda), (trans_b, ldb), (_, ldc) = layouts
+    stride_a, stride_b, stride_c = (stride // a.itemsize for stride in strides)
     batched(
         _ROW_MAJOR, trans_a, trans_b, m, n, k,
         1.0, a.ctypes.data, lda, stride_a, b.ctypes.data, ldb, stride_b,
         0.0, out.ctypes.data, ldc, stride_c, count,
     )  # fmt: skip
     return True
+
+
+def _vector_routines(y, x):
+    """MKL's (axpy, axpby, copy, scal) for updating ``y`` by ``x`` in place, or None when
+    NumPy should do it (small, another dtype or shape, not contiguous, overlapping, or
+    no MKL)."""
+    if y.size < MIN_VECTOR or x.__class__ is not np.ndarray or x.dtype != y.dtype or x.shape != y.shape:
+        return None
+    if not _ready():
+        return None
+    if not (y.flags.c_contiguous and x.flags.c_contiguous) or np.may_share_memory(x, y):
+        return None  # BLAS reads x as it writes y: overlapping memory is NumPy's to handle
+    return _state["vector"].get(y.dtype)
+
+
+def add_multiple_on_mkl(y, alpha, x):
+    """``y += alpha * x`` on MKL when it takes the arrays; returns whether it did."""
+    routines = _vector_routines(y, x)
+    if routines is None:
+        return False
+    routines[0](y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+    return True
+
+
+def add_multiple(y, alpha, x):
+    """``y += alpha * x`` in place, for arrays of the same shape.
+
+    >>> import numpy as np
+    >>> from chainrule.ops._blas import add_multiple
+    >>> y = np.ones(3, np.float32)
+    >>> add_multiple(y, -0.5, np.full(3, 2.0, np.float32))
+    >>> y
+    array([0., 0., 0.], dtype=float32)
+    """
+    if not add_multiple_on_mkl(y, alpha, x):
+        y += alpha * x
+
+
+def scale_and_add(y, beta, x):
+    """``y = beta * y + x`` in place, for arrays of the same shape.
+
+    >>> import numpy as np
+    >>> from chainrule.ops._blas import scale_and_add
+    >>> y = np.ones(3, np.float32)
+    >>> scale_and_add(y, 0.5, np.ones(3, np.float32))
+    >>> y
+    array([1.5, 1.5, 1.5], dtype=float32)
+    """
+    routines = _vector_routines(y, x)
+    if routines is None:
+        y *= beta
+        y += x
+    else:
+        routines[1](y.size, 1.0, x.ctypes.data, 1, beta, y.ctypes.data, 1)
+
+
+def scaled(x, alpha):
+    """``x * alpha`` for a large contiguous array and a Python number, as MKL's copy
+    and scal (two passes on all of chainrule's threads beat NumPy's one on one core:
+    a 784x256 weight, 20 us against 40-55); None when NumPy should do it."""
+    if alpha == 0 or not math.isfinite(alpha):  # BLAS may set x * 0 to 0 where x is nan or inf
+        return None
+    if x.dtype.kind != "f" or not x.flags.c_contiguous:
+        return None
+    out = np.empty_like(x)
+    routines = _vector_routines(out, x)
+    if routines is None:
+        return None
+    routines[2](x.size, x.ctypes.data, 1, out.ctypes.data, 1)
+    routines[3](x.size, alpha, out.ctypes.data, 1)
+    return out

@@ -98,7 +98,7 @@ def run_chunks(task, count, chunk):
     bounds = [(start, min(start + chunk, count)) for start in range(0, count, chunk)]
     workers = min(get_num_threads() if blas_threads() in (None, 1) else 1, len(bounds)) - 1
     if workers <= 0:
-        return [task(start, stop) for start, stop in bounds]
+        return _alone(task, bounds)
     if not choose["adaptive"]:
         return _on_pool(task, bounds, workers)
     key = (getattr(task, "__code__", task), count, chunk)
@@ -114,7 +114,7 @@ def run_chunks(task, count, chunk):
         retry = calls % _RETRY_EVERY == 0
         use_pool = (pooled <= alone) != retry
     started = _clock()
-    results = _on_pool(task, bounds, workers) if use_pool else [task(start, stop) for start, stop in bounds]
+    results = _on_pool(task, bounds, workers) if use_pool else _alone(task, bounds)
     seconds = _clock() - started
     slot = 0 if use_pool else 1
     previous = timing[slot]
@@ -125,6 +125,11 @@ def run_chunks(task, count, chunk):
     else:
         timing[slot] = previous + _NEW_WEIGHT * (seconds - previous)
     return results
+
+
+def _alone(task, bounds):
+    """The slices ``bounds``, one after another on the calling thread."""
+    return [task(start, stop) for start, stop in bounds]
 
 
 def _on_pool(task, bounds, workers):

@@ -1877,13 +1877,11 @@ def _inplace_binary(op, ufunc, op_name, doc, integers_stay=True, sign=None):
             kind = data.dtype.kind
             try:
                 if kind == "f" or (integers_stay and np.result_type(data, value).kind == kind):
-                    axpy = None
-                    if sign is not None and value.__class__ is np.ndarray and value.size >= _blas.MIN_VECTOR:
-                        axpy = _blas.vector_functions(data, value)
-                    if axpy is None:
+                    large = (
+                        sign is not None and value.__class__ is np.ndarray and value.size >= _blas.MIN_VECTOR
+                    )
+                    if not (large and _blas.add_multiple_on_mkl(data, sign, value)):
                         ufunc(data, value, out=data, casting="unsafe")
-                    else:
-                        axpy[0](data.size, sign, value.ctypes.data, 1, data.ctypes.data, 1)
                     bump_version(self)
                     return self
             except (ValueError, TypeError, OverflowError):

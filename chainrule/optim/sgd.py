@@ -3,7 +3,7 @@
 import numpy as np
 
 from .._tensor import bump_version
-from ..ops._blas import MIN_VECTOR, add_multiple, scale_and_add
+from ..ops import _blas
 from .optimizer import Optimizer, check_lr, check_not_differentiable, descent_grad, state_copy
 
 
@@ -23,9 +23,9 @@ def sgd_update(param, grad, state, group):
             buffer = state["momentum_buffer"] = state_copy(grad)
         else:
             dampening = group["dampening"]
-            scale_and_add(buffer._data, momentum, grad if dampening == 0 else (1 - dampening) * grad)
+            _blas.scale_and_add(buffer._data, momentum, grad if dampening == 0 else (1 - dampening) * grad)
         grad = grad + momentum * buffer._data if group["nesterov"] else buffer._data
-    add_multiple(param, -lr, grad)
+    _blas.add_multiple(param, -lr, grad)
 
 
 class SGD(Optimizer):
@@ -61,9 +61,8 @@ class SGD(Optimizer):
             if grad is None:
                 continue
             grad = grad._data
-            if grad.size >= MIN_VECTOR:
-                add_multiple(p._data, minus_lr, grad)
-            else:
+            # the size first: small parameters (most steps of a small net) skip the call
+            if grad.size < _blas.MIN_VECTOR or not _blas.add_multiple_on_mkl(p._data, minus_lr, grad):
                 step = steps.get(grad.dtype)
                 if step is None:
                     step = steps[grad.dtype] = np.asarray(minus_lr, grad.dtype)
