@@ -40,6 +40,8 @@ agree to float rounding.
 import ctypes
 import math
 import os
+import sys
+import sysconfig
 import threading
 
 import numpy as np
@@ -84,6 +86,39 @@ def _openmp_already_loaded():
         return True
 
 
+class _ArrayHead(ctypes.Structure):
+    """The start of NumPy's array object (``PyArrayObject_fields``): Python's object
+    header, then the data pointer. Compiled extensions read that pointer in place
+    (NumPy's ``PyArray_DATA``), so NumPy's ABI fixes where it is."""
+
+    _fields_ = [("refcount", ctypes.c_ssize_t), ("type", ctypes.c_void_p), ("data", ctypes.c_void_p)]
+
+
+def _address_from_head(array):
+    return _ArrayHead.from_address(id(array)).data
+
+
+def _address_from_ctypes(array):
+    return array.ctypes.data
+
+
+def _address_reader():
+    """How to get an array's data address: read in place (0.12 µs) where this
+    interpreter lays objects out as CPython's default build does, checked on
+    arrays and views; else ``array.ctypes.data`` (0.9 µs, a helper object per call,
+    three per product)."""
+    if sys.implementation.name != "cpython" or sysconfig.get_config_var("Py_GIL_DISABLED"):
+        return _address_from_ctypes
+    probe = np.arange(12.0).reshape(3, 4)
+    for array in (probe, probe[1:], probe.T, probe[:, 2]):
+        if _address_from_head(array) != array.ctypes.data:
+            return _address_from_ctypes
+    return _address_from_head
+
+
+_address = _address_from_ctypes  # set by _load
+
+
 def _function(library, name, *argtypes):
     function = getattr(library, name)
     function.restype = None
@@ -117,6 +152,8 @@ def _load():
             _function(library, f"cblas_{prefix}scal", i, f, p, i),
         )
     library.MKL_Set_Num_Threads(get_num_threads())
+    global _address
+    _address = _address_reader()
     _state["library"] = library
     return True
 
@@ -190,8 +227,8 @@ def matrix_product(a, b, out=None):
         out = np.empty((m, n), a.dtype)
     gemm(
         _ROW_MAJOR, layout_a[0], layout_b[0], m, n, k,
-        1.0, a.ctypes.data, layout_a[1], b.ctypes.data, layout_b[1],
-        0.0, out.ctypes.data, n,
+        1.0, _address(a), layout_a[1], _address(b), layout_b[1],
+        0.0, _address(out), n,
     )  # fmt: skip
     return out
 
@@ -220,8 +257,8 @@ def batched_product(a, b, out):
     stride_a, stride_b, stride_c = (stride // a.itemsize for stride in strides)
     batched(
         _ROW_MAJOR, trans_a, trans_b, m, n, k,
-        1.0, a.ctypes.data, lda, stride_a, b.ctypes.data, ldb, stride_b,
-        0.0, out.ctypes.data, ldc, stride_c, count,
+        1.0, _address(a), lda, stride_a, _address(b), ldb, stride_b,
+        0.0, _address(out), ldc, stride_c, count,
     )  # fmt: skip
     return True
 
@@ -244,7 +281,7 @@ def add_multiple_on_mkl(y, alpha, x):
     routines = _vector_routines(y, x)
     if routines is None:
         return False
-    routines[0](y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+    routines[0](y.size, alpha, _address(x), 1, _address(y), 1)
     return True
 
 
@@ -277,7 +314,7 @@ def scale_and_add(y, beta, x):
         y *= beta
         y += x
     else:
-        routines[1](y.size, 1.0, x.ctypes.data, 1, beta, y.ctypes.data, 1)
+        routines[1](y.size, 1.0, _address(x), 1, beta, _address(y), 1)
 
 
 def scaled(x, alpha):
@@ -292,6 +329,6 @@ def scaled(x, alpha):
     routines = _vector_routines(out, x)
     if routines is None:
         return None
-    routines[2](x.size, x.ctypes.data, 1, out.ctypes.data, 1)
-    routines[3](x.size, alpha, out.ctypes.data, 1)
+    routines[2](x.size, _address(x), 1, _address(out), 1)
+    routines[3](x.size, alpha, _address(out), 1)
     return out

@@ -5,6 +5,7 @@ the rest."""
 import platform
 import subprocess
 import sys
+import sysconfig
 import threading
 
 import numpy as np
@@ -222,3 +223,12 @@ def test_a_batched_product_reads_column_major_matrices_too():
     out = np.empty((64, 26, 6), np.float32)
     assert _blas.batched_product(stack, grads.transpose(0, 2, 1), out)
     np.testing.assert_allclose(out, np.matmul(stack, grads.transpose(0, 2, 1)), rtol=1e-5, atol=1e-4)
+
+
+def test_data_addresses_read_in_place_agree_with_numpys():
+    read = _blas._address_reader()
+    if sys.implementation.name == "cpython" and not sysconfig.get_config_var("Py_GIL_DISABLED"):
+        assert read is _blas._address_from_head  # the fast reader is the one in use here
+    base = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
+    for array in (base, base[1:], base.T, base[:, ::2, 1], base[2:, 3:, 4:], np.empty(0), np.float64(2.0) * base):
+        assert read(array) == array.ctypes.data
