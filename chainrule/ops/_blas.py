@@ -18,9 +18,12 @@ of MKL's threads; one on any other thread (chainrule's pool, which already
 runs a slice per core) runs on one. MKL's workers busy-wait for
 ``KMP_BLOCKTIME`` after each product and then sleep. Intel's default, 200 ms,
 would hold the second core long after a training step's last product, away
-from chainrule's pool and every other program; 1 ms keeps them awake between
-the products of one step (0.1-0.5 ms apart). Set before MKL loads, unless
-the user set it.
+from chainrule's pool and every other program; 5 ms keeps them awake between
+the products of one step and from one step to the next. 1 ms was too short:
+the workers fell asleep between products and each product paid for waking
+them (the MLP tensor-ops step of bench.py: 1.47-1.55 ms at 1 ms, 1.21-1.25 ms
+at 2-5 ms, 1.23 ms at 200 ms; LeNet-5's 5.6-5.9 ms at 1 ms, 4.75-4.95 ms at 5).
+Set before MKL loads, unless the user set it.
 
 Vector updates of large arrays go to MKL's level-1 routines the same way,
 on its threads where NumPy uses one core: SGD's ``param += -lr * step`` and
@@ -131,7 +134,7 @@ def _load():
     path = None if os.environ.get("CHAINRULE_NO_MKL") else _find_mkl()
     if path is None or _openmp_already_loaded():
         return False
-    os.environ.setdefault("KMP_BLOCKTIME", "1")
+    os.environ.setdefault("KMP_BLOCKTIME", "5")
     try:
         library = ctypes.CDLL(path)
     except OSError:

@@ -2,6 +2,7 @@
 NumPy's BLAS and PyTorch, for every memory layout BLAS reads, and NumPy for
 the rest."""
 
+import os
 import platform
 import subprocess
 import sys
@@ -94,6 +95,17 @@ def test_without_mkl_the_products_go_to_numpy():
     env = {"CHAINRULE_NO_MKL": "1", "PATH": ""}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert result.stdout.split() == ["False", "256.0"]
+
+
+@pytest.mark.skipif(not _blas.is_available(), reason="MKL is not installed on this platform")
+@pytest.mark.parametrize("users_value", [None, "0"])
+def test_mkls_workers_wait_5_ms_between_products_unless_the_user_chose(users_value):
+    code = "import os; from chainrule.ops import _blas; _blas.is_available(); print(os.environ['KMP_BLOCKTIME'])"
+    env = {k: v for k, v in os.environ.items() if k != "KMP_BLOCKTIME"}
+    if users_value is not None:
+        env["KMP_BLOCKTIME"] = users_value
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.strip() == (users_value or "5")
 
 
 def test_linear_layer_sized_products_match_pytorch():
