@@ -159,15 +159,14 @@ class LogSoftmax(Primitive):
     dL/dx_i = dL/dy_i - softmax(x)_i * sum_j dL/dy_j,  with softmax = e^y."""
 
     def forward(ctx, x, axis):
-        shifted = x - np.max(x, axis=axis, keepdims=True)
-        y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        y = _log_softmax_array(x, axis)
         ctx.axis = axis
         ctx.save_for_backward(y)
         return y
 
     def backward(ctx, grad):
         (y,) = ctx.saved
-        return grad - np.exp(y) * grad.sum(axis=ctx.axis, keepdims=True)
+        return grad - np.exp(y) * _sum_over(grad, ctx.axis)
 
 
 class Softmax(Primitive):
@@ -175,15 +174,14 @@ class Softmax(Primitive):
     dL/dx_i = y_i * (dL/dy_i - sum_j y_j dL/dy_j)."""
 
     def forward(ctx, x, axis):
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-        y = e / np.sum(e, axis=axis, keepdims=True)
+        y = _softmax_array(x, axis)
         ctx.axis = axis
         ctx.save_for_backward(y)
         return y
 
     def backward(ctx, grad):
         (y,) = ctx.saved
-        return y * (grad - (grad * y).sum(axis=ctx.axis, keepdims=True))
+        return y * (grad - _sum_over(grad * y, ctx.axis))
 
 
 def _refuse_integers(input, axis, kernel):
@@ -232,11 +230,49 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
     return Softmax.apply_unary(input, axis)
 
 
+def _short_rows(x, axis):
+    """True for a C-contiguous matrix of float32/64 reduced along rows of at most 32
+    values (a batch of class scores): NumPy's reduction along such rows pays ~60 ns
+    per row (128 x 10: 8.2 us for the max), where the same reduction over the
+    transposed copy's rows runs as one vectorised pass (1.7 us, copy included)."""
+    return (
+        x.__class__ is np.ndarray  # not a Tensor (a backward rule under create_graph)
+        and x.ndim == 2
+        and (axis == 1 or axis == -1)
+        and 8 <= x.shape[0]
+        and 0 < x.shape[1] <= 32
+        and x.dtype.kind == "f"
+        and x.itemsize >= 4
+        and x.flags.c_contiguous
+    )
+
+
+def _max_over(x, axis):
+    """``x.max(axis, keepdims=True)``, fast for short rows (exact: the same values)."""
+    if _short_rows(x, axis):
+        return np.maximum.reduce(np.ascontiguousarray(x.T), axis=0)[:, None]
+    return x.max(axis=axis, keepdims=True)
+
+
+def _sum_over(x, axis):
+    """``x.sum(axis, keepdims=True)``; short rows as one BLAS product with a vector of
+    ones (128 x 10: 0.6 us against 3.0; rounded in BLAS's order, not NumPy's pairwise)."""
+    if _short_rows(x, axis):
+        return x.dot(_ones(x.shape[1], x.dtype))[:, None]
+    return x.sum(axis=axis, keepdims=True)
+
+
 def _log_softmax_array(x, axis):
-    shifted = x - x.max(axis=axis, keepdims=True)
-    log_sum = np.exp(shifted).sum(axis=axis, keepdims=True)
+    shifted = x - _max_over(x, axis)
+    log_sum = _sum_over(np.exp(shifted), axis)
     shifted -= np.log(log_sum, out=log_sum)  # in place: the two temporaries are the step's own
     return shifted
+
+
+def _softmax_array(x, axis):
+    e = np.exp(x - _max_over(x, axis))
+    e /= _sum_over(e, axis)
+    return e
 
 
 def _probabilities(x, axis):
@@ -244,9 +280,7 @@ def _probabilities(x, axis):
     Tensors (create_graph) through the differentiable Softmax primitive."""
     if isinstance(x, Tensor):
         return Softmax.apply_unary(x, axis)
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    e /= e.sum(axis=axis, keepdims=True)
-    return e
+    return _softmax_array(x, axis)
 
 
 # --- reductions shared by the losses ---------------------------------------------------------

@@ -226,3 +226,22 @@ def test_interpolate_names_the_modes_chainrule_lacks():
         F.interpolate(chainrule.ones(1, 1, 2, 2), scale_factor=2, mode="bicubic")
     with pytest.raises(NotImplementedError, match="antialias"):
         F.interpolate(chainrule.ones(1, 1, 2, 2), scale_factor=0.5, mode="bilinear", antialias=True)
+
+
+# Batches of class scores (8+ rows of at most 32 values) take a transposed-copy max
+# and a BLAS row sum; the other shapes NumPy's reductions. Both against the oracles.
+SOFTMAX_SHAPES = [(16, 10), (8, 1), (64, 3), (9, 32), (7, 10), (16, 33)]
+
+
+@pytest.mark.parametrize("shape", SOFTMAX_SHAPES)
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.nn.functional.log_softmax(x, dim=1),
+        lambda m, x: m.nn.functional.softmax(x, dim=-1),
+        lambda m, x: m.nn.functional.cross_entropy(x, m.tensor(np.arange(x.shape[0]) % x.shape[1])),
+    ],
+    ids=["log_softmax", "softmax", "cross_entropy"],
+)
+def test_softmax_family_over_batches_of_short_rows_matches_pytorch_and_finite_differences(fn, shape):
+    check(fn, [shape], low=-30.0, high=30.0, second_order=False)
