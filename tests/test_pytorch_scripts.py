@@ -35,10 +35,11 @@ SCRIPTS_DIR = Path(__file__).resolve().parent.parent / "examples" / "pytorch_scr
 SCRIPTS = sorted(p for p in SCRIPTS_DIR.glob("[0-9][0-9]_*.py"))
 
 # Relative tolerance for the compared values. float32 rounding differs between
-# NumPy's and PyTorch's kernels; over a training run it can be amplified (the
-# GRU trained with RMSprop in script 08 drifts by 3e-4 around step 25, while
-# the same script in float64 agrees to 1e-13).
-RTOL = {"default": 1e-4, "08_lstm_gru_sequences.py": 1e-3}
+# NumPy's and PyTorch's kernels; over a training run it can be amplified. The
+# GRU trained with RMSprop in script 08 is the extreme: its loss at step 30
+# differs by 8.6e-4 between PyTorch's own runs on 1 and on 2 threads, by 1.05e-3
+# between chainrule and PyTorch on 1 thread; in float64 the script agrees to 1e-13.
+RTOL = {"default": 1e-4, "08_lstm_gru_sequences.py": 2e-3}
 ATOL = 1e-5
 
 
