@@ -236,6 +236,10 @@ class Primitive(Function):
     __slots__ = ("saved", "_inputs", "_epoch", "_out_box")
     once_differentiable = False
     array_rule = True  # backward takes and returns arrays (see engine.py)
+    # For each value forward saves, the inputs whose gradient uses it (None: all).
+    # A value changed in place since forward is an error only if one of those
+    # needs a gradient: PyTorch saves ``x`` for ``x * y`` only when y requires grad.
+    saved_needed_by = None
 
     @classmethod
     def name(cls):
@@ -341,8 +345,11 @@ class Primitive(Function):
 
     def check_saved_versions(self):
         epoch = self._epoch
-        for value in self.saved:
+        needed_by = self.saved_needed_by
+        for k, value in enumerate(self.saved):
             if value.__class__ is not _ndarray:
+                continue
+            if needed_by is not None and not any(self.needs_input_grad[i] for i in needed_by[k]):
                 continue
             for t in self._inputs:
                 if isinstance(t, _Tensor) and t._data is value:

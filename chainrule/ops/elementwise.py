@@ -236,8 +236,11 @@ class Sub(Primitive):
 class Mul(Primitive):
     """z = x * y.   dz/dx = y,  dz/dy = x."""
 
+    saved_needed_by = ((1,), (0,))  # x for dz/dy, y for dz/dx
+
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
+        # x times a number: no dz/dy, so x is not kept alive for it
+        ctx.save_for_backward(x if y.__class__ is np.ndarray else None, y)
         if y.__class__ is float and x.size >= _blas.MIN_VECTOR:  # lr * grad: on MKL's threads
             product = _blas.scaled(x, y)
             if product is not None:
@@ -251,18 +254,20 @@ class Mul(Primitive):
 
 
 class Div(Primitive):
-    """z = x / y.   dz/dx = 1 / y,  dz/dy = -x / y^2 = -z / y."""
+    """z = x / y.   dz/dx = 1 / y,  dz/dy = -x / y^2, computed as -(x / y) / y (PyTorch's
+    order of operations)."""
+
+    saved_needed_by = ((1,), (0, 1))  # x for dz/dy; y for both (not z: z may change in place)
 
     def forward(ctx, x, y):
-        z = x / y
-        ctx.save_for_backward(y, z)
-        return z
+        ctx.save_for_backward(x if y.__class__ is np.ndarray else None, y)
+        return x / y
 
     def backward(ctx, grad):
-        y, z = ctx.saved
+        x, y = ctx.saved
         need_x, need_y = ctx.needs_input_grad
-        grad_x = grad / y
-        return (grad_x if need_x else None), (-grad_x * z if need_y else None)
+        grad_x = grad / y if need_x else None
+        return grad_x, (-grad * ((x / y) / y) if need_y else None)
 
 
 def _log_of_number(x):
@@ -274,9 +279,11 @@ class Pow(Primitive):
     """z = x^y.   dz/dx = y x^(y-1) (0 where y = 0, even at x = 0);
     dz/dy = x^y ln x (0 where x = 0 and y >= 0)."""
 
+    saved_needed_by = ((0, 1), (0, 1), (1,))  # z only for dz/dy
+
     def forward(ctx, x, y):
         z = x**y
-        ctx.save_for_backward(x, y, z)
+        ctx.save_for_backward(x, y, z if y.__class__ is np.ndarray else None)
         return z
 
     def backward(ctx, grad):

@@ -48,6 +48,8 @@ class MatMul(Primitive):
     (a 1-D operand acts as a row or column vector; broadcast batch dims are
     summed back by the engine)."""
 
+    saved_needed_by = ((1,), (0,))  # X for dL/dY, Y for dL/dX
+
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
         if x.ndim == 2 and y.ndim == 2:

@@ -45,6 +45,8 @@ class Linear(Primitive):
     the last two summed over every leading dim of x (flattened into one batch
     dim, so each gradient is a single BLAS call and nothing is transposed or copied)."""
 
+    saved_needed_by = ((1,), (0,))  # x for dL/dW, W for dL/dx
+
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
         x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])

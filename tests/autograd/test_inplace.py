@@ -163,6 +163,54 @@ def test_modifying_a_tensor_no_node_saved_is_allowed(same_as_torch):
     same_as_torch(scenario)
 
 
+# An op keeps each saved value for the gradients that use it: changing a value
+# in place is an error only when a gradient that needs it is wanted (PyTorch's
+# rule; x * w saves x only for w's gradient).
+NOT_NEEDED = {
+    "x * 2, then x changes": lambda lib, x, w: (lambda a: (lambda z: (a.add_(1), z)[1])(a * 2))(x * 1),
+    "x * w (no grad), then x changes": lambda lib, x, w: (lambda a: (lambda z: (a.add_(1), z)[1])(a * w))(
+        x * 1
+    ),
+    "x / 2, then the result changes": lambda lib, x, w: (lambda z: (z.add_(1), z)[1])(x / 2),
+    "2 / x, then the result changes": lambda lib, x, w: (lambda z: (z.add_(1), z)[1])(2 / x),
+    "x ** 2, then the result changes": lambda lib, x, w: (lambda z: (z.mul_(3), z)[1])(x**2),
+    "x @ W (no grad), then x changes": lambda lib, x, w: (lambda a: (lambda z: (a.mul_(2), z)[1])(
+        a @ lib.ones(3, 2)
+    ))(x * 1),
+    "linear with a frozen weight, then x changes": lambda lib, x, w: (lambda a: (
+        lambda z: (a.mul_(2), z)[1]
+    )(lib.nn.functional.linear(a, lib.ones(2, 3))))(x * 1),
+}
+
+
+@pytest.mark.parametrize("name", NOT_NEEDED)
+def test_changing_a_saved_value_no_wanted_gradient_needs_is_allowed(name, same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([0.5, 1.0, 2.0], requires_grad=True)
+        NOT_NEEDED[name](lib, x, lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+        return x.grad
+
+    same_as_torch(scenario)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda lib, x, w: (lambda z: (w.add_(1), z)[1])(x * w),  # w is needed for x's gradient
+        lambda lib, x, w: (lambda z: (x.add_(1), z)[1])(x / w),  # x is needed for w's gradient
+        lambda lib, x, w: (lambda z: (z.add_(1), z)[1])(x ** w),  # the result, for w's gradient
+    ],
+    ids=["x * w, w changes", "x / w, x changes", "x ** w, the result changes"],
+)
+def test_changing_a_saved_value_a_wanted_gradient_needs_still_raises(change, raises_like_torch):
+    def scenario(lib):
+        x = lib.tensor([0.5, 1.0, 2.0], requires_grad=True)
+        w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True) * 1
+        change(lib, x * 1, w).sum().backward()
+
+    raises_like_torch(scenario, match="modified by an inplace operation")
+
+
 def test_changes_through_data_are_not_tracked_like_pytorch(same_as_torch):
     def scenario(lib):
         x = lib.tensor([1.0, 2.0], requires_grad=True)
