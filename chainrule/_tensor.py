@@ -4,7 +4,7 @@ A tensor holds its values in ``_data`` (an ``np.ndarray``) and, for
 backward propagation, ``requires_grad``, ``grad`` (the gradient accumulated
 by ``backward()``) and ``grad_fn`` (the graph node that produced it, see
 autograd/function.py). Tensors that share memory (views) share one version
-counter, ``_version``, a box bumped by every in-place op. A view made by a
+counter, ``_version_box``, a box bumped by every in-place op. A view made by a
 view op (indexing, reshape, transpose, ...) also knows ``_base``, the tensor
 that owns the memory (for a view of a view, the first one), so that an in-place
 op on the view can rewrite its base's history (ops/_helpers.py: write_inplace).
@@ -33,7 +33,7 @@ inplace_epoch = [0]
 def bump_version(tensor):
     """Record an in-place change of ``tensor`` (and of every view sharing its memory)."""
     inplace_epoch[0] += 1
-    box = tensor._version
+    box = tensor._version_box
     box[0] += 1
     box[1] = inplace_epoch[0]
 
@@ -48,7 +48,7 @@ def wrap(array, requires_grad=False, grad_fn=None, output_nr=0):
     t.grad_fn = grad_fn
     if output_nr:
         t._output_nr = output_nr
-    t._version = [0, 0]
+    t._version_box = [0, 0]
     return t
 
 
@@ -144,7 +144,7 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("_data", "_requires_grad", "grad_fn", "_version", "__dict__", "__weakref__")
+    __slots__ = ("_data", "_requires_grad", "grad_fn", "_version_box", "__dict__", "__weakref__")
     __array_priority__ = 1000
 
     # Set on few tensors, so kept out of the slots: instances override these
@@ -174,10 +174,10 @@ class Tensor:
             _require_cpu(device)
         self._requires_grad = False
         self.grad_fn = None
-        self._version = [0, 0]
+        self._version_box = [0, 0]
         if len(args) == 1 and isinstance(args[0], Tensor):
             self._data = args[0]._data
-            self._version = args[0]._version
+            self._version_box = args[0]._version_box
         elif len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
             self._data = np.array(args[0], dtype=_dtype.default_float())
         else:
@@ -235,8 +235,10 @@ class Tensor:
         return self._output_nr
 
     @property
-    def _version_number(self):
-        return self._version[0]
+    def _version(self):
+        """How many in-place changes this tensor's memory has had (PyTorch's counter;
+        ``_version_box`` also holds the epoch of the latest, for the graph's checks)."""
+        return self._version_box[0]
 
     def _is_view(self):
         """True for the result of a view op: it shares ``_base``'s memory.
@@ -402,7 +404,7 @@ class Tensor:
         copy._data = self._data.copy()
         copy._requires_grad = self._requires_grad
         copy.grad_fn = None
-        copy._version = [0, 0]
+        copy._version_box = [0, 0]
         for name, value in self.__dict__.items():  # user attributes, as PyTorch's deepcopy
             if name not in _AUTOGRAD_STATE:
                 setattr(copy, name, deepcopy(value, memo))
@@ -513,7 +515,7 @@ class Tensor:
         (False, True)
         """
         t = wrap(self._data)
-        t._version = self._version
+        t._version_box = self._version_box
         return t
 
     def detach_(self):

@@ -468,7 +468,7 @@ def _run_simple(heap, retain_graph, hooked=None, ready=None):
                     leaf_grad._data = g
                     leaf_grad._requires_grad = False
                     leaf_grad.grad_fn = None
-                    leaf_grad._version = [0, 0]
+                    leaf_grad._version_box = [0, 0]
                     target.grad = leaf_grad
                 else:
                     _accumulate(target, g, False, False)

@@ -297,7 +297,7 @@ class Primitive(Function):
         result._data = out
         result._requires_grad = True
         result.grad_fn = ctx
-        result._version = version = [0, 0]
+        result._version_box = version = [0, 0]
         ctx._outputs_meta = ((out.shape, out.dtype),)
         if ctx.saved:
             ctx._inputs = (a, b)
@@ -353,8 +353,8 @@ class Primitive(Function):
                 continue
             for t in self._inputs:
                 if isinstance(t, _Tensor) and t._data is value:
-                    if t._version[1] > epoch:
-                        _raise_modified(self, value, t._version, "input")
+                    if t._version_box[1] > epoch:
+                        _raise_modified(self, value, t._version_box, "input")
                     break
             else:
                 if self._out_box[1] > epoch:
@@ -418,7 +418,7 @@ def _record_output(ctx, inputs, out):
     result._data = out
     result._requires_grad = True
     result.grad_fn = ctx
-    result._version = version = [0, 0]
+    result._version_box = version = [0, 0]
     ctx._outputs_meta = ((out.shape, out.dtype),)
     if ctx.saved:
         ctx._inputs = inputs
@@ -480,7 +480,7 @@ def _record(ctx, args, out):
         ctx._output_arrays = out
         ctx._inputs = args
         ctx._epoch = inplace_epoch[0]
-        ctx._out_box = outputs[0]._version
+        ctx._out_box = outputs[0]._version_box
     if record_hooks:
         for hook in record_hooks:
             hook(ctx, args, result)
@@ -554,10 +554,10 @@ def _remember_saved(ctx, outputs):
     for s in saved:
         if isinstance(s, _Tensor) and id(s) in output_index:
             values.append(s._data)
-            sources.append(("output", output_index[id(s)], s._version, epoch))
+            sources.append(("output", output_index[id(s)], s._version_box, epoch))
         elif isinstance(s, _Tensor):
             values.append(s._data)
-            sources.append(("input", s, s._version, epoch))
+            sources.append(("input", s, s._version_box, epoch))
         else:
             values.append(s)
             sources.append(None)

@@ -21,10 +21,10 @@ class Parameter(Tensor):
             data = Tensor(0)
         if isinstance(data, Tensor):
             self._data = data._data
-            self._version = data._version
+            self._version_box = data._version_box
         else:
             self._data = np.asarray(data)
-            self._version = [0, 0]
+            self._version_box = [0, 0]
         self._requires_grad = False
         self.grad_fn = None
         if requires_grad:

@@ -222,10 +222,10 @@ def _reads_itself(node, tensor):
     ``y.mul_(y.detach())``, ``v.mul_(y[:2])``). PyTorch's node saves that operand
     as it is and so refuses it at backward once the write changed it; keeping
     the old values would silently differ."""
-    box = tensor._version
+    box = tensor._version_box
     count = 0
     for t in node._inputs:
-        if isinstance(t, Tensor) and t._version is box:
+        if isinstance(t, Tensor) and t._version_box is box:
             count += 1
     return count > 1
 
@@ -331,10 +331,10 @@ def view_of(result, input):
     >>> import chainrule
     >>> x = chainrule.zeros(2, 3)
     >>> v = x.t()[0]
-    >>> v._base is x, v._version is x._version
+    >>> v._base is x, v._version_box is x._version_box
     (True, True)
     """
-    result._version = input._version
+    result._version_box = input._version_box
     base = input._base
     if base is None:
         base = result._base = input

@@ -284,7 +284,7 @@ def getitem(self, key):
         _raise_index_error(self._data.shape, key, parsed, error)
     if parsed.advanced is None:  # a view: it shares memory (see _helpers.view_of)
         if self._base is None and result.grad_fn is None and not self._requires_grad:
-            result._version = self._version  # the common case, inline: indexing is hot
+            result._version_box = self._version_box  # the common case, inline: indexing is hot
             result._base = self
         else:
             view_of(result, self)

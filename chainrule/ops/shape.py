@@ -188,7 +188,7 @@ def _view_dtype(input, dtype):
                 f"self.size(-1) must be divisible by {ratio} to {what}, but got {data.shape[-1]}"
             )
     result = wrap(data.view(target))
-    result._version = input._version  # shared memory, but not a differentiable view (as PyTorch)
+    result._version_box = input._version_box  # shared memory, but not a differentiable view (as PyTorch)
     return result
 
 

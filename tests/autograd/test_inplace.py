@@ -277,3 +277,15 @@ def test_in_place_on_a_view_changes_the_gradient_of_its_base(same_as_torch):
         return x.grad
 
     same_as_torch(scenario)
+
+
+def test_version_counter_is_an_int_shared_with_views_like_pytorch(same_as_torch):
+    def scenario(lib):
+        x = lib.zeros(4)
+        view = x[1:]
+        before = (x._version, view._version)
+        view.add_(1)
+        x.mul_(2)
+        return before, x._version, view._version, type(x._version).__name__
+
+    same_as_torch(scenario)

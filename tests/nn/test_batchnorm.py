@@ -155,9 +155,9 @@ def test_batch_norm_in_evaluation_takes_an_empty_batch():
 def test_running_statistics_change_in_place_and_bump_the_version_counter():
     bn = nn.BatchNorm1d(2)
     mean = bn.running_mean
-    version = mean._version_number
+    version = mean._version
     bn(chainrule.randn(4, 2))
-    assert bn.running_mean is mean and mean._version_number > version
+    assert bn.running_mean is mean and mean._version > version
 
 
 def test_batch_norm_layer_state_dict_has_pytorchs_keys():

@@ -288,7 +288,7 @@ def test_load_state_dict_casts_state_to_the_parameter_dtype_but_keeps_the_step_c
 @pytest.mark.parametrize("name", ["SGD", "RMSprop", "Adagrad", "Adam", "AdamW"])
 def test_step_updates_parameters_in_place_keeping_their_identity_and_memory(name):
     w = chainrule.tensor([[1.0, -2.0], [3.0, 0.5]], requires_grad=True)
-    array, address, version = w.detach().numpy(), w.data_ptr(), w._version_number
+    array, address, version = w.detach().numpy(), w.data_ptr(), w._version
     opt = getattr(chainrule.optim, name)([w], lr=0.1)
     w.grad = chainrule.ones(2, 2)
     opt.step()
@@ -296,7 +296,7 @@ def test_step_updates_parameters_in_place_keeping_their_identity_and_memory(name
     assert w.data_ptr() == address
     assert w.detach().numpy() is array or np.shares_memory(w.detach().numpy(), array)
     assert not np.array_equal(array, [[1.0, -2.0], [3.0, 0.5]]), "the update is visible through the old array"
-    assert w._version_number == version + 1, "an in-place update bumps the version counter, as in PyTorch"
+    assert w._version == version + 1, "an in-place update bumps the version counter, as in PyTorch"
     assert w.dtype == chainrule.float32 and w.requires_grad and w.is_leaf
 
 
