@@ -306,7 +306,7 @@ def _weight_matrix(w, b, geo):
 def _images(cols, geo):
     """The per-image columns of the per-image layout: (N, G, K, OH * OW) views."""
     g, k = cols.shape[:2]
-    return cols.reshape(g, k, geo.batch, -1).transpose(2, 0, 1, 3)
+    return cols.reshape(g, k, geo.batch, geo.out_height * geo.out_width).transpose(2, 0, 1, 3)
 
 
 def _matmul(a, b, out=None):
@@ -344,7 +344,7 @@ def _grad_columns(grad, geo):
     (G, O/G, N*OH*OW)."""
     n, g = geo.batch, geo.groups
     if geo.layout == "per-image":
-        return np.ascontiguousarray(grad).reshape(n, g, -1, geo.out_height * geo.out_width)
+        return np.ascontiguousarray(grad).reshape(n, g, geo.out_channels // g, geo.out_height * geo.out_width)
     order = (1, 2, 3, 0) if geo.layout == "batch-last" else (1, 0, 2, 3)
     return np.ascontiguousarray(grad.transpose(order)).reshape(g, geo.out_channels // g, -1)
 

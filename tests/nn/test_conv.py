@@ -128,6 +128,21 @@ def test_per_image_columns_give_the_same_bits_on_any_number_of_threads(threads, 
     assert_same_bits_on_threads(threads, run, run())
 
 
+@requires_torch
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_column_layout_takes_an_empty_batch_like_pytorch(layout):
+    x_shape, w_shape = LAYOUTS[layout]
+
+    def scenario(lib):
+        x = lib.zeros((0,) + x_shape[1:], requires_grad=True)
+        w = lib.ones(w_shape, requires_grad=True)
+        y = lib.nn.functional.conv2d(x, w, padding=1)
+        y.sum().backward()
+        return tuple(y.shape), tuple(x.grad.shape), w.grad.tolist()
+
+    assert scenario(chainrule) == scenario(torch)
+
+
 @pytest.mark.parametrize(
     "x_shape, w_shape",
     [((1, 2, 3, 6), (3, 2, 2, 2)), ((1, 2, 3, 17), (3, 2, 2, 2)), ((1, 7, 2, 17), (40, 7, 2, 2))],
