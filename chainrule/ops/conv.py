@@ -1393,9 +1393,10 @@ def _adaptive_matrix(size, out, dtype):
 def _separable(x, rows, cols):
     """rows @ x @ cols^T on the last two axes of (N, C, H, W): two BLAS products."""
     n, c, h, w = x.shape
-    t = np.matmul(x.reshape(-1, w), cols.T)  # (N*C*H, OW)
-    t = t.reshape(n, c, h, -1).transpose(0, 1, 3, 2).reshape(-1, h)  # (N*C*OW, H)
-    y = np.matmul(t, rows.T).reshape(n, c, -1, rows.shape[0])  # (N, C, OW, OH)
+    oh, ow = rows.shape[0], cols.shape[0]
+    t = np.matmul(x.reshape(n * c * h, w), cols.T)  # (N*C*H, OW)
+    t = t.reshape(n, c, h, ow).transpose(0, 1, 3, 2).reshape(n * c * ow, h)  # (N*C*OW, H)
+    y = np.matmul(t, rows.T).reshape(n, c, ow, oh)  # (N, C, OW, OH)
     return np.ascontiguousarray(y.transpose(0, 1, 3, 2))
 
 

@@ -310,7 +310,7 @@ class _RowNorm(Primitive):
     def forward(ctx, x, w, b, rows, affine_shape, param_shape, eps):
         ctx.rows, ctx.affine_shape, ctx.param_shape, ctx.eps = rows, affine_shape, param_shape, eps
         ctx.save_for_backward(x, w)
-        x2 = x.reshape(rows, -1)
+        x2 = _as_rows(x, rows)
         mean = x2.mean(axis=1, keepdims=True)
         y = x2 - mean
         var = np.einsum("rd,rd->r", y, y).reshape(rows, 1) / x2.shape[1]
@@ -328,7 +328,7 @@ class _RowNorm(Primitive):
         x, w = ctx.saved
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         rows, affine_shape = ctx.rows, ctx.affine_shape
-        x2 = x.reshape((rows, -1))
+        x2 = _as_rows(x, rows)
         if isinstance(grad, Tensor):
             mean, invstd = _statistics(x2, (1,), ctx.eps)
         else:
@@ -340,11 +340,17 @@ class _RowNorm(Primitive):
         grad_x = None
         if need_x:
             grad_hat = g if w is None else g * w.reshape(affine)
-            grad_x = _standardized_grad(grad_hat.reshape((rows, -1)), xhat.reshape((rows, -1)), invstd, (1,))
+            grad_x = _standardized_grad(_as_rows(grad_hat, rows), _as_rows(xhat, rows), invstd, (1,))
             grad_x = grad_x.reshape(x.shape)
         grad_w = (g * xhat).sum(axis=sum_axes).reshape(ctx.param_shape) if need_w else None
         grad_b = g.sum(axis=sum_axes).reshape(ctx.param_shape) if need_b else None
         return grad_x, grad_w, grad_b
+
+
+def _as_rows(x, rows):
+    """``x`` (an array or a Tensor) as (rows, values); with no rows, as (0, 1):
+    NumPy cannot infer the length of rows that do not exist."""
+    return x.reshape((rows, -1)) if rows else x.reshape((0, 1))
 
 
 def _affine_view(affine_shape):

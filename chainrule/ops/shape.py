@@ -227,7 +227,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input._data.shape
-    return reshape(input, shape[:start] + (-1,) + shape[end + 1 :])
+    # the merged size given, not -1: an empty tensor's -1 would be ambiguous
+    return reshape(input, shape[:start] + (prod(shape[start : end + 1]),) + shape[end + 1 :])
 
 
 def unflatten(input, dim, sizes):
