@@ -40,6 +40,7 @@ copy aborts the process): then every product goes to NumPy, whose results
 agree to float rounding.
 """
 
+import collections
 import ctypes
 import math
 import os
@@ -122,6 +123,10 @@ def _address_reader():
 _address = _address_from_ctypes  # set by _load
 
 
+# MKL's level-1 routines of one dtype: y += a x; y = a x + b y; y = x; x *= a.
+_VectorRoutines = collections.namedtuple("_VectorRoutines", "axpy axpby copy scal")
+
+
 def _function(library, name, *argtypes):
     function = getattr(library, name)
     function.restype = None
@@ -148,7 +153,7 @@ def _load():
         _state["batched"][dtype] = _function(
             library, f"cblas_{prefix}gemm_batch_strided", i, i, i, i, i, i, f, p, i, i, p, i, i, f, p, i, i, i
         )
-        _state["vector"][dtype] = (
+        _state["vector"][dtype] = _VectorRoutines(
             _function(library, f"cblas_{prefix}axpy", i, f, p, i, p, i),
             _function(library, f"cblas_{prefix}axpby", i, f, p, i, f, p, i),
             _function(library, f"cblas_{prefix}copy", i, p, i, p, i),
@@ -284,7 +289,7 @@ def add_multiple_on_mkl(y, alpha, x):
     routines = _vector_routines(y, x)
     if routines is None:
         return False
-    routines[0](y.size, alpha, _address(x), 1, _address(y), 1)
+    routines.axpy(y.size, alpha, _address(x), 1, _address(y), 1)
     return True
 
 
@@ -317,7 +322,7 @@ def scale_and_add(y, beta, x):
         y *= beta
         y += x
     else:
-        routines[1](y.size, 1.0, _address(x), 1, beta, _address(y), 1)
+        routines.axpby(y.size, 1.0, _address(x), 1, beta, _address(y), 1)
 
 
 def scaled(x, alpha):
@@ -332,6 +337,6 @@ def scaled(x, alpha):
     routines = _vector_routines(out, x)
     if routines is None:
         return None
-    routines[2](x.size, _address(x), 1, _address(out), 1)
-    routines[3](x.size, alpha, _address(out), 1)
+    routines.copy(x.size, _address(x), 1, _address(out), 1)
+    routines.scal(x.size, alpha, _address(out), 1)
     return out
