@@ -2107,6 +2107,13 @@ def _reflected(fn):
     return reflected
 
 
+def _reflected_div(self, other):
+    """``other / tensor`` as PyTorch computes it, ``reciprocal(tensor) * other``: the
+    graph keeps 1 / tensor, not the tensor, so changing the tensor in place afterwards
+    leaves the gradient intact (PyTorch's grad_fn is MulBackward0 too)."""
+    return mul(reciprocal(self), other)
+
+
 def _compare_method(fn):
     """``==`` and ``!=`` with something that is not a tensor or number: not
     equal, as in PyTorch (``tensor == None`` is False)."""
@@ -2204,7 +2211,7 @@ bind(
         "divide": div,
         "true_divide": div,
         "__truediv__": div,
-        "__rtruediv__": _reflected(div),
+        "__rtruediv__": _reflected_div,
         "div_": div_,
         "divide_": div_,
         "true_divide_": div_,

@@ -173,6 +173,8 @@ NOT_NEEDED = {
     ),
     "x / 2, then the result changes": lambda lib, x, w: (lambda z: (z.add_(1), z)[1])(x / 2),
     "2 / x, then the result changes": lambda lib, x, w: (lambda z: (z.add_(1), z)[1])(2 / x),
+    # a number over a tensor is reciprocal(x) * 2 in PyTorch: the graph keeps 1 / x, not x
+    "2 / x, then x changes": lambda lib, x, w: (lambda a: (lambda z: (a.add_(1), z)[1])(2 / a))(x * 1),
     "x ** 2, then the result changes": lambda lib, x, w: (lambda z: (z.mul_(3), z)[1])(x**2),
     "x @ W (no grad), then x changes": lambda lib, x, w: (lambda a: (lambda z: (a.mul_(2), z)[1])(
         a @ lib.ones(3, 2)

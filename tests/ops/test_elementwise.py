@@ -346,6 +346,16 @@ def test_operators_with_python_numbers_and_their_reflected_forms(op):
 
 
 @requires_torch
+def test_a_number_over_a_tensor_is_its_reciprocal_times_the_number_as_in_pytorch():
+    """PyTorch's ``2 / x`` is ``x.reciprocal() * 2``: the graph and its grad_fn names match."""
+    graphs = []
+    for lib in (chainrule, torch):
+        z = 2 / lib.tensor([1.0, 2.0], requires_grad=True)
+        graphs.append((z.grad_fn.name(), z.grad_fn.next_functions[0][0].name()))
+    assert graphs[0] == graphs[1] == ("MulBackward0", "ReciprocalBackward0")
+
+
+@requires_torch
 @pytest.mark.parametrize(
     "op", ["__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__", "__pow__"]
 )
