@@ -1189,12 +1189,20 @@ class Sigmoid(Primitive):
         return grad * (y * (1 - y))
 
 
+@functools.cache
+def _relu_bounds(dtype):
+    """(0, inf) as scalars of ``dtype``."""
+    return dtype.type(0), dtype.type(np.inf)
+
+
 class Relu(Primitive):
     """y = max(x, 0).   dy/dx = 1 where x > 0, else 0 (also at x = 0; 1 at NaN, as in
     PyTorch, whose mask is "not y <= 0")."""
 
     def forward(ctx, x):
-        y = np.maximum(x, 0)
+        # clip with bounds of x's dtype is NumPy's fast loop; maximum with a number is
+        # 2-4x slower (200,704 floats: 18 us against 68); clip keeps -0.0 as PyTorch
+        y = x.clip(*_relu_bounds(x.dtype)) if x.dtype.kind == "f" else np.maximum(x, 0)
         ctx.save_for_backward(y)
         return y
 
