@@ -9,6 +9,7 @@ import chainrule.nn.functional as F
 
 from module_oracle import check_module
 from oracle import check, requires_torch, torch
+from same_bits import assert_same_bits_on_threads
 
 LAYERS = {
     "ReLU": lambda m: m.nn.ReLU(),
@@ -164,3 +165,27 @@ def test_activation_reprs_are_pytorchs():
 def test_relu6_is_a_hardtanh_from_0_to_6_as_in_pytorch():
     layer = nn.ReLU6()
     assert isinstance(layer, nn.Hardtanh) and (layer.min_val, layer.max_val) == (0.0, 6.0)
+
+
+@requires_torch
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_relu_of_a_large_activation_splits_over_threads_with_pytorchs_bits(threads):
+    """Above ops/_threads.PARALLEL_MIN_VALUES, ReLU's forward and backward run in one
+    slice per thread: the same bits as PyTorch's (-0.0 and NaN included) on any count."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(600_001).astype(np.float32)  # odd: the slices differ in size
+    x[:4] = [-0.0, 0.0, np.nan, -np.inf]
+    grad = rng.standard_normal(x.shape).astype(np.float32)
+
+    def run():
+        xs = chainrule.tensor(x, requires_grad=True)
+        y = F.relu(xs)
+        y.backward(chainrule.tensor(grad))
+        return [y.detach().numpy().copy(), xs.grad.numpy().copy()]
+
+    xt = torch.tensor(x, requires_grad=True)
+    yt = torch.relu(xt)
+    yt.backward(torch.tensor(grad))
+    expected = [yt.detach().numpy(), xt.grad.numpy()]
+    assert_same_bits_on_threads(threads, run, expected)
+    np.testing.assert_array_equal(run()[0].view(np.int32), expected[0].view(np.int32))  # -0.0 kept
