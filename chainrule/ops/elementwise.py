@@ -21,7 +21,7 @@ from .._tensor import Tensor, bump_version, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
 from . import _blas
-from ._helpers import bind, broadcast_error, check_inplace, inplace, promote, write_inplace, write_out
+from ._helpers import bind, broadcast_error, check_inplace, inplace, promote, select, write_inplace, write_out
 from ._threads import split_elementwise
 
 __all__ = [
@@ -323,7 +323,7 @@ class Remainder(Primitive):
 def _share_of_tie(grad, x, y, other_wins):
     """The gradient an input of maximum/minimum receives: all of it where it
     is the result, half where x == y, none where the other input wins."""
-    return np.where(other_wins, 0.0, np.where(x == y, grad * 0.5, grad))
+    return select(other_wins, 0.0, select(x == y, grad * 0.5, grad))
 
 
 class Maximum(Primitive):
@@ -1744,11 +1744,11 @@ class Clamp(Primitive):
                 inside = x <= high
             else:
                 inside = (x >= low) & (x <= high)
-            grad_x = np.where(inside, grad, 0.0)
+            grad_x = select(inside, grad, 0.0)
         if need_low:
-            grad_low = np.where(x < low if high is None else (x < low) & (low < high), grad, 0.0)
+            grad_low = select(x < low if high is None else (x < low) & (low < high), grad, 0.0)
         if need_high:
-            grad_high = np.where(x > high if low is None else (x > high) | (high < low), grad, 0.0)
+            grad_high = select(x > high if low is None else (x > high) | (high < low), grad, 0.0)
         return grad_x, grad_low, grad_high
 
     @classmethod
@@ -1810,15 +1810,15 @@ class Where(Primitive):
 
     def forward(ctx, condition, x, y):
         ctx.save_for_backward(condition)
-        return np.where(condition, x, y)
+        return select(condition, x, y)
 
     def backward(ctx, grad):
         (condition,) = ctx.saved
         _, need_x, need_y = ctx.needs_input_grad
         return (
             None,
-            np.where(condition, grad, 0.0) if need_x else None,
-            np.where(condition, 0.0, grad) if need_y else None,
+            select(condition, grad, 0.0) if need_x else None,
+            select(condition, 0.0, grad) if need_y else None,
         )
 
 
@@ -1879,7 +1879,7 @@ class NanToNum(Primitive):
 
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return np.where(np.isfinite(x), grad, 0.0)
+        return select(np.isfinite(x), grad, 0.0)
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):

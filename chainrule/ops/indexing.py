@@ -14,7 +14,7 @@ from .._dtype import scalar_type_name
 from .._tensor import Tensor, bump_version, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
-from ._helpers import bind, check_inplace, inplace, normalize_dim, view_of, write_inplace, write_out
+from ._helpers import bind, check_inplace, inplace, normalize_dim, select, view_of, write_inplace, write_out
 from .shape import differentiable
 
 __all__ = [
@@ -769,13 +769,13 @@ class MaskedFill(Primitive):
 
     def forward(ctx, x, mask, value):
         ctx.mask = mask
-        return np.where(mask, value, x)
+        return select(mask, value, x)
 
     def backward(ctx, grad):
         need_x, _, need_value = ctx.needs_input_grad
         zero = grad * 0
-        grad_x = np.where(ctx.mask, zero, grad) if need_x else None
-        grad_value = np.where(ctx.mask, grad, zero).sum() if need_value else None
+        grad_x = select(ctx.mask, zero, grad) if need_x else None
+        grad_value = select(ctx.mask, grad, zero).sum() if need_value else None
         return grad_x, None, grad_value
 
 
