@@ -176,12 +176,12 @@ NOT_NEEDED = {
     # a number over a tensor is reciprocal(x) * 2 in PyTorch: the graph keeps 1 / x, not x
     "2 / x, then x changes": lambda lib, x, w: (lambda a: (lambda z: (a.add_(1), z)[1])(2 / a))(x * 1),
     "x ** 2, then the result changes": lambda lib, x, w: (lambda z: (z.mul_(3), z)[1])(x**2),
-    "x @ W (no grad), then x changes": lambda lib, x, w: (lambda a: (lambda z: (a.mul_(2), z)[1])(
-        a @ lib.ones(3, 2)
-    ))(x * 1),
-    "linear with a frozen weight, then x changes": lambda lib, x, w: (lambda a: (
-        lambda z: (a.mul_(2), z)[1]
-    )(lib.nn.functional.linear(a, lib.ones(2, 3))))(x * 1),
+    "x @ W (no grad), then x changes": lambda lib, x, w: (
+        lambda a: (lambda z: (a.mul_(2), z)[1])(a @ lib.ones(3, 2))
+    )(x * 1),
+    "linear with a frozen weight, then x changes": lambda lib, x, w: (
+        lambda a: (lambda z: (a.mul_(2), z)[1])(lib.nn.functional.linear(a, lib.ones(2, 3)))
+    )(x * 1),
 }
 
 
@@ -200,7 +200,7 @@ def test_changing_a_saved_value_no_wanted_gradient_needs_is_allowed(name, same_a
     [
         lambda lib, x, w: (lambda z: (w.add_(1), z)[1])(x * w),  # w is needed for x's gradient
         lambda lib, x, w: (lambda z: (x.add_(1), z)[1])(x / w),  # x is needed for w's gradient
-        lambda lib, x, w: (lambda z: (z.add_(1), z)[1])(x ** w),  # the result, for w's gradient
+        lambda lib, x, w: (lambda z: (z.add_(1), z)[1])(x**w),  # the result, for w's gradient
     ],
     ids=["x * w, w changes", "x / w, x changes", "x ** w, the result changes"],
 )

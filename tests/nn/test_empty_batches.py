@@ -47,14 +47,18 @@ def test_a_layer_takes_an_empty_batch_like_pytorch(name):
 
 
 LOSSES = {
-    "cross_entropy mean": lambda lib, F: F.cross_entropy(lib.zeros(0, 3, requires_grad=True), lib.zeros(0).long()),
+    "cross_entropy mean": lambda lib, F: F.cross_entropy(
+        lib.zeros(0, 3, requires_grad=True), lib.zeros(0).long()
+    ),
     "cross_entropy sum": lambda lib, F: F.cross_entropy(
         lib.zeros(0, 3, requires_grad=True), lib.zeros(0).long(), reduction="sum"
     ),
     "nll_loss": lambda lib, F: F.nll_loss(lib.zeros(0, 3, requires_grad=True), lib.zeros(0).long()),
     "mse_loss": lambda lib, F: F.mse_loss(lib.zeros(0, requires_grad=True), lib.zeros(0)),
     "l1_loss": lambda lib, F: F.l1_loss(lib.zeros(0, requires_grad=True), lib.zeros(0)),
-    "binary_cross_entropy": lambda lib, F: F.binary_cross_entropy(lib.zeros(0, requires_grad=True), lib.zeros(0)),
+    "binary_cross_entropy": lambda lib, F: F.binary_cross_entropy(
+        lib.zeros(0, requires_grad=True), lib.zeros(0)
+    ),
 }
 
 

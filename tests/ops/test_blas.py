@@ -100,7 +100,9 @@ def test_without_mkl_the_products_go_to_numpy():
 @pytest.mark.skipif(not _blas.is_available(), reason="MKL is not installed on this platform")
 @pytest.mark.parametrize("users_value", [None, "0"])
 def test_mkls_workers_wait_5_ms_between_products_unless_the_user_chose(users_value):
-    code = "import os; from chainrule.ops import _blas; _blas.is_available(); print(os.environ['KMP_BLOCKTIME'])"
+    code = (
+        "import os; from chainrule.ops import _blas; _blas.is_available(); print(os.environ['KMP_BLOCKTIME'])"
+    )
     env = {k: v for k, v in os.environ.items() if k != "KMP_BLOCKTIME"}
     if users_value is not None:
         env["KMP_BLOCKTIME"] = users_value
@@ -242,5 +244,13 @@ def test_data_addresses_read_in_place_agree_with_numpys():
     if sys.implementation.name == "cpython" and not sysconfig.get_config_var("Py_GIL_DISABLED"):
         assert read is _blas._address_from_head  # the fast reader is the one in use here
     base = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
-    for array in (base, base[1:], base.T, base[:, ::2, 1], base[2:, 3:, 4:], np.empty(0), np.float64(2.0) * base):
+    for array in (
+        base,
+        base[1:],
+        base.T,
+        base[:, ::2, 1],
+        base[2:, 3:, 4:],
+        np.empty(0),
+        np.float64(2.0) * base,
+    ):
         assert read(array) == array.ctypes.data
