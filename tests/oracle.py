@@ -216,6 +216,18 @@ def same_as_torch(scenario, rtol=1e-5, atol=1e-6):
     return ours
 
 
+def check_one_node_keeping_its_input(apply, grad_fn_name):
+    """In both libraries ``apply(lib, x)`` records one node named ``grad_fn_name`` that
+    keeps ``x``: changing x in place before backward raises PyTorch's error."""
+    for lib in (chainrule, torch):
+        x = lib.tensor([0.3, -2.0, 1.5], requires_grad=True) * 1
+        out = apply(lib, x)
+        assert out.grad_fn.name() == grad_fn_name, lib.__name__
+        x.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            out.sum().backward()
+
+
 def raises_like_torch(scenario, match=None):
     """Both libraries raise the same exception type from ``scenario(lib)`` and
     chainrule's message matches ``match``; returns chainrule's exception."""

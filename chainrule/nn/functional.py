@@ -2,7 +2,8 @@
 stateless forms of layers, activations and losses.
 
 Fused ops live with their primitives in ops/ (linear, softmax, the
-cross-entropy family, dropout, embedding, hardtanh in ops/nn.py;
+cross-entropy family, dropout, embedding, hardtanh, leaky_relu, elu,
+smooth_l1_loss and huber_loss in ops/nn.py;
 convolution, pooling, norms and attention in their own files) and are
 gathered here. The composite activations and losses are written below from
 existing primitives, so they get their gradients (and second derivatives)
@@ -16,14 +17,18 @@ import numpy as np
 
 from .._tensor import wrap
 from ..autograd.grad_mode import state as _grad_state
-from ..ops._helpers import broadcast_error, check_inplace, write_inplace, write_out
+from ..ops._helpers import broadcast_error, check_inplace, promote, write_inplace, write_out
 from ..ops.attention import *  # noqa: F403
 from ..ops.conv import *  # noqa: F403
 from ..ops.conv import adaptive_avg_pool2d
-from ..ops.elementwise import clamp, erf, exp, expm1, log, log1p, sigmoid, tanh, where  # noqa: F401
+from ..ops.elementwise import clamp, erf, exp, log, log1p, sigmoid, tanh, where  # noqa: F401
 from ..ops.indexing import index_select
 from ..ops.linalg import einsum
 from ..ops.nn import (  # noqa: F401
+    Elu,
+    HuberLoss,
+    LeakyRelu,
+    SmoothL1Loss,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     constant_pad,
@@ -72,7 +77,7 @@ def relu(input, inplace=False):
 
 
 def _leaky_relu(input, negative_slope):
-    return where(input > 0, input, input * negative_slope)
+    return LeakyRelu.apply_unary(input, negative_slope)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -94,8 +99,7 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 def _elu(input, alpha):
-    # clamp first: exp of the large positive inputs the other branch keeps would overflow
-    return where(input > 0, input, expm1(clamp(input, max=0)) * alpha)
+    return Elu.apply_unary(input, alpha)
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -590,9 +594,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (got {beta}).")
     if beta == 0:
         return l1_loss(input, target, reduction=reduction)
-    diff = input - target
-    distance = diff.abs()
-    return _reduce(where(distance < beta, diff * diff * (0.5 / beta), distance - 0.5 * beta), reduction)
+    return SmoothL1Loss.apply(*promote("smooth_l1_loss", input, target), beta, reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -605,6 +607,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """
     _check_target_shape("huber_loss", input, target)
     reduction = reduction_mode(None, None, reduction)
+    if weight is None:
+        return HuberLoss.apply(*promote("huber_loss", input, target), delta, reduction)
     diff = input - target
     distance = diff.abs()
     loss = where(distance < delta, diff * diff * 0.5, (distance - 0.5 * delta) * delta)

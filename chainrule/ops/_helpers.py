@@ -68,7 +68,11 @@ def select(condition, x, y):
         x = y.dtype.type(x)
     elif y.__class__ in (float, int) and x.__class__ is np.ndarray:
         y = x.dtype.type(y)
-    if not (condition.__class__ is np.ndarray and isinstance(x, _array_or_scalar) and isinstance(y, _array_or_scalar)):
+    if not (
+        condition.__class__ is np.ndarray
+        and isinstance(x, _array_or_scalar)
+        and isinstance(y, _array_or_scalar)
+    ):
         return np.where(condition, x, y)
     dtype = x.dtype
     integer = _SAME_SIZE_INTEGER.get(dtype.itemsize)

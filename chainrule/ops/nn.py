@@ -29,7 +29,7 @@ from ..autograd.function import Primitive
 from ..autograd.grad_mode import no_grad
 from ..autograd.grad_mode import state as grad_state
 from . import _blas
-from ._helpers import bind, broadcast_error, check_inplace, normalize_dim, promote, write_inplace
+from ._helpers import bind, broadcast_error, check_inplace, normalize_dim, promote, select, write_inplace
 from .indexing import index_put_zeros
 
 # Only the names that exist with the same signature at torch's top level are
@@ -988,6 +988,94 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
         check_inplace(input, "hardtanh_")
         return write_inplace(input, Hardtanh.apply_unary(input, min_val, max_val), "hardtanh_")
     return Hardtanh.apply_unary(input, min_val, max_val)
+
+
+# --- piecewise activations and losses ----------------------------------------------------------
+#
+# One primitive each, as PyTorch's (LeakyReluBackward0, EluBackward0, SmoothL1LossBackward0,
+# HuberLossBackward0): written from where, clamp and arithmetic they recorded 4-8 nodes
+# and as many input-sized arrays (ELU of 128x32x28x28, forward and backward: 23.5 ms,
+# PyTorch 3.0). Their backward rules use operations that arrays and Tensors both have,
+# so under create_graph they are differentiable again.
+
+
+def _at_most_zero(x):
+    """min(x, 0), for an array (clip with bounds of its dtype: NumPy's fast loop) or a Tensor."""
+    if isinstance(x, Tensor):
+        return x.clamp(max=0)
+    return x.clip(x.dtype.type(-np.inf), x.dtype.type(0))
+
+
+def _clipped(x, bound):
+    """x clipped to [-bound, bound], for an array or a Tensor."""
+    if isinstance(x, Tensor):
+        return x.clamp(-bound, bound)
+    return x.clip(x.dtype.type(-bound), x.dtype.type(bound))
+
+
+class LeakyRelu(Primitive):
+    """y = x where x > 0, else slope x.   dy/dx = 1 where x > 0, else slope."""
+
+    def forward(ctx, x, slope):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return select(x > 0, x, x * slope)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return select(x > 0, grad, grad * ctx.slope)
+
+
+class Elu(Primitive):
+    """y = x where x > 0, else alpha (e^x - 1).   dy/dx = 1 where x > 0, else alpha e^x."""
+
+    def forward(ctx, x, alpha):
+        ctx.save_for_backward(x)
+        ctx.alpha = alpha
+        # e^x of the positive values, which the other branch drops, could overflow
+        return select(x > 0, x, np.expm1(_at_most_zero(x)) * alpha)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return select(x > 0, grad, grad * ctx.alpha * np.exp(_at_most_zero(x)))
+
+
+class SmoothL1Loss(Primitive):
+    """loss = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, with d = x - t.
+    dL/dx = clip(d / beta, -1, 1) = -dL/dt, times the output gradient (/ n for 'mean')."""
+
+    def forward(ctx, x, t, beta, reduction):
+        ctx.save_for_backward(x, t)
+        ctx.beta, ctx.reduction = beta, reduction
+        distance = np.abs(x - t)
+        ctx.count = distance.size
+        loss = select(distance < beta, 0.5 * distance * distance / beta, distance - 0.5 * beta)
+        return _reduce_array(loss, reduction)
+
+    def backward(ctx, grad):
+        x, t = ctx.saved
+        grad_x = _clipped((x - t) / ctx.beta, 1) * _expand_grad(grad, ctx.reduction, ctx.count)
+        need_x, need_t = ctx.needs_input_grad[:2]
+        return (grad_x if need_x else None), (-grad_x if need_t else None)
+
+
+class HuberLoss(Primitive):
+    """loss = 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), with d = x - t.
+    dL/dx = clip(d, -delta, delta) = -dL/dt, times the output gradient (/ n for 'mean')."""
+
+    def forward(ctx, x, t, delta, reduction):
+        ctx.save_for_backward(x, t)
+        ctx.delta, ctx.reduction = delta, reduction
+        distance = np.abs(x - t)
+        ctx.count = distance.size
+        loss = select(distance < delta, 0.5 * distance * distance, delta * (distance - 0.5 * delta))
+        return _reduce_array(loss, reduction)
+
+    def backward(ctx, grad):
+        x, t = ctx.saved
+        grad_x = _clipped(x - t, ctx.delta) * _expand_grad(grad, ctx.reduction, ctx.count)
+        need_x, need_t = ctx.needs_input_grad[:2]
+        return (grad_x if need_x else None), (-grad_x if need_t else None)
 
 
 # --- log-sigmoid -----------------------------------------------------------------------------------

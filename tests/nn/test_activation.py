@@ -8,7 +8,7 @@ import chainrule.nn as nn
 import chainrule.nn.functional as F
 
 from module_oracle import check_module
-from oracle import check, requires_torch, torch
+from oracle import check, check_one_node_keeping_its_input, requires_torch, torch
 from same_bits import assert_same_bits_on_threads
 
 LAYERS = {
@@ -189,3 +189,11 @@ def test_relu_of_a_large_activation_splits_over_threads_with_pytorchs_bits(threa
     expected = [yt.detach().numpy(), xt.grad.numpy()]
     assert_same_bits_on_threads(threads, run, expected)
     np.testing.assert_array_equal(run()[0].view(np.int32), expected[0].view(np.int32))  # -0.0 kept
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "name, grad_fn_name", [("leaky_relu", "LeakyReluBackward0"), ("elu", "EluBackward0")]
+)
+def test_piecewise_activations_are_one_node_that_keeps_its_input_as_in_pytorch(name, grad_fn_name):
+    check_one_node_keeping_its_input(lambda lib, x: getattr(lib.nn.functional, name)(x), grad_fn_name)

@@ -10,7 +10,15 @@ import chainrule.nn as nn
 import chainrule.nn.functional as F
 
 from module_oracle import check_module
-from oracle import check, check_gradcheck, check_torch, random_inputs, requires_torch, torch
+from oracle import (
+    check,
+    check_gradcheck,
+    check_one_node_keeping_its_input,
+    check_torch,
+    random_inputs,
+    requires_torch,
+    torch,
+)
 
 REDUCTIONS = ["mean", "sum", "none"]
 rng = np.random.default_rng(0)
@@ -73,8 +81,22 @@ def test_target_of_another_broadcastable_shape_warns_and_broadcasts_like_pytorch
     for lib in (chainrule, torch):
         with pytest.warns(UserWarning, match="different to the input size"):
             lib.nn.functional.mse_loss(lib.zeros(3, 4), lib.zeros(4))
-    with pytest.warns(UserWarning):
-        check_torch(lambda m, x, t: m.nn.functional.l1_loss(x, t, reduction="none"), [(3, 4), (4,)])
+    for name in ("l1_loss", "smooth_l1_loss", "huber_loss"):
+        with pytest.warns(UserWarning):
+            check_torch(
+                lambda m, x, t, name=name: getattr(m.nn.functional, name)(x, t, reduction="none"),
+                [(3, 4), (4,)],
+            )
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "name, grad_fn_name", [("smooth_l1_loss", "SmoothL1LossBackward0"), ("huber_loss", "HuberLossBackward0")]
+)
+def test_piecewise_losses_are_one_node_that_keeps_its_input_as_in_pytorch(name, grad_fn_name):
+    check_one_node_keeping_its_input(
+        lambda lib, x: getattr(lib.nn.functional, name)(x, lib.zeros(3)), grad_fn_name
+    )
 
 
 def test_target_that_cannot_broadcast_raises_naming_both_shapes():

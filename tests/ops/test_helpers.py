@@ -34,7 +34,9 @@ def test_select_gives_np_wheres_bits_for_any_broadcast(shapes, dtype, seed):
         expected = np.where(condition, x, y)
         result = select(condition, x, y)
         assert result.dtype == expected.dtype and result.shape == expected.shape
-        np.testing.assert_array_equal(np.atleast_1d(result).view(np.uint8), np.atleast_1d(expected).view(np.uint8))
+        np.testing.assert_array_equal(
+            np.atleast_1d(result).view(np.uint8), np.atleast_1d(expected).view(np.uint8)
+        )
     finally:
         _helpers._SELECT_MIN_VALUES = previous
 
