@@ -3,7 +3,7 @@ stateless forms of layers, activations and losses.
 
 Fused ops live with their primitives in ops/ (linear, softmax, the
 cross-entropy family, dropout, embedding, hardtanh, leaky_relu, elu,
-smooth_l1_loss and huber_loss in ops/nn.py;
+gelu, silu, softplus, mse_loss, smooth_l1_loss and huber_loss in ops/nn.py;
 convolution, pooling, norms and attention in their own files) and are
 gathered here. The composite activations and losses are written below from
 existing primitives, so they get their gradients (and second derivatives)
@@ -26,9 +26,13 @@ from ..ops.indexing import index_select
 from ..ops.linalg import einsum
 from ..ops.nn import (  # noqa: F401
     Elu,
+    Gelu,
     HuberLoss,
     LeakyRelu,
+    MseLoss,
+    Silu,
     SmoothL1Loss,
+    Softplus,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     constant_pad,
@@ -129,16 +133,13 @@ def gelu(input, approximate="none"):
     >>> F.gelu(chainrule.tensor([-1.0, 0.0, 1.0]))
     tensor([-0.1587,  0.0000,  0.8413])
     """
-    if approximate == "none":
-        return input * 0.5 * (erf(input * (1 / math.sqrt(2.0))) + 1)
-    if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
-        return input * 0.5 * (tanh(inner) + 1)
+    if approximate in ("none", "tanh"):
+        return Gelu.apply_unary(input, approximate)
     raise RuntimeError(f"gelu: approximate argument must be either none or tanh (got {approximate!r}).")
 
 
 def _silu(input):
-    return input * sigmoid(input)
+    return Silu.apply_unary(input)
 
 
 def silu(input, inplace=False):
@@ -161,10 +162,7 @@ def softplus(input, beta=1.0, threshold=20.0):
     >>> F.softplus(chainrule.tensor([0.0, 30.0]))
     tensor([ 0.6931, 30.0000])
     """
-    scaled = input * beta if beta != 1 else input
-    # clamp inside: exp of the inputs past the threshold would overflow in the unused branch
-    smooth = log1p(exp(clamp(scaled, max=threshold)))
-    return where(scaled > threshold, input, smooth / beta if beta != 1 else smooth)
+    return Softplus.apply_unary(input, beta, threshold)
 
 
 def _mish(input):
@@ -577,6 +575,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     """
     _check_target_shape("mse_loss", input, target)
     reduction = reduction_mode(size_average, reduce, reduction)
+    if weight is None:
+        return MseLoss.apply(*promote("mse_loss", input, target), reduction)
     return _weighted_reduce((input - target).square(), weight, input, reduction, True)
 
 

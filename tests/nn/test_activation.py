@@ -193,7 +193,23 @@ def test_relu_of_a_large_activation_splits_over_threads_with_pytorchs_bits(threa
 
 @requires_torch
 @pytest.mark.parametrize(
-    "name, grad_fn_name", [("leaky_relu", "LeakyReluBackward0"), ("elu", "EluBackward0")]
+    "name, grad_fn_name",
+    [
+        ("leaky_relu", "LeakyReluBackward0"),
+        ("elu", "EluBackward0"),
+        ("gelu", "GeluBackward0"),
+        ("silu", "SiluBackward0"),
+        ("softplus", "SoftplusBackward0"),
+        ("hardtanh", "HardtanhBackward0"),
+        ("relu6", "HardtanhBackward0"),
+    ],
 )
-def test_piecewise_activations_are_one_node_that_keeps_its_input_as_in_pytorch(name, grad_fn_name):
+def test_fused_activations_are_one_node_that_keeps_its_input_as_in_pytorch(name, grad_fn_name):
     check_one_node_keeping_its_input(lambda lib, x: getattr(lib.nn.functional, name)(x), grad_fn_name)
+
+
+@requires_torch
+def test_tanh_gelu_is_one_node_too():
+    check_one_node_keeping_its_input(
+        lambda lib, x: lib.nn.functional.gelu(x, approximate="tanh"), "GeluBackward0"
+    )

@@ -91,9 +91,14 @@ def test_target_of_another_broadcastable_shape_warns_and_broadcasts_like_pytorch
 
 @requires_torch
 @pytest.mark.parametrize(
-    "name, grad_fn_name", [("smooth_l1_loss", "SmoothL1LossBackward0"), ("huber_loss", "HuberLossBackward0")]
+    "name, grad_fn_name",
+    [
+        ("mse_loss", "MseLossBackward0"),
+        ("smooth_l1_loss", "SmoothL1LossBackward0"),
+        ("huber_loss", "HuberLossBackward0"),
+    ],
 )
-def test_piecewise_losses_are_one_node_that_keeps_its_input_as_in_pytorch(name, grad_fn_name):
+def test_fused_losses_are_one_node_that_keeps_its_input_as_in_pytorch(name, grad_fn_name):
     check_one_node_keeping_its_input(
         lambda lib, x: getattr(lib.nn.functional, name)(x, lib.zeros(3)), grad_fn_name
     )
