@@ -64,9 +64,9 @@ def select(condition, x, y):
     >>> select(np.arange(2000) % 2 == 0, np.ones(2000), -0.0)[:3]
     array([ 1., -0.,  1.])
     """
-    if x.__class__ in (float, int) and y.__class__ is np.ndarray:
+    if x.__class__ in (float, int) and y.__class__ is np.ndarray and y.dtype.kind == "f":
         x = y.dtype.type(x)
-    elif y.__class__ in (float, int) and x.__class__ is np.ndarray:
+    elif y.__class__ in (float, int) and x.__class__ is np.ndarray and x.dtype.kind == "f":
         y = x.dtype.type(y)
     if not (
         condition.__class__ is np.ndarray

@@ -57,3 +57,5 @@ def test_select_leaves_integers_and_mixed_dtypes_to_np_where(always_branch_free)
     assert select(condition, ints, 0).dtype == np.where(condition, ints, 0).dtype
     mixed = select(condition, np.ones(3, np.float32), np.zeros(3))
     assert mixed.dtype == np.float64 and mixed.tolist() == [1.0, 0.0, 1.0]
+    # a float next to integers makes floats, as in NumPy
+    assert select(condition, ints, 0.5).tolist() == np.where(condition, ints, 0.5).tolist() == [1, 0.5, 3]
