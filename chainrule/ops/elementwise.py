@@ -276,6 +276,31 @@ def _log_of_number(x):
     return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
 
 
+def _power(x, y):
+    """x ** y, for a float array x and a number y as PyTorch computes it: x * x, x * x * x,
+    sqrt, 1 / sqrt, 1 / x and 1 / (x * x) for 2, 3, 1/2, -1/2, -1 and -2. NumPy's float32
+    power is fast for positive bases only: 32,768 normal values cubed took 1.6 ms
+    (x * x * x: 57 us), so other whole exponents raise |x| and put the sign back."""
+    if x.__class__ is not np.ndarray or x.dtype.kind != "f" or y.__class__ not in (int, float):
+        return x**y
+    if y == 2:
+        return x * x
+    if y == 3:
+        return x * x * x
+    if y == 0.5:
+        return np.sqrt(x)
+    if y == -0.5:
+        return 1 / np.sqrt(x)
+    if y == -1:
+        return 1 / x
+    if y == -2:
+        return 1 / (x * x)
+    if math.isfinite(y) and y == int(y) and y != 1:
+        magnitude = np.abs(x) ** y  # (-a)^n is a^n for even n, -(a^n) for odd, exactly
+        return magnitude if y % 2 == 0 else np.copysign(magnitude, x)
+    return x**y
+
+
 class Pow(Primitive):
     """z = x^y.   dz/dx = y x^(y-1) (0 where y = 0, even at x = 0);
     dz/dy = x^y ln x (0 where x = 0 and y >= 0)."""
@@ -283,7 +308,7 @@ class Pow(Primitive):
     saved_needed_by = ((0, 1), (0, 1), (1,))  # z only for dz/dy
 
     def forward(ctx, x, y):
-        z = x**y
+        z = _power(x, y)
         ctx.save_for_backward(x, y, z if y.__class__ is np.ndarray else None)
         return z
 
@@ -293,7 +318,7 @@ class Pow(Primitive):
         grad_x = grad_y = None
         if need_x:
             if isinstance(y, (int, float)):
-                grad_x = np.zeros_like(grad) if y == 0 else grad * (y * x ** (y - 1))
+                grad_x = np.zeros_like(grad) if y == 0 else grad * (y * _power(x, y - 1))
             else:
                 grad_x = np.where(y == 0, 0.0, grad * (y * x ** (y - 1)))
         if need_y:

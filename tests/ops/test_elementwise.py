@@ -759,3 +759,21 @@ def test_out_is_allowed_for_inputs_that_require_grad_under_no_grad():
     with chainrule.no_grad():
         out = chainrule.exp(x, out=chainrule.empty(2))
     assert not out.requires_grad
+
+
+@requires_torch
+@pytest.mark.parametrize("exponent", [2, 3, -1, -2, -0.5, 4, 5, -3, 7.0, 100])
+def test_powers_of_negative_bases_match_pytorch(exponent):
+    """Whole exponents of negative bases (NumPy's float32 power takes a slow path there:
+    chainrule raises |x| and puts the sign back), and PyTorch's own special cases
+    (2, 3, -1, -2, -1/2) bit for bit."""
+    x = np.random.default_rng(0).standard_normal(4000).astype(np.float32)
+    x[:5] = [0.0, -0.0, np.inf, -np.inf, -1e-30]
+    ours = (chainrule.tensor(x) ** exponent).numpy()
+    theirs = (torch.tensor(x) ** exponent).numpy()
+    if exponent in (2, 3, -1, -2, -0.5):
+        finite = np.isfinite(theirs) | np.isinf(theirs)  # NaN payloads may differ
+        np.testing.assert_array_equal(ours[finite].view(np.int32), theirs[finite].view(np.int32))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-37)  # denormals: a few ulps
+    low, high = (0.5, 2.0) if exponent == -0.5 else (-1.1, -0.9) if exponent == 100 else (-2.0, -0.5)
+    check(lambda m, a: a**exponent, [(3, 4)], low=low, high=high)
