@@ -31,6 +31,7 @@ from ..autograd.grad_mode import state as grad_state
 from . import _blas
 from ._helpers import bind, broadcast_error, check_inplace, normalize_dim, promote, select, write_inplace
 from .indexing import index_put_zeros
+from .reduce import ones_vector
 
 # Only the names that exist with the same signature at torch's top level are
 # re-exported as chainrule.<name>; nn/functional.py imports the rest.
@@ -101,15 +102,7 @@ def _bias_rows(b, rows):
 def _column_sums(a):
     """``a.sum(axis=0)`` as one BLAS matrix-vector product: several times faster than
     NumPy's axis-0 reduction for the narrow arrays of small layers."""
-    return _ones(a.shape[0], a.dtype).dot(a)
-
-
-@functools.lru_cache(maxsize=32)
-def _ones(n, dtype):
-    """A read-only vector of n ones (a training loop asks for the same few sizes)."""
-    ones = np.ones(n, dtype)
-    ones.flags.writeable = False
-    return ones
+    return ones_vector(a.shape[0], a.dtype).dot(a)
 
 
 def linear(input, weight, bias=None):
@@ -260,7 +253,7 @@ def _sum_over(x, axis):
     """``x.sum(axis, keepdims=True)``; short rows as one BLAS product with a vector of
     ones (128 x 10: 0.6 us against 3.0; rounded in BLAS's order, not NumPy's pairwise)."""
     if _short_rows(x, axis):
-        return x.dot(_ones(x.shape[1], x.dtype))[:, None]
+        return x.dot(ones_vector(x.shape[1], x.dtype))[:, None]
     return x.sum(axis=axis, keepdims=True)
 
 

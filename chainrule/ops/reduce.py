@@ -10,6 +10,7 @@ PyTorch.
 """
 
 import builtins
+import functools
 import math
 import warnings
 from collections import namedtuple
@@ -81,6 +82,31 @@ def _reverse_cumsum(x, axis):
     return np.flip(np.cumsum(np.flip(x, axis), axis), axis)
 
 
+@functools.lru_cache(maxsize=32)
+def ones_vector(n, dtype):
+    """A read-only vector of n ones (a training loop asks for the same few sizes)."""
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
+
+
+def _short_last_axis(x, axes):
+    """True for a sum of a C-contiguous float32/64 array over its last axis alone, in rows
+    of at most 32 values: NumPy pays a fixed cost per row there (128x32x28 rows of 28:
+    2.1 ms), one BLAS product with a vector of ones does not (0.19 ms; rounded in
+    BLAS's order, not NumPy's pairwise one)."""
+    return (
+        len(axes) == 1
+        and axes[0] == x.ndim - 1
+        and x.ndim >= 2
+        and 0 < x.shape[-1] <= 32
+        and x.size >= 256
+        and x.dtype.kind == "f"
+        and x.itemsize >= 4
+        and x.flags.c_contiguous
+    )
+
+
 class Sum(Primitive):
     """y = sum_i x_i.   dy/dx_i = 1: every element receives the output's gradient."""
 
@@ -90,6 +116,9 @@ class Sum(Primitive):
         ctx.shape = x.shape
         ctx.axes = axes
         ctx.keepdim = keepdim
+        if axes is not None and _short_last_axis(x, axes):
+            rows = x.reshape(-1, x.shape[-1]).dot(ones_vector(x.shape[-1], x.dtype))
+            return rows.reshape(x.shape[:-1] + ((1,) if keepdim else ()))
         # positional: half the call cost of keywords; asarray: NumPy gives a
         # scalar for a full reduction, an output must be an array
         return np.asarray(np.add.reduce(x, axes, None, None, keepdim))

@@ -469,3 +469,11 @@ def test_out_refuses_inputs_that_require_grad_as_pytorch():
         x = lib.ones(2, 2, requires_grad=True)
         with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
             lib.sum(x, 1, out=lib.empty(2))
+
+
+@requires_torch
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_sum_over_a_short_last_axis_of_many_rows_matches_pytorch(keepdim):
+    """Rows of at most 32 values are summed as one BLAS product with ones (ops/reduce.py)."""
+    check_torch(lambda m, x: x.sum(-1, keepdim=keepdim), [(16, 8, 28)])
+    check_torch(lambda m, x: x.transpose(0, 2).sum(-1, keepdim=keepdim), [(28, 8, 16)])  # not contiguous
