@@ -245,3 +245,11 @@ SOFTMAX_SHAPES = [(16, 10), (8, 1), (64, 3), (9, 32), (7, 10), (16, 33)]
 )
 def test_softmax_family_over_batches_of_short_rows_matches_pytorch_and_finite_differences(fn, shape):
     check(fn, [shape], low=-30.0, high=30.0, second_order=False)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_over_the_short_last_axis_of_a_4d_array_matches_pytorch(name):
+    """Rows of at most 32 values in any number of dims take the one-pass max and sum (ops/nn.py)."""
+    check_torch(lambda m, x: getattr(m.nn.functional, name)(x, dim=-1), [(4, 3, 5, 7)])
+    check_torch(lambda m, x: getattr(m.nn.functional, name)(x.transpose(1, 3), dim=-1), [(4, 3, 5, 7)])
