@@ -16,8 +16,7 @@ import warnings
 import numpy as np
 
 from .._tensor import wrap
-from ..autograd.grad_mode import state as _grad_state
-from ..ops._helpers import broadcast_error, check_inplace, promote, write_inplace, write_out
+from ..ops._helpers import broadcast_error, inplace_on_copy, promote, write_out
 from ..ops.attention import *  # noqa: F403
 from ..ops.conv import *  # noqa: F403
 from ..ops.conv import adaptive_avg_pool2d
@@ -51,16 +50,6 @@ from ..ops.nn import (  # noqa: F401
 )
 from ..ops.norm import *  # noqa: F403
 
-
-def _inplace(input, op, op_name, *args):
-    """``op(input, *args)`` written back into ``input``: the ``inplace=True`` form.
-    While recording, the op runs on a copy, so the values its nodes saved stay
-    valid after ``input`` is overwritten."""
-    check_inplace(input, op_name)
-    source = input.clone() if _grad_state.enabled and input._requires_grad else input
-    return write_inplace(input, op(source, *args), op_name)
-
-
 # --- activations -------------------------------------------------------------------------
 
 
@@ -93,7 +82,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     tensor([-0.2000,  3.0000])
     """
     if inplace:
-        return _inplace(input, _leaky_relu, "leaky_relu_", negative_slope)
+        return inplace_on_copy(input, _leaky_relu, "leaky_relu_", negative_slope)
     return _leaky_relu(input, negative_slope)
 
 
@@ -115,7 +104,7 @@ def elu(input, alpha=1.0, inplace=False):
     tensor([-0.6321,  2.0000])
     """
     if inplace:
-        return _inplace(input, _elu, "elu_", alpha)
+        return inplace_on_copy(input, _elu, "elu_", alpha)
     return _elu(input, alpha)
 
 
@@ -150,7 +139,7 @@ def silu(input, inplace=False):
     >>> F.silu(chainrule.tensor([0.0, 1.0]))
     tensor([0.0000, 0.7311])
     """
-    return _inplace(input, _silu, "silu_") if inplace else _silu(input)
+    return inplace_on_copy(input, _silu, "silu_") if inplace else _silu(input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -177,7 +166,7 @@ def mish(input, inplace=False):
     >>> F.mish(chainrule.tensor([0.0, 1.0]))
     tensor([0.0000, 0.8651])
     """
-    return _inplace(input, _mish, "mish_") if inplace else _mish(input)
+    return inplace_on_copy(input, _mish, "mish_") if inplace else _mish(input)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -576,7 +565,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     _check_target_shape("mse_loss", input, target)
     reduction = reduction_mode(size_average, reduce, reduction)
     if weight is None:
-        return MseLoss.apply(*promote("mse_loss", input, target), reduction)
+        return MseLoss.apply(*promote("mse_loss", input, target), None, reduction)
     return _weighted_reduce((input - target).square(), weight, input, reduction, True)
 
 

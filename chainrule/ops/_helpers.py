@@ -46,6 +46,13 @@ def promote(op_name, *operands):
     return converted
 
 
+def clip_to(x, low, high, out=None):
+    """``x.clip(low, high)`` for a float array, with the bounds as scalars of its dtype:
+    NumPy's fast loop. ``np.maximum`` with a number, or clip with one bound, takes a
+    loop 2-4x slower (200,704 float32: 68 us against 18)."""
+    return x.clip(x.dtype.type(low), x.dtype.type(high), out=out)
+
+
 # np.where copies each value behind a branch on its condition: a random mask mispredicts
 # half of them (200,704 floats: 820 us, where a mask of all True takes 107). Above this
 # many values ``select`` picks the bits with integer operations instead, with no branch.
@@ -300,6 +307,15 @@ def inplace(op, op_name):
     method.__name__ = op_name
     method.__doc__ = f"In-place version of :func:`{op.__name__}`."
     return method
+
+
+def inplace_on_copy(input, op, op_name, *args):
+    """``op(input, *args)`` written back into ``input``: the ``inplace=True`` form of an
+    op whose node keeps its input. While recording, the op runs on a copy, so the
+    values its node saved stay valid after ``input`` is overwritten."""
+    check_inplace(input, op_name)
+    source = input.clone() if grad_state.enabled and input._requires_grad else input
+    return write_inplace(input, op(source, *args), op_name)
 
 
 def write_out(out, result, op_name):
