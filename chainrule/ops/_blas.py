@@ -215,7 +215,7 @@ def _layout(array):
 
 def matrix_product(a, b, out=None):
     """``a.dot(b)`` for 2-D arrays: on MKL when it is there and the product is large;
-    into ``out`` (C-contiguous, of the result's shape and dtype) when given.
+    into ``out`` (of the result's shape and dtype, its rows contiguous) when given.
 
     >>> import numpy as np
     >>> from chainrule.ops._blas import matrix_product
@@ -226,19 +226,26 @@ def matrix_product(a, b, out=None):
     m, k = a.shape
     n = b.shape[1]
     if m * n * k < MIN_WORK or a.dtype != b.dtype or not _ready():
-        return a.dot(b, out=out)
+        return _numpy_product(a, b, out)
     gemm = _state["gemm"].get(a.dtype)
     layout_a, layout_b = _layout(a), _layout(b)
     if gemm is None or layout_a is None or layout_b is None:
-        return a.dot(b, out=out)
+        return _numpy_product(a, b, out)
     if out is None:
         out = np.empty((m, n), a.dtype)
     gemm(
         _ROW_MAJOR, layout_a[0], layout_b[0], m, n, k,
         1.0, _address(a), layout_a[1], _address(b), layout_b[1],
-        0.0, _address(out), n,
+        0.0, _address(out), out.strides[0] // out.itemsize,
     )  # fmt: skip
     return out
+
+
+def _numpy_product(a, b, out):
+    # ndarray.dot is the faster call, but writes only into a C-contiguous ``out``
+    if out is None or out.flags.c_contiguous:
+        return a.dot(b, out=out)
+    return np.matmul(a, b, out=out)
 
 
 def batched_product(a, b, out):

@@ -98,6 +98,47 @@ def test_every_column_layout_matches_pytorch_with_groups(layout):
     )
 
 
+# Sizes whose columns, products and output gradient have rows a multiple of 4 KB long
+# (N * OH * OW = 1,024 or 2,048 floats), which conv.py lays out a cache line apart.
+LAYOUTS_WITH_4KB_ROWS = {
+    "batch-last": ((16, 6, 12, 12), (16, 6, 5, 5)),
+    "per-image": ((4, 2, 20, 36), (6, 2, 5, 5)),
+    "batch": ((4, 16, 9, 33), (40, 16, 2, 2)),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("layout", LAYOUTS_WITH_4KB_ROWS)
+def test_every_column_layout_with_rows_a_multiple_of_4kb_long_matches_pytorch(layout):
+    arrays = layer_inputs(*LAYOUTS_WITH_4KB_ROWS[layout])
+    geo = F.conv2d(*(chainrule.tensor(a, requires_grad=True) for a in arrays)).grad_fn.geo
+    pixels = geo.batch * geo.out_height * geo.out_width
+    assert geo.layout == layout and not geo.winograd
+    assert conv_ops._row_pitch(pixels, 4) == pixels + 16
+    check_torch(lambda m, x, w, b: m.nn.functional.conv2d(x, w, b), None, arrays=arrays, grad_atol=1e-4)
+
+
+def test_scratch_arrays_space_4kb_rows_a_cache_line_apart_and_reuse_their_memory():
+    scratch = conv_ops.ScratchArrays(max_bytes=1 << 20)
+    a = scratch.take((3, 1024), np.float32)
+    assert a.shape == (3, 1024) and a.strides == (1040 * 4, 4)
+    address = a.__array_interface__["data"][0]
+    scratch.give(a)
+    b = scratch.take((3, 1024), np.float32)
+    assert b.__array_interface__["data"][0] == address
+    assert scratch.take((3, 1000), np.float32).strides == (1000 * 4, 4)
+
+
+@pytest.mark.parametrize(
+    "shape, axes", [((64, 16, 8, 8), (1, 2, 3, 0)), ((4, 32, 32), (1, 0, 2)), ((3, 5), (1, 0))]
+)
+def test_copy_transposed_equals_numpys_transpose(shape, axes):
+    source = np.arange(math.prod(shape), dtype=np.float32).reshape(shape)
+    out = conv_ops.unaliased_empty(tuple(shape[a] for a in axes), np.float32)
+    conv_ops.copy_transposed(source, axes, out)
+    np.testing.assert_array_equal(out, source.transpose(axes))
+
+
 # The image-major layouts make their columns (and the per-image layout its products) over
 # slices of the batch on all threads; a budget of one byte makes every image a slice.
 @pytest.fixture

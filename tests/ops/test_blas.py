@@ -48,6 +48,17 @@ def test_a_large_product_equals_numpys_for_every_layout(dtype, layout_a, layout_
     np.testing.assert_allclose(product, a.dot(b), rtol=rtol, atol=rtol * np.sqrt(k))
 
 
+@pytest.mark.parametrize("m, n, k", [LARGE, (4, 5, 3)], ids=["on-mkl", "small-on-numpy"])
+def test_a_product_into_rows_spaced_wider_than_the_result_fills_exactly_those_rows(m, n, k):
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal(shape).astype(np.float32) for shape in ((m, k), (k, n)))
+    wide = np.full((m, n + 16), 7.0, np.float32)
+    product = _blas.matrix_product(a, b, out=wide[:, :n])
+    assert product.base is wide
+    np.testing.assert_allclose(wide[:, :n], a.dot(b), rtol=1e-5, atol=1e-5 * np.sqrt(k))
+    assert (wide[:, n:] == 7.0).all()
+
+
 @pytest.mark.parametrize(
     "a, b",
     [
