@@ -326,6 +326,20 @@ def _fill_columns(x, geo, cols):
     oh, ow = geo.out_height, geo.out_width
     (dh, dw), (sh, sw) = geo.dilation, geo.stride
     s_n, s_c, s_h, s_w = padded.strides
+    if geo.layout != "batch-last" and sh == 1:
+        # Two copies instead of one: a copy of every padded row shifted for each kernel
+        # column, in which each kernel offset's windows are then one run of OH * OW
+        # values per image. NumPy copies short rows (OW values) slowly, and this makes
+        # fewer of them: LeNet-5's first layer 334 -> 216 us.
+        rows_needed = oh + (kh - 1) * dh
+        shifted = thread_buffer("im2col shifted rows", (geo.channels, kw, n, rows_needed, ow), x.dtype)
+        np.copyto(shifted, as_strided(padded, shifted.shape, (s_c, dw * s_w, s_n, s_h, sw * s_w)))
+        r_c, r_j, r_n, r_h, r_w = shifted.strides
+        windows = as_strided(
+            shifted, (g, per_group, kh, kw, n, oh * ow), (per_group * r_c, r_c, dh * r_h, r_j, r_n, r_w)
+        )
+        np.copyto(cols.reshape((g, per_group, kh, kw, n, oh * ow), copy=False), windows)
+        return
     windows = as_strided(
         padded,
         (g, per_group, kh, kw, n, oh, ow),
