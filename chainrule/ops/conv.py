@@ -37,6 +37,9 @@ What keeps it fast:
   (``scratch``) instead of freshly allocated each step, and their rows never
   lie a multiple of 4 KB apart (``_row_pitch``): a batch of 64 8x8 outputs
   makes rows of exactly 16 KB, which the CPU's caches hold badly.
+* With a vertical stride of 1, im2col copies in two steps (``_fill_columns``):
+  the padded rows shifted once per kernel column, then each kernel offset's
+  windows as one run per image, instead of one short run per output row.
 * 3x3 convolutions with stride 1 and enough channels skip im2col: Winograd's
   F(2x2, 3x3) computes them with 2.25 times fewer multiplies, a few images at
   a time on every core (the Winograd section below).
