@@ -132,10 +132,10 @@ def run_chunks(task, count, chunk):
 PARALLEL_MIN_VALUES = 1 << 19
 
 
-def split_elementwise(kernel, out, *inputs):
+def split_elementwise(kernel, out, *inputs, min_values=PARALLEL_MIN_VALUES):
     """``kernel(*input_slices, out_slice)`` over equal flat slices of C-contiguous
     arrays of one shape, one slice per thread, for an elementwise pass that is
-    worth it (``PARALLEL_MIN_VALUES``); returns ``out``.
+    worth it (from ``min_values`` values: fewer for a costlier kernel); returns ``out``.
 
     >>> import numpy as np
     >>> from chainrule.ops._threads import split_elementwise
@@ -144,7 +144,7 @@ def split_elementwise(kernel, out, *inputs):
     """
     size = out.size
     threads = get_num_threads()
-    if size < PARALLEL_MIN_VALUES or threads == 1:
+    if size < min_values or threads == 1:
         kernel(*inputs, out)
         return out
     flat_out = out.reshape(-1)

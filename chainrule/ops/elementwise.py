@@ -1264,10 +1264,17 @@ def _relu_grad_kernel(grad, y, out=None):
     return np.multiply(grad, y != 0, out=out)
 
 
+# scipy's erf takes ~15 ns a value, 50 times a plain pass: from this many values it runs
+# in slices on every core (65,536 floats: 965 -> 652 us on 2 cores; 16,384: no gain).
+_ERF_PARALLEL_MIN_VALUES = 1 << 15
+
+
 def erf_of_array(x):
     """erf of a float array, in its dtype (scipy's, imported on first use: scipy is slow to import)."""
     from scipy.special import erf
 
+    if x.dtype in (np.float32, np.float64) and x.flags.c_contiguous:  # scipy's own loops: same bits
+        return split_elementwise(erf, np.empty_like(x), x, min_values=_ERF_PARALLEL_MIN_VALUES)
     return erf(x).astype(x.dtype, copy=False)
 
 

@@ -13,6 +13,7 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 import chainrule
 
 from oracle import assert_same_error, check, check_torch, requires_torch, torch
+from same_bits import assert_same_bits_on_threads
 
 F32 = np.float32
 
@@ -123,6 +124,26 @@ def test_float16_inputs_stay_float16():
     x = chainrule.tensor([0.5, 1.0], dtype=chainrule.float16)
     for op in (chainrule.exp, chainrule.erf, chainrule.sigmoid, chainrule.sqrt, chainrule.tanh):
         assert op(x).dtype == chainrule.float16
+
+
+@requires_torch
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_erf_of_a_large_array_splits_over_threads_with_scipys_bits_and_matches_pytorch(threads):
+    """From 32,768 values erf runs in one slice per thread (ops/elementwise.py): the bits of
+    scipy's erf on any thread count, and PyTorch's values and gradient."""
+    from scipy.special import erf
+
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(70_001) * 2).astype(np.float32)  # odd: the slices differ in size
+
+    def run():
+        xs = chainrule.tensor(x, requires_grad=True)
+        y = chainrule.erf(xs)
+        y.sum().backward()
+        return [y.detach().numpy().copy()]
+
+    assert_same_bits_on_threads(threads, run, [erf(x)])
+    check_torch(lambda m, t: m.erf(t), None, arrays=[x])
 
 
 # --- PyTorch's conventions at the points where a derivative is not defined ------------------
