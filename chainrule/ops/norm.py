@@ -152,6 +152,13 @@ def _chunks_of(x3, fill, *others):
     return out
 
 
+def _channel_dots(a, b):
+    """Per channel of (N, C, S) arrays: the sum of a * b over batch and pixels. NumPy's
+    vecdot (BLAS dot along each row of S) takes half the time of the same einsum
+    (a slice of 10x32x784 floats: 22 us against 46)."""
+    return np.vecdot(a, b).sum(axis=0)
+
+
 def _channel_statistics(x3):
     """Each channel's mean and biased variance over batch and pixels of (N, C, S),
     from each slice's mean and sum of squared deviations (Chan et al.'s pairwise
@@ -166,7 +173,7 @@ def _channel_statistics(x3):
         np.subtract(x, _rows(rough, x), out=centered)
         # the deviations' own mean corrects the rounding of the first (Bjorck's two-pass update)
         correction = np.einsum("ncs->c", centered).astype(np.float64) / count
-        squares = np.einsum("ncs,ncs->c", centered, centered) - count * correction**2
+        squares = _channel_dots(centered, centered) - count * correction**2
         return count, rough + correction, squares
 
     parts = run_chunks(part, x3.shape[0], chunk)
@@ -199,7 +206,7 @@ def _gradient_sums(g3, x3, mean):
         g, x = g3[start:stop], x3[start:stop]
         centered = thread_buffer("batch norm centered", (chunk,) + x.shape[1:], x.dtype)[: x.shape[0]]
         np.subtract(x, mean, out=centered)
-        return np.einsum("ncs->c", g), np.einsum("ncs,ncs->c", g, centered)
+        return np.einsum("ncs->c", g), _channel_dots(g, centered)
 
     zeros = np.zeros(x3.shape[1], x3.dtype)  # the sums over an empty batch
     parts = run_chunks(part, x3.shape[0], chunk)
@@ -328,7 +335,7 @@ class _RowNorm(Primitive):
         x2 = _as_rows(x, rows)
         mean = _sums(x2, (1,)) / x2.shape[1]
         y = x2 - mean
-        var = np.einsum("rd,rd->r", y, y).reshape(rows, 1) / x2.shape[1]
+        var = np.vecdot(y, y).reshape(rows, 1) / x2.shape[1]  # half the time of einsum (see _channel_dots)
         invstd = 1 / np.sqrt(var + eps)
         ctx.mean, ctx.invstd = mean, invstd
         y *= invstd
