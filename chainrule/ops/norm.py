@@ -82,10 +82,11 @@ class NativeBatchNorm(Primitive):
             ctx.invstd = 1 / np.sqrt(running_var.astype(x.dtype, copy=False) + eps)
             return _normalized(x3, ctx.mean, ctx.invstd if w is None else ctx.invstd * w, b).reshape(x.shape)
         count = x3.shape[0] * x3.shape[2]
-        mean, var = _channel_statistics(x3)
+        y = np.empty(x3.shape, x3.dtype)
+        mean, var, slice_means = _channel_statistics(x3, y)
         invstd = 1 / np.sqrt(var + eps)
         ctx.mean, ctx.invstd = mean, invstd
-        y = _normalized(x3, mean, invstd if w is None else invstd * w, b)
+        _normalized_in_place(y, slice_means, mean, invstd if w is None else invstd * w, b)
         if running_mean is not None:
             running_mean *= 1 - momentum
             running_mean += momentum * mean
@@ -159,28 +160,49 @@ def _channel_dots(a, b):
     return np.vecdot(a, b).sum(axis=0)
 
 
-def _channel_statistics(x3):
+def _channel_statistics(x3, centered):
     """Each channel's mean and biased variance over batch and pixels of (N, C, S),
     from each slice's mean and sum of squared deviations (Chan et al.'s pairwise
-    update, which stays as accurate as two passes over the whole array)."""
-    chunk = _chunk_size(x3)
+    update, which stays as accurate as two passes over the whole array). Each
+    slice's deviations from its own rounded mean are left in ``centered`` (an
+    array like ``x3``); the third result is those means, slice by slice."""
 
     def part(start, stop):
-        x = x3[start:stop]
+        x, deviations = x3[start:stop], centered[start:stop]
         count = x.shape[0] * x.shape[2]
         rough = np.einsum("ncs->c", x) / count
-        centered = thread_buffer("batch norm centered", (chunk,) + x.shape[1:], x.dtype)[: x.shape[0]]
-        np.subtract(x, _rows(rough, x), out=centered)
+        np.subtract(x, _rows(rough, x), out=deviations)
         # the deviations' own mean corrects the rounding of the first (Bjorck's two-pass update)
-        correction = np.einsum("ncs->c", centered).astype(np.float64) / count
-        squares = _channel_dots(centered, centered) - count * correction**2
-        return count, rough + correction, squares
+        correction = np.einsum("ncs->c", deviations).astype(np.float64) / count
+        squares = _channel_dots(deviations, deviations) - count * correction**2
+        return count, rough + correction, squares, rough
 
-    parts = run_chunks(part, x3.shape[0], chunk)
-    total = sum(count for count, _, _ in parts)
-    mean = sum(count * part_mean for count, part_mean, _ in parts) / total
-    squares = sum(squares + count * (part_mean - mean) ** 2 for count, part_mean, squares in parts)
-    return mean.astype(x3.dtype), (squares / total).astype(x3.dtype)
+    parts = run_chunks(part, x3.shape[0], _chunk_size(x3))
+    total = sum(part[0] for part in parts)
+    mean = sum(count * part_mean for count, part_mean, _, _ in parts) / total
+    squares = sum(squares + count * (part_mean - mean) ** 2 for count, part_mean, squares, _ in parts)
+    return mean.astype(x3.dtype), (squares / total).astype(x3.dtype), [part[3] for part in parts]
+
+
+def _normalized_in_place(centered, slice_means, mean, scale, shift):
+    """``centered`` (N, C, S), each slice's values less that slice's mean (from
+    ``_channel_statistics``), becomes (x - mean) * scale + shift per channel, as
+    centered * scale + ((slice mean - mean) * scale + shift): two passes, where
+    normalizing x again would take three."""
+    rows_scale = _rows(scale, centered)
+    chunk = _chunk_size(centered)
+
+    def part(start, stop):
+        values = centered[start:stop]
+        slice_mean = slice_means[start // chunk]
+        offset = (slice_mean - mean.astype(np.float64)) * scale
+        if shift is not None:
+            offset += shift
+        values *= rows_scale
+        values += _rows(offset.astype(centered.dtype), centered)
+
+    run_chunks(part, centered.shape[0], chunk)
+    return centered
 
 
 def _normalized(x3, mean, scale, shift):
