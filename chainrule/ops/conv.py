@@ -101,12 +101,18 @@ def _row_pitch(length, itemsize):
     return length
 
 
+def _rows_of(memory, shape):
+    """A ``shape`` view of the flat or padded array ``memory`` allocated for it, its
+    rows spaced by ``_row_pitch``."""
+    pitch = _row_pitch(shape[-1], memory.itemsize)
+    return memory.reshape(shape[:-1] + (pitch,))[..., : shape[-1]]
+
+
 def unaliased_empty(shape, dtype):
     """``np.empty(shape, dtype)``, its rows spaced by ``_row_pitch``: a view of a
     slightly wider array when they would lie a multiple of 4 KB apart."""
     dtype = np.dtype(dtype)
-    pitch = _row_pitch(shape[-1], dtype.itemsize)
-    return np.empty(shape[:-1] + (pitch,), dtype)[..., : shape[-1]]
+    return _rows_of(np.empty(math.prod(shape[:-1]) * _row_pitch(shape[-1], dtype.itemsize), dtype), shape)
 
 
 def copy_transposed(source, axes, out):
@@ -140,17 +146,12 @@ class ScratchArrays:
     def take(self, shape, dtype):
         """An uninitialised array of ``shape`` and ``dtype``, recycled if one is free."""
         dtype = np.dtype(dtype)
-        padded = shape[:-1] + (_row_pitch(shape[-1], dtype.itemsize),)
-        size = math.prod(padded)
-        flat = None
+        size = math.prod(shape[:-1]) * _row_pitch(shape[-1], dtype.itemsize)
         with self.lock:
             for k, free in enumerate(self.free):
                 if free.size == size and free.dtype == dtype:
-                    flat = self.free.pop(k)
-                    break
-        if flat is None:
-            flat = np.empty(size, dtype)
-        return flat.reshape(padded)[..., : shape[-1]]
+                    return _rows_of(self.free.pop(k), shape)
+        return unaliased_empty(shape, dtype)
 
     def give(self, array):
         """Hand back a whole array taken here; no one may use it afterwards."""

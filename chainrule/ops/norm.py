@@ -191,11 +191,11 @@ def _normalized_in_place(centered, slice_means, mean, scale, shift):
     normalizing x again would take three."""
     rows_scale = _rows(scale, centered)
     chunk = _chunk_size(centered)
+    mean = mean.astype(np.float64)
 
     def part(start, stop):
         values = centered[start:stop]
-        slice_mean = slice_means[start // chunk]
-        offset = (slice_mean - mean.astype(np.float64)) * scale
+        offset = (slice_means[start // chunk] - mean) * scale
         if shift is not None:
             offset += shift
         values *= rows_scale
