@@ -17,9 +17,10 @@ pool on 2). A script that wants NumPy's threaded BLAS back for its own
 products can call ``threadpoolctl.threadpool_limits`` after the import; the
 pool then stays on one thread.
 
-Large matrix products go to Intel's MKL where it is installed (ops/_blas.py),
-and MKL gets the ``n`` threads: its workers sleep 1 ms after a product, not
-0.1 s, so they share the cores with the pool (the MLP step with another
+Large matrix products go to a BLAS library of chainrule's own (MKL on Intel
+processors, OpenBLAS on others: ops/_blas.py), which gets the ``n`` threads:
+its workers sleep ~5 ms after a product, not 0.1 s, so they share the cores
+with the pool (the MLP step with another
 process holding one core: 2.1 ms, against 1.8 ms with NumPy's BLAS alone
 and 1.4 ms on a quiet machine).
 
@@ -67,7 +68,7 @@ def set_num_threads(n):
     threadpool_limits(limits=1, user_api="blas")  # called, not entered: the limit stays
     _state["threads"] = n
     blas = sys.modules.get("chainrule.ops._blas")
-    if blas is not None:  # MKL, once loaded, gets the n threads (ops/_blas.py)
+    if blas is not None:  # chainrule's BLAS library, once loaded, gets the n threads (ops/_blas.py)
         blas.set_threads(n)
 
 

@@ -60,21 +60,29 @@ def test_the_device_idiom_with_mps_picks_the_cpu():
     assert chainrule.zeros(2, device=device).device.type == "cpu"
 
 
-def test_set_num_threads_sizes_chainrules_pool_and_mkl_and_holds_openblas_to_one_thread():
+def test_set_num_threads_sizes_chainrules_pool_and_blas_library_and_holds_other_blas_to_one_thread():
     from threadpoolctl import threadpool_info
 
-    from chainrule.ops._blas import is_available
+    from chainrule.ops import _blas
 
-    def blas_threads(api):
-        return {pool["num_threads"] for pool in threadpool_info() if pool["internal_api"] == api}
+    library = _blas.library_name()  # loads chainrule's BLAS library (MKL or OpenBLAS) where installed
+    own = _blas._state["library"]._name if library else None
 
-    mkl = is_available()  # loads MKL where it is installed
+    def blas_threads(api, ours):
+        return {
+            pool["num_threads"]
+            for pool in threadpool_info()
+            if pool["internal_api"] == api and (pool["filepath"] == own) == ours
+        }
+
     before = chainrule.get_num_threads()
     try:
         for threads in (1, 3):
             chainrule.set_num_threads(threads)
-            assert blas_threads("openblas") <= {1}
-            assert blas_threads("mkl") == ({threads} if mkl else set())
+            assert blas_threads("openblas", ours=False) <= {1}  # NumPy's
+            assert blas_threads("mkl", ours=False) <= {1}
+            if library is not None:
+                assert blas_threads(library, ours=True) == {threads}
             assert chainrule.get_num_threads() == threads
     finally:
         chainrule.set_num_threads(before)

@@ -5,7 +5,8 @@ backend: ``is_available()`` is False and the flags (``cudnn.benchmark``,
 ``cudnn.deterministic``, ...) can be read and assigned as in PyTorch but change
 nothing. chainrule's results are deterministic whatever they say.
 ``mkl.is_available()`` says whether Intel's MKL runs the large matrix
-products (it does where the ``mkl`` wheel is installed, as on x86-64).
+products (it does on Intel processors where the ``mkl`` wheel is installed,
+as on x86-64 Linux; on AMD's OpenBLAS runs them: ops/_blas.py).
 
 >>> import chainrule
 >>> chainrule.backends.cudnn.deterministic = True

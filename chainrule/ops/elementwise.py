@@ -1973,7 +1973,7 @@ def _inplace_binary(op, ufunc, op_name, doc, integers_stay=True, sign=None):
                     large = (
                         sign is not None and value.__class__ is np.ndarray and value.size >= _blas.MIN_VECTOR
                     )
-                    if not (large and _blas.add_multiple_on_mkl(data, sign, value)):
+                    if not (large and _blas.add_multiple_on_blas(data, sign, value)):
                         ufunc(data, value, out=data, casting="unsafe")
                     bump_version(self)
                     return self

@@ -62,7 +62,7 @@ class SGD(Optimizer):
                 continue
             grad = grad._data
             # the size first: small parameters (most steps of a small net) skip the call
-            if grad.size < _blas.MIN_VECTOR or not _blas.add_multiple_on_mkl(p._data, minus_lr, grad):
+            if grad.size < _blas.MIN_VECTOR or not _blas.add_multiple_on_blas(p._data, minus_lr, grad):
                 step = steps.get(grad.dtype)
                 if step is None:
                     step = steps[grad.dtype] = np.asarray(minus_lr, grad.dtype)
