@@ -27,13 +27,16 @@ is the whole process's, and its bits change with it, so there NumPy runs it.
 Both libraries' workers busy-wait after each product and then sleep. Their
 defaults (MKL 200 ms, OpenBLAS 2^28 cycles, ~0.1 s) would hold the second
 core long after a training step's last product, away from chainrule's pool
-and every other program; about 5 ms (MKL's ``KMP_BLOCKTIME``, OpenBLAS's
-``OPENBLAS_THREAD_TIMEOUT`` of 2^24 cycles) keeps them awake between the
-products of one step and from one step to the next. For MKL 1 ms was too
-short: the workers fell asleep between products and each product paid for
-waking them (the MLP tensor-ops step of bench.py: 1.47-1.55 ms at 1 ms,
-1.21-1.25 ms at 2-5 ms, 1.23 ms at 200 ms; LeNet-5's 5.6-5.9 ms at 1 ms,
-4.75-4.95 ms at 5). Set before the library loads, unless the user set them.
+and every other program. MKL's ``KMP_BLOCKTIME`` is 5 ms: at 1 ms its
+workers fell asleep between products and each product paid for waking them
+(the MLP tensor-ops step of bench.py: 1.47-1.55 ms at 1 ms, 1.21-1.25 ms at
+2-5 ms, 1.23 ms at 200 ms; LeNet-5's 5.6-5.9 ms at 1 ms, 4.75-4.95 ms at 5).
+OpenBLAS's ``OPENBLAS_THREAD_TIMEOUT`` is 2^20 cycles (~0.4 ms): its
+workers wake fast enough for the MLP steps (0.66-0.70x of PyTorch at 2^20,
+0.63-0.66x at 2^24), and spinning longer took the core from the pool's
+convolutions after the CNN's linear layers (Fashion-MNIST CNN epoch, 1.05x
+and 1.07x of PyTorch at 2^20, 1.17x twice at 2^24). Set before the library
+loads, unless the user set them.
 
 Vector updates of large arrays go to the library's level-1 routines the
 same way, on its threads where NumPy uses one core: SGD's
@@ -142,8 +145,8 @@ def _open_openblas():
     if path is None:
         return None
     users_timeout = os.environ.get("OPENBLAS_THREAD_TIMEOUT")
-    if users_timeout is None:  # 2^24 cycles, ~6 ms at 2.6 GHz
-        os.environ["OPENBLAS_THREAD_TIMEOUT"] = "24"
+    if users_timeout is None:  # 2^20 cycles, ~0.4 ms at 2.6 GHz
+        os.environ["OPENBLAS_THREAD_TIMEOUT"] = "20"
     try:
         library = ctypes.CDLL(path)
     finally:  # read as it loads: not left set for child processes

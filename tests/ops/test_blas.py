@@ -191,8 +191,8 @@ def test_mkls_workers_wait_5_ms_between_products_unless_the_user_chose(users_val
 
 @pytest.mark.parametrize("users_value", [None, "28"])
 def test_openblas_is_loaded_with_a_short_spin_and_leaves_the_environment_as_it_was(users_value):
-    """OPENBLAS_THREAD_TIMEOUT is read as the library loads (2^24 cycles for
-    chainrule's: its workers spin ~6 ms, not 0.1 s); afterwards the variable is
+    """OPENBLAS_THREAD_TIMEOUT is read as the library loads (2^20 cycles for
+    chainrule's: its workers spin ~0.4 ms, not 0.1 s); afterwards the variable is
     the user's again, so child processes do not inherit chainrule's choice."""
     if not _installed("scipy-openblas32"):
         pytest.skip("the scipy-openblas32 wheel is not a dependency on this platform")
