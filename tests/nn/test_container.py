@@ -2,6 +2,7 @@
 
 from collections import OrderedDict
 
+import numpy as np
 import pytest
 
 import chainrule
@@ -129,3 +130,68 @@ def test_parameters_of_modules_inside_containers_reach_the_optimizer_list():
         "1.out.weight",
         "1.out.bias",
     ]
+
+
+# --- a ReLU followed by a max pool runs after it (Sequential's _pool_first) --------------
+
+
+def _relu_pool_inputs():
+    """Windows of every kind a ReLU then a max pool meets: all negative, a 0 tying
+    with negatives, a positive maximum, two tying positive maxima, and a NaN."""
+    x = chainrule.randn(2, 3, 6, 6, generator=chainrule.Generator().manual_seed(0))
+    values = x.detach().numpy()
+    values[0, 0, :2, :2] = [[-1.0, -2.0], [-3.0, -0.5]]
+    values[0, 1, :2, :2] = [[-1.0, 0.0], [0.0, -2.0]]
+    values[0, 2, :2, :2] = [[1.5, 1.5], [-1.0, 0.5]]
+    values[1, 0, 2, 2] = float("nan")
+    return values
+
+
+def _run_and_grads(model, values):
+    x = chainrule.tensor(values, requires_grad=True)
+    y = model(x)
+    y.backward(chainrule.ones_like(y))
+    return y.detach().numpy(), x.grad.numpy()
+
+
+def test_relu_then_max_pool_gives_the_same_values_and_gradients_as_run_in_order():
+    values = _relu_pool_inputs()
+    model = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
+    fused = _run_and_grads(model, values)
+    in_order = _run_and_grads(lambda x: model[2](model[1](model[0](x))), values)
+    for ours, expected in zip(fused, in_order):
+        assert np.array_equal(ours, expected, equal_nan=True)
+    assert model(chainrule.tensor(values)).grad_fn is None  # no graph without requires_grad
+
+
+@requires_torch
+def test_a_conv_block_with_relu_then_max_pool_matches_pytorch():
+    check_module(
+        lambda m: m.nn.Sequential(
+            m.nn.Conv2d(2, 4, 3, padding=1),
+            m.nn.ReLU(),
+            m.nn.MaxPool2d(2),
+            m.nn.Flatten(),
+            m.nn.Linear(36, 3),
+        ),
+        [(5, 2, 6, 6)],
+    )
+
+
+def test_the_pool_runs_first_only_where_nothing_can_tell():
+    def ops(model):
+        y = model(chainrule.randn(1, 1, 4, 4, requires_grad=True) * 1.0)  # not a leaf: ReLU may be in place
+        return [y.grad_fn.name(), y.grad_fn.next_functions[0][0].name()]
+
+    pool_first = ["ReluBackward0", "MaxPool2DWithIndicesBackward0"]
+    in_order = ["MaxPool2DWithIndicesBackward0", "ReluBackward0"]
+    assert ops(nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))) == pool_first
+    assert ops(nn.Sequential(nn.ReLU(inplace=True), nn.MaxPool2d(2))) == in_order
+    hooked = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))
+    seen = []
+    handle = hooked[0].register_forward_hook(lambda module, args, output: seen.append(output.shape))
+    assert ops(hooked) == in_order and seen == [(1, 1, 4, 4)]  # the hook sees the ReLU's own output
+    handle.remove()
+    assert ops(hooked) == pool_first
+    with chainrule.autograd.detect_anomaly():
+        assert ops(nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))) == in_order
