@@ -34,7 +34,7 @@ import torch
 
 import chainrule
 
-from common import compare, report_memory
+from common import compare, report_memory, setup_line
 
 MODELS = """
 import numpy as np
@@ -151,7 +151,7 @@ if __name__ == "__main__":
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     chainrule.set_num_threads(args.threads)
-    print(f"threads: {args.threads} for both; load average {os.getloadavg()[0]:.2f}")
+    print(f"threads: {args.threads} for both; {setup_line()}")
     ours, model = lenet_step(chainrule)
     theirs, _ = lenet_step(torch, model)
     compare("(c) LeNet-5 training step, batch 64", ours, theirs, rounds=15)

@@ -19,7 +19,7 @@ import torch
 
 from chainrule.bench import memory_snippet, paired_steps
 
-from common import compare, report_memory
+from common import compare, report_memory, setup_line
 
 torch.set_num_threads(2)
 
@@ -34,6 +34,7 @@ def import_time(module):
 
 
 if __name__ == "__main__":
+    print(setup_line())
     compare("(a) (a*b+c).sum() fwd+bwd, shape (10,)", *paired_steps("tiny"), rounds=21, min_seconds=0.1)
     compare("(b) MLP 784-256-256-10 step, batch 128", *paired_steps("mlp-tensor-ops"), rounds=15)
     report_memory(

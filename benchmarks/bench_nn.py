@@ -16,7 +16,7 @@ import torch
 
 from chainrule.bench import memory_snippet, paired_steps
 
-from common import compare, report_memory
+from common import compare, report_memory, setup_line
 
 torch.set_num_threads(2)
 
@@ -29,6 +29,7 @@ def check_same_training(ours, theirs):
 
 
 if __name__ == "__main__":
+    print(setup_line())
     seed_net, mlp = paired_steps("seed-net"), paired_steps("mlp")
     check_same_training(*seed_net)
     check_same_training(*mlp)

@@ -259,6 +259,23 @@ def library_name():
     return _state["name"] if is_available() else None
 
 
+def describe():
+    """What runs the large products, for benchmark reports.
+
+    >>> from chainrule.ops._blas import describe
+    >>> describe().split()[0] in ("MKL", "OpenBLAS", "NumPy's")
+    True
+    """
+    name = library_name()
+    if name == "mkl":
+        return "MKL"
+    if name == "openblas":
+        corename = _state["library"].scipy_openblas_get_corename
+        corename.restype = ctypes.c_char_p
+        return f"OpenBLAS ({corename().decode()} kernels)"
+    return "NumPy's BLAS"
+
+
 def mkl_is_installed():
     """Whether the ``mkl`` wheel is installed (``chainrule.backends.mkl.is_available``)."""
     return _installed_file("mkl", "libmkl_rt.so") is not None

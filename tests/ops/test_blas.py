@@ -362,3 +362,11 @@ def test_data_addresses_read_in_place_agree_with_numpys():
         np.float64(2.0) * base,
     ):
         assert read(array) == array.ctypes.data
+
+
+def test_the_library_describes_itself_for_benchmark_reports(library):
+    description = _blas.describe()
+    if library == "mkl":
+        assert description == "MKL"
+    else:
+        assert description.startswith("OpenBLAS (") and description.endswith(" kernels)")
