@@ -59,6 +59,7 @@ import os
 import sys
 import sysconfig
 import threading
+import warnings
 
 import numpy as np
 
@@ -157,6 +158,7 @@ def _open_openblas():
 
 
 _OPENERS = {"mkl": _open_mkl, "openblas": _open_openblas}
+_WHEELS = {"mkl": "the mkl wheel", "openblas": "the scipy-openblas32 wheel"}
 
 
 class _ArrayHead(ctypes.Structure):
@@ -206,7 +208,8 @@ def _function(library, name, *argtypes):
 def _load():
     """Load the preferred BLAS library and its routines into ``_state``; False when
     there is none to use."""
-    for name in _preference(_cpu_vendor()):
+    preference = _preference(_cpu_vendor())
+    for name in preference:
         try:
             opened = _OPENERS[name]()
         except OSError:  # a broken install: try the next library
@@ -214,6 +217,14 @@ def _load():
         if opened is not None:
             break
     else:
+        if len(preference) == 1:  # the user's choice
+            warnings.warn(
+                f"CHAINRULE_BLAS={preference[0]}, but it cannot be loaded ({_WHEELS[preference[0]]} not "
+                "installed, or another MKL/Intel OpenMP already in the process): NumPy's BLAS runs "
+                "the products",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return False
     library, prefix = opened
     p, i = ctypes.c_void_p, ctypes.c_int

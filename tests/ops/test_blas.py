@@ -370,3 +370,14 @@ def test_the_library_describes_itself_for_benchmark_reports(library):
         assert description == "MKL"
     else:
         assert description.startswith("OpenBLAS (") and description.endswith(" kernels)")
+
+
+def test_a_chosen_library_that_cannot_load_is_named_in_a_warning(monkeypatch):
+    monkeypatch.setenv("CHAINRULE_BLAS", "openblas")
+    monkeypatch.setitem(_blas._OPENERS, "openblas", lambda: None)  # as if the wheel were missing
+    for key in ("loaded", "name", "library"):
+        monkeypatch.setitem(_blas._state, key, None)
+    with pytest.warns(RuntimeWarning, match="CHAINRULE_BLAS=openblas, but it cannot be loaded"):
+        assert not _blas.is_available()
+    a = np.ones((128, 256), np.float32)
+    assert _blas.matrix_product(a, a.T)[0, 0] == 256.0  # NumPy's
