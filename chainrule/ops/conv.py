@@ -373,7 +373,7 @@ def _images(cols, geo):
 
 def _matmul(a, b, out=None):
     """np.matmul of stacks of matrices; a stack of one (one group) as a single 2-D
-    product, which goes to MKL when it is large (ops/_blas.py)."""
+    product, which goes to the BLAS library when it is large (ops/_blas.py)."""
     if a.shape[0] != 1 or b.shape[0] != 1 or a.ndim != 3 or b.ndim != 3:
         return np.matmul(a, b, out=out)
     return matrix_product(a[0], b[0], None if out is None else out[0])[None]

@@ -62,7 +62,7 @@ class Linear(Primitive):
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
         x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-        # ndarray.dot: the least call overhead, for the small layers; MKL for the large
+        # ndarray.dot: the least call overhead, for the small layers; BLAS (ops/_blas.py) the large
         y = x2.dot(w.T) if x2.shape[0] * w.size < _blas.MIN_WORK else _blas.matrix_product(x2, w.T)
         if b is not None:
             y += _bias_rows(b, y.shape[0])
@@ -74,7 +74,7 @@ class Linear(Primitive):
         if grad.ndim != 2:
             grad = grad.reshape(-1, grad.shape[-1])
         # ndarray.dot calls BLAS with a fraction of matmul's overhead (half the cost of
-        # the outer product grad @ w when out_features is 1), MKL the large products
+        # the outer product grad @ w when out_features is 1), ops/_blas.py the large products
         # (all three have grad.shape[0] * w.size multiply-adds); Tensors (create_graph)
         # go through np.matmul to chainrule's differentiable matmul.
         if grad.__class__ is not np.ndarray:

@@ -703,7 +703,7 @@ def test_passes_run_on_the_pool_only_while_blas_runs_on_one_thread(monkeypatch):
 
 @requires_torch
 def test_per_image_products_on_mkl_match_pytorch_and_give_the_same_bits_on_any_number_of_threads():
-    """LeNet-5's first convolution: per-image columns, the products one batched MKL call."""
+    """LeNet-5's first convolution: per-image columns, the products one batched BLAS call."""
     x, w, b = layer_inputs((64, 1, 28, 28), (6, 1, 5, 5))
 
     def run():

@@ -139,8 +139,8 @@ def test_trajectory_and_state_match_pytorch_at_every_step(name, kwargs, dtype):
 @requires_torch
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kwargs", [kwargs for name, kwargs in CASES if name == "SGD"], ids=str)
-def test_sgd_with_its_vector_updates_on_mkl_matches_pytorch(kwargs, dtype, monkeypatch):
-    """Large parameters' SGD updates run as MKL's axpy / axpby (ops/_blas.py): every
+def test_sgd_with_its_vector_updates_on_blas_matches_pytorch(kwargs, dtype, monkeypatch):
+    """Large parameters' SGD updates run as BLAS's axpy / axpby (ops/_blas.py): every
     parameter takes that path here."""
     from chainrule.ops import _blas
 
