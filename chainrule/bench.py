@@ -284,8 +284,11 @@ def run(names=None, rounds=15, min_seconds=0.2, threads=None):
             "chainrule bench compares against PyTorch, which is not installed: "
             "pip install torch==2.13.0 (CPU build)"
         ) from None
+    from .ops._blas import describe
+
     if threads is not None:
         torch.set_num_threads(threads)
+    print(f"chainrule's products on {describe()}")  # the ratios depend on it (ops/_blas.py)
     return [
         compare(name, *paired_steps(name), rounds=rounds, min_seconds=min_seconds)
         for name in (names or list(CASES))
