@@ -44,7 +44,8 @@ same way, on its threads where NumPy uses one core: SGD's
 (``?axpy`` / ``?axpby``: one pass where NumPy makes two; a 784x256 weight:
 14 µs against 55 µs; ``?axpy`` rounds once, as PyTorch's
 ``add_(..., alpha=)`` does), a Tensor's ``+=`` / ``-=`` (``?axpy`` with +-1:
-NumPy's bits) and ``x * number`` (``?copy`` + ``?scal``: NumPy's bits).
+NumPy's bits) and ``x * number`` (``?copy`` + ``?scal``: NumPy's bits); on
+OpenBLAS only ``?axpy``, whose other two are slower than NumPy's passes.
 
 The library loads on the first large product, not at ``import chainrule``
 (MKL takes ~0.15 s). MKL is not loaded when an Intel OpenMP runtime is
