@@ -77,8 +77,17 @@ MIN_VECTOR = 1 << 15
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 # Filled by _load: the library's name and handle, and by dtype: gemm, the batched
-# gemm and the vector routines (axpy, axpby, copy, scal). "loaded": None until first asked.
-_state = {"loaded": None, "name": None, "library": None, "gemm": {}, "batched": {}, "vector": {}}
+# gemm, the vector routines (axpy, axpby, copy, scal) and OpenBLAS's transposing copy
+# (omatcopy). "loaded": None until first asked.
+_state = {
+    "loaded": None,
+    "name": None,
+    "library": None,
+    "gemm": {},
+    "batched": {},
+    "vector": {},
+    "transpose": {},
+}
 _thread = threading.local()
 _CHOICES = ("mkl", "openblas", "numpy")
 
@@ -247,6 +256,7 @@ def _load():
         else:  # OpenBLAS's axpby and copy + scal are slower than NumPy's passes (Zen 5,
             # 784x256 floats: axpby 59 us vs 25, copy + scal 27 vs 16; its axpy 9 vs 16)
             _state["vector"][dtype] = _VectorRoutines(axpy, None, None, None)
+            _state["transpose"][dtype] = _function(library, f"{routine}omatcopy", i, i, i, i, f, p, i, p, i)
     global _address
     _address = _address_reader()
     _state["library"], _state["name"] = library, name
@@ -406,6 +416,50 @@ def batched_product(a, b, out):
         0.0, _address(out), ldc, stride_c, count,
     )  # fmt: skip
     return True
+
+
+# Below this many values NumPy's transposing copy is as fast as a ctypes call.
+MIN_TRANSPOSE = 1 << 12
+
+
+def transpose_into(source, out):
+    """``out[...] = source.T`` for 2-D arrays. NumPy copies a transposed view element
+    by element down its columns; OpenBLAS's omatcopy copies blocks that stay in the
+    cache, 2-10x as fast (Zen 5, float32: 196x384 58 -> 8 us, 6272x128 956 -> 92 us).
+    It is a copy, exact and on the calling thread alone, so any thread may use it.
+    NumPy does it without OpenBLAS, for other dtypes, small arrays, and rows that
+    are not contiguous.
+
+    >>> import numpy as np
+    >>> from chainrule.ops._blas import transpose_into
+    >>> out = np.empty((3, 2), np.float32)
+    >>> transpose_into(np.arange(6, dtype=np.float32).reshape(2, 3), out)
+    >>> out
+    array([[0., 3.],
+           [1., 4.],
+           [2., 5.]], dtype=float32)
+    """
+    copy = _state["transpose"].get(source.dtype) if source.size >= MIN_TRANSPOSE and is_available() else None
+    itemsize = source.itemsize
+    if (
+        copy is None
+        or out.dtype != source.dtype
+        or out.shape != source.shape[::-1]
+        or source.strides[1] != itemsize
+        or out.strides[1] != itemsize
+        or source.strides[0] % itemsize
+        or out.strides[0] % itemsize
+        or source.strides[0] < source.shape[1] * itemsize
+        or out.strides[0] < out.shape[1] * itemsize
+        or np.may_share_memory(source, out)
+    ):
+        np.copyto(out, source.T)
+        return
+    rows, columns = source.shape
+    copy(
+        _ROW_MAJOR, _TRANS, rows, columns, 1.0,
+        _address(source), source.strides[0] // itemsize, _address(out), out.strides[0] // itemsize,
+    )  # fmt: skip
 
 
 def _vector_routines(y, x):

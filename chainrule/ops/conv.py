@@ -64,7 +64,7 @@ from numpy.lib.stride_tricks import as_strided
 from .._tensor import Tensor
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
-from ._blas import batched_product, matrix_product
+from ._blas import batched_product, matrix_product, transpose_into
 from ._threads import run_chunks, thread_buffer
 
 __all__ = [
@@ -630,6 +630,9 @@ def _winograd_output(products, bias, plan, y):
     out[:, 0] += r[:, 2]
     np.subtract(r[:, 1], r[:, 2], out=out[:, 1])
     out[:, 1] -= r[:, 3]
+    if oh == 2 * rows_t and ow == 2 * cols_t:  # even sides: the blocks are (OH * OW, images * C_out)
+        transpose_into(blocks.reshape((oh * ow, k * o), copy=False), y.reshape((k * o, oh * ow), copy=False))
+        return
     planes = blocks.reshape((2 * rows_t, 2 * cols_t, k, o), copy=False)[:oh, :ow]
     np.copyto(y, planes.transpose(2, 3, 0, 1))
 
@@ -641,10 +644,13 @@ def _winograd_grad_tiles(grad, plan):
     k, o, oh, ow = grad.shape
     rows_t, cols_t, chunk = plan
     blocks = thread_buffer("winograd grad blocks", (rows_t, 2, cols_t, 2, chunk, o), grad.dtype)[..., :k, :]
-    planes = blocks.reshape((2 * rows_t, 2 * cols_t, k, o), copy=False)
-    planes[oh:] = 0
-    planes[:, ow:] = 0
-    np.copyto(planes[:oh, :ow], grad.transpose(2, 3, 0, 1))
+    if oh == 2 * rows_t and ow == 2 * cols_t and grad.flags.c_contiguous:
+        transpose_into(grad.reshape(k * o, oh * ow), blocks.reshape((oh * ow, k * o), copy=False))
+    else:
+        planes = blocks.reshape((2 * rows_t, 2 * cols_t, k, o), copy=False)
+        planes[oh:] = 0
+        planes[:, ow:] = 0
+        np.copyto(planes[:oh, :ow], grad.transpose(2, 3, 0, 1))
     tiles = thread_buffer("winograd grad tiles", (16, rows_t * cols_t * chunk, o), grad.dtype)
     tiles = tiles[:, : rows_t * cols_t * k]
     t = tiles.reshape((4, 4, rows_t, cols_t, k, o), copy=False)

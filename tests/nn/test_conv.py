@@ -242,6 +242,32 @@ def test_3x3_convolution_matches_pytorch_and_finite_differences_to_second_order_
     check_gradcheck(fn, shapes, second_order=True)
 
 
+def test_winograd_with_even_sides_transposes_through_blas_and_keeps_its_gradients(monkeypatch):
+    """Even output sides make Winograd's blocks one (OH * OW, images * C) matrix, which
+    goes to ops/_blas.py's transposing copy: here for any size, so that the small
+    float64 check runs it."""
+    from chainrule.ops import _blas
+
+    for name, value in PATHS["winograd"].items():
+        monkeypatch.setattr(conv_ops, name, value)
+    monkeypatch.setattr(_blas, "MIN_TRANSPOSE", 0)
+    conv_ops._conv_geometry.cache_clear()
+    try:
+
+        def fn(m, x, w, b):
+            y = m.nn.functional.conv2d(x, w, b, padding=1)
+            if m is chainrule:
+                assert y.grad_fn.geo.winograd and y.shape[2:] == (6, 4)
+            return y
+
+        shapes = [(2, 3, 6, 4), (4, 3, 3, 3), (4,)]
+        if torch is not None:
+            check_torch(fn, None, arrays=layer_inputs(*shapes[:2]))
+        check_gradcheck(fn, shapes, second_order=True)
+    finally:
+        conv_ops._conv_geometry.cache_clear()
+
+
 @requires_torch
 def test_3x3_convolution_without_bias_on_a_single_image_matches_pytorch_on_both_paths(conv_path):
     check_torch(lambda m, x, w: m.nn.functional.conv2d(x, w, padding=1), [(3, 7, 7), (2, 3, 3, 3)])

@@ -381,3 +381,31 @@ def test_a_chosen_library_that_cannot_load_is_named_in_a_warning(monkeypatch):
         assert not _blas.is_available()
     a = np.ones((128, 256), np.float32)
     assert _blas.matrix_product(a, a.T)[0, 0] == 256.0  # NumPy's
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(196, 384), (64, 1024), (3, 5000)])
+def test_transposing_copies_equal_numpys_for_contiguous_and_spaced_rows(library, dtype, shape):
+    rng = np.random.default_rng(7)
+    wide_source = rng.standard_normal((shape[0], shape[1] + 9)).astype(dtype)
+    wide_out = np.full((shape[1], shape[0] + 5), np.nan, dtype)
+    for source in (np.ascontiguousarray(wide_source[:, : shape[1]]), wide_source[:, : shape[1]]):
+        for out in (np.empty(shape[::-1], dtype), wide_out[:, : shape[0]]):
+            _blas.transpose_into(source, out)
+            np.testing.assert_array_equal(out, source.T)
+    assert np.isnan(wide_out[:, shape[0] :]).all()  # nothing written beside the rows
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        np.arange(8192, dtype=np.int64).reshape(64, 128),  # integers
+        np.arange(16384, dtype=np.float32).reshape(64, 256)[:, ::2],  # columns not adjacent
+        np.arange(12, dtype=np.float32).reshape(3, 4),  # small
+    ],
+    ids=["integers", "strided", "small"],
+)
+def test_what_the_transposing_copy_cannot_read_goes_to_numpy(library, source):
+    out = np.empty(source.shape[::-1], source.dtype)
+    _blas.transpose_into(source, out)
+    np.testing.assert_array_equal(out, source.T)
