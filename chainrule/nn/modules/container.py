@@ -78,7 +78,7 @@ def _hooked(module):
 
 
 def _pool_first(relu, pool):
-    """Whether ``relu`` followed by ``pool`` may run as the pool, then the ReLU.
+    """Whether the ReLU ``relu`` followed by ``pool`` may run as the pool, then the ReLU.
 
     A max is taken by the same element before or after ReLU (which keeps the order
     of values and only flattens the negative ones to 0), so both ways give the same
@@ -90,8 +90,7 @@ def _pool_first(relu, pool):
     graph: they show the ops as the model wrote them.
     """
     return (
-        relu.__class__ is ReLU
-        and pool.__class__ is MaxPool2d
+        pool.__class__ is MaxPool2d
         and not relu.inplace
         and not pool.return_indices
         and not function.record_hooks
@@ -128,16 +127,20 @@ class Sequential(_Indexed):
                 self.add_module(str(i), module)
 
     def forward(self, input):
-        modules = tuple(self._modules.values())
-        i = 0
-        while i < len(modules):
-            if i + 1 < len(modules) and _pool_first(modules[i], modules[i + 1]):
-                input = modules[i](modules[i + 1](input))
-                i += 2
-            else:
-                input = modules[i](input)
-                i += 1
-        return input
+        relu = None  # a ReLU held back until the next module says whether it pools
+        for module in self._modules.values():
+            if relu is not None:
+                if _pool_first(relu, module):
+                    input = relu(module(input))
+                    relu = None
+                    continue
+                input = relu(input)
+                relu = None
+            if module.__class__ is ReLU:
+                relu = module
+                continue
+            input = module(input)
+        return input if relu is None else relu(input)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
