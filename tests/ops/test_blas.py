@@ -41,7 +41,7 @@ def library(request, monkeypatch):
     monkeypatch.setenv("CHAINRULE_BLAS", request.param)
     for key in ("loaded", "name", "library"):
         monkeypatch.setitem(_blas._state, key, None)
-    for key in ("gemm", "batched", "vector"):
+    for key in ("gemm", "batched", "vector", "transpose"):
         monkeypatch.setitem(_blas._state, key, {})
     monkeypatch.setattr(_blas, "_thread", threading.local())
     assert _blas.library_name() == request.param
@@ -409,3 +409,7 @@ def test_what_the_transposing_copy_cannot_read_goes_to_numpy(library, source):
     out = np.empty(source.shape[::-1], source.dtype)
     _blas.transpose_into(source, out)
     np.testing.assert_array_equal(out, source.T)
+
+
+def test_only_openblas_brings_a_transposing_copy(library):
+    assert (np.dtype(np.float32) in _blas._state["transpose"]) == (library == "openblas")
