@@ -19,8 +19,8 @@ pool then stays on one thread.
 
 Large matrix products go to a BLAS library of chainrule's own (MKL on Intel
 processors, OpenBLAS on others: ops/_blas.py), which gets the ``n`` threads:
-its workers sleep ~5 ms after a product, not 0.1 s, so they share the cores
-with the pool (the MLP step with another
+its workers sleep 5 ms (MKL) or ~0.4 ms (OpenBLAS) after a product, not 0.1 s,
+so they share the cores with the pool (measured with MKL: the MLP step with another
 process holding one core: 2.1 ms, against 1.8 ms with NumPy's BLAS alone
 and 1.4 ms on a quiet machine).
 

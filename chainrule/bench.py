@@ -275,6 +275,14 @@ def memory_snippet(library, name, steps=50):
     )
 
 
+def setup_line():
+    """What the ratios depend on besides the code: the library running chainrule's
+    large products (and its kernels, ops/_blas.py) and how busy the machine is."""
+    from .ops._blas import describe
+
+    return f"chainrule's products on {describe()}; load average {os.getloadavg()[0]:.2f}"
+
+
 def run(names=None, rounds=15, min_seconds=0.2, threads=None):
     """Compare every named case (all of them by default); returns the results."""
     try:
@@ -284,11 +292,9 @@ def run(names=None, rounds=15, min_seconds=0.2, threads=None):
             "chainrule bench compares against PyTorch, which is not installed: "
             "pip install torch==2.13.0 (CPU build)"
         ) from None
-    from .ops._blas import describe
-
     if threads is not None:
         torch.set_num_threads(threads)
-    print(f"chainrule's products on {describe()}")  # the ratios depend on it (ops/_blas.py)
+    print(setup_line())
     return [
         compare(name, *paired_steps(name), rounds=rounds, min_seconds=min_seconds)
         for name in (names or list(CASES))

@@ -89,6 +89,7 @@ _state = {
     "transpose": {},
 }
 _thread = threading.local()
+_loading = threading.Lock()
 _CHOICES = ("mkl", "openblas", "numpy")
 
 
@@ -272,7 +273,9 @@ def is_available():
     True
     """
     if _state["loaded"] is None:
-        _state["loaded"] = _load()
+        with _loading:  # the first asker may be a pool thread (transpose_into); load once
+            if _state["loaded"] is None:
+                _state["loaded"] = _load()
     return _state["loaded"]
 
 

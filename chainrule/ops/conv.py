@@ -572,6 +572,13 @@ def _winograd_plan(geo, dtype):
     return rows_t, cols_t, max(1, _WINOGRAD_CHUNK_BYTES // per_image)
 
 
+def _even_sides(plan, oh, ow):
+    """True when the output fills its 2x2 tiles exactly: then a chunk's blocks are one
+    (OH * OW, images * channels) matrix, and the layout change one 2-D transpose."""
+    rows_t, cols_t, _ = plan
+    return oh == 2 * rows_t and ow == 2 * cols_t
+
+
 def _winograd_filters(w):
     """U = G w G^T for every filter: (16, C_in, C_out), position (a, b) of the 4x4 tile
     first; one product with G (x) G (16 x 9) for all the filters."""
@@ -630,7 +637,7 @@ def _winograd_output(products, bias, plan, y):
     out[:, 0] += r[:, 2]
     np.subtract(r[:, 1], r[:, 2], out=out[:, 1])
     out[:, 1] -= r[:, 3]
-    if oh == 2 * rows_t and ow == 2 * cols_t:  # even sides: the blocks are (OH * OW, images * C_out)
+    if _even_sides(plan, oh, ow):
         transpose_into(blocks.reshape((oh * ow, k * o), copy=False), y.reshape((k * o, oh * ow), copy=False))
         return
     planes = blocks.reshape((2 * rows_t, 2 * cols_t, k, o), copy=False)[:oh, :ow]
@@ -644,7 +651,7 @@ def _winograd_grad_tiles(grad, plan):
     k, o, oh, ow = grad.shape
     rows_t, cols_t, chunk = plan
     blocks = thread_buffer("winograd grad blocks", (rows_t, 2, cols_t, 2, chunk, o), grad.dtype)[..., :k, :]
-    if oh == 2 * rows_t and ow == 2 * cols_t and grad.flags.c_contiguous:
+    if _even_sides(plan, oh, ow) and grad.flags.c_contiguous:
         transpose_into(grad.reshape(k * o, oh * ow), blocks.reshape((oh * ow, k * o), copy=False))
     else:
         planes = blocks.reshape((2 * rows_t, 2 * cols_t, k, o), copy=False)
