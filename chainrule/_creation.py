@@ -75,8 +75,10 @@ def _shape(size, op_name):
 # --- from data ---------------------------------------------------------------------------
 
 
-def _infer_array(data):
-    """An ndarray for ``data`` with PyTorch's dtype inference."""
+def _infer_array(data, dtype=None):
+    """An ndarray for ``data`` with PyTorch's dtype inference. Python floats
+    stay float64 when a ``dtype`` is asked for: ``_finish`` rounds them once, to
+    it, not first to the default float (0.1 as float64 is 0.1, not 0.100000001)."""
     if isinstance(data, Tensor):
         return data._data
     if isinstance(data, (np.ndarray, np.generic)):
@@ -91,7 +93,7 @@ def _infer_array(data):
         raise ValueError(f"could not make a tensor from ragged nested sequences: {error}") from None
     kind = array.dtype.kind
     if kind == "f":
-        return array.astype(_dtype.default_float(), copy=False)
+        return array if dtype is not None else array.astype(_dtype.default_float(), copy=False)
     if kind == "u" and array.dtype.itemsize == 8:  # a Python int beyond int64
         raise ValueError("Overflow when unpacking long long")
     if kind in "iu":
@@ -119,7 +121,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     >>> chainrule.tensor([1.5, 2.0], requires_grad=True)
     tensor([1.5000, 2.0000], requires_grad=True)
     """
-    array = np.array(_infer_array(data), copy=True)
+    array = np.array(_infer_array(data, dtype), copy=True)
     return _finish(array, dtype, device, requires_grad)
 
 
@@ -134,7 +136,7 @@ def as_tensor(data, dtype=None, device=None):
     """
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype == dtype else data.to(dtype)
-    return _finish(_infer_array(data), dtype, device, False)
+    return _finish(_infer_array(data, dtype), dtype, device, False)
 
 
 def from_numpy(ndarray):

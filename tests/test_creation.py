@@ -29,6 +29,11 @@ from oracle import assert_equal, assert_same, requires_torch, run_both, torch
         lambda m: m.tensor([m.tensor(1.0), m.tensor(2.0)]),
         lambda m: m.tensor([1, 2], dtype=m.float64),
         lambda m: m.tensor([1.5, 2], dtype=m.int32),
+        # Python floats are rounded once, to the dtype asked for (not via float32)
+        lambda m: m.tensor([0.1, 1e-300], dtype=m.float64),
+        lambda m: m.tensor(0.1, dtype=m.float64),
+        lambda m: m.tensor([[0.1], [2.7]], dtype=m.float16),
+        lambda m: m.as_tensor([0.1, 1 / 3], dtype=m.float64),
         lambda m: m.tensor([1.0, 2.0], requires_grad=True),
         lambda m: m.tensor([1.0], device="cpu"),
         lambda m: m.tensor([1.0], device=m.device("cpu")),
