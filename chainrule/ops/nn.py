@@ -24,7 +24,7 @@ import numpy as np
 
 from .._dtype import result_numpy_dtype, scalar_type_name
 from .._random import numpy_generator
-from .._tensor import Tensor, bump_version
+from .._tensor import Tensor, bump_version, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import no_grad
 from ..autograd.grad_mode import state as grad_state
@@ -345,10 +345,23 @@ class _ClassTargets:
         index = np.where(valid, target, 0)
         self.index = index.reshape(index.shape[:axis] + (1,) + index.shape[axis:])  # expand_dims, less set-up
         self.valid = valid
+        self.axis = axis
         if weight is None:
             self.weight = valid.astype(dtype)
         else:
             self.weight = np.where(valid, weight[np.where(valid, target, 0)], 0).astype(dtype, copy=False)
+
+    def zero_ignored(self, grad_x):
+        """``grad_x`` with exactly 0 for every ignored entry, as in PyTorch, even where
+        the output gradient's scale is inf or nan there (a 'mean' over no valid
+        entries divides by 0, and 0 * inf would make them nan)."""
+        if self.valid.all():
+            return grad_x
+        kept = np.expand_dims(self.valid, self.axis)
+        if isinstance(grad_x, Tensor):
+            return np.where(wrap(kept), grad_x, 0.0)
+        np.copyto(grad_x, 0, where=~kept)
+        return grad_x
 
 
 def _subtract_at_targets(grad_x, values, index, axis):
@@ -431,7 +444,7 @@ class CrossEntropy(Primitive):
             if ctx.weight is not None:
                 per_class = per_class * _class_axis_shape(ctx.weight, x.ndim, axis)
             grad_x = grad_x - scale * per_class
-        return grad_x
+        return targets.zero_ignored(grad_x)
 
 
 class CrossEntropyProbabilities(Primitive):
@@ -494,7 +507,7 @@ class NllLoss(Primitive):
             values.unsqueeze(ctx.axis) if isinstance(values, Tensor) else np.expand_dims(values, ctx.axis)
         )
         zeros = np.zeros(ctx.shape, ctx.targets.weight.dtype)
-        return _subtract_at_targets(zeros, values, ctx.targets.index, ctx.axis)
+        return ctx.targets.zero_ignored(_subtract_at_targets(zeros, values, ctx.targets.index, ctx.axis))
 
 
 def _check_class_targets(op_name, input, target, weight, ignore_index):

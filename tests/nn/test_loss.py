@@ -250,6 +250,35 @@ def test_cross_entropy_mean_with_every_target_ignored_is_nan_like_pytorch():
 
 
 @requires_torch
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize(
+    "loss",
+    [
+        lambda m, x, t, r: m.nn.functional.cross_entropy(x, t, reduction=r),
+        lambda m, x, t, r: m.nn.functional.cross_entropy(x, t, reduction=r, label_smoothing=0.2),
+        lambda m, x, t, r: m.nn.functional.cross_entropy(x, t, m.tensor(CLASS_WEIGHTS[:4]), reduction=r),
+        lambda m, x, t, r: m.nn.functional.nll_loss(x, t, reduction=r),
+    ],
+    ids=["cross_entropy", "label_smoothing", "weight", "nll_loss"],
+)
+def test_every_target_ignored_gives_zero_gradients_like_pytorch(loss, reduction):
+    # 'mean' divides by a total weight of 0: the loss is nan, but no gradient reaches
+    # an ignored entry (a batch of padding must not put nan into the weights)
+    ignored = np.full(SPATIAL_CLASSES.shape, -100)
+    check_torch(lambda m, x, t: loss(m, x, t, reduction), None, arrays=[SPATIAL_LOGITS, ignored])
+    check_torch(
+        lambda m, x, t: loss(m, x, t, reduction), None, arrays=[SPATIAL_LOGITS[:, :, 0, 0], ignored[:, 0, 0]]
+    )
+
+
+def test_an_ignored_entry_gets_zero_gradient_even_from_an_infinite_output_gradient():
+    for loss in (F.cross_entropy, F.nll_loss):
+        logits = chainrule.tensor(LOGITS[:2], requires_grad=True)
+        loss(logits, chainrule.tensor([-100, 3]), reduction="none").backward(chainrule.tensor([np.inf, 1.0]))
+        assert not logits.grad[0].any() and logits.grad[1].isfinite().all()
+
+
+@requires_torch
 @pytest.mark.parametrize(
     "logits, target, options, error",
     [
