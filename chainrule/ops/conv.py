@@ -833,10 +833,14 @@ class ConvolutionTranspose(Primitive):
     def name(cls):
         return "ConvolutionBackward0"
 
-    def forward(ctx, x, w, b, geo, one_d):
+    def forward(ctx, x, w, b, geo, one_d, zero_tail=(0, 0)):
         ctx.geo, ctx.one_d = geo, one_d
         ctx.save_for_backward(x, w)
         y = conv_input_grad(_as_2d(x, one_d), _as_2d(w, one_d), geo)
+        if zero_tail != (0, 0):  # rows and columns past every window (see conv_transpose2d)
+            tail = np.zeros(y.shape[:2] + (y.shape[2] + zero_tail[0], y.shape[3] + zero_tail[1]), y.dtype)
+            tail[:, :, : y.shape[2], : y.shape[3]] = y
+            y = tail
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
         return _as_1d(y, one_d)
@@ -847,6 +851,9 @@ class ConvolutionTranspose(Primitive):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         grad = _as_2d(grad, one_d)
         grad_b = grad.sum(axis=(0, 2, 3)) if need_b else None
+        if grad.shape[2:] != (geo.height, geo.width):  # a zero tail reads nothing: its gradient stops
+            grad = grad[:, :, : geo.height, : geo.width]
+            grad = grad if isinstance(grad, Tensor) else np.ascontiguousarray(grad)
         if isinstance(grad, Tensor):
             grad_x = Convolution.apply(grad, w, None, geo, False, False) if need_x else None
             grad_w = ConvolutionWeightGrad.apply(grad, x, geo) if need_w else None
@@ -946,7 +953,7 @@ def _conv_padding(padding, kernel, stride, dilation, spatial, op_name):
     """(top, bottom, left, right) for an int, a tuple, 'valid' or 'same'."""
     if isinstance(padding, str):
         if padding == "valid":
-            return (0, 0, 0, 0)
+            return (0,) * (2 * spatial)
         if padding != "same":
             raise RuntimeError(
                 f"{op_name}: Invalid padding string: '{padding}' (use 'valid', 'same' or numbers)"
@@ -1077,13 +1084,21 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
             f"{op_name}: Given input size per channel: ({h} x {w}). Calculated output size per channel: "
             f"({out_size[0]} x {out_size[1]}). Output size is too small"
         )
-    # the convolution whose input gradient this is: it maps the output's shape to the input's
+    # The convolution whose input gradient this is: it maps the output's shape to the
+    # input's. An output_padding of a stride or more (allowed below the dilation) adds
+    # rows no window of that convolution reads: they are left out of it (its far padding
+    # shortened to fit), and past every window's reach they are zeros (plus the bias).
+    sides, far_pads, zero_tail = [], [], []
+    for size, s, p, e in zip(out_size, stride, pad, extra):
+        reached = e if e < s else min(e, p)
+        sides.append(size - (e - reached))
+        far_pads.append(p if e < s else p - reached + reached % s)
+        zero_tail.append(e - reached)
     out_channels = w_shape[1] * groups
     conv_w_shape = (w_shape[0], w_shape[1]) + w_shape[2:]
-    geo = _conv_geometry(
-        (n, out_channels, *out_size), conv_w_shape, stride, (pad[0], pad[0], pad[1], pad[1]), dilation, groups
-    )
-    out = ConvolutionTranspose.apply(input, weight, bias, geo, False)
+    pads = (pad[0], far_pads[0], pad[1], far_pads[1])
+    geo = _conv_geometry((n, out_channels, *sides), conv_w_shape, stride, pads, dilation, groups)
+    out = ConvolutionTranspose.apply(input, weight, bias, geo, False, tuple(zero_tail))
     return out.squeeze(0) if unbatched else out
 
 

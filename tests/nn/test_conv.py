@@ -348,6 +348,7 @@ def test_conv1d_matches_pytorch_and_finite_differences_to_second_order():
         lambda m, x, w, b: m.nn.functional.conv1d(x, w, b, stride=2, padding=1), [(2, 3, 9), (4, 3, 3), (4,)]
     )
     check(lambda m, x, w: m.nn.functional.conv1d(x, w, padding="same", dilation=2), [(2, 2, 7), (3, 2, 4)])
+    check(lambda m, x, w: m.nn.functional.conv1d(x, w, padding="valid"), [(2, 2, 7), (3, 2, 4)])
     check(lambda m, x, w: m.nn.functional.conv1d(x, w, groups=2), [(3, 4, 6), (2, 2, 3)])
 
 
@@ -356,6 +357,10 @@ CONV_TRANSPOSE_CASES = {
     "stride": dict(stride=2),
     "output padding": dict(stride=2, padding=1, output_padding=1),
     "all of them": dict(stride=(2, 3), padding=(1, 2), dilation=2, output_padding=(1, 0)),
+    # PyTorch allows an output_padding below the dilation but not the stride: extra rows
+    # that windows still reach (within the padding), then rows of bias alone
+    "output padding below the dilation": dict(stride=1, dilation=2, output_padding=1),
+    "output padding past the padding": dict(stride=(2, 1), padding=(0, 1), dilation=3, output_padding=2),
 }
 
 
@@ -418,8 +423,8 @@ def test_conv2d_layer_takes_an_unbatched_image_and_float64():
 @pytest.mark.parametrize(
     "options",
     [dict(), dict(stride=2, padding=1), dict(padding="same", dilation=2), dict(groups=3, bias=False),
-     dict(padding=2, padding_mode="reflect")],
-    ids=["default", "stride padding", "same", "groups", "reflect"],
+     dict(padding=2, padding_mode="reflect"), dict(padding="valid")],
+    ids=["default", "stride padding", "same", "groups", "reflect", "valid"],
 )  # fmt: skip
 def test_conv1d_layer_matches_pytorch_on_the_same_weights(options):
     check_module(lambda m: m.nn.Conv1d(3, 6, 3, **options), [(2, 3, 11)])
