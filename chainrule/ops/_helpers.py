@@ -622,6 +622,30 @@ class ZeroRegion(Primitive):
         return (_differentiable(ZeroRegion, grad, ctx.region),)
 
 
+class DependsOn(Primitive):
+    """y = value, recorded as a function of ``source`` too, with dy/dsource = 0.
+    dL/dvalue = dL/dy,   dL/dsource = 0.
+
+    A piecewise-linear op's backward under create_graph (ReLU's g * [y > 0], max
+    pooling's scatter) reads only a mask from its input, so its result would not
+    depend on the input at all. PyTorch's threshold_backward and max-pooling
+    backward keep it in the graph with a zero derivative: differentiating the
+    gradient again gives zeros for the input (gradient penalties through ReLU
+    networks), not "does not require grad". ``depends_on`` does the same."""
+
+    def forward(ctx, value, source):
+        ctx.source_shape = source.shape
+        return value
+
+    def backward(ctx, grad):
+        return grad, (np.zeros(ctx.source_shape, grad.dtype) if ctx.needs_input_grad[1] else None)
+
+
+def depends_on(value, source):
+    """``value`` (a Tensor) recorded as depending on the Tensor ``source`` with derivative 0."""
+    return DependsOn.apply(value, source)
+
+
 class RefusedView(Primitive):
     """y = a piece of split/unbind whose base then changed in place: differentiating
     through it raises, as PyTorch does (its values are no longer those the graph saw)."""

@@ -65,6 +65,7 @@ from .._tensor import Tensor
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
 from ._blas import batched_product, matrix_product, transpose_into
+from ._helpers import depends_on
 from ._threads import run_chunks, thread_buffer
 
 __all__ = [
@@ -1204,6 +1205,9 @@ class MaxPool2DWithIndices(Primitive):
 
     def forward(ctx, x, geo, with_offsets, return_indices):
         ctx.geo = geo
+        # kept as PyTorch keeps it: changing x in place before backward is an error, and
+        # under create_graph the gradient depends on it (see DependsOn)
+        ctx.save_for_backward(x)
         padded = geo.pad(x, -np.inf)
         y = np.empty(x.shape[:2] + (geo.out_height, geo.out_width), x.dtype)
         # nothing may need the positions of the maxima
@@ -1227,7 +1231,8 @@ class MaxPool2DWithIndices(Primitive):
         return (y, _flat_indices(offset, geo)) if return_indices else y
 
     def backward(ctx, grad, grad_indices=None):
-        return _MaxPoolScatter.apply_or_run(grad, ctx.offset, ctx.geo)
+        grad_x = _MaxPoolScatter.apply_or_run(grad, ctx.offset, ctx.geo)
+        return depends_on(grad_x, ctx.saved[0]) if isinstance(grad_x, Tensor) else grad_x
 
 
 class _WindowMap:

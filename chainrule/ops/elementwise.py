@@ -26,6 +26,7 @@ from ._helpers import (
     broadcast_error,
     check_inplace,
     clip_to,
+    depends_on,
     inplace,
     promote,
     select,
@@ -1247,7 +1248,7 @@ class Relu(Primitive):
     def backward(ctx, grad):
         (y,) = ctx.saved
         if grad.__class__ is not np.ndarray:  # Tensors, under create_graph
-            return grad * (y != 0)
+            return depends_on(grad * (y._data != 0), y)
         if grad.shape == y.shape and grad.flags.c_contiguous and y.flags.c_contiguous:
             return split_elementwise(_relu_grad_kernel, np.empty_like(grad), grad, y)
         return _relu_grad_kernel(grad, y)

@@ -34,6 +34,7 @@ from ._helpers import (
     broadcast_error,
     check_inplace,
     clip_to,
+    depends_on,
     inplace_on_copy,
     normalize_dim,
     promote,
@@ -982,6 +983,8 @@ class Hardtanh(Primitive):
 
     def backward(ctx, grad):
         (x,) = ctx.saved
+        if isinstance(grad, Tensor):  # create_graph: the mask's source stays in the graph
+            return depends_on(grad * ((x._data > ctx.low) & (x._data < ctx.high)), x)
         return grad * ((x > ctx.low) & (x < ctx.high))
 
 
@@ -1034,6 +1037,8 @@ class LeakyRelu(Primitive):
 
     def backward(ctx, grad):
         (x,) = ctx.saved
+        if isinstance(grad, Tensor):  # create_graph: the mask's source stays in the graph
+            return depends_on(grad * np.where(x._data > 0, 1, ctx.slope).astype(x._data.dtype), x)
         return select(x > 0, grad, grad * ctx.slope)
 
 

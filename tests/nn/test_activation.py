@@ -213,3 +213,37 @@ def test_tanh_gelu_is_one_node_too():
     check_one_node_keeping_its_input(
         lambda lib, x: lib.nn.functional.gelu(x, approximate="tanh"), "GeluBackward0"
     )
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "hardtanh", "relu6"])
+def test_a_gradient_through_a_piecewise_linear_activation_stays_in_the_graph_as_in_pytorch(name):
+    # its backward reads only a mask of x, but PyTorch keeps x in the graph with
+    # derivative 0: differentiating again gives zeros, not "does not require grad"
+    results = {}
+    for lib in (chainrule, torch):
+        x = lib.tensor([-1.5, -0.2, 0.3, 0.9, 2.5], dtype=lib.float64, requires_grad=True)
+        (grad_x,) = lib.autograd.grad(getattr(lib.nn.functional, name)(x).sum(), x, create_graph=True)
+        assert grad_x.requires_grad
+        (grad_x**2).sum().backward()
+        results[lib] = (grad_x.detach().numpy(), x.grad.numpy())
+    for ours, theirs in zip(results[chainrule], results[torch]):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@requires_torch
+def test_a_gradient_penalty_through_a_relu_network_matches_pytorch():
+    # WGAN-GP's penalty: every parameter gets a gradient, zeros included (an optimizer
+    # skips a parameter whose .grad is None, and would then update it differently)
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(shape) for shape in [(4, 3), (5, 3), (5,), (1, 5), (1,)]]
+    results = {}
+    for lib in (chainrule, torch):
+        x, w1, b1, w2, b2 = (lib.tensor(a, requires_grad=True) for a in arrays)
+        score = lib.nn.functional.linear(lib.relu(lib.nn.functional.linear(x, w1, b1)), w2, b2)
+        (grad_x,) = lib.autograd.grad(score.sum(), x, create_graph=True)
+        ((grad_x.norm(2, dim=1) - 1) ** 2).mean().backward()
+        results[lib] = [None if t.grad is None else t.grad.numpy() for t in (x, w1, b1, w2, b2)]
+    assert results[torch][-1] is None and results[chainrule][-1] is None  # b2 is not in grad_x
+    for ours, theirs in zip(results[chainrule][:-1], results[torch][:-1]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)

@@ -161,6 +161,30 @@ def test_a_gradient_penalty_through_pooling_matches_pytorch():
     np.testing.assert_allclose(results[chainrule], results[torch], rtol=1e-10)
 
 
+@requires_torch
+def test_max_pool2d_keeps_its_input_in_the_graph_as_pytorch():
+    # a gradient that reaches x only through the pooling's choice of maxima is 0, not missing
+    results = {}
+    for lib in (chainrule, torch):
+        x = lib.tensor(np.arange(12.0).reshape(1, 1, 3, 4) % 5, requires_grad=True)
+        (grad_x,) = lib.autograd.grad(lib.nn.functional.max_pool2d(x, 2).sum(), x, create_graph=True)
+        assert grad_x.requires_grad
+        (grad_x**2).sum().backward()
+        results[lib] = (grad_x.detach().numpy(), x.grad.numpy())
+    for ours, theirs in zip(results[chainrule], results[torch]):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@requires_torch
+def test_changing_max_pool2d_input_in_place_before_backward_raises_as_pytorch():
+    for lib in (chainrule, torch):
+        h = lib.randn(1, 1, 4, 4, requires_grad=True) * 1
+        y = lib.nn.functional.max_pool2d(h, 2)
+        h.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
 # --- errors ----------------------------------------------------------------------------------------
 
 
