@@ -228,6 +228,21 @@ def check_one_node_keeping_its_input(apply, grad_fn_name):
             out.sum().backward()
 
 
+def check_gradient_stays_in_the_graph(apply, x_array):
+    """``grad(apply(lib, x).sum(), x, create_graph=True)`` requires grad in both
+    libraries, and differentiating its squares again gives x PyTorch's gradient
+    (zeros for a piecewise-linear op, whose backward reads only a mask of x)."""
+    results = {}
+    for lib in (chainrule, torch):
+        x = lib.tensor(x_array, requires_grad=True)
+        (grad_x,) = lib.autograd.grad(apply(lib, x).sum(), x, create_graph=True)
+        assert grad_x.requires_grad, lib.__name__
+        (grad_x**2).sum().backward()
+        results[lib] = (grad_x.detach().numpy(), x.grad.numpy())
+    for ours, theirs in zip(results[chainrule], results[torch]):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def raises_like_torch(scenario, match=None):
     """Both libraries raise the same exception type from ``scenario(lib)`` and
     chainrule's message matches ``match``; returns chainrule's exception."""
