@@ -1329,6 +1329,11 @@ def _pool_geometry_checked(op_name, x_shape, kernel, stride, pad, dilation, ceil
                 f"{op_name}: pad should be at most half of {'effective ' if effective else ''}kernel size, "
                 f"but got pad={p}, kernel_size={k} and dilation={d}"
             )
+        if p > k // 2:  # PyTorch checks the kernel without its dilation too
+            raise RuntimeError(
+                f"{op_name}: pad should be smaller than or equal to half of kernel size, but got pad={p}, "
+                f"kernel_size={k} and dilation={d} (the limit is half the kernel size, whatever the dilation)"
+            )
     geo = _pool_geometry(x_shape, kernel, stride, pad, dilation, ceil_mode)
     if geo.out_height < 1 or geo.out_width < 1:
         shape = "x".join(map(str, x_shape[1:]))

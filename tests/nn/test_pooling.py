@@ -185,6 +185,14 @@ POOL_ERRORS = {
         lambda: F.max_pool2d(chainrule.randn(2, 3, 8, 8), 3, padding=2),
         r"pad should be at most half of effective kernel size, but got pad=2, kernel_size=3",
     ),
+    "padding within the dilated kernel but above half the kernel": (
+        lambda: F.max_pool2d(chainrule.randn(2, 3, 9, 9), 3, padding=2, dilation=2),
+        r"pad should be smaller than or equal to half of kernel size, but got pad=2, kernel_size=3",
+    ),
+    "the same in one dimension": (
+        lambda: F.max_pool1d(chainrule.randn(2, 3, 9), 3, padding=2, dilation=2),
+        r"pad should be smaller than or equal to half of kernel size",
+    ),
     "avg padding": (
         lambda: F.avg_pool2d(chainrule.randn(2, 3, 8, 8), 3, padding=2),
         r"pad should be at most half of kernel size",
