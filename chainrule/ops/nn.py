@@ -415,7 +415,7 @@ class CrossEntropy(Primitive):
         targets = _ClassTargets(target, weight, ignore_index, x.dtype, axis)
         logp = _log_softmax_array(x, axis)
         picked = _at_targets(logp, targets.index, axis)
-        loss = -targets.weight * picked
+        loss = 0 - targets.weight * picked  # 0 - v, not -v: an ignored entry is +0, as in PyTorch
         if smoothing:
             weighted = logp if weight is None else logp * _class_axis_shape(weight, x.ndim, axis)
             smooth = -weighted.sum(axis=axis) * targets.valid
@@ -496,7 +496,7 @@ class NllLoss(Primitive):
 
     def forward(ctx, x, target, weight, ignore_index, reduction, axis):
         targets = _ClassTargets(target, weight, ignore_index, x.dtype, axis)
-        loss = -targets.weight * _at_targets(x, targets.index, axis)
+        loss = 0 - targets.weight * _at_targets(x, targets.index, axis)  # +0 where ignored
         ctx.targets, ctx.reduction, ctx.axis, ctx.shape = targets, reduction, axis, x.shape
         ctx.denominator = targets.weight.sum(dtype=x.dtype)
         return _reduce_array(loss, reduction, ctx.denominator)

@@ -271,6 +271,14 @@ def test_every_target_ignored_gives_zero_gradients_like_pytorch(loss, reduction)
     )
 
 
+@requires_torch
+def test_an_ignored_entry_has_a_loss_of_plus_zero_like_pytorch():
+    for lib in (chainrule, torch):
+        for loss in (lib.nn.functional.cross_entropy, lib.nn.functional.nll_loss):
+            values = loss(lib.tensor(LOGITS[:2]), lib.tensor([-100, 3]), reduction="none").numpy()
+            assert values[0] == 0 and not np.signbit(values[0]), (lib.__name__, loss.__name__)
+
+
 def test_an_ignored_entry_gets_zero_gradient_even_from_an_infinite_output_gradient():
     for loss in (F.cross_entropy, F.nll_loss):
         logits = chainrule.tensor(LOGITS[:2], requires_grad=True)
