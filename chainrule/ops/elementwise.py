@@ -28,6 +28,7 @@ from ._helpers import (
     clip_to,
     depends_on,
     inplace,
+    kept_where,
     promote,
     select,
     write_inplace,
@@ -1247,9 +1248,14 @@ class Relu(Primitive):
 
     def backward(ctx, grad):
         (y,) = ctx.saved
-        if grad.__class__ is not np.ndarray:  # Tensors, under create_graph
-            return depends_on(grad * (y._data != 0), y)
-        if grad.shape == y.shape and grad.flags.c_contiguous and y.flags.c_contiguous:
+        if isinstance(grad, Tensor):  # create_graph: the mask's source stays in the graph
+            return depends_on(select(y._data != 0, grad, 0.0), y)
+        if (
+            grad.__class__ is np.ndarray
+            and grad.shape == y.shape
+            and grad.flags.c_contiguous
+            and y.flags.c_contiguous
+        ):
             return split_elementwise(_relu_grad_kernel, np.empty_like(grad), grad, y)
         return _relu_grad_kernel(grad, y)
 
@@ -1260,9 +1266,12 @@ def _relu_kernel(x, out=None):
 
 
 def _relu_grad_kernel(grad, y, out=None):
-    # y is positive, zero or NaN, so "not y <= 0" is "y != 0": one pass where
-    # the negation takes two (128x32x28x28: 2.1 ms instead of 2.5; 128x256: 11 us, 15)
-    return np.multiply(grad, y != 0, out=out)
+    # y is positive, zero or NaN, so "not y <= 0" is "y != 0"; kept, not multiplied by
+    # the mask: PyTorch's gradient is 0 where y is 0 even when grad is inf or nan
+    # (relu(x).sqrt() at 0), and inf * 0 is nan
+    if grad.__class__ is np.ndarray and grad.dtype.kind == "f" and grad.shape == y.shape:
+        return kept_where(y != 0, grad, out)
+    return select(y != 0, grad, 0.0, out)  # NumPy scalars (0-d products), broadcasts
 
 
 # scipy's erf takes ~15 ns a value, 50 times a plain pass: from this many values it runs

@@ -773,9 +773,10 @@ class MaskedFill(Primitive):
 
     def backward(ctx, grad):
         need_x, _, need_value = ctx.needs_input_grad
-        zero = grad * 0
-        grad_x = select(ctx.mask, zero, grad) if need_x else None
-        grad_value = select(ctx.mask, grad, zero).sum() if need_value else None
+        # selected, not grad * 0: an inf or nan gradient where it is not wanted gives 0, as
+        # in PyTorch (masked_fill(x <= 0, 0).sqrt() at 0)
+        grad_x = select(ctx.mask, 0.0, grad) if need_x else None
+        grad_value = select(ctx.mask, grad, 0.0).sum() if need_value else None
         return grad_x, None, grad_value
 
 

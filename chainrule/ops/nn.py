@@ -984,8 +984,9 @@ class Hardtanh(Primitive):
     def backward(ctx, grad):
         (x,) = ctx.saved
         if isinstance(grad, Tensor):  # create_graph: the mask's source stays in the graph
-            return depends_on(grad * ((x._data > ctx.low) & (x._data < ctx.high)), x)
-        return grad * ((x > ctx.low) & (x < ctx.high))
+            return depends_on(select((x._data > ctx.low) & (x._data < ctx.high), grad, 0.0), x)
+        # selected, not multiplied by the mask: 0 outside even where grad is inf, as PyTorch
+        return select((x > ctx.low) & (x < ctx.high), grad, 0.0)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):

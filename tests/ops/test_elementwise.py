@@ -798,3 +798,39 @@ def test_powers_of_negative_bases_match_pytorch(exponent):
     np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-37)  # denormals: a few ulps
     low, high = (0.5, 2.0) if exponent == -0.5 else (-1.1, -0.9) if exponent == 100 else (-2.0, -0.5)
     check(lambda m, a: a**exponent, [(3, 4)], low=low, high=high)
+
+
+# An op whose backward keeps the gradient where a mask holds gives 0 elsewhere even when
+# the gradient there is inf (sqrt at 0): selected, as PyTorch does, not multiplied (inf * 0
+# is nan). Small inputs go through np.where, large ones through select's bit operations.
+MASKING_OPS = {
+    "relu": lambda m, x: m.relu(x),
+    "relu6": lambda m, x: m.nn.functional.relu6(x),
+    "hardtanh": lambda m, x: m.nn.functional.hardtanh(x, -0.5, 0.5) + 0.5,
+    "masked_fill": lambda m, x: x.masked_fill(x <= 0, 0.0),
+    "where": lambda m, x: m.where(x > 0, x, m.zeros_like(x)),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("size", [5, 3000])
+@pytest.mark.parametrize("name", MASKING_OPS)
+def test_a_masked_gradient_is_zero_where_masked_even_when_it_is_inf_as_in_pytorch(name, size):
+    x = np.resize(np.array([-1.0, 0.0, 0.5, 2.0, -0.5], np.float32), size)
+    grads = {}
+    for lib in (chainrule, torch):
+        t = lib.tensor(x, requires_grad=True)
+        MASKING_OPS[name](lib, t).sqrt().sum().backward()
+        grads[lib] = t.grad.numpy()
+    np.testing.assert_array_equal(grads[chainrule], grads[torch])
+    assert not np.isnan(grads[chainrule]).any()
+
+
+def test_relu_backward_takes_the_numpy_scalar_gradient_of_a_0d_product():
+    # 0-d arrays multiply to NumPy scalars, which reach the next rule as they are
+    x = chainrule.tensor(0.5, requires_grad=True)
+    (chainrule.relu(x) * chainrule.tensor(2.0)).backward()
+    assert x.grad.item() == 2.0
+    x = chainrule.tensor(-0.5, requires_grad=True)
+    (chainrule.relu(x) * chainrule.tensor(2.0)).backward()
+    assert x.grad.item() == 0.0

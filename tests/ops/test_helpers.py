@@ -59,3 +59,20 @@ def test_select_leaves_integers_and_mixed_dtypes_to_np_where(always_branch_free)
     assert mixed.dtype == np.float64 and mixed.tolist() == [1.0, 0.0, 1.0]
     # a float next to integers makes floats, as in NumPy
     assert select(condition, ints, 0.5).tolist() == np.where(condition, ints, 0.5).tolist() == [1, 0.5, 3]
+
+
+def test_select_of_plus_zero_keeps_x_bit_for_bit_and_writes_into_out(always_branch_free):
+    # the gradient-mask case: inf and nan become +0 where the condition fails
+    x = np.array(SPECIAL + [1.5, -2.5], np.float32)
+    condition = np.arange(x.size) % 2 == 0
+    for zero in (0.0, -0.0):  # -0.0 has a bit set: the general path
+        out = np.empty_like(x)
+        result = select(condition, x, zero, out)
+        assert np.shares_memory(result, out) and result.dtype == np.float32
+        np.testing.assert_array_equal(
+            result.view(np.int32), np.where(condition, x, np.float32(zero)).view(np.int32)
+        )
+    small = np.empty(3, np.float32)  # below the branch-free size, through np.where
+    _helpers._SELECT_MIN_VALUES = 10
+    assert select(np.array([True, False, True]), np.float32([np.inf, np.inf, 2]), 0.0, small) is small
+    assert small.tolist() == [np.inf, 0.0, 2.0]
