@@ -110,14 +110,15 @@ def _check_step(entry):
         raise ValueError("step must be greater than zero")
 
 
-def parse_key(key):
-    """The IndexKey for a ``__getitem__``/``__setitem__`` key, with PyTorch's rules."""
+def parse_key(key, ndim):
+    """The IndexKey for a ``__getitem__``/``__setitem__`` key on a tensor of ``ndim``
+    dims, with PyTorch's rules."""
     cls = key.__class__
     if cls is int or cls is slice:  # the common cases, quickly
         if cls is slice:
             _check_step(key)
         return IndexKey((key, Ellipsis))
-    entries = key if cls is tuple else (key,)
+    entries = _without_empty_ellipsis(key, ndim) if cls is tuple else (key,)
     basic = []  # applied first
     advanced = []  # applied to the result of basic: slices keep its dims
     direct = []  # the whole key, when it has no ints, None or bools (one NumPy step)
@@ -166,6 +167,19 @@ def parse_key(key):
     if has_array or has_empty:
         return IndexKey(tuple(basic), tuple(advanced), may_repeat)
     return IndexKey(tuple(basic))
+
+
+def _without_empty_ellipsis(entries, ndim):
+    """``entries`` less an Ellipsis that stands for no dims. PyTorch expands it before
+    placing the advanced indices, so x[:, i, ..., j] of a 3-d x keeps i and j adjacent,
+    their dims in place; NumPy counts the Ellipsis as a separator and moves them first."""
+    for position, entry in enumerate(entries):
+        if entry is Ellipsis:
+            used = [_dims_used(e) for e in entries]
+            if sum(n for n in used if n is not None) == ndim:
+                return entries[:position] + entries[position + 1 :]
+            break
+    return entries
 
 
 def _dims_used(entry):
@@ -277,7 +291,7 @@ def getitem(self, key):
     (tensor([3, 4, 5]), tensor([[0, 2],
             [3, 5]]), tensor([4, 5]))
     """
-    parsed = parse_key(key)
+    parsed = parse_key(key, self._data.ndim)
     try:
         result = Index.apply_unary(self, parsed)
     except IndexError as error:
@@ -352,7 +366,7 @@ def setitem(self, key, value):
             [-1., -1., -1.]])
     """
     check_inplace(self, "__setitem__")
-    parsed = parse_key(key)
+    parsed = parse_key(key, self._data.ndim)
     data = self._data
     recorded = grad_state.enabled and (
         self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
@@ -386,7 +400,7 @@ def index_put(input, indices, values, accumulate=False):
     tensor([2., 0., 0.])
     """
     indices = tuple(indices)
-    parsed = parse_key(indices)
+    parsed = parse_key(indices, input._data.ndim)
     values = _value_like(values, input)
     try:
         return IndexPut.apply(input, values, parsed, bool(accumulate))

@@ -31,6 +31,8 @@ KEYS = {
     "two_lists": lambda m: ([0, 1], [1, 2]),
     "broadcast_lists": lambda m: ([[0], [1]], [[0, 2]]),
     "lists_split_by_slice": lambda m: ([1, 0], slice(None), [3, 1]),
+    # an Ellipsis for no dims does not split them: their dim stays in place, as in PyTorch
+    "lists_around_an_empty_ellipsis": lambda m: (slice(None), [0, 2, 1], ..., m.tensor([1, 3, 0])),
     "list_and_slice": lambda m: (slice(None), [2, 0], slice(1, 3)),
     "int_slice_none_list": lambda m: (slice(0, 1), 0, None, m.tensor([0, 2, 3])),
     "int_none_slice_list": lambda m: (1, None, slice(None), [1, 2]),
@@ -128,6 +130,16 @@ def test_setitem_gradient_flows_to_the_value_and_to_the_untouched_elements(name)
         return y * y
 
     check(fn, [(3, 4), value_shape])
+
+
+@requires_torch
+def test_setitem_through_lists_around_an_empty_ellipsis_matches_pytorch():
+    def scenario(m):
+        x = m.zeros(2, 3, 4)
+        x[:, [0, 2, 1], ..., [1, 3, 0]] = m.arange(6.0).reshape(2, 3)
+        return x
+
+    assert_equal(*run_both(scenario)[::-1])
 
 
 def test_setitem_with_a_number_or_list_writes_in_place():
