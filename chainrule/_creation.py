@@ -353,10 +353,17 @@ def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_g
     # PyTorch's kernel: in the output's float dtype (double for integers), counting
     # from the start for the first half and back from the end for the second
     compute = np_dtype if np_dtype.kind == "f" else np.dtype(np.float64)
-    start, end = compute.type(_number(start)), compute.type(_number(end))
-    i = np.arange(steps, dtype=compute)
+    start, end = _number(start), _number(end)
+    if np_dtype.kind != "f":  # PyTorch converts the ends to the integer dtype first
+        start, end = int(start), int(end)
+    start, end = compute.type(start), compute.type(end)
+    # (the counts as integers, each at most steps // 2: a float16 count past 65,504 is inf)
+    i = np.arange(steps)
+    half = steps // 2
+    from_start = np.minimum(i, half).astype(compute)
+    from_end = np.minimum(steps - 1 - i, half).astype(compute)
     step = (end - start) / compute.type(steps - 1) if steps > 1 else compute.type(0)
-    array = np.where((i < steps // 2) | (steps == 1), start + step * i, end - step * (steps - 1 - i))
+    array = np.where((i < half) | (steps == 1), start + step * from_start, end - step * from_end)
     return _finish(array.astype(np_dtype), None, device, requires_grad, out, "linspace")
 
 

@@ -152,6 +152,9 @@ def test_constant_filled_tensors_match_pytorch(fn):
         lambda m: m.linspace(0.0, 1.0, 7, dtype=m.float64),
         lambda m: m.linspace(m.tensor(0.0), m.tensor(1.0), 3),
         lambda m: m.linspace(0, 1, 4, requires_grad=True),
+        # more steps than float16 counts (65,504): each half counts from its own end
+        lambda m: m.linspace(0, 1, 100_000, dtype=m.float16),
+        lambda m: m.linspace(-3.5, 2.25, 10, dtype=m.int64),  # the ends truncated first
         lambda m: m.arange(end=4),
         lambda m: m.arange(start=2, end=5),
         lambda m: m.arange(1, end=3, step=0.5),

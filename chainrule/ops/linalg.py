@@ -4,6 +4,7 @@ For Z = X @ Y the chain rule gives dL/dX = dL/dZ @ Y^T and
 dL/dY = X^T @ dL/dZ; batch dims broadcast and the engine sums them back.
 """
 
+import math
 import string
 
 import numpy as np
@@ -82,9 +83,10 @@ class MatMul(Primitive):
             if y.ndim == 2 and x.ndim > 2:
                 # one matrix shared by a batch (a linear layer): fold the batch into
                 # the rows, one product instead of a stack of them to add up
-                rows = x.shape[-1]
+                # (explicit row counts, not -1: an inner dim of 0 leaves -1 undefined)
+                batch = math.prod(x.shape[:-1])
                 grad_y = np.matmul(
-                    np.swapaxes(x.reshape((-1, rows)), 0, 1), grad.reshape((-1, grad.shape[-1]))
+                    np.swapaxes(x.reshape((batch, x.shape[-1])), 0, 1), grad.reshape((batch, grad.shape[-1]))
                 )
             else:
                 grad_y = product(np.swapaxes(x, -1, -2), grad)

@@ -79,7 +79,21 @@ def _along(axis, index):
 
 def _reverse_cumsum(x, axis):
     """sum_{j >= i} x_j along ``axis`` (for arrays and, in double backward, Tensors)."""
-    return np.flip(np.cumsum(np.flip(x, axis), axis), axis)
+    if isinstance(x, Tensor):
+        return np.flip(np.cumsum(np.flip(x, axis), axis), axis)
+    return np.flip(_running_sums(np.flip(x, axis), axis), axis)
+
+
+def _running_sums(x, axis):
+    """np.cumsum, accumulated in a wider float as PyTorch does on the CPU (float32 in
+    float64, float16 in float32): 100,000 float32 0.1s run to 10000.0, not 9998.557."""
+    wider = _CUMSUM_ACCUMULATOR.get(x.dtype)
+    if wider is not None:
+        return np.cumsum(x, axis, dtype=wider).astype(x.dtype)
+    return np.cumsum(x, axis=axis)
+
+
+_CUMSUM_ACCUMULATOR = {np.dtype(np.float32): np.float64, np.dtype(np.float16): np.float32}
 
 
 @functools.lru_cache(maxsize=32)
@@ -405,7 +419,7 @@ class Cumsum(Primitive):
 
     def forward(ctx, x, axis):
         ctx.axis = axis
-        return np.cumsum(x, axis=axis)
+        return _running_sums(x, axis)
 
     def backward(ctx, grad):
         return _reverse_cumsum(grad, ctx.axis), None

@@ -36,6 +36,14 @@ def test_matmul_of_every_rank_combination_matches_pytorch(a, b):
     check(lambda m, x, y: m.matmul(x, y), [a, b])
 
 
+@requires_torch
+@pytest.mark.parametrize(
+    "a, b", [((2, 3, 0), (0, 4)), ((2, 3, 5), (5, 0)), ((0, 3, 5), (5, 2)), ((3, 0), (0, 2))]
+)
+def test_matmul_with_an_empty_dim_gives_pytorchs_empty_or_zero_gradients(a, b):
+    check_torch(lambda m, x, y: m.matmul(x, y), [a, b])
+
+
 def test_matmul_operator_and_reflected_form():
     check(lambda m, x, y: x @ y, [(2, 3), (3, 2)])
     check(lambda m, x, y: x.matmul(y) + x.__rmatmul__(y), [(2, 2), (2, 2)])

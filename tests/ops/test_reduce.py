@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import chainrule
 
-from oracle import check, check_gradcheck, check_torch, requires_torch, torch
+from oracle import assert_equal, check, check_gradcheck, check_torch, requires_torch, run_both, torch
 
 F32 = np.float32
 
@@ -103,6 +103,21 @@ def test_prod_gradient_with_zeros_matches_pytorch_and_finite_differences(data):
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_cumsum_and_cumprod_match_pytorch_and_finite_differences(dim):
     check(lambda m, x: (m.cumsum(x, dim), x.cumprod(dim)), [(3, 4)], low=0.5, high=1.5)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_a_long_cumsum_accumulates_in_double_as_pytorch(dtype):
+    # 100,000 float32 0.1s: 10000.0 in PyTorch, 9998.557 summed in float32
+    def scenario(m):
+        x = m.full((100_000,), 0.1, dtype=getattr(m, dtype), requires_grad=True)
+        sums = x.cumsum(0)
+        (sums * m.linspace(0, 1, 100_000, dtype=sums.dtype)).sum().backward()
+        return sums.detach(), x.grad
+
+    (theirs_sums, theirs_grad), (ours_sums, ours_grad) = run_both(scenario)
+    assert_equal(ours_sums, theirs_sums)  # float32 rounding would be off by 1.4e-4 here
+    np.testing.assert_allclose(ours_grad.numpy(), theirs_grad.numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize(
