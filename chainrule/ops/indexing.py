@@ -14,7 +14,17 @@ from .._dtype import scalar_type_name
 from .._tensor import Tensor, bump_version, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
-from ._helpers import bind, check_inplace, inplace, normalize_dim, select, view_of, write_inplace, write_out
+from ._helpers import (
+    bind,
+    broadcast_error,
+    check_inplace,
+    inplace,
+    normalize_dim,
+    select,
+    view_of,
+    write_inplace,
+    write_out,
+)
 from .shape import differentiable
 
 __all__ = [
@@ -513,12 +523,22 @@ def take_along_dim(input, indices, dim=None, *, out=None, axis=None):
     idx = np.where(idx < 0, idx + size, idx)  # negative indices count from the end here
     _check_in_range("take_along_dim", idx, size, dim)
     # broadcast input and indices against each other in every dim but ``dim``
-    shape = list(np.broadcast_shapes(_without(flat._data.shape, dim), _without(idx.shape, dim)))
+    shape = list(
+        _broadcast_shapes("take_along_dim", _without(flat._data.shape, dim), _without(idx.shape, dim))
+    )
     input_shape, index_shape = list(shape), list(shape)
     input_shape[dim], index_shape[dim] = size, idx.shape[dim]
     flat = flat.expand(input_shape)
     idx = np.broadcast_to(idx, tuple(index_shape))
     return Index.apply_unary(flat, _along_dim_key(idx, dim))
+
+
+def _broadcast_shapes(op_name, a_shape, b_shape):
+    """np.broadcast_shapes, or PyTorch's RuntimeError naming the op and both shapes."""
+    try:
+        return np.broadcast_shapes(a_shape, b_shape)
+    except ValueError:
+        raise broadcast_error(op_name, a_shape, b_shape) from None
 
 
 def _without(shape, dim):
@@ -810,6 +830,7 @@ def masked_fill(input, mask, value):
     tensor([5., 0., 5.])
     """
     mask_array = _bool_mask("masked_fill_", mask)
+    _broadcast_shapes("masked_fill", input._data.shape, mask_array.shape)
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(
             "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
@@ -844,7 +865,7 @@ def masked_scatter(input, mask, source):
             "masked_scatter: expected self and source to have same dtypes but got "
             f"{scalar_type_name(input._data.dtype)} and {scalar_type_name(source._data.dtype)}"
         )
-    shape = np.broadcast_shapes(input._data.shape, mask_array.shape)
+    shape = _broadcast_shapes("masked_scatter", input._data.shape, mask_array.shape)
     if input._data.shape != shape:
         input = input.expand(shape)
     mask_array = np.broadcast_to(mask_array, shape)
@@ -866,7 +887,7 @@ def masked_select(input, mask, *, out=None):
         return write_out(out, masked_select(input, mask), "masked_select")
     if not isinstance(mask, Tensor) or mask._data.dtype != bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
+    shape = _broadcast_shapes("masked_select", input._data.shape, mask._data.shape)
     mask_array = np.broadcast_to(mask._data, shape)
     return Index.apply_unary(input.expand(shape), IndexKey(None, (mask_array,)))
 

@@ -524,6 +524,21 @@ def test_indexing_ops_write_into_out_as_pytorch(fn):
             "not implemented for 'Float'",
         ),
         (lambda m: m.zeros(3, requires_grad=True).scatter_(0, m.tensor([1]), 1.0), "leaf Variable"),
+        # masks and indices that do not broadcast: named with both shapes
+        (
+            lambda m: m.ones(2, 3).masked_fill(m.ones(3, 2, dtype=m.bool), 0),
+            "masked_fill: shapes (2, 3) and (3, 2)",
+        ),
+        (lambda m: m.ones(2, 3).masked_fill_(m.ones(3, 2, dtype=m.bool), 0), "masked_fill: shapes"),
+        (lambda m: m.ones(2, 3).masked_select(m.ones(3, 2, dtype=m.bool)), "masked_select: shapes"),
+        (
+            lambda m: m.ones(2, 3).masked_scatter(m.ones(3, 2, dtype=m.bool), m.ones(6)),
+            "masked_scatter: shapes",
+        ),
+        (
+            lambda m: m.take_along_dim(m.ones(2, 3), m.tensor([[0]] * 3), 1),
+            "take_along_dim: shapes (2, 1) and (3, 1)",
+        ),
     ],
 )
 def test_bad_fill_and_repeat_arguments_raise_pytorchs_exception(fn, message):
