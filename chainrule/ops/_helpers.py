@@ -133,6 +133,19 @@ def _where_into(condition, x, y, out):
 _array_or_scalar = (np.ndarray, np.floating)
 
 
+def sign_of(x):
+    """sign x as PyTorch: -1, 0 or 1, and 0 for nan, where NumPy gives nan (so |x|'s
+    gradient at nan is 0, as in PyTorch). Tensors go to chainrule's sign.
+
+    >>> sign_of(np.array([-2.0, -0.0, np.nan, 3.0]))
+    array([-1.,  0.,  0.,  1.])
+    """
+    signs = np.sign(x)
+    if isinstance(x, Tensor) or signs.dtype.kind != "f" or not np.isnan(signs).any():
+        return signs
+    return np.where(np.isnan(signs), 0, signs).astype(signs.dtype)
+
+
 def normalize_dim(dim, ndim, op_name=None):
     """A non-negative axis for ``dim`` (PyTorch's IndexError when out of range)."""
     n = max(ndim, 1)

@@ -31,6 +31,7 @@ from ._helpers import (
     kept_where,
     promote,
     select,
+    sign_of,
     write_inplace,
     write_out,
 )
@@ -406,9 +407,10 @@ class Atan2(Primitive):
 
     def backward(ctx, grad):
         y, x = ctx.saved
-        scale = grad / (x * x + y * y)
+        recip = 1 / (x * x + y * y)
+        recip = np.where(np.isinf(recip), 0.0, recip)  # at (0, 0): 0, as PyTorch (not 0 * inf)
         need_y, need_x = ctx.needs_input_grad
-        return (scale * x if need_y else None), (-scale * y if need_x else None)
+        return (grad * x * recip if need_y else None), (grad * -y * recip if need_x else None)
 
 
 _add = _binary_op(Add, "add", "``input + other``, broadcasting (the ``+`` operator).")
@@ -422,7 +424,14 @@ def _scaled(other, alpha, op_name, input):
             f"{op_name}: for integral input tensors, argument alpha must not be a floating point "
             f"number (got alpha={alpha}); pass an int or convert the tensors with .float()"
         )
-    return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    if not isinstance(other, Tensor):
+        return other * alpha
+    # scaled in the result's dtype, as PyTorch: a float32 other is not rounded to
+    # float32 after scaling when the sum is float64
+    common = result_numpy_dtype(input, other)
+    if common.kind in "fc" and other._data.dtype != common:
+        other = other._cast(common)
+    return mul(other, alpha)
 
 
 def add(input, other, *, alpha=1, out=None):
@@ -960,7 +969,7 @@ class Abs(Primitive):
 
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return grad * np.sign(x)
+        return grad * sign_of(x)
 
 
 class Exp(Primitive):
@@ -1653,9 +1662,9 @@ class PiecewiseConstant(Primitive):
 
 
 class Sign(PiecewiseConstant):
-    """y = sign x (-1, 0 or 1).   dy/dx = 0."""
+    """y = sign x (-1, 0 or 1; 0 for nan, as PyTorch).   dy/dx = 0."""
 
-    function = staticmethod(np.sign)
+    function = staticmethod(sign_of)
 
 
 class Floor(PiecewiseConstant):

@@ -12,7 +12,7 @@ import numpy as np
 from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
 from ._blas import matrix_product
-from ._helpers import bind, normalize_dim, normalize_dims, promote, size_mismatch, write_out
+from ._helpers import bind, normalize_dim, normalize_dims, promote, sign_of, size_mismatch, write_out
 from .shape import differentiable
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum"]
@@ -511,19 +511,19 @@ class VectorNorm(Primitive):
         if p == 0:
             return np.broadcast_to(grad * 0, x.shape), None, None, None
         if p == 1:
-            return np.sign(x) * grad, None, None, None
+            return sign_of(x) * grad, None, None, None
         if p in (float("inf"), float("-inf")):
             picked = np.abs(x) == y
             count = picked.sum(axis=ctx.axes, keepdims=True, dtype=x.dtype)
-            return np.sign(x) * picked * (grad / count), None, None, None
+            return sign_of(x) * picked * (grad / count), None, None, None
         zero = y == 0
         if p == 2:
             return x * np.where(zero, 0.0, grad / np.where(zero, 1.0, y)), None, None, None
         absolute = np.abs(x)
         if p < 1:
-            x_part = np.sign(x) * np.where(x == 0, 0.0, np.where(x == 0, 1.0, absolute) ** (p - 1))
+            x_part = sign_of(x) * np.where(x == 0, 0.0, np.where(x == 0, 1.0, absolute) ** (p - 1))
             return x_part * grad * y ** (1 - p), None, None, None
-        x_part = np.sign(x) * absolute ** (p - 1)
+        x_part = sign_of(x) * absolute ** (p - 1)
         return x_part * np.where(zero, 0.0, grad / np.where(zero, 1.0, y) ** (p - 1)), None, None, None
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from .._dtype import default_float, scalar_type_name, to_numpy_dtype
 from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
-from ._helpers import bind, normalize_dim, normalize_dims, write_out, write_outs
+from ._helpers import bind, normalize_dim, normalize_dims, sign_of, write_out, write_outs
 
 __all__ = [
     "sum",
@@ -391,26 +391,26 @@ class Norm(Primitive):
             return np.zeros_like(x), None, None, None
         grad, y = kept_dims(grad, y, x.shape, ctx.axes, ctx.keepdim)
         if p == 1:
-            return grad * np.sign(x), None, None, None
+            return grad * sign_of(x), None, None, None
         if p in (math.inf, -math.inf):
             magnitude = np.abs(x)
             mask = (magnitude == y) | np.isnan(magnitude)
             return (
-                np.sign(x) * (grad / mask.sum(axis=ctx.axes, keepdims=True, dtype=grad.dtype) * mask),
+                sign_of(x) * (grad / mask.sum(axis=ctx.axes, keepdims=True, dtype=grad.dtype) * mask),
                 None,
                 None,
                 None,
             )
         zero = y == 0
         if p < 1:
-            scaled = np.sign(x) * np.where(x == 0, 0.0, np.abs(x) ** (p - 1))
+            scaled = sign_of(x) * np.where(x == 0, 0.0, np.abs(x) ** (p - 1))
             return scaled * grad * y ** (1 - p), None, None, None
         # 0 where the norm is 0; the inner where keeps 0/0 out of double backward
         scale = np.where(zero, 0.0, grad / np.where(zero, 1.0, y) ** (p - 1))
         if p == 2:
             return x * scale, None, None, None
         if p < 2:
-            return np.sign(x) * np.abs(x) ** (p - 1) * scale, None, None, None
+            return sign_of(x) * np.abs(x) ** (p - 1) * scale, None, None, None
         return x * np.abs(x) ** (p - 2) * scale, None, None, None
 
 

@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import chainrule
 
-from oracle import assert_same_error, check, check_torch, requires_torch, torch
+from oracle import assert_equal, assert_same_error, check, check_torch, requires_torch, run_both, torch
 from same_bits import assert_same_bits_on_threads
 
 F32 = np.float32
@@ -834,3 +834,33 @@ def test_relu_backward_takes_the_numpy_scalar_gradient_of_a_0d_product():
     x = chainrule.tensor(-0.5, requires_grad=True)
     (chainrule.relu(x) * chainrule.tensor(2.0)).backward()
     assert x.grad.item() == 0.0
+
+
+@requires_torch
+def test_sign_of_nan_and_the_gradient_of_abs_at_nan_are_zero_as_in_pytorch():
+    def scenario(m):
+        x = m.tensor([float("nan"), -0.0, 0.0, -2.0, 3.0], requires_grad=True)
+        x.abs().sum().backward()
+        return m.sign(x.detach()), x.grad
+
+    assert_equal(*run_both(scenario)[::-1])
+
+
+@requires_torch
+def test_atan2_gradient_at_the_origin_is_zero_as_in_pytorch():
+    def scenario(m):
+        y, x = m.tensor([0.0, 1.0], requires_grad=True), m.tensor([0.0, 2.0], requires_grad=True)
+        m.atan2(y, x).sum().backward()
+        return y.grad, x.grad
+
+    assert_equal(*run_both(scenario)[::-1])
+
+
+@requires_torch
+@pytest.mark.parametrize("op", ["add", "sub"])
+def test_alpha_scales_a_float32_other_in_a_float64_result_without_float32_rounding(op):
+    def scenario(m):
+        return getattr(m, op)(m.tensor([1.1], dtype=m.float64), m.tensor([0.7]), alpha=3)
+
+    theirs, ours = run_both(scenario)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-15)
