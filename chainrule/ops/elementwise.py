@@ -553,7 +553,10 @@ def _check_integer_divisor(op_name, a, b):
     """PyTorch raises for an integer division by zero, where NumPy gives 0."""
     divisor = b._data if isinstance(b, Tensor) else b
     if result_numpy_dtype(a, b).kind in "iub" and np.any(np.equal(divisor, 0)):
-        raise RuntimeError(f"ZeroDivisionError: integer division by zero in {op_name}")
+        dividend = a._data if isinstance(a, Tensor) else a
+        # an empty result divides nothing (PyTorch raises only when a zero is used)
+        if math.prod(np.broadcast_shapes(np.shape(dividend), np.shape(divisor))):
+            raise RuntimeError(f"ZeroDivisionError: integer division by zero in {op_name}")
 
 
 class FloorDivide(Primitive):

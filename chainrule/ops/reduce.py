@@ -866,8 +866,14 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
                 "(p='fro' over more dims: use p=2)"
             )
         p = 2
+    elif p == "nuc":  # the sum of singular values, over the last two dims (or ``dim``)
+        from .linalg import matrix_norm  # linalg imports this module
+
+        return matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim)
     elif isinstance(p, str):
-        raise NotImplementedError(f"norm(): p={p!r} is not supported by chainrule; use a number, inf, 'fro'")
+        raise NotImplementedError(
+            f"norm(): p={p!r} is not supported by chainrule; use a number, inf, 'fro' or 'nuc'"
+        )
     return Norm.apply(input, float(p), axes, bool(keepdim))
 
 
@@ -915,7 +921,10 @@ def _logical_reduction(ufunc, input, dim, keepdim, op_name, out, axis, keepdims)
     if keepdims is not None:
         keepdim = keepdims
     data = input._data
-    result = ufunc(data, axis=_reduce_dims(input, dim, op_name), keepdims=bool(keepdim))
+    if isinstance(dim, (tuple, list)) and not dim:  # PyTorch: dim=() reduces nothing here (sum: everything)
+        result = data != 0
+    else:
+        result = ufunc(data, axis=_reduce_dims(input, dim, op_name), keepdims=bool(keepdim))
     result = wrap(np.asarray(result, dtype=np.uint8 if data.dtype == np.uint8 else np.bool_))
     return result if out is None else write_out(out, result, op_name)
 

@@ -864,3 +864,15 @@ def test_alpha_scales_a_float32_other_in_a_float64_result_without_float32_roundi
 
     theirs, ours = run_both(scenario)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-15)
+
+
+@requires_torch
+def test_integer_division_by_zero_into_an_empty_result_divides_nothing_as_in_pytorch():
+    def scenario(m):
+        return m.zeros(0, 3, dtype=m.int64) // m.tensor([[0, 1, 1]]), m.remainder(
+            m.zeros(0, 3, dtype=m.int64), 0
+        )
+
+    assert_equal(*run_both(scenario)[::-1])
+    with pytest.raises(RuntimeError, match="integer division by zero"):
+        chainrule.ones(2, 3, dtype=chainrule.int64) // chainrule.tensor([[0, 1, 1]])

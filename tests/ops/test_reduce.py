@@ -10,7 +10,16 @@ from hypothesis import strategies as st
 
 import chainrule
 
-from oracle import assert_equal, check, check_gradcheck, check_torch, requires_torch, run_both, torch
+from oracle import (
+    assert_equal,
+    assert_same,
+    check,
+    check_gradcheck,
+    check_torch,
+    requires_torch,
+    run_both,
+    torch,
+)
 
 F32 = np.float32
 
@@ -492,3 +501,18 @@ def test_sum_over_a_short_last_axis_of_many_rows_matches_pytorch(keepdim):
     """Rows of at most 32 values are summed as one BLAS product with ones (ops/reduce.py)."""
     check_torch(lambda m, x: x.sum(-1, keepdim=keepdim), [(16, 8, 28)])
     check_torch(lambda m, x: x.transpose(0, 2).sum(-1, keepdim=keepdim), [(28, 8, 16)])  # not contiguous
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.tensor([[3.0, 1.0], [2.0, 5.0]]).norm("nuc"),
+        lambda m: m.arange(24.0).reshape(2, 3, 4).norm("nuc", dim=(0, 2)),
+        lambda m: m.tensor([[1.0, 0.0], [2.0, 3.0]]).any(dim=()),  # dim=() reduces nothing here
+        lambda m: m.tensor([[1, 0], [2, 3]], dtype=m.uint8).all(dim=[]),
+    ],
+)
+def test_nuclear_tensor_norm_and_logical_reductions_over_no_dims_match_pytorch(fn):
+    theirs, ours = run_both(fn)
+    assert_same(ours, theirs, rtol=1e-6, atol=1e-6)
