@@ -1923,6 +1923,28 @@ def where(condition, input=None, other=None, *, out=None):
         raise _operand_error("where", (condition, x, y), error) from None
 
 
+class Lerp(Primitive):
+    """z = x + w (y - x) for |w| < 0.5, else y - (y - x)(1 - w): PyTorch's two formulas,
+    each exact at its own end (an infinite w gives inf, not inf - inf).
+    dz/dx = 1 - w,   dz/dy = w,   dz/dw = y - x."""
+
+    def forward(ctx, x, y, w):
+        ctx.save_for_backward(x, y, w)  # w: an array or a Python number
+        difference = y - x
+        if isinstance(w, np.ndarray):
+            return np.where(np.abs(w) < 0.5, x + w * difference, y - difference * (1 - w))
+        return x + w * difference if -0.5 < w < 0.5 else y - difference * (1 - w)
+
+    def backward(ctx, grad):
+        x, y, w = ctx.saved
+        need_x, need_y, need_w = ctx.needs_input_grad
+        return (
+            grad * (1 - w) if need_x else None,
+            grad * w if need_y else None,
+            grad * (y - x) if need_w else None,
+        )
+
+
 def lerp(input, end, weight, *, out=None):
     """Linear interpolation ``input + weight * (end - input)``; ``weight`` is a
     number or a tensor.
@@ -1933,7 +1955,19 @@ def lerp(input, end, weight, *, out=None):
     """
     if out is not None:
         return write_out(out, lerp(input, end, weight), "lerp")
-    return add(input, mul(sub(end, input), weight))
+    dtype = input._data.dtype
+    kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+    if dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{scalar_type_name(dtype)}' (lerp takes floats)"
+        )
+    for name, other in (("end", end), ("weight", weight)):
+        if isinstance(other, Tensor) and other._data.dtype != dtype:
+            raise RuntimeError(
+                f"lerp: expected dtype {input.dtype} for `{name}` but got dtype {other.dtype}; "
+                "convert it with .to(input.dtype)"
+            )
+    return Lerp.apply(input, end, weight)
 
 
 class NanToNum(Primitive):

@@ -876,3 +876,26 @@ def test_integer_division_by_zero_into_an_empty_result_divides_nothing_as_in_pyt
     assert_equal(*run_both(scenario)[::-1])
     with pytest.raises(RuntimeError, match="integer division by zero"):
         chainrule.ones(2, 3, dtype=chainrule.int64) // chainrule.tensor([[0, 1, 1]])
+
+
+@requires_torch
+def test_lerp_uses_pytorchs_two_formulas_on_every_special_value():
+    # from input below |weight| = 0.5, from end above: inf - inf appears where PyTorch's does
+    special = np.array([-np.inf, -2.0, -0.5, 0.0, 0.5, 2.0, np.inf, np.nan], np.float32)
+    grid = [a.reshape(-1) for a in np.meshgrid(special, special, special, indexing="ij")]
+    theirs, ours = run_both(lambda m: m.lerp(*(m.tensor(a) for a in grid)))
+    assert_equal(ours, theirs)
+    check_torch(lambda m, x, y, w: m.lerp(x, y, w), [(3, 4), (3, 4), (3, 4)], low=-2, high=2)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.lerp(m.ones(2), m.ones(2, dtype=m.float64), 0.5),
+        lambda m: m.lerp(m.ones(2), m.ones(2), m.ones(2, dtype=m.float64)),
+        lambda m: m.lerp(m.ones(2, dtype=m.int64), m.ones(2, dtype=m.int64), 0.5),
+    ],
+)
+def test_lerp_refuses_mixed_or_integer_dtypes_as_pytorch(fn):
+    assert_same_error(fn)
