@@ -549,6 +549,12 @@ class RoundedDiv(Primitive):
         return (np.zeros_like(grad) if need_x else None), (np.zeros_like(grad) if need_y else None), None
 
 
+def _refuse_bools(kernel, a, b):
+    """PyTorch has no floor division or remainder of bools (NumPy gives int8)."""
+    if result_numpy_dtype(a, b).kind == "b":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool' (convert with .long() first)")
+
+
 def _check_integer_divisor(op_name, a, b):
     """PyTorch raises for an integer division by zero, where NumPy gives 0."""
     divisor = b._data if isinstance(b, Tensor) else b
@@ -587,6 +593,7 @@ def floor_divide(input, other, *, out=None):
     if out is not None:
         return write_out(out, floor_divide(input, other), "floor_divide")
     a, b = promote("floor_divide", input, other)
+    _refuse_bools("div_floor_cpu", a, b)
     _check_integer_divisor("floor_divide", a, b)
     return _binary(FloorDivide, "floor_divide", a, b)
 
@@ -601,6 +608,7 @@ def remainder(input, other, *, out=None):
     if out is not None:
         return write_out(out, remainder(input, other), "remainder")
     a, b = promote("remainder", input, other)
+    _refuse_bools("remainder_cpu", a, b)
     _check_integer_divisor("remainder", a, b)
     return _binary(Remainder, "remainder", a, b)
 
@@ -632,6 +640,8 @@ def pow(input, exponent, *, out=None):  # noqa: A001 - PyTorch's name
         if exponent.__class__ is int and exponent < 0 and kind in "iu":
             raise RuntimeError("Integers to negative integer powers are not allowed.")
     if result_numpy_dtype(input, exponent).kind == "b":  # x ** y of bools is x or not y
+        if isinstance(exponent, Tensor):  # PyTorch takes only a Python bool exponent
+            raise NotImplementedError("\"pow\" not implemented for 'Bool' (a bool tensor exponent)")
         a, b = (getattr(x, "_data", x) for x in (input, exponent))
         return wrap(np.asarray(np.logical_or(a, np.logical_not(b))))
     try:
@@ -2024,8 +2034,12 @@ def _inplace_binary(op, ufunc, op_name, doc, integers_stay=True, sign=None):
             data = self._data
             value = other._data if isinstance(other, Tensor) else other
             kind = data.dtype.kind
+            # (x -= a bool tensor is PyTorch's error, which the out-of-place op below raises)
+            bool_subtrahend = sign == -1 and value.__class__ is np.ndarray and value.dtype == np.bool_
             try:
-                if kind == "f" or (integers_stay and np.result_type(data, value).kind == kind):
+                if not bool_subtrahend and (
+                    kind == "f" or (integers_stay and np.result_type(data, value).kind == kind)
+                ):
                     large = (
                         sign is not None and value.__class__ is np.ndarray and value.size >= _blas.MIN_VECTOR
                     )

@@ -899,3 +899,23 @@ def test_lerp_uses_pytorchs_two_formulas_on_every_special_value():
 )
 def test_lerp_refuses_mixed_or_integer_dtypes_as_pytorch(fn):
     assert_same_error(fn)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.ones(2).sub_(m.tensor([True, False])),  # as x - bool tensor
+        lambda m: m.tensor([True, False]) ** m.tensor([True, True]),
+        lambda m: True ** m.tensor([True, False]),
+        lambda m: m.tensor([True, False]) // m.tensor([True, True]),  # NumPy: int8
+        lambda m: m.tensor([True, False]) % True,
+    ],
+)
+def test_arithmetic_that_pytorch_refuses_on_bools_raises_its_exception(fn):
+    assert_same_error(fn)
+
+
+@requires_torch
+def test_a_bool_tensor_to_a_python_bool_power_and_divided_by_an_int_work_as_in_pytorch():
+    assert_equal(*run_both(lambda m: (m.tensor([True, False]) ** True, m.tensor([True, False]) // 2))[::-1])
