@@ -89,7 +89,7 @@ def _index_array(entry):
     """An integer or bool index array for a tensor, array or list entry."""
     if isinstance(entry, Tensor):
         array = entry._data
-    elif isinstance(entry, (list, tuple)):
+    elif isinstance(entry, (list, tuple, range)):  # a range is a list of ints, as in PyTorch
         items = [e._data if isinstance(e, Tensor) else e for e in entry]
         array = np.asarray(items) if items else np.zeros(0, np.int64)
     else:
@@ -155,7 +155,7 @@ def parse_key(key, ndim):
         elif _is_int(entry):
             basic.append(int(entry))
             one_step = False
-        elif isinstance(entry, (Tensor, _ndarray, list, tuple)):
+        elif isinstance(entry, (Tensor, _ndarray, list, tuple, range)):
             array = _index_array(entry)
             has_array = True
             if array.dtype == bool:
@@ -198,7 +198,7 @@ def _dims_used(entry):
         return None
     if entry is None or _is_bool_scalar(entry):
         return 0
-    if isinstance(entry, (Tensor, _ndarray, list, tuple)) and not _is_int(entry):
+    if isinstance(entry, (Tensor, _ndarray, list, tuple, range)) and not _is_int(entry):
         array = _index_array(entry)
         return array.ndim if array.dtype == bool else 1
     return 1

@@ -26,6 +26,8 @@ KEYS = {
     "ellipsis_then_int": lambda m: (..., 1),
     "int_tensor": lambda m: m.tensor([1, 0, 1]),
     "int_list": lambda m: [0, 1],
+    "range": lambda m: range(2),  # a list of ints, as in "What is torch.nn really?"'s nll
+    "ranges_and_tensor": lambda m: (range(2), slice(None), m.tensor([3, 1])),
     "repeated_list": lambda m: [0, 0, 1],
     "int_and_list": lambda m: (0, [2, 0, 2]),
     "two_lists": lambda m: ([0, 1], [1, 2]),
@@ -112,6 +114,7 @@ SET_KEYS = {
     "slice_step": (lambda m: (slice(None), slice(None, None, 2)), (3, 1)),
     "broadcast_row": (lambda m: slice(0, 2), (4,)),
     "list": (lambda m: [0, 2], (2, 4)),
+    "range": (lambda m: (range(1, 3), range(2)), (2,)),
     "mask": (lambda m: m.tensor([True, False, True]), (4,)),
     "mask_elements": (lambda m: m.tensor([[True, False, True, False]] * 3), (6,)),
     "int_and_list": (lambda m: (1, [0, 3]), (2,)),
