@@ -91,6 +91,9 @@ class Function:
     _saved = ()
     _saved_from = None
     array_rule = False
+    # The positions of apply's Tensor arguments when some are not Tensors (numbers,
+    # dtypes, dims): next_functions lists only those, as PyTorch does.
+    _tensor_positions = None
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -155,7 +158,10 @@ class Function:
     def next_functions(self):
         """``((node, output_nr), ...)`` per input, as ``grad_fn.next_functions`` in PyTorch."""
         edges = []
-        for edge in self.next_edges:
+        next_edges = self.next_edges
+        if self._tensor_positions is not None:
+            next_edges = [next_edges[i] for i in self._tensor_positions]
+        for edge in next_edges:
             if edge is None:
                 edges.append((None, 0))
             elif edge[1] is None:
@@ -447,10 +453,15 @@ def _edge(t):
     return (t, None)
 
 
+def _tensor_positions(args):
+    return tuple(i for i, a in enumerate(args) if isinstance(a, _Tensor))
+
+
 def _record(ctx, args, out):
     """Attach ``ctx`` to the graph: edges to the inputs, outputs, saved values."""
     edges = []
     needs = []
+    all_tensors = True
     for a in args:
         if isinstance(a, _Tensor) and a._requires_grad:
             node = a.grad_fn
@@ -459,8 +470,11 @@ def _record(ctx, args, out):
         else:
             edges.append(None)
             needs.append(False)
+            all_tensors = all_tensors and isinstance(a, _Tensor)
     ctx.next_edges = tuple(edges)
     ctx.needs_input_grad = tuple(needs)
+    if not all_tensors:
+        ctx._tensor_positions = _tensor_positions(args)
     if out.__class__ is not tuple:
         return _record_output(ctx, args, out)
     ctx._sequence_nr = next(_sequence)
@@ -514,6 +528,8 @@ def _user_apply(cls, *args, **kwargs):
                 f"{cls.__name__}.forward modified it and marked it dirty. Pass a clone() of it."
             )
     ctx.next_edges = tuple(_edge(a) if need else None for a, need in zip(args, needs))
+    if not all(isinstance(a, _Tensor) for a in args):
+        ctx._tensor_positions = _tensor_positions(args)
     ctx._sequence_nr = next(_sequence)
     ctx._buffer = None
     input_ids = {id(a) for a in args if isinstance(a, _Tensor)}

@@ -1336,6 +1336,10 @@ class Cast(Primitive):
     """y = x converted to another dtype.   dy/dx = 1 (the engine casts the
     gradient back to x's dtype)."""
 
+    @classmethod
+    def name(cls):  # PyTorch's name for .to(dtype), .double(), ...
+        return "ToCopyBackward0"
+
     def forward(ctx, x, dtype):
         return x.astype(dtype)
 
@@ -2013,7 +2017,7 @@ def _cast(self, np_dtype):
     """``self`` converted to the NumPy dtype ``np_dtype`` (differentiably)."""
     if self._data.dtype == np_dtype:
         return self
-    return Cast.apply(self, np.dtype(np_dtype))
+    return Cast.apply_unary(self, np.dtype(np_dtype))
 
 
 # --- in-place forms -------------------------------------------------------------------

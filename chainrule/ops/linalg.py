@@ -479,6 +479,10 @@ class VectorNorm(Primitive):
     |x_i| = y for p = +-inf, 0 for p = 0 (the count of nonzeros); 0 where y = 0.
     Fused for the zero cases, which the composite sqrt(sum(x^2)) turns into NaN."""
 
+    @classmethod
+    def name(cls):  # PyTorch's name
+        return "LinalgVectorNormBackward0"
+
     def forward(ctx, x, ord, axes, keepdim):
         ctx.ord = ord
         ctx.axes = axes

@@ -367,6 +367,10 @@ class Norm(Primitive):
     PyTorch: 0 where y = 0; p = 1: sign(x_i); p = +-inf: sign(x_i) shared by the k
     elements of largest (smallest) |x_i|; p = 0 (the count of nonzeros): 0."""
 
+    @classmethod
+    def name(cls):  # PyTorch's: Tensor.norm is linalg.vector_norm there
+        return "LinalgVectorNormBackward0"
+
     def forward(ctx, x, p, axes, keepdim):
         ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
         if p == 2:
@@ -874,7 +878,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         raise NotImplementedError(
             f"norm(): p={p!r} is not supported by chainrule; use a number, inf, 'fro' or 'nuc'"
         )
-    return Norm.apply(input, float(p), axes, bool(keepdim))
+    return Norm.apply_unary(input, float(p), axes, bool(keepdim))
 
 
 def _scan(cls, op_name, input, dim, dtype, out, axis):

@@ -492,6 +492,10 @@ def broadcast_tensors(*tensors):
 class Copy(Primitive):
     """y = a C-ordered copy of x.   dL/dx = dL/dy."""
 
+    @classmethod
+    def name(cls):  # PyTorch's name for clone and contiguous
+        return "CloneBackward0"
+
     def forward(ctx, x):
         return x.copy()
 
@@ -824,6 +828,10 @@ def _tensor_list(tensors, op_name):
 
 class Concatenate(Primitive):
     """y = [x_1, x_2, ...] joined along ``dim``.   dL/dx_k = the slice of dL/dy that x_k filled."""
+
+    @classmethod
+    def name(cls):  # PyTorch's name
+        return "CatBackward0"
 
     def forward(ctx, dim, *xs):
         ctx.dim = dim

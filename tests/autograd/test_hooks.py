@@ -143,8 +143,17 @@ def graph_names(node):
         lambda lib, a, b: (a / b - a).tanh().mean(),
         lambda lib, a, b: (-(a - b).abs()).sum(),
         lambda lib, a, b: (a.sigmoid() * b.sqrt()).pow(2).log(),
+        lambda lib, a, b: lib.cat([a.clone(), a * b]).double().sum(),
+        lambda lib, a, b: lib.nn.functional.pad(a, (1, 1)).norm() + lib.linalg.vector_norm(a - b, 1),
     ],
-    ids=["mul-add-exp-sum", "div-sub-tanh-mean", "sub-abs-neg-sum", "sigmoid-sqrt-pow-log"],
+    ids=[
+        "mul-add-exp-sum",
+        "div-sub-tanh-mean",
+        "sub-abs-neg-sum",
+        "sigmoid-sqrt-pow-log",
+        "clone-cat-double",
+        "pad-norm-vector_norm",
+    ],
 )
 def test_next_functions_and_names_match_pytorchs_graph(same_as_torch, build):
     def scenario(lib):
@@ -159,6 +168,25 @@ def test_a_constant_input_has_no_next_function(same_as_torch):
     def scenario(lib):
         x = lib.tensor([1.0, 2.0], requires_grad=True)
         return graph_names((x * lib.tensor([3.0, 4.0])).grad_fn)
+
+    same_as_torch(scenario)
+
+
+def test_arguments_that_are_not_tensors_have_no_entry_in_next_functions(same_as_torch):
+    # a constant tensor has (None, 0); a number, a dim or a dtype has no entry at all
+    def scenario(lib):
+        class Scale(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k, y):
+                return x * k + y
+
+            @staticmethod
+            def backward(ctx, grad):
+                return grad, None, grad
+
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        custom = Scale.apply(x, 3.0, lib.ones(2))
+        return [graph_names(t.grad_fn) for t in (custom, lib.stack([x, x], 1), x.norm(3), x.to(lib.float64))]
 
     same_as_torch(scenario)
 
