@@ -90,6 +90,19 @@ def scalar_type_name(np_dtype):
     return _SCALAR_TYPE_NAMES[np.dtype(np_dtype)]
 
 
+def from_type_name(name):
+    """The dtype of a legacy type name: 'torch.FloatTensor' or 'chainrule.LongTensor' ...
+
+    >>> from_type_name("torch.DoubleTensor")
+    chainrule.float64
+    """
+    short = name.rsplit(".", 1)[-1]
+    for np_dtype, scalar_name in _SCALAR_TYPE_NAMES.items():
+        if short == scalar_name + "Tensor":
+            return from_numpy_dtype(np_dtype)
+    raise ValueError(f"invalid type: {name!r} (expected a name such as 'torch.FloatTensor' or a dtype)")
+
+
 def from_numpy_dtype(np_dtype):
     """The chainrule dtype that stores ``np_dtype``; TypeError if there is none."""
     try:

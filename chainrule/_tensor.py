@@ -575,8 +575,12 @@ class Tensor:
         device("cuda")
 
     def type(self, dtype=None):
+        """PyTorch's legacy type name ('chainrule.FloatTensor', 'chainrule.LongTensor', ...),
+        or a copy converted to ``dtype`` (a dtype, or such a name with either prefix)."""
         if dtype is None:
-            return f"chainrule.{self.dtype.name.capitalize()}Tensor"
+            return f"chainrule.{_dtype.scalar_type_name(self._data.dtype)}Tensor"
+        if isinstance(dtype, str):
+            dtype = _dtype.from_type_name(dtype)
         return self.to(dtype)
 
     def type_as(self, other):

@@ -9,7 +9,7 @@ import pytest
 import chainrule
 
 import oracle
-from oracle import raises_like_torch, requires_torch
+from oracle import raises_like_torch, requires_torch, run_both
 
 pytestmark = requires_torch
 
@@ -328,3 +328,21 @@ def test_the_legacy_constructor_of_a_tensor_shares_its_memory():
 def test_a_tensor_is_a_tensor_and_a_parameter_is_one_too():
     assert isinstance(chainrule.zeros(1), chainrule.Tensor)
     assert isinstance(chainrule.nn.Parameter(chainrule.zeros(1)), chainrule.Tensor)
+
+
+@requires_torch
+def test_legacy_type_names_are_pytorchs_and_convert_both_ways():
+    def scenario(m):
+        names = [
+            m.ones(1, dtype=d).type().split(".")[1] for d in (m.float32, m.float64, m.int64, m.bool, m.uint8)
+        ]
+        return names, str(m.ones(1).type("torch.DoubleTensor").dtype).split(".")[1]
+
+    theirs, ours = run_both(scenario)
+    assert (
+        ours
+        == theirs
+        == (["FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor", "ByteTensor"], "float64")
+    )
+    with pytest.raises(ValueError, match="invalid type"):
+        chainrule.ones(1).type("torch.NoSuchTensor")
