@@ -17,6 +17,7 @@ RuntimeError: Function 'SqrtBackward0' returned nan values in its 0th output. ..
 import functools
 import os
 import traceback
+import warnings
 
 import numpy as np
 
@@ -64,8 +65,14 @@ class detect_anomaly:
     True
     """
 
-    def __init__(self, check_nan=True):
+    def __init__(self, check_nan=True, _warn=True):
         self.check_nan = check_nan
+        if _warn:  # PyTorch's reminder, once per detect_anomaly() made
+            warnings.warn(
+                "Anomaly Detection has been enabled. This mode will increase the runtime and should "
+                "only be enabled for debugging.",
+                stacklevel=2,
+            )
 
     def __enter__(self):
         self._previous = (state.enabled, state.check_nan)
@@ -78,7 +85,7 @@ class detect_anomaly:
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with detect_anomaly(self.check_nan):
+            with detect_anomaly(self.check_nan, _warn=False):
                 return fn(*args, **kwargs)
 
         return wrapper

@@ -119,3 +119,10 @@ def test_finite_gradients_pass_through_anomaly_mode_unchanged():
     with chainrule.autograd.detect_anomaly():
         x.sqrt().sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [0.5, 0.25])
+
+
+def test_detect_anomaly_warns_that_it_is_for_debugging_as_pytorch():
+    with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
+        anomaly = chainrule.autograd.detect_anomaly()
+    with anomaly:
+        assert chainrule.autograd.is_anomaly_enabled()
