@@ -14,6 +14,7 @@ reductions, shape and indexing methods are attached by the ops modules
 (ops/*.py), each next to its forward and backward.
 """
 
+import warnings
 from copy import deepcopy
 
 import numpy as np
@@ -133,6 +134,25 @@ NUMPY_FUNCTIONS = {
 }
 
 
+class _UnpopulatedGrad:
+    """``tensor.grad`` before anything set it: None, with PyTorch's warning when the
+    tensor is not a leaf (backward fills only leaves' .grad: a common surprise). A
+    non-data descriptor, so a .grad that was set (even to None) is read directly."""
+
+    def __get__(self, tensor, owner=None):
+        if tensor is not None and tensor.grad_fn is not None and not tensor._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+                "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+                "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+                "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+                "instead.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return None
+
+
 class Tensor:
     """A multi-dimensional array that can record operations for backward.
 
@@ -150,7 +170,7 @@ class Tensor:
     # Set on few tensors, so kept out of the slots: instances override these
     # defaults when needed (grad: leaves after backward; _output_nr: the
     # outputs after the first of a multi-output op).
-    grad = None
+    grad = _UnpopulatedGrad()
     _output_nr = 0
     _hooks = None
     _retains_grad = False

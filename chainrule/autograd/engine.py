@@ -589,7 +589,7 @@ def _accumulate(tensor, g, owned, create_graph):
     if tensor._hooks:
         g = _run_tensor_hooks(tensor._hooks, g, create_graph)
         owned = False
-    existing = tensor.grad
+    existing = tensor.__dict__.get("grad")  # not .grad: a non-leaf's warns when unset
     if create_graph:
         if not isinstance(g, Tensor):
             g = wrap(np.asarray(g))
@@ -640,7 +640,7 @@ def _run_pre_hooks(node, grads, create_graph):
 def _retain(tensor, g, create_graph):
     """retain_grad: keep a copy of ``g`` in ``tensor.grad``, adding to what an
     earlier backward left there (out of place, as PyTorch)."""
-    existing = tensor.grad
+    existing = tensor.__dict__.get("grad")  # not .grad: a non-leaf's warns when unset
     if create_graph:
         tensor.grad = g if existing is None else existing + g
     else:

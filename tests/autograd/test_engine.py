@@ -1,6 +1,8 @@
 """The backward engine: backward(), autograd.grad, accumulation, create_graph,
 freeing the graph, and which tensors take part at all."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -43,7 +45,21 @@ def test_non_leaf_grad_stays_none_without_retain_grad(same_as_torch):
     x = chainrule.tensor([1.0], requires_grad=True)
     y = x * 2
     y.sum().backward()
-    assert y.grad is None
+    with pytest.warns(UserWarning, match="not a leaf Tensor is being accessed.*retain_grad"):
+        assert y.grad is None  # and says why, as PyTorch does
+
+
+def test_reading_a_populated_or_leaf_grad_does_not_warn():
+    x = chainrule.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    kept = x * 2
+    kept.retain_grad()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x.grad is None and kept.grad is None  # a leaf; a tensor that retains its grad
+        (h * h + kept).sum().backward(inputs=[h, kept])
+        assert h.grad is not None and kept.grad is not None
+        assert chainrule.ones(2).grad is None  # needs no gradient: a leaf
 
 
 def test_retain_grad_keeps_the_gradient_of_an_intermediate_tensor(same_as_torch):
