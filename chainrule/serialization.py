@@ -172,20 +172,53 @@ def _where(path):
 
 
 def _write_atomically(path, arrays, metadata):
-    directory = os.path.dirname(os.path.abspath(path))
+    """Write the file beside ``path`` and rename it over: a crash leaves the old file
+    whole. A symlink's target is what gets replaced (the link stays); a device or a
+    pipe (``/dev/null``) is written to, never replaced by a file."""
+    path = os.path.realpath(path)
+    directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         raise RuntimeError(f"Parent directory {directory} does not exist (saving to {path}).")
+    data = safetensors.numpy.save(arrays, metadata)
+    if os.path.exists(path) and not os.path.isfile(path):
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"chainrule.save: {path} is a directory; give a file name")
+        _write_or_explain(path, path, data)
+        return
     temporary = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
     try:
-        safetensors.numpy.save_file(arrays, temporary, metadata)
-        with open(temporary, "rb+") as written:
-            os.fsync(written.fileno())
+        _write_or_explain(temporary, path, data)
+        os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(temporary)
         raise
     _fsync_directory(directory)
+
+
+def _write_or_explain(destination, path, data):
+    """Write and fsync ``data``; an OSError (a full disk, no permission) names ``path``."""
+    try:
+        with open(destination, "wb") as file:
+            file.write(data)
+            file.flush()
+            if os.path.isfile(destination):  # devices such as /dev/null cannot sync
+                os.fsync(file.fileno())
+    except OSError as error:
+        message = (
+            f"chainrule.save could not write {path}: {error.strerror or error} (the old file is unchanged)"
+        )
+        raise type(error)(error.errno, message) from None
+
+
+def _mode_for(path):
+    """An existing file's permissions, or a new file's (0666 less the umask)."""
+    with contextlib.suppress(OSError):
+        return os.stat(path).st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _fsync_directory(directory):
@@ -226,6 +259,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         device(map_location)  # chainrule runs on the CPU only; this names the problem otherwise
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"chainrule.load: {path} is a directory; give the checkpoint file in it")
         try:
             with safetensors.safe_open(path, framework="np") as handle:
                 source = _Source(path, handle.metadata(), handle.keys(), handle.get_slice, handle.get_tensor)
@@ -365,7 +400,7 @@ def _explain_rejection(name, error, start, size):
             "pickle. chainrule never unpickles (loading a pickle can run arbitrary code). Convert a "
             "state_dict once in PyTorch: safetensors.torch.save_file(torch.load(path), 'model.safetensors')"
         )
-    if start[:1] == b"\x80":
+    if start[:1] == b"\x80" and start[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05") and start[8:9] != b"{":
         return (
             f"{name} is a pickle file. chainrule never unpickles (loading a pickle can run arbitrary code); "
             "save tensors with chainrule.save or safetensors instead"
@@ -397,7 +432,7 @@ def _inspect_header(start, size):
             dtype, shape = entry["dtype"], [int(dim) for dim in entry["shape"]]
             if dtype not in ITEM_SIZES:
                 return f"tensor {tensor_name!r} has an unknown dtype {dtype!r}"
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             return f"tensor {tensor_name!r} has a malformed entry {entry!r:.120}"
         needed = math.prod(shape) * ITEM_SIZES[dtype]
         if end > body_size:

@@ -9,10 +9,12 @@ import os
 import pickle
 import re
 import signal
+import stat
 import struct
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -207,16 +209,16 @@ def test_a_write_that_fails_half_way_leaves_the_previous_file_and_no_temporary_f
     target = tmp_path / "model.safetensors"
     previous = {"w": chainrule.arange(4.0), "epoch": 1}
     chainrule.save(previous, target)
-    real_save_file = safetensors.numpy.save_file
 
-    def write_half_then_fail(arrays, filename, metadata=None):
-        real_save_file(arrays, filename, metadata)
-        data = Path(filename).read_bytes()
-        Path(filename).write_bytes(data[: len(data) // 2])
-        raise OSError(28, "No space left on device")
+    class FullDisk(io.FileIO):  # writes half, then the disk is full
+        def write(self, data):
+            super().write(bytes(data)[: len(data) // 2])
+            raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(safetensors.numpy, "save_file", write_half_then_fail)
-    with pytest.raises(OSError, match="No space left"):
+    monkeypatch.setattr(chainrule.serialization, "open", FullDisk, raising=False)
+    with pytest.raises(
+        OSError, match=r"could not write .*model.safetensors: No space left.*old file is unchanged"
+    ):
         chainrule.save({"w": chainrule.zeros(1000), "epoch": 2}, target)
     assert os.listdir(tmp_path) == ["model.safetensors"]
     assert_identical(chainrule.load(target), previous)
@@ -456,3 +458,63 @@ def test_a_chainrule_model_saved_with_chainrule_save_loads_into_the_matching_pyt
     with chainrule.no_grad():
         actual = ours(chainrule.tensor(INPUT)).numpy()
     np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_save_through_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path):
+    target, link = tmp_path / "real.safetensors", tmp_path / "link.safetensors"
+    chainrule.save({"epoch": 1}, target)
+    link.symlink_to(target)
+    chainrule.save({"epoch": 2}, link)
+    assert link.is_symlink() and chainrule.load(target) == {"epoch": 2}
+
+
+def test_save_into_a_pipe_writes_to_it_and_leaves_it_a_pipe(tmp_path):
+    # a device or pipe (torch.save(x, "/dev/null")) is written to, never replaced by a file
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    chainrule.save({"w": chainrule.arange(3.0)}, pipe)
+    reader.join(10)
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+    assert_identical(chainrule.load(io.BytesIO(received[0])), {"w": chainrule.arange(3.0)})
+
+
+def test_save_keeps_a_files_permissions_and_gives_a_new_one_the_umasks(tmp_path):
+    existing = tmp_path / "shared.safetensors"
+    chainrule.save({"epoch": 1}, existing)
+    os.chmod(existing, 0o644)
+    chainrule.save({"epoch": 2}, existing)
+    assert stat.S_IMODE(os.stat(existing).st_mode) == 0o644
+    umask = os.umask(0o022)
+    try:
+        chainrule.save({"epoch": 1}, tmp_path / "new.safetensors")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(os.stat(tmp_path / "new.safetensors").st_mode) == 0o644
+
+
+def test_a_damaged_file_whose_header_length_starts_with_0x80_is_not_called_a_pickle(tmp_path):
+    path = tmp_path / "damaged.safetensors"
+    for padding in range(300):  # find a header of 128 + 256 k bytes (they grow by 8)
+        chainrule.save({"w": chainrule.ones(3), "note": "x" * padding}, path)
+        if path.read_bytes()[0] == 0x80:
+            break
+    else:
+        pytest.fail("no header length of 128 mod 256 among the paddings tried")
+    path.write_bytes(path.read_bytes()[:-4])
+    with pytest.raises(ValueError, match="is not a valid safetensors file") as error:
+        chainrule.load(path)
+    assert "pickle" not in str(error.value)
+
+
+def test_a_header_with_infinite_offsets_or_a_directory_gives_a_clear_error(tmp_path):
+    header = json.dumps({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, "Infinity"]}}).encode()
+    header = header.replace(b'"Infinity"', b"Infinity")
+    path = tmp_path / "infinite.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 4)
+    with pytest.raises(ValueError, match="infinite.safetensors"):
+        chainrule.load(path)
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        chainrule.load(tmp_path)
