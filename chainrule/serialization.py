@@ -206,10 +206,8 @@ def _write_or_explain(destination, path, data):
             if os.path.isfile(destination):  # devices such as /dev/null cannot sync
                 os.fsync(file.fileno())
     except OSError as error:
-        message = (
-            f"chainrule.save could not write {path}: {error.strerror or error} (the old file is unchanged)"
-        )
-        raise type(error)(error.errno, message) from None
+        # the target, not the temporary file, is what the user knows (the old file is unchanged)
+        raise type(error)(error.errno, error.strerror or str(error), path) from None
 
 
 def _mode_for(path):

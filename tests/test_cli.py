@@ -1,6 +1,5 @@
 """The ``chainrule`` command: help, train, evaluate, predict, the explain hooks, errors and Ctrl-C."""
 
-import errno
 import gzip
 import json
 import os
@@ -13,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import safetensors.numpy
 
 import chainrule
 from chainrule.cli import build_parser, main
@@ -177,24 +175,20 @@ def test_an_unwritable_output_folder_is_an_error_before_training(tmp_path, capsy
 
 
 def test_a_disk_that_fills_up_during_training_keeps_the_last_checkpoint_and_says_how_to_resume(
-    tmp_path, monkeypatch, capsys
+    tmp_path, monkeypatch, capsys, fill_disk
 ):
-    real_save_file = safetensors.numpy.save_file
-    calls = []
+    real_save = chainrule.serialization.save
 
-    def fills_up(arrays, filename, metadata=None):
-        calls.append(filename)
-        if len(calls) > 1:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_save_file(arrays, filename, metadata)
+    def fills_up_after_the_first(obj, f):
+        real_save(obj, f)
+        fill_disk()
 
-    monkeypatch.setattr(safetensors.numpy, "save_file", fills_up)
+    monkeypatch.setattr(chainrule.serialization, "save", fills_up_after_the_first)
     assert main(["train", *MOONS, "--out", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("chainrule train: error: could not write the checkpoint after epoch 2 to ")
     assert "No space left on device; the previous checkpoint (epoch 1) is intact" in err
     assert f"once there is room: chainrule train --resume {tmp_path / 'run'}" in err
-    monkeypatch.setattr(safetensors.numpy, "save_file", real_save_file)
     assert chainrule.load(tmp_path / "run" / "checkpoint.safetensors")["epoch"] == 1
 
 

@@ -216,9 +216,7 @@ def test_a_write_that_fails_half_way_leaves_the_previous_file_and_no_temporary_f
             raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(chainrule.serialization, "open", FullDisk, raising=False)
-    with pytest.raises(
-        OSError, match=r"could not write .*model.safetensors: No space left.*old file is unchanged"
-    ):
+    with pytest.raises(OSError, match=r"No space left on device: .*model.safetensors"):
         chainrule.save({"w": chainrule.zeros(1000), "epoch": 2}, target)
     assert os.listdir(tmp_path) == ["model.safetensors"]
     assert_identical(chainrule.load(target), previous)

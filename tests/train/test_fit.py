@@ -1,13 +1,11 @@
 """The fit loop: the callback protocol, stopping, Ctrl-C, NaN, and exact resume."""
 
-import errno
 import math
 import os
 import signal
 
 import numpy as np
 import pytest
-import safetensors.numpy
 
 import chainrule
 from chainrule import nn
@@ -296,20 +294,13 @@ def test_resuming_from_a_file_that_is_not_a_checkpoint_says_so(tmp_path):
         fit(**build(), epochs=1, resume=path)
 
 
-def test_a_failed_checkpoint_write_leaves_the_previous_checkpoint_and_names_the_epoch(tmp_path, monkeypatch):
+def test_a_failed_checkpoint_write_leaves_the_previous_checkpoint_and_names_the_epoch(tmp_path, fill_disk):
     path = tmp_path / "checkpoint.safetensors"
-    real_save_file = safetensors.numpy.save_file
 
     class DiskFullAfterEpoch1(Callback):
         def on_epoch_end(self, state):
             if state.epoch == 0:  # runs after the Checkpoint callback: from now on, the disk is full
-
-                def disk_full(arrays, filename, metadata=None):
-                    with open(filename, "wb") as partial:
-                        partial.write(b"half a checkpoi")
-                    raise OSError(errno.ENOSPC, "No space left on device")
-
-                monkeypatch.setattr(safetensors.numpy, "save_file", disk_full)
+                fill_disk()
 
     with pytest.raises(CheckpointError) as error:
         fit(**build(), epochs=3, callbacks=[Checkpoint(path), DiskFullAfterEpoch1()])
@@ -317,7 +308,6 @@ def test_a_failed_checkpoint_write_leaves_the_previous_checkpoint_and_names_the_
     assert "No space left on device" in str(error.value) and "previous checkpoint (epoch 1) is intact" in str(
         error.value
     )
-    monkeypatch.setattr(safetensors.numpy, "save_file", real_save_file)
     assert chainrule.load(path)["epoch"] == 1
     assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.safetensors"]
 
