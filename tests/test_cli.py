@@ -3,6 +3,7 @@
 import gzip
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -269,3 +270,39 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly_with_how_to_resume(tmp_path
     assert "Traceback" not in err
     saved = chainrule.load(checkpoint)
     assert saved["step"] >= 23 and saved["epoch"] >= 1 and len(saved["history"]) == saved["epoch"]
+
+
+@pytest.mark.parametrize(
+    "checkpoint, message",
+    [
+        ({"weights": [1.0]}, "holds no model weights"),
+        ({"model": {"0.weight": chainrule.ones(1, 1)}}, "does not fit the model its config.json describes"),
+    ],
+    ids=["no model entry", "wrong shapes"],
+)
+def test_evaluate_on_a_checkpoint_that_does_not_fit_is_a_one_line_error(
+    moons_run, tmp_path, capsys, checkpoint, message
+):
+    run = tmp_path / "run"
+    shutil.copytree(moons_run, run)
+    chainrule.save(checkpoint, run / "checkpoint.safetensors")
+    assert main(["evaluate", str(run)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("chainrule evaluate: error: ") and message in err and "Traceback" not in err
+
+
+def test_resume_from_a_checkpoint_of_another_model_is_a_one_line_error(moons_run, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(moons_run, run)
+    checkpoint = chainrule.load(run / "checkpoint.safetensors")
+    checkpoint["model"] = {name: value[..., :1] for name, value in checkpoint["model"].items()}
+    chainrule.save(checkpoint, run / "checkpoint.safetensors")
+    assert main(["train", "--resume", str(run)]) == 1
+    assert "does not fit this run's model and optimizer" in capsys.readouterr().err
+
+
+def test_a_csv_label_that_is_not_finite_is_named(tmp_path, capsys):
+    table = tmp_path / "table.csv"
+    table.write_text("a,b,label\n1,2,inf\n3,4,1\n5,6,0\n7,8,1\n")
+    assert main(["train", "--dataset", f"csv:{table}", "--out", str(tmp_path / "run")]) == 1
+    assert "label 'inf' in data row 1 is not a finite number" in capsys.readouterr().err

@@ -139,7 +139,13 @@ class MNIST:
                 f"{self.images_file} holds {len(images)} images but {self.labels_file} holds "
                 f"{len(labels)} labels"
             )
-        self.data = from_numpy(np.ascontiguousarray(images, dtype=np.uint8))
+        for path, array in ((self.images_file, images), (self.labels_file, labels)):
+            if array.dtype != np.uint8:  # converting would change values (0.5 -> 0, 300 -> 44)
+                raise ValueError(
+                    f"{path} holds {array.dtype} values; {type(self).__name__} files hold unsigned bytes "
+                    "(IDX type code 0x08)"
+                )
+        self.data = from_numpy(np.ascontiguousarray(images))
         self.targets = from_numpy(labels.astype(np.int64))
 
     # -- where the files are -------------------------------------------------------------

@@ -147,6 +147,11 @@ class CSVDataset:
             self.targets = from_numpy(np.array([index[cell] for cell in cells], dtype=np.int64))
             return
         values = np.array(cells, dtype=np.float64)
+        if not np.isfinite(values).all():
+            row = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise ValueError(
+                f"{self.path}: label {cells[row]!r} in data row {row + 1} is not a finite number"
+            )
         distinct = np.unique(values)
         if np.all(values == np.round(values)) and len(distinct) <= MAX_CLASSES:
             self.classes = [str(int(v)) for v in distinct]

@@ -62,6 +62,10 @@ def restore_checkpoint(state, checkpoint):
 
         source = str(checkpoint)
         checkpoint = load(checkpoint)
+    if not isinstance(checkpoint, dict):
+        raise ValueError(
+            f"{source} is not a training checkpoint ({FORMAT}): it holds a {type(checkpoint).__name__}"
+        )
     missing = [
         key
         for key in ("format", "epoch", "step", "model", "optimizer", "running", "history", "rng")
@@ -72,8 +76,11 @@ def restore_checkpoint(state, checkpoint):
             f"{source} is not a training checkpoint ({FORMAT}): "
             + (f"it lacks {missing}" if missing else f"its format is {checkpoint['format']!r}")
         )
-    state.model.load_state_dict(checkpoint["model"])
-    state.optimizer.load_state_dict(checkpoint["optimizer"])
+    try:
+        state.model.load_state_dict(checkpoint["model"])
+        state.optimizer.load_state_dict(checkpoint["optimizer"])
+    except (RuntimeError, KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{source} does not fit this run's model and optimizer: {error}") from None
     if ("scheduler" in checkpoint) != (state.scheduler is not None):
         has = "has" if "scheduler" in checkpoint else "has no"
         given = "one was" if state.scheduler is not None else "none was"

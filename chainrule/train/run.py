@@ -217,7 +217,16 @@ def _checkpoint_path(run_dir):
 def _load_weights(model, run_dir):
     from ..serialization import load
 
-    model.load_state_dict(load(_checkpoint_path(run_dir))["model"])
+    path = _checkpoint_path(run_dir)
+    checkpoint = load(path)
+    if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("model"), dict):
+        raise ValueError(
+            f"{path} holds no model weights (chainrule train's checkpoints have a 'model' entry)"
+        )
+    try:
+        model.load_state_dict(checkpoint["model"])
+    except (RuntimeError, KeyError, TypeError) as error:
+        raise ValueError(f"{path} does not fit the model its config.json describes: {error}") from None
 
 
 def train_run(config=None, run_dir=None, callbacks=(), progress=True):

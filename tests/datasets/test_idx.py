@@ -144,6 +144,16 @@ def test_image_and_label_counts_must_agree(tmp_path):
         MNIST(tmp_path)
 
 
+@pytest.mark.parametrize("type_code, values", [(0x0D, [0.5, 0.25]), (0x0C, [300, 7])])
+def test_images_that_are_not_bytes_are_refused_not_converted(tmp_path, type_code, values):
+    # converting would silently change them: 0.5 -> 0, 300 -> 44
+    write_mnist_folder(tmp_path)
+    images = np.resize(np.array(values), (6, 28, 28))
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(idx_bytes(images, type_code)))
+    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte.gz holds (float32|int32) values"):
+        MNIST(tmp_path)
+
+
 def test_mnist_without_a_root_says_where_to_get_the_files():
     with pytest.raises(FileNotFoundError, match=r"MNIST files .* not found \(no root= given\); pass root="):
         MNIST()
