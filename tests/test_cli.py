@@ -306,3 +306,14 @@ def test_a_csv_label_that_is_not_finite_is_named(tmp_path, capsys):
     table.write_text("a,b,label\n1,2,inf\n3,4,1\n5,6,0\n7,8,1\n")
     assert main(["train", "--dataset", f"csv:{table}", "--out", str(tmp_path / "run")]) == 1
     assert "label 'inf' in data row 1 is not a finite number" in capsys.readouterr().err
+
+
+def test_predict_on_an_empty_or_npz_input_is_a_one_line_error(moons_run, tmp_path, capsys):
+    empty, archive = tmp_path / "empty.npy", tmp_path / "archive.npy"
+    empty.write_bytes(b"")
+    with open(archive, "wb") as file:
+        np.savez(file, x=np.ones((3, 2), np.float32))
+    assert main(["predict", str(moons_run), str(empty)]) == 1
+    assert "empty.npy is not a readable .npy array" in capsys.readouterr().err
+    assert main(["predict", str(moons_run), str(archive)]) == 1
+    assert "archive.npy is an .npz archive" in capsys.readouterr().err

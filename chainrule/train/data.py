@@ -191,8 +191,10 @@ def read_inputs(path, input_shape):
             raise FileNotFoundError(f"input file not found: {path}")
         try:
             values = np.load(path, allow_pickle=False)
-        except ValueError as error:
-            raise ValueError(f"{path} is not a readable .npy array: {error}") from None
+        except (ValueError, EOFError) as error:  # EOFError: an empty file
+            raise ValueError(f"{path} is not a readable .npy array: {error or 'it is empty'}") from None
+        if not isinstance(values, np.ndarray):  # an .npz archive under a .npy name
+            raise ValueError(f"{path} is an .npz archive, not a .npy array; save one array with np.save")
         if values.dtype.kind not in "biuf":
             raise ValueError(f"{path} holds {values.dtype} values; expected numbers")
         if values.size % size or values.size == 0:

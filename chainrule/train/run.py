@@ -201,7 +201,7 @@ def read_run_config(run_dir):
             **{f.name: saved["config"][f.name] for f in fields(RunConfig) if f.name in saved["config"]}
         )
         return config, saved["data"]
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as error:
         raise ValueError(f"{path} is not a valid run configuration: {error}") from None
 
 
