@@ -202,10 +202,16 @@ def _refuse_integers(input, axis, kernel):
     )
 
 
-def _softmax_input(input, dim, dtype, op_name):
+def _softmax_input(input, dim, dtype, op_name, stacklevel):
     if dtype is not None:
         input = input.to(dtype)
     if dim is None:
+        warnings.warn(
+            f"Implicit dimension choice for {op_name} has been deprecated. Change the call to include "
+            "dim=X as an argument.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
         dim = 0 if input._data.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice
     axis = normalize_dim(dim, input._data.ndim, op_name)
     if input._data.dtype.kind != "f":
@@ -221,7 +227,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
     >>> chainrule.log_softmax(chainrule.tensor([0.0, 0.0]), dim=0)
     tensor([-0.6931, -0.6931])
     """
-    input, axis = _softmax_input(input, dim if axis is None else axis, dtype, "log_softmax")
+    input, axis = _softmax_input(input, dim if axis is None else axis, dtype, "log_softmax", _stacklevel)
     return LogSoftmax.apply_unary(input, axis)
 
 
@@ -233,7 +239,7 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
     >>> chainrule.softmax(chainrule.tensor([1.0, 1.0, 2.0]), dim=0)
     tensor([0.2119, 0.2119, 0.5761])
     """
-    input, axis = _softmax_input(input, dim if axis is None else axis, dtype, "softmax")
+    input, axis = _softmax_input(input, dim if axis is None else axis, dtype, "softmax", _stacklevel)
     return Softmax.apply_unary(input, axis)
 
 

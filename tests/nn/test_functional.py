@@ -253,3 +253,18 @@ def test_softmax_over_the_short_last_axis_of_a_4d_array_matches_pytorch(name):
     """Rows of at most 32 values in any number of dims take the one-pass max and sum (ops/nn.py)."""
     check_torch(lambda m, x: getattr(m.nn.functional, name)(x, dim=-1), [(4, 3, 5, 7)])
     check_torch(lambda m, x: getattr(m.nn.functional, name)(x.transpose(1, 3), dim=-1), [(4, 3, 5, 7)])
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape", [(4,), (2, 3), (2, 3, 4), (2, 3, 4, 5)])
+def test_softmax_without_dim_warns_and_picks_pytorchs_legacy_dim(name, shape):
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    results = {}
+    for lib in (chainrule, torch):
+        with pytest.warns(
+            UserWarning, match=f"Implicit dimension choice for {name} has been deprecated"
+        ) as caught:
+            results[lib] = getattr(lib.nn.functional, name)(lib.tensor(x)).numpy()
+        assert caught[0].filename == __file__  # the warning points at the caller's line
+    np.testing.assert_allclose(results[chainrule], results[torch], rtol=1e-6)
