@@ -66,9 +66,19 @@ def _parse_numbers(path, names, rows, row_numbers, columns, header):
     """The cells of ``columns`` as a float32 array; a cell that is not a number is named by row and column."""
     cells = [[row[c] for c in columns] for row in rows]
     try:
-        return np.array(cells, dtype=np.float64).astype(np.float32).reshape(len(rows), len(columns))
+        values = np.array(cells, dtype=np.float64).reshape(len(rows), len(columns))
     except ValueError:
-        pass
+        values = None
+    if values is not None:
+        finite = np.isfinite(values) & (np.abs(values) <= np.finfo(np.float32).max)
+        if finite.all():
+            return values.astype(np.float32)
+        row, column = (int(i) for i in np.argwhere(~finite)[0])
+        where = f"{path}, row {row_numbers[row]}, {_column_label(names, columns[column], header)}"
+        raise ValueError(
+            f"{where}: {cells[row][column].strip()!r} is not a finite float32 number "
+            "(training on it would give a nan loss)"
+        )
     for number, row in zip(row_numbers, cells):
         for column, cell in zip(columns, row):
             if not _is_number(cell):

@@ -74,6 +74,16 @@ def test_a_non_numeric_cell_is_named_by_row_and_column(tmp_path):
         CSVDataset(path)
 
 
+@pytest.mark.parametrize("cell", ["nan", "inf", "-Infinity", "1e400"])
+def test_a_cell_that_is_not_a_finite_float32_is_named_by_row_and_column(tmp_path, cell):
+    # accepted, it would only show later as a nan loss with a learning-rate hint
+    path = write(tmp_path, f"width,height,label\n1,2,0\n3,{cell},1\n")
+    with pytest.raises(
+        ValueError, match=rf"row 3, column 2 \('height'\): '{cell}' is not a finite float32 number"
+    ):
+        CSVDataset(path)
+
+
 def test_an_empty_cell_is_named_by_row_and_column(tmp_path):
     path = write(tmp_path, "1,2,0\n3,,1\n")
     with pytest.raises(ValueError, match=r"row 2, column 2: an empty cell"):
