@@ -317,3 +317,6 @@ def test_predict_on_an_empty_or_npz_input_is_a_one_line_error(moons_run, tmp_pat
     assert "empty.npy is not a readable .npy array" in capsys.readouterr().err
     assert main(["predict", str(moons_run), str(archive)]) == 1
     assert "archive.npy is an .npz archive" in capsys.readouterr().err
+    np.save(tmp_path / "nan.npy", np.array([[0.5, np.nan]], np.float32))
+    assert main(["predict", str(moons_run), str(tmp_path / "nan.npy")]) == 1
+    assert "nan.npy holds nan or infinite values" in capsys.readouterr().err

@@ -197,6 +197,8 @@ def read_inputs(path, input_shape):
             raise ValueError(f"{path} is an .npz archive, not a .npy array; save one array with np.save")
         if values.dtype.kind not in "biuf":
             raise ValueError(f"{path} holds {values.dtype} values; expected numbers")
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            raise ValueError(f"{path} holds nan or infinite values; a prediction from them means nothing")
         if values.size % size or values.size == 0:
             raise ValueError(
                 f"{path} has shape {values.shape} ({values.size} values), which is not a whole number of "
