@@ -91,9 +91,9 @@ class Function:
     _saved = ()
     _saved_from = None
     array_rule = False
-    # The positions of apply's Tensor arguments when some are not Tensors (numbers,
-    # dtypes, dims): next_functions lists only those, as PyTorch does.
-    _tensor_positions = None
+    # The positions of apply's arguments that are not Tensors (numbers, dtypes, dims),
+    # if any: next_functions leaves them out, as PyTorch does.
+    _hidden_arguments = ()
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -158,10 +158,10 @@ class Function:
     def next_functions(self):
         """``((node, output_nr), ...)`` per input, as ``grad_fn.next_functions`` in PyTorch."""
         edges = []
-        next_edges = self.next_edges
-        if self._tensor_positions is not None:
-            next_edges = [next_edges[i] for i in self._tensor_positions]
-        for edge in next_edges:
+        hidden = self._hidden_arguments
+        for position, edge in enumerate(self.next_edges):
+            if position in hidden:
+                continue
             if edge is None:
                 edges.append((None, 0))
             elif edge[1] is None:
@@ -453,16 +453,12 @@ def _edge(t):
     return (t, None)
 
 
-def _tensor_positions(args):
-    return tuple(i for i, a in enumerate(args) if isinstance(a, _Tensor))
-
-
 def _record(ctx, args, out):
     """Attach ``ctx`` to the graph: edges to the inputs, outputs, saved values."""
     edges = []
     needs = []
-    all_tensors = True
-    for a in args:
+    hidden = None
+    for position, a in enumerate(args):
         if isinstance(a, _Tensor) and a._requires_grad:
             node = a.grad_fn
             edges.append((a, None) if node is None else (node, a._output_nr))
@@ -470,11 +466,12 @@ def _record(ctx, args, out):
         else:
             edges.append(None)
             needs.append(False)
-            all_tensors = all_tensors and isinstance(a, _Tensor)
+            if not isinstance(a, _Tensor):
+                hidden = (position,) if hidden is None else (*hidden, position)
     ctx.next_edges = tuple(edges)
     ctx.needs_input_grad = tuple(needs)
-    if not all_tensors:
-        ctx._tensor_positions = _tensor_positions(args)
+    if hidden is not None:
+        ctx._hidden_arguments = hidden
     if out.__class__ is not tuple:
         return _record_output(ctx, args, out)
     ctx._sequence_nr = next(_sequence)
@@ -528,8 +525,7 @@ def _user_apply(cls, *args, **kwargs):
                 f"{cls.__name__}.forward modified it and marked it dirty. Pass a clone() of it."
             )
     ctx.next_edges = tuple(_edge(a) if need else None for a, need in zip(args, needs))
-    if not all(isinstance(a, _Tensor) for a in args):
-        ctx._tensor_positions = _tensor_positions(args)
+    ctx._hidden_arguments = tuple(i for i, a in enumerate(args) if not isinstance(a, _Tensor))
     ctx._sequence_nr = next(_sequence)
     ctx._buffer = None
     input_ids = {id(a) for a in args if isinstance(a, _Tensor)}

@@ -685,8 +685,9 @@ class DependsOn(Primitive):
 
 
 def depends_on(value, source):
-    """``value`` (a Tensor) recorded as depending on the Tensor ``source`` with derivative 0."""
-    return DependsOn.apply(value, source)
+    """``value`` recorded as depending on ``source`` with derivative 0 when it is a
+    Tensor (a rule under create_graph); an array (a plain backward) as it is."""
+    return DependsOn.apply(value, source) if isinstance(value, Tensor) else value
 
 
 class RefusedView(Primitive):

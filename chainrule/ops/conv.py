@@ -839,9 +839,7 @@ class ConvolutionTranspose(Primitive):
         ctx.save_for_backward(x, w)
         y = conv_input_grad(_as_2d(x, one_d), _as_2d(w, one_d), geo)
         if zero_tail != (0, 0):  # rows and columns past every window (see conv_transpose2d)
-            tail = np.zeros(y.shape[:2] + (y.shape[2] + zero_tail[0], y.shape[3] + zero_tail[1]), y.dtype)
-            tail[:, :, : y.shape[2], : y.shape[3]] = y
-            y = tail
+            y = np.pad(y, ((0, 0), (0, 0), (0, zero_tail[0]), (0, zero_tail[1])))
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
         return _as_1d(y, one_d)
@@ -1231,8 +1229,7 @@ class MaxPool2DWithIndices(Primitive):
         return (y, _flat_indices(offset, geo)) if return_indices else y
 
     def backward(ctx, grad, grad_indices=None):
-        grad_x = _MaxPoolScatter.apply_or_run(grad, ctx.offset, ctx.geo)
-        return depends_on(grad_x, ctx.saved[0]) if isinstance(grad_x, Tensor) else grad_x
+        return depends_on(_MaxPoolScatter.apply_or_run(grad, ctx.offset, ctx.geo), ctx.saved[0])
 
 
 class _WindowMap:
@@ -1323,17 +1320,17 @@ def _pool_arguments(op_name, input, kernel_size, stride, padding, dilation, spat
 
 def _pool_geometry_checked(op_name, x_shape, kernel, stride, pad, dilation, ceil_mode, effective):
     for p, k, d in zip(pad, kernel, dilation):
-        half = (d * (k - 1) + 1) // 2 if effective else k // 2
-        if p > half:
-            raise RuntimeError(
-                f"{op_name}: pad should be at most half of {'effective ' if effective else ''}kernel size, "
-                f"but got pad={p}, kernel_size={k} and dilation={d}"
-            )
-        if p > k // 2:  # PyTorch checks the kernel without its dilation too
+        if p <= k // 2:
+            continue
+        if effective and p <= (d * (k - 1) + 1) // 2:  # within the dilated kernel: PyTorch's second check
             raise RuntimeError(
                 f"{op_name}: pad should be smaller than or equal to half of kernel size, but got pad={p}, "
                 f"kernel_size={k} and dilation={d} (the limit is half the kernel size, whatever the dilation)"
             )
+        raise RuntimeError(
+            f"{op_name}: pad should be at most half of {'effective ' if effective else ''}kernel size, "
+            f"but got pad={p}, kernel_size={k} and dilation={d}"
+        )
     geo = _pool_geometry(x_shape, kernel, stride, pad, dilation, ceil_mode)
     if geo.out_height < 1 or geo.out_width < 1:
         shape = "x".join(map(str, x_shape[1:]))

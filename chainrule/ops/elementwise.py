@@ -1270,7 +1270,7 @@ class Relu(Primitive):
 
     def backward(ctx, grad):
         (y,) = ctx.saved
-        if isinstance(grad, Tensor):  # create_graph: the mask's source stays in the graph
+        if isinstance(grad, Tensor):  # create_graph: the mask's source stays in the graph (DependsOn)
             return depends_on(select(y._data != 0, grad, 0.0), y)
         if (
             grad.__class__ is np.ndarray

@@ -989,10 +989,10 @@ class Hardtanh(Primitive):
 
     def backward(ctx, grad):
         (x,) = ctx.saved
-        if isinstance(grad, Tensor):  # create_graph: the mask's source stays in the graph
-            return depends_on(select((x._data > ctx.low) & (x._data < ctx.high), grad, 0.0), x)
-        # selected, not multiplied by the mask: 0 outside even where grad is inf, as PyTorch
-        return select((x > ctx.low) & (x < ctx.high), grad, 0.0)
+        values = x._data if isinstance(x, Tensor) else x
+        # selected, not multiplied by the mask: 0 outside even where grad is inf, as PyTorch;
+        # under create_graph x stays in the graph with derivative 0 (DependsOn)
+        return depends_on(select((values > ctx.low) & (values < ctx.high), grad, 0.0), x)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
