@@ -503,6 +503,13 @@ class Tensor:
         self.grad_fn.retain_output_grad(self)
         self._retains_grad = True
 
+    def _follow_history(self, previous_node):
+        """An in-place op gave this tensor a new grad_fn: ``retain_grad`` now keeps
+        the gradient of the new value, not of the one overwritten (PyTorch's rule)."""
+        if previous_node is not None:
+            previous_node.forget_output_grad(self)
+        self.grad_fn.retain_output_grad(self)
+
     def requires_grad_(self, requires_grad=True):
         """Start (or stop) recording operations on this leaf; returns the tensor.
 

@@ -196,6 +196,14 @@ class Function:
             self._hooks = {}
         self._hooks.setdefault("retain", {})[tensor._output_nr] = weakref.ref(tensor)
 
+    def forget_output_grad(self, tensor):
+        """Stop storing ``tensor``'s gradient (an in-place op moved it to a new node)."""
+        retained = self._hooks.get("retain") if self._hooks else None
+        if retained:
+            for nr, ref in list(retained.items()):
+                if ref() is tensor:
+                    del retained[nr]
+
     # --- saved values (user Functions) ---------------------------------------
 
     def is_freed(self):
@@ -540,9 +548,12 @@ def _user_apply(cls, *args, **kwargs):
             o = wrap(o._data)  # an input returned as is: a new tensor sharing its data
         meta.append((o._data.shape, o._data.dtype))
         if o._data.dtype.kind == "f" and id(o) not in ctx._non_differentiable:
+            previous = o.grad_fn
             o._requires_grad = True
             o.grad_fn = ctx
             o._output_nr = k
+            if o._retains_grad:
+                o._follow_history(previous)
         results.append(o)
     ctx._outputs_meta = tuple(meta)
     _remember_saved(ctx, results)

@@ -308,10 +308,13 @@ def write_inplace(tensor, result, op_name):
     np.copyto(data, array, casting="unsafe")
     bump_version(tensor)
     if node is not None:
+        previous = tensor.grad_fn
         tensor.grad_fn = node
         tensor._output_nr = result._output_nr
         tensor._requires_grad = True
         node._outputs_meta = ((data.shape, data.dtype),)
+        if tensor._retains_grad:
+            tensor._follow_history(previous)
         if tensor._views is not None:
             _refresh_views(tensor, None)
     return tensor
@@ -512,19 +515,21 @@ def _read_from_base(view, base, region):
     _set_grad_fn(view, AsStrided.apply_unary(base, region, view._data).grad_fn)
 
 
-def _set_grad_fn(view, node):
-    view.grad_fn = node
-    view._requires_grad = True
-    view.__dict__.pop("_output_nr", None)
+def _set_grad_fn(tensor, node):
+    """Give ``tensor`` (a view, or the base a view wrote into) the new history ``node``."""
+    previous = tensor.grad_fn
+    tensor.grad_fn = node
+    tensor._requires_grad = True
+    tensor.__dict__.pop("_output_nr", None)
+    if tensor._retains_grad:
+        tensor._follow_history(previous)
 
 
 def write_through_view(tensor, base, result, region):
     """The recorded in-place write of ``result`` into the view ``tensor`` of ``base``."""
     written = CopySlices.apply(base, result, region, tensor._data)
     bump_version(tensor)
-    base.grad_fn = written.grad_fn
-    base._requires_grad = True
-    base.__dict__.pop("_output_nr", None)
+    _set_grad_fn(base, written.grad_fn)
     _read_from_base(tensor, base, region)
     if not _refresh_views(base, tensor):
         _register_view(base, tensor)

@@ -78,6 +78,72 @@ def test_retain_grad_stores_the_gradient_after_the_tensor_hooks(same_as_torch):
     same_as_torch(scenario)
 
 
+def _in_place_after_retain_grad(lib, change):
+    x = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    h = x * 2
+    h.retain_grad()
+    change(lib, h)
+    (h * h).sum().backward()
+    return h.grad, x.grad
+
+
+def _dirtying_double(lib, h):
+    class Double(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            a.mul_(2)
+            ctx.mark_dirty(a)
+            return a
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    Double.apply(h)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda lib, h: h.relu_(),
+        lambda lib, h: h.mul_(3),
+        lambda lib, h: h[0].mul_(3),  # through a view: h's node becomes the view's copy
+        lambda lib, h: h.add_(1).sub_(1),
+        _dirtying_double,
+    ],
+    ids=["relu_", "mul_", "view-mul_", "twice", "mark_dirty"],
+)
+def test_retain_grad_follows_the_tensor_through_in_place_ops(same_as_torch, change):
+    # .grad is the gradient of the tensor's latest value (it held the overwritten one's)
+    same_as_torch(lambda lib: _in_place_after_retain_grad(lib, change))
+
+
+def test_retain_grad_forgets_the_overwritten_value_still_used_elsewhere(same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        h = x * 2
+        h.retain_grad()
+        y = h * 1  # reads the value before the in-place op
+        h.mul_(2)
+        (h.sum() + y.sum()).backward()
+        return h.grad, x.grad
+
+    same_as_torch(scenario)
+
+
+def test_a_retained_view_written_in_place_is_off_the_loss_path(same_as_torch):
+    def scenario(lib):
+        x = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        h = x * 2
+        v = h[:2]
+        v.retain_grad()
+        v.mul_(3)
+        (h * h).sum().backward()  # through h's new node, which v's new node is not on
+        return v.grad, x.grad
+
+    same_as_torch(scenario)
+
+
 def test_a_node_prehook_may_replace_the_incoming_gradients(same_as_torch):
     def scenario(lib):
         x = lib.tensor([1.0, 2.0], requires_grad=True)
