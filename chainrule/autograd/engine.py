@@ -243,9 +243,13 @@ class _Targets:
         self.captured = [None] * len(targets)
         self.leaves = {}
         self.nodes = {}
+        self.repeats = []  # (index, index of its first listing) of a leaf listed again
         for i, t in enumerate(targets):
             if t.grad_fn is None:
-                self.leaves[t] = i
+                if t in self.leaves:
+                    self.repeats.append((i, self.leaves[t]))
+                else:
+                    self.leaves[t] = i
             else:
                 self.nodes.setdefault(t.grad_fn, []).append((t._output_nr, i, t))
         self.needed = self._needed_nodes([out.grad_fn for out, _ in roots if out.grad_fn is not None])
@@ -356,7 +360,11 @@ def _execute(roots, retain_graph, create_graph, targets, capture):
         raise
     finally:
         grad_state.enabled = previous_mode
-    return wanted.captured if wanted is not None else None
+    if wanted is None:
+        return None
+    for i, first in wanted.repeats:
+        wanted.captured[i] = wanted.captured[first]
+    return wanted.captured
 
 
 def _buffer(node, nr, g, heap):

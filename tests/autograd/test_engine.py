@@ -186,6 +186,19 @@ def test_allow_unused_gives_none_and_materialize_grads_gives_zeros(same_as_torch
     same_as_torch(scenario)
 
 
+def test_an_input_listed_twice_gets_its_gradient_at_both_places(same_as_torch):
+    # tied weights in a hand-built list: the first listing came back None (or zeros)
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0, 4.0], requires_grad=True)
+        loss = (x * w).sum()
+        plain = lib.autograd.grad(loss, [x, w, x], retain_graph=True)
+        materialized = lib.autograd.grad(loss, [x, x], materialize_grads=True)
+        return plain, materialized
+
+    same_as_torch(scenario)
+
+
 def test_autograd_grad_raises_for_an_unused_input_unless_allowed(raises_like_torch):
     def scenario(lib):
         x = lib.tensor([1.0, 2.0], requires_grad=True)
