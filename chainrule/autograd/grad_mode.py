@@ -10,10 +10,13 @@ both work, and a decorated generator runs under the mode at every step
 
 import functools
 import inspect
+import threading
 
 
-class _State:
-    __slots__ = ("enabled", "inference")
+class _State(threading.local):
+    """Per thread, as in PyTorch: a ``no_grad`` in one thread (say, evaluation in
+    the background) leaves another's recording on, and every thread starts with
+    recording on."""
 
     def __init__(self):
         self.enabled = True

@@ -1,6 +1,8 @@
 """Grad mode: no_grad, enable_grad, set_grad_enabled and inference_mode as
 context managers and decorators, and is_grad_enabled."""
 
+import threading
+
 import pytest
 
 import chainrule
@@ -150,5 +152,32 @@ def test_backward_works_inside_no_grad(same_as_torch):
         with lib.no_grad():
             loss.backward()
         return x.grad, lib.is_grad_enabled()
+
+    same_as_torch(scenario)
+
+
+def test_grad_mode_belongs_to_each_thread(same_as_torch):
+    # evaluation under no_grad in a background thread must not stop the training
+    # thread's recording, and a new thread starts recording whatever its creator's mode
+    def scenario(lib):
+        inside, release = threading.Event(), threading.Event()
+
+        def evaluate():
+            with lib.no_grad():
+                inside.set()
+                release.wait()
+
+        evaluation = threading.Thread(target=evaluate)
+        evaluation.start()
+        inside.wait()
+        trained = records(lib)
+        release.set()
+        evaluation.join()
+        seen = []
+        with lib.no_grad():
+            child = threading.Thread(target=lambda: seen.append((lib.is_grad_enabled(), records(lib))))
+            child.start()
+            child.join()
+        return trained, seen, lib.is_grad_enabled()
 
     same_as_torch(scenario)
