@@ -496,6 +496,23 @@ def _integer_sums_to_int64(input):
     return input
 
 
+def _accumulated_as(input, dtype):
+    """What sum, prod, cumsum and cumprod run on for ``dtype=``, and the integer or
+    bool dtype to give their result (None: the result's own). PyTorch computes in
+    the dtype asked for, wrapping around; computing in int64 and wrapping the result
+    gives the same values (into bool: any for sums, all for products)."""
+    if dtype is None:
+        return _integer_sums_to_int64(input), None
+    target = to_numpy_dtype(dtype)
+    if target.kind in "biu":
+        return _integer_sums_to_int64(input._cast(target)), target
+    return input._cast(target), None
+
+
+def _as_result(result, target):
+    return result if target is None else result._cast(target)
+
+
 # PyTorch accepts NumPy's names ``axis`` and ``keepdims`` for ``dim`` and
 # ``keepdim`` in every reduction; they cost one comparison each when unused.
 
@@ -518,11 +535,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keep
         keepdim = keepdims
     if out is not None:
         return write_out(out, sum(input, dim, keepdim, dtype=dtype or _out_dtype(out)), "sum")
-    if dtype is not None:
-        input = input._cast(to_numpy_dtype(dtype))
-    else:
-        input = _integer_sums_to_int64(input)
-    return Sum.apply_unary(input, _reduce_dims(input, dim, "sum"), bool(keepdim))
+    input, target = _accumulated_as(input, dtype)
+    return _as_result(Sum.apply_unary(input, _reduce_dims(input, dim, "sum"), bool(keepdim)), target)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
@@ -568,14 +582,11 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, kee
         keepdim = keepdims
     if out is not None:
         return write_out(out, prod(input, dim, keepdim, dtype=dtype or _out_dtype(out)), "prod")
-    if dtype is not None:
-        input = input._cast(to_numpy_dtype(dtype))
-    else:
-        input = _integer_sums_to_int64(input)
+    input, target = _accumulated_as(input, dtype)
     axis = None if dim is None else normalize_dim(dim, input._data.ndim, "prod")
     if axis is not None and input._data.ndim == 0:
         axis = None
-    return Prod.apply(input, axis, bool(keepdim))
+    return _as_result(Prod.apply(input, axis, bool(keepdim)), target)
 
 
 def _variance(cls, op_name, input, dim, unbiased, keepdim, correction, axis=None, keepdims=None):
@@ -889,14 +900,15 @@ def _scan(cls, op_name, input, dim, dtype, out, axis):
         raise TypeError(f'{op_name}() missing 1 required positional arguments: "dim"')
     if out is not None:
         return write_out(out, _scan(cls, op_name, input, dim, dtype or _out_dtype(out), None, None), op_name)
-    if dtype is not None:
-        input = input._cast(to_numpy_dtype(dtype))
-    else:
-        input = _integer_sums_to_int64(input)
+    input, target = _accumulated_as(input, dtype)
+    if target == np.bool_:
+        raise NotImplementedError(
+            f"\"{op_name}_out_cpu\" not implemented for 'Bool' (no running {op_name} into bool)"
+        )
     axis = normalize_dim(dim, input._data.ndim, op_name)
     if input._data.ndim == 0:  # a scalar is its own running sum / product
-        return cls.apply(input.reshape(1), 0).reshape(())
-    return cls.apply(input, axis)
+        return _as_result(cls.apply(input.reshape(1), 0).reshape(()), target)
+    return _as_result(cls.apply(input, axis), target)
 
 
 def cumsum(input, dim=None, *, dtype=None, out=None, axis=None):

@@ -295,6 +295,28 @@ def test_reductions_follow_pytorchs_dtype_rules(op, dtype):
 @pytest.mark.parametrize(
     "op",
     [
+        lambda m, x, to: x.sum(dtype=to),
+        lambda m, x, to: m.sum(x, 1, dtype=to),
+        lambda m, x, to: x.prod(dtype=to),
+        lambda m, x, to: x.prod(0, dtype=to),
+        lambda m, x, to: x.cumsum(1, dtype=to),
+        lambda m, x, to: m.cumprod(x, 0, dtype=to),
+    ],
+    ids=["sum", "sum-dim", "prod", "prod-dim", "cumsum", "cumprod"],
+)
+@pytest.mark.parametrize("target", ["bool", "uint8", "int8", "int32", "int64", "float16"])
+@pytest.mark.parametrize("source", ["bool", "uint8", "int16", "float32"])
+def test_reductions_give_the_dtype_asked_for_wrapping_around(op, source, target):
+    # NumPy widens small integers (int32 -> int64, uint8 -> uint64); PyTorch keeps
+    # dtype= and wraps: 200 * 100 into int8 is 32
+    data = np.array([[200, 100], [0, 3]]).astype(source)
+    assert_same_outcome_as_pytorch(lambda m, x: op(m, x, getattr(m, target)), data)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "op",
+    [
         lambda m, x: x.sum(),
         lambda m, x: x.sum(0),
         lambda m, x: x.mean(),
