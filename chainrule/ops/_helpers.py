@@ -106,6 +106,14 @@ def select(condition, x, y, out=None):
     return bits.view(dtype)
 
 
+def in_float32_if_half(compute, input):
+    """``compute(input)``, a float16 input taken through float32 and the result cast back:
+    PyTorch accumulates float16 sums of squares in float32 (600 squared overflows float16)."""
+    if input._data.dtype != np.float16:
+        return compute(input)
+    return compute(input._cast(np.float32))._cast(np.float16)
+
+
 def kept_where(condition, values, out=None):
     """``values`` where ``condition`` holds and +0 elsewhere, inf and nan included:
     ``values``' bits times the condition, as integers, in one pass at a float

@@ -12,7 +12,16 @@ import numpy as np
 from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
 from ._blas import matrix_product
-from ._helpers import bind, normalize_dim, normalize_dims, promote, sign_of, size_mismatch, write_out
+from ._helpers import (
+    bind,
+    in_float32_if_half,
+    normalize_dim,
+    normalize_dims,
+    promote,
+    sign_of,
+    size_mismatch,
+    write_out,
+)
 from .shape import differentiable
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum"]
@@ -566,7 +575,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
                 "linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
                 "operation does not have an identity"
             )
-    return VectorNorm.apply_unary(x, float(ord), axes, bool(keepdim))
+    return in_float32_if_half(lambda x: VectorNorm.apply_unary(x, float(ord), axes, bool(keepdim)), x)
 
 
 class SingularValues(Primitive):

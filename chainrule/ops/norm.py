@@ -326,21 +326,22 @@ def batch_norm(
             "batch_norm: running_mean must be defined in evaluation mode (pass running_mean and running_var, "
             "or training=True)"
         )
-    running = (running_mean, running_var) if running_mean is not None and running_var is not None else None
+    running = None
+    if running_mean is not None and running_var is not None:
+        running = [running_mean._data.reshape(-1), running_var._data.reshape(-1)]
+    half = input._data.dtype == np.float16
+    if half:  # statistics in float32, as PyTorch's (600 squared overflows float16)
+        input, weight, bias = (None if t is None else t._cast(np.float32) for t in (input, weight, bias))
+        running = None if running is None else [r.astype(np.float32) for r in running]
     out = NativeBatchNorm.apply(
-        input,
-        weight,
-        bias,
-        None if running is None else running_mean._data.reshape(-1),
-        None if running is None else running_var._data.reshape(-1),
-        bool(training),
-        momentum,
-        eps,
+        input, weight, bias, *(running or (None, None)), bool(training), momentum, eps
     )
     if training and running is not None:
-        bump_version(running_mean)
-        bump_version(running_var)
-    return out
+        for buffer, updated in zip((running_mean, running_var), running):
+            if half:
+                np.copyto(buffer._data, updated.reshape(buffer._data.shape), casting="unsafe")
+            bump_version(buffer)
+    return out._cast(np.float16) if half else out
 
 
 # --- layer norm and group norm -----------------------------------------------------------------------

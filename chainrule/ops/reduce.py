@@ -20,7 +20,7 @@ import numpy as np
 from .._dtype import default_float, scalar_type_name, to_numpy_dtype
 from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
-from ._helpers import bind, normalize_dim, normalize_dims, sign_of, write_out, write_outs
+from ._helpers import bind, in_float32_if_half, normalize_dim, normalize_dims, sign_of, write_out, write_outs
 
 __all__ = [
     "sum",
@@ -605,7 +605,8 @@ def _variance(cls, op_name, input, dim, unbiased, keepdim, correction, axis=None
             f"std and var only support floating point and complex dtypes ({op_name} got "
             f"{input.dtype.name}; call .float() first)"
         )
-    return cls.apply(input, _reduce_dims(input, dim, op_name), correction, bool(keepdim))
+    axes = _reduce_dims(input, dim, op_name)
+    return in_float32_if_half(lambda x: cls.apply(x, axes, correction, bool(keepdim)), input)
 
 
 def var(
@@ -890,7 +891,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         raise NotImplementedError(
             f"norm(): p={p!r} is not supported by chainrule; use a number, inf, 'fro' or 'nuc'"
         )
-    return Norm.apply_unary(input, float(p), axes, bool(keepdim))
+    return in_float32_if_half(lambda x: Norm.apply_unary(x, float(p), axes, bool(keepdim)), input)
 
 
 def _scan(cls, op_name, input, dim, dtype, out, axis):

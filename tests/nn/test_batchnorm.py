@@ -9,7 +9,7 @@ import chainrule.nn.functional as F
 from chainrule.ops import norm as norm_ops
 
 from module_oracle import check_module, copy_weights
-from oracle import check, random_inputs, requires_torch, torch
+from oracle import assert_same, check, random_inputs, requires_torch, torch
 from same_bits import assert_same_bits_on_threads
 
 
@@ -238,3 +238,21 @@ BATCH_NORM_ERRORS = {
 def test_bad_batch_norm_inputs_raise_pytorchs_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@requires_torch
+def test_float16_batch_norm_keeps_its_statistics_in_float32():
+    # 600 squared overflows float16: the output was all zeros, the running variance inf
+    values = (np.arange(60) * 10).astype(np.float16).reshape(20, 3)
+    results = []
+    for lib in (chainrule, torch):
+        layer = lib.nn.BatchNorm1d(3).half()
+        x = lib.tensor(values, requires_grad=True)
+        y = layer(x)
+        y.float().pow(3).sum().backward()
+        layer.eval()
+        results.append((y, x.grad, layer.running_mean, layer.running_var, layer(x)))
+    for ours, theirs, what in zip(
+        *results, ["output", "gradient", "running_mean", "running_var", "eval output"]
+    ):
+        assert_same(ours, theirs, rtol=2e-3, atol=1e-3, where=what)

@@ -538,3 +538,50 @@ def test_sum_over_a_short_last_axis_of_many_rows_matches_pytorch(keepdim):
 def test_nuclear_tensor_norm_and_logical_reductions_over_no_dims_match_pytorch(fn):
     theirs, ours = run_both(fn)
     assert_same(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+def _float16_run(lib, op):
+    x = lib.tensor((np.arange(100) * 6).astype(np.float16).reshape(4, 25), requires_grad=True)
+    y = op(lib, x)
+    y.float().pow(2).sum().backward()
+    return y, x.grad
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "op, compare_gradients",
+    [
+        (lambda m, x: x.var(), True),
+        (lambda m, x: x.std(1), True),
+        (lambda m, x: m.var_mean(x, 0)[0], True),
+        (lambda m, x: x.norm(), True),
+        (lambda m, x: x.norm(dim=1), True),
+        (lambda m, x: m.linalg.norm(x), True),
+        (lambda m, x: m.linalg.vector_norm(x, dim=0), True),
+        # PyTorch's float16 backward of a 3-norm overflows (norm squared) to zero gradients
+        (lambda m, x: m.linalg.vector_norm(x, 3, dim=0), False),
+        (lambda m, x: m.linalg.matrix_norm(x), True),
+        # gradients of cosines near 1 are float16 rounding noise on both sides
+        (lambda m, x: m.nn.functional.cosine_similarity(x, x + 1), False),
+        (lambda m, x: m.nn.functional.pairwise_distance(x, -x), True),
+    ],
+    ids=[
+        "var",
+        "std",
+        "var_mean",
+        "norm",
+        "norm-dim",
+        "linalg.norm",
+        "vector_norm",
+        "vector_norm-3",
+        "matrix_norm",
+        "cosine",
+        "pairwise",
+    ],
+)
+def test_float16_sums_of_squares_accumulate_in_float32(op, compare_gradients):
+    # 600 squared overflows float16: PyTorch accumulates in float32 (these gave inf, or 0)
+    (ours, our_grad), (theirs, their_grad) = (_float16_run(lib, op) for lib in (chainrule, torch))
+    assert_same(ours, theirs, rtol=2e-3, atol=0)
+    if compare_gradients:
+        assert_same(our_grad, their_grad, rtol=2e-3, atol=1e-5, where="gradient")
