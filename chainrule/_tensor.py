@@ -74,6 +74,12 @@ class Size(tuple):
         result = tuple.__getitem__(self, key)
         return Size(result) if isinstance(key, slice) else result
 
+    def __add__(self, other):  # x.shape + (1,) is a Size, as in PyTorch
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        return Size(tuple.__add__(tuple(other), self))
+
 
 class device:
     """Where a tensor lives. chainrule computes on the CPU only.
@@ -367,6 +373,14 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
+    def __contains__(self, element):
+        """``element in tensor``: whether any entry equals ``element`` (PyTorch's rule)."""
+        if not isinstance(element, (Tensor, int, float, bool)):
+            raise RuntimeError(
+                f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}."
+            )
+        return bool((self == element).any())
+
     def __bool__(self):
         if self._data.size != 1:
             amount = "no values" if self._data.size == 0 else "more than one value"
@@ -430,6 +444,15 @@ class Tensor:
                 setattr(copy, name, deepcopy(value, memo))
         if self.grad is not None:
             copy.grad = wrap(self.grad._data.copy())
+        return copy
+
+    def __copy__(self):
+        """``copy.copy``: a new leaf sharing this tensor's memory, as PyTorch's."""
+        copy = _new(type(self))
+        copy._data = self._data
+        copy._requires_grad = self._requires_grad
+        copy.grad_fn = None
+        copy._version_box = self._version_box
         return copy
 
     def __reduce_ex__(self, protocol):

@@ -293,6 +293,29 @@ def test_deepcopy_of_a_leaf_copies_values_grad_and_attributes():
     same_as_torch(scenario)
 
 
+def test_copy_copy_is_a_new_leaf_sharing_memory():
+    # copy.copy raised chainrule's "not pickled" TypeError
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        weight = lib.nn.Parameter(lib.ones(2))
+        copies = [copy.copy(t) for t in (x, y, weight)]
+        with lib.no_grad():
+            for c in copies:
+                c.add_(10.0)
+        return (
+            [
+                (c.is_leaf, c.requires_grad, type(c).__name__, c is not t)
+                for c, t in zip(copies, (x, y, weight))
+            ],
+            x,
+            y,
+            weight,
+        )
+
+    same_as_torch(scenario)
+
+
 def test_deepcopy_of_a_result_raises():
     raises_like_torch(
         lambda lib: copy.deepcopy(lib.tensor([1.0], requires_grad=True) * 2),
@@ -346,3 +369,15 @@ def test_legacy_type_names_are_pytorchs_and_convert_both_ways():
     )
     with pytest.raises(ValueError, match="invalid type"):
         chainrule.ones(1).type("torch.NoSuchTensor")
+
+
+def test_in_looks_for_an_equal_entry():
+    same_as_torch(
+        lambda lib: (
+            lib.ones(3) in lib.ones(2, 3),
+            1.0 in lib.ones(2, 3),
+            5 in lib.arange(3),
+            lib.tensor([0.0, 1.0, 2.0]) in lib.ones(2, 3),
+        )
+    )
+    raises_like_torch(lambda lib: "a" in lib.ones(2), match="only supports Tensor or scalar")
