@@ -183,9 +183,10 @@ def _binary(cls, op_name, a, b, floating=False):
     ``floating``: integer results become the default float (true division)."""
     if cls is Sub and (_is_bool(a) or _is_bool(b)):
         raise _bool_subtraction_error()
-    a, b = promote(op_name, a, b)
     if floating and result_numpy_dtype(a, b).kind != "f":
+        # before promote: uint8 / tensor(-3) divides by -3.0, not by -3 wrapped into uint8
         a, b = (x._cast(default_float()) if isinstance(x, Tensor) else x for x in (a, b))
+    a, b = promote(op_name, a, b)
     try:
         if isinstance(a, Tensor) and isinstance(b, Tensor):
             return cls.apply_binary(a, b)

@@ -251,7 +251,7 @@ def mv(input, vec, *, out=None):
     return matmul(input, vec)
 
 
-def dot(input, other, *, out=None):
+def dot(input, tensor, *, out=None):
     """Dot product of two 1-D tensors.
 
     >>> import chainrule
@@ -259,20 +259,27 @@ def dot(input, other, *, out=None):
     tensor(11.)
     """
     if out is not None:
-        return write_out(out, dot(input, other), "dot")
-    if input._data.ndim != 1 or other._data.ndim != 1:
+        return write_out(out, dot(input, tensor), "dot")
+    if input._data.ndim != 1 or tensor._data.ndim != 1:
         raise RuntimeError(
-            f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors"
+            f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors"
         )
-    if input._data.dtype is not other._data.dtype:
+    if input._data.dtype is not tensor._data.dtype:
         raise RuntimeError(
             "dot : expected both vectors to have same dtype, but found "
-            f"{_SCALAR_NAMES[input.dtype.name]} and {_SCALAR_NAMES[other.dtype.name]}"
+            f"{_SCALAR_NAMES[input.dtype.name]} and {_SCALAR_NAMES[tensor.dtype.name]}"
         )
-    return matmul(input, other)
+    return matmul(input, tensor)
 
 
-vdot = dot  # the same for real numbers
+def vdot(input, other, *, out=None):
+    """The dot product with the first vector conjugated: ``dot`` for real numbers.
+
+    >>> import chainrule
+    >>> chainrule.vdot(chainrule.tensor([1.0, 2.0]), chainrule.tensor([3.0, 4.0]))
+    tensor(11.)
+    """
+    return dot(input, other, out=out)
 
 
 def inner(input, other, *, out=None):

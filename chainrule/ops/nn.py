@@ -142,6 +142,12 @@ def linear(input, weight, bias=None):
             f"linear(): expected m1 and m2 to have the same dtype, but got {dtypes}; convert the "
             "input with .to(weight.dtype) (or the layer with .to(dtype))"
         )
+    if w.ndim == 1:  # a weight vector: input @ weight, as PyTorch (which then takes no bias)
+        if bias is not None:
+            raise RuntimeError(
+                f"mat2 must be a matrix, got 1-D tensor (linear: weight {tuple(w.shape)} with a bias)"
+            )
+        return input.matmul(weight)
     if w.ndim != 2 or x.shape[-1] != w.shape[1]:
         rows = x.size // x.shape[-1] if x.shape[-1] else 0
         raise RuntimeError(
@@ -600,8 +606,10 @@ def cross_entropy(
                 f"cross_entropy: weight tensor should be defined either for all {x.shape[axis]} classes "
                 f"or no classes but got weight tensor of shape: {list(weight._data.shape)}"
             )
-        if t.dtype != x.dtype:
-            target = target._cast(x.dtype)
+        if t.dtype != x.dtype:  # both in the wider dtype, as PyTorch's promotion
+            common = np.promote_types(x.dtype, t.dtype)
+            input, target = input._cast(common), target._cast(common)
+            weight_array = None if weight is None else weight._data.astype(common, copy=False)
         return CrossEntropyProbabilities.apply(
             input, target, weight_array, float(label_smoothing), reduction, axis
         )

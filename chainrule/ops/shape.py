@@ -336,7 +336,24 @@ def transpose(input, dim0, dim1):
     return view_of(Permute.apply_unary(input, tuple(axes)), input)
 
 
-swapaxes = swapdims = transpose
+def swapaxes(input, axis0, axis1):
+    """``transpose`` under NumPy's name (and argument names).
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 3).swapaxes(0, 1).shape
+    chainrule.Size([3, 2])
+    """
+    return transpose(input, axis0, axis1)
+
+
+def swapdims(input, dim0, dim1):
+    """``transpose`` under another name.
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 3).swapdims(0, 1).shape
+    chainrule.Size([3, 2])
+    """
+    return transpose(input, dim0, dim1)
 
 
 def t(input):
@@ -463,15 +480,15 @@ def expand_as(input, other):
     return expand(input, other._data.shape)
 
 
-def broadcast_to(input, shape):
-    """``input`` expanded to ``shape`` (a view), as ``expand``.
+def broadcast_to(input, size):
+    """``input`` expanded to ``size`` (a view), as ``expand``.
 
     >>> import chainrule
     >>> chainrule.broadcast_to(chainrule.tensor([1, 2]), (2, 2))
     tensor([[1, 2],
             [1, 2]])
     """
-    return expand(input, shape)
+    return expand(input, size)
 
 
 def broadcast_tensors(*tensors):
@@ -1174,8 +1191,8 @@ bind(
         "unflatten": unflatten,
         "permute": permute,
         "transpose": transpose,
-        "swapaxes": transpose,
-        "swapdims": transpose,
+        "swapaxes": swapaxes,
+        "swapdims": swapdims,
         "t": t,
         "T": property(_T),
         "mT": property(_mT),

@@ -7,7 +7,15 @@ import pytest
 import chainrule
 import chainrule.nn.functional as F
 
-from oracle import assert_same_error, check, check_torch, requires_torch, torch
+from oracle import (
+    assert_same_error,
+    check,
+    check_torch,
+    raises_like_torch,
+    requires_torch,
+    same_as_torch,
+    torch,
+)
 
 
 @requires_torch
@@ -268,3 +276,12 @@ def test_softmax_without_dim_warns_and_picks_pytorchs_legacy_dim(name, shape):
             results[lib] = getattr(lib.nn.functional, name)(lib.tensor(x)).numpy()
         assert caught[0].filename == __file__  # the warning points at the caller's line
     np.testing.assert_allclose(results[chainrule], results[torch], rtol=1e-6)
+
+
+@requires_torch
+def test_linear_with_a_weight_vector_is_a_matrix_vector_product():
+    same_as_torch(lambda lib: lib.nn.functional.linear(lib.ones(2, 3), lib.tensor([1.0, 2.0, 3.0])))
+    raises_like_torch(
+        lambda lib: lib.nn.functional.linear(lib.ones(2, 3), lib.ones(3), lib.tensor(1.0)),
+        match="mat2 must be a matrix",
+    )

@@ -17,6 +17,7 @@ from oracle import (
     check_torch,
     random_inputs,
     requires_torch,
+    same_as_torch,
     torch,
 )
 
@@ -564,3 +565,16 @@ def test_integer_target_errors_say_how_to_fix_them():
         nn.BCEWithLogitsLoss()(chainrule.zeros(3), chainrule.tensor([1, 0, 1]))
     with pytest.raises(RuntimeError, match="Found dtype Long but expected Float"):
         nn.BCELoss()(chainrule.full((3,), 0.5), chainrule.tensor([1, 0, 1]))
+
+
+@requires_torch
+@pytest.mark.parametrize("logits, targets", [("float32", "float64"), ("float64", "float32")])
+def test_cross_entropy_with_probabilities_promotes_to_the_wider_dtype(logits, targets):
+    def scenario(lib):
+        x = lib.tensor([[1.0, 2.0, 3.0]], dtype=getattr(lib, logits), requires_grad=True)
+        t = lib.tensor([[0.2, 0.3, 0.5]], dtype=getattr(lib, targets), requires_grad=True)
+        loss = lib.nn.functional.cross_entropy(x, t)
+        loss.backward()
+        return loss, x.grad, t.grad
+
+    same_as_torch(scenario)

@@ -12,7 +12,16 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import chainrule
 
-from oracle import assert_equal, assert_same_error, check, check_torch, requires_torch, run_both, torch
+from oracle import (
+    assert_equal,
+    assert_same_error,
+    check,
+    check_torch,
+    requires_torch,
+    run_both,
+    same_as_torch,
+    torch,
+)
 from same_bits import assert_same_bits_on_threads
 
 F32 = np.float32
@@ -919,3 +928,15 @@ def test_arithmetic_that_pytorch_refuses_on_bools_raises_its_exception(fn):
 @requires_torch
 def test_a_bool_tensor_to_a_python_bool_power_and_divided_by_an_int_work_as_in_pytorch():
     assert_equal(*run_both(lambda m: (m.tensor([True, False]) ** True, m.tensor([True, False]) // 2))[::-1])
+
+
+@requires_torch
+def test_true_division_of_integers_converts_before_promoting():
+    # uint8 / tensor(-3) wrapped -3 into uint8 (253) before dividing
+    same_as_torch(
+        lambda lib: (
+            lib.tensor([10, 200], dtype=lib.uint8) / lib.tensor(-3),
+            lib.tensor([10, 200], dtype=lib.uint8).true_divide(lib.tensor(-4)),
+            lib.tensor([7], dtype=lib.int8) / lib.tensor(300),
+        )
+    )

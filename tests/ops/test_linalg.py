@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import chainrule
 
-from oracle import assert_same_error, check, check_torch, requires_torch, run_both, torch
+from oracle import assert_same_error, check, check_torch, requires_torch, run_both, same_as_torch, torch
 
 SETTINGS = settings(max_examples=15, deadline=None)
 INF = float("inf")
@@ -363,3 +363,13 @@ def test_matrix_products_write_into_out_as_pytorch(fn):
     )
     assert ours.dtype.name == str(theirs.dtype).split(".")[-1]
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@requires_torch
+def test_dot_and_vdot_take_pytorchs_keywords():
+    same_as_torch(
+        lambda lib: (
+            lib.dot(input=lib.tensor([1.0, 2.0]), tensor=lib.tensor([3.0, 4.0])),
+            lib.vdot(lib.tensor([1.0, 2.0]), other=lib.tensor([3.0, 4.0])),
+        )
+    )

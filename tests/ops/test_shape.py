@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import chainrule
 
-from oracle import assert_same_error, check, check_torch, requires_torch, run_both, torch
+from oracle import assert_same_error, check, check_torch, requires_torch, run_both, same_as_torch, torch
 
 SETTINGS = settings(max_examples=15, deadline=None)
 
@@ -675,3 +675,20 @@ def test_cat_with_out_returns_out_itself():
 )
 def test_bad_keyword_and_out_arguments_raise_pytorchs_exception_type(fn):
     assert_same_error(fn)
+
+
+@requires_torch
+def test_numpy_style_names_take_their_own_keywords():
+    # swapaxes(axis0=, axis1=), swapdims(dim0=, dim1=), broadcast_to(size=) were refused
+    def scenario(lib):
+        x = lib.arange(6.0).reshape(2, 3)
+        return (
+            x.swapaxes(axis0=0, axis1=1),
+            lib.swapaxes(x, 1, 0),
+            x.swapdims(dim0=1, dim1=0),
+            lib.broadcast_to(input=lib.ones(3), size=(2, 3)),
+            x.shape + (1,),
+            (1,) + x.shape,
+        )
+
+    same_as_torch(scenario)
