@@ -106,6 +106,18 @@ def select(condition, x, y, out=None):
     return bits.view(dtype)
 
 
+def number_as(value, dtype):
+    """A number to fill a tensor of ``dtype`` with, as a 0-d array, by PyTorch's checked
+    conversion: an int outside an integer dtype's range is an error, except that an
+    unsigned dtype takes negatives down to -max, wrapped (uint8: -1 is 255)."""
+    if value.__class__ is int and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not (-info.max if dtype.kind == "u" else info.min) <= value <= info.max:
+            raise RuntimeError(f"value cannot be converted to type {dtype.name}_t without overflow ({value})")
+        return np.array(value).astype(dtype)
+    return np.asarray(value, dtype)
+
+
 def in_float32_if_half(compute, input):
     """``compute(input)``, a float16 input taken through float32 and the result cast back:
     PyTorch accumulates float16 sums of squares in float32 (600 squared overflows float16)."""

@@ -29,6 +29,7 @@ from ._helpers import (
     depends_on,
     inplace,
     kept_where,
+    number_as,
     promote,
     select,
     sign_of,
@@ -711,7 +712,7 @@ def _compare(ufunc, op_name, doc):
             )
         ):
             a, b = promote(op_name, input, other)
-        a_data, b_data = getattr(a, "_data", a), getattr(b, "_data", b)
+        a_data, b_data = (getattr(x, "_data", x) for x in _wrap_python_ints((a, b)))
         try:
             return wrap(ufunc(a_data, b_data))
         except ValueError as error:
@@ -822,7 +823,7 @@ def _bitwise(ufunc, op_name, doc):
         target = result_numpy_dtype(a, b)
         if target.kind == "f":
             raise NotImplementedError(f"\"{op_name}_cpu\" not implemented for '{scalar_type_name(target)}'")
-        a_data, b_data = getattr(a, "_data", a), getattr(b, "_data", b)
+        a_data, b_data = (getattr(x, "_data", x) for x in _wrap_python_ints((a, b)))
         try:
             return wrap(ufunc(a_data, b_data))
         except ValueError as error:
@@ -1857,6 +1858,8 @@ def clamp(input, min=None, max=None, *, out=None):  # noqa: A002 - PyTorch's nam
     rest = iter(operands[1:])
     low = next(rest) if min is not None else None
     high = next(rest) if max is not None else None
+    if operands[0]._data.dtype.kind in "iu":  # PyTorch's checked conversion of int bounds
+        low, high = (number_as(b, operands[0]._data.dtype) if b.__class__ is int else b for b in (low, high))
     try:
         return Clamp.apply(operands[0], low, high)
     except ValueError as error:
@@ -2207,7 +2210,11 @@ def _copy_into(self, src, op_name):
         except ValueError:
             raise broadcast_error(op_name, self._data.shape, _shape(src)) from None
     try:
-        np.copyto(self._data, src._data if isinstance(src, Tensor) else src, casting="unsafe")
+        np.copyto(
+            self._data,
+            src._data if isinstance(src, Tensor) else number_as(src, self._data.dtype),
+            casting="unsafe",
+        )
     except ValueError:
         raise broadcast_error(op_name, self._data.shape, _shape(src)) from None
     bump_version(self)

@@ -20,6 +20,7 @@ from ._helpers import (
     check_inplace,
     inplace,
     normalize_dim,
+    number_as,
     select,
     view_of,
     write_inplace,
@@ -352,7 +353,7 @@ class IndexPut(Primitive):
 def _value_like(value, tensor):
     """``value`` as a Tensor of ``tensor``'s dtype (differentiably when it is one)."""
     if not isinstance(value, Tensor):
-        return wrap(np.asarray(value, tensor._data.dtype))
+        return wrap(number_as(value, tensor._data.dtype))
     return value if value._data.dtype == tensor._data.dtype else value._cast(tensor._data.dtype)
 
 

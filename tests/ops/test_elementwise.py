@@ -940,3 +940,32 @@ def test_true_division_of_integers_converts_before_promoting():
             lib.tensor([7], dtype=lib.int8) / lib.tensor(300),
         )
     )
+
+
+INTEGER_FILLS = {
+    "fill_": lambda lib, x, v: x.clone().fill_(v),
+    "masked_fill": lambda lib, x, v: x.masked_fill(lib.tensor([True, False]), v),
+    "clamp": lambda lib, x, v: x.clamp(v),
+    "clamp-max": lambda lib, x, v: x.clamp(max=v),
+    "bitwise_and": lambda lib, x, v: x & v,
+    "bitwise_or": lambda lib, x, v: x | v,
+    "add": lambda lib, x, v: x + v,
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("op", list(INTEGER_FILLS.values()), ids=list(INTEGER_FILLS))
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "bool"])
+@pytest.mark.parametrize("value", [-300, -255, -129, -1, 128, 255, 300, 70000])
+def test_python_ints_beyond_an_integer_dtype_wrap_or_raise_as_pytorch(op, dtype, value):
+    # NumPy raised OverflowError for all of these: PyTorch fills uint8 with -1 as 255,
+    # refuses int8.fill_(200) with a RuntimeError, and wraps operands of & and +
+    def outcome(lib):
+        x = lib.tensor([1, 2]).to(getattr(lib, dtype))
+        try:
+            return op(lib, x, value).tolist()
+        except RuntimeError:
+            return "RuntimeError"
+
+    ours, theirs = outcome(chainrule), outcome(torch)
+    assert ours == theirs
