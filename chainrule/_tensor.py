@@ -237,6 +237,11 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if self.grad_fn is not None:  # unlike requires_grad_(True), which lets it pass
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables (this tensor was computed "
+                "by an op; use .detach() for a copy outside the graph)"
+            )
         self.requires_grad_(value)
 
     @property

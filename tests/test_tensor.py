@@ -381,3 +381,12 @@ def test_in_looks_for_an_equal_entry():
         )
     )
     raises_like_torch(lambda lib: "a" in lib.ones(2), match="only supports Tensor or scalar")
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_requires_grad_of_a_computed_tensor_cannot_be_assigned(value):
+    def scenario(lib):
+        y = lib.tensor([1.0], requires_grad=True) * 2
+        y.requires_grad = value
+
+    raises_like_torch(scenario, match="only change requires_grad flags of leaf variables")

@@ -100,15 +100,15 @@ def _root_grads(outputs, grad_outputs, create_graph):
             g = np.ones(data.shape, data.dtype)
             g = wrap(g) if create_graph else g
         else:
-            array = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=data.dtype)
+            if not isinstance(g, Tensor):
+                raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+            array = g._data
             if array.shape != data.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(array.shape)} "
                     f"and output[{i}] has a shape of {tuple(data.shape)}."
                 )
-            if create_graph:
-                g = g if isinstance(g, Tensor) else wrap(array)
-            else:
+            if not create_graph:
                 g = array if array.dtype == data.dtype else array.astype(data.dtype)
         roots.append((out, g))
     return roots
@@ -154,6 +154,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         if not targets:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        for i, t in enumerate(targets):
+            if not t._requires_grad:
+                raise RuntimeError(
+                    f"backward: inputs[{i}] does not require grad, so no gradient can be accumulated into it"
+                )
     _execute(roots, retain_graph, create_graph, targets, capture=False)
 
 
@@ -185,8 +190,15 @@ def grad(
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     if retain_graph is None:
         retain_graph = create_graph
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     if allow_unused is None:
         allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+            "allow_unused=False."
+        )
     if is_grads_batched:
         return _batched_grad(
             outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads
@@ -620,8 +632,24 @@ def _run_tensor_hooks(hooks, g, create_graph):
     for hook in list(hooks):
         result = hook(as_tensor)
         if result is not None:
+            _check_hook_result(hook, as_tensor, result)
             as_tensor = result
     return as_tensor if create_graph else as_tensor._data
+
+
+def _check_hook_result(hook, grad, result):
+    """A tensor hook may change a gradient's values, not its type or size (PyTorch's errors)."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(result, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}' (hook '{name}')")
+    if result._data.dtype != grad._data.dtype:
+        raise RuntimeError(
+            f"hook '{name}' has changed the type of value (was {grad.type()} got {result.type()})"
+        )
+    if result._data.shape != grad._data.shape:
+        raise RuntimeError(
+            f"hook '{name}' has changed the size of value (was {tuple(grad.shape)} got {tuple(result.shape)})"
+        )
 
 
 def _run_pre_hooks(node, grads, create_graph):
@@ -673,7 +701,12 @@ def _call_user_backward(node, grads, create_graph):
     if not create_graph:
         grads = [None if g is None else wrap(g) for g in grads]
     results = node.__class__.backward(node, *grads)
-    if not isinstance(results, (tuple, list)):
+    if isinstance(results, list):
+        raise RuntimeError(
+            f"function {node.name()} returned a list: backward returns a gradient, or a tuple of "
+            "them (one per input of forward)"
+        )
+    if not isinstance(results, tuple):
         results = (results,)
     edges = node.next_edges
     if len(results) > len(edges) and all(r is None for r in results[len(edges) :]):
@@ -685,6 +718,11 @@ def _call_user_backward(node, grads, create_graph):
         )
     checked = []
     for i, (r, edge) in enumerate(zip(results, edges)):
+        if r is not None and i in node._hidden_arguments:
+            raise RuntimeError(
+                f"function {node.name()} returned a gradient different than None at position {i + 1}, "
+                "but the corresponding forward input was not a Variable (return None for it)"
+            )
         if r is None or edge is None:
             checked.append(None)
             continue

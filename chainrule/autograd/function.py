@@ -112,6 +112,12 @@ class Function:
 
     def save_for_backward(self, *tensors):
         """Keep ``tensors`` (inputs or outputs) for backward."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, _Tensor):
+                raise TypeError(
+                    f"save_for_backward can only save variables, but argument {i} is of type "
+                    f"{type(t).__name__} (keep other values as ctx attributes)"
+                )
         self._saved = tensors
 
     def mark_non_differentiable(self, *outputs):

@@ -436,3 +436,21 @@ def test_integer_tensors_cannot_require_grad(raises_like_torch):
         lib.tensor([1, 2]).requires_grad_()
 
     raises_like_torch(scenario, match="only Tensors of floating point dtype can require gradients")
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda lib, x: (x * 2).backward(gradient=[1.0, 2.0]), "either Tensors or None"),
+        (lambda lib, x: (x * 2).sum().backward(inputs=[lib.ones(2)]), "require"),
+        (lambda lib, x: lib.autograd.grad((x * 2).sum(), []), "cannot be empty"),
+        (
+            lambda lib, x: lib.autograd.grad((x * 2).sum(), [x], allow_unused=False, materialize_grads=True),
+            "allow_unused",
+        ),
+    ],
+    ids=["list-gradient", "input-without-grad", "no-inputs", "materialize-without-allow-unused"],
+)
+def test_backward_and_grad_refuse_what_pytorch_refuses(raises_like_torch, call, match):
+    # each was accepted (a list as a gradient, a no-op backward, an empty result)
+    raises_like_torch(lambda lib: call(lib, lib.tensor([1.0, 2.0], requires_grad=True)), match=match)

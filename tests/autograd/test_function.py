@@ -449,3 +449,47 @@ def test_a_function_works_in_a_larger_graph_with_float64():
     x = chainrule.tensor(np.linspace(-1, 1, 6).reshape(3, 2), requires_grad=True, dtype=chainrule.float64)
     w = chainrule.tensor([0.5, -2.0], requires_grad=True, dtype=chainrule.float64)
     assert chainrule.autograd.gradcheck(lambda a, b: composite(chainrule, a, b), (x, w))
+
+
+def _scale_function(lib, backward):
+    class Scale(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, factor):
+            ctx.factor = factor
+            return a * factor
+
+    Scale.backward = staticmethod(backward)
+    return Scale
+
+
+@pytest.mark.parametrize(
+    "backward, match",
+    [
+        (lambda ctx, g: (g * ctx.factor, g), "different than None at position 2"),
+        (lambda ctx, g: [g * ctx.factor, None], "list"),
+    ],
+    ids=["gradient-for-a-number", "list"],
+)
+def test_a_function_backward_returning_the_wrong_kind_of_result_raises(raises_like_torch, backward, match):
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        _scale_function(lib, backward).apply(x, 3.0).sum().backward()
+
+    raises_like_torch(scenario, match=match)
+
+
+def test_save_for_backward_takes_tensors_only(raises_like_torch):
+    def scenario(lib):
+        class Keep(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                ctx.save_for_backward(3)
+                return a * 1
+
+            @staticmethod
+            def backward(ctx, grad):
+                return grad
+
+        Keep.apply(lib.tensor([1.0], requires_grad=True))
+
+    raises_like_torch(scenario, match="can only save variables")

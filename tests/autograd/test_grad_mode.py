@@ -181,3 +181,9 @@ def test_grad_mode_belongs_to_each_thread(same_as_torch):
         return trained, seen, lib.is_grad_enabled()
 
     same_as_torch(scenario)
+
+
+def test_set_grad_enabled_takes_a_bool_only(raises_like_torch):
+    # set_grad_enabled(0) switched recording off
+    raises_like_torch(lambda lib: lib.set_grad_enabled(0), match="must be bool, not int")
+    assert chainrule.is_grad_enabled()

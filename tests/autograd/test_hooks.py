@@ -279,3 +279,25 @@ def test_leaves_have_no_grad_fn_and_results_have_one(same_as_torch):
 def test_grad_fn_repr_names_the_node():
     y = chainrule.tensor([1.0], requires_grad=True).exp()
     assert repr(y.grad_fn).startswith("<ExpBackward0 object at 0x")
+
+
+@pytest.mark.parametrize("leaf", [True, False], ids=["leaf", "non-leaf"])
+@pytest.mark.parametrize(
+    "hook, match",
+    [
+        (lambda g: g.double(), "changed the type of value"),
+        (lambda g: g.int(), "changed the type of value"),
+        (lambda g: g[:1], "changed the size of value"),
+        (lambda g: 1.0, "hook returned 'float'"),
+    ],
+    ids=["double", "int", "size", "number"],
+)
+def test_a_hook_may_not_change_the_gradients_type_or_size(raises_like_torch, leaf, hook, match):
+    # a non-leaf's was cast back silently, a leaf's kept in .grad; a size change gave NumPy's error
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x if leaf else x * 1
+        y.register_hook(hook)
+        (y * 2).sum().backward()
+
+    raises_like_torch(scenario, match=match)
