@@ -308,6 +308,12 @@ def write_inplace(tensor, result, op_name):
                 f"{op_name}: output with shape {tuple(data.shape)} doesn't match the broadcast "
                 f"shape {tuple(np.broadcast_shapes(array.shape, data.shape))}"
             )
+    if result.grad_fn is None and tensor._requires_grad and grad_state.enabled:
+        # a result with no derivative (a comparison, x.eq_(y)): the tensor stays in the
+        # graph with a zero gradient, as PyTorch's; keeping its old node would pass
+        # gradients through as if nothing had been written
+        result = DependsOn.apply(wrap(array.astype(data.dtype, copy=False)), tensor)
+        array = result._data
     if not data.flags.writeable:
         raise RuntimeError(
             f"{op_name}: unsupported operation: more than one element of the written-to tensor refers "

@@ -2336,6 +2336,20 @@ _INPLACE_UNARY = {
     "bitwise_xor": bitwise_xor,
     "bitwise_not": bitwise_not,
     "logical_not": logical_not,
+    "logical_and": logical_and,
+    "logical_or": logical_or,
+    "logical_xor": logical_xor,
+    "eq": eq,
+    "ne": ne,
+    "not_equal": ne,
+    "lt": lt,
+    "less": lt,
+    "le": le,
+    "less_equal": le,
+    "gt": gt,
+    "greater": gt,
+    "ge": ge,
+    "greater_equal": ge,
 }
 _INPLACE = {name + "_": inplace(fn, name + "_") for name, fn in _INPLACE_UNARY.items()}
 

@@ -20,7 +20,16 @@ import numpy as np
 from .._dtype import default_float, scalar_type_name, to_numpy_dtype
 from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
-from ._helpers import bind, in_float32_if_half, normalize_dim, normalize_dims, sign_of, write_out, write_outs
+from ._helpers import (
+    bind,
+    in_float32_if_half,
+    inplace,
+    normalize_dim,
+    normalize_dims,
+    sign_of,
+    write_out,
+    write_outs,
+)
 
 __all__ = [
     "sum",
@@ -932,6 +941,16 @@ def cumprod(input, dim=None, *, dtype=None, out=None, axis=None):
     return _scan(Cumprod, "cumprod", input, dim, dtype, out, axis)
 
 
+def _in_own_dtype(scan):
+    """``scan`` in the input's dtype unless told otherwise: the form its in-place version runs."""
+
+    def own(input, dim, *, dtype=None):
+        return scan(input, dim, dtype=input.dtype if dtype is None else dtype)
+
+    own.__name__ = scan.__name__
+    return own
+
+
 def _logical_reduction(ufunc, input, dim, keepdim, op_name, out, axis, keepdims):
     """all / any: bool results, except uint8 in, uint8 out (as PyTorch)."""
     if axis is not None:
@@ -1006,6 +1025,8 @@ bind(
         "norm": norm,
         "cumsum": cumsum,
         "cumprod": cumprod,
+        "cumsum_": inplace(_in_own_dtype(cumsum), "cumsum_"),
+        "cumprod_": inplace(_in_own_dtype(cumprod), "cumprod_"),
         "all": all,
         "any": any,
         "count_nonzero": count_nonzero,

@@ -969,3 +969,62 @@ def test_python_ints_beyond_an_integer_dtype_wrap_or_raise_as_pytorch(op, dtype,
 
     ours, theirs = outcome(chainrule), outcome(torch)
     assert ours == theirs
+
+
+IN_PLACE_FORMS = ["eq_", "ne_", "not_equal_", "lt_", "less_", "le_", "less_equal_", "gt_", "greater_"]
+IN_PLACE_FORMS += [
+    "ge_",
+    "greater_equal_",
+    "logical_and_",
+    "logical_or_",
+    "logical_xor_",
+    "cumsum_",
+    "cumprod_",
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("name", IN_PLACE_FORMS)
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+def test_in_place_comparisons_and_running_sums_keep_the_tensors_dtype(name, dtype):
+    # these in-place forms were missing
+    def outcome(lib):
+        x = lib.tensor([[1, 0, 3], [2, 2, 0]]).to(getattr(lib, dtype))
+        argument = 1 if name.startswith("cum") else lib.tensor([2, 0, 3]).to(x.dtype)
+        try:
+            result = getattr(x, name)(argument)
+        except (RuntimeError, NotImplementedError) as error:
+            return type(error).__name__
+        return result is x, x.tolist(), str(x.dtype).split(".")[-1]
+
+    assert outcome(chainrule) == outcome(torch)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["eq_", "ge_", "cumsum_", "cumprod_"])
+def test_in_place_forms_record_as_pytorch(name):
+    # a comparison's result has a zero derivative: the old node passed gradients through
+    def run(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 1
+        result = getattr(y, name)(0 if name.startswith("cum") else lib.tensor([2.0, 2.0, 3.0]))
+        if result.requires_grad:
+            (result * result).sum().backward()
+        return result.requires_grad, result.detach().tolist(), None if x.grad is None else x.grad.tolist()
+
+    assert run(chainrule) == run(torch)
+
+
+@requires_torch
+def test_an_in_place_result_without_derivative_stops_the_gradient():
+    # logical_not_ kept the tensor's old node, so the gradient passed through as if nothing
+    # had been written. PyTorch does that too for logical_*_ (no derivative formula), but
+    # gives eq_, the same values here, a zero derivative: chainrule does the latter for both
+    def run(lib, write):
+        x = lib.tensor([1.0, 0.0, 3.0], requires_grad=True)
+        y = x * 2
+        write(y)
+        (y * y + y).sum().backward()
+        return y.requires_grad, y.tolist(), x.grad.tolist()
+
+    assert run(chainrule, lambda y: y.logical_not_()) == run(torch, lambda y: y.eq_(0))
