@@ -381,6 +381,24 @@ def inplace(op, op_name):
     return method
 
 
+def reshaping_inplace(op, op_name):
+    """Make ``x.op_(...)`` from a view op (unsqueeze, transpose, ...): ``x`` takes the
+    view's shape, and while recording its node, as PyTorch's ``unsqueeze_``."""
+
+    def method(self, *args, **kwargs):
+        check_inplace(self, op_name)
+        view = op(self, *args, **kwargs)
+        self._data = view._data
+        if view.grad_fn is not None:
+            _set_grad_fn(self, view.grad_fn)
+        bump_version(self)
+        return self
+
+    method.__name__ = op_name
+    method.__doc__ = f"In-place version of :func:`{op.__name__}`: changes this tensor's shape."
+    return method
+
+
 def inplace_on_copy(input, op, op_name, *args):
     """``op(input, *args)`` written back into ``input``: the ``inplace=True`` form of an
     op whose node keeps its input. While recording, the op runs on a copy, so the

@@ -18,7 +18,17 @@ import numpy as np
 from .._dtype import FROM_NUMPY, category, scalar_type_name, to_numpy_dtype
 from .._tensor import Tensor, _size, wrap
 from ..autograd.function import Primitive
-from ._helpers import bind, inplace, normalize_dim, normalize_dims, promote, view_of, views_of, write_out
+from ._helpers import (
+    bind,
+    inplace,
+    normalize_dim,
+    normalize_dims,
+    promote,
+    reshaping_inplace,
+    view_of,
+    views_of,
+    write_out,
+)
 
 __all__ = [
     "reshape",
@@ -1203,6 +1213,12 @@ bind(
         "broadcast_to": broadcast_to,
         "squeeze": squeeze,
         "unsqueeze": unsqueeze,
+        "squeeze_": reshaping_inplace(squeeze, "squeeze_"),
+        "unsqueeze_": reshaping_inplace(unsqueeze, "unsqueeze_"),
+        "t_": reshaping_inplace(t, "t_"),
+        "transpose_": reshaping_inplace(transpose, "transpose_"),
+        "swapaxes_": reshaping_inplace(swapaxes, "swapaxes_"),
+        "swapdims_": reshaping_inplace(swapdims, "swapdims_"),
         "contiguous": contiguous,
         "clone": clone,
         "repeat": repeat,

@@ -9,7 +9,16 @@ from hypothesis import strategies as st
 
 import chainrule
 
-from oracle import assert_same_error, check, check_torch, requires_torch, run_both, same_as_torch, torch
+from oracle import (
+    assert_same_error,
+    check,
+    check_torch,
+    raises_like_torch,
+    requires_torch,
+    run_both,
+    same_as_torch,
+    torch,
+)
 
 SETTINGS = settings(max_examples=15, deadline=None)
 
@@ -692,3 +701,21 @@ def test_numpy_style_names_take_their_own_keywords():
         )
 
     same_as_torch(scenario)
+
+
+@requires_torch
+def test_in_place_shape_changes_keep_the_tensor_and_record_as_pytorch():
+    # squeeze_, unsqueeze_, t_, transpose_, swapaxes_ and swapdims_ were missing
+    def scenario(lib):
+        x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        y = x * 1
+        same = y.t_() is y
+        y.unsqueeze_(0).squeeze_(0).transpose_(0, 1).swapaxes_(0, 1).swapdims_(1, 0)
+        (y * lib.arange(6.0).reshape(2, 3)).sum().backward()
+        base = lib.arange(6.0).reshape(2, 3)
+        row = base[0]
+        row.unsqueeze_(0).mul_(10)  # still a view of base
+        return same, y.shape, y.detach(), x.grad, base, row.shape
+
+    same_as_torch(scenario)
+    raises_like_torch(lambda lib: lib.ones(2, requires_grad=True).unsqueeze_(0), match="leaf")
