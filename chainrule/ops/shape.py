@@ -367,7 +367,7 @@ def swapdims(input, dim0, dim1):
 
 
 def t(input):
-    """Transpose a matrix; tensors of fewer than 2 dims are returned as they are.
+    """Transpose a matrix; a tensor of fewer than 2 dims comes back as a view of itself.
 
     >>> import chainrule
     >>> chainrule.tensor([[1, 2]]).t()
@@ -376,7 +376,7 @@ def t(input):
     """
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
-    return transpose(input, 0, 1) if input._data.ndim == 2 else input
+    return transpose(input, 0, 1) if input._data.ndim == 2 else view(input, input._data.shape)
 
 
 def _T(input):

@@ -719,3 +719,15 @@ def test_in_place_shape_changes_keep_the_tensor_and_record_as_pytorch():
 
     same_as_torch(scenario)
     raises_like_torch(lambda lib: lib.ones(2, requires_grad=True).unsqueeze_(0), match="leaf")
+
+
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_t_of_a_vector_or_scalar_is_a_new_view(shape):
+    # it returned the tensor itself, so y = x.t() shared x's identity (and leafness)
+    def scenario(lib):
+        x = lib.ones(shape, requires_grad=True)
+        y = x.t()
+        (y * 2).sum().backward()
+        return y is x, y.is_leaf, y.grad_fn is not None, y._base is x, x.grad
+
+    same_as_torch(scenario)
