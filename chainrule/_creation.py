@@ -2,10 +2,14 @@
 
 Every function takes PyTorch's ``dtype``, ``device`` (CPU only) and
 ``requires_grad`` keywords. Python floats become the default dtype
-(float32), Python ints int64, bools bool, and NumPy arrays keep their dtype.
+(float32), Python ints int64, bools bool; NumPy scalars and arrays keep their
+dtype, and a list mixing them takes the promotion of its elements' dtypes.
 Random values come from ``_random``'s generators, so ``manual_seed`` makes
 them repeat; they are not PyTorch's numbers for the same seed.
 """
+
+from functools import reduce
+from itertools import chain
 
 import numpy as np
 
@@ -74,6 +78,24 @@ def _shape(size, op_name):
 
 # --- from data ---------------------------------------------------------------------------
 
+_PYTHON_NUMBERS = frozenset((float, int, bool))
+_SEQUENCES = frozenset((list, tuple))
+# elements that carry a dtype of their own, which PyTorch keeps (a Python float has none)
+_TYPED_ELEMENTS = (np.generic, np.ndarray, Tensor)
+# elements whose type alone does not give their dtype
+_COMPOUND_ELEMENTS = (list, tuple, np.ndarray, Tensor)
+
+
+def _innermost_types(data):
+    """The types of the innermost elements of nested lists and tuples ``data``. Each
+    level is flattened by C loops (``chain``, ``map``), so a long list costs no
+    Python-level step per element."""
+    types = set(map(type, data))
+    while types and types <= _SEQUENCES:
+        data = list(chain.from_iterable(data))
+        types = set(map(type, data))
+    return types
+
 
 def _infer_array(data, dtype=None):
     """An ndarray for ``data`` with PyTorch's dtype inference. Python floats
@@ -83,19 +105,26 @@ def _infer_array(data, dtype=None):
         return data._data
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
-        _dtype.from_numpy_dtype(array.dtype)
+        if dtype is None or array.dtype.kind not in "biufc":  # a dtype asked for converts any number
+            _dtype.from_numpy_dtype(array.dtype)
         return array
+    types = ()
     if isinstance(data, (list, tuple)):
-        data = _unwrap_nested(data)
+        types = _innermost_types(data)
+        if any(issubclass(t, _TYPED_ELEMENTS) for t in types):
+            return _array_of_typed_elements(data, dtype)
+    # from here on Python numbers, which NumPy reads as float64, int64 or bool
     try:
         array = np.array(data)
     except ValueError as error:
         raise ValueError(f"could not make a tensor from ragged nested sequences: {error}") from None
     kind = array.dtype.kind
+    if kind in "uO" or kind == "f" and int in types and float not in types:
+        element_types = types or {data.__class__}
+        if int in element_types and element_types <= _PYTHON_NUMBERS:
+            return _ints_beyond_int64(data, dtype)
     if kind == "f":
         return array if dtype is not None else array.astype(_dtype.default_float(), copy=False)
-    if kind == "u" and array.dtype.itemsize == 8:  # a Python int beyond int64
-        raise ValueError("Overflow when unpacking long long")
     if kind in "iu":
         return array.astype(np.int64, copy=False)
     if kind == "b":
@@ -103,12 +132,72 @@ def _infer_array(data, dtype=None):
     raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
 
 
-def _unwrap_nested(data):
-    if isinstance(data, Tensor):
-        return data._data
-    if isinstance(data, (list, tuple)):
-        return [_unwrap_nested(x) for x in data]
-    return data
+def _ints_beyond_int64(data, dtype):
+    """Python ints NumPy could not fit in int64 (it made uint64, float64 or objects
+    of them): as in PyTorch, only a floating ``dtype`` takes them."""
+    if dtype is None or _dtype.to_numpy_dtype(dtype).kind != "f":
+        raise ValueError(
+            "Overflow when unpacking long long: a Python int beyond int64 needs a floating dtype, "
+            "e.g. dtype=chainrule.float64"
+        )
+    return np.array(data, dtype=np.float64)
+
+
+def _array_of_typed_elements(data, dtype):
+    """``data`` nesting NumPy scalars, arrays or tensors. As in PyTorch, each keeps
+    its dtype and the tensor's is their promotion (a Python float counts as the
+    default float, an int as int64, a bool as bool); a tensor is read as one number."""
+    dtypes = set()
+    data = _collect_dtypes(data, dtypes)
+    np_dtype = reduce(_promote, dtypes) if dtype is None else _dtype.to_numpy_dtype(dtype)
+    try:
+        return np.array(data, dtype=np_dtype)
+    except ValueError as error:
+        raise ValueError(f"could not make a tensor from ragged nested sequences: {error}") from None
+
+
+def _promote(a, b):
+    return _dtype.PROMOTE[a, b]
+
+
+def _collect_dtypes(data, dtypes):
+    """Add the dtype of each element of the list ``data`` to ``dtypes``; return
+    ``data`` with every tensor in it made a 0-d array."""
+    if not data:  # an empty list counts as the default float
+        dtypes.add(_dtype.default_float())
+        return data
+    types = set(map(type, data))
+    if not any(issubclass(t, _COMPOUND_ELEMENTS) for t in types):  # numbers only: their types say it all
+        dtypes.update(map(_number_dtype, types))
+        return data
+    return [_collect_element_dtype(x, dtypes) for x in data]
+
+
+def _collect_element_dtype(x, dtypes):
+    if isinstance(x, (list, tuple)):
+        return _collect_dtypes(x, dtypes)
+    if isinstance(x, Tensor):
+        if x._data.size != 1:
+            raise ValueError(
+                "only one element tensors can be converted to Python scalars (got a tensor of shape "
+                f"{list(x._data.shape)} inside a list; chainrule.stack joins tensors)"
+            )
+        x = x._data.reshape(())
+    if isinstance(x, np.ndarray):
+        dtypes.add(_dtype.from_numpy_dtype(x.dtype).numpy)
+    else:
+        dtypes.add(_number_dtype(type(x)))
+    return x
+
+
+def _number_dtype(number_type):
+    """PyTorch's dtype for a number of ``number_type``: a NumPy scalar's own, int64,
+    the default float or bool for Python's."""
+    if issubclass(number_type, np.generic):
+        return _dtype.from_numpy_dtype(np.dtype(number_type)).numpy
+    if number_type in _PYTHON_NUMBERS:
+        return _dtype.scalar_dtype(number_type())
+    raise TypeError(f"new(): invalid data type '{number_type.__name__}'")
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -463,8 +552,35 @@ def _check_range(low, high):
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
 
 
+def _int_argument(value, op_name, name):
+    """``value`` as an int, for an argument PyTorch types as int: a Python or NumPy
+    int, or an integer tensor of one element; never a bool or a float."""
+    if isinstance(value, Tensor) and value._data.dtype.kind in "iu" and value._data.size == 1:
+        value = value._data.item()
+    elif isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op_name}(): argument '{name}' must be int, not {type(value).__name__}")
+    if not -(2**63) <= value < 2**63:
+        raise ValueError(f"Overflow when unpacking long long: {op_name}(): {name}={value} is beyond int64")
+    return int(value)
+
+
+def _check_range_fits(low, high, np_dtype):
+    """PyTorch refuses a range whose ends, ``low`` and ``high - 1``, ``np_dtype`` cannot hold."""
+    if np_dtype.kind == "b":
+        lowest, highest = 0, 1
+    else:
+        info = np.finfo(np_dtype) if np_dtype.kind == "f" else np.iinfo(np_dtype)
+        lowest, highest = int(info.min), int(info.max)
+    for end, value in (("from", low), ("to - 1", high - 1)):
+        if not lowest <= value <= highest:
+            raise RuntimeError(
+                f"randint(): {end} is out of bounds for {_dtype.FROM_NUMPY[np_dtype].name}: "
+                f"{value} is not in [{lowest}, {highest}]"
+            )
+
+
 def randint(
-    low=0,
+    low=None,
     high=None,
     size=None,
     *,
@@ -474,33 +590,60 @@ def randint(
     device=None,
     requires_grad=False,
 ):
-    """Random integers in ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``.
+    """Random integers in ``[low, high)`` (``low`` 0 unless given), in PyTorch's
+    forms: ``randint(high, size)``, ``randint(low, high, size)``, or with keywords,
+    ``randint(10, size=(3,))``, ``randint(high=10, size=(3,))``.
 
     >>> import chainrule
     >>> x = chainrule.randint(3, 6, (100,))
     >>> x.dtype, bool((x >= 3).all() and (x < 6).all())
     (chainrule.int64, True)
+    >>> chainrule.randint(10, size=(2, 3)).shape
+    chainrule.Size([2, 3])
     """
-    if size is None:
-        low, high, size = 0, low, high
-    low, high = int(_number(low)), int(_number(high))
-    _check_range(low, high)
+    if size is None and high is not None:  # randint(high, size): each argument moves one place on
+        low, high, size = None, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = None, low
+    if high is None or size is None:
+        missing = "high" if high is None else "size"
+        raise TypeError(f'randint() missing "{missing}": call randint(high, size) or (low, high, size)')
+    low = 0 if low is None else _int_argument(low, "randint", "low")
+    high = _int_argument(high, "randint", "high")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint(): argument 'size' must be tuple of ints, not {type(size).__name__}")
+    shape = _shape((size,), "randint")
     if out is not None:
         dtype = _out_dtype(dtype, out)
-    draw = numpy_generator(generator).integers(low, high, size=_shape((size,), "randint"), dtype=np.int64)
+    _check_range(low, high)
+    _check_range_fits(low, high, np.dtype(np.int64) if dtype is None else _dtype.to_numpy_dtype(dtype))
+    draw = numpy_generator(generator).integers(low, high, size=shape, dtype=np.int64)
     return _finish(draw, dtype, device, requires_grad, out, "randint")
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, device=None, requires_grad=False):
-    """A random permutation of ``0 .. n-1``.
+    """A random permutation of ``0 .. n-1`` (``n`` an int or a one-element integer tensor).
 
     >>> import chainrule
     >>> sorted(chainrule.randperm(4).tolist())
     [0, 1, 2, 3]
     """
-    (n,) = _shape((n,), "randperm")
+    (n,) = _shape((_int_argument(n, "randperm", "n"),), "randperm")
     if out is not None:
         dtype = _out_dtype(dtype, out)
+    np_dtype = np.dtype(np.int64) if dtype is None else _dtype.to_numpy_dtype(dtype)
+    if np_dtype.kind == "b":
+        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    # each value up to n - 1 must be exact: a float holds every integer only up to 2^(mantissa bits + 1)
+    if np_dtype.kind == "f":
+        largest = 2 ** (np.finfo(np_dtype).nmant + 1)
+    else:
+        largest = int(np.iinfo(np_dtype).max)
+    if n - 1 > largest:
+        raise RuntimeError(
+            f"randperm(): n={n} does not fit {_dtype.FROM_NUMPY[np_dtype].name}, which holds the values "
+            f"0 .. n-1 only up to n={largest + 1}"
+        )
     permutation = numpy_generator(generator).permutation(n).astype(np.int64)
     return _finish(permutation, dtype, device, requires_grad, out, "randperm")
 
@@ -525,31 +668,84 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     return _finish((draw * std_array + mean_array).astype(np_dtype), None, device, requires_grad)
 
 
+def _probabilities(p, op_name):
+    """``p``, a number or a floating tensor of them, checked to lie in [0, 1] as
+    PyTorch checks it (NaN fails too); tensors come back as arrays."""
+    if not isinstance(p, Tensor):
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+        return p
+    array = p._data
+    if array.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"bernoulli_tensor_cpu_p_\" not implemented for '{_dtype.scalar_type_name(array.dtype)}' "
+            f"({op_name} needs floating-point probabilities)"
+        )
+    if array.size and not (array.min() >= 0 and array.max() <= 1):  # a NaN fails both
+        raise RuntimeError(
+            f"{op_name}(): expected every probability in [0, 1] (p_in >= 0 && p_in <= 1), but got values "
+            f"from {array.min()} to {array.max()}"
+        )
+    return array
+
+
 def bernoulli(input, p=None, *, generator=None):
-    """1 with probability ``input`` (or ``p``), else 0, elementwise.
+    """1 with probability ``input`` (or ``p``), else 0, elementwise; probabilities
+    outside [0, 1] are an error.
 
     >>> import chainrule
     >>> chainrule.bernoulli(chainrule.tensor([0.0, 1.0]))
     tensor([0., 1.])
     """
-    probability = input._data if p is None else p
-    draw = numpy_generator(generator).random(input._data.shape, dtype=_draw_dtype(input._data.dtype))
-    return wrap((draw < probability).astype(input._data.dtype))
+    probability = _probabilities(input if p is None else p, "bernoulli")
+    rng, draw_dtype = _rng_and_dtype(input, generator)
+    return wrap((rng.random(input._data.shape, dtype=draw_dtype) < probability).astype(input._data.dtype))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     """Category indices drawn with probabilities proportional to ``input`` (each row
-    of a 2-D input is one distribution).
+    of a 2-D input is one distribution): weights must be finite, non-negative and
+    not all zero.
 
     >>> import chainrule
     >>> chainrule.multinomial(chainrule.tensor([0.0, 1.0, 0.0]), 2, replacement=True)
     tensor([1, 1])
     """
-    rng = numpy_generator(generator)
-    weights = np.atleast_2d(input._data.astype(np.float64))
-    categories = weights.shape[1]
+    num_samples = _int_argument(num_samples, "multinomial", "num_samples")
+    if not isinstance(replacement, (bool, np.bool_)):
+        kind = type(replacement).__name__
+        raise TypeError(f"multinomial(): argument 'replacement' must be bool, not {kind}")
+    weights = input._data
+    if weights.ndim not in (1, 2):
+        raise RuntimeError(f"prob_dist must be 1 or 2 dim, got shape {list(weights.shape)}")
+    if weights.dtype.kind != "f":
+        raise RuntimeError(
+            "multinomial only supports floating-point dtypes for input, got: "
+            f"{_dtype.scalar_type_name(weights.dtype)}"
+        )
+    if num_samples <= 0:
+        raise RuntimeError(f"cannot sample n_sample <= 0 samples (num_samples={num_samples})")
+    categories = weights.shape[-1]
     if not replacement and num_samples > categories:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        raise RuntimeError(
+            f"cannot sample n_sample > prob_dist.size(-1) samples without replacement ({num_samples} > "
+            f"{categories}): pass replacement=True"
+        )
+    if categories > 2**24:
+        raise RuntimeError(f"number of categories cannot exceed 2^24, got {categories}")
+    weights = np.atleast_2d(weights.astype(np.float64))
+    if weights.size:
+        if not (weights.min() >= 0 and weights.max() < np.inf):  # a NaN fails both
+            raise RuntimeError(
+                "multinomial(): probability tensor contains either `inf`, `nan` or element < 0 (weights "
+                f"from {weights.min()} to {weights.max()})"
+            )
+        if (weights.sum(axis=1) <= 0).any():
+            raise RuntimeError(
+                "multinomial(): invalid multinomial distribution (sum of probabilities <= 0): a row "
+                "of weights is all zero"
+            )
+    rng = numpy_generator(generator)
     if replacement:
         # inverse transform: the first category whose cumulative probability passes
         # u; row r's cumulative values are shifted by r, so one sorted search serves all rows
@@ -619,8 +815,8 @@ def bernoulli_(tensor, p=0.5, *, generator=None):
     >>> chainrule.empty(3).bernoulli_(1.0)
     tensor([1., 1., 1.])
     """
+    probability = _probabilities(p, "bernoulli_")
     rng, draw_dtype = _rng_and_dtype(tensor, generator)
-    probability = p._data if isinstance(p, Tensor) else p
     return _fill(tensor, rng.random(tensor._data.shape, dtype=draw_dtype) < probability, "bernoulli_")
 
 
@@ -667,5 +863,6 @@ for _name, _fn in {
     "random_": random_,
     "exponential_": exponential_,
     "bernoulli": bernoulli,
+    "multinomial": multinomial,
 }.items():
     setattr(Tensor, _name, _fn)

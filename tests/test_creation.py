@@ -47,6 +47,52 @@ def test_tensor_infers_dtypes_as_pytorch(fn):
     assert_equal(ours, theirs)
 
 
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.tensor([np.mean(np.arange(4.0)), np.std(np.arange(4.0))]),
+        lambda m: m.tensor([np.ones(2), np.ones(2)]),
+        lambda m: m.tensor([np.int32(3)]),
+        lambda m: m.tensor([np.uint8(3)]),
+        lambda m: m.tensor((np.float32(1), np.float32(2))),
+        lambda m: m.tensor([m.tensor(1.0, dtype=m.float64)]),
+        lambda m: m.tensor([m.tensor(1, dtype=m.int32), 2]),
+        # mixed: Python floats count as the default dtype, ints as int64, bools as bool
+        lambda m: m.tensor([np.float16(1), 2.5]),
+        lambda m: m.tensor([np.int32(1), 2]),
+        lambda m: m.tensor([True, np.uint8(3)]),
+        lambda m: m.tensor([np.int8(1), np.uint8(3)]),
+        lambda m: m.tensor([np.float16(1), np.int64(3)]),
+        lambda m: m.tensor([np.int64(2**62), 1.5]),
+        lambda m: m.tensor([[np.ones(2, np.float16)], [[1.0, 2.0]]]),
+        lambda m: m.tensor([[np.ones(2, np.int32)], [[1.5, 2]]]),
+        lambda m: m.tensor([np.ones((2, 2)), np.ones((2, 2))]),
+        lambda m: m.tensor([[np.float64(1)], [2]]),
+        lambda m: m.tensor([[], np.ones(0, np.int32)]),
+        lambda m: m.tensor([np.ones(0)]),
+        # a tensor inside a list is one number, whatever its shape
+        lambda m: m.tensor([m.ones(1), m.ones(1, 1)]),
+        lambda m: m.tensor([np.float64(1.5), np.float64(2)], requires_grad=True),
+        lambda m: m.tensor([np.float64(0.1), 1], dtype=m.float16),
+        lambda m: m.as_tensor([np.float64(1.5)]),
+        lambda m: m.as_tensor([np.ones(2, np.float16)]),
+        # a dtype asked for converts arrays chainrule cannot store, and huge Python ints
+        lambda m: m.tensor(np.array([1, 2], dtype=np.uint16), dtype=m.float32),
+        lambda m: m.as_tensor(np.array([1, 2], dtype=np.uint16), dtype=m.float32),
+        lambda m: m.tensor(2**63, dtype=m.float64),
+        lambda m: m.as_tensor(2**63, dtype=m.float64),
+        lambda m: m.tensor([2**64, 1], dtype=m.float32),
+        lambda m: m.tensor(-(2**63) - 1, dtype=m.float64),
+        lambda m: m.tensor([2**63, 1.5]),
+    ],
+)
+@pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy.ndarrays")  # torch's advice
+def test_numpy_scalars_arrays_and_tensors_in_a_list_keep_their_dtypes_as_in_pytorch(fn):
+    theirs, ours = run_both(fn)
+    assert_equal(ours, theirs)
+
+
 def test_tensor_copies_its_data_and_from_numpy_shares_it():
     array = np.zeros(3, np.float32)
     copied = chainrule.tensor(array)
@@ -176,6 +222,12 @@ def test_ranges_match_pytorch_in_length_dtype_and_values(fn):
         (lambda m: m.tensor("a"), "invalid data type"),
         (lambda m: m.tensor([[1, 2], [3]]), None),
         (lambda m: m.tensor(2**63), "Overflow"),
+        (lambda m: m.tensor(2**64), "Overflow"),
+        (lambda m: m.tensor([2**63, -1]), "Overflow"),
+        (lambda m: m.tensor(2**63, dtype=m.int64), "Overflow"),
+        (lambda m: m.tensor(10**400, dtype=m.float64), None),
+        (lambda m: m.tensor([m.ones(2), m.ones(2)]), "only one element tensors"),
+        (lambda m: m.tensor([np.ones(2), np.ones(3)]), None),
         (lambda m: m.from_numpy([1.0, 2.0]), "expected np.ndarray"),
         (lambda m: m.from_numpy(np.array(["a"])), "can't convert np.ndarray of type numpy.str_"),
         (lambda m: m.zeros(), "missing 1 required positional arguments"),

@@ -9,6 +9,8 @@ import pytest
 
 import chainrule
 
+from oracle import assert_same_error, requires_torch, run_both
+
 N = 20_000
 
 
@@ -110,6 +112,9 @@ def test_every_random_function_takes_a_generator():
             chainrule.rand(3, generator=g),
             chainrule.randn(3, generator=g),
             chainrule.randint(10, (3,), generator=g),
+            chainrule.randint(2, high=10, size=(3,), generator=g),
+            chainrule.multinomial(chainrule.ones(5), 3, generator=g),
+            chainrule.bernoulli(chainrule.full((5,), 0.5), generator=g),
             chainrule.randperm(5, generator=g),
             chainrule.empty(3).uniform_(generator=g),
             chainrule.empty(3).normal_(generator=g),
@@ -177,6 +182,8 @@ def test_multinomial_draws_in_proportion_to_the_weights():
     assert not (samples[0] == 1).any() and (samples[1] == 1).all()
     without = chainrule.multinomial(chainrule.tensor([1.0, 1.0, 1.0, 0.0]), 3).tolist()
     assert sorted(without) == [0, 1, 2]
+    as_method = chainrule.tensor([0.0, 0.0, 1.0]).multinomial(2, replacement=True)  # was missing
+    assert as_method.tolist() == [2, 2]
 
 
 def test_filling_a_leaf_that_requires_grad_is_refused_outside_no_grad():
@@ -204,3 +211,96 @@ def test_a_fill_is_seen_by_a_graph_that_saved_the_tensor():
         y.normal_()
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         z.backward()
+
+
+def _kind(result):
+    """What must match PyTorch in a random draw: dtype, shape, requires_grad (not the values)."""
+    return str(result.dtype).split(".")[-1], tuple(result.shape), result.requires_grad
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.randint(10, size=(3,)),
+        lambda m: m.randint(high=10, size=(3,)),
+        lambda m: m.randint(2, high=10, size=(3,)),
+        lambda m: m.randint(low=2, high=10, size=[2, 2]),
+        lambda m: m.randint(2, 10, size=m.Size([2])),
+        lambda m: m.randint(10, (3,), generator=m.Generator().manual_seed(0)),
+        lambda m: m.randint(10, (3,), dtype=m.float32, requires_grad=True),
+        lambda m: m.randint(2, (3,), dtype=m.bool),
+        lambda m: m.randint(256, (3,), dtype=m.uint8),
+        lambda m: m.randint(-(2**63), 2**63 - 1, (3,)),
+        lambda m: m.randint(m.tensor(10), (np.int64(3), m.tensor(2))),
+        lambda m: m.randint(10, ()),
+        lambda m: m.randint(10, (3,), out=m.empty(0, dtype=m.int32)),
+        lambda m: m.randperm(m.tensor(4)),
+        lambda m: m.randperm(m.tensor([4], dtype=m.int32)),
+        lambda m: m.randperm(np.int64(4), dtype=m.float16),
+        lambda m: m.randperm(n=2049, dtype=m.float16),
+        lambda m: m.randperm(256, dtype=m.uint8),
+        lambda m: m.multinomial(m.tensor([0.5, 0.5], dtype=m.float64), m.tensor(1)),
+        lambda m: m.multinomial(m.ones(2, 3), 2),
+        lambda m: m.multinomial(m.ones(0, 3), 1, True),
+        lambda m: m.bernoulli(m.tensor([[0.5, 0.2]], dtype=m.float16)),
+        lambda m: m.bernoulli(m.tensor([1, 0]), 0.5),
+    ],
+)
+def test_random_functions_take_pytorchs_argument_forms(fn):
+    theirs, ours = run_both(fn)
+    assert not isinstance(ours, Exception), f"chainrule raised {ours!r}"
+    assert _kind(ours) == _kind(theirs)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (lambda m: m.randint(10), 'missing "size"'),
+        (lambda m: m.randint(size=(3,)), 'missing "high"'),
+        (lambda m: m.randint(10, size=None), 'missing "size"'),
+        (lambda m: m.randint(10, 3), "'size' must be tuple of ints, not int"),
+        (lambda m: m.randint(10, m.tensor([3])), "'size' must be tuple of ints, not Tensor"),
+        (lambda m: m.randint(10, (3.0,)), "must be tuple of ints"),
+        (lambda m: m.randint(10.5, (3,)), "argument 'high' must be int, not float"),
+        (lambda m: m.randint(2.5, 10, (3,)), "argument 'low' must be int, not float"),
+        (lambda m: m.randint(True, (3,)), "must be int, not bool"),
+        (lambda m: m.randint(m.tensor(10.0), (3,)), "must be int, not Tensor"),
+        (lambda m: m.randint(1, 10, (3,), 5), "positional arguments"),
+        (lambda m: m.randint(2**63, (3,)), "Overflow"),
+        (lambda m: m.randint(0, size=(3,)), "expects 'from' to be less than 'to'"),
+        (lambda m: m.randint(10, (3,), dtype=m.bool), "to - 1 is out of bounds for bool"),
+        (lambda m: m.randint(300, (3,), dtype=m.uint8), "to - 1 is out of bounds for uint8"),
+        (lambda m: m.randint(-1, 3, (3,), dtype=m.uint8), "from is out of bounds for uint8"),
+        (lambda m: m.randint(70000, (3,), dtype=m.float16), "to - 1 is out of bounds for float16"),
+        (lambda m: m.randint(10, (3,), requires_grad=True), "floating point"),
+        (lambda m: m.randperm(m.tensor(4.0)), "argument 'n' must be int, not Tensor"),
+        (lambda m: m.randperm(4.0), "must be int, not float"),
+        (lambda m: m.randperm((4,)), "must be int, not tuple"),
+        (lambda m: m.randperm(4, dtype=m.bool), "not implemented for 'Bool'"),
+        (lambda m: m.randperm(257, dtype=m.uint8), "does not fit uint8"),
+        (lambda m: m.randperm(2050, dtype=m.float16), "does not fit float16"),
+        (lambda m: m.multinomial(m.tensor([-1.0, 1.0]), 1), "`inf`, `nan` or element < 0"),
+        (lambda m: m.multinomial(m.tensor([1.0, float("nan")]), 1), "`inf`, `nan` or element < 0"),
+        (lambda m: m.multinomial(m.tensor([1.0, float("inf")]), 2, True), "`inf`, `nan` or element < 0"),
+        (lambda m: m.multinomial(m.tensor([0.0, 0.0]), 1), "sum of probabilities <= 0"),
+        (lambda m: m.multinomial(m.tensor([[1.0, 0.0], [0.0, 0.0]]), 2, True), "sum of probabilities <= 0"),
+        (lambda m: m.multinomial(m.tensor([0.5, 0.5]), 0), "cannot sample n_sample <= 0 samples"),
+        (lambda m: m.multinomial(m.tensor([1, 1]), 1), "only supports floating-point dtypes"),
+        (lambda m: m.multinomial(m.tensor(0.5), 1), "prob_dist must be 1 or 2 dim"),
+        (lambda m: m.multinomial(m.ones(2), 3), "without replacement"),
+        (lambda m: m.multinomial(m.ones(2), 1.0), "argument 'num_samples' must be int, not float"),
+        (lambda m: m.multinomial(m.ones(2), 1, replacement=1), "'replacement' must be bool"),
+        (lambda m: m.bernoulli(m.tensor([2.0])), "p_in >= 0 && p_in <= 1"),
+        (lambda m: m.bernoulli(m.tensor([float("nan")])), "p_in >= 0 && p_in <= 1"),
+        (lambda m: m.bernoulli(m.tensor([1, 0])), "not implemented for 'Long'"),
+        (lambda m: m.bernoulli(m.tensor([0.5]), 2.0), "expects p to be in [0, 1], but got p=2.0"),
+        (lambda m: m.tensor([-0.5]).bernoulli(), "p_in >= 0 && p_in <= 1"),
+        (lambda m: m.zeros(2).bernoulli_(-0.1), "expects p to be in [0, 1]"),
+        (lambda m: m.zeros(2).bernoulli_(m.tensor([2.0, 0.0])), "p_in >= 0 && p_in <= 1"),
+        (lambda m: m.zeros(2).bernoulli_(m.tensor([1, 0])), "not implemented for 'Long'"),
+    ],
+)
+def test_bad_random_arguments_raise_pytorchs_exception_type(fn, message):
+    assert_same_error(fn, message)
