@@ -34,7 +34,10 @@ def template(name):
 
 def trace_page(trace):
     """The whole page as a string."""
-    data = json.dumps(trace.to_dict(), ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
+    # <, > and & as JSON escapes: no name can then end the script element or open an HTML comment in it
+    # ("<!--<script" would leave the browser's parser in a state where the page's script never runs).
+    data = json.dumps(trace.to_dict(), ensure_ascii=False, allow_nan=False)
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Template(template("trace.html")).substitute(
         description=html.escape(trace.description),
         loss=f"{trace.loss:.6g}",

@@ -42,6 +42,20 @@ def test_the_page_draws_one_svg_group_per_node_and_carries_every_number():
     assert weight["check"]["passed"] is True
 
 
+def test_names_with_html_markup_cannot_break_out_of_the_embedded_data():
+    name = "a<!--<script>&</script>"
+    chainrule.manual_seed(0)
+    model = nn.Sequential()
+    model.add_module(name, nn.Linear(2, 1))
+    trace = explain.trace(model, chainrule.randn(4, 2), target=chainrule.randn(4, 1), loss_fn=nn.MSELoss())
+    page = trace.to_html()
+    script = re.search(r'<script type="application/json" id="trace-data">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in script and ">" not in script and "&" not in script
+    data = embedded_data(page)
+    assert data == json.loads(json.dumps(trace.to_dict()))
+    assert f"{name}.weight" in [node["label"] for node in data["nodes"]]
+
+
 def test_every_edge_is_drawn_forward_and_backward():
     trace = mlp_trace()
     page = trace.to_html()
