@@ -75,19 +75,23 @@ class Snapshot:
             return np.array2string(
                 values, precision=precision, suppress_small=True, max_line_width=width, separator=" "
             )
-        return self.stats_text(precision)
+        return self.stats_text(precision, width)
 
-    def stats_text(self, precision=4):
+    def stats_text(self, precision=4, width=None):
+        """The count, mean, std, min and max (and zeros, NaN/Inf if any): on one line,
+        or on several when one would be wider than ``width``."""
         p = precision
-        text = (
-            f"{self.numel:,} values: mean {self.mean:.{p}g}, std {self.std:.{p}g}, "
-            f"min {self.min:.{p}g}, max {self.max:.{p}g}"
-        )
+        parts = [
+            f"{self.numel:,} values:",
+            f"mean {self.mean:.{p}g}, std {self.std:.{p}g},",
+            f"min {self.min:.{p}g}, max {self.max:.{p}g}",
+        ]
         if self.zeros:
-            text += f", {self.zeros:.0%} zeros"
+            parts[-1] += f", {self.zeros:.0%} zeros"
         if self.nonfinite:
-            text += f", {self.nonfinite} NaN/Inf"
-        return text
+            parts[-1] += f", {self.nonfinite} NaN/Inf"
+        line = " ".join(parts)
+        return line if width is None or len(line) <= width else "\n".join(parts)
 
     def to_dict(self):
         """A JSON-ready dict (NaN and Inf as the strings "NaN", "Infinity", "-Infinity")."""

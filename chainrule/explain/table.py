@@ -77,13 +77,16 @@ def trace_table(trace):
         box=box.SIMPLE_HEAD,
         show_lines=True,
     )
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("node")
-    table.add_column("created by", max_width=34)
+    # Minimum widths keep the node's identity readable when values are wide:
+    # rich would otherwise shrink these columns to nothing and give the values
+    # their full width; a value too wide for what is left wraps instead.
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("node", min_width=10)
+    table.add_column("created by", min_width=10, max_width=34)
     table.add_column("inputs")
     table.add_column("shape")
-    table.add_column("value (forward)", no_wrap=True)
-    table.add_column("dL/d(node) (backward)", no_wrap=True)
+    table.add_column("value (forward)", overflow="fold")
+    table.add_column("dL/d(node) (backward)", overflow="fold")
     for node in trace.nodes:
         value = node.value
         table.add_row(

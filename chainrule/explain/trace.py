@@ -587,7 +587,9 @@ class _FiniteDifferences:
     check runs), so the numbers agree to many digits; otherwise in the
     tensors' own precision with a larger eps. The random state is reset
     before every evaluation so dropout draws the same masks as the traced
-    pass, and module buffers (running statistics) are restored afterwards.
+    pass, and every module buffer (running statistics, and integer counters
+    such as ``num_batches_tracked``) gets back the values the traced pass
+    left in it.
     """
 
     def __init__(self, fn, inputs, target, loss_fn, rng_state, graph, modules):
@@ -601,9 +603,11 @@ class _FiniteDifferences:
         tensors += [t for t in inputs if isinstance(t, Tensor)]
         if isinstance(target, Tensor):
             tensors.append(target)
-        for _, module in modules:
-            tensors += [buffer for _, buffer in module.named_buffers(recurse=False)]
-        unique = {id(t): t for t in tensors if t._data.dtype.kind == "f"}
+        buffers = [buffer for _, module in modules for _, buffer in module.named_buffers(recurse=False)]
+        self.buffer_values = [
+            (buffer, buffer._data.copy()) for buffer in {id(b): b for b in buffers}.values()
+        ]
+        unique = {id(t): t for t in tensors + buffers if t._data.dtype.kind == "f"}
         self.tensors = list(unique.values())
         self.float64 = self._float64_works()
 
@@ -617,6 +621,13 @@ class _FiniteDifferences:
         for t, a in zip(self.tensors, arrays):
             t._data = a
 
+    def _put_back(self, originals):
+        """Each tensor's own array, and each buffer's values as the traced pass left them (a forward in
+        training mode updates running statistics and counters in place)."""
+        self._swapped(originals)
+        for buffer, values in self.buffer_values:
+            np.copyto(buffer._data, values)
+
     def _float64_works(self):
         originals = [t._data for t in self.tensors]
         try:
@@ -626,7 +637,7 @@ class _FiniteDifferences:
         except (RuntimeError, TypeError, ValueError):
             return False
         finally:
-            self._swapped(originals)
+            self._put_back(originals)
 
     def check(self, leaf, grad_values, entries):
         """Compare ``grad_values`` (autograd's) with finite differences at the
@@ -661,7 +672,7 @@ class _FiniteDifferences:
                 data[index] = saved
                 numeric.append((plus - minus) / (2 * step))
         finally:
-            self._swapped(originals)
+            self._put_back(originals)
         autograd = [float(grad_values[index]) for index in indices]
         return FiniteDifferenceCheck(indices, autograd, numeric, eps, dtype, rtol, atol)
 

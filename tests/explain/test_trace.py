@@ -208,6 +208,34 @@ def test_dropout_draws_the_same_mask_when_the_check_recomputes_the_loss():
     assert all(node.check.passed for node in trace.parameters)
 
 
+class Float32Only(nn.Module):
+    """Refuses float64, so the numeric check has to run in float32, on the model's own arrays."""
+
+    def forward(self, x):
+        if x.dtype != chainrule.float32:
+            raise TypeError("float32 only")
+        return x
+
+
+@pytest.mark.parametrize("check_in", ["float64", "float32"])
+def test_tracing_leaves_batch_norm_buffers_as_one_forward_pass_does(check_in):
+    def make():
+        layers = [nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4, 1)]
+        return nn.Sequential(*layers, *([Float32Only()] if check_in == "float32" else []))
+
+    chainrule.manual_seed(0)
+    model, twin = make(), make()
+    twin.load_state_dict(model.state_dict())
+    x, target = chainrule.randn(8, 3), chainrule.randn(8, 1)
+    trace = explain.trace(model, x, target=target, loss_fn=nn.MSELoss())
+    assert trace.parameters[0].check.dtype == check_in
+    twin(x)
+    buffers = dict(model.named_buffers())
+    assert buffers["1.num_batches_tracked"].item() == 1  # as in PyTorch after one forward in training mode
+    for name, expected in twin.named_buffers():
+        np.testing.assert_array_equal(buffers[name].numpy(), expected.numpy(), err_msg=name)
+
+
 def test_an_output_that_is_not_a_scalar_is_traced_as_its_sum():
     x = chainrule.tensor([1.0, 2.0, 3.0], requires_grad=True)
     trace = explain.trace(lambda x: x * x, x)
@@ -238,6 +266,17 @@ def test_the_text_table_lists_every_node_and_the_numeric_check():
     for label in ("w", "Permute", "MatMul", "Add", "Sigmoid", "Mean"):
         assert label in text
     assert "✓" in text and "z = x @ w.T + b" in text
+
+
+@pytest.mark.parametrize("width", [80, 160])
+def test_the_text_table_keeps_node_names_readable_when_values_are_summarised(width):
+    chainrule.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    x, target = chainrule.randn(40, 2), chainrule.randn(40, 1)  # 80 values: shown as statistics
+    text = explain.trace(model, x, target=target, loss_fn=nn.MSELoss()).to_text(width=width)
+    for label in ("0.weight", "Linear", "Relu", "0 (Linear)", "#0, #1, #2", "40×3"):
+        assert label in text
+    assert max(len(line) for line in text.splitlines()) <= width
 
 
 def test_an_input_computed_before_the_trace_gets_its_value_gradient_and_check():
