@@ -6,6 +6,8 @@ inside the handlers, so ``chainrule --help`` answers at once.
 """
 
 import argparse
+import errno
+import math
 import os
 import sys
 
@@ -45,10 +47,25 @@ CONFIG_OPTIONS = (
 )
 
 
-def _positive_int(text):
+def positive_int(text):
+    """An option's value that counts something (epochs, rounds): an integer, at least 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_number(text):
+    """An option's value that is a size (a learning rate, a norm, seconds): positive and finite.
+
+    >>> positive_number("inf")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a positive finite number, got inf
+    """
+    value = float(text)
+    if not 0 < value < math.inf:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
     return value
 
 
@@ -96,13 +113,13 @@ def build_parser():
     how = train.add_argument_group("how to train")
     how.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="epochs (default: 30 for digits, 15 for fashion-mnist or 20 for a cnn or resnet on it, "
         "10 for mnist, else 100)",
     )
     how.add_argument(
-        "--batch-size", type=_positive_int, default=None, help="default: 128 for (fashion-)mnist, else 32"
+        "--batch-size", type=positive_int, default=None, help="default: 128 for (fashion-)mnist, else 32"
     )
     how.add_argument(
         "--optimizer",
@@ -112,7 +129,7 @@ def build_parser():
     )
     how.add_argument(
         "--lr",
-        type=float,
+        type=positive_number,
         default=None,
         help="learning rate (default: 0.001 for adam, adamw, rmsprop; 0.02 momentum; 0.1 sgd)",
     )
@@ -136,12 +153,15 @@ def build_parser():
         default=None,
         help="share of the training data held out for validation (default: 0.1)",
     )
-    how.add_argument("--clip-grad", type=float, default=None, metavar="NORM", help="clip the gradient norm")
+    how.add_argument(
+        "--clip-grad", type=positive_number, default=None, metavar="NORM", help="clip the gradient norm"
+    )
     how.add_argument(
         "--patience",
-        type=_positive_int,
+        type=positive_int,
         default=None,
-        help="stop early after this many epochs without a better validation loss",
+        help="stop early after this many epochs without a better validation loss; the run keeps "
+        "its last epoch's weights, not the best epoch's (as Keras does by default)",
     )
     how.add_argument("--seed", type=int, default=None, help="random seed (default: 0)")
     run = train.add_argument_group("the run folder")
@@ -191,12 +211,15 @@ def build_parser():
     bench.add_argument(
         "cases", nargs="*", metavar="CASE", help="cases to run (default: all): " + ", ".join(_bench_cases())
     )
-    bench.add_argument("--rounds", type=_positive_int, default=15, help="alternating rounds (default: 15)")
+    bench.add_argument("--rounds", type=positive_int, default=15, help="alternating rounds (default: 15)")
     bench.add_argument(
-        "--seconds", type=float, default=0.2, help="minimum seconds per library per round (default: 0.2)"
+        "--seconds",
+        type=positive_number,
+        default=0.2,
+        help="minimum seconds per library per round (default: 0.2)",
     )
     bench.add_argument(
-        "--threads", type=_positive_int, default=None, help="PyTorch's thread count (default: PyTorch's own)"
+        "--threads", type=positive_int, default=None, help="PyTorch's thread count (default: PyTorch's own)"
     )
     bench.set_defaults(handler=_bench)
 
@@ -232,10 +255,9 @@ def main(argv=None):
     try:
         return args.handler(args) or 0
     except CheckpointError as error:
-        then = f"chainrule train --resume {error.path.parent}" if error.path.exists() else "train again"
-        print(
-            f"chainrule {args.command}: error: {_message(error)}\nonce there is room: {then}", file=sys.stderr
-        )
+        then = f"chainrule train --resume {error.path.parent}" if error.path.is_file() else "train again"
+        when = "once there is room" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "once that is fixed"
+        print(f"chainrule {args.command}: error: {_message(error)}\n{when}: {then}", file=sys.stderr)
         return 1
     except RunInterrupted as stop:
         where = f"checkpoint saved ({stop.checkpoint})" if stop.checkpoint else "no checkpoint was written"
@@ -281,7 +303,7 @@ def _bench(args):
 
 def _message(error):
     """The text of an error; for an OSError made as OSError(errno, message), without '[Errno n]'."""
-    if isinstance(error, OSError) and error.errno is not None and error.filename is None and error.strerror:
+    if isinstance(error, OSError) and error.filename is None and error.strerror:
         return error.strerror
     return str(error)
 
@@ -292,6 +314,9 @@ def _announcer(config):
 
     class Announce(Callback):
         def on_fit_start(self, state):
+            if state.epoch >= state.epochs or state.stop_training:  # the run's own callbacks come first
+                print(f"{state.run_dir} already finished after epoch {state.epoch}; scoring it again")
+                return
             c = config
             sizes = f"{len(state.train_loader.dataset)} training examples"
             if state.val_loader is not None:
@@ -308,19 +333,24 @@ def _announcer(config):
 
 
 def _train(args):
+    from .datasets.idx import DatasetNotFoundError
     from .train.run import RunConfig, read_run_config, resume_run, train_run
 
     given = {name: getattr(args, name) for name in CONFIG_OPTIONS if getattr(args, name) is not None}
-    if args.resume is not None:
-        if args.out is not None:
-            raise ValueError("--resume continues the run in its own folder; leave out --out")
-        config, _ = read_run_config(args.resume)
-        announce = [] if args.quiet else [_announcer(config)]
-        result = resume_run(args.resume, given, callbacks=announce, progress=not args.quiet)
-    else:
-        config = RunConfig(**given).resolved()
-        announce = [] if args.quiet else [_announcer(config)]
-        result = train_run(config, args.out, callbacks=announce, progress=not args.quiet)
+    try:
+        if args.resume is not None:
+            if args.out is not None:
+                raise ValueError("--resume continues the run in its own folder; leave out --out")
+            config, _ = read_run_config(args.resume)
+            announce = [] if args.quiet else [_announcer(config)]
+            result = resume_run(args.resume, given, callbacks=announce, progress=not args.quiet)
+        else:
+            config = RunConfig(**given).resolved()
+            announce = [] if args.quiet else [_announcer(config)]
+            result = train_run(config, args.out, callbacks=announce, progress=not args.quiet)
+    except DatasetNotFoundError as error:  # its own message speaks Python: root=, download=True
+        advice = "pass --data-root DIR, the folder that holds them"
+        raise FileNotFoundError(error.message("no --data-root given", advice)) from None
     if result.stop_reason:
         print(f"stopped early: {result.stop_reason}")
     _print_result(result)

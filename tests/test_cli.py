@@ -63,6 +63,37 @@ def test_train_help_lists_every_option(capsys):
         assert option in out
 
 
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["train", "--clip-grad", "-1"],
+        ["train", "--clip-grad", "0"],
+        ["train", "--clip-grad", "nan"],
+        ["train", "--clip-grad", "inf"],
+        ["train", "--lr", "inf"],
+        ["train", "--lr", "nan"],
+        ["bench", "tiny", "--seconds", "nan"],
+        ["bench", "tiny", "--seconds", "-1"],
+    ],
+    ids=" ".join,
+)
+def test_a_size_that_is_not_positive_and_finite_is_an_error_naming_the_option(arguments, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(arguments)
+    assert exit_.value.code == 2
+    option, value = arguments[-2:]
+    assert capsys.readouterr().err.endswith(
+        f"error: argument {option}: must be a positive finite number, got {value}\n"
+    )
+
+
+def test_the_patience_help_says_the_run_keeps_its_last_epochs_weights(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "the run keeps its last epoch's weights, not the best epoch's" in help_text
+
+
 def test_python_dash_m_chainrule_runs_the_command():
     result = subprocess.run(
         [sys.executable, "-m", "chainrule", "--help"], capture_output=True, text=True, cwd=REPO
@@ -102,6 +133,14 @@ def test_predict_prints_one_class_per_row_of_a_csv_or_npy_file(moons_run, tmp_pa
         lines = capsys.readouterr().out.splitlines()
         assert lines[0] == "row,class,label,confidence"
         assert [line.split(",")[:3] for line in lines[1:]] == [["1", "0", "0"], ["2", "1", "1"]]
+
+
+def test_predict_on_a_csv_that_still_has_its_label_column_of_words_says_so(moons_run, tmp_path, capsys):
+    (tmp_path / "rows.csv").write_text("x,y,label\n0.5,0.2,red\n1.0,-0.3,blue\n")
+    assert main(["predict", str(moons_run), str(tmp_path / "rows.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "rows.csv, row 2, column 3 ('label'): 'red' is not a number" in err
+    assert err.endswith("(does it still have its label column?)\n")
 
 
 def test_predict_on_digits_takes_rows_of_64_raw_pixels(tmp_path, capsys):
@@ -154,6 +193,15 @@ def test_a_missing_dataset_is_an_error_naming_the_files_and_where_they_were_look
     assert "FashionMNIST files (train-images-idx3-ubyte.gz" in err and str(tmp_path / "data") in err
 
 
+def test_a_dataset_not_found_is_an_error_that_names_the_data_root_option(tmp_path, capsys):
+    assert main(["train", "--dataset", "mnist", "--quiet", "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("chainrule train: error: MNIST files (train-images-idx3-ubyte.gz")
+    assert err.endswith(
+        "not found (no --data-root given); pass --data-root DIR, the folder that holds them\n"
+    )
+
+
 def test_a_corrupt_dataset_file_is_an_error_naming_the_file(tmp_path, capsys):
     data = tmp_path / "data"
     data.mkdir()
@@ -193,6 +241,20 @@ def test_a_disk_that_fills_up_during_training_keeps_the_last_checkpoint_and_says
     assert chainrule.load(tmp_path / "run" / "checkpoint.safetensors")["epoch"] == 1
 
 
+def test_a_checkpoint_that_cannot_be_written_for_another_reason_is_named_without_disk_advice(
+    tmp_path, monkeypatch, capsys
+):
+    def refuses(obj, f):  # what chainrule.save raises for a directory where the file should go
+        raise IsADirectoryError(f"chainrule.save: {f} is a directory; give a file name")
+
+    monkeypatch.setattr(chainrule.serialization, "save", refuses)
+    assert main(["train", *MOONS, "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("chainrule train: error: could not write the checkpoint after epoch 1 to ")
+    assert "checkpoint.safetensors is a directory" in err and "[Errno" not in err
+    assert "once there is room" not in err
+
+
 def test_resume_keeps_the_runs_settings_and_folder(moons_run, capsys):
     assert main(["train", "--resume", str(moons_run), "--lr", "0.5"]) == 1
     assert "was trained with lr=0.05" in capsys.readouterr().err
@@ -205,6 +267,26 @@ def test_resuming_a_finished_run_scores_it_again(moons_run, capsys):
     assert main(["train", "--resume", str(moons_run), "--quiet"]) == 0
     assert json.loads((moons_run / "results.json").read_text())["test_accuracy"] == before["test_accuracy"]
     assert f"{before['test_accuracy']:.2%}" in capsys.readouterr().out
+
+
+def test_resuming_a_run_that_stopped_early_scores_it_again_and_trains_no_further(tmp_path, capsys):
+    run_dir = tmp_path / "early"
+    options = ["--dataset", "moons", "--model", "seed-net", "--optimizer", "sgd", "--lr", "0.5"]
+    assert (
+        main(["train", *options, "--epochs", "40", "--patience", "1", "--quiet", "--out", str(run_dir)]) == 0
+    )
+    before = {name: (run_dir / name).read_bytes() for name in ("checkpoint.safetensors", "metrics.json")}
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["epochs"] < 40 and results["stop_reason"].startswith("early stopping")
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    assert f"{run_dir} already finished after epoch {results['epochs']}; scoring it again" in out
+    assert (
+        f"stopped early: {results['stop_reason']}" in out and "epoch " + str(results["epochs"] + 1) not in out
+    )
+    assert {name: (run_dir / name).read_bytes() for name in before} == before
+    assert json.loads((run_dir / "results.json").read_text()) == results
 
 
 def test_the_explain_command_is_added_by_chainrule_explain_cli(monkeypatch):

@@ -18,7 +18,7 @@ import numpy as np
 from .._creation import from_numpy
 from .._dtype import float32
 
-__all__ = ["read_idx", "MNIST", "FashionMNIST"]
+__all__ = ["read_idx", "MNIST", "FashionMNIST", "DatasetNotFoundError"]
 
 _IDX_TYPES = {
     0x08: np.dtype(">u1"),
@@ -78,6 +78,39 @@ def read_idx(path):
         )
     values = np.frombuffer(raw, dtype=dtype, offset=header_size).reshape(shape)
     return values.astype(dtype.newbyteorder("="))
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """A dataset's files are in none of the folders searched (``searched``; empty when there were none).
+
+    The message speaks Python (``root=``, ``download=True``); ``message`` words
+    it for another caller, as the ``chainrule`` command does with its options.
+
+    >>> error = DatasetNotFoundError("MNIST", ["t10k-labels-idx1-ubyte.gz"], [])
+    >>> str(error).split(" not found ")[1]
+    '(no root= given); pass root= the folder that holds them, or download=True with a root to fetch them'
+    >>> error.message("no --data-root given", "pass --data-root DIR").split(" not found ")[1]
+    '(no --data-root given); pass --data-root DIR'
+    """
+
+    def __init__(self, dataset, files, searched, install_hint=""):
+        self.dataset, self.files, self.searched, self.install_hint = dataset, files, searched, install_hint
+        super().__init__(
+            self.message(
+                "no root= given",
+                "pass root= the folder that holds them, or download=True with a root to fetch them",
+            )
+        )
+
+    def message(self, nowhere, advice):
+        """The message with ``nowhere`` saying that no folder was given and ``advice`` how to give one."""
+        where = (
+            f" in {', '.join(str(folder) for folder in self.searched)}" if self.searched else f" ({nowhere})"
+        )
+        return (
+            f"{self.dataset} files ({', '.join(self.files)}, gzipped or not) not found{where}; {advice}"
+            + self.install_hint
+        )
 
 
 class MNIST:
@@ -171,13 +204,11 @@ class MNIST:
             folder = Path(root).expanduser() / type(self).__name__ / "raw"
             self._download(folder)
             return folder
-        searched = ", ".join(str(folder) for candidate in candidates for folder in self._folders(candidate))
-        names = ", ".join(name for name, _ in self.resources)
-        raise FileNotFoundError(
-            f"{type(self).__name__} files ({names}, gzipped or not) not found"
-            + (f" in {searched}" if searched else " (no root= given)")
-            + "; pass root= the folder that holds them, or download=True with a root to fetch them"
-            + self.install_hint
+        raise DatasetNotFoundError(
+            type(self).__name__,
+            [name for name, _ in self.resources],
+            [folder for candidate in candidates for folder in self._folders(candidate)],
+            self.install_hint,
         )
 
     @staticmethod

@@ -18,6 +18,7 @@ runs the same command on its own.
 import argparse
 import sys
 
+from ..cli import positive_int, positive_number
 from .walkthrough import ACTIVATIONS, DEFAULT_SEED, FORMATS, LANGUAGES, LOSSES, OPTIMIZERS, choose
 
 TOPICS = ("walkthrough", "losses", "activations")
@@ -41,6 +42,13 @@ def _option(choices, what):
             raise argparse.ArgumentTypeError(str(error)) from None
 
     return parse
+
+
+def _seed(text):
+    value = int(text)
+    if value < 0:  # NumPy's default_rng draws the numbers
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
 
 
 def register(subparsers):
@@ -90,13 +98,16 @@ def register(subparsers):
     )
     walk.add_argument(
         "--lr",
-        type=float,
+        type=positive_number,
         default=None,
         help="learning rate (default: 0.5 sgd and momentum, 0.01 rmsprop, 0.05 adam)",
     )
-    walk.add_argument("--steps", type=int, default=1, help="optimizer steps to show (default: 1)")
+    walk.add_argument("--steps", type=positive_int, default=1, help="optimizer steps to show (default: 1)")
     walk.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, help=f"seed of the numbers (default: {DEFAULT_SEED})"
+        "--seed",
+        type=_seed,
+        default=DEFAULT_SEED,
+        help=f"seed of the numbers, 0 or more (default: {DEFAULT_SEED})",
     )
     parser.add_argument(
         "-o",
@@ -121,8 +132,6 @@ def run(args):
         return 0
     from .walkthrough import walkthrough
 
-    if args.steps < 1:
-        raise ValueError(f"--steps must be at least 1, got {args.steps}")
     result = walkthrough(
         activation=args.activation,
         loss=args.loss,

@@ -371,6 +371,8 @@ def walkthrough(
     if int(steps) < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
+    if not 0 < lr < np.inf:  # also refuses nan
+        raise ValueError(f"the learning rate must be positive and finite, got {lr}")
     options = {
         "activation": activation,
         "loss": loss,

@@ -170,9 +170,10 @@ class CheckpointError(OSError):
 class Checkpoint(Callback):
     """Save the training state to ``path`` after every epoch and when Ctrl-C stops the fit.
 
-    An epoch whose training loss is not finite is not saved, so the file keeps
-    the last good state. ``chainrule.save`` writes atomically: if a write fails
-    (disk full), the previous checkpoint stays and a CheckpointError says so.
+    An epoch with a metric (training or validation) that is not finite, or
+    weights that are not, is not saved, so the file keeps the last good state.
+    ``chainrule.save`` writes atomically: if a write fails (disk full), the
+    previous checkpoint stays and a CheckpointError says so.
     """
 
     def __init__(self, path):
@@ -180,11 +181,16 @@ class Checkpoint(Callback):
         self.saved = None  # description of the last checkpoint written
 
     def on_epoch_end(self, state):
-        if math.isfinite(state.metrics["train_loss"]):
+        if _nonfinite_metric(state.metrics) is None and _nonfinite_parameter(state.model) is None:
             self._save(state, f"epoch {state.metrics['epoch']}")
 
     def on_fit_end(self, state):
-        if state.interrupted and state.loss is not None and math.isfinite(state.loss):
+        if (
+            state.interrupted
+            and state.loss is not None
+            and math.isfinite(state.loss)
+            and _nonfinite_parameter(state.model) is None
+        ):
             self._save(state, f"step {state.step} (epoch {state.epoch + 1}, batch {state.running.batches})")
 
     def _save(self, state, what):
@@ -213,8 +219,13 @@ class Checkpoint(Callback):
 class EarlyStopping(Callback):
     """Stop when ``monitor`` (a metrics key) has not improved by ``min_delta`` for ``patience`` epochs.
 
+    The model keeps the weights of the last epoch, not those of the best one (as Keras's
+    ``EarlyStopping`` with its default ``restore_best_weights=False``); the stop reason names the
+    best epoch.
+
     ``mode`` is ``"min"`` or ``"max"``; ``"auto"`` means max for accuracies, min otherwise. Its memory is
-    the history itself, so a resumed run stops exactly where the uninterrupted one would.
+    the history itself, so a resumed run stops exactly where the uninterrupted one would, and a run
+    resumed after it stopped early trains no further.
 
     >>> from types import SimpleNamespace
     >>> history = [{"epoch": k, "val_loss": loss} for k, loss in ((1, 0.5), (2, 0.6), (3, 0.7))]
@@ -233,6 +244,10 @@ class EarlyStopping(Callback):
 
     def _improves(self, value, best):
         return value < best - self.min_delta if self.mode == "min" else value > best + self.min_delta
+
+    def on_fit_start(self, state):
+        if state.history:  # resumed
+            self.on_epoch_end(state)
 
     def on_epoch_end(self, state):
         if self.monitor not in state.metrics:
@@ -266,8 +281,24 @@ class GradientClipping(Callback):
         clip_grad_norm_(state.model.parameters(), self.max_norm, norm_type=self.norm_type)
 
 
+def _nonfinite_metric(metrics):
+    """The name of the first NaN or infinite value in an epoch's metrics, or None."""
+    return next(
+        (key for key, value in metrics.items() if isinstance(value, float) and not math.isfinite(value)), None
+    )
+
+
+def _nonfinite_parameter(model):
+    """The name of the first parameter holding a NaN or infinite value, or None."""
+    return next((name for name, p in model.named_parameters() if not p.detach().isfinite().all()), None)
+
+
 class StopOnNaN(Callback):
     """Stop as soon as a step's loss is NaN or infinite; ``reason`` then names the epoch and step.
+
+    At the end of an epoch it also checks the metrics (a step's loss is taken
+    before its update, so weights that blow up in the epoch's last step show
+    first in the validation loss) and the parameters.
 
     >>> from types import SimpleNamespace
     >>> state = SimpleNamespace(loss=float("nan"), epoch=1, batch_index=4, step=15, train_loader=range(10))
@@ -282,9 +313,22 @@ class StopOnNaN(Callback):
 
     def on_step_end(self, state):
         if not math.isfinite(state.loss):
-            self.reason = (
+            reason = (
                 f"the loss became {state.loss} in epoch {state.epoch + 1}, step {state.batch_index + 1} "
                 f"of {len(state.train_loader)} (global step {state.step})"
             )
-            state.stop_training = True
-            state.stop_reason = self.reason
+            self._stop(state, reason)
+
+    def on_epoch_end(self, state):
+        metric, parameter = _nonfinite_metric(state.metrics), _nonfinite_parameter(state.model)
+        if metric is not None:
+            self._stop(state, f"{metric} became {state.metrics[metric]} in epoch {state.metrics['epoch']}")
+        elif parameter is not None:
+            self._stop(
+                state, f"parameter {parameter} became NaN or infinite in epoch {state.metrics['epoch']}"
+            )
+
+    def _stop(self, state, reason):
+        self.reason = reason
+        state.stop_training = True
+        state.stop_reason = reason

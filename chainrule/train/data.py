@@ -8,6 +8,7 @@ for tables). Splits use a fixed ``split_seed``, independent of the training
 seed, so runs with different seeds are scored on the same test set.
 """
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -205,15 +206,29 @@ def read_inputs(path, input_shape):
                 f"examples of shape {tuple(input_shape)} ({size} values each)"
             )
         return values.reshape(-1, *input_shape)
-    table = datasets.CSVDataset(path, label_column=None)
-    values = table.data.numpy()
+    try:
+        values = datasets.CSVDataset(path, label_column=None).data.numpy()
+    except ValueError as error:  # a word among the numbers: often the label column, left in
+        raise ValueError(f"{error}{_label_column_hint(_first_row_length(path), size)}") from None
     if values.shape[1] != size:
-        extra = " (does it still have its label column?)" if values.shape[1] == size + 1 else ""
         raise ValueError(
             f"{path} has {values.shape[1]} columns, but the model takes {size} values per example "
-            f"(shape {tuple(input_shape)}){extra}"
+            f"(shape {tuple(input_shape)}){_label_column_hint(values.shape[1], size)}"
         )
     return values.reshape(-1, *input_shape)
+
+
+def _label_column_hint(columns, size):
+    return " (does it still have its label column?)" if columns == size + 1 else ""
+
+
+def _first_row_length(path):
+    """The number of cells in the first row of a CSV file (0 if it cannot be read)."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return next((len(row) for row in csv.reader(handle) if row), 0)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return 0
 
 
 def random_horizontal_flip(images, p=0.5):

@@ -9,6 +9,7 @@ inputs with it.
 """
 
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -109,8 +110,10 @@ class RunConfig:
         for name in ("epochs", "batch_size"):
             if values[name] < 1:
                 raise ValueError(f"{name.replace('_', ' ')} must be at least 1, got {values[name]}")
-        if not values["lr"] > 0:
-            raise ValueError(f"the learning rate must be positive, got {values['lr']}")
+        if not 0 < values["lr"] < math.inf:  # also refuses nan
+            raise ValueError(f"the learning rate must be positive and finite, got {values['lr']}")
+        if self.clip_grad is not None and not 0 < self.clip_grad < math.inf:
+            raise ValueError(f"the gradient clipping norm must be positive and finite, got {self.clip_grad}")
         return RunConfig(**values)
 
 
@@ -132,7 +135,8 @@ class RunInterrupted(KeyboardInterrupt):
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite; the last good checkpoint was kept."""
+    """The loss, a validation metric or the weights became NaN or infinite; the last good checkpoint was
+    kept."""
 
 
 def default_run_dir(config, root="runs"):
@@ -233,8 +237,8 @@ def train_run(config=None, run_dir=None, callbacks=(), progress=True):
     """Train as ``chainrule train`` does, in ``run_dir`` (default ``runs/<time>-<model>-<dataset>``).
 
     Returns a RunResult. Raises RunInterrupted on Ctrl-C (after saving a
-    checkpoint) and TrainingDiverged when the loss becomes NaN (keeping the
-    last good checkpoint).
+    checkpoint) and TrainingDiverged when the loss or the weights become NaN
+    or infinite (keeping the last good checkpoint).
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp()) / "run"
@@ -286,6 +290,11 @@ def _train(config, run_dir, checkpoint, callbacks, progress):
     run_dir = Path(run_dir) if run_dir is not None else default_run_dir(config)
     if checkpoint is None and (run_dir / CONFIG).exists():
         raise ValueError(f"{run_dir} already holds a run; resume it, or train into another folder")
+    if checkpoint is None and (run_dir / CHECKPOINT).exists():
+        raise ValueError(
+            f"{run_dir / CHECKPOINT} is in the way: a new run writes its checkpoint there; "
+            "move it away, or train into another folder"
+        )
     parameters = sum(p.numel() for p in parts.model.parameters())
     check_writable(run_dir, needed_bytes=parameters * 4 * 4 * 2 + 5_000_000)
     if checkpoint is None:
@@ -305,7 +314,7 @@ def _train(config, run_dir, checkpoint, callbacks, progress):
     steps = [nan_guard, cb.MetricLog(run_dir), cb.PlotCurves(run_dir), saver]
     if progress:
         steps.insert(0, cb.ProgressBar())
-    if config.clip_grad:
+    if config.clip_grad is not None:
         steps.insert(0, cb.GradientClipping(config.clip_grad))
     if config.patience:
         steps.append(cb.EarlyStopping("val_loss" if data.val is not None else "train_loss", config.patience))

@@ -74,6 +74,22 @@ def test_an_unknown_loss_is_an_argument_error_naming_the_choices(capsys):
     assert "choose one of: l1, l2, smooth_l1, cross_entropy" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "option, value, problem",
+    [
+        ("--lr", "inf", "must be a positive finite number"),
+        ("--lr", "-1", "must be a positive finite number"),
+        ("--seed", "-5", "must be 0 or more"),
+        ("--steps", "0", "must be at least 1"),
+    ],
+)
+def test_a_number_out_of_range_is_an_argument_error_naming_the_option(option, value, problem, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["explain", option, value])
+    assert stop.value.code == 2
+    assert f"error: argument {option}: {problem}, got {value}" in capsys.readouterr().err
+
+
 def test_explain_has_help_with_examples(capsys):
     with pytest.raises(SystemExit):
         cli.main(["explain", "--help"])

@@ -294,3 +294,9 @@ def test_unknown_options_are_refused_with_the_choices():
         explain.walkthrough(loss="hinge")
     with pytest.raises(ValueError, match="sgd, momentum, rmsprop, adam"):
         explain.walkthrough(optimizer="lbfgs")
+
+
+@pytest.mark.parametrize("lr", [0.0, -0.5, float("inf"), float("nan")])
+def test_a_learning_rate_that_is_not_positive_and_finite_is_refused(lr):
+    with pytest.raises(ValueError, match="the learning rate must be positive and finite, got"):
+        explain.walkthrough(lr=lr)

@@ -83,6 +83,15 @@ def test_read_inputs_names_a_wrong_width_and_suspects_a_label_column(tmp_path):
         read_inputs(tmp_path / "x.npy", (1, 2, 2))
 
 
+@pytest.mark.parametrize("header", ["length,width,kind\n", ""])
+def test_read_inputs_suspects_a_label_column_of_words_left_in_a_csv(tmp_path, header):
+    (tmp_path / "iris.csv").write_text(f"{header}5.1,3.5,setosa\n6.2,2.9,virginica\n")
+    with pytest.raises(
+        ValueError, match=r"iris.csv, row 2, column 3 .* is not a number .* its label column\?\)$"
+    ):
+        read_inputs(tmp_path / "iris.csv", (2,))
+
+
 def test_random_horizontal_flip_mirrors_some_images_and_leaves_the_others():
     chainrule.manual_seed(0)
     images = chainrule.arange(32 * 4.0).reshape(32, 1, 2, 2)

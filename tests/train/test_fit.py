@@ -165,6 +165,26 @@ def test_early_stopping_stops_when_the_monitored_metric_stalls_and_says_why():
     )
 
 
+def test_a_fit_resumed_after_it_stopped_early_trains_no_further(tmp_path):
+    class Score(Callback):
+        def on_epoch_end(self, state):
+            state.metrics["score"] = [3.0, 2.0, 2.5, 2.1, 2.4, 1.0][state.epoch]
+
+    path = tmp_path / "checkpoint.safetensors"
+    first = fit(
+        **build(), epochs=6, callbacks=[Score(), Checkpoint(path), EarlyStopping("score", patience=3)]
+    )
+    resumed, recorder = build(), Recorder()
+    history = fit(
+        **resumed, epochs=6, resume=path, callbacks=[Score(), EarlyStopping("score", patience=3), recorder]
+    )
+    assert len(history) == len(first) == 5 and history.stop_reason == first.stop_reason
+    assert [event[0] for event in recorder.events] == ["fit_start", "fit_end"]
+    saved = chainrule.load(path)["model"]
+    for name, value in weights(resumed["model"]).items():
+        np.testing.assert_array_equal(value, saved[name].numpy(), err_msg=name)
+
+
 def test_early_stopping_maximizes_accuracies():
     class Accuracy(Callback):
         def on_epoch_end(self, state):
@@ -217,6 +237,38 @@ def test_a_nan_loss_stops_the_fit_naming_epoch_and_step_and_keeps_the_last_good_
     )
     saved = chainrule.load(tmp_path / "checkpoint.safetensors")
     assert saved["epoch"] == 1 and len(saved["history"]) == 1
+    assert all(np.isfinite(t.numpy()).all() for t in saved["model"].values())
+
+
+class BlowUpInEpoch2sLastStep(Callback):
+    """An infinite gradient in epoch 2's last step: that step's loss is still finite, the weights after it
+    are not."""
+
+    def on_before_step(self, state):
+        if state.epoch == 1 and state.batch_index == BATCHES_PER_EPOCH - 1:
+            state.model[0].weight.grad.fill_(float("inf"))
+
+
+def test_weights_that_blow_up_in_an_epochs_last_step_stop_the_fit_at_validation_and_are_not_saved(
+    tmp_path,
+):
+    guard, saver = StopOnNaN(), Checkpoint(tmp_path / "checkpoint.safetensors")
+    history = fit(**build(), epochs=4, callbacks=[BlowUpInEpoch2sLastStep(), guard, saver])
+    assert history.stop_reason == guard.reason == "val_loss became nan in epoch 2"
+    assert len(history) == 2 and math.isfinite(history[-1]["train_loss"])
+    saved = chainrule.load(tmp_path / "checkpoint.safetensors")
+    assert saved["epoch"] == 1 and saver.saved == "epoch 1"
+    assert all(np.isfinite(t.numpy()).all() for t in saved["model"].values())
+
+
+def test_without_validation_non_finite_weights_stop_the_fit_and_are_not_saved(tmp_path):
+    parts = build()
+    parts["val_loader"] = None
+    saver, guard = Checkpoint(tmp_path / "checkpoint.safetensors"), StopOnNaN()
+    history = fit(**parts, epochs=4, callbacks=[BlowUpInEpoch2sLastStep(), saver, guard])
+    assert history.stop_reason == "parameter 0.weight became NaN or infinite in epoch 2"
+    saved = chainrule.load(tmp_path / "checkpoint.safetensors")
+    assert saved["epoch"] == 1
     assert all(np.isfinite(t.numpy()).all() for t in saved["model"].values())
 
 

@@ -2,6 +2,7 @@
 
 import errno
 import json
+import os
 import shutil
 
 import numpy as np
@@ -47,6 +48,18 @@ def test_a_run_writes_checkpoint_metrics_config_results_and_plots(moons_run):
     assert config["data"]["input_shape"] == [2] and config["data"]["classes"] == ["0", "1"]
     results = json.loads((moons_run.run_dir / "results.json").read_text())
     assert results["test_accuracy"] == moons_run.test["accuracy"] > 0.8 and results["test_count"] == 200
+
+
+def test_every_file_of_a_run_gets_the_mode_a_new_file_gets_from_the_umask(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        result = train_run(
+            RunConfig(model="seed-net", dataset="moons", epochs=1), tmp_path / "run", progress=False
+        )
+    finally:
+        os.umask(previous)
+    modes = {path.name: oct(path.stat().st_mode & 0o777) for path in result.files}
+    assert modes == dict.fromkeys(modes, oct(0o640))
 
 
 def test_the_checkpoint_holds_model_optimizer_scheduler_position_rng_and_metrics(moons_run):
@@ -109,13 +122,28 @@ def test_a_nan_loss_stops_the_run_naming_epoch_and_step_and_keeps_the_last_good_
 
     with pytest.raises(TrainingDiverged) as error:
         train_run(MOONS, tmp_path / "run", callbacks=[Poison()], progress=False)
-    message = str(error.value)
-    assert message.startswith("the loss became nan in epoch 2, step 4 of 23 (global step 27)")
-    assert "the last good checkpoint (epoch 1) is in" in message
-    checkpoint = chainrule.load(tmp_path / "run" / "checkpoint.safetensors")
+    assert str(error.value).startswith("the loss became nan in epoch 2, step 4 of 23 (global step 27)")
+    _assert_the_last_good_checkpoint_is_epoch_1(error.value, tmp_path / "run")
+    assert len(json.loads((tmp_path / "run" / "metrics.json").read_text())) == 1
+
+
+def _assert_the_last_good_checkpoint_is_epoch_1(error, run_dir):
+    assert "the last good checkpoint (epoch 1) is in" in str(error)
+    checkpoint = chainrule.load(run_dir / "checkpoint.safetensors")
     assert checkpoint["epoch"] == 1
     assert all(np.isfinite(t.numpy()).all() for t in checkpoint["model"].values())
-    assert len(json.loads((tmp_path / "run" / "metrics.json").read_text())) == 1
+
+
+def test_weights_that_blow_up_in_an_epochs_last_step_are_not_called_the_last_good_checkpoint(tmp_path):
+    class InfiniteGradient(Callback):  # epoch 2's last step: its loss is finite, the weights after it not
+        def on_before_step(self, state):
+            if state.epoch == 1 and state.batch_index == len(state.train_loader) - 1:
+                next(state.model.parameters()).grad.fill_(float("inf"))
+
+    with pytest.raises(TrainingDiverged) as error:
+        train_run(MOONS, tmp_path / "run", callbacks=[InfiniteGradient()], progress=False)
+    assert str(error.value).startswith("val_loss became nan in epoch 2; training stopped")
+    _assert_the_last_good_checkpoint_is_epoch_1(error.value, tmp_path / "run")
 
 
 def test_an_output_folder_that_cannot_be_created_is_refused_before_training(tmp_path):
@@ -129,6 +157,15 @@ def test_a_new_run_never_overwrites_an_earlier_one(moons_run):
         ValueError, match=r"moons already holds a run; resume it, or train into another folder"
     ):
         train_run(MOONS, moons_run.run_dir, progress=False)
+
+
+def test_a_new_run_whose_checkpoint_path_is_taken_is_refused_before_training(tmp_path):
+    (tmp_path / "run" / "checkpoint.safetensors").mkdir(parents=True)
+    with pytest.raises(
+        ValueError, match=r"run/checkpoint.safetensors is in the way: a new run writes its checkpoint"
+    ):
+        train_run(MOONS, tmp_path / "run", progress=False)
+    assert [path.name for path in (tmp_path / "run").iterdir()] == ["checkpoint.safetensors"]
 
 
 def test_runs_started_in_the_same_second_get_folders_of_their_own(tmp_path, monkeypatch):
@@ -164,6 +201,18 @@ def test_options_are_checked_before_any_work():
         ValueError, match=r"flip augmentation mirrors images, but moons is not an image dataset"
     ):
         train_run(RunConfig(dataset="moons", augment="flip"), progress=False)
+
+
+@pytest.mark.parametrize("lr", [0.0, -1.0, float("inf"), float("nan")])
+def test_a_learning_rate_that_is_not_positive_and_finite_is_refused(lr):
+    with pytest.raises(ValueError, match=r"the learning rate must be positive and finite, got"):
+        RunConfig(lr=lr).resolved()
+
+
+@pytest.mark.parametrize("norm", [0.0, -1.0, float("inf"), float("nan")])
+def test_a_gradient_clipping_norm_that_is_not_positive_and_finite_is_refused(norm):
+    with pytest.raises(ValueError, match=r"the gradient clipping norm must be positive and finite, got"):
+        RunConfig(clip_grad=norm).resolved()
 
 
 def test_defaults_depend_on_dataset_model_and_optimizer():
