@@ -14,6 +14,7 @@ reductions, shape and indexing methods are attached by the ops modules
 (ops/*.py), each next to its forward and backward.
 """
 
+import numbers
 import warnings
 from copy import deepcopy
 
@@ -380,7 +381,7 @@ class Tensor:
 
     def __contains__(self, element):
         """``element in tensor``: whether any entry equals ``element`` (PyTorch's rule)."""
-        if not isinstance(element, (Tensor, int, float, bool)):
+        if not isinstance(element, (Tensor, numbers.Number)):
             raise RuntimeError(
                 f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}."
             )

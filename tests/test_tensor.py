@@ -377,6 +377,7 @@ def test_in_looks_for_an_equal_entry():
             lib.ones(3) in lib.ones(2, 3),
             1.0 in lib.ones(2, 3),
             5 in lib.arange(3),
+            np.float32(1.0) in lib.ones(2),
             lib.tensor([0.0, 1.0, 2.0]) in lib.ones(2, 3),
         )
     )
