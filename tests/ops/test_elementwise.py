@@ -950,6 +950,8 @@ INTEGER_FILLS = {
     "bitwise_and": lambda lib, x, v: x & v,
     "bitwise_or": lambda lib, x, v: x | v,
     "add": lambda lib, x, v: x + v,
+    "eq": lambda lib, x, v: x == v,
+    "lt": lambda lib, x, v: x < v,
 }
 
 
