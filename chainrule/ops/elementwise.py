@@ -711,8 +711,8 @@ def _compare(ufunc, op_name, doc):
                 or ((other.__class__ is float or other.__class__ is int) and input._data.dtype.kind == "f")
             )
         ):
-            a, b = promote(op_name, input, other)
-        a_data, b_data = (getattr(x, "_data", x) for x in _wrap_python_ints((a, b)))
+            a, b = _wrap_python_ints(promote(op_name, input, other))
+        a_data, b_data = getattr(a, "_data", a), getattr(b, "_data", b)
         try:
             return wrap(ufunc(a_data, b_data))
         except ValueError as error:
