@@ -1335,18 +1335,21 @@ class Frac(Primitive):
 
 
 class Cast(Primitive):
-    """y = x converted to another dtype.   dy/dx = 1 (the engine casts the
-    gradient back to x's dtype)."""
+    """y = x converted to another dtype.   dy/dx = 1, the gradient converted back
+    to x's dtype (the engine checks only shapes between nodes)."""
 
     @classmethod
     def name(cls):  # PyTorch's name for .to(dtype), .double(), ...
         return "ToCopyBackward0"
 
     def forward(ctx, x, dtype):
+        ctx.source = x.dtype
         return x.astype(dtype)
 
     def backward(ctx, grad):
-        return grad, None
+        if isinstance(grad, Tensor):  # create_graph
+            return grad._cast(ctx.source), None
+        return grad.astype(ctx.source, copy=False), None
 
 
 def _float_unary(cls, op_name, doc):

@@ -454,3 +454,20 @@ def test_integer_tensors_cannot_require_grad(raises_like_torch):
 def test_backward_and_grad_refuse_what_pytorch_refuses(raises_like_torch, call, match):
     # each was accepted (a list as a gradient, a no-op backward, an empty result)
     raises_like_torch(lambda lib: call(lib, lib.tensor([1.0, 2.0], requires_grad=True)), match=match)
+
+
+@pytest.mark.parametrize("convert", ["half", "double"])
+def test_a_dtype_conversion_sends_the_gradient_back_in_the_source_dtype(same_as_torch, convert):
+    # Cast passed the gradient on unconverted: hooks upstream saw the other dtype and a
+    # convolution's backward crashed on it
+    def scenario(lib):
+        lib.manual_seed(0)
+        layer = lib.nn.Conv1d(2, 3, 3)
+        x = lib.tensor([[[1.0, -2.0, 0.5, 3.0], [0.0, 1.5, -1.0, 2.0]]], requires_grad=True)
+        seen = []
+        y = layer(x)
+        y.register_hook(lambda g: seen.append(str(g.dtype).split(".")[-1]))
+        (getattr(y, convert)() ** 2).sum().backward()
+        return seen, x.grad.dtype, layer.weight.grad.dtype
+
+    same_as_torch(scenario)
