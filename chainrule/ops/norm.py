@@ -279,14 +279,27 @@ def _check_channel_vector(name, tensor, channels):
 
 
 def _check_float(op_name, input, *others):
+    """A float input, and parameters of its dtype; float32 ones may come with a float16
+    input, as in PyTorch (see ``_in_float32``)."""
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"{op_name}: expected a floating point input, got {input.dtype}; use .float()")
+    half = input._data.dtype == np.float16
     for name, tensor in others:
-        if tensor is not None and tensor._data.dtype != input._data.dtype:
+        if tensor is None or (half and tensor._data.dtype == np.float32):
+            continue
+        if tensor._data.dtype != input._data.dtype:
             raise RuntimeError(
                 f"{op_name}: expected {name} to have the input's dtype {input.dtype}, but got "
                 f"{tensor.dtype}; convert it (or the layer) with .to({input.dtype})"
             )
+
+
+def _in_float32(norm, input, *parameters):
+    """``norm(input, *parameters)`` for a float16 input: in float32 (its parameters too),
+    the result back in float16. PyTorch normalizes float16 in float32: a variance
+    overflows float16 from values of about 256."""
+    wide = [None if p is None else p._cast(np.float32) for p in parameters]
+    return norm(input._cast(np.float32), *wide)._cast(np.float16)
 
 
 def batch_norm(
@@ -326,6 +339,10 @@ def batch_norm(
             "batch_norm: running_mean must be defined in evaluation mode (pass running_mean and running_var, "
             "or training=True)"
         )
+    if input._data.size == 0:  # an empty batch: nothing to normalize, the statistics stay (PyTorch)
+        view = (1, channels) + (1,) * (len(shape) - 2)
+        out = input if weight is None else input * weight.reshape(view)
+        return (out if bias is None else out + bias.reshape(view))._cast(input._data.dtype)
     running = None
     if running_mean is not None and running_var is not None:
         running = [running_mean._data.reshape(-1), running_var._data.reshape(-1)]
@@ -448,6 +465,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
                 f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                 f"{list(tensor._data.shape)} and normalized_shape = {list(normalized)}"
             )
+    if input._data.dtype == np.float16:
+        return _in_float32(lambda x, w, b: layer_norm(x, normalized, w, b, eps), input, weight, bias)
     size = int(np.prod(normalized))
     rows = input._data.size // size if size else 0
     return NativeLayerNorm.apply(input, weight, bias, rows, (rows, size, 1), normalized, eps)
@@ -480,6 +499,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
                 f"Expected {name} to be a vector of size equal to the number of channels in input, but got "
                 f"{name} of shape {list(tensor._data.shape)} and input of shape {list(shape)}"
             )
+    if input._data.dtype == np.float16:
+        return _in_float32(lambda x, w, b: group_norm(x, num_groups, w, b, eps), input, weight, bias)
     n = shape[0]
     rest = input._data.size // (n * channels) if n * channels else 0
     return NativeGroupNorm.apply(input, weight, bias, n * num_groups, (n, channels, rest), (channels,), eps)

@@ -256,3 +256,20 @@ def test_float16_batch_norm_keeps_its_statistics_in_float32():
         *results, ["output", "gradient", "running_mean", "running_var", "eval output"]
     ):
         assert_same(ours, theirs, rtol=2e-3, atol=1e-3, where=what)
+
+
+@requires_torch
+@pytest.mark.parametrize("shape", [(0, 3), (0, 3, 4, 4)])
+def test_an_empty_batch_in_training_leaves_the_statistics_and_gives_zero_gradients(shape):
+    # _channel_statistics divided by the batch's size: ZeroDivisionError
+    results = []
+    for lib in (chainrule, torch):
+        layer = lib.nn.BatchNorm1d(3) if len(shape) == 2 else lib.nn.BatchNorm2d(3)
+        x = lib.zeros(shape, requires_grad=True)
+        y = layer(x)
+        y.sum().backward()
+        results.append((y, x.grad, layer.running_mean, layer.running_var, layer.weight.grad, layer.bias.grad))
+    for ours, theirs, what in zip(
+        *results, ["output", "input gradient", "mean", "var", "weight grad", "bias grad"]
+    ):
+        assert_same(ours, theirs, where=what)

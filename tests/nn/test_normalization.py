@@ -8,7 +8,7 @@ import chainrule.nn as nn
 import chainrule.nn.functional as F
 
 from module_oracle import check_module
-from oracle import check, requires_torch, torch
+from oracle import assert_same, check, requires_torch, torch
 
 
 def test_layer_norm_matches_pytorch_and_finite_differences_to_second_order():
@@ -119,3 +119,24 @@ NORM_ERRORS = {
 def test_bad_normalization_inputs_raise_pytorchs_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "make",
+    [lambda lib: lib.nn.LayerNorm(5), lambda lib: lib.nn.GroupNorm(1, 3), lambda lib: lib.nn.BatchNorm1d(3)],
+    ids=["LayerNorm", "GroupNorm", "BatchNorm1d"],
+)
+def test_float16_input_with_float32_parameters_normalizes_in_float32(make):
+    # refused with "expected weight to have the input's dtype"; PyTorch takes the mix
+    values = (np.arange(60).reshape(4, 3, 5) % 7 * 40).astype(np.float16)
+    results = []
+    for lib in (chainrule, torch):
+        lib.manual_seed(0)
+        layer = make(lib)
+        x = lib.tensor(values, requires_grad=True)
+        y = layer(x)
+        (y.float() ** 2 * lib.arange(5.0)).sum().backward()
+        results.append((y, x.grad, layer.weight.grad))
+    for ours, theirs, what in zip(*results, ["output", "input gradient", "weight gradient"]):
+        assert_same(ours, theirs, rtol=2e-3, atol=1e-3, where=what)
