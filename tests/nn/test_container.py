@@ -195,3 +195,18 @@ def test_the_pool_runs_first_only_where_nothing_can_tell():
     assert ops(hooked) == pool_first
     with chainrule.autograd.detect_anomaly():
         assert ops(nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))) == in_order
+
+
+@requires_torch
+@pytest.mark.parametrize("index", [10, 2, -2, -3])
+def test_sequential_insert_refuses_an_index_beyond_its_length(index):
+    # it appended, as list.insert does (and as ModuleList does in both libraries)
+    def outcome(lib):
+        layers = lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Tanh())
+        try:
+            layers.insert(index, lib.nn.GELU())
+        except IndexError as error:
+            return str(error)
+        return [type(m).__name__ for m in layers]
+
+    assert outcome(chainrule) == outcome(torch)

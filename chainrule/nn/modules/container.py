@@ -126,6 +126,13 @@ class Sequential(_Indexed):
             for i, module in enumerate(args):
                 self.add_module(str(i), module)
 
+    def insert(self, index, module):
+        """Put ``module`` before position ``index``, which must lie in [-len, len] (PyTorch's
+        Sequential; a ModuleList, like a list, clamps it)."""
+        if not -len(self) <= index <= len(self):
+            raise IndexError(f"Index out of range: {index}")
+        super().insert(index, module)
+
     def forward(self, input):
         relu = None  # a ReLU held back until the next module says whether it pools
         for module in self._modules.values():
