@@ -16,9 +16,12 @@ object: ``{"dict": [[key, value], ...]}`` (keeps int keys and order),
 ``{"tuple": [...]}``, ``{"tensor": name}``, ``{"ndarray": name}``.
 
 Tensors that are the same memory (one tensor saved twice, tied weights) are
-stored once and come back as one tensor; views that only overlap are stored
-as separate copies. Non-contiguous tensors are saved as contiguous copies.
-``requires_grad`` is not saved (state dicts hold detached tensors).
+stored under each of their names, so that other readers find every key, and
+come back as one tensor; views that only overlap are stored as separate
+copies. Non-contiguous tensors are saved as contiguous copies. A tensor that
+requires grad and an ``nn.Parameter`` come back as such
+(``{"tensor": [name, true]}``, ``{"parameter": [name, requires_grad]}``);
+state dicts hold detached tensors, which take the plain form.
 
 Writing to a path is atomic: the file is written beside the target under a
 temporary name, flushed to disk, then renamed over the target, so a crash
@@ -86,11 +89,15 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
     >>> chainrule.load(path)
     {'weights': {'w': tensor([1., 1.])}, 'epoch': 3, 'betas': (0.9, 0.999)}
     """
-    arrays, metadata = _pack(obj)
+    if isinstance(f, (str, os.PathLike)) and (not os.fspath(f) or os.fspath(f).endswith(("/", os.sep))):
+        raise RuntimeError(
+            f"chainrule.save: invalid file name: {os.fspath(f)!r} (give a file's name, not a folder)"
+        )
+    data = _serialized(*_pack(obj))
     if isinstance(f, (str, os.PathLike)):
-        _write_atomically(os.fspath(f), arrays, metadata)
+        _write_atomically(os.fspath(f), data)
     else:
-        f.write(safetensors.numpy.save(arrays, metadata))
+        f.write(data)
 
 
 def _pack(obj):
@@ -107,6 +114,30 @@ def _pack(obj):
     return packer.arrays, {"format": "pt", FORMAT_KEY: document}
 
 
+def _serialized(arrays, metadata):
+    """The file's bytes; a header beyond safetensors' limit is explained (the JSON part is the cause)."""
+    try:
+        return safetensors.numpy.save(arrays, metadata)
+    except safetensors.SafetensorError as error:
+        if "header too large" not in str(error):
+            raise
+    document = metadata[FORMAT_KEY]
+    raise ValueError(
+        f"chainrule.save: the numbers, strings and structure around the tensors take "
+        f"{len(document) / 1e6:.0f} MB of JSON{_largest_part(json.loads(document)['object'])}, beyond the "
+        f"{MAX_HEADER_BYTES // 1_000_000} MB a safetensors header holds; store long lists of numbers as "
+        "tensors (chainrule.tensor(values))"
+    )
+
+
+def _largest_part(tree):
+    """', most of it at obj[key]' for the dict entry whose JSON is the largest, if the object is a dict."""
+    if not (isinstance(tree, dict) and tree.get("dict")):
+        return ""
+    key, _ = max(tree["dict"], key=lambda item: len(json.dumps(item[1], separators=(",", ":"))))
+    return f", most of it at {_where((key,))}"
+
+
 class _Packer:
     """Walks the object to save: collects its arrays and builds the JSON tree."""
 
@@ -116,7 +147,12 @@ class _Packer:
 
     def pack(self, obj, path):
         if isinstance(obj, Tensor):
-            return {"tensor": self.add_array(obj._data, path)}
+            from .nn.parameter import Parameter  # the nn package imports this module
+
+            name = self.add_array(obj._data, path)
+            if isinstance(obj, Parameter):
+                return {"parameter": [name, obj.requires_grad]}
+            return {"tensor": [name, True] if obj.requires_grad else name}
         if isinstance(obj, np.ndarray):
             return {"ndarray": self.add_array(obj, path)}
         if obj is None or isinstance(obj, (bool, int, float, str)):
@@ -154,13 +190,18 @@ class _Packer:
                 f"tensors don't hold; supported: {', '.join(d.name for d in FROM_NUMPY.values())}"
             )
         memory = (array.__array_interface__["data"][0], array.shape, array.strides, array.dtype.str)
-        if array.size and memory in self.name_of_memory:
-            return self.name_of_memory[memory]
+        first = self.name_of_memory.get(memory) if array.size else None
         name = ".".join(str(part) for part in path) or "tensor"
         unique, counter = name, 0
         while unique in self.arrays or unique == "__metadata__":
             counter += 1
             unique = f"{name}~{counter}"
+        if first is not None:
+            # the same memory again (tied weights): its data under this name too, for readers
+            # such as safetensors.torch.load_file; the structure refers to the first, so
+            # chainrule.load gives one tensor
+            self.arrays[unique] = self.arrays[first]
+            return first
         # safetensors copies raw memory, so it needs one contiguous block.
         self.arrays[unique] = array if array.flags.c_contiguous else np.ascontiguousarray(array)
         self.name_of_memory[memory] = unique
@@ -171,7 +212,7 @@ def _where(path):
     return "obj" + "".join(f"[{part!r}]" for part in path)
 
 
-def _write_atomically(path, arrays, metadata):
+def _write_atomically(path, data):
     """Write the file beside ``path`` and rename it over: a crash leaves the old file
     whole. A symlink's target is what gets replaced (the link stays); a device or a
     pipe (``/dev/null``) is written to, never replaced by a file."""
@@ -179,7 +220,6 @@ def _write_atomically(path, arrays, metadata):
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         raise RuntimeError(f"Parent directory {directory} does not exist (saving to {path}).")
-    data = safetensors.numpy.save(arrays, metadata)
     if os.path.exists(path) and not os.path.isfile(path):
         if os.path.isdir(path):
             raise IsADirectoryError(f"chainrule.save: {path} is a directory; give a file name")
@@ -355,6 +395,8 @@ class _Source:
                 return tuple(self.unpack(v, (*path, i)) for i, v in enumerate(value))
             if kind == "tensor" and isinstance(value, str):
                 return self.tensor(value, path)
+            if kind in ("tensor", "parameter") and _is_name_and_flag(value):
+                return self.tensor(value[0], path, requires_grad=value[1], parameter=kind == "parameter")
             if kind == "ndarray" and isinstance(value, str):
                 return self.array(value, path)
         raise self.fail(
@@ -376,10 +418,26 @@ class _Source:
             self.arrays[name] = array if array.flags.writeable else array.copy()
         return self.arrays[name]
 
-    def tensor(self, name, path=None):
-        if name not in self.tensors:
-            self.tensors[name] = wrap(self.array(name, path))
-        return self.tensors[name]
+    def tensor(self, name, path=None, requires_grad=False, parameter=False):
+        """The tensor stored as ``name``: one object for every reference to it in one form."""
+        key = (name, requires_grad, parameter)
+        if key not in self.tensors:
+            if parameter:
+                from .nn.parameter import Parameter
+
+                self.tensors[key] = Parameter(wrap(self.array(name, path)), requires_grad=requires_grad)
+            else:
+                self.tensors[key] = wrap(self.array(name, path), requires_grad)
+        return self.tensors[key]
+
+
+def _is_name_and_flag(value):
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and isinstance(value[1], bool)
+    )
 
 
 def _header_size(first_bytes, size):

@@ -134,13 +134,15 @@ def test_numpy_scalars_come_back_as_python_numbers(tmp_path):
     assert loaded == {"loss": 0.5, "step": 3} and type(loaded["step"]) is int
 
 
-def test_one_tensor_saved_twice_is_stored_once_and_comes_back_as_one_tensor(tmp_path):
+def test_one_tensor_saved_twice_is_in_the_file_under_both_names_and_comes_back_as_one_tensor(tmp_path):
+    # it was stored under the first name only: PyTorch's load_file missed the tied key
     shared = chainrule.randn(3, 3)
     chainrule.save(
         {"encoder.weight": shared, "decoder.weight": shared, "other": shared.clone()}, tmp_path / "tied"
     )
     with safetensors.safe_open(tmp_path / "tied", framework="np") as f:
-        assert sorted(f.keys()) == ["encoder.weight", "other"]
+        assert sorted(f.keys()) == ["decoder.weight", "encoder.weight", "other"]
+        np.testing.assert_array_equal(f.get_tensor("decoder.weight"), shared.numpy())
     loaded = chainrule.load(tmp_path / "tied")
     assert loaded["encoder.weight"] is loaded["decoder.weight"]
     assert loaded["other"] is not loaded["encoder.weight"]
@@ -258,6 +260,41 @@ def test_a_writer_killed_mid_write_leaves_the_previous_file_intact(tmp_path):
 def test_saving_into_a_missing_directory_names_it(tmp_path):
     with pytest.raises(RuntimeError, match="does not exist"):
         chainrule.save({"w": chainrule.ones(1)}, tmp_path / "missing" / "model.safetensors")
+
+
+@pytest.mark.parametrize("name", ["folder/", ""])
+def test_a_path_that_names_a_folder_is_refused(tmp_path, name):
+    # 'folder/' wrote a file called folder
+    path = f"{tmp_path}/{name}" if name else name
+    with pytest.raises(RuntimeError, match="invalid file name"):
+        chainrule.save({"w": chainrule.ones(1)}, path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_parameters_and_tensors_that_require_grad_come_back_as_such(tmp_path):
+    # they came back as plain tensors without grad: an optimizer over them then did nothing
+    w = chainrule.randn(3, requires_grad=True)
+    frozen = chainrule.nn.Parameter(chainrule.randn(2), requires_grad=False)
+    saved = {"w": w, "p": chainrule.nn.Parameter(chainrule.randn(3)), "frozen": frozen, "d": w.detach()}
+    chainrule.save(saved, tmp_path / "f")
+    loaded = chainrule.load(tmp_path / "f")
+    kinds = {key: (type(value).__name__, value.requires_grad, value.is_leaf) for key, value in loaded.items()}
+    assert kinds == {
+        "w": ("Tensor", True, True),
+        "p": ("Parameter", True, True),
+        "frozen": ("Parameter", False, True),
+        "d": ("Tensor", False, True),
+    }
+    for key in saved:
+        np.testing.assert_array_equal(loaded[key].detach().numpy(), saved[key].detach().numpy())
+
+
+def test_a_structure_beyond_a_safetensors_header_is_refused_naming_where_it_is(tmp_path):
+    # safetensors' own "header too large" error named neither the cause nor the key
+    notes = ["x" * 1000] * 120_000  # 120 MB of JSON
+    with pytest.raises(ValueError, match=r"obj\['notes'\], beyond the 100 MB a safetensors header holds"):
+        chainrule.save({"epoch": 3, "notes": notes}, tmp_path / "f")
+    assert os.listdir(tmp_path) == []
 
 
 # --- damaged, foreign and hostile files --------------------------------------------------
