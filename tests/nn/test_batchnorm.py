@@ -273,3 +273,16 @@ def test_an_empty_batch_in_training_leaves_the_statistics_and_gives_zero_gradien
         *results, ["output", "input gradient", "mean", "var", "weight grad", "bias grad"]
     ):
         assert_same(ours, theirs, where=what)
+
+
+@requires_torch
+def test_batchnorm_loads_a_state_dict_without_num_batches_tracked_strictly_keeping_its_count():
+    # the count was reset to 0; PyTorch keeps the layer's own (a plain dict, as from a file)
+    def load(lib):
+        layer = lib.nn.BatchNorm1d(3, momentum=None)
+        for _ in range(5):
+            layer(lib.ones(4, 3))
+        source = {key: value for key, value in layer.state_dict().items() if key != "num_batches_tracked"}
+        return list(layer.load_state_dict(source).missing_keys), int(layer.num_batches_tracked)
+
+    assert load(chainrule) == load(torch) == ([], 5)

@@ -1,7 +1,5 @@
 """Batch normalization layers: BatchNorm1d and BatchNorm2d."""
 
-import numpy as np
-
 from ... import _creation, _dtype
 from .. import functional as F
 from .normalization import _AffineNorm
@@ -44,10 +42,10 @@ class _BatchNorm(_AffineNorm):
 
     def _state_defaults(self):
         # Checkpoints written before PyTorch 0.4.1 have no num_batches_tracked;
-        # PyTorch loads them with the counter at 0, and so do we.
+        # PyTorch then keeps the layer's own count, and so do we.
         if self.num_batches_tracked is None:
             return {}
-        return {"num_batches_tracked": np.zeros((), np.int64)}
+        return {"num_batches_tracked": self.num_batches_tracked._data.copy()}
 
     def reset_running_stats(self):
         if self.track_running_stats:
