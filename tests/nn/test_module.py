@@ -457,3 +457,32 @@ def test_get_parameter_and_get_buffer_raise_attribute_error_like_pytorch(get, ta
     for lib in (chainrule, torch):
         with pytest.raises(AttributeError):
             getattr(make_net(lib), get)(target)
+
+
+@requires_torch
+def test_full_backward_hooks_get_a_slot_per_input_and_output_as_in_pytorch():
+    # grad_output left out outputs that are not tensors requiring grad (LSTM's (h, c));
+    # grad_input had None for a tensor input without grad, where PyTorch gives zeros
+    def shapes(grads):
+        return [
+            None if g is None else (tuple(g.shape), float(g.abs().sum()) if g is not None else None)
+            for g in grads
+        ]
+
+    def run(lib):
+        seen = []
+
+        class Pair(lib.nn.Module):
+            def forward(self, x, index, y):
+                return x * 2, 3, y
+
+        recurrent, pair = lib.nn.LSTM(3, 4), Pair()
+        for module in (recurrent, pair):
+            module.register_full_backward_hook(lambda m, gi, go: seen.append((shapes(gi), shapes(go))))
+        out, (h, _) = recurrent(lib.ones(5, 2, 3, requires_grad=True))
+        (out.sum() + h.sum()).backward()
+        a, _, _ = pair(lib.ones(2, requires_grad=True), lib.tensor([1]), lib.ones(3, dtype=lib.float64))
+        a.sum().backward()
+        return [(len(gi), [None if g is None else g[0] for g in go]) for gi, go in seen[:1]] + seen[1:]
+
+    assert run(chainrule) == run(torch)

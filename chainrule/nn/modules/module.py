@@ -99,10 +99,18 @@ class _FullBackwardHooks:
         self.hooks = hooks
         self.grad_output = None
         self.input_slots = []
+        self.output_slots = (0, [])
+        self.constant_inputs = {}
         self.n_args = 0
 
     def wrap_inputs(self, args):
         self.n_args = len(args)
+        # tensor inputs without grad get zeros in grad_input, as in PyTorch
+        self.constant_inputs = {
+            i: (a._data.shape, a._data.dtype)
+            for i, a in enumerate(args)
+            if isinstance(a, Tensor) and not a.requires_grad
+        }
         args, self.input_slots = _through_hook(self.on_grad_input, args)
         return args
 
@@ -110,17 +118,24 @@ class _FullBackwardHooks:
         single = isinstance(output, Tensor)
         if not single and not isinstance(output, tuple):
             return output
-        outputs, _ = _through_hook(self.on_grad_output, (output,) if single else output)
+        outputs, positions = _through_hook(self.on_grad_output, (output,) if single else output)
+        self.output_slots = (len(outputs), positions)
         return outputs[0] if single else outputs
 
     def on_grad_output(self, grads):
-        self.grad_output = tuple(grads)
+        count, positions = self.output_slots
+        grad_output = [None] * count  # None for outputs that are not tensors requiring grad
+        for i, g in zip(positions, grads):
+            grad_output[i] = g
+        self.grad_output = tuple(grad_output)
         if not self.input_slots:  # no input needs a gradient: PyTorch calls the hooks now
             self.run_hooks((None,) * self.n_args)
         return grads
 
     def on_grad_input(self, grads):
         grad_input = [None] * self.n_args
+        for i, (shape, dtype) in self.constant_inputs.items():
+            grad_input[i] = wrap(np.zeros(shape, dtype))
         for i, g in zip(self.input_slots, grads):
             grad_input[i] = g
         grad_input = self.run_hooks(tuple(grad_input))
