@@ -282,7 +282,9 @@ def _check_float(op_name, input, *others):
     """A float input, and parameters of its dtype; float32 ones may come with a float16
     input, as in PyTorch (see ``_in_float32``)."""
     if input._data.dtype.kind != "f":
-        raise RuntimeError(f"{op_name}: expected a floating point input, got {input.dtype}; use .float()")
+        # PyTorch: NotImplementedError from batch norm's kernel, RuntimeError from the others'
+        error = NotImplementedError if op_name == "batch_norm" else RuntimeError
+        raise error(f"{op_name}: expected a floating point input, got {input.dtype}; use .float()")
     half = input._data.dtype == np.float16
     for name, tensor in others:
         if tensor is None or (half and tensor._data.dtype == np.float32):

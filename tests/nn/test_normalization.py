@@ -140,3 +140,17 @@ def test_float16_input_with_float32_parameters_normalizes_in_float32(make):
         results.append((y, x.grad, layer.weight.grad))
     for ours, theirs, what in zip(*results, ["output", "input gradient", "weight gradient"]):
         assert_same(ours, theirs, rtol=2e-3, atol=1e-3, where=what)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "make",
+    [lambda lib: lib.nn.BatchNorm1d(3), lambda lib: lib.nn.LayerNorm(3), lambda lib: lib.nn.GroupNorm(1, 3)],
+    ids=["BatchNorm1d", "LayerNorm", "GroupNorm"],
+)
+def test_an_integer_input_raises_pytorchs_exception_type(make):
+    # batch norm raised RuntimeError where PyTorch's kernel raises NotImplementedError
+    with pytest.raises(Exception) as theirs:
+        make(torch)(torch.ones(4, 3, dtype=torch.int64))
+    with pytest.raises(theirs.type, match="floating point input"):
+        make(chainrule)(chainrule.ones(4, 3, dtype=chainrule.int64))
