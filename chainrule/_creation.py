@@ -211,7 +211,21 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     tensor([1.5000, 2.0000], requires_grad=True)
     """
     array = np.array(_infer_array(data, dtype), copy=True)
+    if dtype is not None and not isinstance(data, (np.ndarray, np.generic, Tensor)):
+        _check_numbers_fit(array, _dtype.to_numpy_dtype(dtype))
     return _finish(array, dtype, device, requires_grad)
+
+
+def _check_numbers_fit(array, np_dtype):
+    """Python numbers for an integer dtype must fit it, as PyTorch checks them (an unsigned
+    dtype takes negatives down to -max, wrapped: uint8 holds -1 as 255); arrays convert as they are."""
+    if np_dtype.kind not in "iu" or not array.size or array.dtype.kind not in "iuf":
+        return
+    info = np.iinfo(np_dtype)
+    low = -int(info.max) if np_dtype.kind == "u" else int(info.min)
+    if array.min() < low or array.max() > info.max:
+        culprit = array.min() if array.min() < low else array.max()
+        raise RuntimeError(f"value cannot be converted to type {np_dtype.name} without overflow ({culprit})")
 
 
 def as_tensor(data, dtype=None, device=None):

@@ -40,6 +40,10 @@ from oracle import assert_equal, assert_same, requires_torch, run_both, torch
         lambda m: m.as_tensor([1, 2.0]),
         lambda m: m.as_tensor(np.array([1.0, 2.0]), dtype=m.float32),
         lambda m: m.as_tensor(m.tensor([1, 2]), dtype=m.float16),
+        # the numbers that still fit: uint8 takes -1 as 255, and arrays convert as they are
+        lambda m: m.tensor([-1, -255, 255], dtype=m.uint8),
+        lambda m: m.tensor([-128.0, 127.0], dtype=m.int8),
+        lambda m: m.tensor(np.array([300, -1]), dtype=m.uint8),
     ],
 )
 def test_tensor_infers_dtypes_as_pytorch(fn):
@@ -226,6 +230,11 @@ def test_ranges_match_pytorch_in_length_dtype_and_values(fn):
         (lambda m: m.tensor([2**63, -1]), "Overflow"),
         (lambda m: m.tensor(2**63, dtype=m.int64), "Overflow"),
         (lambda m: m.tensor(10**400, dtype=m.float64), None),
+        # Python numbers beyond an integer dtype (they wrapped: 300 became 44)
+        (lambda m: m.tensor([300], dtype=m.uint8), "without overflow"),
+        (lambda m: m.tensor([[1, 2], [3, 200]], dtype=m.int8), "without overflow"),
+        (lambda m: m.tensor([-300], dtype=m.uint8), "without overflow"),
+        (lambda m: m.tensor([1.5, 127.9], dtype=m.int8), "without overflow"),
         (lambda m: m.tensor([m.ones(2), m.ones(2)]), "only one element tensors"),
         (lambda m: m.tensor([np.ones(2), np.ones(3)]), None),
         (lambda m: m.from_numpy([1.0, 2.0]), "expected np.ndarray"),
