@@ -398,9 +398,12 @@ def _product(matrix, cols, geo):
         return y.reshape(n, o, oh, ow)
     products = _matmul(matrix, cols, out=scratch.take((geo.groups, o // geo.groups, n * oh * ow), cols.dtype))
     if geo.layout == "batch-last":
-        y = np.ascontiguousarray(products.reshape(o, oh, ow, n).transpose(3, 0, 1, 2))
+        y = products.reshape(o, oh, ow, n).transpose(3, 0, 1, 2)
     else:
-        y = np.ascontiguousarray(products.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
+        y = products.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+    if y.flags.c_contiguous:  # one image, or one output pixel: the products are y, and stay out of scratch
+        return y
+    y = np.ascontiguousarray(y)
     scratch.give(products)
     return y
 

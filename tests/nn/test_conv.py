@@ -15,7 +15,7 @@ from chainrule.ops import _threads
 from chainrule.ops import conv as conv_ops
 
 from module_oracle import assert_uniform, check_module
-from oracle import check, check_gradcheck, check_torch, random_inputs, requires_torch, torch
+from oracle import assert_same, check, check_gradcheck, check_torch, random_inputs, requires_torch, torch
 from same_bits import assert_same_bits_on_threads
 
 
@@ -749,3 +749,29 @@ def test_per_image_products_on_mkl_match_pytorch_and_give_the_same_bits_on_any_n
         assert_same_bits_on_threads(threads, run, expected)
     # the weight gradient sums 36,864 products of values up to ~10: float32 rounding reaches ~2e-4
     check_torch(lambda m, x, w, b: m.nn.functional.conv2d(x, w, b), None, arrays=[x, w, b], grad_atol=1e-3)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "x_shape, w_shape, conv",
+    [
+        ((1, 3, 8, 8), (8, 3, 3, 3), "conv2d"),  # one image
+        ((1, 3, 8, 8), (8, 3, 1, 1), "conv2d"),
+        ((4, 3, 4, 4), (1, 3, 4, 4), "conv2d"),  # one output pixel (a GAN discriminator's last layer)
+        ((1, 8, 10), (2, 8, 3), "conv1d"),
+    ],
+)
+def test_a_convolutions_output_is_its_own_and_not_overwritten_by_the_next(x_shape, w_shape, conv):
+    # the output was the scratch buffer of the product, handed back for reuse: the next
+    # convolution of the same size overwrote it (the values, and what backward saved)
+    def run(lib):
+        x = lib.arange(float(np.prod(x_shape))).reshape(x_shape) / 100
+        scale = lib.tensor(2.0, requires_grad=True)
+        first = getattr(lib.nn.functional, conv)(x, lib.ones(w_shape))
+        loss = (first * scale).sum()
+        getattr(lib.nn.functional, conv)(x, -lib.ones(w_shape))
+        loss.backward()
+        return first.detach(), scale.grad
+
+    for ours, theirs in zip(run(chainrule), run(torch)):
+        assert_same(ours, theirs, rtol=1e-5, atol=1e-4)
