@@ -10,6 +10,7 @@ input's layout (the inverse reshape or transpose, a sum over expanded axes,
 zeros around a slice or off a diagonal).
 """
 
+import warnings
 from itertools import accumulate
 from math import prod
 
@@ -43,6 +44,7 @@ __all__ = [
     "moveaxis",
     "broadcast_to",
     "broadcast_tensors",
+    "meshgrid",
     "squeeze",
     "unsqueeze",
     "clone",
@@ -511,6 +513,51 @@ def broadcast_tensors(*tensors):
     """
     shape = np.broadcast_shapes(*[t._data.shape for t in tensors])
     return tuple(expand(t, shape) for t in tensors)
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids from 1-D tensors: output ``i`` holds tensor ``i``'s values along
+    dim ``i`` ('ij', the default) or, with ``indexing='xy'``, the first two dims
+    swapped (the x values along columns). Each output is an expanded view.
+
+    >>> import chainrule
+    >>> rows, cols = chainrule.meshgrid(chainrule.arange(3), chainrule.arange(2), indexing="ij")
+    >>> rows.tolist(), cols.tolist()
+    ([[0, 0], [1, 1], [2, 2]], [[0, 1], [0, 1], [0, 1]])
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn(
+            "torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument "
+            "(chainrule.meshgrid takes 'ij', as PyTorch does now).",
+            UserWarning,
+            stacklevel=2,
+        )
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    for t in tensors:
+        if t._data.ndim > 1:
+            raise RuntimeError(
+                f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t._data.ndim}D"
+            )
+        if t._data.dtype != tensors[0]._data.dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        axes[0], axes[1] = 1, 0
+    shape = [0] * len(tensors)
+    for t, axis in zip(tensors, axes):
+        shape[axis] = t._data.size
+    grids = []
+    for t, axis in zip(tensors, axes):
+        along = [1] * len(tensors)
+        along[axis] = -1
+        grids.append(expand(reshape(t, along), shape))
+    return tuple(grids)
 
 
 # --- copies ----------------------------------------------------------------------

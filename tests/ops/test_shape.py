@@ -731,3 +731,38 @@ def test_t_of_a_vector_or_scalar_is_a_new_view(shape):
         return y is x, y.is_leaf, y.grad_fn is not None, y._base is x, x.grad
 
     same_as_torch(scenario)
+
+
+@requires_torch
+@pytest.mark.parametrize("indexing", ["ij", "xy"])
+def test_meshgrid_matches_pytorch_in_values_and_gradients(indexing):
+    # meshgrid was missing (d2l's anchor boxes, plotting a loss surface)
+    def scenario(lib):
+        x, y = lib.arange(3.0, requires_grad=True), lib.arange(2.0, requires_grad=True)
+        z = lib.tensor([5.0, 6.0, 7.0, 8.0], requires_grad=True)
+        a, b, c = lib.meshgrid(x, y, z, indexing=indexing)
+        ((a * b + c**2) * lib.arange(float(a.numel())).reshape(a.shape)).sum().backward()
+        scalar_rows, cols = lib.meshgrid([lib.tensor(3), lib.arange(2)], indexing=indexing)
+        return a.detach(), b.detach(), c.detach(), x.grad, y.grad, z.grad, scalar_rows, cols
+
+    same_as_torch(scenario)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.meshgrid(lib.ones(2, 2), indexing="ij"),
+        lambda lib: lib.meshgrid(lib.arange(2), indexing="yx"),
+        lambda lib: lib.meshgrid(lib.arange(2), lib.arange(2.0), indexing="ij"),
+    ],
+    ids=["2-D", "indexing", "dtypes"],
+)
+def test_meshgrid_refuses_what_pytorch_refuses(call):
+    raises_like_torch(call)
+
+
+def test_meshgrid_without_indexing_warns_and_takes_ij():
+    with pytest.warns(UserWarning, match="indexing argument"):
+        rows, _ = chainrule.meshgrid(chainrule.arange(3), chainrule.arange(2))
+    assert rows.shape == (3, 2)
