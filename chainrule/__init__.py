@@ -8,6 +8,15 @@ import warnings as _warnings
 
 from . import _dtype, autograd, backends, cuda, ops
 from ._creation import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
     arange,
     as_tensor,
     bernoulli,

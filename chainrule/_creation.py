@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _dtype
 from ._random import numpy_generator
-from ._tensor import Tensor, bump_version, wrap
+from ._tensor import Size, Tensor, bump_version, wrap
 from ._tensor import device as _device
 from .autograd.grad_mode import state as grad_state
 from .ops._helpers import check_inplace, write_out
@@ -226,6 +226,41 @@ def _check_numbers_fit(array, np_dtype):
     if array.min() < low or array.max() > info.max:
         culprit = array.min() if array.min() < low else array.max()
         raise RuntimeError(f"value cannot be converted to type {np_dtype.name} without overflow ({culprit})")
+
+
+class _LegacyTensorType(type):
+    """``FloatTensor``, ``LongTensor``, ...: PyTorch's old per-dtype tensor types. Calling
+    one makes a tensor of its dtype, from data or from sizes (uninitialised), and
+    ``isinstance(x, FloatTensor)`` asks whether ``x`` is a float32 tensor."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj._data.dtype == cls.numpy_dtype
+
+    def __call__(cls, *args, device=None):
+        dtype = _dtype.from_numpy_dtype(cls.numpy_dtype)
+        if not args:
+            return empty(0, dtype=dtype, device=device)
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+            return tensor(args[0], dtype=dtype, device=device)
+        return empty(*args, dtype=dtype, device=device)
+
+
+def _legacy_tensor_type(np_type):
+    np_dtype = np.dtype(np_type)
+    name = _dtype.scalar_type_name(np_dtype) + "Tensor"
+    doc = f"A {np_dtype.name} tensor from data, or uninitialised of the sizes given (PyTorch's legacy type)."
+    return _LegacyTensorType(name, (), {"numpy_dtype": np_dtype, "__doc__": doc, "__module__": __name__})
+
+
+FloatTensor = _legacy_tensor_type(np.float32)
+DoubleTensor = _legacy_tensor_type(np.float64)
+HalfTensor = _legacy_tensor_type(np.float16)
+LongTensor = _legacy_tensor_type(np.int64)
+IntTensor = _legacy_tensor_type(np.int32)
+ShortTensor = _legacy_tensor_type(np.int16)
+CharTensor = _legacy_tensor_type(np.int8)
+ByteTensor = _legacy_tensor_type(np.uint8)
+BoolTensor = _legacy_tensor_type(np.bool_)
 
 
 def as_tensor(data, dtype=None, device=None):

@@ -312,3 +312,30 @@ def test_a_creation_function_writes_into_out_and_returns_it():
     with pytest.warns(UserWarning, match="was resized since it had shape"):
         chainrule.randn(3, 4, out=out)
     assert out.shape == (3, 4)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.FloatTensor([1, 2]),
+        lambda m: m.FloatTensor(2, 3).shape,
+        lambda m: m.FloatTensor(m.Size([2])).shape,
+        lambda m: m.FloatTensor(),
+        lambda m: m.LongTensor([1.7, 2]),
+        lambda m: m.DoubleTensor(np.array([1.0, 2.0])),
+        lambda m: m.ByteTensor([1, 2]),
+        lambda m: m.BoolTensor([1, 0]),
+        lambda m: m.IntTensor([[1], [2]]),
+        lambda m: m.HalfTensor([0.5]),
+        lambda m: (
+            isinstance(m.FloatTensor([1]), m.FloatTensor),
+            isinstance(m.FloatTensor([1]), m.LongTensor),
+        ),
+        lambda m: m.ones(2).type().split(".")[-1] == m.FloatTensor.__name__,
+    ],
+)
+def test_legacy_tensor_types_make_tensors_of_their_dtype(fn):
+    # torch.FloatTensor([...]) and friends (older tutorials, d2l's CenteredLayer) were missing
+    theirs, ours = run_both(fn)
+    assert_same(ours, theirs)
