@@ -74,7 +74,9 @@ __all__ = [
     "conv_transpose2d",
     "max_pool1d",
     "max_pool2d",
+    "avg_pool1d",
     "avg_pool2d",
+    "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
 ]
 
@@ -1556,3 +1558,54 @@ def adaptive_avg_pool2d(input, output_size):
     dtype = x._data.dtype
     rows, cols = _adaptive_matrix(h, out_h, dtype), _adaptive_matrix(w, out_w, dtype)
     return _restore(AdaptiveAvgPool2D.apply(x, rows, cols), unbatched, 2)
+
+
+# --- 1-D average pooling: the 2-D ops on a height of 1 ----------------------------------------------
+
+
+def _one_length(value, op_name, name):
+    """An int, or a 1-tuple of one, as PyTorch's 1-D pooling arguments."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise RuntimeError(f"{op_name}: {name} must be an int or a tuple of one int, got {tuple(value)}")
+        value = value[0]
+    return int(value)
+
+
+def _as_rows(input, op_name):
+    """(N, C, L) or (C, L) as images of height 1."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op_name}(): input must be a Tensor, got {type(input).__name__}")
+    if input._data.ndim not in (2, 3):
+        raise RuntimeError(
+            f"Expected 2 to 3 dimensions, but got {input._data.ndim}-dimensional tensor for argument #1 "
+            f"'self' (while checking arguments for {op_name})"
+        )
+    return input.unsqueeze(-2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """The mean of each window of length ``kernel_size`` along the last dim of (N, C, L).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.avg_pool1d(chainrule.tensor([[[1.0, 3.0, 2.0, 0.0, 5.0]]]), 2)
+    tensor([[[2., 1.]]])
+    """
+    kernel = _one_length(kernel_size, "avg_pool1d", "kernel_size")
+    stride = kernel if stride is None or stride == () else _one_length(stride, "avg_pool1d", "stride")
+    padding = _one_length(padding, "avg_pool1d", "padding")
+    rows = _as_rows(input, "avg_pool1d")
+    return avg_pool2d(rows, (1, kernel), (1, stride), (0, padding), ceil_mode, count_include_pad).squeeze(-2)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average pooling of the last dim of (N, C, L) to ``output_size`` values, whatever L.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.adaptive_avg_pool1d(chainrule.tensor([[[1.0, 3.0, 2.0, 6.0]]]), 2)
+    tensor([[[2., 4.]]])
+    """
+    size = _one_length(output_size, "adaptive_avg_pool1d", "output_size")
+    return adaptive_avg_pool2d(_as_rows(input, "adaptive_avg_pool1d"), (1, size)).squeeze(-2)

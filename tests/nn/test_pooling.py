@@ -9,7 +9,7 @@ import chainrule.nn as nn
 import chainrule.nn.functional as F
 
 from module_oracle import check_module
-from oracle import check, check_gradient_stays_in_the_graph, check_torch, requires_torch, torch
+from oracle import assert_same, check, check_gradient_stays_in_the_graph, check_torch, requires_torch, torch
 
 MAX_POOL_CASES = {
     "kernel 2": dict(kernel_size=2),
@@ -223,3 +223,30 @@ def test_an_empty_batch_is_pooled_to_an_empty_output_but_empty_channels_raise():
     assert F.avg_pool2d(chainrule.randn(0, 3, 8, 8), 2).shape == (0, 3, 4, 4)
     with pytest.raises(RuntimeError, match=r"optional 0 dim batch size for input, but got:\[2, 0, 8, 8\]"):
         F.max_pool2d(chainrule.randn(2, 0, 8, 8), 2)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda nn: nn.AvgPool1d(3),
+        lambda nn: nn.AvgPool1d(3, 2, 1),
+        lambda nn: nn.AvgPool1d(4, 3, 2, ceil_mode=True, count_include_pad=False),
+        lambda nn: nn.AvgPool1d((2,), (2,)),
+        lambda nn: nn.AdaptiveAvgPool1d(4),
+        lambda nn: nn.AdaptiveAvgPool1d(1),
+    ],
+)
+@pytest.mark.parametrize("shape", [(2, 3, 10), (3, 10)], ids=["batched", "unbatched"])
+def test_one_dimensional_average_pools_match_pytorch(make, shape):
+    # AvgPool1d and AdaptiveAvgPool1d were missing (d2l's TextCNN pools over time with them)
+    def scenario(lib):
+        layer = make(lib.nn)
+        x = (lib.arange(float(np.prod(shape))).reshape(shape) / 7).requires_grad_()
+        y = layer(x)
+        (y * lib.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+        return repr(layer), y, x.grad
+
+    ours, theirs = scenario(chainrule), scenario(torch)
+    assert ours[0] == theirs[0]
+    assert_same(ours[1:], theirs[1:])

@@ -3,7 +3,7 @@
 from .. import functional as F
 from .module import Module
 
-__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d"]
 
 
 class _MaxPoolNd(Module):
@@ -66,6 +66,37 @@ class MaxPool1d(_MaxPoolNd):
     _spatial = 1
 
 
+class AvgPool1d(Module):
+    """The mean of each window along the last dim of (N, C, L); ``stride`` defaults to
+    ``kernel_size``.
+
+    >>> import chainrule
+    >>> chainrule.nn.AvgPool1d(3, stride=2)(chainrule.randn(20, 16, 50)).shape
+    chainrule.Size([20, 16, 24])
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        super().__init__()
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input):
+        return F.avg_pool1d(
+            input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
+        )
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+def _single(value):
+    """PyTorch's 1-D layers keep their sizes as 1-tuples."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
 class AvgPool2d(Module):
     """The mean of each (kH, kW) window of (N, C, H, W); ``stride`` defaults to
     ``kernel_size``. ``count_include_pad`` counts zero padding in the divisor;
@@ -123,6 +154,25 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, input):
         return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(Module):
+    """Average pooling of the last dim of (N, C, L) to ``output_size`` values, whatever L.
+
+    >>> import chainrule
+    >>> chainrule.nn.AdaptiveAvgPool1d(5)(chainrule.randn(1, 64, 8)).shape
+    chainrule.Size([1, 64, 5])
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        return F.adaptive_avg_pool1d(input, self.output_size)
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
