@@ -38,6 +38,7 @@ from ..ops.nn import (  # noqa: F401
     cosine_similarity,
     cross_entropy,
     dropout,
+    dropout2d,
     embedding,
     hardtanh,
     linear,

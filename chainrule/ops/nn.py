@@ -867,11 +867,13 @@ def binary_cross_entropy_with_logits(
 
 
 class Dropout(Primitive):
-    """y = x * m / (1 - p) with m ~ Bernoulli(1 - p) drawn once per element.
+    """y = x * m / (1 - p) with m ~ Bernoulli(1 - p) drawn once per element (or per
+    channel: ``mask_shape`` (N, C, 1, 1) broadcasts one draw over each channel).
     dL/dx = dL/dy * m / (1 - p)  (the mask is a constant of the node)."""
 
-    def forward(ctx, x, p, generator):
-        ctx.keep = numpy_generator(generator).random(x.shape, dtype=np.float32) >= p
+    def forward(ctx, x, p, generator, mask_shape=None):
+        shape = x.shape if mask_shape is None else mask_shape
+        ctx.keep = numpy_generator(generator).random(shape, dtype=np.float32) >= p
         ctx.scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
         y = x * ctx.keep
         y *= ctx.scale
@@ -902,6 +904,48 @@ def dropout(input, p=0.5, training=True, inplace=False):
         check_inplace(input, "dropout_")
         return write_inplace(input, Dropout.apply_unary(input, p, None), "dropout_")
     return Dropout.apply_unary(input, p, None)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, H, W) with probability ``p`` and scale the rest by
+    ``1 / (1 - p)`` (training only): neighbouring pixels are correlated, so dropping
+    single ones regularizes little. A 3-D input is read as (N, C, L), with PyTorch's
+    warning.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> y = F.dropout2d(chainrule.ones(2, 3, 4, 4), p=0.5)
+    >>> bool(((y == 0) | (y == 2)).all()), bool((y.flatten(2).std(-1) == 0).all())
+    (True, True)
+    """
+    _check_probability(p)
+    ndim = input._data.ndim
+    if ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+            "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+            "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+            "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+            "dropout1d instead.",
+            UserWarning,
+            stacklevel=2,
+        )
+    elif ndim != 4:
+        warnings.warn(
+            f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will result in an "
+            "error in a future release. To retain the behavior and silence this warning, please use dropout "
+            "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
+            "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+            UserWarning,
+            stacklevel=2,
+        )
+    if not training or p == 0:
+        return input
+    mask_shape = input._data.shape[:2] + (1,) * (ndim - 2)
+    if inplace:
+        check_inplace(input, "dropout2d_")
+        return write_inplace(input, Dropout.apply_unary(input, p, None, mask_shape), "dropout2d_")
+    return Dropout.apply_unary(input, p, None, mask_shape)
 
 
 # --- embedding -------------------------------------------------------------------------------

@@ -104,3 +104,32 @@ def test_probability_outside_0_1_raises_value_error_like_pytorch(p):
 def test_dropout_layer_in_eval_mode_matches_pytorch_and_prints_the_same():
     check_module(lambda m: m.nn.Dropout(0.3), [(4, 5)], modes=("eval",))
     assert repr(nn.Dropout(0.3, inplace=True)) == repr(torch.nn.Dropout(0.3, inplace=True))
+
+
+def test_dropout2d_zeroes_whole_channels_and_scales_the_rest():
+    # Dropout2d was missing (the classic MNIST CNN examples use it)
+    chainrule.manual_seed(0)
+    x = chainrule.ones(50, 40, 3, 3, requires_grad=True)
+    y = chainrule.nn.functional.dropout2d(x, p=0.3)
+    y.sum().backward()
+    per_channel = y.detach().numpy().reshape(50, 40, 9)
+    np.testing.assert_allclose(np.unique(per_channel), [0.0, 1 / 0.7], rtol=1e-6)
+    assert (per_channel.std(axis=2) == 0).all()  # one draw per channel
+    assert abs((per_channel[:, :, 0] > 0).mean() - 0.7) < 0.03
+    np.testing.assert_array_equal(x.grad.numpy(), y.detach().numpy())
+
+
+@requires_torch
+def test_dropout2d_module_and_its_warnings_match_pytorch():
+    for lib in (chainrule, torch):
+        layer = lib.nn.Dropout2d(0.3)
+        assert repr(layer) == "Dropout2d(p=0.3, inplace=False)"
+        x = lib.ones(2, 3, 4, 4)
+        assert layer.eval()(x) is x
+    for shape in [(2, 3, 5), (2, 3)]:
+        messages = []
+        for lib in (chainrule, torch):
+            with pytest.warns(UserWarning) as caught:
+                lib.nn.functional.dropout2d(lib.ones(shape), 0.5)
+            messages.append(str(caught[0].message)[:40])
+        assert messages[0] == messages[1]

@@ -3,7 +3,7 @@
 from .. import functional as F
 from .module import Module
 
-__all__ = ["Dropout"]
+__all__ = ["Dropout", "Dropout2d"]
 
 
 class Dropout(Module):
@@ -28,3 +28,17 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Dropout):
+    """In training mode, zero whole channels of (N, C, H, W) with probability ``p`` and
+    scale the others by ``1 / (1 - p)``; in eval mode, return the input unchanged.
+
+    >>> import chainrule
+    >>> layer = chainrule.nn.Dropout2d(p=0.5)
+    >>> layer.eval()(chainrule.ones(1, 2, 2, 2)).sum()
+    tensor(8.)
+    """
+
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training, self.inplace)
