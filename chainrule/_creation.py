@@ -379,6 +379,9 @@ def full(size, fill_value, *, out=None, dtype=None, device=None, requires_grad=F
         dtype = _out_dtype(dtype, out)
     np_dtype = _fill_dtype(fill_value, dtype)
     value = fill_value._data if isinstance(fill_value, Tensor) else fill_value
+    if value.__class__ is int and np_dtype.kind in "iu":  # PyTorch's checked conversion: uint8 takes -1
+        _check_numbers_fit(np.array(value), np_dtype)
+        value = np.array(value).astype(np_dtype)
     shape = _shape((size,), "full")
     return _finish(np.full(shape, value, np_dtype), None, device, requires_grad, out, "full")
 

@@ -44,6 +44,7 @@ from oracle import assert_equal, assert_same, requires_torch, run_both, torch
         lambda m: m.tensor([-1, -255, 255], dtype=m.uint8),
         lambda m: m.tensor([-128.0, 127.0], dtype=m.int8),
         lambda m: m.tensor(np.array([300, -1]), dtype=m.uint8),
+        lambda m: m.full((2,), -1, dtype=m.uint8),
     ],
 )
 def test_tensor_infers_dtypes_as_pytorch(fn):
@@ -235,6 +236,7 @@ def test_ranges_match_pytorch_in_length_dtype_and_values(fn):
         (lambda m: m.tensor([[1, 2], [3, 200]], dtype=m.int8), "without overflow"),
         (lambda m: m.tensor([-300], dtype=m.uint8), "without overflow"),
         (lambda m: m.tensor([1.5, 127.9], dtype=m.int8), "without overflow"),
+        (lambda m: m.full((2,), 300, dtype=m.uint8), "without overflow"),
         (lambda m: m.tensor([m.ones(2), m.ones(2)]), "only one element tensors"),
         (lambda m: m.tensor([np.ones(2), np.ones(3)]), None),
         (lambda m: m.from_numpy([1.0, 2.0]), "expected np.ndarray"),
