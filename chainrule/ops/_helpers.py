@@ -118,12 +118,14 @@ def number_as(value, dtype):
     return np.asarray(value, dtype)
 
 
-def in_float32_if_half(compute, input):
-    """``compute(input)``, a float16 input taken through float32 and the result cast back:
-    PyTorch accumulates float16 sums of squares in float32 (600 squared overflows float16)."""
+def in_float32_if_half(compute, input, *others):
+    """``compute(input, *others)``; for a float16 input, in float32 (``others``, tensors
+    or None, too) and the result cast back: PyTorch accumulates float16 sums of squares
+    and normalizations in float32 (600 squared overflows float16)."""
     if input._data.dtype != np.float16:
-        return compute(input)
-    return compute(input._cast(np.float32))._cast(np.float16)
+        return compute(input, *others)
+    wide = [None if t is None else t._cast(np.float32) for t in others]
+    return compute(input._cast(np.float32), *wide)._cast(np.float16)
 
 
 def kept_where(condition, values, out=None):

@@ -26,6 +26,7 @@ import numpy as np
 
 from .._tensor import Tensor, bump_version, wrap
 from ..autograd.function import Primitive
+from ._helpers import in_float32_if_half
 from ._threads import run_chunks, thread_buffer
 from .reduce import last_axis_sums
 
@@ -280,7 +281,7 @@ def _check_channel_vector(name, tensor, channels):
 
 def _check_float(op_name, input, *others):
     """A float input, and parameters of its dtype; float32 ones may come with a float16
-    input, as in PyTorch (see ``_in_float32``)."""
+    input, as in PyTorch (see ``in_float32_if_half``)."""
     if input._data.dtype.kind != "f":
         # PyTorch: NotImplementedError from batch norm's kernel, RuntimeError from the others'
         error = NotImplementedError if op_name == "batch_norm" else RuntimeError
@@ -294,14 +295,6 @@ def _check_float(op_name, input, *others):
                 f"{op_name}: expected {name} to have the input's dtype {input.dtype}, but got "
                 f"{tensor.dtype}; convert it (or the layer) with .to({input.dtype})"
             )
-
-
-def _in_float32(norm, input, *parameters):
-    """``norm(input, *parameters)`` for a float16 input: in float32 (its parameters too),
-    the result back in float16. PyTorch normalizes float16 in float32: a variance
-    overflows float16 from values of about 256."""
-    wide = [None if p is None else p._cast(np.float32) for p in parameters]
-    return norm(input._cast(np.float32), *wide)._cast(np.float16)
 
 
 def batch_norm(
@@ -468,7 +461,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
                 f"{list(tensor._data.shape)} and normalized_shape = {list(normalized)}"
             )
     if input._data.dtype == np.float16:
-        return _in_float32(lambda x, w, b: layer_norm(x, normalized, w, b, eps), input, weight, bias)
+        return in_float32_if_half(lambda x, w, b: layer_norm(x, normalized, w, b, eps), input, weight, bias)
     size = int(np.prod(normalized))
     rows = input._data.size // size if size else 0
     return NativeLayerNorm.apply(input, weight, bias, rows, (rows, size, 1), normalized, eps)
@@ -502,7 +495,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
                 f"{name} of shape {list(tensor._data.shape)} and input of shape {list(shape)}"
             )
     if input._data.dtype == np.float16:
-        return _in_float32(lambda x, w, b: group_norm(x, num_groups, w, b, eps), input, weight, bias)
+        return in_float32_if_half(lambda x, w, b: group_norm(x, num_groups, w, b, eps), input, weight, bias)
     n = shape[0]
     rest = input._data.size // (n * channels) if n * channels else 0
     return NativeGroupNorm.apply(input, weight, bias, n * num_groups, (n, channels, rest), (channels,), eps)
