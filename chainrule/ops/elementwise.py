@@ -50,6 +50,7 @@ __all__ = [
     "true_divide",
     "floor_divide",
     "remainder",
+    "fmod",
     "pow",
     "maximum",
     "minimum",
@@ -360,6 +361,19 @@ class Remainder(Primitive):
         return (grad if need_x else None), (-grad * np.floor(x / y) if need_y else None)
 
 
+class Fmod(Primitive):
+    """z = x - trunc(x / y) y (C's fmod: the sign of x).   dz/dx = 1,  dz/dy = -trunc(x / y)."""
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.fmod(x, y)
+
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        need_x, need_y = ctx.needs_input_grad
+        return (grad if need_x else None), (-grad * np.trunc(x / y) if need_y else None)
+
+
 def _share_of_tie(grad, x, y, other_wins):
     """The gradient an input of maximum/minimum receives: all of it where it
     is the result, half where x == y, none where the other input wins."""
@@ -598,6 +612,21 @@ def floor_divide(input, other, *, out=None):
     _refuse_bools("div_floor_cpu", a, b)
     _check_integer_divisor("floor_divide", a, b)
     return _binary(FloorDivide, "floor_divide", a, b)
+
+
+def fmod(input, other, *, out=None):
+    """C's ``fmod``: the remainder of truncating division, with the sign of ``input``.
+
+    >>> import chainrule
+    >>> chainrule.fmod(chainrule.tensor([-3.0, 3.0]), 2)
+    tensor([-1.,  1.])
+    """
+    if out is not None:
+        return write_out(out, fmod(input, other), "fmod")
+    a, b = promote("fmod", input, other)
+    _refuse_bools("fmod_cpu", a, b)
+    _check_integer_divisor("fmod", a, b)
+    return _binary(Fmod, "fmod", a, b)
 
 
 def remainder(input, other, *, out=None):
@@ -2328,6 +2357,7 @@ _INPLACE_UNARY = {
     "nan_to_num": nan_to_num,
     "pow": pow,
     "remainder": remainder,
+    "fmod": fmod,
     "floor_divide": floor_divide,
     "maximum": maximum,
     "minimum": minimum,
@@ -2391,6 +2421,7 @@ bind(
         "__rfloordiv__": _reflected(floor_divide),
         "__ifloordiv__": _INPLACE["floor_divide_"],
         "remainder": remainder,
+        "fmod": fmod,
         "__mod__": remainder,
         "__rmod__": _reflected(remainder),
         "__imod__": _INPLACE["remainder_"],

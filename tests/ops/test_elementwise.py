@@ -1030,3 +1030,18 @@ def test_an_in_place_result_without_derivative_stops_the_gradient():
         return y.requires_grad, y.tolist(), x.grad.tolist()
 
     assert run(chainrule, lambda y: y.logical_not_()) == run(torch, lambda y: y.eq_(0))
+
+
+@requires_torch
+def test_fmod_matches_pytorch_with_gradients():
+    # fmod was missing: the remainder of truncating division, with the dividend's sign
+    def scenario(lib):
+        a = lib.tensor([-3.0, 3.0, 5.5, -7.25], requires_grad=True)
+        b = lib.tensor([2.0, -2.0, 2.0, 1.5], requires_grad=True)
+        result = lib.fmod(a, b)
+        (result * lib.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+        ints = lib.fmod(lib.tensor([-7, 7, -8]), 3)
+        in_place = lib.tensor([5.0, -5.0]).fmod_(3)
+        return result.detach(), a.grad, b.grad, ints, a.detach().fmod(1.5), in_place
+
+    same_as_torch(scenario)
