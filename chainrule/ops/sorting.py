@@ -1,4 +1,4 @@
-"""Sorting: sort, argsort, topk, unique.
+"""Sorting and order statistics: sort, argsort, topk, median, kthvalue, unique.
 
 The values of ``sort`` and ``topk`` are the input's elements picked by the
 returned indices, so their gradient is the output gradient put back at those
@@ -15,11 +15,13 @@ from ._helpers import bind, normalize_dim, write_out, write_outs
 from .indexing import Index, IndexKey, _along_dim_key
 from .reduce import _return_type
 
-__all__ = ["sort", "argsort", "msort", "topk", "unique"]
+__all__ = ["sort", "argsort", "msort", "topk", "median", "kthvalue", "unique"]
 
 _INT64 = np.dtype(np.int64)
 _SORT = _return_type("sort")
 _TOPK = _return_type("topk")
+_MEDIAN = _return_type("median")
+_KTHVALUE = _return_type("kthvalue")
 
 
 def _sort_indices(data, axis, descending):
@@ -119,6 +121,75 @@ def topk(input, k, dim=None, largest=True, sorted=True, *, out=None, axis=None):
     return result if out is None else write_outs(out, result, "topk")
 
 
+def _order_statistic(input, rank, axis, keepdim, nan_wins):
+    """The element of each slice along ``axis`` that sorts at ``rank`` (NaN sorting last),
+    or with ``nan_wins`` a slice's first NaN: (values, int64 indices)."""
+    data = input._data
+    if data.ndim == 0:
+        return _picked(input, np.zeros((), _INT64), 0), wrap(np.zeros((), _INT64))
+    index = np.take(_sort_indices(data, axis, False), [rank], axis=axis)
+    if nan_wins and data.dtype.kind == "f":
+        nan = np.isnan(data)
+        index = np.where(nan.any(axis, keepdims=True), nan.argmax(axis, keepdims=True), index)
+    index = index.astype(_INT64, copy=False)
+    values = _picked(input, index, axis)
+    if not keepdim:
+        values, index = values.squeeze(axis), index.squeeze(axis)
+    return values, wrap(index)
+
+
+def median(input, dim=None, keepdim=False, *, out=None):
+    """The median: the lower of the two middle values for an even count (not their mean,
+    as in PyTorch), NaN if there is one. Over all elements, or along ``dim`` as
+    ``(values, indices)``; the gradient goes to the element picked.
+
+    >>> import chainrule
+    >>> chainrule.tensor([3.0, 1.0, 4.0, 2.0]).median()
+    tensor(2.)
+    >>> chainrule.median(chainrule.tensor([[3.0, 1.0, 2.0]]), dim=1)
+    chainrule.return_types.median(
+    values=tensor([2.]),
+    indices=tensor([2]))
+    """
+    data = input._data
+    if data.dtype.kind == "b":
+        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
+    if dim is None:
+        if data.size == 0:
+            return wrap(np.full((), np.nan, data.dtype))
+        flat = input.reshape(-1)
+        value, _ = _order_statistic(flat, (data.size - 1) // 2, 0, False, True)
+        return value if out is None else write_out(out, value, "median")
+    axis = normalize_dim(dim, data.ndim, "median")
+    if data.ndim and data.shape[axis] == 0:
+        raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
+    size = data.shape[axis] if data.ndim else 1
+    result = _MEDIAN(*_order_statistic(input, (size - 1) // 2, axis, keepdim, True))
+    return result if out is None else write_outs(out, result, "median")
+
+
+def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+    """``(values, indices)``: the ``k``-th smallest element along ``dim`` (k from 1;
+    NaN counts as the largest).
+
+    >>> import chainrule
+    >>> chainrule.kthvalue(chainrule.tensor([3.0, 1.0, 2.0, 5.0]), 2)
+    chainrule.return_types.kthvalue(
+    values=tensor(2.),
+    indices=tensor(2))
+    """
+    data = input._data
+    axis = normalize_dim(dim, data.ndim, "kthvalue")
+    size = data.shape[axis] if data.ndim else 1
+    k = int(k)
+    if not 1 <= k <= size:
+        raise RuntimeError(
+            f"kthvalue(): selected number k out of range for dimension {axis} (k={k}, size {size})"
+        )
+    result = _KTHVALUE(*_order_statistic(input, k - 1, axis, keepdim, False))
+    return result if out is None else write_outs(out, result, "kthvalue")
+
+
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct elements (or, with ``dim``, distinct slices along ``dim``) in
     ascending order; with ``return_inverse`` also where each input element went
@@ -156,6 +227,8 @@ bind(
         "argsort": argsort,
         "msort": msort,
         "topk": topk,
+        "median": median,
+        "kthvalue": kthvalue,
         "unique": unique,
     }
 )

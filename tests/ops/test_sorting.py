@@ -6,7 +6,7 @@ import pytest
 
 import chainrule
 
-from oracle import check, requires_torch, run_both
+from oracle import check, requires_torch, run_both, torch
 
 
 def assert_same(ours, theirs):
@@ -148,3 +148,66 @@ def test_bad_sorting_arguments_raise_pytorchs_exception_type(fn):
     theirs, ours = run_both(fn)
     assert isinstance(theirs, Exception), f"torch raised nothing, returned {theirs!r}"
     assert type(ours) is type(theirs), f"chainrule raised {ours!r}, torch raised {theirs!r}"
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda m, x: x.median(),
+        lambda m, x: x.median(dim=1),
+        lambda m, x: m.median(x, 0, keepdim=True),
+        lambda m, x: x.kthvalue(3, dim=1),
+        lambda m, x: m.kthvalue(x, 1, 0, True),
+    ],
+    ids=["median", "median-dim", "median-keepdim", "kthvalue", "kthvalue-keepdim"],
+)
+def test_median_and_kthvalue_match_pytorch_with_nans_and_gradients(op):
+    # median and kthvalue were missing; PyTorch's median is the lower middle value, NaN wins
+    nan = float("nan")
+    rows = [[3.0, 1.0, 2.0, 5.0], [4.0, nan, 0.0, 1.0], [2.5, 7.0, -1.0, 0.5]]
+
+    def scenario(lib):
+        x = lib.tensor(rows, requires_grad=True)
+        result = op(lib, x)
+        values = result if isinstance(result, lib.Tensor) else result.values
+        (values * 2).sum().backward()
+        picked = (values.detach(),) if isinstance(result, lib.Tensor) else (values.detach(), result.indices)
+        return picked + (x.grad,)
+
+    ours, theirs = scenario(chainrule), scenario(torch)
+    assert_same(ours, theirs)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.tensor([4, 1, 3, 2]).median(),
+        lambda m: m.tensor([1.0, 2.0, 2.0, 2.0, 3.0]).median(0),
+        lambda m: m.tensor([]).median(),
+        lambda m: m.tensor(5.0).median(0),
+        lambda m: m.tensor(3).kthvalue(1),
+    ],
+)
+def test_median_and_kthvalue_edge_cases_match_pytorch(call):
+    theirs, ours = run_both(call)
+    assert_same(
+        tuple(ours) if isinstance(ours, tuple) else ours,
+        tuple(theirs) if isinstance(theirs, tuple) else theirs,
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.ones(2, 0).median(1),
+        lambda m: m.tensor([True, False]).median(),
+        lambda m: m.tensor([[1.0, 2.0]]).kthvalue(3, 1),
+        lambda m: m.tensor([[1.0, 2.0]]).kthvalue(0, 1),
+    ],
+)
+def test_median_and_kthvalue_refuse_what_pytorch_refuses(call):
+    theirs, ours = run_both(call)
+    assert isinstance(theirs, Exception) and type(ours) is type(theirs)
