@@ -20,7 +20,7 @@ from ..ops._helpers import broadcast_error, inplace_on_copy, promote, write_out
 from ..ops.attention import *  # noqa: F403
 from ..ops.conv import *  # noqa: F403
 from ..ops.conv import adaptive_avg_pool2d
-from ..ops.elementwise import clamp, erf, exp, log, log1p, sigmoid, tanh, where  # noqa: F401
+from ..ops.elementwise import clamp, erf, exp, log, log1p, minimum, sigmoid, tanh, where  # noqa: F401
 from ..ops.indexing import index_select
 from ..ops.linalg import einsum
 from ..ops.nn import (  # noqa: F401
@@ -603,6 +603,43 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     distance = diff.abs()
     loss = where(distance < delta, diff * diff * 0.5, (distance - 0.5 * delta) * delta)
     return _weighted_reduce(loss, weight, input, reduction, False)
+
+
+def triplet_margin_loss(
+    anchor,
+    positive,
+    negative,
+    margin=1.0,
+    p=2,
+    eps=1e-6,
+    swap=False,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+):
+    """``max(d(a, p) - d(a, n) + margin, 0)``, d the ``p``-norm distance of rows: an anchor
+    should lie nearer its positive than its negative by ``margin``. ``swap`` uses the
+    positive's distance to the negative when that is smaller.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> anchor, positive = chainrule.tensor([[0.0, 0.0]]), chainrule.tensor([[0.0, 1.0]])
+    >>> F.triplet_margin_loss(anchor, positive, chainrule.tensor([[3.0, 0.0]]), eps=0.0)
+    tensor(0.)
+    """
+    reduction = reduction_mode(size_average, reduce, reduction)
+    dims = {anchor.ndim, positive.ndim, negative.ndim}
+    if len(dims) != 1 or dims.pop() not in (1, 2):
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of "
+            f"dimensions, 1 or 2, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
+            f"{negative.ndim}D"
+        )
+    to_positive = pairwise_distance(anchor, positive, p, eps)
+    to_negative = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        to_negative = minimum(to_negative, pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + to_positive - to_negative).clamp_min(0), reduction)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):

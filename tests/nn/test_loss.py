@@ -578,3 +578,29 @@ def test_cross_entropy_with_probabilities_promotes_to_the_wider_dtype(logits, ta
         return loss, x.grad, t.grad
 
     same_as_torch(scenario)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"margin": 2.0, "p": 1}, {"swap": True}, {"reduction": "none"}, {"reduction": "sum", "eps": 0.0}],
+    ids=["default", "p1", "swap", "none", "sum"],
+)
+def test_triplet_margin_loss_matches_pytorch(options):
+    # triplet_margin_loss was missing (siamese-network tutorials)
+    rows = [np.random.default_rng(seed).standard_normal((5, 4)).astype(np.float32) for seed in range(3)]
+
+    def scenario(lib):
+        anchor, positive, negative = (lib.tensor(r, requires_grad=True) for r in rows)
+        loss = lib.nn.functional.triplet_margin_loss(anchor, positive, negative, **options)
+        loss.sum().backward()
+        module = lib.nn.TripletMarginLoss(**options)
+        return (
+            loss.detach(),
+            anchor.grad,
+            positive.grad,
+            negative.grad,
+            module(*(lib.tensor(r) for r in rows)),
+        )
+
+    same_as_torch(scenario, rtol=1e-5, atol=1e-6)

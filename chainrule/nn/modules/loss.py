@@ -5,6 +5,7 @@ from .. import functional as F
 from .module import Module
 
 __all__ = [
+    "TripletMarginLoss",
     "L1Loss",
     "MSELoss",
     "SmoothL1Loss",
@@ -187,3 +188,26 @@ class KLDivLoss(_Loss):
 
     def forward(self, input, target):
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class TripletMarginLoss(_Loss):
+    """``max(d(a, p) - d(a, n) + margin, 0)`` for (anchor, positive, negative) rows: see
+    ``F.triplet_margin_loss``.
+
+    >>> import chainrule
+    >>> loss = chainrule.nn.TripletMarginLoss(margin=1.0)
+    >>> a = chainrule.zeros(2, 3)
+    >>> loss(a, a, a + 10).item()
+    0.0
+    """
+
+    def __init__(
+        self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"
+    ):
+        super().__init__(size_average, reduce, reduction)
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_loss(
+            anchor, positive, negative, self.margin, self.p, self.eps, self.swap, reduction=self.reduction
+        )
