@@ -149,8 +149,10 @@ def _array_of_typed_elements(data, dtype):
     default float, an int as int64, a bool as bool); a tensor is read as one number."""
     dtypes = set()
     data = _collect_dtypes(data, dtypes)
-    np_dtype = reduce(_promote, dtypes) if dtype is None else _dtype.to_numpy_dtype(dtype)
-    try:
+    np_dtype = reduce(_promote, dtypes)
+    if dtype is not None and _dtype.to_numpy_dtype(dtype).kind == "f":
+        np_dtype = _dtype.to_numpy_dtype(dtype)  # each number rounded once, to the dtype asked for
+    try:  # into an integer dtype, ``tensor`` converts and checks after
         return np.array(data, dtype=np_dtype)
     except ValueError as error:
         raise ValueError(f"could not make a tensor from ragged nested sequences: {error}") from None
@@ -210,22 +212,12 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     >>> chainrule.tensor([1.5, 2.0], requires_grad=True)
     tensor([1.5000, 2.0000], requires_grad=True)
     """
-    array = np.array(_infer_array(data, dtype), copy=True)
     if dtype is not None and not isinstance(data, (np.ndarray, np.generic, Tensor)):
-        _check_numbers_fit(array, _dtype.to_numpy_dtype(dtype))
+        # numbers, checked as PyTorch checks them (arrays convert as they are)
+        array = _dtype.checked_cast(_infer_array(data, dtype), _dtype.to_numpy_dtype(dtype))
+    else:
+        array = np.array(_infer_array(data, dtype), copy=True)
     return _finish(array, dtype, device, requires_grad)
-
-
-def _check_numbers_fit(array, np_dtype):
-    """Python numbers for an integer dtype must fit it, as PyTorch checks them (an unsigned
-    dtype takes negatives down to -max, wrapped: uint8 holds -1 as 255); arrays convert as they are."""
-    if np_dtype.kind not in "iu" or not array.size or array.dtype.kind not in "iuf":
-        return
-    info = np.iinfo(np_dtype)
-    low = -int(info.max) if np_dtype.kind == "u" else int(info.min)
-    if array.min() < low or array.max() > info.max:
-        culprit = array.min() if array.min() < low else array.max()
-        raise RuntimeError(f"value cannot be converted to type {np_dtype.name} without overflow ({culprit})")
 
 
 class _LegacyTensorType(type):
@@ -379,9 +371,8 @@ def full(size, fill_value, *, out=None, dtype=None, device=None, requires_grad=F
         dtype = _out_dtype(dtype, out)
     np_dtype = _fill_dtype(fill_value, dtype)
     value = fill_value._data if isinstance(fill_value, Tensor) else fill_value
-    if value.__class__ is int and np_dtype.kind in "iu":  # PyTorch's checked conversion: uint8 takes -1
-        _check_numbers_fit(np.array(value), np_dtype)
-        value = np.array(value).astype(np_dtype)
+    if value.__class__ in (int, float) and np_dtype.kind in "iu":  # uint8 takes -1; 300 is an error
+        value = _dtype.checked_cast(value, np_dtype)
     shape = _shape((size,), "full")
     return _finish(np.full(shape, value, np_dtype), None, device, requires_grad, out, "full")
 

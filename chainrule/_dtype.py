@@ -183,6 +183,25 @@ _INT64 = np.dtype(np.int64)
 _BOOL = np.dtype(np.bool_)
 
 
+def checked_cast(values, np_dtype):
+    """Numbers (a Python number, or an array of them) as an array of ``np_dtype``, by
+    PyTorch's checked conversion: into an integer dtype each value must be finite and
+    in range, except that an unsigned dtype takes ints down to -max, wrapped (uint8
+    holds -1 as 255). Anything else is a RuntimeError, as in PyTorch."""
+    array = np.asarray(values)
+    np_dtype = np.dtype(np_dtype)
+    if np_dtype.kind in "iu" and array.dtype.kind in "iuf" and array.size:
+        info = np.iinfo(np_dtype)
+        low = -info.max if np_dtype.kind == "u" and array.dtype.kind != "f" else info.min
+        finite = array.dtype.kind != "f" or np.isfinite(array).all()
+        if not (finite and low <= array.min() and array.max() <= info.max):
+            raise RuntimeError(
+                f"value cannot be converted to type {np_dtype.name}_t without overflow (values from "
+                f"{array.min()} to {array.max()})"
+            )
+    return array.astype(np_dtype)
+
+
 def scalar_dtype(value):
     """The dtype PyTorch gives a Python number standing alone."""
     if value.__class__ is builtins.bool:

@@ -7,7 +7,7 @@ import weakref
 
 import numpy as np
 
-from .._dtype import category, result_numpy_dtype, scalar_type_name
+from .._dtype import category, checked_cast, result_numpy_dtype, scalar_type_name
 from .._tensor import NUMPY_FUNCTIONS, Tensor, bump_version, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
@@ -107,14 +107,10 @@ def select(condition, x, y, out=None):
 
 
 def number_as(value, dtype):
-    """A number to fill a tensor of ``dtype`` with, as a 0-d array, by PyTorch's checked
-    conversion: an int outside an integer dtype's range is an error, except that an
-    unsigned dtype takes negatives down to -max, wrapped (uint8: -1 is 255)."""
-    if value.__class__ is int and dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        if not (-info.max if dtype.kind == "u" else info.min) <= value <= info.max:
-            raise RuntimeError(f"value cannot be converted to type {dtype.name}_t without overflow ({value})")
-        return np.array(value).astype(dtype)
+    """A number to fill a tensor of ``dtype`` with, as a 0-d array (PyTorch's checked
+    conversion for integer dtypes: ``_dtype.checked_cast``)."""
+    if dtype.kind in "iu" and value.__class__ in (int, float):
+        return checked_cast(value, dtype)
     return np.asarray(value, dtype)
 
 

@@ -384,7 +384,10 @@ def setitem(self, key, value):
     )
     if recorded:
         value = _value_like(value, self)
-    array = value._data if isinstance(value, Tensor) else value
+    if isinstance(value, Tensor):
+        array = value._data
+    else:  # a number by PyTorch's checked conversion (x[0] = -1 into uint8 is 255, as fill_(-1))
+        array = number_as(value, data.dtype) if value.__class__ in (int, float) else value
     try:
         if recorded:
             write_inplace(self, IndexPut.apply(self, value, parsed, False), "__setitem__")

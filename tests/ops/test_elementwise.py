@@ -1045,3 +1045,35 @@ def test_fmod_matches_pytorch_with_gradients():
         return result.detach(), a.grad, b.grad, ints, a.detach().fmod(1.5), in_place
 
     same_as_torch(scenario)
+
+
+def _set_first(lib, x, v):
+    x = x.clone()
+    x[0] = v
+    return x
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda lib, x, v: x.clone().fill_(v),
+        lambda lib, x, v: x.masked_fill(lib.tensor([True, False]), v),
+        _set_first,
+        lambda lib, x, v: lib.full((2,), v, dtype=x.dtype),
+    ],
+    ids=["fill_", "masked_fill", "setitem", "full"],
+)
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int32"])
+@pytest.mark.parametrize("value", [300.0, -1.0, float("nan"), 127.5, 2.5, -1, 300])
+def test_a_number_into_an_integer_tensor_is_checked_as_in_pytorch(op, dtype, value):
+    # a float raised NumPy's OverflowError (or a 'cannot be broadcast' error for nan), and
+    # x[0] = -1 into uint8 raised where fill_(-1) gave 255
+    def outcome(lib):
+        x = lib.tensor([1, 2]).to(getattr(lib, dtype))
+        try:
+            return op(lib, x, value).tolist()
+        except RuntimeError:
+            return "RuntimeError"
+
+    assert outcome(chainrule) == outcome(torch)
