@@ -955,6 +955,15 @@ INTEGER_FILLS = {
 }
 
 
+def _integer_outcome(lib, op, dtype, value):
+    """``op`` on the integer tensor [1, 2] of ``dtype`` and ``value``: the result, or that it raised."""
+    x = lib.tensor([1, 2]).to(getattr(lib, dtype))
+    try:
+        return op(lib, x, value).tolist()
+    except RuntimeError:
+        return "RuntimeError"
+
+
 @requires_torch
 @pytest.mark.parametrize("op", list(INTEGER_FILLS.values()), ids=list(INTEGER_FILLS))
 @pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "bool"])
@@ -962,14 +971,7 @@ INTEGER_FILLS = {
 def test_python_ints_beyond_an_integer_dtype_wrap_or_raise_as_pytorch(op, dtype, value):
     # NumPy raised OverflowError for all of these: PyTorch fills uint8 with -1 as 255,
     # refuses int8.fill_(200) with a RuntimeError, and wraps operands of & and +
-    def outcome(lib):
-        x = lib.tensor([1, 2]).to(getattr(lib, dtype))
-        try:
-            return op(lib, x, value).tolist()
-        except RuntimeError:
-            return "RuntimeError"
-
-    ours, theirs = outcome(chainrule), outcome(torch)
+    ours, theirs = (_integer_outcome(lib, op, dtype, value) for lib in (chainrule, torch))
     assert ours == theirs
 
 
@@ -1069,11 +1071,4 @@ def _set_first(lib, x, v):
 def test_a_number_into_an_integer_tensor_is_checked_as_in_pytorch(op, dtype, value):
     # a float raised NumPy's OverflowError (or a 'cannot be broadcast' error for nan), and
     # x[0] = -1 into uint8 raised where fill_(-1) gave 255
-    def outcome(lib):
-        x = lib.tensor([1, 2]).to(getattr(lib, dtype))
-        try:
-            return op(lib, x, value).tolist()
-        except RuntimeError:
-            return "RuntimeError"
-
-    assert outcome(chainrule) == outcome(torch)
+    assert _integer_outcome(chainrule, op, dtype, value) == _integer_outcome(torch, op, dtype, value)
