@@ -228,6 +228,10 @@ class _LegacyTensorType(type):
     def __instancecheck__(cls, obj):
         return isinstance(obj, Tensor) and obj._data.dtype == cls.numpy_dtype
 
+    @property
+    def dtype(cls):
+        return _dtype.from_numpy_dtype(cls.numpy_dtype)
+
     def __call__(cls, *args, device=None):
         dtype = _dtype.from_numpy_dtype(cls.numpy_dtype)
         if not args:

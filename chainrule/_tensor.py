@@ -76,10 +76,22 @@ class Size(tuple):
         return Size(result) if isinstance(key, slice) else result
 
     def __add__(self, other):  # x.shape + (1,) is a Size, as in PyTorch
-        return Size(tuple.__add__(self, other))
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return _size_of(tuple.__add__(self, other))
 
     def __radd__(self, other):
-        return Size(tuple.__add__(tuple(other), self))
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return _size_of(tuple.__add__(other, self))
+
+
+def _size_of(items):
+    """A Size of ``items``, each an int (PyTorch's TypeError names the first that is not)."""
+    for i, item in enumerate(items):
+        if not isinstance(item, (int, np.integer)):
+            raise TypeError(f"Size() takes an iterable of 'int' (item {i} is '{type(item).__name__}')")
+    return Size(items)
 
 
 class device:
@@ -632,11 +644,14 @@ class Tensor:
 
     def type(self, dtype=None):
         """PyTorch's legacy type name ('chainrule.FloatTensor', 'chainrule.LongTensor', ...),
-        or a copy converted to ``dtype`` (a dtype, or such a name with either prefix)."""
+        or a copy converted to ``dtype`` (a dtype, such a name with either prefix, or a legacy
+        type such as ``chainrule.FloatTensor``)."""
         if dtype is None:
             return f"chainrule.{_dtype.scalar_type_name(self._data.dtype)}Tensor"
         if isinstance(dtype, str):
             dtype = _dtype.from_type_name(dtype)
+        elif isinstance(dtype, type) and hasattr(dtype, "numpy_dtype"):  # FloatTensor and friends
+            dtype = _dtype.from_numpy_dtype(dtype.numpy_dtype)
         return self.to(dtype)
 
     def type_as(self, other):

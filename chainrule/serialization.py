@@ -147,10 +147,8 @@ class _Packer:
 
     def pack(self, obj, path):
         if isinstance(obj, Tensor):
-            from .nn.parameter import Parameter  # the nn package imports this module
-
             name = self.add_array(obj._data, path)
-            if isinstance(obj, Parameter):
+            if isinstance(obj, _parameter_type()):
                 return {"parameter": [name, obj.requires_grad]}
             return {"tensor": [name, True] if obj.requires_grad else name}
         if isinstance(obj, np.ndarray):
@@ -208,6 +206,13 @@ class _Packer:
         return unique
 
 
+def _parameter_type():
+    """``nn.Parameter``, imported when first needed: the nn package imports this module."""
+    from .nn.parameter import Parameter
+
+    return Parameter
+
+
 def _where(path):
     return "obj" + "".join(f"[{part!r}]" for part in path)
 
@@ -228,7 +233,7 @@ def _write_atomically(path, data):
     temporary = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
     try:
         _write_or_explain(temporary, path, data)
-        os.chmod(temporary, _mode_for(path))
+        os.chmod(temporary, file_mode_for(path))
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -250,7 +255,7 @@ def _write_or_explain(destination, path, data):
         raise type(error)(error.errno, error.strerror or str(error), path) from None
 
 
-def _mode_for(path):
+def file_mode_for(path):
     """An existing file's permissions, or a new file's (0666 less the umask)."""
     with contextlib.suppress(OSError):
         return os.stat(path).st_mode & 0o7777
@@ -423,9 +428,9 @@ class _Source:
         key = (name, requires_grad, parameter)
         if key not in self.tensors:
             if parameter:
-                from .nn.parameter import Parameter
-
-                self.tensors[key] = Parameter(wrap(self.array(name, path)), requires_grad=requires_grad)
+                self.tensors[key] = _parameter_type()(
+                    wrap(self.array(name, path)), requires_grad=requires_grad
+                )
             else:
                 self.tensors[key] = wrap(self.array(name, path), requires_grad)
         return self.tensors[key]

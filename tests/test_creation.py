@@ -339,6 +339,8 @@ def test_a_creation_function_writes_into_out_and_returns_it():
             isinstance(m.FloatTensor([1]), m.LongTensor),
         ),
         lambda m: m.ones(2).type().split(".")[-1] == m.FloatTensor.__name__,
+        lambda m: (m.tensor([1, 2]).type(m.FloatTensor), m.tensor([1.5]).type(m.LongTensor)),
+        lambda m: (m.FloatTensor.dtype, m.LongTensor.dtype),
     ],
 )
 def test_legacy_tensor_types_make_tensors_of_their_dtype(fn):

@@ -391,3 +391,12 @@ def test_requires_grad_of_a_computed_tensor_cannot_be_assigned(value):
         y.requires_grad = value
 
     raises_like_torch(scenario, match="only change requires_grad flags of leaf variables")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [lambda lib: [1] + lib.Size([2]), lambda lib: lib.Size([2]) + ("a",), lambda lib: lib.Size([2]) + [3]],
+    ids=["list-plus-size", "str-item", "size-plus-list"],
+)
+def test_size_concatenation_takes_tuples_of_ints_only(call):
+    raises_like_torch(call)

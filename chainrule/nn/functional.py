@@ -628,11 +628,12 @@ def triplet_margin_loss(
     tensor(0.)
     """
     reduction = reduction_mode(size_average, reduce, reduction)
-    dims = {anchor.ndim, positive.ndim, negative.ndim}
-    if len(dims) != 1 or dims.pop() not in (1, 2):
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
         raise RuntimeError(
             "The anchor, positive, and negative tensors are expected to have the same number of "
-            f"dimensions, 1 or 2, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
+            f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
             f"{negative.ndim}D"
         )
     to_positive = pairwise_distance(anchor, positive, p, eps)

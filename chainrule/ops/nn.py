@@ -142,12 +142,15 @@ def linear(input, weight, bias=None):
             f"linear(): expected m1 and m2 to have the same dtype, but got {dtypes}; convert the "
             "input with .to(weight.dtype) (or the layer with .to(dtype))"
         )
-    if w.ndim == 1:  # a weight vector: input @ weight, as PyTorch (which then takes no bias)
-        if bias is not None:
+    if w.ndim == 1:  # a weight vector: input @ weight (+ bias), as PyTorch
+        if bias is None:
+            return input.matmul(weight)
+        if x.ndim > 1:
             raise RuntimeError(
-                f"mat2 must be a matrix, got 1-D tensor (linear: weight {tuple(w.shape)} with a bias)"
+                f"mat2 must be a matrix, got 1-D tensor (linear: weight {tuple(w.shape)} with a bias and "
+                f"a {x.ndim}-D input)"
             )
-        return input.matmul(weight)
+        return input.matmul(weight) + bias
     if w.ndim != 2 or x.shape[-1] != w.shape[1]:
         rows = x.size // x.shape[-1] if x.shape[-1] else 0
         raise RuntimeError(
@@ -939,6 +942,8 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
             UserWarning,
             stacklevel=2,
         )
+    if ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if not training or p == 0:
         return input
     mask_shape = input._data.shape[:2] + (1,) * (ndim - 2)

@@ -282,10 +282,10 @@ def _check_channel_vector(name, tensor, channels):
 def _check_float(op_name, input, *others):
     """A float input, and parameters of its dtype; float32 ones may come with a float16
     input, as in PyTorch (see ``in_float32_if_half``)."""
-    if input._data.dtype.kind != "f":
-        # PyTorch: NotImplementedError from batch norm's kernel, RuntimeError from the others'
-        error = NotImplementedError if op_name == "batch_norm" else RuntimeError
-        raise error(f"{op_name}: expected a floating point input, got {input.dtype}; use .float()")
+    if input._data.dtype.kind != "f":  # PyTorch's kernels: "... not implemented for 'Long'"
+        raise NotImplementedError(
+            f"{op_name}: expected a floating point input, got {input.dtype}; use .float()"
+        )
     half = input._data.dtype == np.float16
     for name, tensor in others:
         if tensor is None or (half and tensor._data.dtype == np.float32):
@@ -336,7 +336,7 @@ def batch_norm(
         )
     if input._data.size == 0:  # an empty batch: nothing to normalize, the statistics stay (PyTorch)
         view = (1, channels) + (1,) * (len(shape) - 2)
-        out = input if weight is None else input * weight.reshape(view)
+        out = input * 1 if weight is None else input * weight.reshape(view)
         return (out if bias is None else out + bias.reshape(view))._cast(input._data.dtype)
     running = None
     if running_mean is not None and running_var is not None:

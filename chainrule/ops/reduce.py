@@ -317,6 +317,26 @@ class MaxAll(Amax):
         return "MaxBackward1"  # PyTorch's name for max() without dim
 
 
+def _lower_median(x, axis=None, keepdims=False):
+    """PyTorch's median of all elements: the lower middle value, NaN if there is one."""
+    flat = x.reshape(-1)
+    if flat.dtype.kind == "f" and np.isnan(flat).any():
+        return np.full((), np.nan, x.dtype)
+    middle = (flat.size - 1) // 2
+    return np.asarray(np.partition(flat, middle)[middle])
+
+
+class MedianAll(MaxAll):
+    """y = the median of all x_i (``median()`` without dim).   dy/dx_i = 1/k for each of
+    the k elements equal to it (the NaNs, when it is NaN), as PyTorch splits it."""
+
+    reduce = staticmethod(_lower_median)
+
+    @classmethod
+    def name(cls):
+        return "MedianBackward0"
+
+
 class MinAll(MaxAll):
     """y = min of all x_i (``min()`` without dim).   dy/dx_i = 1/k for each of the
     k elements equal to the min (the NaNs, when the min is NaN)."""

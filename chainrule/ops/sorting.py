@@ -13,7 +13,7 @@ from .._dtype import scalar_type_name
 from .._tensor import wrap
 from ._helpers import bind, normalize_dim, write_out, write_outs
 from .indexing import Index, IndexKey, _along_dim_key
-from .reduce import _return_type
+from .reduce import MedianAll, _return_type
 
 __all__ = ["sort", "argsort", "msort", "topk", "median", "kthvalue", "unique"]
 
@@ -140,8 +140,9 @@ def _order_statistic(input, rank, axis, keepdim, nan_wins):
 
 def median(input, dim=None, keepdim=False, *, out=None):
     """The median: the lower of the two middle values for an even count (not their mean,
-    as in PyTorch), NaN if there is one. Over all elements, or along ``dim`` as
-    ``(values, indices)``; the gradient goes to the element picked.
+    as in PyTorch), NaN if there is one. Over all elements (the gradient shared by the
+    elements equal to it), or along ``dim`` as ``(values, indices)`` (the gradient to
+    the element picked).
 
     >>> import chainrule
     >>> chainrule.tensor([3.0, 1.0, 4.0, 2.0]).median()
@@ -157,8 +158,7 @@ def median(input, dim=None, keepdim=False, *, out=None):
     if dim is None:
         if data.size == 0:
             return wrap(np.full((), np.nan, data.dtype))
-        flat = input.reshape(-1)
-        value, _ = _order_statistic(flat, (data.size - 1) // 2, 0, False, True)
+        value = MedianAll.apply(input, None, False)
         return value if out is None else write_out(out, value, "median")
     axis = normalize_dim(dim, data.ndim, "median")
     if data.ndim and data.shape[axis] == 0:
@@ -181,7 +181,10 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     data = input._data
     axis = normalize_dim(dim, data.ndim, "kthvalue")
     size = data.shape[axis] if data.ndim else 1
-    k = int(k)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"kthvalue(): argument 'k' (position 2) must be int, not {type(k).__name__}")
+    if size == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {axis} to have non-zero size.")
     if not 1 <= k <= size:
         raise RuntimeError(
             f"kthvalue(): selected number k out of range for dimension {axis} (k={k}, size {size})"

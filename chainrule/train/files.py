@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..serialization import _mode_for
+from ..serialization import file_mode_for
 
 __all__ = ["write_text_atomic", "write_json_atomic", "check_writable"]
 
@@ -22,7 +22,7 @@ def write_text_atomic(path, text):
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, _mode_for(path))  # mkstemp makes it 0600; keep the mode chainrule.save gives
+        os.chmod(temporary, file_mode_for(path))  # mkstemp makes it 0600; keep the mode chainrule.save gives
         os.replace(temporary, path)
     except OSError as error:
         raise OSError(error.errno, f"could not write {path}: {error.strerror or error}") from error

@@ -3,6 +3,7 @@ context managers and decorators, and is_grad_enabled."""
 
 import threading
 
+import numpy as np
 import pytest
 
 import chainrule
@@ -187,3 +188,7 @@ def test_set_grad_enabled_takes_a_bool_only(raises_like_torch):
     # set_grad_enabled(0) switched recording off
     raises_like_torch(lambda lib: lib.set_grad_enabled(0), match="must be bool, not int")
     assert chainrule.is_grad_enabled()
+
+
+def test_set_grad_enabled_names_a_numpy_bool_by_its_module(raises_like_torch):
+    raises_like_torch(lambda lib: lib.set_grad_enabled(np.bool_(True)), match="not numpy.bool")

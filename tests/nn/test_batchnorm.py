@@ -286,3 +286,8 @@ def test_batchnorm_loads_a_state_dict_without_num_batches_tracked_strictly_keepi
         return list(layer.load_state_dict(source).missing_keys), int(layer.num_batches_tracked)
 
     assert load(chainrule) == load(torch) == ([], 5)
+
+
+def test_batch_norm_of_an_empty_batch_returns_a_new_tensor():
+    x = chainrule.ones(0, 3)
+    assert F.batch_norm(x, None, None, training=True) is not x

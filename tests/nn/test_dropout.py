@@ -133,3 +133,14 @@ def test_dropout2d_module_and_its_warnings_match_pytorch():
                 lib.nn.functional.dropout2d(lib.ones(shape), 0.5)
             messages.append(str(caught[0].message)[:40])
         assert messages[0] == messages[1]
+
+
+@requires_torch
+@pytest.mark.parametrize("shape", [(6,), ()])
+def test_dropout2d_refuses_fewer_than_two_dims(shape):
+    for lib in (chainrule, torch):
+        with (
+            pytest.warns(UserWarning, match="deprecated"),
+            pytest.raises(RuntimeError, match="at least 2 dimensions"),
+        ):
+            lib.nn.functional.dropout2d(lib.ones(shape), 0.5)

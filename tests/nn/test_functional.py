@@ -285,3 +285,8 @@ def test_linear_with_a_weight_vector_is_a_matrix_vector_product():
         lambda lib: lib.nn.functional.linear(lib.ones(2, 3), lib.ones(3), lib.tensor(1.0)),
         match="mat2 must be a matrix",
     )
+
+
+@requires_torch
+def test_linear_with_a_weight_vector_takes_a_bias_for_a_vector_input():
+    same_as_torch(lambda lib: lib.nn.functional.linear(lib.ones(3), lib.ones(3), lib.tensor(1.0)))

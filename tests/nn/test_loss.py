@@ -15,6 +15,7 @@ from oracle import (
     check_gradcheck,
     check_one_node_keeping_its_input,
     check_torch,
+    raises_like_torch,
     random_inputs,
     requires_torch,
     same_as_torch,
@@ -604,3 +605,15 @@ def test_triplet_margin_loss_matches_pytorch(options):
         )
 
     same_as_torch(scenario, rtol=1e-5, atol=1e-6)
+
+
+@requires_torch
+def test_triplet_margin_loss_checks_its_arguments_as_pytorch():
+    rows = [np.ones((2, 3), np.float32) * k for k in range(3)]
+    raises_like_torch(
+        lambda lib: lib.nn.functional.triplet_margin_loss(*map(lib.tensor, rows), margin=0.0), "margin"
+    )
+    cube = np.ones((2, 2, 2), np.float32)
+    same_as_torch(
+        lambda lib: lib.nn.functional.triplet_margin_loss(*(lib.tensor(cube * k) for k in range(3)))
+    )

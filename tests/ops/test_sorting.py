@@ -211,3 +211,26 @@ def test_median_and_kthvalue_edge_cases_match_pytorch(call):
 def test_median_and_kthvalue_refuse_what_pytorch_refuses(call):
     theirs, ours = run_both(call)
     assert isinstance(theirs, Exception) and type(ours) is type(theirs)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "values", [[3.0, 1.0, 2.0, 2.0], [1.0, float("nan"), 2.0, float("nan")]], ids=["ties", "nans"]
+)
+def test_median_of_all_elements_shares_the_gradient_among_equal_elements(values):
+    # the whole gradient went to one of them; PyTorch splits it, as max() does
+    def run(lib):
+        x = lib.tensor(values, requires_grad=True)
+        x.median().backward()
+        return x.grad.tolist()
+
+    assert run(chainrule) == run(torch)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "call", [lambda m: m.tensor([1.0, 2.0]).kthvalue(1.5), lambda m: m.ones(0).kthvalue(1)]
+)
+def test_kthvalue_refuses_a_fractional_k_and_an_empty_dim_as_pytorch(call):
+    theirs, ours = run_both(call)
+    assert isinstance(theirs, Exception) and type(ours) is type(theirs)
