@@ -617,3 +617,10 @@ def test_triplet_margin_loss_checks_its_arguments_as_pytorch():
     same_as_torch(
         lambda lib: lib.nn.functional.triplet_margin_loss(*(lib.tensor(cube * k) for k in range(3)))
     )
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_triplet_margin_loss_matches_finite_differences(swap):
+    check(
+        lambda m, a, p, n: m.nn.functional.triplet_margin_loss(a, p, n, margin=2.0, swap=swap), [(4, 3)] * 3
+    )

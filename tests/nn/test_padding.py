@@ -5,7 +5,7 @@ import pytest
 
 import chainrule
 
-from oracle import assert_same, requires_torch, torch
+from oracle import assert_same, check_gradcheck, requires_torch, torch
 
 LAYERS = {
     "ZeroPad2d": (lambda nn: nn.ZeroPad2d(2), (1, 2, 3, 3)),
@@ -39,3 +39,8 @@ def test_padding_layers_match_pytorch(make, shape):
 def test_a_padding_of_the_wrong_length_is_refused():
     with pytest.raises(ValueError, match="ZeroPad2d: padding must be an int or a tuple of 4 ints"):
         chainrule.nn.ZeroPad2d((1, 2))
+
+
+@pytest.mark.parametrize("make, shape", list(LAYERS.values()), ids=list(LAYERS))
+def test_padding_layers_match_finite_differences(make, shape):
+    check_gradcheck(lambda m, x: make(m.nn)(x), [shape], second_order=True)

@@ -250,3 +250,15 @@ def test_one_dimensional_average_pools_match_pytorch(make, shape):
     ours, theirs = scenario(chainrule), scenario(torch)
     assert ours[0] == theirs[0]
     assert_same(ours[1:], theirs[1:])
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda m, x: m.nn.functional.avg_pool1d(x, 3, 2, 1),
+        lambda m, x: m.nn.functional.adaptive_avg_pool1d(x, 3),
+    ],
+    ids=["avg_pool1d", "adaptive_avg_pool1d"],
+)
+def test_one_dimensional_average_pools_match_finite_differences(op):
+    check(op, [(2, 3, 7)])

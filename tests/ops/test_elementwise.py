@@ -1072,3 +1072,10 @@ def test_a_number_into_an_integer_tensor_is_checked_as_in_pytorch(op, dtype, val
     # a float raised NumPy's OverflowError (or a 'cannot be broadcast' error for nan), and
     # x[0] = -1 into uint8 raised where fill_(-1) gave 255
     assert _integer_outcome(chainrule, op, dtype, value) == _integer_outcome(torch, op, dtype, value)
+
+
+def test_fmod_gradients_match_finite_differences_and_pytorch():
+    rng = np.random.default_rng(0)
+    a = rng.uniform(-5, 5, (3, 4))
+    b = rng.uniform(1, 2, (3, 4)) * rng.choice([-1, 1], (3, 4))
+    check(lambda m, x, y: m.fmod(x, y), [(3, 4), (3, 4)], arrays=[a, b])

@@ -766,3 +766,7 @@ def test_meshgrid_without_indexing_warns_and_takes_ij():
     with pytest.warns(UserWarning, match="indexing argument"):
         rows, _ = chainrule.meshgrid(chainrule.arange(3), chainrule.arange(2))
     assert rows.shape == (3, 2)
+
+
+def test_meshgrid_gradients_match_finite_differences_and_pytorch():
+    check(lambda m, x, y: m.meshgrid(x, y, indexing="xy"), [(3,), (2,)])

@@ -234,3 +234,15 @@ def test_median_of_all_elements_shares_the_gradient_among_equal_elements(values)
 def test_kthvalue_refuses_a_fractional_k_and_an_empty_dim_as_pytorch(call):
     theirs, ours = run_both(call)
     assert isinstance(theirs, Exception) and type(ours) is type(theirs)
+
+
+ORDER_STATISTICS = {
+    "median": lambda m, x: x.median(),
+    "median-dim": lambda m, x: m.median(x, 1).values,
+    "kthvalue": lambda m, x: x.kthvalue(2, dim=0, keepdim=True).values,
+}
+
+
+@pytest.mark.parametrize("op", list(ORDER_STATISTICS.values()), ids=list(ORDER_STATISTICS))
+def test_order_statistics_match_pytorch_and_finite_differences(op):
+    check(op, [(3, 4)])
