@@ -104,6 +104,16 @@ from .ops.sorting import *  # noqa: F403
 
 __version__ = "0.1.0"
 
+# PyTorch's module-level forms of these methods: torch.relu_(x) is x.relu_().
+for _name in (
+    "detach", "detach_", "zero_", "fill_", "clamp_", "clip_", "clamp_min_", "clamp_max_",
+    "relu_", "sigmoid_", "tanh_", "exp_", "exp2_", "expm1_", "log_", "log2_", "log10_", "log1p_",
+    "sqrt_", "rsqrt_", "square_", "abs_", "neg_", "negative_", "reciprocal_", "sin_", "cos_",
+    "tan_", "asin_", "acos_", "atan_", "arcsin_", "arccos_", "arctan_", "sinh_", "cosh_", "erf_",
+    "floor_", "ceil_", "round_", "trunc_", "fix_", "frac_", "nan_to_num_", "index_put_",
+):  # fmt: skip
+    globals()[_name] = getattr(Tensor, _name)
+
 # log(0), x/0 and friends give inf/nan silently in PyTorch; NumPy would warn
 # from inside our ops. Ignore exactly those (filtering costs nothing until a
 # warning is raised, unlike np.errstate around every op).

@@ -400,3 +400,23 @@ def test_requires_grad_of_a_computed_tensor_cannot_be_assigned(value):
 )
 def test_size_concatenation_takes_tuples_of_ints_only(call):
     raises_like_torch(call)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.relu_(lib.tensor([-1.0, 2.0])),
+        lambda lib: lib.clamp_(lib.tensor([-1.0, 2.0]), 0, 1),
+        lambda lib: lib.clamp_min_(lib.tensor([-1.0, 2.0]), 0),
+        lambda lib: lib.zero_(lib.ones(2)),
+        lambda lib: lib.fill_(lib.ones(2), 3.0),
+        lambda lib: lib.exp_(lib.zeros(2)),
+        lambda lib: lib.sigmoid_(lib.zeros(2)),
+        lambda lib: lib.detach(lib.ones(2, requires_grad=True) * 2),
+    ],
+    ids=["relu_", "clamp_", "clamp_min_", "zero_", "fill_", "exp_", "sigmoid_", "detach"],
+)
+def test_module_level_forms_of_in_place_methods_match_pytorch(call):
+    # torch.relu_(x), torch.zero_(x), torch.detach(x) ... were missing
+    same_as_torch(call)
