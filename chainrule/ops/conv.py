@@ -61,7 +61,7 @@ import threading
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .._tensor import Tensor
+from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
 from ._blas import batched_product, matrix_product, transpose_into
@@ -78,6 +78,7 @@ __all__ = [
     "avg_pool2d",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_max_pool2d",
 ]
 
 # Weight matrices (out channels x columns per group) up to this many entries
@@ -1609,3 +1610,60 @@ def adaptive_avg_pool1d(input, output_size):
     """
     size = _one_length(output_size, "adaptive_avg_pool1d", "output_size")
     return adaptive_avg_pool2d(_as_rows(input, "adaptive_avg_pool1d"), (1, size)).squeeze(-2)
+
+
+# --- adaptive max pooling: the windows as one gather ---------------------------------------------
+
+
+def _adaptive_windows(size, out):
+    """(out, longest) input positions of each adaptive window along one side, and a mask of
+    the real ones (windows differ in length by one at most; the short ones are padded)."""
+    starts = (np.arange(out) * size) // out
+    ends = -((-(np.arange(out) + 1) * size) // out)
+    longest = int((ends - starts).max()) if out else 0
+    positions = starts[:, None] + np.arange(longest)
+    return np.minimum(positions, size - 1), positions < ends[:, None]
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a fixed output size (OH, OW), whatever the input's: output pixel
+    (i, j) is the largest value of rows floor(i*H/OH) .. ceil((i+1)*H/OH) - 1 and the
+    matching columns (``None`` keeps that side). The gradient goes to the first largest
+    value of each window; ``return_indices`` gives its position in the flattened H*W.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.adaptive_max_pool2d(chainrule.arange(16.0).reshape(1, 1, 4, 4), 2)
+    tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"adaptive_max_pool2d(): input must be a Tensor, got {type(input).__name__}")
+    if input._data.ndim not in (3, 4) or 0 in input._data.shape[-2:]:
+        raise RuntimeError(
+            "adaptive_max_pool2d(): Expected 3D or 4D tensor with non-zero height and width, but got "
+            f"input of size {list(input._data.shape)}"
+        )
+    sizes = (output_size, output_size) if isinstance(output_size, (int, np.integer)) else tuple(output_size)
+    if len(sizes) != 2:
+        raise RuntimeError(f"adaptive_max_pool2d: output_size must be 2, got {len(sizes)} values: {sizes}")
+    x, unbatched = _as_batched_image(input, 2)
+    data = x._data
+    n, c, h, w = data.shape
+    out_h, out_w = (size if out is None else int(out) for out, size in zip(sizes, (h, w)))
+    rows, row_real = _adaptive_windows(h, out_h)  # (OH, KH)
+    cols, col_real = _adaptive_windows(w, out_w)  # (OW, KW)
+    # every window's values (N, C, OH, OW, KH, KW), the padding positions at -inf
+    windows = data[:, :, rows[:, None, :, None], cols[None, :, None, :]]
+    real = row_real[:, None, :, None] & col_real[None, :, None, :]
+    if not real.all():
+        windows = np.where(real, windows, -np.inf)
+    flat = windows.reshape(n, c, out_h, out_w, -1)
+    best = flat.argmax(axis=-1)  # the first largest (or the first NaN), in row-major window order
+    kw = cols.shape[1]
+    window_row, window_col = np.arange(out_h)[:, None], np.arange(out_w)[None, :]
+    index = (rows[window_row, best // kw] * w + cols[window_col, best % kw]).astype(np.int64)
+    # the picked values, differentiably: the gradient goes back to those positions
+    values = x.reshape(n, c, h * w).gather(2, wrap(index.reshape(n, c, -1))).reshape(n, c, out_h, out_w)
+    values = _restore(values, unbatched, 2)
+    return (values, wrap(index[0] if unbatched else index)) if return_indices else values

@@ -262,3 +262,24 @@ def test_one_dimensional_average_pools_match_pytorch(make, shape):
 )
 def test_one_dimensional_average_pools_match_finite_differences(op):
     check(op, [(2, 3, 7)])
+
+
+@requires_torch
+@pytest.mark.parametrize("size", [(2, 3), 1, (3, 5), (2, None), (4, 7)], ids=str)
+def test_adaptive_max_pool2d_matches_pytorch_with_indices_and_gradients(size):
+    # AdaptiveMaxPool2d was missing (global max pooling); (4, 7) makes windows overlap
+    rows = [[[[1.0, 5.0, 2.0, 0.0, 3.0], [4.0, 4.0, 1.0, 7.0, 2.0], [0.0, 2.0, 9.0, 1.0, 1.0]]]]
+
+    def scenario(lib):
+        x = lib.tensor(rows, requires_grad=True)
+        y, index = lib.nn.AdaptiveMaxPool2d(size, return_indices=True)(x)
+        (y * lib.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+        return y.detach(), index, x.grad, lib.nn.functional.adaptive_max_pool2d(x.detach()[0], size)
+
+    ours, theirs = scenario(chainrule), scenario(torch)
+    assert_same(ours, theirs)
+    assert repr(chainrule.nn.AdaptiveMaxPool2d(size)) == repr(torch.nn.AdaptiveMaxPool2d(size))
+
+
+def test_adaptive_max_pool2d_matches_finite_differences():
+    check(lambda m, x: m.nn.functional.adaptive_max_pool2d(x, (2, 3)), [(2, 3, 5, 7)])

@@ -3,7 +3,15 @@
 from .. import functional as F
 from .module import Module
 
-__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d"]
+__all__ = [
+    "MaxPool1d",
+    "MaxPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d",
+]
 
 
 class _MaxPoolNd(Module):
@@ -173,6 +181,27 @@ class AdaptiveAvgPool1d(Module):
 
     def forward(self, input):
         return F.adaptive_avg_pool1d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(Module):
+    """Max pooling to a fixed output size (OH, OW) whatever the input's (``None`` keeps
+    that side): ``AdaptiveMaxPool2d(1)`` is global max pooling.
+
+    >>> import chainrule
+    >>> chainrule.nn.AdaptiveMaxPool2d((5, 7))(chainrule.randn(1, 64, 8, 9)).shape
+    chainrule.Size([1, 64, 5, 7])
+    """
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def forward(self, input):
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
