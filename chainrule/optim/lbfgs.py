@@ -40,25 +40,14 @@ def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
     done = False
     iterations = 0
     while iterations < max_ls:  # bracket a step that satisfies the conditions
-        if f_new > (f + c1 * t * gtd) or (iterations > 1 and f_new >= f_prev):
-            bracket, bracket_f, bracket_g, bracket_gtd = (
-                [t_prev, t],
-                [f_prev, f_new],
-                [g_prev, g_new],
-                [gtd_prev, gtd_new],
-            )
-            break
-        if abs(gtd_new) <= -c2 * gtd:
+        overshot = f_new > (f + c1 * t * gtd) or (iterations > 1 and f_new >= f_prev)
+        if not overshot and abs(gtd_new) <= -c2 * gtd:
             bracket, bracket_f, bracket_g = [t], [f_new], [g_new]
             done = True
             break
-        if gtd_new >= 0:
-            bracket, bracket_f, bracket_g, bracket_gtd = (
-                [t_prev, t],
-                [f_prev, f_new],
-                [g_prev, g_new],
-                [gtd_prev, gtd_new],
-            )
+        if overshot or gtd_new >= 0:  # the minimum lies between the last two steps
+            bracket, bracket_f, bracket_g = [t_prev, t], [f_prev, f_new], [g_prev, g_new]
+            bracket_gtd = [gtd_prev, gtd_new]
             break
         longer = _cubic_interpolate(
             t_prev, f_prev, gtd_prev, t, f_new, gtd_new, (t + 0.01 * (t - t_prev), t * 10)
