@@ -375,8 +375,7 @@ def full(size, fill_value, *, out=None, dtype=None, device=None, requires_grad=F
         dtype = _out_dtype(dtype, out)
     np_dtype = _fill_dtype(fill_value, dtype)
     value = fill_value._data if isinstance(fill_value, Tensor) else fill_value
-    if value.__class__ in (int, float) and np_dtype.kind in "iu":  # uint8 takes -1; 300 is an error
-        value = _dtype.checked_cast(value, np_dtype)
+    value = _dtype.number_as(value, np_dtype)  # PyTorch's checks: uint8 takes -1; 300 is an error
     shape = _shape((size,), "full")
     return _finish(np.full(shape, value, np_dtype), None, device, requires_grad, out, "full")
 

@@ -202,6 +202,15 @@ def checked_cast(values, np_dtype):
     return array.astype(np_dtype)
 
 
+def number_as(value, np_dtype):
+    """A number to fill an array of ``np_dtype`` with, as a 0-d array: Python numbers into
+    an integer dtype by the checked conversion (``checked_cast``), anything else as NumPy
+    converts it."""
+    if np_dtype.kind in "iu" and value.__class__ in (builtins.int, builtins.float):
+        return checked_cast(value, np_dtype)
+    return np.asarray(value, np_dtype)
+
+
 def scalar_dtype(value):
     """The dtype PyTorch gives a Python number standing alone."""
     if value.__class__ is builtins.bool:

@@ -651,7 +651,7 @@ class Tensor:
         if isinstance(dtype, str):
             dtype = _dtype.from_type_name(dtype)
         elif isinstance(dtype, type) and hasattr(dtype, "numpy_dtype"):  # FloatTensor and friends
-            dtype = _dtype.from_numpy_dtype(dtype.numpy_dtype)
+            dtype = dtype.dtype
         return self.to(dtype)
 
     def type_as(self, other):

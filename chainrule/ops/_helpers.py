@@ -7,7 +7,7 @@ import weakref
 
 import numpy as np
 
-from .._dtype import category, checked_cast, result_numpy_dtype, scalar_type_name
+from .._dtype import category, result_numpy_dtype, scalar_type_name
 from .._tensor import NUMPY_FUNCTIONS, Tensor, bump_version, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
@@ -104,14 +104,6 @@ def select(condition, x, y, out=None):
     np.bitwise_and(bits, mask, out=bits)
     np.bitwise_xor(bits, y_bits, out=bits)
     return bits.view(dtype)
-
-
-def number_as(value, dtype):
-    """A number to fill a tensor of ``dtype`` with, as a 0-d array (PyTorch's checked
-    conversion for integer dtypes: ``_dtype.checked_cast``)."""
-    if dtype.kind in "iu" and value.__class__ in (int, float):
-        return checked_cast(value, dtype)
-    return np.asarray(value, dtype)
 
 
 def in_float32_if_half(compute, input, *others):
@@ -332,13 +324,8 @@ def write_inplace(tensor, result, op_name):
     np.copyto(data, array, casting="unsafe")
     bump_version(tensor)
     if node is not None:
-        previous = tensor.grad_fn
-        tensor.grad_fn = node
-        tensor._output_nr = result._output_nr
-        tensor._requires_grad = True
+        _set_grad_fn(tensor, node, result._output_nr)
         node._outputs_meta = ((data.shape, data.dtype),)
-        if tensor._retains_grad:
-            tensor._follow_history(previous)
         if tensor._views is not None:
             _refresh_views(tensor, None)
     return tensor
@@ -557,12 +544,16 @@ def _read_from_base(view, base, region):
     _set_grad_fn(view, AsStrided.apply_unary(base, region, view._data).grad_fn)
 
 
-def _set_grad_fn(tensor, node):
-    """Give ``tensor`` (a view, or the base a view wrote into) the new history ``node``."""
+def _set_grad_fn(tensor, node, output_nr=0):
+    """Give ``tensor`` the new history ``node`` (output ``output_nr`` of it): an in-place
+    op's result, a view reading its base again, the base a view wrote into."""
     previous = tensor.grad_fn
     tensor.grad_fn = node
     tensor._requires_grad = True
-    tensor.__dict__.pop("_output_nr", None)
+    if output_nr:
+        tensor._output_nr = output_nr
+    else:
+        tensor.__dict__.pop("_output_nr", None)
     if tensor._retains_grad:
         tensor._follow_history(previous)
 

@@ -1526,6 +1526,29 @@ class AdaptiveAvgPool2D(Primitive):
         return _separable(grad, ctx.rows.T, ctx.cols.T)
 
 
+def _adaptive_sizes(op_name, input, output_size):
+    """The input's (H, W) and the output's, checked: ``output_size`` an int or a pair
+    (``None`` keeping that side), the input (N, C, H, W) or (C, H, W)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op_name}(): input must be a Tensor, got {type(input).__name__}")
+    if input._data.ndim not in (3, 4) or 0 in input._data.shape[-2:]:
+        raise RuntimeError(
+            f"{op_name}(): Expected 3D or 4D tensor with non-zero height and width, but got "
+            f"input of size {list(input._data.shape)}"
+        )
+    sizes = (output_size, output_size) if isinstance(output_size, (int, np.integer)) else tuple(output_size)
+    if len(sizes) != 2:
+        raise RuntimeError(f"{op_name}: output_size must be 2, got {len(sizes)} values: {sizes}")
+    h, w = input._data.shape[-2:]
+    out_h, out_w = (size if out is None else int(out) for out, size in zip(sizes, (h, w)))
+    if out_h < 0 or out_w < 0:
+        raise RuntimeError(
+            f"{op_name}: elements of output_size must be greater than or equal to 0 but received "
+            f"({out_h}, {out_w})"
+        )
+    return (h, w), (out_h, out_w)
+
+
 def adaptive_avg_pool2d(input, output_size):
     """Average pooling to a fixed output size (OH, OW), whatever the input's:
     output pixel (i, j) is the mean of rows floor(i*H/OH) .. ceil((i+1)*H/OH) - 1
@@ -1536,25 +1559,9 @@ def adaptive_avg_pool2d(input, output_size):
     >>> F.adaptive_avg_pool2d(chainrule.arange(16.0).reshape(1, 1, 4, 4), 1)
     tensor([[[[7.5000]]]])
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"adaptive_avg_pool2d(): input must be a Tensor, got {type(input).__name__}")
-    if input._data.ndim not in (3, 4) or 0 in input._data.shape[-2:]:
-        raise RuntimeError(
-            "adaptive_avg_pool2d(): Expected 3D or 4D tensor with non-zero height and width, but got "
-            f"input of size {list(input._data.shape)}"
-        )
-    if input._data.dtype.kind != "f":
+    if isinstance(input, Tensor) and input._data.dtype.kind != "f":
         raise RuntimeError(f"adaptive_avg_pool2d: expected a floating point input, got {input.dtype}")
-    sizes = (output_size, output_size) if isinstance(output_size, (int, np.integer)) else tuple(output_size)
-    if len(sizes) != 2:
-        raise RuntimeError(f"adaptive_avg_pool2d: output_size must be 2, got {len(sizes)} values: {sizes}")
-    h, w = input._data.shape[-2:]
-    out_h, out_w = (size if out is None else int(out) for out, size in zip(sizes, (h, w)))
-    if out_h < 0 or out_w < 0:
-        raise RuntimeError(
-            "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received "
-            f"({out_h}, {out_w})"
-        )
+    (h, w), (out_h, out_w) = _adaptive_sizes("adaptive_avg_pool2d", input, output_size)
     x, unbatched = _as_batched_image(input, 2)
     dtype = x._data.dtype
     rows, cols = _adaptive_matrix(h, out_h, dtype), _adaptive_matrix(w, out_w, dtype)
@@ -1637,20 +1644,10 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     tensor([[[[ 5.,  7.],
               [13., 15.]]]])
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"adaptive_max_pool2d(): input must be a Tensor, got {type(input).__name__}")
-    if input._data.ndim not in (3, 4) or 0 in input._data.shape[-2:]:
-        raise RuntimeError(
-            "adaptive_max_pool2d(): Expected 3D or 4D tensor with non-zero height and width, but got "
-            f"input of size {list(input._data.shape)}"
-        )
-    sizes = (output_size, output_size) if isinstance(output_size, (int, np.integer)) else tuple(output_size)
-    if len(sizes) != 2:
-        raise RuntimeError(f"adaptive_max_pool2d: output_size must be 2, got {len(sizes)} values: {sizes}")
+    (h, w), (out_h, out_w) = _adaptive_sizes("adaptive_max_pool2d", input, output_size)
     x, unbatched = _as_batched_image(input, 2)
     data = x._data
-    n, c, h, w = data.shape
-    out_h, out_w = (size if out is None else int(out) for out, size in zip(sizes, (h, w)))
+    n, c = data.shape[:2]
     rows, row_real = _adaptive_windows(h, out_h)  # (OH, KH)
     cols, col_real = _adaptive_windows(w, out_w)  # (OW, KW)
     # every window's values (N, C, OH, OW, KH, KW), the padding positions at -inf

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from .._creation import ones_like, zeros_like
-from .._dtype import default_float, result_numpy_dtype, scalar_type_name
+from .._dtype import default_float, number_as, result_numpy_dtype, scalar_type_name
 from .._tensor import Tensor, bump_version, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
@@ -29,7 +29,6 @@ from ._helpers import (
     depends_on,
     inplace,
     kept_where,
-    number_as,
     promote,
     select,
     sign_of,
@@ -173,10 +172,10 @@ def _bool_subtraction_error():
     )
 
 
-def _wrap_python_ints(operands):
-    """Python ints as 0-d arrays of the result dtype. PyTorch wraps a number
-    that does not fit an integer tensor's dtype (uint8 + 300); NumPy refuses."""
-    target = result_numpy_dtype(*operands)
+def _wrap_python_ints(operands, target=None):
+    """Python ints as 0-d arrays of the result dtype (``target``, or found). PyTorch wraps
+    a number that does not fit an integer tensor's dtype (uint8 + 300); NumPy refuses."""
+    target = result_numpy_dtype(*operands) if target is None else target
     return [np.array(x).astype(target) if x.__class__ is int else x for x in operands]
 
 
@@ -351,27 +350,24 @@ class Pow(Primitive):
 class Remainder(Primitive):
     """z = x - floor(x / y) y.   dz/dx = 1,  dz/dy = -floor(x / y)."""
 
+    remainder = staticmethod(np.remainder)
+    quotient = staticmethod(np.floor)  # how x / y is rounded
+
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
-        return np.remainder(x, y)
+        return ctx.remainder(x, y)
 
     def backward(ctx, grad):
         x, y = ctx.saved
         need_x, need_y = ctx.needs_input_grad
-        return (grad if need_x else None), (-grad * np.floor(x / y) if need_y else None)
+        return (grad if need_x else None), (-grad * ctx.quotient(x / y) if need_y else None)
 
 
-class Fmod(Primitive):
+class Fmod(Remainder):
     """z = x - trunc(x / y) y (C's fmod: the sign of x).   dz/dx = 1,  dz/dy = -trunc(x / y)."""
 
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return np.fmod(x, y)
-
-    def backward(ctx, grad):
-        x, y = ctx.saved
-        need_x, need_y = ctx.needs_input_grad
-        return (grad if need_x else None), (-grad * np.trunc(x / y) if need_y else None)
+    remainder = staticmethod(np.fmod)
+    quotient = staticmethod(np.trunc)
 
 
 def _share_of_tie(grad, x, y, other_wins):
@@ -852,7 +848,7 @@ def _bitwise(ufunc, op_name, doc):
         target = result_numpy_dtype(a, b)
         if target.kind == "f":
             raise NotImplementedError(f"\"{op_name}_cpu\" not implemented for '{scalar_type_name(target)}'")
-        a_data, b_data = (getattr(x, "_data", x) for x in _wrap_python_ints((a, b)))
+        a_data, b_data = (getattr(x, "_data", x) for x in _wrap_python_ints((a, b), target))
         try:
             return wrap(ufunc(a_data, b_data))
         except ValueError as error:

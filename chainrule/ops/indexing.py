@@ -10,7 +10,7 @@ add up their gradients.
 
 import numpy as np
 
-from .._dtype import scalar_type_name
+from .._dtype import number_as, scalar_type_name
 from .._tensor import Tensor, bump_version, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
@@ -20,7 +20,6 @@ from ._helpers import (
     check_inplace,
     inplace,
     normalize_dim,
-    number_as,
     select,
     view_of,
     write_inplace,
