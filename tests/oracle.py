@@ -18,6 +18,8 @@ errors) take ``scenario(lib)`` and run it with both libraries:
 ``same_as_torch``, ``raises_like_torch``, ``run_both``, ``assert_same_error``.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -50,6 +52,19 @@ def random_inputs(shapes, dtype=np.float32, low=-2.0, high=2.0, seed=0, away_fro
                 a = np.where(near, point + np.where(a >= point, 0.2, -0.2), a)
         arrays.append(a.astype(dtype))
     return arrays
+
+
+def layer_inputs(x_shape, w_shape, bias=True, weight_dims=(1,), seed=0):
+    """float32 input in [-1, 1) and weights scaled as a layer's default init
+    (U(+-1/sqrt(fan_in))), so outputs are O(1) as in a network and float32
+    rounding stays far below the 1e-5 tolerance."""
+    rng = np.random.default_rng(seed)
+    fan_in = math.prod(w_shape[d] for d in weight_dims) * math.prod(w_shape[2:])
+    bound = 1 / math.sqrt(fan_in)
+    arrays = [rng.uniform(-1, 1, x_shape), rng.uniform(-bound, bound, w_shape)]
+    if bias:
+        arrays.append(rng.uniform(-bound, bound, w_shape[0 if weight_dims == (1,) else 1]))
+    return [a.astype(np.float32) for a in arrays]
 
 
 def _to_numpy(x):

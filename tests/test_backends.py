@@ -44,6 +44,10 @@ def test_cudnn_flags_can_be_set_as_in_reproducibility_recipes(restore_cudnn_flag
         "m.backends.mps.is_available()",
         "m.backends.mps.is_built()",
         "m.backends.mkl.is_available()",
+        "m.backends.mkldnn.is_available()",
+        "m.backends.mkldnn.enabled",
+        "m.backends.mkldnn.deterministic",
+        "m.backends.mkldnn.fp32_precision",
         "m.backends.cuda.is_built()",
         "m.backends.cuda.matmul.allow_tf32",
         "m.are_deterministic_algorithms_enabled()",
@@ -51,6 +55,18 @@ def test_cudnn_flags_can_be_set_as_in_reproducibility_recipes(restore_cudnn_flag
 )
 def test_backend_queries_answer_as_a_cpu_build_of_pytorch(expression):
     assert eval(expression, {"m": chainrule}) == eval(expression, {"m": torch})
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:TF32 acceleration on top of oneDNN")  # PyTorch's note on its GPU builds
+def test_mkldnn_flags_set_and_restore_as_in_pytorch():
+    def scenario(m):
+        mkldnn = m.backends.mkldnn
+        with mkldnn.flags(enabled=False, deterministic=True, allow_tf32=True):
+            inside = (mkldnn.enabled, mkldnn.deterministic, mkldnn.fp32_precision)
+        return inside, (mkldnn.enabled, mkldnn.deterministic, mkldnn.fp32_precision)
+
+    assert scenario(chainrule) == scenario(torch)
 
 
 def test_the_device_idiom_with_mps_picks_the_cpu():

@@ -1,12 +1,14 @@
 """``chainrule.backends``: PyTorch's backend switches, for scripts that set them.
 
-chainrule computes on the CPU with NumPy, so there is no cuDNN, CUDA or MPS
+chainrule computes on the CPU, so there is no cuDNN, CUDA or MPS
 backend: ``is_available()`` is False and the flags (``cudnn.benchmark``,
 ``cudnn.deterministic``, ...) can be read and assigned as in PyTorch but change
 nothing. chainrule's results are deterministic whatever they say.
 ``mkl.is_available()`` says whether Intel's MKL runs the large matrix
 products (it does on Intel processors where the ``mkl`` wheel is installed,
-as on x86-64 Linux; on AMD's OpenBLAS runs them: ops/_blas.py).
+as on x86-64 Linux; on AMD's OpenBLAS runs them: ops/_blas.py), and
+``mkldnn`` whether oneDNN runs float32 convolutions (ops/_dnnl.py);
+``mkldnn.enabled = False`` switches it off, as in PyTorch.
 
 >>> import chainrule
 >>> chainrule.backends.cudnn.deterministic = True
@@ -14,6 +16,6 @@ as on x86-64 Linux; on AMD's OpenBLAS runs them: ops/_blas.py).
 (False, False)
 """
 
-from . import cuda, cudnn, mkl, mps
+from . import cuda, cudnn, mkl, mkldnn, mps
 
-__all__ = ["cuda", "cudnn", "mkl", "mps"]
+__all__ = ["cuda", "cudnn", "mkl", "mkldnn", "mps"]

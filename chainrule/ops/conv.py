@@ -1,5 +1,10 @@
 """Convolution and pooling: strided windows plus one matrix product.
 
+float32 convolutions with 16 channels or more run on oneDNN where it is installed
+(ops/_dnnl.py, the library PyTorch's convolutions run on); this module's NumPy
+kernels compute the others, and all of them while
+``chainrule.backends.mkldnn.enabled`` is False.
+
 How a convolution runs (im2col)
 -------------------------------
 A convolution multiplies every window of the input by the same weights.
@@ -64,6 +69,8 @@ from numpy.lib.stride_tricks import as_strided
 from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
+from ..backends import mkldnn
+from . import _dnnl
 from ._blas import batched_product, matrix_product, transpose_into
 from ._helpers import depends_on
 from ._threads import run_chunks, thread_buffer
@@ -470,8 +477,15 @@ def _col2im(grad_cols, w, geo):
     return geo.unpad(padded)
 
 
+def _on_dnnl(x, geo, bias=False):
+    """Whether oneDNN runs this convolution (ops/_dnnl.py): float32, installed, switched on."""
+    return mkldnn.enabled and _dnnl.suits(x, geo, bias)
+
+
 def conv_forward(x, w, geo):
     """y = conv(x, w)."""
+    if _on_dnnl(x, geo):
+        return _dnnl.conv_forward(x, w, None, geo, keep=False)[0]
     cols = _im2col(x, geo, False)
     y = _product(_weight_matrix(w, None, geo), cols, geo)
     scratch.give(cols)
@@ -480,11 +494,15 @@ def conv_forward(x, w, geo):
 
 def conv_input_grad(grad, w, geo):
     """dL/dx of y = conv(x, w): the transposed convolution of ``grad``."""
+    if _on_dnnl(grad, geo):
+        return _dnnl.conv_grads(grad, None, w, geo, True, False, False, None)[0]
     return _col2im(_grad_columns(grad, geo), w, geo)
 
 
 def conv_weight_grad(x, grad, geo):
     """dL/dw of y = conv(x, w)."""
+    if _on_dnnl(x, geo):
+        return _dnnl.conv_grads(grad, x, None, geo, False, True, False, None)[1]
     cols = _im2col(x, geo, False)
     grad_w = _weight_grad(cols, _grad_columns(grad, geo), geo).reshape(_weight_shape(geo))
     scratch.give(cols)
@@ -789,6 +807,11 @@ class Convolution(Primitive):
     def forward(ctx, x, w, b, geo, one_d, keep_cols):
         ctx.geo, ctx.one_d = geo, one_d
         ctx.save_for_backward(x, w)
+        ctx.on_dnnl = _on_dnnl(x, geo, b is not None)
+        if ctx.on_dnnl:  # keeps its own copy of x, in oneDNN's layout, for the weight gradient
+            ctx.cols = None
+            y, ctx.dnnl_input = _dnnl.conv_forward(_as_2d(x, one_d), _as_2d(w, one_d), b, geo, keep_cols)
+            return _as_1d(y, one_d)
         if geo.winograd:  # backward makes the input tiles again (see the Winograd section)
             ctx.cols = None
             return winograd_conv(x, w, b, geo)
@@ -812,6 +835,10 @@ class Convolution(Primitive):
             grad_x = ConvolutionTranspose.apply(grad, w, None, geo, False) if need_x else None
             grad_w = ConvolutionWeightGrad.apply(x, grad, geo) if need_w else None
             grad_b = grad.sum(axis=(0, 2, 3)) if need_b else None
+        elif ctx.on_dnnl:  # forward's copy of x serves one backward, as the columns do
+            saved_input, ctx.dnnl_input = ctx.dnnl_input, None
+            grads = _dnnl.conv_grads(grad, x, w, geo, need_x, need_w, need_b, saved_input)
+            return _as_1d(grads[0], one_d), _as_1d(grads[1], one_d), grads[2]
         elif geo.winograd:
             return winograd_conv_grads(grad, x, w, geo, need_x, need_w, need_b)
         else:
@@ -862,6 +889,9 @@ class ConvolutionTranspose(Primitive):
         if isinstance(grad, Tensor):
             grad_x = Convolution.apply(grad, w, None, geo, False, False) if need_x else None
             grad_w = ConvolutionWeightGrad.apply(grad, x, geo) if need_w else None
+        elif _on_dnnl(grad, geo):  # dL/dx: the convolution itself; dL/dw: its weight gradient
+            grad_x = _dnnl.conv_forward(grad, w, None, geo, keep=False)[0] if need_x else None
+            grad_w = _dnnl.conv_grads(x, grad, None, geo, False, True, False, None)[1] if need_w else None
         else:
             grad_x = grad_w = None
             if need_x or need_w:

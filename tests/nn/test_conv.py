@@ -11,25 +11,29 @@ import pytest
 import chainrule
 import chainrule.nn as nn
 import chainrule.nn.functional as F
-from chainrule.ops import _threads
+from chainrule.ops import _dnnl, _threads
 from chainrule.ops import conv as conv_ops
 
 from module_oracle import assert_uniform, check_module
-from oracle import assert_same, check, check_gradcheck, check_torch, random_inputs, requires_torch, torch
+from oracle import (
+    assert_same,
+    check,
+    check_gradcheck,
+    check_torch,
+    layer_inputs,
+    random_inputs,
+    requires_torch,
+    torch,
+)
 from same_bits import assert_same_bits_on_threads
 
 
-def layer_inputs(x_shape, w_shape, bias=True, weight_dims=(1,), seed=0):
-    """float32 input in [-1, 1) and weights scaled as a layer's default init
-    (U(+-1/sqrt(fan_in))), so outputs are O(1) as in a network and float32
-    rounding stays far below the 1e-5 tolerance."""
-    rng = np.random.default_rng(seed)
-    fan_in = math.prod(w_shape[d] for d in weight_dims) * math.prod(w_shape[2:])
-    bound = 1 / math.sqrt(fan_in)
-    arrays = [rng.uniform(-1, 1, x_shape), rng.uniform(-bound, bound, w_shape)]
-    if bias:
-        arrays.append(rng.uniform(-bound, bound, w_shape[0 if weight_dims == (1,) else 1]))
-    return [a.astype(np.float32) for a in arrays]
+@pytest.fixture(autouse=True)
+def numpy_kernels(monkeypatch):
+    """This file tests conv.py's own NumPy kernels: oneDNN, which runs float32 convolutions
+    with 16 channels or more where installed, is switched off but where a test asks for it
+    (the conv_path fixture); tests/ops/test_dnnl.py tests it."""
+    monkeypatch.setattr(chainrule.backends.mkldnn, "enabled", False)
 
 
 CONV2D_CASES = {
@@ -195,22 +199,39 @@ def test_every_column_layout_agrees_with_finite_differences_to_second_order(x_sh
     )
 
 
-# 3x3 convolutions with stride 1 run by Winograd's F(2x2, 3x3) when they have enough
-# channels (see chainrule/ops/conv.py), others by im2col: both must give the same results.
+# float32 convolutions with enough channels run on oneDNN where it is installed
+# (chainrule/ops/_dnnl.py); of the rest, 3x3 ones with stride 1 run by Winograd's
+# F(2x2, 3x3) when they have enough channels (see chainrule/ops/conv.py), others by
+# im2col: all must give the same results.
 PATHS = {
     "im2col": dict(_WINOGRAD_MIN_CHANNELS=10**9),
     "winograd": dict(_WINOGRAD_MIN_CHANNELS=1, _WINOGRAD_MIN_PRODUCT=1),
+    "onednn": dict(),
 }
 
 
 @pytest.fixture(params=PATHS, ids=PATHS)
 def conv_path(request, monkeypatch):
-    """Forces every 3x3 stride-1 convolution onto one path (the geometries are cached)."""
+    """Forces every float32 3x3 stride-1 convolution onto one path (the geometries are
+    cached); the oneDNN path takes any number of channels. float64 (the finite-difference
+    checks) runs on NumPy's kernels on every path."""
+    if request.param == "onednn":
+        if not _dnnl.is_available():
+            pytest.fail("oneDNN (the onednn-cpu-gomp wheel, a dependency on x86-64 Linux) does not load")
+        monkeypatch.setattr(chainrule.backends.mkldnn, "enabled", True)
+        monkeypatch.setattr(_dnnl, "_MIN_CHANNELS", 1)
     for name, value in PATHS[request.param].items():
         monkeypatch.setattr(conv_ops, name, value)
     conv_ops._conv_geometry.cache_clear()
     yield request.param
     conv_ops._conv_geometry.cache_clear()
+
+
+def _path_taken(y):
+    """The path that computed the float32 convolution ``y`` (see PATHS)."""
+    if y.grad_fn.on_dnnl:
+        return "onednn"
+    return "winograd" if y.grad_fn.geo.winograd else "im2col"
 
 
 WINOGRAD_CASES = {
@@ -228,8 +249,8 @@ def test_3x3_convolution_matches_pytorch_and_finite_differences_to_second_order_
 ):
     def fn(m, x, w, b):
         y = m.nn.functional.conv2d(x, w, b, **options)
-        if m is chainrule:
-            assert y.grad_fn.geo.winograd == (conv_path == "winograd")
+        if m is chainrule and y.dtype == chainrule.float32:
+            assert _path_taken(y) == conv_path
         return y
 
     shapes = [(2, 3, 6, 5), (4, 3, 3, 3), (4,)]
@@ -269,26 +290,34 @@ def test_winograd_with_even_sides_transposes_through_blas_and_keeps_its_gradient
 
 
 @requires_torch
-def test_3x3_convolution_without_bias_on_a_single_image_matches_pytorch_on_both_paths(conv_path):
+def test_3x3_convolution_without_bias_on_a_single_image_matches_pytorch_on_every_path(conv_path):
     check_torch(lambda m, x, w: m.nn.functional.conv2d(x, w, padding=1), [(3, 7, 7), (2, 3, 3, 3)])
 
 
 @requires_torch
-def test_winograd_keeps_float32_parity_on_a_layer_of_realistic_size(conv_path):
+def test_every_path_keeps_float32_parity_on_a_layer_of_realistic_size(conv_path):
     # the Fashion-MNIST CNN's second convolution, on a smaller batch: 32 -> 64 channels, 14x14
     arrays = layer_inputs((8, 32, 14, 14), (64, 32, 3, 3))
+
+    def fn(m, x, w, b):
+        y = m.nn.functional.conv2d(x, w, b, padding=1)
+        assert m is torch or _path_taken(y) == conv_path
+        return y
+
     # the weight gradient sums 8 * 196 products of O(1) values: float32 rounding reaches ~1e-5
-    check_torch(
-        lambda m, x, w, b: m.nn.functional.conv2d(x, w, b, padding=1), None, arrays=arrays, grad_atol=1e-4
-    )
+    check_torch(fn, None, arrays=arrays, grad_atol=1e-4)
 
 
-def test_the_fashion_cnn_runs_its_second_convolution_by_winograd_and_its_first_by_im2col():
+def test_the_fashion_cnn_runs_its_second_convolution_on_onednn_else_by_winograd_and_its_first_by_im2col(
+    monkeypatch,
+):
     assert F.conv2d(chainrule.zeros(2, 32, 14, 14), chainrule.zeros(64, 32, 3, 3), padding=1).grad_fn is None
     x1 = chainrule.zeros(2, 1, 28, 28, requires_grad=True)
     x2 = chainrule.zeros(2, 32, 14, 14, requires_grad=True)
-    assert not F.conv2d(x1, chainrule.zeros(32, 1, 3, 3), padding=1).grad_fn.geo.winograd
-    assert F.conv2d(x2, chainrule.zeros(64, 32, 3, 3), padding=1).grad_fn.geo.winograd
+    assert _path_taken(F.conv2d(x2, chainrule.zeros(64, 32, 3, 3), padding=1)) == "winograd"
+    monkeypatch.setattr(chainrule.backends.mkldnn, "enabled", True)  # as it is outside this file
+    assert _path_taken(F.conv2d(x1, chainrule.zeros(32, 1, 3, 3), padding=1)) == "im2col"
+    assert _path_taken(F.conv2d(x2, chainrule.zeros(64, 32, 3, 3), padding=1)) == "onednn"
     # strided, dilated, grouped and 5x5 convolutions stay on im2col
     for options, kernel in [(dict(stride=2), 3), (dict(dilation=2), 3), (dict(groups=2), 3), (dict(), 5)]:
         w = chainrule.zeros(64, 32 // options.get("groups", 1), kernel, kernel)
@@ -298,7 +327,7 @@ def test_the_fashion_cnn_runs_its_second_convolution_by_winograd_and_its_first_b
 def _conv_results(x, w, b, g):
     xs, ws, bs = (chainrule.tensor(a, requires_grad=True) for a in (x, w, b))
     y = F.conv2d(xs, ws, bs, padding=1)
-    assert y.grad_fn.geo.winograd
+    assert _path_taken(y) == "winograd"
     y.backward(chainrule.tensor(g))
     return [a.numpy().copy() for a in (y.detach(), xs.grad, ws.grad, bs.grad)]
 
@@ -321,7 +350,7 @@ def test_winograd_backward_through_a_retained_graph_twice_accumulates_twice():
     x = chainrule.randn(2, 8, 6, 6, requires_grad=True)
     w = chainrule.randn(32, 8, 3, 3, requires_grad=True)
     y = F.conv2d(x, w, padding=1)
-    assert y.grad_fn.geo.winograd
+    assert _path_taken(y) == "winograd"
     (y * y).sum().backward(retain_graph=True)
     first = (x.grad.numpy().copy(), w.grad.numpy().copy())
     (y * y).sum().backward()
@@ -334,7 +363,7 @@ def test_winograd_takes_an_empty_batch():
     w = chainrule.randn(32, 8, 3, 3, requires_grad=True)
     b = chainrule.randn(32, requires_grad=True)
     y = F.conv2d(x, w, b, padding=1)
-    assert y.shape == (0, 32, 6, 6) and y.grad_fn.geo.winograd
+    assert y.shape == (0, 32, 6, 6) and _path_taken(y) == "winograd"
     y.sum().backward()
     assert x.grad.shape == (0, 8, 6, 6) and not w.grad.numpy().any() and not b.grad.numpy().any()
 

@@ -1,0 +1,570 @@
+"""Convolutions on Intel's oneDNN, the library PyTorch's own CPU convolutions run on,
+loaded with ctypes from the ``onednn-cpu-gomp`` wheel.
+
+Why: a convolution's product in NumPy is either im2col's one large matrix
+product, whose columns are 9 times the input for a 3x3 kernel, or Winograd's 16
+small ones (conv.py), with many whole-array passes around them. oneDNN's
+kernels read the input once, in blocks of 16 channels that fill an AVX-512
+register, with the transforms fused into the product. On the Fashion-MNIST
+CNN's second convolution (32 -> 64 channels, 3x3, 14x14, batch 128, forward,
+input and weight gradients, 2 threads of a Zen 5 EPYC): 6.3-6.9 ms against
+10.8-12.7 ms by conv.py's Winograd; the CNN's training step 22-25 ms against
+26-27 ms.
+
+How: an (N, C, H, W) array is handed to oneDNN as it is; each convolution
+lets oneDNN choose the layout its kernel wants ("any") and reorders into and
+out of it, as PyTorch does for a plain tensor. The primitives for one shape
+are made once and kept (``_cache``); the forward pass keeps its reordered
+input for the weight gradient, so backward reorders only the gradient.
+Every call uses its own scratch memory and the calling thread's stream, so
+threads may convolve at once.
+
+Threads: oneDNN runs on GNU OpenMP, but here on one OpenMP thread per call:
+the batch is cut into one slice per chainrule thread and the slices run on
+chainrule's pool (ops/_threads.py), as its other heavy ops do. OpenMP's own
+workers would spin after each parallel region on the cores the pool needs
+next, and the runtime may be PyTorch's (its wheel's libgomp.so.1 serves every
+library loaded after it), whose threads slow down when there are more OpenMP
+threads than cores. The calling thread's OpenMP thread count is put back
+after each call.
+
+Only float32 convolutions with 16 channels or more in and out (per group) go
+here: oneDNN has no float64 convolution on CPUs, and with fewer channels its
+layout changes cost more than they save. The rest, a geometry oneDNN refuses,
+and every convolution while ``chainrule.backends.mkldnn.enabled`` is False run
+conv.py's NumPy kernels, whose results agree to float rounding.
+"""
+
+import collections
+import contextlib
+import ctypes
+import threading
+
+import numpy as np
+
+from .._settings import get_num_threads
+from ._threads import run_chunks
+
+# oneDNN 3.2's C API (oneapi/dnnl/dnnl_types.h): enumeration values and argument indices
+_F32 = 3
+_TAG_ANY, _TAG_A, _TAG_ABCD, _TAG_ABCDE = 1, 2, 5, 6
+_FORWARD_TRAINING = 64
+_CONVOLUTION_DIRECT = 1
+_CPU_ENGINE, _STREAM_DEFAULT = 1, 1
+_SCRATCHPAD_USER = 1
+_QUERY_IMPL_INFO = 8
+_QUERY_SRC, _QUERY_DIFF_SRC, _QUERY_WEIGHTS, _QUERY_DIFF_WEIGHTS = 129, 130, 131, 132
+_QUERY_DST, _QUERY_DIFF_DST, _QUERY_SCRATCHPAD = 133, 134, 136
+_ARG_SRC, _ARG_DST, _ARG_WEIGHTS, _ARG_BIAS, _ARG_SCRATCHPAD = 1, 17, 33, 41, 80
+_ARG_DIFF_SRC, _ARG_DIFF_DST, _ARG_DIFF_WEIGHTS, _ARG_DIFF_BIAS = 129, 145, 161, 169
+_FROM, _TO = _ARG_SRC, _ARG_DST
+
+_Dims = ctypes.c_int64 * 12  # DNNL_MAX_NDIMS
+_Handle = ctypes.c_void_p
+
+
+class _ExecArg(ctypes.Structure):
+    _fields_ = [("arg", ctypes.c_int), ("memory", _Handle)]
+
+
+class _Version(ctypes.Structure):
+    _fields_ = [("major", ctypes.c_int), ("minor", ctypes.c_int), ("patch", ctypes.c_int)]
+
+
+_state = {"loaded": None, "library": None, "gomp": None, "engine": None}
+_loading = threading.Lock()
+_thread = threading.local()
+_CACHE_SIZE = 64  # convolution shapes kept, most recently used first
+_cache = collections.OrderedDict()
+_ALIGNMENT = 64  # bytes: oneDNN's kernels load whole cache lines
+# oneDNN's kernels take channels 16 at a time (an AVX-512 register of floats), and with
+# fewer its layout changes cost more than they save: NumPy's kernels are faster (2 cores,
+# forward and gradients: the Fashion CNN's 1 -> 32 3x3 layer 1.1-1.4 ms against 1.6-2.0,
+# LeNet-5's step, 1 -> 6 and 6 -> 16 5x5, 1.8-2.1 ms against 2.3-2.4).
+_MIN_CHANNELS = 16
+
+
+def _check(status, what):
+    if status != 0:
+        raise RuntimeError(f"oneDNN: {what} failed (dnnl_status_t {status})")
+
+
+def _signatures(library):
+    p, i, size = _Handle, ctypes.c_int, ctypes.c_size_t
+    ptr = ctypes.POINTER(_Handle)
+    dims = ctypes.POINTER(ctypes.c_int64)
+    for name, argtypes, restype in (
+        ("dnnl_engine_create", (ptr, i, size), i),
+        ("dnnl_stream_create", (ptr, p, ctypes.c_uint), i),
+        ("dnnl_memory_desc_create_with_tag", (ptr, i, dims, i, i), i),
+        ("dnnl_memory_desc_destroy", (p,), i),
+        ("dnnl_memory_desc_equal", (p, p), i),
+        ("dnnl_memory_desc_get_size", (p,), size),
+        ("dnnl_primitive_attr_create", (ptr,), i),
+        ("dnnl_primitive_attr_set_scratchpad_mode", (p, i), i),
+        ("dnnl_primitive_attr_destroy", (p,), i),
+        (
+            "dnnl_convolution_forward_primitive_desc_create",
+            (ptr, p, i, i, p, p, p, p, dims, dims, dims, dims, p),
+            i,
+        ),
+        (
+            "dnnl_convolution_backward_data_primitive_desc_create",
+            (ptr, p, i, p, p, p, dims, dims, dims, dims, p, p),
+            i,
+        ),
+        (
+            "dnnl_convolution_backward_weights_primitive_desc_create",
+            (ptr, p, i, p, p, p, p, dims, dims, dims, dims, p, p),
+            i,
+        ),
+        ("dnnl_reorder_primitive_desc_create", (ptr, p, p, p, p, p), i),
+        ("dnnl_primitive_desc_query_md", (p, i, i), p),
+        ("dnnl_primitive_desc_query", (p, i, i, p), i),
+        ("dnnl_primitive_desc_destroy", (p,), i),
+        ("dnnl_primitive_create", (ptr, p), i),
+        ("dnnl_primitive_destroy", (p,), i),
+        ("dnnl_memory_create", (ptr, p, p, p), i),
+        ("dnnl_memory_destroy", (p,), i),
+        ("dnnl_primitive_execute", (p, p, i, ctypes.POINTER(_ExecArg)), i),
+        ("dnnl_stream_wait", (p,), i),
+        ("dnnl_version", (), ctypes.POINTER(_Version)),
+    ):
+        function = getattr(library, name)
+        function.argtypes, function.restype = argtypes, restype
+
+
+def _load():
+    from ._blas import _installed_file
+
+    path = _installed_file("onednn-cpu-gomp", "libdnnl.so")
+    if path is None:
+        return False
+    try:
+        library = ctypes.CDLL(path)
+        gomp = ctypes.CDLL("libgomp.so.1")  # the OpenMP runtime libdnnl was linked with
+    except OSError:
+        return False
+    _signatures(library)
+    engine = _Handle()
+    _check(library.dnnl_engine_create(ctypes.byref(engine), _CPU_ENGINE, 0), "creating the CPU engine")
+    _state.update(library=library, gomp=gomp, engine=engine)
+    return True
+
+
+def is_available():
+    """Whether oneDNN is installed and loads (it loads on the first call).
+
+    >>> from chainrule.ops._dnnl import is_available
+    >>> is_available() in (True, False)
+    True
+    """
+    if _state["loaded"] is None:
+        with _loading:
+            if _state["loaded"] is None:
+                _state["loaded"] = _load()
+    return _state["loaded"]
+
+
+def describe():
+    """The oneDNN version, for reports, or None where it is not there."""
+    if not is_available():
+        return None
+    version = _state["library"].dnnl_version().contents
+    return f"oneDNN {version.major}.{version.minor}.{version.patch}"
+
+
+def _stream():
+    """The calling thread's stream: a stream is not to be shared between threads."""
+    stream = getattr(_thread, "stream", None)
+    if stream is None:
+        stream = _Handle()
+        _check(
+            _state["library"].dnnl_stream_create(ctypes.byref(stream), _state["engine"], _STREAM_DEFAULT),
+            "stream",
+        )
+        _thread.stream = stream
+    return stream
+
+
+@contextlib.contextmanager
+def _one_openmp_thread():
+    """OpenMP held to one thread on the calling thread (chainrule's pool runs the slices),
+    then the thread's count put back: the runtime may be PyTorch's as well. Primitives are
+    made under it too: oneDNN splits the work for the thread count it sees then, and a
+    primitive made for two would start OpenMP threads of its own on each pool thread
+    (and with more OpenMP threads than cores, every OpenMP thread in the process, PyTorch's
+    included, stops spinning between parallel regions: its CNN step 10 % slower)."""
+    gomp = _state["gomp"]
+    threads = gomp.omp_get_max_threads()
+    gomp.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        gomp.omp_set_num_threads(threads)
+
+
+def _aligned_empty(nbytes):
+    """``nbytes`` of uninitialised memory starting on a cache line."""
+    raw = np.empty(nbytes + _ALIGNMENT, np.uint8)
+    start = -raw.ctypes.data % _ALIGNMENT
+    return raw[start : start + nbytes]
+
+
+def _plain_desc(shape):
+    """The memory descriptor of a C-contiguous float32 array of ``shape``."""
+    desc = _Handle()
+    tag = {1: _TAG_A, 4: _TAG_ABCD, 5: _TAG_ABCDE}[len(shape)]
+    status = _state["library"].dnnl_memory_desc_create_with_tag(
+        ctypes.byref(desc), len(shape), _Dims(*shape), _F32, tag
+    )
+    _check(status, f"describing an array of shape {shape}")
+    return desc
+
+
+def _any_desc(shape):
+    desc = _Handle()
+    status = _state["library"].dnnl_memory_desc_create_with_tag(
+        ctypes.byref(desc), len(shape), _Dims(*shape), _F32, _TAG_ANY
+    )
+    _check(status, f"describing an array of shape {shape}")
+    return desc
+
+
+class _Memories:
+    """The oneDNN memory objects of one call, and the arrays under them, kept until
+    the end of the call, when the objects are destroyed together."""
+
+    def __init__(self):
+        self.handles = []
+        self.arrays = []
+
+    def wrap(self, desc, array):
+        memory = _Handle()
+        status = _state["library"].dnnl_memory_create(
+            ctypes.byref(memory), desc, _state["engine"], _Handle(array.ctypes.data)
+        )
+        _check(status, "wrapping an array")
+        self.handles.append(memory)
+        self.arrays.append(array)
+        return memory
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for memory in self.handles:
+            _state["library"].dnnl_memory_destroy(memory)
+
+
+class _Primitive:
+    """A primitive made from its descriptor, with the scratch memory it asks for."""
+
+    def __init__(self, desc):
+        library = _state["library"]
+        self.desc = desc
+        self.handle = _Handle()
+        _check(library.dnnl_primitive_create(ctypes.byref(self.handle), desc), "creating a primitive")
+        self.scratch_desc = library.dnnl_primitive_desc_query_md(desc, _QUERY_SCRATCHPAD, 0)
+        self.scratch_bytes = library.dnnl_memory_desc_get_size(self.scratch_desc)
+
+    def query(self, what):
+        return _Handle(_state["library"].dnnl_primitive_desc_query_md(self.desc, what, 0))
+
+    def run(self, memories, args):
+        if self.scratch_bytes:
+            scratch = _aligned_empty(self.scratch_bytes)
+            args = args + [(_ARG_SCRATCHPAD, memories.wrap(self.scratch_desc, scratch))]
+        pairs = (_ExecArg * len(args))(*(_ExecArg(arg, memory) for arg, memory in args))
+        stream = _stream()
+        library = _state["library"]
+        with _one_openmp_thread():
+            _check(
+                library.dnnl_primitive_execute(self.handle, stream, len(args), pairs), "running a convolution"
+            )
+            _check(library.dnnl_stream_wait(stream), "waiting for a convolution")
+
+    def close(self):
+        _state["library"].dnnl_primitive_destroy(self.handle)
+        _state["library"].dnnl_primitive_desc_destroy(self.desc)
+
+
+def _user_scratchpad_attr():
+    attr = _Handle()
+    library = _state["library"]
+    _check(library.dnnl_primitive_attr_create(ctypes.byref(attr)), "primitive attributes")
+    _check(library.dnnl_primitive_attr_set_scratchpad_mode(attr, _SCRATCHPAD_USER), "scratchpad mode")
+    return attr
+
+
+class _Layout:
+    """One operand of a primitive: its plain (C-contiguous) layout, the one the
+    primitive chose, and the layout change between them, into the chosen one for an
+    input, out of it for a ``result`` (made with the primitive, under the cache's lock)."""
+
+    def __init__(self, plain, chosen, result=False):
+        library = _state["library"]
+        self.plain, self.chosen = plain, chosen
+        self.same = bool(library.dnnl_memory_desc_equal(plain, chosen))
+        self.nbytes = library.dnnl_memory_desc_get_size(chosen)
+        self.reorder = None
+        if not self.same:
+            self.reorder = _reorder(chosen, plain) if result else _reorder(plain, chosen)
+
+    def into(self, memories, array):
+        """(memory, buffer): ``array`` in the chosen layout; the buffer keeps it alive."""
+        plain = memories.wrap(self.plain, array)
+        if self.same:
+            return plain, array
+        buffer = _aligned_empty(self.nbytes)
+        chosen = memories.wrap(self.chosen, buffer)
+        self.reorder.run(memories, [(_FROM, plain), (_TO, chosen)])
+        return chosen, buffer
+
+    def output(self, memories, array):
+        """(memory, finish): a memory for a result in the chosen layout, and the call that
+        puts it into ``array`` once it is written."""
+        plain = memories.wrap(self.plain, array)
+        if self.same:
+            return plain, lambda: None
+        chosen = memories.wrap(self.chosen, _aligned_empty(self.nbytes))
+        return chosen, lambda: self.reorder.run(memories, [(_FROM, chosen), (_TO, plain)])
+
+    def close(self):
+        if self.reorder is not None:
+            self.reorder.close()
+
+
+def _reorder(source, target):
+    """The primitive that copies an array from layout ``source`` into layout ``target``."""
+    library, engine = _state["library"], _state["engine"]
+    desc = _Handle()
+    attr = _user_scratchpad_attr()
+    try:
+        status = library.dnnl_reorder_primitive_desc_create(
+            ctypes.byref(desc), source, engine, target, engine, attr
+        )
+    finally:
+        library.dnnl_primitive_attr_destroy(attr)
+    _check(status, "a layout change")
+    return _Primitive(desc)
+
+
+class _Convolution:
+    """The forward, input-gradient and weight-gradient primitives of one convolution
+    geometry, and the layouts of their operands."""
+
+    def __init__(self, geo, batch, bias):
+        library, engine = _state["library"], _state["engine"]
+        g = geo.groups
+        (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
+        top, bottom, left, right = geo.padding
+        x_shape = (batch, geo.channels, geo.height, geo.width)
+        y_shape = (batch, geo.out_channels, geo.out_height, geo.out_width)
+        w_shape = (geo.out_channels, geo.channels // g, kh, kw)
+        if g > 1:
+            w_shape = (g, geo.out_channels // g) + w_shape[1:]
+        plain = {"x": _plain_desc(x_shape), "y": _plain_desc(y_shape), "w": _plain_desc(w_shape)}
+        plain["b"] = _plain_desc((geo.out_channels,))
+        self.descs = list(plain.values())
+        anys = [_any_desc(s) for s in (x_shape, w_shape, y_shape)]
+        self.descs += anys
+        strides, dilates = _Dims(sh, sw), _Dims(dh - 1, dw - 1)
+        pad_l, pad_r = _Dims(top, left), _Dims(bottom, right)
+        bias_desc = plain["b"] if bias else None
+        attr = _user_scratchpad_attr()
+        self.primitives, self.layouts = [], []
+        try:
+            self.forward = self._make(
+                library.dnnl_convolution_forward_primitive_desc_create, "a forward pass",
+                engine, _FORWARD_TRAINING, _CONVOLUTION_DIRECT,
+                anys[0], anys[1], bias_desc, anys[2], strides, dilates, pad_l, pad_r, attr,
+            )  # fmt: skip
+            hint = self.forward.desc
+            self.input_grad = self._make(
+                library.dnnl_convolution_backward_data_primitive_desc_create, "an input gradient",
+                engine, _CONVOLUTION_DIRECT,
+                anys[0], anys[1], anys[2], strides, dilates, pad_l, pad_r, hint, attr,
+            )  # fmt: skip
+            self.weight_grad = self._make(
+                library.dnnl_convolution_backward_weights_primitive_desc_create, "a weight gradient",
+                engine, _CONVOLUTION_DIRECT,
+                anys[0], anys[1], bias_desc, anys[2], strides, dilates, pad_l, pad_r, hint, attr,
+            )  # fmt: skip
+            f, d, w = self.forward, self.input_grad, self.weight_grad
+            self.x = self._layout(plain["x"], f.query(_QUERY_SRC))
+            self.w = self._layout(plain["w"], f.query(_QUERY_WEIGHTS))
+            self.y = self._layout(plain["y"], f.query(_QUERY_DST), result=True)
+            self.grad_y = self._layout(plain["y"], d.query(_QUERY_DIFF_DST))
+            self.grad_x = self._layout(plain["x"], d.query(_QUERY_DIFF_SRC), result=True)
+            self.w_for_grad = self._layout(plain["w"], d.query(_QUERY_WEIGHTS))
+            self.x_for_grad_w = self._layout(plain["x"], w.query(_QUERY_SRC))
+            self.grad_y_for_grad_w = self._layout(plain["y"], w.query(_QUERY_DIFF_DST))
+            self.grad_w = self._layout(plain["w"], w.query(_QUERY_DIFF_WEIGHTS), result=True)
+        except RuntimeError:
+            self.close()
+            raise
+        finally:
+            library.dnnl_primitive_attr_destroy(attr)
+        self.bias = plain["b"]
+        # the forward's reordered input serves the weight gradient as it is
+        self.x_reusable = bool(library.dnnl_memory_desc_equal(self.x.chosen, self.x_for_grad_w.chosen))
+        self.grad_y_shared = bool(
+            library.dnnl_memory_desc_equal(self.grad_y.chosen, self.grad_y_for_grad_w.chosen)
+        )
+
+    def _make(self, create, what, *arguments):
+        """The primitive whose descriptor ``create(&desc, *arguments)`` makes."""
+        desc = _Handle()
+        _check(create(ctypes.byref(desc), *arguments), what)
+        primitive = _Primitive(desc)
+        self.primitives.append(primitive)
+        return primitive
+
+    def _layout(self, plain, chosen, result=False):
+        layout = _Layout(plain, chosen, result)
+        self.layouts.append(layout)
+        return layout
+
+    def close(self):
+        library = _state["library"]
+        for layout in self.layouts:
+            layout.close()
+        for primitive in self.primitives:
+            primitive.close()
+        for desc in self.descs:
+            library.dnnl_memory_desc_destroy(desc)
+
+
+def _convolution(geo, batch, bias):
+    """The primitives for ``geo`` on ``batch`` images (with or without a bias), made on
+    first use; None where oneDNN refuses the geometry."""
+    key = (geo, batch, bias)
+    with _loading:
+        conv = _cache.get(key, False)
+        if conv is not False:
+            _cache.move_to_end(key)
+            return conv
+        try:
+            with _one_openmp_thread():
+                conv = _Convolution(geo, batch, bias)
+        except RuntimeError:
+            conv = None
+        _cache[key] = conv
+        while len(_cache) > _CACHE_SIZE:
+            _, old = _cache.popitem(last=False)
+            if old is not None:
+                old.close()
+        return conv
+
+
+def suits(x, geo, bias=False):
+    """Whether oneDNN computes this convolution: float32, images and enough channels,
+    and the library there and taking the geometry."""
+    return (
+        x.dtype == np.float32
+        and geo.batch > 0
+        and min(geo.channels, geo.out_channels) >= _MIN_CHANNELS * geo.groups
+        and is_available()
+        and _convolution(geo, _slices(geo.batch), bias) is not None
+    )
+
+
+def _grouped_shape(geo):
+    """The weights' shape as oneDNN's plain layout sees it: (G, O / G, C / G, kH, kW) for groups."""
+    shape = (geo.out_channels, geo.channels // geo.groups) + geo.kernel
+    if geo.groups > 1:
+        shape = (geo.groups, geo.out_channels // geo.groups) + shape[1:]
+    return shape
+
+
+def _weights(w, geo):
+    return np.ascontiguousarray(w).reshape(_grouped_shape(geo))
+
+
+def _slices(batch):
+    """Images per slice: the batch shared out among chainrule's threads."""
+    return -(-batch // get_num_threads())
+
+
+def conv_forward(x, w, b, geo, keep):
+    """(y, saved): y = conv(x, w) + b for (N, C, H, W) float32 arrays; ``saved`` holds
+    forward's reordered input for the weight gradient when ``keep``, else None."""
+    x = np.ascontiguousarray(x)
+    w = _weights(w, geo)
+    b = None if b is None else np.ascontiguousarray(b)
+    y = np.empty((geo.batch, geo.out_channels, geo.out_height, geo.out_width), np.float32)
+
+    def images(start, stop):
+        conv = _convolution(geo, stop - start, b is not None)
+        with _Memories() as memories:
+            x_memory, x_buffer = conv.x.into(memories, x[start:stop])
+            args = [(_ARG_SRC, x_memory), (_ARG_WEIGHTS, conv.w.into(memories, w)[0])]
+            y_memory, finish = conv.y.output(memories, y[start:stop])
+            args.append((_ARG_DST, y_memory))
+            if b is not None:
+                args.append((_ARG_BIAS, memories.wrap(conv.bias, b)))
+            conv.forward.run(memories, args)
+            finish()
+        return x_buffer if keep and conv.x_reusable and not conv.x.same else None
+
+    saved = run_chunks(images, geo.batch, _slices(geo.batch))
+    return y, (saved if keep and saved[0] is not None else None)
+
+
+def conv_grads(grad, x, w, geo, need_x, need_w, need_b, saved):
+    """dL/dx, dL/dw and dL/db (each None where not needed) of y = conv(x, w) + b; ``x``
+    may be None when ``saved`` holds it or dL/dw is not needed, ``w`` when dL/dx is not."""
+    bias = need_b and need_w
+    grad = np.ascontiguousarray(grad, np.float32)
+    x = None if x is None else np.ascontiguousarray(x)
+    w = None if w is None else _weights(w, geo)
+    grad_x = np.empty((geo.batch, geo.channels, geo.height, geo.width), np.float32) if need_x else None
+    chunk = _slices(geo.batch)
+
+    def images(start, stop):
+        conv = _convolution(geo, stop - start, bias)
+        grad_w = grad_b = None
+        with _Memories() as memories:
+            grad_y_memory = None
+            if need_x:
+                grad_y_memory = conv.grad_y.into(memories, grad[start:stop])[0]
+                args = [(_ARG_DIFF_DST, grad_y_memory), (_ARG_WEIGHTS, conv.w_for_grad.into(memories, w)[0])]
+                grad_x_memory, finish = conv.grad_x.output(memories, grad_x[start:stop])
+                conv.input_grad.run(memories, args + [(_ARG_DIFF_SRC, grad_x_memory)])
+                finish()
+            if need_w:
+                if grad_y_memory is None or not conv.grad_y_shared:
+                    grad_y_memory = conv.grad_y_for_grad_w.into(memories, grad[start:stop])[0]
+                if saved is not None:
+                    x_memory = memories.wrap(conv.x_for_grad_w.chosen, saved[start // chunk])
+                else:
+                    x_memory = conv.x_for_grad_w.into(memories, x[start:stop])[0]
+                grad_w = np.empty(_grouped_shape(geo), np.float32)
+                grad_w_memory, finish = conv.grad_w.output(memories, grad_w)
+                args = [
+                    (_ARG_SRC, x_memory),
+                    (_ARG_DIFF_DST, grad_y_memory),
+                    (_ARG_DIFF_WEIGHTS, grad_w_memory),
+                ]
+                if bias:
+                    grad_b = np.empty(geo.out_channels, np.float32)
+                    args.append((_ARG_DIFF_BIAS, memories.wrap(conv.bias, grad_b)))
+                conv.weight_grad.run(memories, args)
+                finish()
+        return grad_w, grad_b
+
+    parts = run_chunks(images, geo.batch, chunk)
+    grad_w = grad_b = None
+    if need_w:  # summed in slice order: the same bits whichever threads ran the slices
+        grad_w = parts[0][0]
+        for part, _ in parts[1:]:
+            grad_w += part
+        grad_w = grad_w.reshape((geo.out_channels, geo.channels // geo.groups) + geo.kernel)
+    if bias:
+        grad_b = parts[0][1]
+        for _, part in parts[1:]:
+            grad_b += part
+    elif need_b:
+        grad_b = grad.sum(axis=(0, 2, 3))
+    return grad_x, grad_w, grad_b

@@ -1,0 +1,258 @@
+"""float32 convolutions on oneDNN (chainrule/ops/_dnnl.py) against PyTorch, and how
+they share the machine: the batch sliced over chainrule's pool, OpenMP held to one
+thread per slice and put back, the NumPy kernels where oneDNN is off or refuses."""
+
+import collections
+import ctypes
+import os
+
+import numpy as np
+import pytest
+
+import chainrule
+import chainrule.nn.functional as F
+from chainrule.ops import _dnnl
+
+from oracle import check_torch, layer_inputs, requires_torch, torch
+from same_bits import assert_same_bits_on_threads
+
+
+@pytest.fixture(autouse=True)
+def onednn():
+    if not _dnnl.is_available():
+        pytest.fail("oneDNN (the onednn-cpu-gomp wheel, a dependency on x86-64 Linux) does not load")
+    assert chainrule.backends.mkldnn.enabled
+
+
+def conv_on_onednn(options):
+    """F.conv2d / conv1d with ``options``, checking chainrule ran it on oneDNN."""
+
+    def fn(m, x, w, b=None):
+        conv = m.nn.functional.conv1d if x.ndim == 3 else m.nn.functional.conv2d
+        y = conv(x, w, b, **options)
+        assert m is torch or y.grad_fn.on_dnnl
+        return y
+
+    return fn
+
+
+# batch 5 on 2 threads: slices of 3 and 2 images, each its own primitive
+CASES = {
+    "3x3, padding 1, uneven slices": ((5, 16, 9, 8), (32, 16, 3, 3), dict(padding=1)),
+    "stride 2, asymmetric padding": ((4, 16, 11, 10), (16, 16, 3, 3), dict(stride=2, padding=(2, 1))),
+    "dilation": ((3, 16, 12, 12), (16, 16, 3, 3), dict(dilation=(2, 3), padding=2)),
+    "same padding, even kernel": ((2, 16, 7, 6), (16, 16, 4, 2), dict(padding="same")),
+    "groups": ((2, 32, 8, 8), (32, 16, 3, 3), dict(groups=2, padding=1)),
+    "1x1": ((3, 24, 5, 5), (16, 24, 1, 1), dict()),
+    "one image": ((1, 16, 6, 6), (16, 16, 3, 3), dict(padding=1)),
+    "5x5, stride 3": ((2, 16, 17, 16), (20, 16, 5, 5), dict(stride=3, padding=2)),
+}
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch's note about its own copy
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_conv2d_on_onednn_matches_pytorch(case):
+    x_shape, w_shape, options = case
+    # weight gradients sum N * OH * OW products of O(1) values: float32 rounding ~1e-5
+    check_torch(conv_on_onednn(options), None, arrays=layer_inputs(x_shape, w_shape), grad_atol=1e-4)
+
+
+@requires_torch
+def test_conv1d_on_onednn_matches_pytorch():
+    arrays = layer_inputs((3, 16, 20), (16, 16, 5))
+    check_torch(conv_on_onednn(dict(stride=2, padding=3)), None, arrays=arrays, grad_atol=1e-4)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "requires_grad",
+    [
+        [True, False, False],
+        [False, True, False],
+        [False, False, True],
+        [False, True, True],
+        [True, False, True],
+    ],
+    ids=["input only", "weight only", "bias only", "weight and bias", "input and bias"],
+)
+def test_onednn_computes_only_the_gradients_asked_for_and_matches_pytorch(requires_grad):
+    arrays = layer_inputs((3, 16, 6, 6), (16, 16, 3, 3))
+    check_torch(
+        conv_on_onednn(dict(padding=1)), None, arrays=arrays, requires_grad=requires_grad, grad_atol=1e-4
+    )
+
+
+@requires_torch
+def test_conv_transpose2d_runs_on_onednn_and_matches_pytorch(monkeypatch):
+    calls = collections.Counter()
+    for name in ("conv_forward", "conv_grads"):
+        original = getattr(_dnnl, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(_dnnl, name, counted)
+    arrays = layer_inputs((2, 32, 5, 5), (32, 16, 3, 3), weight_dims=(0,))
+    check_torch(
+        lambda m, x, w, b: m.nn.functional.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+        None,
+        arrays=arrays,
+        grad_atol=1e-4,
+    )
+    # forward: the input gradient of a convolution; backward: that convolution and its weight gradient
+    assert calls["conv_grads"] == 2 and calls["conv_forward"] == 1
+
+
+@requires_torch
+def test_second_order_gradients_through_onednn_match_pytorch():
+    x, w, b = layer_inputs((2, 16, 6, 6), (16, 16, 3, 3))
+
+    def second_order(m):
+        xs, ws, bs = (m.tensor(a, requires_grad=True) for a in (x, w, b))
+        y = m.nn.functional.conv2d(xs, ws, bs, padding=1)
+        (grad_x,) = m.autograd.grad((y * y).sum(), xs, create_graph=True)
+        (grad_x * grad_x).sum().backward()
+        return [a.detach().numpy() for a in (grad_x, xs.grad, ws.grad, bs.grad)]
+
+    for ours, theirs, what in zip(second_order(chainrule), second_order(torch), ["dL/dx", "x", "w", "b"]):
+        scale = np.abs(theirs).max()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5 * scale, err_msg=what)
+
+
+def test_backward_through_a_retained_graph_twice_accumulates_twice():
+    x = chainrule.randn(3, 16, 6, 6, requires_grad=True)
+    w = chainrule.randn(16, 16, 3, 3, requires_grad=True)
+    y = F.conv2d(x, w, padding=1)
+    assert y.grad_fn.on_dnnl
+    (y * y).sum().backward(retain_graph=True)
+    first = (x.grad.numpy().copy(), w.grad.numpy().copy())
+    (y * y).sum().backward()  # forward's reordered input is used once; the second makes it again
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first[0], rtol=1e-6)
+    np.testing.assert_allclose(w.grad.numpy(), 2 * first[1], rtol=1e-6)
+
+
+def _conv_results(x, w, b, g, on_dnnl=True):
+    xs, ws, bs = (chainrule.tensor(a, requires_grad=True) for a in (x, w, b))
+    y = F.conv2d(xs, ws, bs, padding=1)
+    assert y.grad_fn.on_dnnl == on_dnnl
+    y.backward(chainrule.tensor(g))
+    return [a.numpy().copy() for a in (y.detach(), xs.grad, ws.grad, bs.grad)]
+
+
+def test_the_same_bits_whichever_threads_run_the_slices():
+    x, w, b = layer_inputs((7, 16, 5, 6), (32, 16, 3, 3))
+    g = np.random.default_rng(0).standard_normal((7, 32, 5, 6)).astype(np.float32)
+    expected = _conv_results(x, w, b, g)
+    for again, first in zip(_conv_results(x, w, b, g), expected):
+        np.testing.assert_array_equal(again, first)
+    # the slices on the pool's threads, not the calling thread alone as its timing may choose
+    assert_same_bits_on_threads(chainrule.get_num_threads(), lambda: _conv_results(x, w, b, g), expected)
+
+
+def _openmp():
+    """The GNU OpenMP runtime oneDNN runs on (PyTorch's own copy when PyTorch came first)."""
+    return ctypes.CDLL("libgomp.so.1")
+
+
+def test_the_calling_threads_openmp_thread_count_is_put_back():
+    gomp = _openmp()
+    before = gomp.omp_get_max_threads()
+    gomp.omp_set_num_threads(3)
+    try:
+        x = chainrule.randn(4, 16, 6, 6, requires_grad=True)
+        y = F.conv2d(x, chainrule.randn(16, 16, 3, 3, requires_grad=True), padding=1)
+        assert y.grad_fn.on_dnnl
+        y.sum().backward()
+        assert gomp.omp_get_max_threads() == 3
+    finally:
+        gomp.omp_set_num_threads(before)
+
+
+@requires_torch
+def test_pytorchs_thread_count_is_left_as_it_was():
+    threads = torch.get_num_threads()
+    x = chainrule.randn(4, 16, 6, 6, requires_grad=True)
+    F.conv2d(x, chainrule.randn(16, 16, 3, 3), padding=1).sum().backward()
+    assert torch.get_num_threads() == threads
+
+
+def test_onednn_starts_no_openmp_threads():
+    """Its primitives are made for one thread: one made for more would start OpenMP
+    threads on every thread that runs it, and with more OpenMP threads than cores every
+    OpenMP runtime user in the process (PyTorch too) stops spinning between regions."""
+    x = chainrule.randn(6, 16, 7, 7, requires_grad=True)
+    with chainrule.backends.mkldnn.flags(enabled=False):  # start chainrule's own pool first
+        F.conv2d(x, chainrule.randn(16, 16, 3, 3), padding=1).sum().backward()
+    before = len(os.listdir("/proc/self/task"))
+    y = F.conv2d(x, chainrule.randn(24, 16, 3, 3, requires_grad=True), padding=1)  # a new geometry
+    assert y.grad_fn.on_dnnl
+    y.sum().backward()
+    assert len(os.listdir("/proc/self/task")) == before
+
+
+def test_switched_off_the_numpy_kernels_run_and_agree_with_onednn():
+    x, w, b = layer_inputs((3, 16, 6, 6), (32, 16, 3, 3))
+    g = np.random.default_rng(0).standard_normal((3, 32, 6, 6)).astype(np.float32)
+    with chainrule.backends.mkldnn.flags(enabled=False):
+        on_numpy = _conv_results(x, w, b, g, on_dnnl=False)
+    assert chainrule.backends.mkldnn.enabled
+    for ours, theirs in zip(_conv_results(x, w, b, g), on_numpy):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+@requires_torch
+def test_a_geometry_onednn_refuses_runs_on_the_numpy_kernels(monkeypatch):
+    def refuse(*args):
+        raise RuntimeError("oneDNN: a forward pass failed (dnnl_status_t 3)")
+
+    monkeypatch.setattr(_dnnl, "_Convolution", refuse)
+    monkeypatch.setattr(_dnnl, "_cache", collections.OrderedDict())
+    arrays = layer_inputs((3, 16, 6, 6), (32, 16, 3, 3))
+
+    def fn(m, x, w, b):
+        y = m.nn.functional.conv2d(x, w, b, padding=1)
+        assert m is torch or not y.grad_fn.on_dnnl
+        return y
+
+    check_torch(fn, None, arrays=arrays, grad_atol=1e-4)
+
+
+def test_without_the_library_the_numpy_kernels_run(monkeypatch):
+    monkeypatch.setitem(_dnnl._state, "loaded", False)
+    assert not chainrule.backends.mkldnn.is_available()
+    x = chainrule.randn(2, 16, 5, 5, requires_grad=True)
+    assert not F.conv2d(x, chainrule.randn(16, 16, 3, 3), padding=1).grad_fn.on_dnnl
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, dtype",
+    [
+        ((2, 16, 5, 5), (16, 16, 3, 3), chainrule.float64),
+        ((2, 8, 5, 5), (16, 8, 3, 3), chainrule.float32),
+        ((2, 16, 5, 5), (8, 16, 3, 3), chainrule.float32),
+        ((2, 32, 5, 5), (32, 1, 3, 3), chainrule.float32),
+    ],
+    ids=["float64", "8 input channels", "8 output channels", "depthwise"],
+)
+def test_float64_and_convolutions_with_few_channels_per_group_stay_on_numpy(x_shape, w_shape, dtype):
+    x = chainrule.randn(x_shape, dtype=dtype, requires_grad=True)
+    y = F.conv2d(x, chainrule.randn(w_shape, dtype=dtype), padding=1, groups=x_shape[1] // w_shape[1])
+    assert not y.grad_fn.on_dnnl
+
+
+def test_the_primitive_cache_keeps_the_most_recent_shapes_and_remakes_others(monkeypatch):
+    monkeypatch.setattr(_dnnl, "_CACHE_SIZE", 2)
+    monkeypatch.setattr(_dnnl, "_cache", collections.OrderedDict())
+    w = chainrule.randn(16, 16, 3, 3)
+    first = chainrule.randn(2, 16, 5, 5)
+    expected = F.conv2d(first, w, padding=1).numpy()
+    for size in (6, 7, 8):
+        F.conv2d(chainrule.randn(2, 16, size, size), w, padding=1)
+    assert 0 < len(_dnnl._cache) <= 2
+    np.testing.assert_array_equal(F.conv2d(first, w, padding=1).numpy(), expected)
+
+
+def test_describe_names_the_library_version():
+    assert _dnnl.describe().startswith("oneDNN 3.")
