@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 import chainrule
-from chainrule.ops._blas import describe
+from chainrule.bench import libraries
 from chainrule.train.models import CNN, MLP
 
 TRAIN_IMAGES = 54_000  # chainrule train's Fashion-MNIST training split (60,000 less 10 % for validation)
@@ -161,7 +161,7 @@ def main():
         "ratio_min": min(ratios),
         "ratio_max": max(ratios),
         "torch_version": torch.__version__,
-        "chainrule_products": describe(),
+        "chainrule_libraries": libraries(),
     }
     print(
         f"{args.model}, batch {args.batch_size}, {threads} thread(s), "
@@ -169,7 +169,7 @@ def main():
         f"chainrule {result['chainrule_seconds_per_epoch']:.1f} s/epoch, "
         f"pytorch {result['pytorch_seconds_per_epoch']:.1f} s/epoch ({steps_per_epoch} steps), "
         f"ratio {result['ratio_median']:.2f} (rounds {result['ratio_min']:.2f}-{result['ratio_max']:.2f}); "
-        f"chainrule's products on {result['chainrule_products']}"
+        f"{result['chainrule_libraries']}"
     )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

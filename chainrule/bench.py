@@ -275,12 +275,20 @@ def memory_snippet(library, name, steps=50):
     )
 
 
-def setup_line():
-    """What the ratios depend on besides the code: the library running chainrule's
-    large products (and its kernels, ops/_blas.py) and how busy the machine is."""
-    from .ops._blas import describe
+def libraries():
+    """The libraries running chainrule's large products (and their kernels, ops/_blas.py)
+    and its float32 convolutions (ops/_dnnl.py)."""
+    from .backends import mkldnn
+    from .ops import _blas, _dnnl
 
-    return f"chainrule's products on {describe()}; load average {os.getloadavg()[0]:.2f}"
+    convolutions = _dnnl.describe() if mkldnn.enabled and _dnnl.is_available() else "NumPy"
+    return f"chainrule's products on {_blas.describe()}, float32 convolutions on {convolutions}"
+
+
+def setup_line():
+    """What the ratios depend on besides the code: the libraries (``libraries``) and how
+    busy the machine is."""
+    return f"{libraries()}; load average {os.getloadavg()[0]:.2f}"
 
 
 def run(names=None, rounds=15, min_seconds=0.2, threads=None):
