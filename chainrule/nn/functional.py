@@ -50,6 +50,7 @@ from ..ops.nn import (  # noqa: F401
     softmax,
 )
 from ..ops.norm import *  # noqa: F403
+from ..ops.shape import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: F401
 
 # --- activations -------------------------------------------------------------------------
 

@@ -86,6 +86,8 @@ __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
     "adaptive_max_pool2d",
+    "unfold",
+    "fold",
 ]
 
 # Weight matrices (out channels x columns per group) up to this many entries
@@ -1694,3 +1696,196 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     values = x.reshape(n, c, h * w).gather(2, wrap(index.reshape(n, c, -1))).reshape(n, c, out_h, out_w)
     values = _restore(values, unbatched, 2)
     return (values, wrap(index[0] if unbatched else index)) if return_indices else values
+
+
+# --- unfold and fold: im2col and col2im as ops ----------------------------------------------------
+
+
+def _window_columns(x, geo):
+    """(N, C, H, W) to (N, C * kh * kw, L): each window's values as one column,
+    channel by channel, the L windows row by row (im2col)."""
+    padded = geo.pad(x)
+    n, c = x.shape[:2]
+    cols = np.empty((n, c, len(geo.offsets), geo.out_height, geo.out_width), x.dtype)
+    for k, (i, j) in enumerate(geo.offsets):
+        cols[:, :, k] = geo.window(padded, i, j)
+    return cols.reshape(n, c * len(geo.offsets), geo.out_height * geo.out_width)
+
+
+def _add_columns_back(cols, geo):
+    """(N, C * kh * kw, L) to (N, C, H, W): each column's values added onto the
+    window it came from (col2im, the adjoint of ``_window_columns``)."""
+    n, c = cols.shape[0], geo.channels
+    cols = cols.reshape(n, c, len(geo.offsets), geo.out_height, geo.out_width)
+    padded = np.zeros((n, c, geo.padded_height, geo.padded_width), cols.dtype)
+    for k, (i, j) in enumerate(geo.offsets):
+        geo.window(padded, i, j)[...] += cols[:, :, k]
+    return geo.unpad(padded)
+
+
+class Im2Col(_WindowMap, Primitive):
+    """y[n, (c, i, j), (oh, ow)] = x_padded[n, c, oh * sh + i * dh, ow * sw + j * dw] (unfold).
+    Linear in x: dL/dx = col2im(dL/dy), each column's gradient added back onto its window."""
+
+    run = staticmethod(_window_columns)
+
+    def backward(ctx, grad):
+        return Col2Im.apply_or_run(grad, *ctx.constants)
+
+
+class Col2Im(_WindowMap, Primitive):
+    """y = the columns of x added onto the windows they stand for (fold), the adjoint
+    of Im2Col: dL/dx = im2col(dL/dy)."""
+
+    run = staticmethod(_add_columns_back)
+
+    def backward(ctx, grad):
+        return Im2Col.apply_or_run(grad, *ctx.constants)
+
+
+def _int_pair(value, name, op_name, position):
+    """``value`` (an int or two) as a pair of ints, with PyTorch's errors."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    for pos, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(
+                f"{op_name}(): argument '{name}' (position {position}) must be tuple of ints, but found "
+                f"element of type {type(v).__name__} at pos {pos}"
+            )
+    if len(values) != 2:
+        raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(values)}")
+    return tuple(int(v) for v in values)
+
+
+def _window_arguments(op_name, first, kernel_size, dilation, padding, stride, order):
+    """The pairs (kernel, dilation, padding, stride), checked in PyTorch's ``order``."""
+    kernel, dilation, padding, stride = (
+        _int_pair(value, name, op_name, first + k)
+        for k, (value, name) in enumerate(
+            ((kernel_size, "kernel_size"), (dilation, "dilation"), (padding, "padding"), (stride, "stride"))
+        )
+    )
+    rules = {  # the pair, the bound it must exceed, the message, the name in it
+        "kernel": (kernel, 0, "kernel size should be greater than zero", "kernel"),
+        "dilation": (dilation, 0, "dilation should be greater than zero", "dilation"),
+        "padding": (padding, -1, "padding should be non-negative", "pad"),
+        "stride": (stride, 0, "stride should be greater than zero", "stride"),
+    }
+    for rule in order:
+        pair, bound, message, name = rules[rule]
+        if min(pair) <= bound:
+            raise RuntimeError(f"{message}, but got {name}_height: {pair[0]} {name}_width: {pair[1]}")
+    return kernel, dilation, padding, stride
+
+
+def _window_description(kernel, dilation, padding, stride=None):
+    text = f"kernel_size={kernel}, dilation={dilation}, padding={padding}"
+    return text if stride is None else f"{text}, stride={stride}"
+
+
+def _check_float_windows(op_name, input):
+    if input._data.dtype.kind != "f":  # PyTorch's kernels: "im2col_out_cpu" not implemented for 'Long'
+        raise NotImplementedError(
+            f"{op_name}: expected a floating point input, got {input.dtype}; use .float()"
+        )
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Every (kh, kw) window of (N, C, H, W) (or unbatched (C, H, W)) as a column:
+    (N, C * kh * kw, L), L the number of windows (im2col).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.unfold(chainrule.arange(9.0).reshape(1, 1, 3, 3), 2)
+    tensor([[[0., 1., 3., 4.],
+             [1., 2., 4., 5.],
+             [3., 4., 6., 7.],
+             [4., 5., 7., 8.]]])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"unfold(): input must be a Tensor, got {type(input).__name__}")
+    kernel, dilation, padding, stride = _window_arguments(
+        "im2col", 2, kernel_size, dilation, padding, stride, ("kernel", "dilation", "padding", "stride")
+    )
+    shape = input._data.shape
+    if len(shape) < 3:  # where PyTorch's kernel looks for the channel dim
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-len(shape)}, {len(shape) - 1}], but got "
+            f"{len(shape)})"
+        )
+    if len(shape) > 4 or 0 in shape[-3:]:
+        raise RuntimeError(
+            "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions "
+            f"for input, but got: {list(shape)}"
+        )
+    _check_float_windows("unfold", input)
+    x = input.unsqueeze(0) if len(shape) == 3 else input
+    n, c, h, w = x._data.shape
+    out = tuple(
+        (size + 2 * p - d * (k - 1) - 1) // s + 1
+        for size, k, d, p, s in zip((h, w), kernel, dilation, padding, stride)
+    )
+    if min(out) < 1:
+        raise RuntimeError(
+            f"Given input with spatial size ({h}, {w}), {_window_description(kernel, dilation, padding)}, "
+            f"calculated shape of the array of sliding blocks as {out}, but its components must be at "
+            "least one."
+        )
+    pad = (padding[0], padding[0], padding[1], padding[1])
+    geo = Geometry(n, c, c, c, h, w, kernel, stride, dilation, pad, out)
+    cols = Im2Col.apply(x, geo)
+    return cols.squeeze(0) if len(shape) == 3 else cols
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """The columns of (N, C * kh * kw, L) (or unbatched (C * kh * kw, L)) added
+    onto their windows of an (N, C, *output_size) image: the adjoint of
+    ``unfold`` (col2im), overlapping windows summed.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.fold(chainrule.ones(1, 4, 4), (3, 3), 2)
+    tensor([[[[1., 2., 1.],
+              [2., 4., 2.],
+              [1., 2., 1.]]]])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"fold(): input must be a Tensor, got {type(input).__name__}")
+    size = _int_pair(output_size, "output_size", "col2im", 2)
+    kernel, dilation, padding, stride = _window_arguments(
+        "col2im", 3, kernel_size, dilation, padding, stride, ("kernel", "stride", "dilation", "padding")
+    )
+    shape = input._data.shape
+    if len(shape) not in (2, 3) or 0 in shape[-2:]:
+        raise RuntimeError(
+            "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
+            f"dimensions for input, but got: {list(shape)}"
+        )
+    per_window = kernel[0] * kernel[1]
+    if shape[-2] % per_window:
+        raise RuntimeError(
+            "Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got "
+            f"input.size(1)={shape[-2]} and kernel_size={kernel}."
+        )
+    blocks = tuple(
+        (side + 2 * p - d * (k - 1) - 1) // s + 1
+        for side, k, d, p, s in zip(size, kernel, dilation, padding, stride)
+    )
+    described = f"Given output_size={size}, {_window_description(kernel, dilation, padding, stride)}"
+    if shape[-1] != blocks[0] * blocks[1]:
+        raise RuntimeError(
+            f"{described}, expected size of input's dimension 2 to match the calculated number of sliding "
+            f"blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got input.size(2)={shape[-1]}."
+        )
+    if min(blocks) < 1:
+        raise RuntimeError(
+            f"{described}, calculated shape of the array of sliding blocks as {blocks}, which is too small "
+            "(non-positive)"
+        )
+    _check_float_windows("fold", input)
+    x = input.unsqueeze(0) if len(shape) == 2 else input
+    n, channels = x._data.shape[0], x._data.shape[1] // per_window
+    pad = (padding[0], padding[0], padding[1], padding[1])
+    geo = Geometry(n, channels, channels, channels, *size, kernel, stride, dilation, pad, blocks)
+    image = Col2Im.apply(x, geo)
+    return image.squeeze(0) if len(shape) == 2 else image

@@ -1,4 +1,4 @@
-"""Normalization: batch norm, layer norm and group norm.
+"""Normalization: batch, layer, group, instance, RMS and local response norm.
 
 All three standardize x over some axes, xhat = (x - mean) / sqrt(var + eps)
 with the biased variance, then scale and shift it: y = xhat * w + b. Batch
@@ -18,6 +18,10 @@ each mean is taken over and gh = dL/dy * w:
 (the last two over everything but the affine axis). Under
 ``create_graph=True`` the statistics are recomputed from x with Tensor ops,
 so the same formula is differentiable again.
+
+Instance norm is batch norm of (1, N * C, *), as PyTorch computes it; RMS norm
+and local response norm are composites of Tensor ops (PyTorch's CPU kernels
+compose them too), so their gradients come from the ops they are built of.
 """
 
 import math
@@ -28,9 +32,11 @@ from .._tensor import Tensor, bump_version, wrap
 from ..autograd.function import Primitive
 from ._helpers import in_float32_if_half
 from ._threads import run_chunks, thread_buffer
+from .conv import avg_pool2d
+from .nn import constant_pad
 from .reduce import last_axis_sums
 
-__all__ = ["batch_norm", "layer_norm", "group_norm"]
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
 
 
 def _standardized_grad(grad_hat, xhat, invstd, axes):
@@ -499,3 +505,127 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     n = shape[0]
     rest = input._data.size // (n * channels) if n * channels else 0
     return NativeGroupNorm.apply(input, weight, bias, n * num_groups, (n, channels, rest), (channels,), eps)
+
+
+# --- instance norm, RMS norm and local response norm -------------------------------------------------
+
+
+def instance_norm(
+    input,
+    running_mean=None,
+    running_var=None,
+    weight=None,
+    bias=None,
+    use_input_stats=True,
+    momentum=0.1,
+    eps=1e-05,
+):
+    """Normalize each channel of each sample of (N, C, *) over its own values,
+    then scale by ``weight`` and shift by ``bias`` per channel. With
+    ``use_input_stats`` the running statistics (if given) move toward the
+    batch's mean over the samples; without it they are used instead.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.instance_norm(chainrule.tensor([[[1.0, 3.0], [0.0, 4.0]]]))
+    tensor([[[-1.0000,  1.0000],
+             [-1.0000,  1.0000]]])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"instance_norm(): input must be a Tensor, got {type(input).__name__}")
+    shape = input._data.shape
+    if use_input_stats and math.prod(shape[2:]) == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.shape}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError(
+            "Expected running_mean and running_var to be defined when use_input_stats is false"
+        )
+    # batch norm of (1, N * C, *): each channel of each sample is a channel of its own
+    n, channels = shape[0], shape[1]
+    weight, bias = (None if t is None else t.repeat(n) for t in (weight, bias))
+    running = [
+        None if t is None else wrap(np.tile(t._data.reshape(-1), n)) for t in (running_mean, running_var)
+    ]
+    out = batch_norm(
+        input.reshape((1, n * channels) + shape[2:]), *running, weight, bias, use_input_stats, momentum, eps
+    )
+    if use_input_stats:
+        for buffer, updated in zip((running_mean, running_var), running):
+            if buffer is not None:  # the samples' statistics averaged, as PyTorch
+                np.copyto(buffer._data, updated._data.reshape(n, channels).mean(axis=0), casting="unsafe")
+                bump_version(buffer)
+    return out.reshape(shape)
+
+
+def _normalized_dims(op_name, input, normalized_shape):
+    """``normalized_shape`` as a tuple that ends ``input``'s shape (PyTorch's errors otherwise)."""
+    if isinstance(normalized_shape, (int, np.integer)):
+        raise TypeError(
+            f"{op_name}(): argument 'normalized_shape' (position 2) must be tuple of ints, not int "
+            f"(write ({normalized_shape},))"
+        )
+    normalized = tuple(int(n) for n in normalized_shape)
+    if not normalized:
+        raise RuntimeError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, "
+            "but got normalized_shape = []"
+        )
+    shape = input._data.shape
+    if len(shape) < len(normalized) or tuple(shape[len(shape) - len(normalized) :]) != normalized:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized)}, expected input with shape "
+            f"[*{', '.join(map(str, normalized))}], but got input of size{list(shape)}"
+        )
+    return normalized
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Divide by the root mean square over the last ``len(normalized_shape)`` dims,
+    y = x / sqrt(mean(x^2) + eps) * weight; ``eps=None`` is the machine epsilon of
+    the dtype computed in (float32 for a float16 input, as PyTorch).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.rms_norm(chainrule.tensor([[3.0, -1.0]]), (2,))
+    tensor([[ 1.3416, -0.4472]])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"rms_norm(): input must be a Tensor, got {type(input).__name__}")
+    normalized = _normalized_dims("rms_norm", input, normalized_shape)
+    _check_float("rms_norm", input)
+    if weight is not None and tuple(weight._data.shape) != normalized:
+        raise RuntimeError(
+            f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
+            f"{list(weight._data.shape)} and normalized_shape = {list(normalized)}"
+        )
+    dims = tuple(range(-len(normalized), 0))
+
+    def compute(x, w):
+        epsilon = np.finfo(x._data.dtype).eps if eps is None else eps
+        y = x * (x * x).mean(dims, keepdim=True).add(epsilon).rsqrt()
+        return y if w is None else (y * w)._cast(x._data.dtype)
+
+    return in_float32_if_half(compute, input, weight)
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Divide each value of (N, C, *) by (k + alpha * mean of the squares over
+    ``size`` neighbouring channels) ** beta, the window zero-padded at the ends.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.local_response_norm(chainrule.tensor([[[2.0], [2.0]]]), 2, alpha=1.0, beta=1.0)
+    tensor([[[0.6667],
+             [0.4000]]])
+    """
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {dim} dimensions)")
+    if input._data.size == 0:
+        return input
+    shape = input._data.shape
+    # the mean over channel windows, as an average pool of (N, 1, C, rest) with a (size, 1) kernel
+    squares = (input * input).reshape((shape[0], 1, shape[1], -1))
+    squares = constant_pad(squares, ((0, 0), (0, 0), (size // 2, (size - 1) // 2), (0, 0)), 0)
+    div = avg_pool2d(squares, (size, 1), stride=1).reshape(shape)
+    return input / (div * alpha + k) ** beta

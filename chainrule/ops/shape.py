@@ -71,6 +71,9 @@ __all__ = [
     "diag",
     "diagonal",
     "diag_embed",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "channel_shuffle",
 ]
 
 
@@ -1307,3 +1310,100 @@ bind(
         np.diagonal: lambda a, offset=0, axis1=0, axis2=1: diagonal(a, offset, axis1, axis2),
     },
 )
+
+
+# --- rearranging channels and pixels (composites of reshape and permute) -------------------------
+
+
+def _positive_factor(op_name, name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(
+            f"{op_name}(): argument '{name}' (position 2) must be int, not {type(value).__name__}"
+        )
+    if value <= 0:
+        raise RuntimeError(f"{op_name} expects a positive {name}, but got {value}")
+    return int(value)
+
+
+def _check_image(op_name, input):
+    if input.dim() < 3:
+        raise RuntimeError(
+            f"{op_name} expects input to have at least 3 dimensions, but got input with {input.dim()} "
+            "dimension(s)"
+        )
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C * r^2, H, W) to (*, C, H * r, W * r), r = ``upscale_factor``: each
+    group of r^2 channels becomes an r x r block of pixels.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.pixel_shuffle(chainrule.arange(4.0).reshape(1, 4, 1, 1), 2)
+    tensor([[[[0., 1.],
+              [2., 3.]]]])
+    """
+    _check_image("pixel_shuffle", input)
+    r = _positive_factor("pixel_shuffle", "upscale_factor", upscale_factor)
+    *batch, channels, height, width = input.shape
+    if channels % (r * r):
+        raise RuntimeError(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+            f"upscale_factor, but input.size(-3)={channels} is not divisible by {r * r}"
+        )
+    n = len(batch)
+    x = input.reshape((*batch, channels // (r * r), r, r, height, width))
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)  # (..., C, H, r, W, r)
+    return x.reshape((*batch, channels // (r * r), height * r, width * r))
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H * r, W * r) to (*, C * r^2, H, W), r = ``downscale_factor``: the
+    inverse of ``pixel_shuffle``, each r x r block of pixels becomes r^2 channels.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.pixel_unshuffle(chainrule.arange(4.0).reshape(1, 1, 2, 2), 2).flatten()
+    tensor([0., 1., 2., 3.])
+    """
+    _check_image("pixel_unshuffle", input)
+    r = _positive_factor("pixel_unshuffle", "downscale_factor", downscale_factor)
+    *batch, channels, height, width = input.shape
+    for side, name, size in ((-2, "height", height), (-1, "width", width)):
+        if size % r:
+            raise RuntimeError(
+                f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
+                f"input.size({side})={size} is not divisible by {r}"
+            )
+    if input._data.size == 0:  # PyTorch returns an empty input as it is, its shape unchanged
+        return input.clone()
+    n = len(batch)
+    x = input.reshape((*batch, channels, height // r, r, width // r, r))
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)  # (..., C, r, r, H, W)
+    return x.reshape((*batch, channels * r * r, height // r, width // r))
+
+
+def channel_shuffle(input, groups):
+    """Interleave the ``groups`` groups of channels (dim 1) of (N, C, *): channel
+    g * (C / groups) + i moves to i * groups + g, as in ShuffleNet.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.channel_shuffle(chainrule.arange(6.0).reshape(1, 6, 1), 2).flatten()
+    tensor([0., 3., 1., 4., 2., 5.])
+    """
+    if input.dim() <= 2:
+        raise RuntimeError(
+            f"channel_shuffle expects input with > 2 dims, but got input with sizes {list(input.shape)}"
+        )
+    if groups <= 0:
+        raise RuntimeError(
+            f"Number of groups to divide channels in must be positive. Value of groups:{groups}"
+        )
+    batch, channels, *rest = input.shape
+    if channels % groups:
+        raise RuntimeError(
+            f"Number of channels must be divisible by groups. Got {channels} channels and {groups} groups."
+        )
+    x = input.reshape((batch, groups, channels // groups, *rest)).transpose(1, 2)
+    return x.reshape(input.shape)

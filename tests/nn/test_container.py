@@ -1,4 +1,4 @@
-"""Sequential, ModuleList and ModuleDict against PyTorch."""
+"""Sequential, ModuleList, ModuleDict, ParameterList and ParameterDict against PyTorch."""
 
 from collections import OrderedDict
 
@@ -9,7 +9,7 @@ import chainrule
 import chainrule.nn as nn
 
 from module_oracle import check_module
-from oracle import requires_torch, torch
+from oracle import raises_like_torch, requires_torch, same_as_torch, torch
 
 
 def names(module):
@@ -210,3 +210,154 @@ def test_sequential_insert_refuses_an_index_beyond_its_length(index):
         return [type(m).__name__ for m in layers]
 
     assert outcome(chainrule) == outcome(torch)
+
+
+# --- ParameterList and ParameterDict ---------------------------------------------------------------
+
+
+def _values(lib, *shapes):
+    rng = np.random.default_rng(0)
+    return [lib.tensor(rng.normal(size=shape).astype(np.float32)) for shape in shapes]
+
+
+@requires_torch
+def test_parameter_list_registers_its_entries_as_pytorchs_does():
+    def scenario(lib):
+        a, b, c, d = _values(lib, (2, 3), (3,), (1,), (2,))
+        params = lib.nn.ParameterList([a, lib.nn.Parameter(b)])
+        params.append(c)
+        params.extend([d])
+        params += [lib.ones(4)]
+        params[1] = lib.zeros(3)
+        return (
+            len(params),
+            [type(p).__name__ for p in params],
+            [name for name, _ in params.named_parameters()],
+            dict(params.state_dict()),
+            [p.requires_grad for p in params],
+            params[-1],
+            [p.shape for p in params[1:4:2]],
+            type(params[:2]).__name__,
+        )
+
+    same_as_torch(scenario)
+
+
+@requires_torch
+def test_a_plain_tensor_put_in_a_parameter_container_shares_its_memory():
+    for lib in (chainrule, torch):
+        x = lib.zeros(3)
+        params = lib.nn.ParameterList([x])
+        named = lib.nn.ParameterDict({"x": x})
+        with lib.no_grad():
+            params[0].add_(1)
+            named["x"].add_(1)
+        assert x.tolist() == [2.0, 2.0, 2.0]
+
+
+@requires_torch
+def test_parameter_dict_registers_its_entries_as_pytorchs_does():
+    def scenario(lib):
+        a, b, c = _values(lib, (2,), (3,), (1,))
+        params = lib.nn.ParameterDict({"z": a, "b": lib.nn.Parameter(b)})  # a plain dict is sorted
+        params["m"] = c
+        params.update([("a", lib.ones(2))])
+        params.update(OrderedDict([("y", lib.zeros(1)), ("c", lib.zeros(1))]))
+        popped = params.pop("m")
+        default = params.setdefault("d", lib.ones(1))
+        merged = params | lib.nn.ParameterDict({"e": lib.ones(1)})
+        del params["y"]
+        return (
+            list(params.keys()),
+            list(params),
+            [name for name, _ in params.named_parameters()],
+            dict(params.state_dict()),
+            "b" in params,
+            "m" in params,
+            popped,
+            default,
+            params.get("missing"),
+            len(params),
+            list(merged.keys()),
+            params.popitem()[0],
+            list(reversed(params)),
+            [type(value).__name__ for value in params.values()],
+        )
+
+    same_as_torch(scenario)
+
+
+@requires_torch
+def test_parameters_in_containers_train_as_pytorchs():
+    def scenario(lib):
+        weights = _values(lib, (3, 2), (2,), (2,))
+        model = lib.nn.Module()
+        model.layers = lib.nn.ParameterList(weights[:1])
+        model.extra = lib.nn.ParameterDict({"bias": weights[1], "scale": weights[2]})
+        x = _values(lib, (4, 3))[0]
+        out = (x @ model.layers[0] + model.extra["bias"]) * model.extra["scale"]
+        (out**2).sum().backward()
+        return dict(model.state_dict()), [p.grad for p in model.parameters()]
+
+    same_as_torch(scenario, rtol=1e-5, atol=1e-6)
+
+
+@requires_torch
+def test_parameter_containers_load_pytorchs_state_dict():
+    theirs = torch.nn.ParameterDict({"w": torch.randn(2, 2)})
+    ours = nn.ParameterDict({"w": chainrule.zeros(2, 2)})
+    ours.load_state_dict({k: chainrule.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    np.testing.assert_array_equal(ours["w"].detach().numpy(), theirs["w"].detach().numpy())
+
+
+@requires_torch
+def test_parameter_containers_print_as_pytorchs():
+    def printout(lib):
+        params = lib.nn.ParameterList([lib.zeros(2, 3), lib.nn.Linear(1, 1), 3])
+        named = lib.nn.ParameterDict({"b": lib.zeros(2), "a": lib.ones(1, dtype=lib.float64)})
+        return repr(params), repr(named), repr(lib.nn.ParameterList())
+
+    assert printout(chainrule) == tuple(text.replace("torch", "chainrule") for text in printout(torch))
+
+
+@requires_torch
+def test_a_parameter_list_holds_modules_and_other_objects_as_pytorchs_does():
+    def scenario(lib):
+        params = lib.nn.ParameterList([lib.zeros(1)])
+        params.append(lib.nn.Linear(1, 1))
+        params.append("text")
+        return list(params.state_dict()), params[2], type(params[1]).__name__
+
+    same_as_torch(scenario)
+
+
+PARAMETER_CONTAINER_ERRORS = {
+    "list index": (lambda lib: lib.nn.ParameterList([lib.zeros(1)])[1], "index 1 is out of range"),
+    "list extend tensor": (
+        lambda lib: lib.nn.ParameterList().extend(lib.zeros(2)),
+        "ParameterList.extend should be called with an iterable, but got Tensor",
+    ),
+    "list call": (lambda lib: lib.nn.ParameterList()(1), "ParameterList should not be called."),
+    "dict key": (
+        lambda lib: lib.nn.ParameterDict()[1],
+        "Index given to ParameterDict cannot be used as a key",
+    ),
+    "dict missing": (lambda lib: lib.nn.ParameterDict()["a"], None),
+    "dict update": (
+        lambda lib: lib.nn.ParameterDict().update(3),
+        "ParametersDict.update should be called with an iterable of key/value pairs, but got int",
+    ),
+    "dict pair length": (
+        lambda lib: lib.nn.ParameterDict([("a", lib.zeros(1), 1)]),
+        "ParameterDict update sequence element #0 has length 3; 2 is required",
+    ),
+    "dict call": (lambda lib: lib.nn.ParameterDict()(1), "ParameterDict should not be called."),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "scenario, message", PARAMETER_CONTAINER_ERRORS.values(), ids=PARAMETER_CONTAINER_ERRORS.keys()
+)
+def test_parameter_containers_raise_pytorchs_errors(scenario, message):
+    raises_like_torch(scenario, message)

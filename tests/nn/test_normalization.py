@@ -1,4 +1,5 @@
-"""LayerNorm and GroupNorm (and F.layer_norm, F.group_norm) against PyTorch and finite differences."""
+"""Normalization layers and their F forms (layer, group, instance, RMS and local response norm)
+against PyTorch and finite differences."""
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ import chainrule.nn as nn
 import chainrule.nn.functional as F
 
 from module_oracle import check_module
-from oracle import assert_same, check, requires_torch, torch
+from oracle import assert_same, check, raises_like_torch, random_inputs, requires_torch, same_as_torch, torch
 
 
 def test_layer_norm_matches_pytorch_and_finite_differences_to_second_order():
@@ -154,3 +155,185 @@ def test_an_integer_input_raises_pytorchs_exception_type(make):
         make(torch)(torch.ones(4, 3, dtype=torch.int64))
     with pytest.raises(theirs.type, match="floating point input"):
         make(chainrule)(chainrule.ones(4, 3, dtype=chainrule.int64))
+
+
+# --- instance norm, RMS norm and local response norm ---------------------------------------------
+
+
+def test_instance_norm_matches_pytorch_and_finite_differences_to_second_order():
+    check(lambda m, x, w, b: m.nn.functional.instance_norm(x, weight=w, bias=b), [(2, 3, 4), (3,), (3,)])
+    check(lambda m, x: m.nn.functional.instance_norm(x, eps=1e-3), [(2, 2, 3, 3)])
+
+
+@requires_torch
+def test_instance_norm_moves_the_running_statistics_by_the_samples_mean_as_pytorch():
+    def scenario(m):
+        x = m.tensor(np.random.default_rng(0).normal(size=(3, 2, 5)).astype(np.float32))
+        mean, var = m.zeros(2), m.ones(2)
+        out = m.nn.functional.instance_norm(x, mean, var, momentum=0.3)
+        frozen = m.nn.functional.instance_norm(x, mean, var, use_input_stats=False)
+        return out, mean, var, frozen
+
+    same_as_torch(scenario)
+
+
+def test_instance_norm_with_frozen_statistics_matches_pytorch_and_finite_differences():
+    stats = [np.array([0.5, -1.0]), np.array([2.0, 0.5])]
+    check(
+        lambda m, x, mean, var, w: m.nn.functional.instance_norm(x, mean, var, w, use_input_stats=False),
+        [(2, 2, 3), *stats, (2,)],
+        arrays=random_inputs([(2, 2, 3)]) + [a.astype(np.float32) for a in stats] + random_inputs([(2,)]),
+        requires_grad=[True, False, False, True],
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda m: m.nn.InstanceNorm1d(3), (2, 3, 5)),
+        (lambda m: m.nn.InstanceNorm1d(3, affine=True), (3, 5)),
+        (lambda m: m.nn.InstanceNorm1d(3, affine=True, bias=False), (2, 3, 5)),
+        (lambda m: m.nn.InstanceNorm1d(3, track_running_stats=True, momentum=0.5), (2, 3, 5)),
+        (lambda m: m.nn.InstanceNorm2d(2, affine=True, track_running_stats=True), (3, 2, 4, 3)),
+        (lambda m: m.nn.InstanceNorm2d(2, track_running_stats=True, momentum=None), (2, 4, 3)),
+        (lambda m: m.nn.InstanceNorm2d(2, eps=1e-3), (2, 2, 3, 3)),
+    ],
+    ids=["1d", "1d affine unbatched", "1d no bias", "1d running", "2d affine running", "2d cumulative", "2d"],
+)
+def test_instance_norm_layers_match_pytorch_in_training_and_evaluation(make, shape):
+    ours, theirs = check_module(make, [shape])
+    assert_same(dict(ours.state_dict()), dict(theirs.state_dict()))
+
+
+@requires_torch
+def test_instance_norm_layers_state_dict_and_printout_are_pytorchs():
+    for make in (
+        lambda m: m.nn.InstanceNorm1d(4),
+        lambda m: m.nn.InstanceNorm1d(4, affine=True, bias=False),
+        lambda m: m.nn.InstanceNorm2d(4, affine=True, track_running_stats=True),
+        lambda m: m.nn.InstanceNorm2d(4, momentum=None, track_running_stats=True),
+    ):
+        ours, theirs = make(chainrule), make(torch)
+        assert repr(ours) == repr(theirs)
+        assert_same(dict(ours.state_dict()), dict(theirs.state_dict()))
+
+
+@requires_torch
+def test_instance_norm_with_a_wrong_channel_count_warns_without_affine_and_raises_with_it():
+    for lib in (chainrule, torch):
+        with pytest.warns(UserWarning, match="input's size at dim=1 does not match num_features"):
+            lib.nn.InstanceNorm1d(3)(lib.randn(2, 4, 5))
+        with pytest.warns(UserWarning, match="input's size at dim=0 does not match num_features"):
+            lib.nn.InstanceNorm2d(3)(lib.randn(4, 4, 5))
+    raises_like_torch(
+        lambda m: m.nn.InstanceNorm2d(3, affine=True)(m.randn(2, 4, 4, 5)),
+        r"expected input's size at dim=1 to match num_features \(3\), but got: 4\.",
+    )
+
+
+INSTANCE_NORM_ERRORS = {
+    "1d rank": (
+        lambda m: m.nn.InstanceNorm1d(3)(m.randn(2, 3, 4, 5)),
+        r"expected 2D or 3D input \(got 4D input\)",
+    ),
+    "2d rank": (lambda m: m.nn.InstanceNorm2d(3)(m.randn(2, 3)), r"expected 3D or 4D input \(got 2D input\)"),
+    "one value": (
+        lambda m: m.nn.functional.instance_norm(m.randn(2, 3, 1)),
+        "Expected more than 1 spatial element when training",
+    ),
+    "no statistics": (
+        lambda m: m.nn.functional.instance_norm(m.randn(2, 3, 4), use_input_stats=False),
+        "Expected running_mean and running_var to be defined when use_input_stats is false",
+    ),
+    "running_mean": (
+        lambda m: m.nn.functional.instance_norm(m.randn(2, 3, 4), m.zeros(2), m.ones(3)),
+        "running_mean should contain 6 elements not 4",
+    ),
+    "weight": (
+        lambda m: m.nn.functional.instance_norm(m.randn(1, 3, 4), weight=m.ones(2)),
+        "weight should contain 3 elements not 2",
+    ),
+    "integer": (lambda m: m.nn.functional.instance_norm(m.ones(2, 3, 4, dtype=m.int64)), None),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("scenario, message", INSTANCE_NORM_ERRORS.values(), ids=INSTANCE_NORM_ERRORS.keys())
+def test_bad_instance_norm_inputs_raise_pytorchs_errors(scenario, message):
+    raises_like_torch(scenario, message)
+
+
+def test_rms_norm_matches_pytorch_and_finite_differences_to_second_order():
+    check(lambda m, x, w: m.nn.functional.rms_norm(x, (3, 4), w), [(2, 3, 4), (3, 4)])
+    check(lambda m, x: m.nn.functional.rms_norm(x, [4], eps=1e-2), [(3, 4)])
+    check(lambda m, x: m.nn.functional.rms_norm(x, (5,)), [(2, 5)], low=-1e-3, high=1e-3)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_rms_norm_without_eps_adds_the_epsilon_pytorch_adds(dtype):
+    # values so small that eps dominates the mean square: float16 is computed in float32, with its epsilon
+    same_as_torch(lambda m: m.nn.functional.rms_norm(m.full((2, 4), 1e-4, dtype=getattr(m, dtype)), (4,)))
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda m: m.nn.RMSNorm(5), (2, 3, 5)),
+        (lambda m: m.nn.RMSNorm([3, 5], eps=1e-3), (2, 3, 5)),
+        (lambda m: m.nn.RMSNorm(5, elementwise_affine=False), (4, 5)),
+        (lambda m: m.nn.LocalResponseNorm(2), (2, 4, 3)),
+        (lambda m: m.nn.LocalResponseNorm(3, alpha=0.5, beta=0.6, k=2.0), (2, 5, 3, 2)),
+    ],
+    ids=["rms", "rms 2 dims", "rms no affine", "lrn", "lrn options"],
+)
+def test_rms_and_local_response_norm_layers_match_pytorch(make, shape):
+    ours, theirs = check_module(make, [shape])
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+def test_local_response_norm_matches_pytorch_and_finite_differences_to_second_order():
+    check(lambda m, x: m.nn.functional.local_response_norm(x, 3, alpha=0.5), [(2, 5, 3)])
+    check(lambda m, x: m.nn.functional.local_response_norm(x, 2, 0.3, 0.5, 2.0), [(1, 4, 2, 3)])
+    check(lambda m, x: m.nn.functional.local_response_norm(x, 4, alpha=0.2), [(2, 3, 2, 2, 2)])
+
+
+@requires_torch
+def test_local_response_norm_returns_an_empty_input_as_it_is():
+    same_as_torch(lambda m: m.nn.functional.local_response_norm(m.zeros(0, 3, 4), 2))
+
+
+RMS_AND_LRN_ERRORS = {
+    "rms shape": (lambda m: m.nn.functional.rms_norm(m.randn(2, 3, 4), (2, 4)), None),
+    "rms int shape": (lambda m: m.nn.functional.rms_norm(m.randn(2, 3), 3), "must be tuple of ints, not int"),
+    "rms empty shape": (
+        lambda m: m.nn.functional.rms_norm(m.randn(2, 3), ()),
+        "Expected normalized_shape to be at least 1-dimensional",
+    ),
+    "rms weight": (
+        lambda m: m.nn.functional.rms_norm(m.randn(2, 3), (3,), m.ones(2)),
+        r"Expected weight to be of same shape as normalized_shape, but got weight of shape \[2\]",
+    ),
+    "rms integer": (lambda m: m.nn.functional.rms_norm(m.ones(2, 3, dtype=m.int64), (3,)), None),
+    "lrn rank": (
+        lambda m: m.nn.functional.local_response_norm(m.randn(2, 3), 2),
+        r"Expected 3D or higher dimensionality input \(got 2 dimensions\)",
+    ),
+    "lrn size": (lambda m: m.nn.functional.local_response_norm(m.randn(2, 3, 4), 0), "greater than zero"),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("scenario, message", RMS_AND_LRN_ERRORS.values(), ids=RMS_AND_LRN_ERRORS.keys())
+def test_bad_rms_and_local_response_norm_inputs_raise_pytorchs_errors(scenario, message):
+    raises_like_torch(scenario, message)
+
+
+def test_rms_norm_shape_error_says_the_expected_shape_as_pytorch():
+    with pytest.raises(
+        RuntimeError, match=r"expected input with shape \[\*2, 4\], but got input of size\[2, 3, 4\]"
+    ):
+        F.rms_norm(chainrule.randn(2, 3, 4), (2, 4))

@@ -1,16 +1,20 @@
-"""Containers: Sequential, ModuleList and ModuleDict hold submodules under
-PyTorch's names ("0", "1", ... or the given keys), so their parameters appear
-in ``state_dict`` as "0.weight", "encoder.bias", ..."""
+"""Containers: Sequential, ModuleList and ModuleDict hold submodules, and
+ParameterList and ParameterDict parameters, under PyTorch's names ("0", "1",
+... or the given keys), so they appear in ``state_dict`` as "0.weight",
+"encoder.bias", "0", "scale", ..."""
 
 import operator
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 
+from ..._tensor import Tensor
 from ...autograd import function
+from ..parameter import Parameter
 from .activation import ReLU
 from .module import Module, _addindent
 from .pooling import MaxPool2d
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
 def _index(index, length, kind):
@@ -266,3 +270,224 @@ class ModuleDict(Module):
         pairs = modules.items() if hasattr(modules, "items") else modules
         for key, module in pairs:
             self[key] = module
+
+
+def _as_parameter(value):
+    """A plain tensor becomes a Parameter (sharing its memory), as PyTorch's parameter containers do."""
+    return Parameter(value) if isinstance(value, Tensor) and not isinstance(value, Parameter) else value
+
+
+def _entry_lines(entries, type_name):
+    """PyTorch's printout of a parameter container: one line per entry, a tensor's
+    type as ``type_name(tensor)`` (its dtype in a list, its legacy type name in a dict)."""
+    lines = []
+    for key, value in entries:
+        if isinstance(value, Tensor):
+            kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+            size = "x".join(str(n) for n in value.shape)
+            lines.append(f"  ({key}): {kind} containing: [{type_name(value)} of size {size}]")
+        else:
+            lines.append(f"  ({key}): Object of type: {type(value).__name__}")
+    return "\n".join(lines)
+
+
+class ParameterList(Module):
+    """A list of parameters, registered under "0", "1", ... so they belong to the
+    parent; plain tensors put in become Parameters.
+
+    >>> import chainrule
+    >>> import chainrule.nn as nn
+    >>> params = nn.ParameterList([chainrule.zeros(2, 3)])
+    >>> params.append(nn.Parameter(chainrule.ones(4)))
+    ParameterList(
+        (0): Parameter containing: [chainrule.float32 of size 2x3]
+        (1): Parameter containing: [chainrule.float32 of size 4]
+    )
+    >>> [name for name, _ in params.named_parameters()]
+    ['0', '1']
+    """
+
+    def __init__(self, values=None):
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self.extend(values)
+
+    def _key(self, index):
+        return str(_index(index, len(self), "ParameterList"))
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return type(self)([self[i] for i in range(*index.indices(len(self)))])
+        return getattr(self, self._key(index))
+
+    def __setitem__(self, index, value):
+        setattr(self, self._key(index), _as_parameter(value))
+
+    def __len__(self):
+        return self._size
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __iadd__(self, values):
+        return self.extend(values)
+
+    def __dir__(self):
+        return [key for key in super().__dir__() if not key.isdigit()]
+
+    def append(self, value):
+        """Add ``value`` at the end."""
+        self._size += 1
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values):
+        """Add each of ``values`` at the end (a tensor is one value, not a sequence of them)."""
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError(
+                f"ParameterList.extend should be called with an iterable, but got {type(values).__name__}"
+            )
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self):
+        return _entry_lines(enumerate(self), lambda tensor: tensor.dtype)
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class ParameterDict(Module):
+    """A dict of parameters by name, registered so they belong to the parent;
+    plain tensors put in become Parameters.
+
+    >>> import chainrule
+    >>> import chainrule.nn as nn
+    >>> params = nn.ParameterDict({"scale": chainrule.ones(3)})
+    >>> params["shift"] = nn.Parameter(chainrule.zeros(3))
+    >>> list(params.keys()), list(params.state_dict())
+    (['scale', 'shift'], ['scale', 'shift'])
+    """
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        self._keys = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    @staticmethod
+    def _check_key(key):
+        if not isinstance(key, str):
+            raise TypeError(
+                "Index given to ParameterDict cannot be used as a key as it is not a string "
+                f"(type is '{type(key).__name__}'). Open an issue on github if you need non-string keys."
+            )
+        return key
+
+    def __getitem__(self, key):
+        return getattr(self, self._check_key(key))
+
+    def __setitem__(self, key, value):
+        self._keys[key] = None
+        setattr(self, self._check_key(key), _as_parameter(value))
+
+    def __delitem__(self, key):
+        del self._keys[key]
+        delattr(self, self._check_key(key))
+
+    def __len__(self):
+        return len(self._keys)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __reversed__(self):
+        return reversed(self._keys)
+
+    def __contains__(self, key):
+        return key in self._keys
+
+    def copy(self):
+        return ParameterDict(OrderedDict((key, self[key]) for key in self._keys))
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self):
+        for key in list(self._keys):
+            del self[key]
+
+    def pop(self, key):
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self):
+        key = next(reversed(self._keys))
+        return key, self.pop(key)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict((key, default) for key in keys)
+
+    def keys(self):
+        return self._keys.keys()
+
+    def items(self):
+        return ((key, self[key]) for key in self._keys)
+
+    def values(self):
+        return (self[key] for key in self._keys)
+
+    def update(self, parameters):
+        """Add the entries of a mapping (a plain dict's in sorted key order, as PyTorch)
+        or of an iterable of (key, value) pairs."""
+        if not isinstance(parameters, Iterable):
+            raise TypeError(
+                "ParametersDict.update should be called with an iterable of key/value pairs, but got "
+                + type(parameters).__name__
+            )
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            for key, value in parameters.items():
+                self[key] = value
+            return
+        if isinstance(parameters, Mapping):
+            for key, value in sorted(parameters.items()):
+                self[key] = value
+            return
+        for j, pair in enumerate(parameters):  # pairs, each added before the next is checked
+            if not isinstance(pair, Iterable):
+                raise TypeError(
+                    f"ParameterDict update sequence element #{j} should be Iterable; is{type(pair).__name__}"
+                )
+            if len(pair) != 2:
+                raise ValueError(
+                    f"ParameterDict update sequence element #{j} has length {len(pair)}; 2 is required"
+                )
+            self[pair[0]] = pair[1]
+
+    def extra_repr(self):
+        return _entry_lines(self.items(), lambda tensor: tensor.type())
+
+    def __call__(self, input):
+        raise RuntimeError("ParameterDict should not be called.")
+
+    def __or__(self, other):
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other):
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other):
+        self.update(other)
+        return self

@@ -1,4 +1,4 @@
-"""Per-sample normalization layers: LayerNorm and GroupNorm."""
+"""Per-sample normalization layers: LayerNorm, GroupNorm, RMSNorm and LocalResponseNorm."""
 
 import numbers
 
@@ -7,7 +7,7 @@ from .. import init
 from ..parameter import empty_parameter
 from .module import Module
 
-__all__ = ["LayerNorm", "GroupNorm"]
+__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
 class _AffineNorm(Module):
@@ -102,3 +102,67 @@ class GroupNorm(_AffineNorm):
             f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
             f"bias={self.bias is not None}"
         )
+
+
+class RMSNorm(Module):
+    """Divide each sample by its root mean square over the last dims
+    (``normalized_shape``): y = x / sqrt(mean(x^2) + eps) * weight, weight of
+    ``normalized_shape`` (1 at first); ``eps=None`` is the dtype's epsilon.
+
+    >>> import chainrule
+    >>> rms = chainrule.nn.RMSNorm([2, 3])
+    >>> rms(chainrule.randn(4, 2, 3)).shape
+    chainrule.Size([4, 2, 3])
+    >>> rms
+    RMSNorm((2, 3), eps=None, elementwise_affine=True)
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = empty_parameter(self.normalized_shape, dtype=dtype)
+        else:
+            self.register_parameter("weight", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """weight 1 (PyTorch's default)."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class LocalResponseNorm(Module):
+    """Divide each value of (N, C, *) by (k + alpha * mean of the squares over
+    ``size`` neighbouring channels) ** beta; no parameters.
+
+    >>> import chainrule
+    >>> lrn = chainrule.nn.LocalResponseNorm(2)
+    >>> lrn(chainrule.randn(32, 5, 24, 24)).shape
+    chainrule.Size([32, 5, 24, 24])
+    >>> lrn
+    LocalResponseNorm(2, alpha=0.0001, beta=0.75, k=1.0)
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
