@@ -15,7 +15,9 @@ import warnings
 
 import numpy as np
 
-from .._tensor import wrap
+from .._dtype import scalar_type_name
+from .._tensor import Tensor, wrap
+from ..autograd.grad_mode import no_grad
 from ..ops._helpers import broadcast_error, inplace_on_copy, promote, write_out
 from ..ops.attention import *  # noqa: F403
 from ..ops.conv import *  # noqa: F403
@@ -32,6 +34,7 @@ from ..ops.nn import (  # noqa: F401
     Silu,
     SmoothL1Loss,
     Softplus,
+    _refuse_grad,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     constant_pad,
@@ -642,6 +645,299 @@ def triplet_margin_loss(
     if swap:
         to_negative = minimum(to_negative, pairwise_distance(positive, negative, p, eps))
     return _reduce((margin + to_positive - to_negative).clamp_min(0), reduction)
+
+
+def triplet_margin_with_distance_loss(
+    anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False, reduction="mean"
+):
+    """``triplet_margin_loss`` with any ``distance_function(x1, x2)`` (default
+    ``pairwise_distance``): ``max(d(a, p) - d(a, n) + margin, 0)``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> a = chainrule.zeros(1, 2)
+    >>> F.triplet_margin_with_distance_loss(a, a, a + 3, distance_function=lambda x, y: (x - y).abs().sum(1))
+    tensor(0.)
+    """
+    reduction = reduction_mode(None, None, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of "
+            f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
+            f"{negative.ndim}D inputs"
+        )
+    distance = pairwise_distance if distance_function is None else distance_function
+    to_positive = distance(anchor, positive)
+    to_negative = distance(anchor, negative)
+    if swap:
+        to_negative = minimum(to_negative, distance(positive, negative))
+    return _reduce((margin + to_positive - to_negative).clamp_min(0), reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    """``max(0, -target * (input1 - input2) + margin)``: ``target`` 1 asks for
+    ``input1`` to rank higher than ``input2`` by ``margin``, -1 for the reverse.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> x1, x2 = chainrule.tensor([1.0, 1.0]), chainrule.tensor([0.5, 0.5])
+    >>> F.margin_ranking_loss(x1, x2, chainrule.tensor([1.0, -1.0]))
+    tensor(0.2500)
+    """
+    reduction = reduction_mode(size_average, reduce, reduction)
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(
+            "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} "
+        )
+    return _reduce((-target * (input1 - input2) + float(margin)).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    """``input`` where ``target`` is 1, ``max(0, margin - input)`` where it is -1
+    (``input`` usually a distance; other target values get both terms, as in PyTorch).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.hinge_embedding_loss(chainrule.tensor([0.3, 0.4]), chainrule.tensor([1.0, -1.0]), reduction="none")
+    tensor([0.3000, 0.6000])
+    """
+    reduction = reduction_mode(size_average, reduce, reduction)
+    below_margin = (float(margin) - input).clamp_min(0)
+    return _reduce(where(target != 1, below_margin, 0.0) + where(target != -1, input, 0.0), reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """``log(1 + exp(-target * input))``, a smooth hinge for targets 1 and -1. As
+    PyTorch's, the loss is inf where ``-target * input`` overflows exp (above about
+    88 in float32), ``target`` must broadcast to ``input``'s shape and gets no gradient,
+    and the loss keeps ``input``'s dtype.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.soft_margin_loss(chainrule.tensor([0.0, 2.0]), chainrule.tensor([1.0, -1.0]), reduction="none")
+    tensor([0.6931, 2.1269])
+    """
+    reduction = reduction_mode(size_average, reduce, reduction)
+    _refuse_grad(target, "soft_margin_loss", "target")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"soft_margin_loss: result type Float can't be cast to the desired output type "
+            f"{scalar_type_name(input._data.dtype)} (call input.float() first)"
+        )
+    try:
+        shape = np.broadcast_shapes(input._data.shape, target._data.shape)
+    except ValueError:
+        raise broadcast_error("soft_margin_loss", input._data.shape, target._data.shape) from None
+    if shape != input._data.shape:
+        raise RuntimeError(
+            f"soft_margin_loss: output with shape {list(input.shape)} doesn't match the broadcast shape "
+            f"{list(shape)} (the target {list(target.shape)} must broadcast to the input's shape)"
+        )
+    margin = -input * target
+    if margin.dtype != input.dtype:  # PyTorch multiplies in place into a tensor of input's dtype
+        margin = margin.to(input.dtype)
+    return _reduce(log1p(exp(margin)), reduction)
+
+
+_COSINE_EMBEDDING_EPS = 1e-12  # added to each squared norm, as PyTorch does
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    """``1 - cos(input1, input2)`` where ``target`` is 1, ``max(0, cos - margin)``
+    where it is -1; rows of (N, D) inputs with an (N,) target, or (D,) inputs with a
+    0-d target.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> x = chainrule.tensor([[1.0, 0.0], [1.0, 0.0]])
+    >>> y = chainrule.tensor([[1.0, 1.0], [1.0, 1.0]])
+    >>> F.cosine_embedding_loss(x, y, chainrule.tensor([1, -1]), reduction="none")
+    tensor([0.2929, 0.7071])
+    """
+    reduction = reduction_mode(size_average, reduce, reduction)
+    dim = target.ndim
+    if dim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.ndim != dim + 1 or input2.ndim != dim + 1:
+        raise RuntimeError(
+            f"{dim}D target tensor expects {dim + 1}D input tensors, but found inputs with sizes "
+            f"{list(input1.shape)} and {list(input2.shape)}."
+        )
+    products = (input1 * input2).sum(dim)
+    squared_norm1 = (input1 * input1).sum(dim) + _COSINE_EMBEDDING_EPS
+    squared_norm2 = (input2 * input2).sum(dim) + _COSINE_EMBEDDING_EPS
+    cosine = products / (squared_norm1 * squared_norm2).sqrt()
+    similar = where(target == 1, 1 - cosine, 0.0)
+    dissimilar = where(target == -1, (cosine - float(margin)).clamp_min(0), 0.0)
+    return _reduce(similar + dissimilar, reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross-entropy of logits, averaged over the classes (the last dim):
+    ``-(target log sigmoid(x) + (1 - target) log sigmoid(-x))``, times ``weight``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> target = chainrule.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+    >>> F.multilabel_soft_margin_loss(chainrule.zeros(2, 3), target)
+    tensor(0.6931)
+    """
+    if size_average is not None or reduce is not None:
+        reduction = reduction_mode(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.ndim - 1
+    loss = loss.sum(class_dim) / input.size(class_dim)
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not valid (use 'mean', 'sum' or 'none')")
+    return _reduce(loss, reduction)
+
+
+def _check_multi_margin(input, target, weight):
+    """PyTorch's argument checks of multi_margin_loss; the (samples, classes) of ``input``."""
+    shape = tuple(input.shape)
+    if not (len(shape) == 2 and shape[1] or len(shape) == 1 and shape[0] or not shape):
+        raise RuntimeError(
+            f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(shape)}"
+        )
+    samples, classes = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0] if shape else 1)
+    if target.ndim > 1 or target.numel() != samples:
+        raise RuntimeError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of input samples "
+            f"(batch size). Expected target size [{samples}], but got {list(target.shape)}. "
+            f"Input has shape {list(shape)}."
+        )
+    if weight is not None and (weight.ndim > 1 or weight.numel() != classes):
+        raise RuntimeError(f"inconsistent weight size, expected {classes} but got {list(weight.shape)}")
+    if input.numel() == 0:
+        return samples, classes
+    dtype = input._data.dtype
+    if dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"multi_margin_loss_cpu_kernel\" not implemented for '{scalar_type_name(dtype)}' "
+            "(call input.float() first)"
+        )
+    if target._data.dtype != np.int64:
+        raise RuntimeError(
+            f"expected scalar type Long but found {scalar_type_name(target._data.dtype)} "
+            "(multi_margin_loss takes class indices: call target.long())"
+        )
+    if weight is not None and weight._data.dtype != dtype:
+        raise RuntimeError(
+            f"expected scalar type {scalar_type_name(dtype)} but found "
+            f"{scalar_type_name(weight._data.dtype)} (multi_margin_loss: give weight the input's dtype)"
+        )
+    if ((target._data < 0) | (target._data >= classes)).any():
+        raise RuntimeError(f"target out of range (multi_margin_loss: classes are 0 to {classes - 1})")
+    return samples, classes
+
+
+def multi_margin_loss(
+    input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"
+):
+    """Multi-class hinge loss of scores (N, C) against class indices (N,): the mean
+    over the other classes j of ``weight[y] * max(0, margin - x[y] + x[j])^p``.
+    A score exactly at the margin gets no gradient, as in PyTorch.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.multi_margin_loss(chainrule.tensor([[0.1, 0.2, 0.4, 0.8]]), chainrule.tensor([3]))
+    tensor(0.3250)
+    """
+    reduction = reduction_mode(size_average, reduce, reduction)
+    if p != 1 and p != 2:
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    _refuse_grad(weight, "multi_margin_loss", "weight")
+    samples, classes = _check_multi_margin(input, target, weight)
+    scores = input.reshape(samples, classes)
+    index = target._data.reshape(samples, 1).astype(np.int64, copy=False)
+    gap = (float(margin) - scores.gather(1, wrap(index))) + scores
+    others = wrap(np.arange(classes) != index)  # the target's own class adds nothing
+    hinge = where(others & (gap > 0), gap, 0.0)
+    if p == 2:
+        hinge = hinge * hinge
+    if weight is not None:
+        hinge = hinge * wrap(weight._data[index])
+    loss = (hinge.sum(1) / classes).reshape(target.shape)
+    if reduction == "mean" and not samples:
+        return loss.sum()  # PyTorch's mean of no samples is 0, not nan
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(
+    input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"
+):
+    """Negative log-likelihood of ``target`` counts under Poisson rates: ``exp(input)
+    - target * input`` for log-rates (``log_input``), else ``input - target * log(input
+    + eps)``; ``full`` adds Stirling's ``target log(target) - target + log(2 pi target) / 2``
+    where ``target > 1``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.poisson_nll_loss(chainrule.tensor([0.0, 1.0]), chainrule.tensor([1.0, 2.0]), reduction="none")
+    tensor([1.0000, 0.7183])
+    """
+    reduction = reduction_mode(size_average, reduce, reduction)
+    if log_input:
+        loss = exp(input) - target * input
+    else:
+        loss = input - target * log(input + eps)
+    if full:
+        stirling = target * log(target) - target + 0.5 * log(2 * math.pi * target)
+        loss = loss + stirling.masked_fill(target <= 1, 0)
+    return _reduce(loss, reduction)
+
+
+def _homoscedastic_var(input, var):
+    """``var`` shaped to broadcast against ``input`` as PyTorch accepts it: the same
+    shape, one dim fewer (a variance per row), or one dim of size 1."""
+    if var.shape == input.shape:
+        return var
+    if input.shape[:-1] == var.shape:
+        return var.unsqueeze(-1)
+    if input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1:
+        return var
+    raise ValueError(
+        f"var is of incorrect size (var {list(var.shape)} for input {list(input.shape)}: give the input's "
+        "shape, the input's shape without its last dim, or the input's shape with one dim of size 1)"
+    )
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """Negative log-likelihood of ``target`` under normal distributions of mean
+    ``input`` and variance ``var``: ``(log(var) + (input - target)^2 / var) / 2``
+    (plus ``log(2 pi) / 2`` when ``full``). ``var`` is clamped at ``eps`` for the
+    value only: its gradient passes through the clamp, as in PyTorch.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.gaussian_nll_loss(chainrule.tensor([0.0, 1.0]), chainrule.tensor([1.0, 1.0]), 1.0)
+    tensor(0.2500)
+    """
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * input.new_ones(input.shape)
+    elif not isinstance(var, Tensor):
+        raise TypeError(f"gaussian_nll_loss(): var must be a Tensor or a float, got {type(var).__name__}")
+    elif (var < 0).any():
+        raise ValueError("var has negative entry/entries")
+    var = _homoscedastic_var(input, var)
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not valid (use 'mean', 'sum' or 'none')")
+    var = var.clone()
+    with no_grad():
+        var.clamp_(min=eps)
+    loss = 0.5 * (log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):

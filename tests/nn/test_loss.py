@@ -11,6 +11,7 @@ import chainrule.nn.functional as F
 
 from module_oracle import check_module
 from oracle import (
+    assert_same_error,
     check,
     check_gradcheck,
     check_one_node_keeping_its_input,
@@ -624,3 +625,632 @@ def test_triplet_margin_loss_matches_finite_differences(swap):
     check(
         lambda m, a, p, n: m.nn.functional.triplet_margin_loss(a, p, n, margin=2.0, swap=swap), [(4, 3)] * 3
     )
+
+
+# --- ranking, embedding and margin losses ------------------------------------------------------
+
+SIGNS = np.array([1.0, -1.0, -1.0, 1.0, 1.0, -1.0], np.float32)
+SCORES = rng.uniform(-2, 2, (6, 4)).astype(np.float32)
+OTHER_SCORES = rng.uniform(-2, 2, (6, 4)).astype(np.float32)
+SCORE_CLASSES = np.array([0, 3, 1, 1, 2, 3])
+LABELS = (rng.uniform(0, 1, (6, 4)) > 0.5).astype(np.float32)
+COUNTS = np.array(
+    [[0, 1, 2, 5], [3, 0, 1, 7], [2, 2, 0, 1], [4, 1, 9, 0], [1, 6, 2, 2], [0, 0, 3, 1]], np.float32
+)
+RATES = rng.uniform(0.2, 3, (6, 4)).astype(np.float32)
+VARIANCES = rng.uniform(0.3, 2, (6, 4)).astype(np.float32)
+
+
+def _cosine_distance(m, x, y):
+    return 1 - m.nn.functional.cosine_similarity(x, y)
+
+
+# name: (make(m, reduction), arrays, which arrays require grad)
+MARGIN_LOSSES = {
+    "MarginRankingLoss": (
+        lambda m, r: m.nn.MarginRankingLoss(margin=0.3, reduction=r),
+        [SCORES[:, 0], OTHER_SCORES[:, 0], SIGNS],
+        [True, True, True],
+    ),
+    "HingeEmbeddingLoss": (
+        lambda m, r: m.nn.HingeEmbeddingLoss(margin=0.8, reduction=r),
+        [SCORES, np.sign(OTHER_SCORES)],
+        [True, True],
+    ),
+    "SoftMarginLoss": (
+        lambda m, r: m.nn.SoftMarginLoss(reduction=r),
+        [SCORES, np.sign(OTHER_SCORES)],
+        [True, False],
+    ),
+    "CosineEmbeddingLoss": (
+        lambda m, r: m.nn.CosineEmbeddingLoss(margin=0.2, reduction=r),
+        [SCORES, OTHER_SCORES, SIGNS],
+        [True, True, True],
+    ),
+    "MultiLabelSoftMarginLoss": (
+        lambda m, r: m.nn.MultiLabelSoftMarginLoss(reduction=r),
+        [SCORES, LABELS],
+        [True, True],
+    ),
+    "MultiLabelSoftMarginLoss-weight": (
+        lambda m, r: m.nn.MultiLabelSoftMarginLoss(weight=m.tensor([0.5, 2.0, 1.0, 0.3]), reduction=r),
+        [SCORES, LABELS],
+        [True, True],
+    ),
+    "MultiMarginLoss": (lambda m, r: m.nn.MultiMarginLoss(reduction=r), [SCORES, SCORE_CLASSES], None),
+    "MultiMarginLoss-p2-weight": (
+        lambda m, r: m.nn.MultiMarginLoss(
+            p=2, margin=0.7, weight=m.tensor([0.5, 2.0, 1.0, 0.3]), reduction=r
+        ),
+        [SCORES, SCORE_CLASSES],
+        None,
+    ),
+    "PoissonNLLLoss": (lambda m, r: m.nn.PoissonNLLLoss(reduction=r), [SCORES, COUNTS], None),
+    "PoissonNLLLoss-rates-full": (
+        lambda m, r: m.nn.PoissonNLLLoss(log_input=False, full=True, reduction=r),
+        [RATES, COUNTS + 0.5],
+        None,
+    ),
+    "GaussianNLLLoss": (
+        lambda m, r: m.nn.GaussianNLLLoss(reduction=r),
+        [SCORES, OTHER_SCORES, VARIANCES],
+        None,
+    ),
+    "GaussianNLLLoss-full-per-row": (
+        lambda m, r: m.nn.GaussianNLLLoss(full=True, eps=1e-3, reduction=r),
+        [SCORES, OTHER_SCORES, VARIANCES[:, 0]],
+        None,
+    ),
+    "TripletMarginWithDistanceLoss": (
+        lambda m, r: m.nn.TripletMarginWithDistanceLoss(margin=2.0, reduction=r),
+        [SCORES, OTHER_SCORES, VARIANCES],
+        None,
+    ),
+    "TripletMarginWithDistanceLoss-cosine-swap": (
+        lambda m, r: m.nn.TripletMarginWithDistanceLoss(
+            distance_function=lambda x, y: _cosine_distance(m, x, y), margin=0.5, swap=True, reduction=r
+        ),
+        [SCORES, OTHER_SCORES, VARIANCES],
+        None,
+    ),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", MARGIN_LOSSES)
+def test_margin_and_likelihood_losses_match_pytorch_for_every_float_input_gradient(name, reduction):
+    make, arrays, requires_grad = MARGIN_LOSSES[name]
+    check_module(lambda m: make(m, reduction), None, arrays=arrays, requires_grad=requires_grad)
+
+
+# name: (loss(F, *inputs), float64 arrays, which arrays require grad); the inputs stay
+# away from the kinks (margins, clamps), where no derivative exists
+GRADCHECKED = {
+    "margin_ranking": (
+        lambda F, a, b, t: F.margin_ranking_loss(a, b, t, margin=0.3),
+        [SCORES[:, 0], OTHER_SCORES[:, 0], SIGNS],
+        [True, True, True],
+    ),
+    "hinge_embedding": (
+        lambda F, x, t: F.hinge_embedding_loss(x, t, margin=0.8, reduction="sum"),
+        [SCORES, np.sign(OTHER_SCORES)],
+        [True, False],
+    ),
+    "soft_margin": (lambda F, x, t: F.soft_margin_loss(x, t), [SCORES, np.sign(OTHER_SCORES)], [True, False]),
+    "cosine_embedding": (
+        lambda F, a, b, t: F.cosine_embedding_loss(a, b, t, margin=-1.5, reduction="none"),
+        [SCORES, OTHER_SCORES, SIGNS],
+        [True, True, False],
+    ),
+    "multilabel_soft_margin": (
+        lambda F, x, t, w: F.multilabel_soft_margin_loss(x, t, weight=w),
+        [SCORES, LABELS, np.array([0.5, 2.0, 1.0, 0.3])],
+        [True, True, True],
+    ),
+    "poisson_nll": (
+        lambda F, x, t: F.poisson_nll_loss(x, t, full=True),
+        [SCORES, COUNTS + 0.5],
+        [True, True],
+    ),
+    "poisson_nll_rates": (
+        lambda F, x, t: F.poisson_nll_loss(x, t, log_input=False, reduction="sum"),
+        [RATES, COUNTS],
+        [True, True],
+    ),
+    "gaussian_nll": (
+        lambda F, x, t, v: F.gaussian_nll_loss(x, t, v, full=True, reduction="none"),
+        [SCORES, OTHER_SCORES, VARIANCES[:, :1]],
+        [True, True, True],
+    ),
+    "triplet_margin_with_distance": (
+        lambda F, a, p, n: F.triplet_margin_with_distance_loss(a, p, n, margin=5.0, swap=True),
+        [SCORES, OTHER_SCORES, VARIANCES],
+        [True, True, True],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", GRADCHECKED)
+def test_margin_and_likelihood_losses_match_finite_differences_to_second_order(name):
+    loss, arrays, requires_grad = GRADCHECKED[name]
+    check_gradcheck(
+        lambda m, *xs: loss(m.nn.functional, *xs),
+        None,
+        arrays=[a.astype(np.float64) for a in arrays],
+        requires_grad=requires_grad,
+        second_order=True,
+    )
+
+
+@pytest.mark.parametrize("p", [1, 2])
+def test_multi_margin_loss_matches_finite_differences(p):
+    # PyTorch has no second derivative of multi_margin_loss; chainrule's composite has one
+    weight = chainrule.tensor([0.5, 2.0, 1.0, 0.3], dtype=chainrule.float64)
+    check_gradcheck(
+        lambda m, x, t: m.nn.functional.multi_margin_loss(x, t, p=p, margin=0.7, weight=weight),
+        None,
+        arrays=[SCORES.astype(np.float64), SCORE_CLASSES],
+        second_order=True,
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda F, x, t, r: F.margin_ranking_loss(x, x * 0.5, t, margin=1, reduction=r),
+        lambda F, x, t, r: F.hinge_embedding_loss(x, t, margin=1, reduction=r),
+        lambda F, x, t, r: F.soft_margin_loss(x, t, reduction=r),
+        lambda F, x, t, r: F.multilabel_soft_margin_loss(x, t, reduction=r),
+        lambda F, x, t, r: F.poisson_nll_loss(x, t.abs(), reduction=r),
+        lambda F, x, t, r: F.gaussian_nll_loss(x, t, 0.5, reduction=r),
+        lambda F, x, t, r: F.triplet_margin_with_distance_loss(x, t, -t, reduction=r),
+    ],
+    ids=["margin_ranking", "hinge", "soft_margin", "multilabel", "poisson", "gaussian", "triplet"],
+)
+def test_losses_of_float64_inputs_stay_float64_like_pytorch(call, reduction):
+    arrays = [SCORES.astype(np.float64), np.sign(OTHER_SCORES).astype(np.float64)]
+    check_torch(
+        lambda m, x, t: call(m.nn.functional, x, t, reduction),
+        None,
+        arrays=arrays,
+        dtype=np.float64,
+        requires_grad=[True, False],
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        lambda m: m.nn.functional.margin_ranking_loss(m.tensor([1, 2]), m.tensor([2, 0]), m.tensor([1, -1])),
+        lambda m: m.nn.functional.hinge_embedding_loss(m.tensor([0.5, 2.0]), m.tensor([1, -1])),
+        lambda m: m.nn.functional.hinge_embedding_loss(m.ones(2), m.tensor([1.0, -1.0], dtype=m.float64)),
+        lambda m: m.nn.functional.soft_margin_loss(m.tensor([0.5, 2.0]), m.tensor([1, -1])),
+        lambda m: m.nn.functional.soft_margin_loss(
+            m.tensor([0.5, 2.0]), m.tensor([1.0, -1.0], dtype=m.float64)
+        ),
+        lambda m: m.nn.functional.soft_margin_loss(
+            m.tensor([0.5, 2.0], dtype=m.float64), m.tensor([1.0, -1.0])
+        ),
+        lambda m: m.nn.functional.cosine_embedding_loss(
+            m.ones(2, 3, dtype=m.int64), m.ones(2, 3), m.tensor([1, -1])
+        ),
+        lambda m: m.nn.functional.cosine_embedding_loss(
+            m.ones(2, 3, dtype=m.float64), m.ones(2, 3), m.tensor([1, -1])
+        ),
+        lambda m: m.nn.functional.multilabel_soft_margin_loss(m.zeros(2, 3), m.ones(2, 3, dtype=m.int64)),
+        lambda m: m.nn.functional.poisson_nll_loss(m.tensor([0, 1, 5]), m.tensor([0, 1, 5]), full=True),
+        lambda m: m.nn.functional.multi_margin_loss(m.ones(2, 3, dtype=m.float64), m.tensor([0, 2])),
+    ],
+)
+def test_integer_and_mixed_dtypes_give_pytorchs_result_dtype(scenario):
+    same_as_torch(scenario)
+
+
+# --- shapes ----------------------------------------------------------------------------------------
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        lambda m: m.nn.functional.margin_ranking_loss(
+            m.ones(3, 1), m.zeros(1, 4), m.ones(3, 4), reduction="none"
+        ),
+        lambda m: m.nn.functional.margin_ranking_loss(m.tensor(1.0), m.tensor(2.0), m.tensor(1.0)),
+        lambda m: m.nn.functional.hinge_embedding_loss(m.ones(4) * 0.3, -m.ones(3, 4), reduction="none"),
+        lambda m: m.nn.functional.soft_margin_loss(m.ones(3, 4), m.ones(4), reduction="none"),
+        lambda m: m.nn.functional.cosine_embedding_loss(
+            m.ones(4), m.ones(4) * 2, m.tensor(-1.0), reduction="none"
+        ),
+        lambda m: m.nn.functional.cosine_embedding_loss(
+            m.ones(3, 4), m.ones(1, 4), m.tensor([1]), reduction="none"
+        ),
+        lambda m: m.nn.functional.multilabel_soft_margin_loss(m.ones(4), m.ones(4), reduction="none"),
+        lambda m: m.nn.functional.multilabel_soft_margin_loss(
+            m.ones(2, 3, 4), m.ones(2, 3, 4), reduction="none"
+        ),
+        lambda m: m.nn.functional.multi_margin_loss(m.tensor([0.1, 0.5]), m.tensor([1]), reduction="none"),
+        lambda m: m.nn.functional.multi_margin_loss(m.tensor([0.1, 0.5]), m.tensor(0), reduction="none"),
+        lambda m: m.nn.functional.multi_margin_loss(m.tensor([[0.1, 0.5]]), m.tensor(1), reduction="none"),
+        lambda m: m.nn.functional.multi_margin_loss(m.tensor(0.3), m.tensor([0]), reduction="none"),
+        lambda m: m.nn.functional.multi_margin_loss(
+            m.zeros(0, 3), m.zeros(0, dtype=m.int64), reduction="none"
+        ),
+        lambda m: m.nn.functional.poisson_nll_loss(m.ones(4), m.ones(3, 4), reduction="none"),
+        lambda m: m.nn.functional.gaussian_nll_loss(
+            m.ones(3, 4), m.zeros(3, 1), m.ones(1, 4), reduction="none"
+        ),
+        lambda m: m.nn.functional.gaussian_nll_loss(m.ones(3), m.zeros(3), m.tensor(2.0), reduction="none"),
+        lambda m: m.nn.functional.gaussian_nll_loss(m.ones(3), m.zeros(3), m.tensor([2.0])),
+        lambda m: m.nn.functional.triplet_margin_with_distance_loss(m.ones(4), m.zeros(4), m.ones(4) * 2),
+    ],
+)
+def test_losses_broadcast_and_shape_their_output_like_pytorch(scenario):
+    same_as_torch(scenario)
+
+
+@requires_torch
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_multi_margin_loss_of_an_empty_batch_is_zero(reduction):
+    # PyTorch returns a scalar it never writes (its kernel stops at an empty input); chainrule
+    # returns 0, the sum of no losses, for both reductions
+    ours = F.multi_margin_loss(
+        chainrule.zeros(0, 3), chainrule.zeros(0, dtype=chainrule.int64), reduction=reduction
+    )
+    theirs = torch.nn.functional.multi_margin_loss(
+        torch.zeros(0, 3), torch.zeros(0, dtype=torch.int64), reduction=reduction
+    )
+    assert ours.shape == theirs.shape == ()
+    assert ours.dtype == chainrule.float32 and ours.item() == 0
+
+
+# --- edge values ---------------------------------------------------------------------------------
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "loss, arrays, requires_grad",
+    [
+        # the clamp's gradient passes at the margin itself, as PyTorch's clamp_min does
+        (
+            lambda F, x, t: F.hinge_embedding_loss(x, t, reduction="none"),
+            [
+                np.array([1.0, 0.5, 2.0, -1.0, 0.7], np.float32),
+                np.array([-1.0, -1.0, 0.0, 1.0, 2.0], np.float32),
+            ],
+            [True, False],
+        ),
+        (
+            lambda F, a, b, t: F.margin_ranking_loss(a, b, t, margin=0.5, reduction="none"),
+            [
+                np.array([1.0, 2.0], np.float32),
+                np.array([1.5, 0.0], np.float32),
+                np.array([1.0, -1.0], np.float32),
+            ],
+            [True, True, True],
+        ),
+        # a score exactly at the margin gets no gradient in multi_margin_loss
+        (
+            lambda F, x, t: F.multi_margin_loss(x, t, reduction="sum"),
+            [np.array([[1.0, 0.0, 2.0], [0.5, 0.5, 0.5]], np.float32), np.array([2, 0])],
+            [True, False],
+        ),
+        # exp overflows to an inf loss and a nan gradient in PyTorch too
+        (
+            lambda F, x, t: F.soft_margin_loss(x, t, reduction="none"),
+            [np.array([-100.0, 100.0, 0.0], np.float32), np.ones(3, np.float32)],
+            [True, False],
+        ),
+        # zero vectors: the 1e-12 added to the squared norms keeps the cosine finite
+        (
+            lambda F, a, b, t: F.cosine_embedding_loss(a, b, t, reduction="none"),
+            [np.zeros((2, 3), np.float32), np.ones((2, 3), np.float32), np.array([1, -1])],
+            [True, True, False],
+        ),
+        # Stirling's term is 0 (and passes no gradient) where target <= 1; a target of 0 gets nan
+        (
+            lambda F, x, t: F.poisson_nll_loss(x, t, full=True, reduction="none"),
+            [
+                np.array([0.1, 1.0, 2.0, -1.0, 0.3], np.float32),
+                np.array([0.0, 0.5, 1.0, 2.0, 5.0], np.float32),
+            ],
+            [True, True],
+        ),
+        (
+            lambda F, x, t: F.poisson_nll_loss(x, t, log_input=False, full=True, reduction="none"),
+            [
+                np.array([0.1, 1.0, 2.0, 0.0, 0.3], np.float32),
+                np.array([0.0, 0.5, 1.0, 2.0, 5.0], np.float32),
+            ],
+            [True, True],
+        ),
+        # var below eps is clamped for the value, but its gradient passes through
+        (
+            lambda F, x, t, v: F.gaussian_nll_loss(x, t, v, reduction="none"),
+            [
+                np.array([0.3, -1.0, 2.0], np.float32),
+                np.zeros(3, np.float32),
+                np.array([0.0, 1e-8, 1.0], np.float32),
+            ],
+            [True, False, True],
+        ),
+    ],
+    ids=[
+        "hinge",
+        "margin_ranking",
+        "multi_margin",
+        "soft_margin",
+        "cosine_embedding",
+        "poisson",
+        "poisson_rates",
+        "gaussian",
+    ],
+)
+def test_losses_at_their_edge_values_give_pytorchs_values_and_gradients(loss, arrays, requires_grad):
+    check_torch(
+        lambda m, *xs: loss(m.nn.functional, *xs), None, arrays=arrays, requires_grad=requires_grad, atol=1e-6
+    )
+
+
+# --- errors ----------------------------------------------------------------------------------------
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "scenario, message",
+    [
+        (lambda m: m.nn.functional.margin_ranking_loss(m.ones(3), m.ones(3, 1), m.ones(3)), "same dimension"),
+        (
+            lambda m: m.nn.functional.margin_ranking_loss(m.ones(3), m.ones(3), m.ones(3), reduction="x"),
+            "x is not",
+        ),
+        (lambda m: m.nn.functional.hinge_embedding_loss(m.ones(3), m.ones(3), reduction="x"), "x is not"),
+        (lambda m: m.nn.functional.hinge_embedding_loss(m.ones(3), m.ones(2)), None),
+        (
+            lambda m: m.nn.functional.soft_margin_loss(m.ones(4), m.ones(3, 4)),
+            "doesn't match the broadcast shape",
+        ),
+        (lambda m: m.nn.functional.soft_margin_loss(m.ones(4), m.ones(3)), "soft_margin_loss"),
+        (lambda m: m.nn.functional.soft_margin_loss(m.tensor([1, 2]), m.tensor([1, -1])), "can't be cast"),
+        (
+            lambda m: m.nn.functional.soft_margin_loss(m.zeros(2), m.ones(2, requires_grad=True)),
+            "not differentiable with respect to argument 'target'",
+        ),
+        (
+            lambda m: m.nn.functional.cosine_embedding_loss(m.ones(3, 4), m.ones(3, 4), m.ones(3, 1)),
+            "0D or 1D target tensor expected",
+        ),
+        (
+            lambda m: m.nn.functional.cosine_embedding_loss(m.ones(3, 4), m.ones(4), m.ones(3)),
+            "1D target tensor expects 2D input tensors, but found inputs with sizes [3, 4] and [4].",
+        ),
+        (
+            lambda m: m.nn.functional.cosine_embedding_loss(m.ones(2, 4), m.ones(4), m.tensor(1.0)),
+            "0D target tensor expects 1D input tensors",
+        ),
+        (
+            lambda m: m.nn.functional.multilabel_soft_margin_loss(m.ones(2, 3), m.ones(2, 3), reduction="x"),
+            "x is not",
+        ),
+        (lambda m: m.nn.functional.multilabel_soft_margin_loss(m.tensor(1.0), m.tensor(1.0)), None),
+        (
+            lambda m: m.nn.functional.multi_margin_loss(m.ones(2, 3), m.tensor([0, 1]), p=3),
+            "only p == 1 and p == 2",
+        ),
+        (
+            lambda m: m.nn.functional.multi_margin_loss(m.ones(2, 3), m.tensor([0, 1]), weight=m.ones(1, 3)),
+            "weight must be one-dimensional",
+        ),
+        (
+            lambda m: m.nn.functional.multi_margin_loss(
+                m.ones(2, 3), m.tensor([0, 1]), weight=m.ones(3, requires_grad=True)
+            ),
+            "not differentiable with respect to argument 'weight'",
+        ),
+        (
+            lambda m: m.nn.functional.multi_margin_loss(m.ones(2, 3, 4), m.tensor([0, 1])),
+            "non-empty vector or matrix",
+        ),
+        (lambda m: m.nn.functional.multi_margin_loss(m.ones(3, 0), m.tensor([0, 1, 0])), "non-empty vector"),
+        (
+            lambda m: m.nn.functional.multi_margin_loss(m.ones(3, 4), m.tensor([0, 1])),
+            "Expected target size [3], but got [2]. Input has shape [3, 4].",
+        ),
+        (lambda m: m.nn.functional.multi_margin_loss(m.ones(3, 4), m.tensor([[0], [1], [2]])), "target size"),
+        (
+            lambda m: m.nn.functional.multi_margin_loss(m.ones(3, 4), m.tensor([0, 1, 2]), weight=m.ones(3)),
+            "inconsistent weight size, expected 4 but got [3]",
+        ),
+        (
+            lambda m: m.nn.functional.multi_margin_loss(m.ones(3, 4), m.tensor([0, 1, 4])),
+            "target out of range",
+        ),
+        (
+            lambda m: m.nn.functional.multi_margin_loss(m.ones(3, 4), m.tensor([0, -1, 2])),
+            "target out of range",
+        ),
+        (
+            lambda m: m.nn.functional.multi_margin_loss(m.ones(3, 4), m.tensor([0.0, 1.0, 2.0])),
+            "expected scalar type Long",
+        ),
+        (
+            lambda m: m.nn.functional.multi_margin_loss(m.ones(3, 4), m.tensor([0, 1, 2], dtype=m.int32)),
+            "expected scalar type Long but found Int",
+        ),
+        (
+            lambda m: m.nn.functional.multi_margin_loss(
+                m.ones(3, 4), m.tensor([0, 1, 2]), weight=m.ones(4, dtype=m.float64)
+            ),
+            "expected scalar type Float but found Double",
+        ),
+        (
+            lambda m: m.nn.functional.multi_margin_loss(m.ones(3, 4, dtype=m.int64), m.tensor([0, 1, 2])),
+            "not implemented for 'Long'",
+        ),
+        (lambda m: m.nn.functional.poisson_nll_loss(m.ones(3), m.ones(3), reduction="x"), "x is not"),
+        (lambda m: m.nn.functional.gaussian_nll_loss(m.ones(3), m.ones(3), -0.5), "var has negative entry"),
+        (
+            lambda m: m.nn.functional.gaussian_nll_loss(m.ones(3), m.ones(3), -m.ones(3)),
+            "var has negative entry",
+        ),
+        (lambda m: m.nn.functional.gaussian_nll_loss(m.ones(3), m.ones(3), 1), None),
+        (
+            lambda m: m.nn.functional.gaussian_nll_loss(m.ones(3, 4), m.ones(3, 4), m.ones(1, 1)),
+            "incorrect size",
+        ),
+        (
+            lambda m: m.nn.functional.gaussian_nll_loss(m.ones(3, 4), m.ones(3, 4), m.ones(4)),
+            "incorrect size",
+        ),
+        (
+            lambda m: m.nn.functional.gaussian_nll_loss(m.ones(3, 4), m.ones(3, 4), m.tensor(1.0)),
+            "incorrect size",
+        ),
+        (
+            lambda m: m.nn.functional.gaussian_nll_loss(m.ones(3), m.ones(3), m.ones(2), reduction="x"),
+            "incorrect size",
+        ),
+        (
+            lambda m: m.nn.functional.gaussian_nll_loss(m.ones(3), m.ones(3), m.ones(3), reduction="x"),
+            "x is not valid",
+        ),
+        (
+            lambda m: m.nn.functional.gaussian_nll_loss(m.ones(3), m.ones(3), m.ones(3, dtype=m.int64)),
+            "can't be cast",
+        ),
+        (
+            lambda m: m.nn.functional.triplet_margin_with_distance_loss(
+                m.ones(3, 4), m.ones(3, 4), m.ones(4)
+            ),
+            "anchor 2D, positive 2D, and negative 1D inputs",
+        ),
+        (
+            lambda m: m.nn.functional.triplet_margin_with_distance_loss(
+                m.ones(3), m.ones(3), m.ones(3), margin=0
+            ),
+            "margin must be greater than 0, got 0",
+        ),
+        (
+            lambda m: m.nn.functional.triplet_margin_with_distance_loss(
+                m.ones(3), m.ones(3), m.ones(3), margin=0, reduction="x"
+            ),
+            "x is not a valid value for reduction",
+        ),
+        (lambda m: m.nn.MultiMarginLoss(p=3), "only p == 1 and p == 2 supported"),
+        (
+            lambda m: m.nn.MultiMarginLoss(weight=m.ones(2, 2)),
+            "expected weight to be None or 1D tensor, got 2D",
+        ),
+        (
+            lambda m: m.nn.TripletMarginWithDistanceLoss(margin=0),
+            "expected margin to be greater than 0, got 0",
+        ),
+        (lambda m: m.nn.TripletMarginLoss(margin=-1.0), "expected margin to be greater than 0, got -1.0"),
+    ],
+)
+def test_bad_arguments_raise_pytorchs_exceptions(scenario, message):
+    assert_same_error(scenario, message)
+
+
+# --- the layers themselves ---------------------------------------------------------------------------
+
+
+@requires_torch
+@pytest.mark.parametrize("size_average, reduce", [(False, None), (None, False), (True, True)])
+@pytest.mark.parametrize(
+    "make, arrays",
+    [
+        (lambda m, s, r: m.nn.MarginRankingLoss(0.1, s, r), [SCORES[:, 0], OTHER_SCORES[:, 0], SIGNS]),
+        (lambda m, s, r: m.nn.HingeEmbeddingLoss(0.5, s, r), [SCORES, np.sign(OTHER_SCORES)]),
+        (lambda m, s, r: m.nn.SoftMarginLoss(s, r), [SCORES, np.sign(OTHER_SCORES)]),
+        (lambda m, s, r: m.nn.CosineEmbeddingLoss(0.1, s, r), [SCORES, OTHER_SCORES, SIGNS]),
+        (lambda m, s, r: m.nn.MultiLabelSoftMarginLoss(None, s, r), [SCORES, LABELS]),
+        (lambda m, s, r: m.nn.MultiMarginLoss(2, 0.5, None, s, r), [SCORES, SCORE_CLASSES]),
+        (lambda m, s, r: m.nn.PoissonNLLLoss(True, False, s, 1e-8, r), [SCORES, COUNTS]),
+    ],
+    ids=[
+        "margin_ranking",
+        "hinge",
+        "soft_margin",
+        "cosine_embedding",
+        "multilabel",
+        "multi_margin",
+        "poisson",
+    ],
+)
+def test_legacy_size_average_and_reduce_pick_pytorchs_reduction_in_the_new_losses(
+    make, arrays, size_average, reduce
+):
+    with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+        ours, theirs = make(chainrule, size_average, reduce), make(torch, size_average, reduce)
+    assert ours.reduction == theirs.reduction
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tensors = [(chainrule.tensor(a), torch.tensor(a)) for a in arrays]
+        functional = {
+            "MarginRankingLoss": "margin_ranking_loss",
+            "HingeEmbeddingLoss": "hinge_embedding_loss",
+            "SoftMarginLoss": "soft_margin_loss",
+            "CosineEmbeddingLoss": "cosine_embedding_loss",
+            "MultiLabelSoftMarginLoss": "multilabel_soft_margin_loss",
+            "MultiMarginLoss": "multi_margin_loss",
+            "PoissonNLLLoss": "poisson_nll_loss",
+        }[type(ours).__name__]
+        ours_value = getattr(F, functional)(
+            *(a for a, _ in tensors), size_average=size_average, reduce=reduce
+        )
+        theirs_value = getattr(torch.nn.functional, functional)(
+            *(b for _, b in tensors), size_average=size_average, reduce=reduce
+        )
+    np.testing.assert_allclose(ours_value.numpy(), theirs_value.numpy(), rtol=1e-5)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.nn.MultiMarginLoss(weight=m.ones(3)),
+        lambda m: m.nn.MultiLabelSoftMarginLoss(weight=m.ones(3)),
+        lambda m: m.nn.MultiMarginLoss(),
+        lambda m: m.nn.TripletMarginWithDistanceLoss(),
+        lambda m: m.nn.TripletMarginWithDistanceLoss(distance_function=m.nn.PairwiseDistance(p=1)),
+        lambda m: m.nn.MarginRankingLoss(),
+        lambda m: m.nn.HingeEmbeddingLoss(),
+        lambda m: m.nn.SoftMarginLoss(),
+        lambda m: m.nn.CosineEmbeddingLoss(),
+        lambda m: m.nn.PoissonNLLLoss(),
+        lambda m: m.nn.GaussianNLLLoss(),
+        lambda m: m.nn.PairwiseDistance(),
+        lambda m: m.nn.CosineSimilarity(),
+    ],
+)
+def test_new_layers_have_pytorchs_state_dict_repr_and_defaults(make):
+    ours, theirs = make(chainrule), make(torch)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert repr(ours) == repr(theirs)
+    for name in ("reduction", "margin", "p", "swap", "log_input", "full", "eps", "norm", "keepdim", "dim"):
+        assert getattr(ours, name, None) == getattr(theirs, name, None), name
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "make, shapes",
+    [
+        (lambda m: m.nn.PairwiseDistance(), [(5, 4), (5, 4)]),
+        (lambda m: m.nn.PairwiseDistance(p=1.0, eps=1e-3, keepdim=True), [(5, 4), (1, 4)]),
+        (lambda m: m.nn.PairwiseDistance(p=3.0), [(4,), (4,)]),
+        (lambda m: m.nn.CosineSimilarity(), [(5, 4), (5, 4)]),
+        (lambda m: m.nn.CosineSimilarity(dim=0, eps=1e-6), [(5, 4), (5, 1)]),
+    ],
+)
+def test_distance_layers_match_pytorch(make, shapes):
+    check_module(make, shapes)
+
+
+def test_distance_layers_match_finite_differences_to_second_order():
+    check_gradcheck(lambda m, x, y: m.nn.PairwiseDistance(p=3.0)(x, y), [(4, 3), (4, 3)], second_order=True)
+    check_gradcheck(lambda m, x, y: m.nn.CosineSimilarity(dim=0)(x, y), [(4, 3), (4, 3)], second_order=True)
