@@ -16,9 +16,10 @@ import warnings
 import numpy as np
 
 from .._dtype import scalar_type_name
+from .._random import numpy_generator
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import no_grad
-from ..ops._helpers import broadcast_error, inplace_on_copy, promote, write_out
+from ..ops._helpers import broadcast_error, inplace_on_copy, normalize_dim, promote, write_out
 from ..ops.attention import *  # noqa: F403
 from ..ops.conv import *  # noqa: F403
 from ..ops.conv import adaptive_avg_pool2d
@@ -33,8 +34,10 @@ from ..ops.nn import (  # noqa: F401
     MseLoss,
     Silu,
     SmoothL1Loss,
+    Softmax,
     Softplus,
     _refuse_grad,
+    _softmax_input,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     constant_pad,
@@ -189,6 +192,288 @@ def relu6(input, inplace=False):
     tensor([0., 3., 6.])
     """
     return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def _refuse_integers(input, kernel):
+    """PyTorch's error for an activation whose kernel takes floating inputs only."""
+    dtype = input._data.dtype
+    if dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{scalar_type_name(dtype)}' (convert the input with .float())"
+        )
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _selu(input):
+    return _elu(input, _SELU_ALPHA) * _SELU_SCALE
+
+
+def selu(input, inplace=False):
+    """``scale * elu(input, alpha)`` with the self-normalising constants alpha = 1.6733
+    and scale = 1.0507 (Klambauer et al., 2017).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.selu(chainrule.tensor([-1.0, 1.0]))
+    tensor([-1.1113,  1.0507])
+    """
+    _refuse_integers(input, "elu_cpu")
+    return inplace_on_copy(input, _selu, "selu_") if inplace else _selu(input)
+
+
+def selu_(input):
+    """In-place ``selu``."""
+    return selu(input, inplace=True)
+
+
+def _celu(input, alpha):
+    # alpha * elu(x / alpha): x where positive, alpha (e^(x/alpha) - 1) elsewhere, with
+    # elu's guard against overflow and PyTorch's gradient 1 at 0
+    return _elu(input / alpha, 1.0) * alpha
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """``max(0, input) + min(0, alpha * (exp(input / alpha) - 1))``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.celu(chainrule.tensor([-1.0, 1.0]), alpha=2.0)
+    tensor([-0.7869,  1.0000])
+    """
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    _refuse_integers(input, "elu_cpu")
+    return inplace_on_copy(input, _celu, "celu_", alpha) if inplace else _celu(input, alpha)
+
+
+def celu_(input, alpha=1.0):
+    """In-place ``celu``."""
+    return celu(input, alpha, inplace=True)
+
+
+def _hardswish(input):
+    # Built from where, as PyTorch's gradient is: x/3 + 1/2 strictly inside (-3, 3), 0 at
+    # and below -3, 1 at and above 3, at +inf and at NaN (x * hardtanh(x + 3, 0, 6) / 6
+    # would give NaN at NaN and +-inf). The quadratic piece sees x clamped to [-3, 3], so an
+    # infinite x does not make its unused gradient 0 * inf = NaN; x * 0 below -3 is
+    # PyTorch's value there (-0, and NaN at -inf).
+    held = input.clamp(-3.0, 3.0)
+    return where(input <= -3, input * 0, where(input < 3, held * (held + 3) / 6, input))
+
+
+def hardswish(input, inplace=False):
+    """``input * relu6(input + 3) / 6`` (MobileNetV3's cheap swish).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.hardswish(chainrule.tensor([-1.0, 1.0, 4.0]))
+    tensor([-0.3333,  0.6667,  4.0000])
+    """
+    _refuse_integers(input, "hardswish_cpu")
+    return inplace_on_copy(input, _hardswish, "hardswish_") if inplace else _hardswish(input)
+
+
+def _hardsigmoid(input):
+    # hardtanh's gradient is 0 at its bounds, as PyTorch's hardsigmoid's is at -3 and 3
+    return hardtanh(input + 3, 0.0, 6.0) / 6
+
+
+def hardsigmoid(input, inplace=False):
+    """``relu6(input + 3) / 6``: 0 up to -3, 1 from 3, linear between.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.hardsigmoid(chainrule.tensor([-4.0, 0.0, 4.0]))
+    tensor([0.0000, 0.5000, 1.0000])
+    """
+    _refuse_integers(input, "hardsigmoid_cpu")
+    return inplace_on_copy(input, _hardsigmoid, "hardsigmoid_") if inplace else _hardsigmoid(input)
+
+
+def softsign(input):
+    """``input / (1 + |input|)``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.softsign(chainrule.tensor([-3.0, 1.0]))
+    tensor([-0.7500,  0.5000])
+    """
+    return input / (input.abs() + 1)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """``softmax(-input, dim)``: probabilities that favour the smallest values.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.softmin(chainrule.tensor([1.0, 1.0, 2.0]), dim=0)
+    tensor([0.4223, 0.4223, 0.1554])
+    """
+    input, axis = _softmax_input(input, dim, dtype, "softmin", _stacklevel)
+    return Softmax.apply_unary(-input, axis)
+
+
+def _threshold(input, threshold, value):
+    # `<=` as PyTorch: the gradient is 0 at the threshold, and NaN is kept with its gradient
+    replacement = wrap(np.array(value).astype(input._data.dtype))
+    return where(input <= threshold, replacement, input)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """``input`` where it is above ``threshold``, ``value`` elsewhere.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.threshold(chainrule.tensor([0.5, 2.0]), 1.0, -1.0)
+    tensor([-1.,  2.])
+    """
+    if inplace:
+        return inplace_on_copy(input, _threshold, "threshold_", threshold, value)
+    return _threshold(input, threshold, value)
+
+
+def threshold_(input, threshold, value):
+    """In-place ``threshold``."""
+    return inplace_on_copy(input, _threshold, "threshold_", threshold, value)
+
+
+def glu(input, dim=-1):
+    """Gated linear unit ``a * sigmoid(b)``, a and b the two halves of ``input`` along ``dim``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.glu(chainrule.tensor([2.0, 4.0, 0.0, 0.0]))
+    tensor([1., 2.])
+    """
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    axis = normalize_dim(dim, input.ndim)
+    size = input.shape[axis]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size {size}")
+    _refuse_integers(input, "glu_cpu")
+    half = size // 2
+    return input.narrow(axis, 0, half) * sigmoid(input.narrow(axis, half, half))
+
+
+def tanhshrink(input):
+    """``input - tanh(input)``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.tanhshrink(chainrule.tensor([0.0, 1.0]))
+    tensor([0.0000, 0.2384])
+    """
+    return input - tanh(input)
+
+
+def softshrink(input, lambd=0.5):
+    """``input - lambd`` above ``lambd``, ``input + lambd`` below ``-lambd``, 0 between.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.softshrink(chainrule.tensor([-2.0, 0.3, 2.0]))
+    tensor([-1.5000,  0.0000,  1.5000])
+    """
+    dtype = input._data.dtype
+    _refuse_integers(input, "softshrink_check")
+    largest = float(np.finfo(dtype).max)
+    if not 0 <= lambd <= largest:
+        raise RuntimeError(
+            f"lambda must be in range [0, {largest:g}] for input dtype {scalar_type_name(dtype)}, "
+            f"but found {lambd:g}"
+        )
+    # x minus x held in [-lambd, lambd]: exactly 0 inside, x -+ lambd outside. clamp's
+    # gradient (1 at the bounds, 0 at NaN) makes this one 0 at +-lambd and 1 at NaN, as PyTorch's
+    return input - input.clamp(-lambd, lambd)
+
+
+def hardshrink(input, lambd=0.5):
+    """``input`` where ``|input| > lambd``, 0 elsewhere.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.hardshrink(chainrule.tensor([-2.0, 0.3, 2.0]))
+    tensor([-2.,  0.,  2.])
+    """
+    _refuse_integers(input, "hardshrink_cpu")
+    # 0 with gradient 0 at +-lambd too, and NaN kept with its gradient, as PyTorch's
+    return where(input.abs() <= lambd, 0.0, input)
+
+
+def prelu(input, weight):
+    """``input`` where positive, ``weight * input`` elsewhere: ``weight`` holds one
+    learned slope for every channel (dim 1), or a single one for all.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.prelu(chainrule.tensor([[-1.0, -1.0], [2.0, 2.0]]), chainrule.tensor([0.1, 0.2]))
+    tensor([[-0.1000, -0.2000],
+            [ 2.0000,  2.0000]])
+    """
+    if input.dtype != weight.dtype:
+        raise RuntimeError(
+            f"prelu: Type promoting not supported. Got {scalar_type_name(input._data.dtype)} and "
+            f"{scalar_type_name(weight._data.dtype)}"
+        )
+    if weight.ndim > 1:
+        raise RuntimeError(
+            f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}"
+        )
+    count = weight.numel()
+    if count == 1:
+        slope = weight.reshape(())
+    else:
+        if input.ndim == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input.shape[1] if input.ndim > 1 else 1
+        if channels != count:
+            raise RuntimeError(
+                "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                f"{count} and channel size = {channels}."
+            )
+        slope = weight.reshape((count,) + (1,) * (input.ndim - 2))
+    _refuse_integers(input, "prelu_cpu")
+    # the gradient at 0 is the slope's, as PyTorch's
+    return where(input > 0, input, slope * input)
+
+
+def _rrelu_sampled(input, lower, upper):
+    # Slopes drawn from chainrule's generator (NumPy's PCG64): PyTorch's distribution,
+    # U(lower, upper) where x <= 0 and 1 elsewhere, but not its bits. The gradient is the
+    # drawn slope, as PyTorch's.
+    data = input._data
+    drawn = numpy_generator().uniform(lower, upper, data.shape).astype(data.dtype)
+    return input * wrap(np.where(data <= 0, drawn, data.dtype.type(1)))
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomised leaky ReLU: in training, ``input`` where positive and ``a * input``
+    elsewhere, ``a`` drawn from U(lower, upper) for every element; in evaluation,
+    ``leaky_relu`` with slope ``(lower + upper) / 2``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.rrelu(chainrule.tensor([-1.0, 1.0]), 0.1, 0.3)
+    tensor([-0.2000,  1.0000])
+    """
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if not training:
+        _refuse_integers(input, "leaky_relu_cpu")
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    _refuse_integers(input, "rrelu_with_noise_out_cpu")
+    if inplace:
+        return inplace_on_copy(input, _rrelu_sampled, "rrelu_", lower, upper)
+    return _rrelu_sampled(input, lower, upper)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place ``rrelu``."""
+    return rrelu(input, lower, upper, training, inplace=True)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):

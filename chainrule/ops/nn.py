@@ -1117,7 +1117,8 @@ class Elu(Primitive):
 
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return select(x > 0, grad, grad * ctx.alpha * np.exp(_at_most(x, 0)))
+        # x <= 0 picks the exponential branch, as PyTorch's: at NaN the gradient passes (1)
+        return select(x <= 0, grad * ctx.alpha * np.exp(_at_most(x, 0)), grad)
 
 
 _SQRT_HALF = math.sqrt(0.5)
