@@ -38,7 +38,9 @@ conv.py's NumPy kernels, whose results agree to float rounding.
 import collections
 import contextlib
 import ctypes
+import os
 import threading
+import weakref
 
 import numpy as np
 
@@ -72,6 +74,17 @@ class _Version(ctypes.Structure):
 
 _state = {"loaded": None, "library": None, "gomp": None, "engine": None}
 _loading = threading.Lock()
+
+
+def _unlock_in_child():
+    """A forked child has only the forking thread: a lock another thread held at the
+    fork would never be released there."""
+    global _loading
+    _loading = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_unlock_in_child)
 _thread = threading.local()
 _CACHE_SIZE = 64  # convolution shapes kept, most recently used first
 _cache = collections.OrderedDict()
@@ -256,13 +269,22 @@ class _Memories:
             _state["library"].dnnl_memory_destroy(memory)
 
 
+def _destroy_primitive(library, handle, desc):
+    if handle.value:
+        library.dnnl_primitive_destroy(handle)
+    library.dnnl_primitive_desc_destroy(desc)
+
+
 class _Primitive:
-    """A primitive made from its descriptor, with the scratch memory it asks for."""
+    """A primitive made from its descriptor (which it then owns), with the scratch memory
+    it asks for; both are destroyed when the last reference to it goes, so a primitive a
+    thread is running outlives its eviction from the cache."""
 
     def __init__(self, desc):
         library = _state["library"]
         self.desc = desc
         self.handle = _Handle()
+        weakref.finalize(self, _destroy_primitive, library, self.handle, desc).atexit = False
         _check(library.dnnl_primitive_create(ctypes.byref(self.handle), desc), "creating a primitive")
         self.scratch_desc = library.dnnl_primitive_desc_query_md(desc, _QUERY_SCRATCHPAD, 0)
         self.scratch_bytes = library.dnnl_memory_desc_get_size(self.scratch_desc)
@@ -282,10 +304,6 @@ class _Primitive:
                 library.dnnl_primitive_execute(self.handle, stream, len(args), pairs), "running a convolution"
             )
             _check(library.dnnl_stream_wait(stream), "waiting for a convolution")
-
-    def close(self):
-        _state["library"].dnnl_primitive_destroy(self.handle)
-        _state["library"].dnnl_primitive_desc_destroy(self.desc)
 
 
 def _user_scratchpad_attr():
@@ -329,10 +347,6 @@ class _Layout:
         chosen = memories.wrap(self.chosen, _aligned_empty(self.nbytes))
         return chosen, lambda: self.reorder.run(memories, [(_FROM, chosen), (_TO, plain)])
 
-    def close(self):
-        if self.reorder is not None:
-            self.reorder.close()
-
 
 def _reorder(source, target):
     """The primitive that copies an array from layout ``source`` into layout ``target``."""
@@ -349,12 +363,27 @@ def _reorder(source, target):
     return _Primitive(desc)
 
 
+def _made(create, what, *arguments):
+    """The primitive whose descriptor ``create(&desc, *arguments)`` makes."""
+    desc = _Handle()
+    _check(create(ctypes.byref(desc), *arguments), what)
+    return _Primitive(desc)
+
+
+def _destroy_descs(library, descs):
+    for desc in descs:
+        library.dnnl_memory_desc_destroy(desc)
+
+
 class _Convolution:
     """The forward, input-gradient and weight-gradient primitives of one convolution
-    geometry, and the layouts of their operands."""
+    geometry, and the layouts of their operands; all destroyed when the last reference
+    goes (the cache's, or that of a call still running them)."""
 
     def __init__(self, geo, batch, bias):
         library, engine = _state["library"], _state["engine"]
+        self.descs = []
+        weakref.finalize(self, _destroy_descs, library, self.descs).atexit = False
         g = geo.groups
         (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
         top, bottom, left, right = geo.padding
@@ -365,44 +394,40 @@ class _Convolution:
             w_shape = (g, geo.out_channels // g) + w_shape[1:]
         plain = {"x": _plain_desc(x_shape), "y": _plain_desc(y_shape), "w": _plain_desc(w_shape)}
         plain["b"] = _plain_desc((geo.out_channels,))
-        self.descs = list(plain.values())
+        self.descs += plain.values()
         anys = [_any_desc(s) for s in (x_shape, w_shape, y_shape)]
         self.descs += anys
         strides, dilates = _Dims(sh, sw), _Dims(dh - 1, dw - 1)
         pad_l, pad_r = _Dims(top, left), _Dims(bottom, right)
         bias_desc = plain["b"] if bias else None
         attr = _user_scratchpad_attr()
-        self.primitives, self.layouts = [], []
         try:
-            self.forward = self._make(
+            self.forward = _made(
                 library.dnnl_convolution_forward_primitive_desc_create, "a forward pass",
                 engine, _FORWARD_TRAINING, _CONVOLUTION_DIRECT,
                 anys[0], anys[1], bias_desc, anys[2], strides, dilates, pad_l, pad_r, attr,
             )  # fmt: skip
             hint = self.forward.desc
-            self.input_grad = self._make(
+            self.input_grad = _made(
                 library.dnnl_convolution_backward_data_primitive_desc_create, "an input gradient",
                 engine, _CONVOLUTION_DIRECT,
                 anys[0], anys[1], anys[2], strides, dilates, pad_l, pad_r, hint, attr,
             )  # fmt: skip
-            self.weight_grad = self._make(
+            self.weight_grad = _made(
                 library.dnnl_convolution_backward_weights_primitive_desc_create, "a weight gradient",
                 engine, _CONVOLUTION_DIRECT,
                 anys[0], anys[1], bias_desc, anys[2], strides, dilates, pad_l, pad_r, hint, attr,
             )  # fmt: skip
             f, d, w = self.forward, self.input_grad, self.weight_grad
-            self.x = self._layout(plain["x"], f.query(_QUERY_SRC))
-            self.w = self._layout(plain["w"], f.query(_QUERY_WEIGHTS))
-            self.y = self._layout(plain["y"], f.query(_QUERY_DST), result=True)
-            self.grad_y = self._layout(plain["y"], d.query(_QUERY_DIFF_DST))
-            self.grad_x = self._layout(plain["x"], d.query(_QUERY_DIFF_SRC), result=True)
-            self.w_for_grad = self._layout(plain["w"], d.query(_QUERY_WEIGHTS))
-            self.x_for_grad_w = self._layout(plain["x"], w.query(_QUERY_SRC))
-            self.grad_y_for_grad_w = self._layout(plain["y"], w.query(_QUERY_DIFF_DST))
-            self.grad_w = self._layout(plain["w"], w.query(_QUERY_DIFF_WEIGHTS), result=True)
-        except RuntimeError:
-            self.close()
-            raise
+            self.x = _Layout(plain["x"], f.query(_QUERY_SRC))
+            self.w = _Layout(plain["w"], f.query(_QUERY_WEIGHTS))
+            self.y = _Layout(plain["y"], f.query(_QUERY_DST), result=True)
+            self.grad_y = _Layout(plain["y"], d.query(_QUERY_DIFF_DST))
+            self.grad_x = _Layout(plain["x"], d.query(_QUERY_DIFF_SRC), result=True)
+            self.w_for_grad = _Layout(plain["w"], d.query(_QUERY_WEIGHTS))
+            self.x_for_grad_w = _Layout(plain["x"], w.query(_QUERY_SRC))
+            self.grad_y_for_grad_w = _Layout(plain["y"], w.query(_QUERY_DIFF_DST))
+            self.grad_w = _Layout(plain["w"], w.query(_QUERY_DIFF_WEIGHTS), result=True)
         finally:
             library.dnnl_primitive_attr_destroy(attr)
         self.bias = plain["b"]
@@ -411,28 +436,6 @@ class _Convolution:
         self.grad_y_shared = bool(
             library.dnnl_memory_desc_equal(self.grad_y.chosen, self.grad_y_for_grad_w.chosen)
         )
-
-    def _make(self, create, what, *arguments):
-        """The primitive whose descriptor ``create(&desc, *arguments)`` makes."""
-        desc = _Handle()
-        _check(create(ctypes.byref(desc), *arguments), what)
-        primitive = _Primitive(desc)
-        self.primitives.append(primitive)
-        return primitive
-
-    def _layout(self, plain, chosen, result=False):
-        layout = _Layout(plain, chosen, result)
-        self.layouts.append(layout)
-        return layout
-
-    def close(self):
-        library = _state["library"]
-        for layout in self.layouts:
-            layout.close()
-        for primitive in self.primitives:
-            primitive.close()
-        for desc in self.descs:
-            library.dnnl_memory_desc_destroy(desc)
 
 
 def _convolution(geo, batch, bias):
@@ -450,10 +453,8 @@ def _convolution(geo, batch, bias):
         except RuntimeError:
             conv = None
         _cache[key] = conv
-        while len(_cache) > _CACHE_SIZE:
-            _, old = _cache.popitem(last=False)
-            if old is not None:
-                old.close()
+        while len(_cache) > _CACHE_SIZE:  # destroyed once no running call holds it
+            _cache.popitem(last=False)
         return conv
 
 
@@ -488,7 +489,8 @@ def _slices(batch):
 
 def conv_forward(x, w, b, geo, keep):
     """(y, saved): y = conv(x, w) + b for (N, C, H, W) float32 arrays; ``saved`` holds
-    forward's reordered input for the weight gradient when ``keep``, else None."""
+    forward's reordered input, slice by slice, for the weight gradient when ``keep``
+    (images per slice, the slices), else None."""
     x = np.ascontiguousarray(x)
     w = _weights(w, geo)
     b = None if b is None else np.ascontiguousarray(b)
@@ -507,8 +509,9 @@ def conv_forward(x, w, b, geo, keep):
             finish()
         return x_buffer if keep and conv.x_reusable and not conv.x.same else None
 
-    saved = run_chunks(images, geo.batch, _slices(geo.batch))
-    return y, (saved if keep and saved[0] is not None else None)
+    chunk = _slices(geo.batch)
+    saved = run_chunks(images, geo.batch, chunk)
+    return y, ((chunk, saved) if keep and saved[0] is not None else None)
 
 
 def conv_grads(grad, x, w, geo, need_x, need_w, need_b, saved):
@@ -519,7 +522,8 @@ def conv_grads(grad, x, w, geo, need_x, need_w, need_b, saved):
     x = None if x is None else np.ascontiguousarray(x)
     w = None if w is None else _weights(w, geo)
     grad_x = np.empty((geo.batch, geo.channels, geo.height, geo.width), np.float32) if need_x else None
-    chunk = _slices(geo.batch)
+    # forward's slicing where its copies of x are used (the thread count may have changed since)
+    chunk, saved = saved if saved is not None else (_slices(geo.batch), None)
 
     def images(start, stop):
         conv = _convolution(geo, stop - start, bias)

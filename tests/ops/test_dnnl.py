@@ -5,6 +5,8 @@ thread per slice and put back, the NumPy kernels where oneDNN is off or refuses.
 import collections
 import ctypes
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -256,3 +258,86 @@ def test_the_primitive_cache_keeps_the_most_recent_shapes_and_remakes_others(mon
 
 def test_describe_names_the_library_version():
     assert _dnnl.describe().startswith("oneDNN 3.")
+
+
+@requires_torch
+@pytest.mark.parametrize("forward_threads, backward_threads", [(2, 1), (3, 2), (1, 2)])
+def test_a_thread_count_changed_between_forward_and_backward_keeps_the_gradients(
+    forward_threads, backward_threads
+):
+    """Forward's copies of x are cut by its thread count; backward slices the batch the same way."""
+    x, w = layer_inputs((6, 16, 8, 8), (16, 16, 3, 3), bias=False)
+    wt = torch.tensor(w, requires_grad=True)
+    torch.nn.functional.conv2d(torch.tensor(x), wt, padding=1).sum().backward()
+    previous = chainrule.get_num_threads()
+    try:
+        chainrule.set_num_threads(forward_threads)
+        ws = chainrule.tensor(w, requires_grad=True)
+        y = F.conv2d(chainrule.tensor(x), ws, padding=1)
+        assert y.grad_fn.on_dnnl
+        chainrule.set_num_threads(backward_threads)
+        y.sum().backward()
+    finally:
+        chainrule.set_num_threads(previous)
+    np.testing.assert_allclose(ws.grad.numpy(), wt.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def _run_python(code):
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"exit code {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def test_primitives_evicted_from_the_cache_while_another_thread_runs_them_live_until_it_ends():
+    code = """
+import threading
+import chainrule, chainrule.nn.functional as F
+from chainrule.ops import _dnnl
+_dnnl._CACHE_SIZE = 1
+chainrule.set_num_threads(1)
+done = False
+def big():
+    global done
+    x, w = chainrule.randn(8, 32, 48, 48), chainrule.randn(32, 32, 3, 3)
+    for _ in range(6):
+        F.conv2d(x, w, padding=1)
+    done = True
+def small():
+    i = 0
+    while not done:
+        i += 1
+        F.conv2d(chainrule.zeros(1, 16, 3 + i % 50, 3), chainrule.zeros(16, 16, 1, 1))
+threads = [threading.Thread(target=f) for f in (big, small, small)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print("survived")
+"""
+    assert "survived" in _run_python(code)
+
+
+def test_a_child_forked_while_another_thread_makes_primitives_can_convolve():
+    code = """
+import os, threading
+import chainrule, chainrule.nn.functional as F
+from chainrule.ops import _dnnl
+assert _dnnl.is_available()
+held, release = threading.Event(), threading.Event()
+def hold():  # as a thread making primitives does, for milliseconds at a time
+    with _dnnl._loading:
+        held.set()
+        release.wait()
+t = threading.Thread(target=hold)
+t.start()
+held.wait()
+pid = os.fork()
+if pid == 0:
+    y = F.conv2d(chainrule.ones(2, 16, 7, 7), chainrule.ones(16, 16, 3, 3))
+    os._exit(0 if y.shape == (2, 16, 5, 5) else 1)
+release.set()
+t.join()
+_, status = os.waitpid(pid, 0)
+print("child exit", os.waitstatus_to_exitcode(status))
+"""
+    assert "child exit 0" in _run_python(code)
