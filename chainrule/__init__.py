@@ -140,6 +140,7 @@ _SUBMODULES = {
     "linalg",
     "serialization",
     "cli",
+    "distributions",
 }
 
 
