@@ -1,6 +1,7 @@
 """RNN, LSTM, GRU and their cells against PyTorch: the same weights and inputs give
-the same outputs, input gradients and parameter gradients; float64 finite
-differences; state_dict layout, initialisation, dropout, errors and training."""
+the same outputs, input gradients and parameter gradients, padded or packed
+(nn.utils.rnn.PackedSequence); float64 finite differences; state_dict layout,
+initialisation, dropout, errors and training."""
 
 import math
 import warnings
@@ -142,6 +143,136 @@ def test_second_derivatives_match_finite_differences(kind):
     assert chainrule.autograd.gradgradcheck(
         lambda x, *_: layer(x)[0], [x, layer.weight_hh_l0, layer.bias_ih_l0]
     )
+
+
+# --- packed sequences -------------------------------------------------------------------------
+
+# (layer keyword arguments, lengths of the 4 sequences, padded to 5 steps); unsorted lengths pack
+# with enforce_sorted=False, so the initial and final states go through the sorting permutation
+PACKED_CONFIGS = {
+    "one-layer": ({}, [5, 3, 3, 1]),
+    "two-layers-bidirectional": ({"num_layers": 2, "bidirectional": True}, [5, 3, 3, 1]),
+    "batch-first-unsorted": ({"batch_first": True}, [3, 5, 1, 3]),
+    "two-layers-bidirectional-batch-first-unsorted": (
+        {"num_layers": 2, "bidirectional": True, "batch_first": True},
+        [3, 5, 1, 3],
+    ),
+    "bidirectional-unsorted-all-one-length": ({"bidirectional": True}, [4, 4, 4, 4]),
+}
+
+
+def packed_call(lengths):
+    """Calls the layer on the padded input packed with ``lengths``, and returns the
+    packed output, the output padded again, its lengths and the final states."""
+    enforce_sorted = lengths == sorted(lengths, reverse=True)
+
+    def call(m, layer, x, *state):
+        packed = m.nn.utils.rnn.pack_padded_sequence(x, lengths, layer.batch_first, enforce_sorted)
+        output, final = with_state(m, layer, packed, *state) if state else layer(packed)
+        assert isinstance(output, m.nn.utils.rnn.PackedSequence)
+        padded, padded_lengths = m.nn.utils.rnn.pad_packed_sequence(output, layer.batch_first)
+        return tuple(output), padded, padded_lengths, final
+
+    return call
+
+
+@requires_torch
+@pytest.mark.parametrize("with_initial_state", [False, True], ids=["zero-state", "initial-state"])
+@pytest.mark.parametrize("config", PACKED_CONFIGS, ids=list(PACKED_CONFIGS))
+@pytest.mark.parametrize("kind", LAYERS)
+def test_packed_input_matches_pytorch_outputs_final_states_and_gradients(kind, config, with_initial_state):
+    kwargs, lengths = PACKED_CONFIGS[config]
+    shape = (4, 5, 4) if kwargs.get("batch_first") else (5, 4, 4)
+    states = _state_shapes(kind, kwargs, shape) if with_initial_state else []
+    check_module(
+        lambda m: LAYERS[kind](m, 4, 6, **kwargs),
+        [shape, *states],
+        call=packed_call(lengths),
+        modes=("eval",),
+    )
+
+
+@requires_torch
+def test_packed_input_to_an_lstm_with_a_projection_matches_pytorch():
+    kwargs = {"proj_size": 3, "num_layers": 2, "bidirectional": True}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch notes that oneDNN has no projections
+        check_module(
+            lambda m: m.nn.LSTM(4, 6, **kwargs),
+            [(5, 4, 4), *_state_shapes("lstm", kwargs, (5, 4, 4))],
+            call=packed_call([2, 5, 1, 3]),
+            modes=("eval",),
+        )
+
+
+@requires_torch
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_packed_input_with_dropout_of_one_matches_pytorch_in_training(kind):
+    check_module(
+        lambda m: LAYERS[kind](m, 4, 6, num_layers=2, dropout=1.0),
+        [(5, 4, 4)],
+        call=packed_call([4, 5, 2, 4]),
+        modes=("train",),
+    )
+
+
+@pytest.mark.parametrize("kind", LAYERS)
+def test_packed_backward_matches_finite_differences(kind):
+    chainrule.manual_seed(3)
+    layer = LAYERS[kind](chainrule, 2, 2, num_layers=2, bidirectional=True).double()
+    x = chainrule.randn(4, 3, 2, dtype=chainrule.float64, requires_grad=True)
+    h0, c0 = (chainrule.randn(4, 3, 2, dtype=chainrule.float64, requires_grad=True) for _ in range(2))
+    states = [h0, c0] if kind == "lstm" else [h0]
+
+    def run(x, *states_then_parameters):
+        state = tuple(states_then_parameters[:2]) if kind == "lstm" else states_then_parameters[0]
+        packed = nn.utils.rnn.pack_padded_sequence(x, [2, 4, 1], enforce_sorted=False)
+        output, final = layer(packed, state)
+        return (output.data, *final) if kind == "lstm" else (output.data, final)
+
+    assert chainrule.autograd.gradcheck(run, [x, *states, *layer.parameters()], atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("kind", LAYERS)
+def test_padded_steps_of_a_packed_input_get_no_gradient(kind):
+    layer = LAYERS[kind](chainrule, 3, 4, bidirectional=True)
+    x = chainrule.randn(6, 3, 3, requires_grad=True)
+    output, _ = layer(nn.utils.rnn.pack_padded_sequence(x, [6, 4, 1]))
+    output.data.sum().backward()
+    for b, length in enumerate([6, 4, 1]):
+        assert not x.grad[length:, b].numpy().any()
+        assert x.grad[:length, b].numpy().any()
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (
+            lambda m, layer: layer(m.nn.utils.rnn.PackedSequence(m.zeros(6, 1, 3), m.tensor([3, 2, 1]))),
+            RuntimeError,
+            "input must have 2 dimensions, got 3",
+        ),
+        (
+            lambda m, layer: layer(
+                m.nn.utils.rnn.pack_sequence([m.zeros(3, 3), m.zeros(2, 3)]), (m.zeros(1, 3, 4),) * 2
+            ),
+            RuntimeError,
+            r"Expected hidden\[0\] size \(1, 2, 4\).*got \[1, 3, 4\]",
+        ),
+        (
+            lambda m, layer: layer(m.nn.utils.rnn.pack_sequence([m.zeros(3, 2), m.zeros(2, 2)])),
+            RuntimeError,
+            "Expected 3, got 2",
+        ),
+    ],
+    ids=["three-dimensional-data", "state-of-the-wrong-batch", "wrong-input-size"],
+)
+def test_bad_packed_inputs_raise_pytorchs_errors(call, error, match):
+    with pytest.raises(error):
+        call(torch, torch.nn.LSTM(3, 4))
+    with pytest.raises(error, match=match):
+        call(chainrule, nn.LSTM(3, 4))
 
 
 # --- parameters: names, shapes, layout, initialisation ----------------------------------------

@@ -7,6 +7,11 @@ sequence in one matrix product. Then it walks the time steps, adding the
 recurrent term ``h W_hh^T + b_hh`` and applying the cell's gates. The steps
 are composed of differentiable ops (linear, sigmoid, tanh, split, stack), so
 backpropagation through time, and second derivatives, come from their rules.
+
+A ``PackedSequence`` input runs as it is packed: its data, time-major with the
+longest sequence first, is projected in one product too, and step t carries
+only the ``batch_sizes[t]`` sequences still running, so each sequence's final
+state is the one at its own last step and padding is never computed.
 """
 
 import math
@@ -18,6 +23,7 @@ from ...ops.shape import cat, stack
 from .. import functional as F
 from .. import init
 from ..parameter import empty_parameter
+from ..utils.rnn import PackedSequence
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -65,6 +71,33 @@ def _gru_step(x_projected, state, w_hh, b_hh, w_hr=None):
 
 _STEPS = {"RNN_TANH": _tanh_step, "RNN_RELU": _relu_step, "LSTM": _lstm_step, "GRU": _gru_step}
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _walk(step, steps, state, reverse, w_hh, b_hh, w_hr):
+    """Run ``step`` over the projected inputs ``steps`` (backwards when ``reverse``)
+    from ``state``: (the output of every step, the final state). A step may hold
+    fewer rows than the one before it (a packed batch, longest sequence first):
+    forwards, the rows of sequences that have ended keep their last state aside;
+    backwards, the rows of sequences that begin join from the initial ``state``."""
+    order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))
+    initial = state
+    first_rows = steps[order[0]].shape[0]
+    if first_rows < state[0].shape[0]:
+        state = tuple(s[:first_rows] for s in state)
+    ended = []
+    hidden = [None] * len(steps)
+    for t in order:
+        rows, running = steps[t].shape[0], state[0].shape[0]
+        if rows < running:
+            ended.append(tuple(s[rows:] for s in state))
+            state = tuple(s[:rows] for s in state)
+        elif rows > running:
+            state = tuple(cat([s, s0[running:rows]]) for s, s0 in zip(state, initial))
+        state = step(steps[t], state, w_hh, b_hh, w_hr)
+        hidden[t] = state[0]
+    if ended:  # the longest sequences end last: their rows come first
+        state = tuple(cat(parts) for parts in zip(state, *reversed(ended)))
+    return hidden, state
 
 
 def _uniform_start(layer):
@@ -214,11 +247,10 @@ class RNNBase(Module):
         """Check and lay out the input and the initial state ``hx`` (a tuple of
         tensors or None), run every layer, and lay the results out as the input was."""
         name = type(self).__name__
+        if isinstance(input, PackedSequence):
+            return self._packed_forward(input, hx)
         if not isinstance(input, Tensor):
-            raise TypeError(
-                f"{name}: expected a Tensor input, got {type(input).__name__} (packed sequences "
-                "are not supported)"
-            )
+            raise TypeError(f"{name}: expected a Tensor or PackedSequence input, got {type(input).__name__}")
         if input.dim() not in (2, 3):
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D instead")
         batched = input.dim() == 3
@@ -238,24 +270,45 @@ class RNNBase(Module):
         elif self.batch_first:
             input = input.transpose(0, 1)
         self._check_input(input)
-        num_states = self.num_layers * (2 if self.bidirectional else 1)
-        batch = input.shape[1]
-        expected = [(num_states, batch, size) for size in self._state_sizes()]
-        if hx is None:
-            hx = tuple(input.new_zeros(shape) for shape in expected)
-        for i, (h, shape) in enumerate(zip(hx, expected)):
-            if tuple(h.shape) != shape:
-                which = f"hidden[{i}]" if len(expected) == 2 else "hidden"
-                raise RuntimeError(
-                    f"{name}: Expected {which} size {shape} (num_layers * num_directions, batch, "
-                    f"features), got {list(h.shape)}"
-                )
-        output, final = self._run_layers(input, hx)
+        output, final = self._run_layers(input, self._start_state(hx, input, input.shape[1]))
         if not batched:
             return output.squeeze(1), tuple(h.squeeze(1) for h in final)
         if self.batch_first:
             output = output.transpose(0, 1)
         return output, final
+
+    def _packed_forward(self, packed, hx):
+        """Run a PackedSequence: a given initial state is put in the packed batch's
+        order (longest first), and the final states back in the caller's."""
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        if data.dim() != 2:
+            raise RuntimeError(f"{type(self).__name__}: input must have 2 dimensions, got {data.dim()}")
+        self._check_input(data)
+        sizes = batch_sizes.tolist()
+        hx = None if hx is None else tuple(hx)
+        state = self._start_state(hx, data, sizes[0])
+        if hx is not None and sorted_indices is not None:
+            state = tuple(h.index_select(1, sorted_indices) for h in state)
+        output, final = self._run_layers(data, state, sizes)
+        if unsorted_indices is not None:
+            final = tuple(h.index_select(1, unsorted_indices) for h in final)
+        return PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices), final
+
+    def _start_state(self, hx, input, batch):
+        """The initial state: ``hx`` checked against (layers * directions, batch,
+        features) for each state tensor, or zeros of that shape when None."""
+        num_states = self.num_layers * (2 if self.bidirectional else 1)
+        expected = [(num_states, batch, size) for size in self._state_sizes()]
+        if hx is None:
+            return tuple(input.new_zeros(shape) for shape in expected)
+        for i, (h, shape) in enumerate(zip(hx, expected)):
+            if tuple(h.shape) != shape:
+                which = f"hidden[{i}]" if len(expected) == 2 else "hidden"
+                raise RuntimeError(
+                    f"{type(self).__name__}: Expected {which} size {shape} (num_layers * num_directions, "
+                    f"batch, features), got {list(h.shape)}"
+                )
+        return hx
 
     def _check_input(self, input):
         weight_dtype = self.weight_ih_l0.dtype
@@ -273,30 +326,29 @@ class RNNBase(Module):
         if input.shape[0] == 0:
             raise RuntimeError(f"Expected sequence length to be larger than 0 in {type(self).__name__}")
 
-    def _run_layers(self, input, hx):
-        """``input`` (L, N, H_in) and ``hx``, a tuple of (layers * directions, N, H)
-        states, through every layer: (output (L, N, directions * H), final states)."""
+    def _run_layers(self, input, hx, batch_sizes=None):
+        """``input`` (L, N, H_in), or packed data (sum of lengths, H_in) with its
+        ``batch_sizes`` list, and ``hx``, a tuple of (layers * directions, N, H)
+        states, through every layer: (output laid out as the input with
+        directions * H features, final states)."""
         step = _STEPS[self.mode]
         num_directions = 2 if self.bidirectional else 1
         # hx[k] holds state k (h, or c) of every layer and direction: split it per layer and direction
         initial = [states.unbind(0) for states in hx]
         final = [[] for _ in hx]
-        length = input.shape[0]
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(num_directions):
                 index = layer * num_directions + direction
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(index)
-                projected = F.linear(input, w_ih, b_ih).unbind(0)
+                projected = F.linear(input, w_ih, b_ih)
+                steps = projected.unbind(0) if batch_sizes is None else projected.split(batch_sizes)
                 state = tuple(states[index] for states in initial)
-                hidden = [None] * length
-                for t in reversed(range(length)) if direction == 1 else range(length):
-                    state = step(projected[t], state, w_hh, b_hh, w_hr)
-                    hidden[t] = state[0]
-                outputs.append(stack(hidden))
+                hidden, state = _walk(step, steps, state, direction == 1, w_hh, b_hh, w_hr)
+                outputs.append(stack(hidden) if batch_sizes is None else cat(hidden))
                 for states, last in zip(final, state):
                     states.append(last)
-            input = outputs[0] if num_directions == 1 else cat(outputs, 2)
+            input = outputs[0] if num_directions == 1 else cat(outputs, -1)
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 input = F.dropout(input, self.dropout)
         return input, tuple(stack(states) for states in final)
@@ -307,8 +359,10 @@ class RNN(RNNBase):
     ``h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh)`` (or relu with
     ``nonlinearity='relu'``).
 
-    Input (L, N, H_in), (N, L, H_in) with ``batch_first``, or unbatched
-    (L, H_in); optional ``h_0`` (num_layers * num_directions, N, H) defaults to
+    Input (L, N, H_in), (N, L, H_in) with ``batch_first``, unbatched
+    (L, H_in), or a ``PackedSequence`` of sequences of different lengths (the
+    output is then packed too, and h_n is each sequence's state at its own
+    last step); optional ``h_0`` (num_layers * num_directions, N, H) defaults to
     zeros. Returns ``(output, h_n)``: the last layer's h_t for every t (both
     directions side by side when bidirectional) and the final h of every layer
     and direction. ``dropout`` drops the outputs of all but the last layer
@@ -319,6 +373,11 @@ class RNN(RNNBase):
     >>> output, h_n = rnn(chainrule.randn(5, 3, 10))
     >>> output.shape, h_n.shape
     (chainrule.Size([5, 3, 20]), chainrule.Size([2, 3, 20]))
+    >>> from chainrule.nn.utils.rnn import pack_padded_sequence
+    >>> packed = pack_padded_sequence(chainrule.randn(5, 3, 10), [5, 2, 4], enforce_sorted=False)
+    >>> output, h_n = rnn(packed)
+    >>> output.data.shape, output.batch_sizes, h_n.shape
+    (chainrule.Size([11, 20]), tensor([3, 3, 2, 2, 1]), chainrule.Size([2, 3, 20]))
     """
 
     def __init__(
