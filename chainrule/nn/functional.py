@@ -44,6 +44,7 @@ from ..ops.nn import (  # noqa: F401
     cosine_similarity,
     cross_entropy,
     dropout,
+    dropout1d,
     dropout2d,
     embedding,
     hardtanh,

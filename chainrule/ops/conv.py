@@ -66,6 +66,7 @@ import threading
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .._dtype import scalar_type_name
 from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
 from ..autograd.grad_mode import state as grad_state
@@ -78,6 +79,7 @@ from ._threads import run_chunks, thread_buffer
 __all__ = [
     "conv1d",
     "conv2d",
+    "conv_transpose1d",
     "conv_transpose2d",
     "max_pool1d",
     "max_pool2d",
@@ -85,7 +87,12 @@ __all__ = [
     "avg_pool2d",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "max_pool1d_with_indices",
+    "max_pool2d_with_indices",
+    "max_unpool1d",
+    "max_unpool2d",
     "unfold",
     "fold",
 ]
@@ -1094,23 +1101,49 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     >>> F.conv_transpose2d(chainrule.ones(1, 1, 2, 2), chainrule.ones(1, 1, 2, 2), stride=2).shape
     chainrule.Size([1, 1, 4, 4])
     """
-    op_name = "conv_transpose2d"
-    input, unbatched = _check_conv_inputs(op_name, input, weight, bias, 2)
-    stride = _tuple(stride, 2, "stride", op_name)
-    dilation = _tuple(dilation, 2, "dilation", op_name)
+    return _conv_transpose(
+        "conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups, dilation, 2
+    )
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution of (N, C_in, L) with weights (C_in, C_out / groups, k): the
+    gradient of ``conv1d`` with respect to its input; the output has length
+    (L - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.conv_transpose1d(chainrule.tensor([[[1.0, 2.0]]]), chainrule.tensor([[[1.0, 10.0]]]), stride=2)
+    tensor([[[ 1., 10.,  2., 20.]]])
+    """
+    return _conv_transpose(
+        "conv_transpose1d", input, weight, bias, stride, padding, output_padding, groups, dilation, 1
+    )
+
+
+def _conv_transpose(op_name, input, weight, bias, stride, padding, output_padding, groups, dilation, spatial):
+    input, unbatched = _check_conv_inputs(op_name, input, weight, bias, spatial)
+    if isinstance(padding, str):
+        raise TypeError(f"{op_name}(): argument 'padding' must be tuple of ints, not str")
+    stride = _tuple(stride, spatial, "stride", op_name)
+    dilation = _tuple(dilation, spatial, "dilation", op_name)
     _check_positive(op_name, stride, dilation)
-    pad = _tuple(padding, 2, "padding", op_name)
-    extra = _tuple(output_padding, 2, "output_padding", op_name)
+    pad = _tuple(padding, spatial, "padding", op_name)
+    extra = _tuple(output_padding, spatial, "output_padding", op_name)
     if any(p < 0 for p in pad):
         raise RuntimeError(f"{op_name}: negative padding is not supported (padding={list(pad)})")
+    x_shape, w_shape = input._data.shape, weight._data.shape
+    _check_channels(op_name, x_shape, w_shape, bias, groups, transposed=True)
+    one_d = spatial == 1
+    if one_d:  # a 1-D transposed convolution is a 2-D one on images of height 1
+        x_shape, w_shape = x_shape[:2] + (1,) + x_shape[2:], w_shape[:2] + (1,) + w_shape[2:]
+        stride, dilation, pad, extra = (1,) + stride, (1,) + dilation, (0,) + pad, (0,) + extra
     if any(e >= s and e >= d for e, s, d in zip(extra, stride, dilation)):
         raise RuntimeError(
             "output padding must be smaller than either stride or dilation, but got "
             f"output_padding_height: {extra[0]} output_padding_width: {extra[1]} stride_height: {stride[0]} "
             f"stride_width: {stride[1]} dilation_height: {dilation[0]} dilation_width: {dilation[1]}"
         )
-    x_shape, w_shape = input._data.shape, weight._data.shape
-    _check_channels(op_name, x_shape, w_shape, bias, groups, transposed=True)
     n, _, h, w = x_shape
     out_size = [
         (size - 1) * s - 2 * p + d * (k - 1) + e + 1
@@ -1118,8 +1151,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     ]
     if min(out_size) <= 0:
         raise RuntimeError(
-            f"{op_name}: Given input size per channel: ({h} x {w}). Calculated output size per channel: "
-            f"({out_size[0]} x {out_size[1]}). Output size is too small"
+            f"{op_name}: Given input size per channel: ({' x '.join(map(str, [h, w][2 - spatial :]))}). "
+            f"Calculated output size per channel: ({' x '.join(map(str, out_size[2 - spatial :]))}). "
+            "Output size is too small"
         )
     # The convolution whose input gradient this is: it maps the output's shape to the
     # input's. An output_padding of a stride or more (allowed below the dilation) adds
@@ -1135,7 +1169,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     conv_w_shape = (w_shape[0], w_shape[1]) + w_shape[2:]
     pads = (pad[0], far_pads[0], pad[1], far_pads[1])
     geo = _conv_geometry((n, out_channels, *sides), conv_w_shape, stride, pads, dilation, groups)
-    out = ConvolutionTranspose.apply(input, weight, bias, geo, False, tuple(zero_tail))
+    out = ConvolutionTranspose.apply(input, weight, bias, geo, one_d, tuple(zero_tail))
     return out.squeeze(0) if unbatched else out
 
 
@@ -1438,6 +1472,138 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     )
 
 
+def max_pool2d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """``max_pool2d`` returning (values, indices) whatever ``return_indices`` says, as PyTorch's.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.max_pool2d_with_indices(chainrule.arange(4.0).reshape(1, 1, 2, 2), 2)[1]
+    tensor([[[[3]]]])
+    """
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool1d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """``max_pool1d`` returning (values, indices) whatever ``return_indices`` says, as PyTorch's.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.max_pool1d_with_indices(chainrule.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2)[1]
+    tensor([[[1, 2]]])
+    """
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+# --- max unpooling: each value put back where max pooling found it -------------------------------
+
+
+def _unpool_output_size(input, kernel, stride, padding, output_size):
+    """PyTorch's F._unpool_output_size: the default (in - 1) * stride + kernel - 2 * padding
+    per side, or ``output_size`` (its spatial sizes) if within a stride of it."""
+    spatial = len(kernel)
+    shape = input._data.shape[-spatial:]
+    default = [(size - 1) * s + k - 2 * p for size, k, s, p in zip(shape, kernel, stride, padding)]
+    sizes = default
+    if output_size is not None:
+        sizes = [int(v) for v in output_size]
+        if len(sizes) == spatial + 2:
+            sizes = sizes[2:]
+        if len(sizes) != spatial:
+            raise ValueError(
+                f"output_size should be a sequence containing {spatial} or {spatial + 2} elements, but it "
+                f"has a length of '{len(sizes)}'"
+            )
+        for d, (size, s) in enumerate(zip(sizes, stride)):
+            if not default[d] - s < size < default[d] + s:
+                raise ValueError(
+                    f'invalid output_size "{output_size}" (dim {d} must be between {default[d] - s} and '
+                    f"{default[d] + s})"
+                )
+    for d, size in enumerate(sizes):
+        if size < 0:
+            raise ValueError(
+                "max_unpooling: output_size must contain non-negative spatial dimensions, but got "
+                f"output_size[{d}]={size}"
+            )
+    return sizes
+
+
+def _max_unpool2d(input, indices, out_h, out_w):
+    """PyTorch's max_unpool2d kernel on (N, C, H, W) or (C, H, W): zeros of (OH, OW) per
+    plane with each input value written at its flat index; its gradient gathers from there."""
+    data, idx = input._data, indices._data
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: {scalar_type_name(idx.dtype)}")
+    if data.ndim not in (3, 4):
+        raise RuntimeError(
+            "Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with "
+            f"{data.ndim} dimensions."
+        )
+    if idx.shape != data.shape:
+        raise RuntimeError(
+            f"Expected shape of indices to be same as that of the input tensor ({list(data.shape)}) but got "
+            f"indices tensor with shape: {list(idx.shape)}"
+        )
+    for d in range(data.ndim - 3, data.ndim):
+        if data.shape[d] == 0:
+            raise RuntimeError(
+                "max_unpooling2d_forward_out_cpu(): Expected input to have non-zero size for non-batch "
+                f"dimensions, but got {list(data.shape)} with dimension {d} being empty."
+            )
+    if data.dtype.kind != "f":
+        raise NotImplementedError(f"\"max_unpool2d\" not implemented for '{scalar_type_name(data.dtype)}'")
+    invalid = (idx < 0) | (idx >= out_h * out_w)
+    if invalid.any():
+        raise RuntimeError(
+            f"Found an invalid max index: {idx[invalid][0]} (output volumes are of size {out_h}x{out_w})"
+        )
+    flat_shape = data.shape[:-2] + (data.shape[-2] * data.shape[-1],)
+    out = wrap(np.zeros(data.shape[:-2] + (out_h * out_w,), data.dtype))
+    return out.scatter(-1, wrap(idx.reshape(flat_shape)), input.reshape(flat_shape)).reshape(
+        data.shape[:-2] + (out_h, out_w)
+    )
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of ``max_pool2d``: each value of (N, C, H, W) written at the
+    position ``indices`` (max_pool2d's, with return_indices=True) names, zeros elsewhere.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> y, i = F.max_pool2d(chainrule.tensor([[[[1.0, 2.0], [4.0, 3.0]]]]), 2, return_indices=True)
+    >>> F.max_unpool2d(y, i, 2)
+    tensor([[[[0., 0.],
+              [4., 0.]]]])
+    """
+    kernel = _tuple(kernel_size, 2, "kernel_size", "max_unpool2d")
+    stride = kernel if stride is None else _tuple(stride, 2, "stride", "max_unpool2d")
+    padding = _tuple(padding, 2, "padding", "max_unpool2d")
+    out_h, out_w = _unpool_output_size(input, kernel, stride, padding, output_size)
+    return _max_unpool2d(input, indices, out_h, out_w)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of ``max_pool1d``: each value of (N, C, L) written at the
+    position ``indices`` (max_pool1d's, with return_indices=True) names, zeros elsewhere.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> y, i = F.max_pool1d(chainrule.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2, return_indices=True)
+    >>> F.max_unpool1d(y, i, 2)
+    tensor([[[0., 3., 2., 0.]]])
+    """
+    kernel = _tuple(kernel_size, 1, "kernel_size", "max_unpool1d")
+    stride = kernel if stride is None else _tuple(stride, 1, "stride", "max_unpool1d")
+    padding = _tuple(padding, 1, "padding", "max_unpool1d")
+    (length,) = _unpool_output_size(input, kernel, stride, padding, output_size)
+    # as PyTorch: the 2-D kernel on planes of width 1 (its errors name that shape)
+    return _max_unpool2d(input.unsqueeze(-1), indices.unsqueeze(-1), length, 1).squeeze(-1)
+
+
 # --- average pooling -------------------------------------------------------------------------------
 
 
@@ -1696,6 +1862,44 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     values = x.reshape(n, c, h * w).gather(2, wrap(index.reshape(n, c, -1))).reshape(n, c, out_h, out_w)
     values = _restore(values, unbatched, 2)
     return (values, wrap(index[0] if unbatched else index)) if return_indices else values
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling of the last dim of (N, C, L) to ``output_size`` values, whatever L:
+    output i is the largest of positions floor(i*L/O) .. ceil((i+1)*L/O) - 1;
+    ``return_indices`` gives each one's position along L.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.adaptive_max_pool1d(chainrule.tensor([[[1.0, 3.0, 2.0, 6.0]]]), 2, return_indices=True)
+    (tensor([[[3., 6.]]]), tensor([[[1, 3]]]))
+    """
+    if output_size is None:
+        raise TypeError(
+            "adaptive_max_pool1d(): argument 'output_size' (position 2) must be tuple of ints, not NoneType"
+        )
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != 1:
+            raise RuntimeError(
+                "adaptive_max_pool1d() argument 'output_size' should contain one int "
+                f"(got {len(output_size)})"
+            )
+        (output_size,) = output_size
+    rows = _as_rows(input, "adaptive_max_pool1d")
+    if 0 in input._data.shape[1:]:
+        d = input._data.ndim - 1 - input._data.shape[::-1].index(0)
+        raise RuntimeError(
+            "adaptive_max_pool1d(): Expected input to have non-zero size for non-batch dimensions, but input "
+            f"has sizes {list(input._data.shape)} with dimension {d} being empty"
+        )
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"adaptive_max_pool2d\" not implemented for '{scalar_type_name(input._data.dtype)}'"
+        )
+    out = adaptive_max_pool2d(rows, (1, int(output_size)), return_indices)
+    if return_indices:
+        return tuple(o.squeeze(-2) for o in out)
+    return out.squeeze(-2)
 
 
 # --- unfold and fold: im2col and col2im as ops ----------------------------------------------------

@@ -877,7 +877,8 @@ class Dropout(Primitive):
     def forward(ctx, x, p, generator, mask_shape=None):
         shape = x.shape if mask_shape is None else mask_shape
         ctx.keep = numpy_generator(generator).random(shape, dtype=np.float32) >= p
-        ctx.scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+        # in x's precision, as PyTorch's: 1 / float32(1 - p) can differ from float32(1 / (1 - p))
+        ctx.scale = 0.0 if p == 1 else x.dtype.type(1) / x.dtype.type(1 - p)
         y = x * ctx.keep
         y *= ctx.scale
         return y
@@ -907,6 +908,33 @@ def dropout(input, p=0.5, training=True, inplace=False):
         check_inplace(input, "dropout_")
         return write_inplace(input, Dropout.apply_unary(input, p, None), "dropout_")
     return Dropout.apply_unary(input, p, None)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, L) or (C, L) with probability ``p`` and scale the
+    rest by ``1 / (1 - p)`` (training only), as ``dropout2d`` does for images.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> y = F.dropout1d(chainrule.ones(2, 3, 4), p=0.5)
+    >>> bool(((y == 0) | (y == 2)).all()), bool((y.std(-1) == 0).all())
+    (True, True)
+    """
+    _check_probability(p)
+    ndim = input._data.ndim
+    if ndim not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {ndim}D input. Note that dropout1d exists "
+            "to provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, and an "
+            "optional batch dimension (i.e. 2D or 3D inputs)."
+        )
+    if not training or p == 0:
+        return input
+    mask_shape = input._data.shape[:-1] + (1,)  # one draw per channel, batched or not
+    if inplace:
+        check_inplace(input, "feature_dropout_")
+        return write_inplace(input, Dropout.apply_unary(input, p, None, mask_shape), "feature_dropout_")
+    return Dropout.apply_unary(input, p, None, mask_shape)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):

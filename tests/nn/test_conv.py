@@ -1,4 +1,4 @@
-"""Conv1d, Conv2d and ConvTranspose2d (and their functional forms) against
+"""Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d (and their functional forms) against
 PyTorch and finite differences."""
 
 import math
@@ -17,6 +17,7 @@ from chainrule.ops import conv as conv_ops
 from module_oracle import assert_uniform, check_module
 from oracle import (
     assert_same,
+    assert_same_error,
     check,
     check_gradcheck,
     check_torch,
@@ -419,6 +420,92 @@ def test_conv_transpose2d_is_the_gradient_of_conv2d_with_respect_to_its_input():
     )
 
 
+CONV_TRANSPOSE1D_CASES = {
+    "plain": dict(),
+    "stride padding output padding": dict(stride=2, padding=1, output_padding=1),
+    "dilation": dict(stride=3, padding=2, dilation=2),
+    "output padding past the padding": dict(stride=2, dilation=3, output_padding=2),
+}
+
+
+@pytest.mark.parametrize("options", CONV_TRANSPOSE1D_CASES.values(), ids=CONV_TRANSPOSE1D_CASES.keys())
+def test_conv_transpose1d_matches_pytorch_and_finite_differences_to_second_order(options):
+    check(
+        lambda m, x, w, b: m.nn.functional.conv_transpose1d(x, w, b, **options), [(2, 2, 5), (2, 3, 3), (3,)]
+    )
+
+
+def test_conv_transpose1d_with_groups_and_an_unbatched_input_matches_pytorch():
+    check(lambda m, x, w: m.nn.functional.conv_transpose1d(x, w, groups=2, stride=2), [(2, 4, 5), (4, 3, 2)])
+    check(lambda m, x, w: m.nn.functional.conv_transpose1d(x, w, padding=1), [(3, 6), (3, 2, 3)])
+
+
+@requires_torch
+@pytest.mark.parametrize("conv_path", ["im2col", "onednn"], indirect=True)
+def test_conv_transpose1d_with_many_channels_matches_pytorch_on_each_path(conv_path):
+    arrays = layer_inputs((2, 16, 9), (16, 24, 3), weight_dims=(0,))
+    check_torch(
+        lambda m, x, w, b: m.nn.functional.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1),
+        None,
+        arrays=arrays,
+        grad_atol=1e-4,
+    )
+
+
+def test_conv_transpose1d_is_the_gradient_of_conv1d_with_respect_to_its_input():
+    x = chainrule.randn(2, 3, 11, requires_grad=True)
+    w = chainrule.randn(4, 3, 3)
+    y = F.conv1d(x, w, stride=2, padding=1)
+    g = chainrule.randn(*y.shape)
+    y.backward(g)
+    np.testing.assert_allclose(
+        F.conv_transpose1d(g, w, stride=2, padding=1).numpy(), x.grad.numpy(), rtol=1e-5, atol=1e-5
+    )
+
+
+CONV_TRANSPOSE1D_ERRORS = {
+    "output padding": ((1, 2, 4), (2, 2, 3), dict(output_padding=1), "output padding must be smaller than"),
+    "stride of two values": ((1, 2, 4), (2, 2, 3), dict(stride=(2, 2)), "expected stride to be a single"),
+    "negative padding": ((1, 2, 4), (2, 2, 3), dict(padding=-1), "negative padding is not supported"),
+    "zero stride": ((1, 2, 4), (2, 2, 3), dict(stride=0), "non-positive stride is not supported"),
+    "channels": (
+        (1, 3, 4),
+        (2, 2, 3),
+        dict(),
+        "Given transposed=1, weight of size [2, 2, 3], expected input",
+    ),
+    "rank": (
+        (1, 1, 2, 4),
+        (2, 2, 3),
+        dict(),
+        "Expected 2D (unbatched) or 3D (batched) input to conv_transpose1d",
+    ),
+    "groups": ((1, 4, 4), (4, 2, 3), dict(groups=3), "Given groups=3, expected weight to be divisible by 3"),
+    "padding string": (
+        (1, 2, 4),
+        (2, 2, 3),
+        dict(padding="same"),
+        "argument 'padding' must be tuple of ints",
+    ),
+    # PyTorch's oneDNN refuses with "could not construct a memory descriptor"; ours names the sizes
+    "output too small": ((1, 2, 2), (2, 2, 3), dict(padding=3), "Output size is too small"),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "x_shape, w_shape, options, message", CONV_TRANSPOSE1D_ERRORS.values(), ids=CONV_TRANSPOSE1D_ERRORS.keys()
+)
+def test_bad_conv_transpose1d_arguments_raise_pytorchs_errors(x_shape, w_shape, options, message):
+    assert_same_error(
+        lambda m: m.nn.functional.conv_transpose1d(m.ones(*x_shape), m.ones(*w_shape), **options), message
+    )
+    assert_same_error(
+        lambda m: m.nn.functional.conv_transpose1d(m.ones(1, 2, 4), m.ones(2, 3, 3), m.ones(2)),
+        "expected bias to be 1-dimensional with 3 elements",
+    )
+
+
 # --- the layers ------------------------------------------------------------------------------------
 
 
@@ -495,6 +582,58 @@ def test_conv_transpose2d_refuses_an_output_size_it_cannot_reach():
         layer(chainrule.randn(1, 3, 5, 5), output_size=[20, 20])
 
 
+@requires_torch
+@pytest.mark.parametrize(
+    "options",
+    [dict(), dict(stride=2, padding=1, output_padding=1), dict(stride=2, dilation=2, groups=2, bias=False)],
+    ids=["default", "output padding", "dilation groups"],
+)
+def test_conv_transpose1d_layer_matches_pytorch_on_the_same_weights(options):
+    check_module(lambda m: m.nn.ConvTranspose1d(4, 6, 3, **options), [(2, 4, 7)])
+    check_module(lambda m: m.nn.ConvTranspose1d(4, 6, 3, **options), [(4, 7)])
+
+
+@requires_torch
+@pytest.mark.parametrize("output_size", [[12], [2, 6, 12]], ids=["length", "whole shape"])
+def test_conv_transpose1d_layer_reaches_a_requested_output_size_as_pytorch(output_size):
+    check_module(
+        lambda m: m.nn.ConvTranspose1d(4, 6, 3, stride=2, groups=2),
+        [(2, 4, 5)],
+        call=lambda m, layer, x: layer(x, output_size=output_size),
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "output_size, message",
+    [([20], "requested an output size of [20], but valid sizes range from [11] to [12]"),
+     ([2, 12], "ConvTranspose1D: for 3D input, output_size must have 1 or 3 elements (got 2)")],
+    ids=["unreachable", "wrong length"],
+)  # fmt: skip
+def test_conv_transpose1d_layer_refuses_an_output_size_as_pytorch(output_size, message):
+    assert_same_error(
+        lambda m: m.nn.ConvTranspose1d(4, 6, 3, stride=2)(m.ones(2, 4, 5), output_size=output_size), message
+    )
+
+
+@requires_torch
+def test_conv_transpose1d_layer_has_pytorchs_weight_layout_state_dict_and_repr():
+    for make in (
+        lambda m: m.nn.ConvTranspose1d(4, 6, 3, groups=2),
+        lambda m: m.nn.ConvTranspose1d(
+            4, 6, 2, stride=2, padding=1, output_padding=1, dilation=2, bias=False
+        ),
+    ):
+        ours, theirs = make(chainrule), make(torch)
+        assert repr(ours) == repr(theirs)
+        assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == {
+            k: tuple(v.shape) for k, v in theirs.state_dict().items()
+        }
+    assert_same_error(
+        lambda m: m.nn.ConvTranspose1d(4, 6, 3, padding_mode="reflect"), 'Only "zeros" padding mode'
+    )
+
+
 def test_conv_layers_have_pytorchs_parameter_shapes_and_state_dict_keys():
     assert {k: tuple(v.shape) for k, v in nn.Conv2d(4, 6, (3, 2), groups=2).state_dict().items()} == {
         "weight": (6, 2, 3, 2),
@@ -525,8 +664,9 @@ def test_conv_layers_print_as_pytorchs():
         (lambda: nn.Conv2d(8, 64, 3), 8 * 9),
         (lambda: nn.Conv1d(6, 200, 5, groups=2), 3 * 5),
         (lambda: nn.ConvTranspose2d(50, 12, 3), 12 * 9),  # PyTorch takes the fan from weight dim 1
+        (lambda: nn.ConvTranspose1d(40, 60, 5, groups=2), 30 * 5),
     ],
-    ids=["conv2d", "conv1d", "conv_transpose2d"],
+    ids=["conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d"],
 )
 def test_default_init_draws_weight_and_bias_from_uniform_of_one_over_sqrt_fan_in(make, fan_in):
     chainrule.manual_seed(0)

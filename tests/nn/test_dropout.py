@@ -8,7 +8,7 @@ import chainrule.nn as nn
 import chainrule.nn.functional as F
 
 from module_oracle import check_module
-from oracle import check_gradcheck, requires_torch, torch
+from oracle import assert_same_error, check_gradcheck, requires_torch, torch
 
 
 @pytest.mark.parametrize("p", [0.2, 0.5, 0.9])
@@ -144,3 +144,70 @@ def test_dropout2d_refuses_fewer_than_two_dims(shape):
             pytest.raises(RuntimeError, match="at least 2 dimensions"),
         ):
             lib.nn.functional.dropout2d(lib.ones(shape), 0.5)
+
+
+@requires_torch
+@pytest.mark.parametrize("shape", [(400, 50, 6), (2000, 7)], ids=["batched", "unbatched"])
+def test_dropout1d_zeroes_whole_channels_and_scales_the_rest_exactly_as_pytorch(shape):
+    p = 0.45  # where float32(1 / (1 - p)) is one ulp off PyTorch's float32(1) / float32(1 - p)
+    data = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    grad = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    scale = np.float32(1) / np.float32(1 - p)
+    for lib in (chainrule, torch):
+        x = lib.tensor(data, requires_grad=True)
+        y = lib.nn.functional.dropout1d(x, p=p)
+        y.backward(lib.tensor(grad))
+        out = y.detach().numpy()
+        kept, dropped = (out != 0).all(axis=-1), (out == 0).all(axis=-1)
+        assert (kept | dropped).all()  # one draw per channel: all of it kept or all of it zeroed
+        np.testing.assert_array_equal(out[kept], data[kept] * scale)
+        np.testing.assert_array_equal(x.grad.numpy()[kept], grad[kept] * scale)
+        assert not x.grad.numpy()[dropped].any()
+        # 20_000 or 2_000 channels: the kept fraction's standard error is below 0.012
+        assert abs(kept.mean() - (1 - p)) < 0.05
+
+
+def test_dropout1d_with_a_fixed_mask_matches_finite_differences_to_second_order():
+    def fixed_mask_dropout1d(m, x):
+        m.manual_seed(5)  # the same mask on every evaluation
+        return m.nn.functional.dropout1d(x, p=0.4) ** 2
+
+    check_gradcheck(fixed_mask_dropout1d, [(3, 4, 5)], second_order=True)
+
+
+def test_dropout1d_in_eval_mode_or_with_p_zero_returns_the_input_and_p_one_zeroes_everything():
+    x = chainrule.randn(2, 3, 4, requires_grad=True)
+    assert nn.Dropout1d(0.5).eval()(x) is x
+    assert F.dropout1d(x, p=0.7, training=False) is x
+    assert F.dropout1d(x, p=0.0) is x
+    out = F.dropout1d(x, p=1.0)
+    out.sum().backward()
+    assert not out.detach().numpy().any() and not x.grad.numpy().any()
+
+
+def test_inplace_dropout1d_writes_into_its_unbatched_input():
+    chainrule.manual_seed(0)
+    x = chainrule.ones(300, 5)
+    assert nn.Dropout1d(0.5, inplace=True)(x) is x
+    assert {float(v) for v in np.unique(x.numpy())} == {0.0, 2.0}
+    assert (x.numpy().std(axis=1) == 0).all()
+
+
+@requires_torch
+def test_dropout1d_layer_matches_pytorch_in_eval_mode_and_prints_the_same():
+    check_module(lambda m: m.nn.Dropout1d(0.3), [(4, 5, 6)], modes=("eval",))
+    assert repr(nn.Dropout1d(0.3, inplace=True)) == repr(torch.nn.Dropout1d(0.3, inplace=True))
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "shape, p, message",
+    [((4,), 0.5, "dropout1d: Expected 2D or 3D input, but received a 1D input"),
+     ((2, 3, 4, 5), 0.5, "dropout1d: Expected 2D or 3D input, but received a 4D input"),
+     ((2, 3, 4), 1.5, "dropout probability has to be between 0 and 1, but got 1.5"),
+     ((2, 3, 4), -0.1, "dropout probability has to be between 0 and 1, but got -0.1")],
+    ids=["1-D", "4-D", "p above 1", "p below 0"],
+)  # fmt: skip
+def test_dropout1d_raises_pytorchs_errors(shape, p, message):
+    assert_same_error(lambda m: m.nn.functional.dropout1d(m.ones(shape), p), message)
+    assert_same_error(lambda m: m.nn.Dropout1d(1.5), "dropout probability has to be between 0 and 1")

@@ -1,4 +1,4 @@
-"""MaxPool1d, MaxPool2d, AvgPool2d and AdaptiveAvgPool2d (and their functional
+"""The pooling and max-unpooling layers (and their functional
 forms) against PyTorch and finite differences."""
 
 import numpy as np
@@ -9,7 +9,15 @@ import chainrule.nn as nn
 import chainrule.nn.functional as F
 
 from module_oracle import check_module
-from oracle import assert_same, check, check_gradient_stays_in_the_graph, check_torch, requires_torch, torch
+from oracle import (
+    assert_same,
+    assert_same_error,
+    check,
+    check_gradient_stays_in_the_graph,
+    check_torch,
+    requires_torch,
+    torch,
+)
 
 MAX_POOL_CASES = {
     "kernel 2": dict(kernel_size=2),
@@ -283,3 +291,188 @@ def test_adaptive_max_pool2d_matches_pytorch_with_indices_and_gradients(size):
 
 def test_adaptive_max_pool2d_matches_finite_differences():
     check(lambda m, x: m.nn.functional.adaptive_max_pool2d(x, (2, 3)), [(2, 3, 5, 7)])
+
+
+# --- max unpooling, adaptive max pooling in 1-D ----------------------------------------------------
+
+
+def _distinct(shape):
+    """float32 values of ``shape`` all different (so no window has a tie)."""
+    return np.random.default_rng(3).permutation(int(np.prod(shape))).reshape(shape).astype(np.float32)
+
+
+def _pooled_indices(m, shape, spatial, **options):
+    """max_pool's indices for a fixed input of ``shape``."""
+    pool = m.nn.functional.max_pool2d if spatial == 2 else m.nn.functional.max_pool1d
+    return pool(m.tensor(_distinct(shape)), return_indices=True, **options)[1]
+
+
+UNPOOL2D_CASES = {
+    "kernel 2": ((2, 3, 6, 8), dict(kernel_size=2), None),
+    "kernel 3 stride 3 padding 1": ((2, 3, 7, 6), dict(kernel_size=3, stride=3, padding=1), (7, 6)),
+    "rectangular": ((2, 3, 6, 6), dict(kernel_size=(2, 3)), None),
+    "output size": ((2, 3, 7, 7), dict(kernel_size=2), (7, 7)),
+    "whole output shape": ((2, 3, 5, 6), dict(kernel_size=2), [2, 3, 5, 6]),
+    "unbatched": ((3, 6, 4), dict(kernel_size=2), None),
+}
+
+
+@pytest.mark.parametrize("shape, options, output_size", UNPOOL2D_CASES.values(), ids=UNPOOL2D_CASES.keys())
+def test_max_unpool2d_matches_pytorch_and_finite_differences_to_second_order(shape, options, output_size):
+    def fn(m, x):
+        indices = _pooled_indices(m, shape, 2, **options)
+        return m.nn.functional.max_unpool2d(x, indices, output_size=output_size, **options)
+
+    pooled_shape = tuple(_pooled_indices(chainrule, shape, 2, **options).shape)
+    check(fn, [pooled_shape])
+
+
+UNPOOL1D_CASES = {
+    "kernel 2": ((2, 3, 9), dict(kernel_size=2), None),
+    "kernel 3 stride 3 padding 1": ((2, 3, 8), dict(kernel_size=3, stride=3, padding=1), [8]),
+    "output size": ((2, 3, 9), dict(kernel_size=2), [9]),
+    "unbatched": ((3, 8), dict(kernel_size=2), None),
+}
+
+
+@pytest.mark.parametrize("shape, options, output_size", UNPOOL1D_CASES.values(), ids=UNPOOL1D_CASES.keys())
+def test_max_unpool1d_matches_pytorch_and_finite_differences_to_second_order(shape, options, output_size):
+    def fn(m, x):
+        indices = _pooled_indices(m, shape, 1, **options)
+        return m.nn.functional.max_unpool1d(x, indices, output_size=output_size, **options)
+
+    pooled_shape = tuple(_pooled_indices(chainrule, shape, 1, **options).shape)
+    check(fn, [pooled_shape])
+
+
+@requires_torch
+@pytest.mark.parametrize("spatial", [1, 2])
+def test_max_unpool_layers_undo_max_pool_layers_as_pytorch(spatial):
+    shape = (2, 3, 9) if spatial == 1 else (2, 3, 5, 7)
+
+    def unpool_pooled(m, layer, x):
+        pool = (
+            m.nn.MaxPool1d(2, return_indices=True) if spatial == 1 else m.nn.MaxPool2d(2, return_indices=True)
+        )
+        return layer(*pool(x), output_size=list(shape[2:]))
+
+    make = (lambda m: m.nn.MaxUnpool1d(2)) if spatial == 1 else (lambda m: m.nn.MaxUnpool2d(2, stride=2))
+    check_module(make, [shape], call=unpool_pooled)
+    for make_unpool in (
+        lambda m: m.nn.MaxUnpool1d(2),
+        lambda m: m.nn.MaxUnpool1d((3,), stride=2, padding=1),
+        lambda m: m.nn.MaxUnpool2d((2, 3)),
+        lambda m: m.nn.MaxUnpool2d(2, stride=1, padding=1),
+    ):
+        ours, theirs = make_unpool(chainrule), make_unpool(torch)
+        assert repr(ours) == repr(theirs)
+        assert (ours.kernel_size, ours.stride, ours.padding) == (
+            theirs.kernel_size,
+            theirs.stride,
+            theirs.padding,
+        )
+
+
+UNPOOL_ERRORS = {
+    "index past the output": (lambda m, x, i: m.nn.functional.max_unpool2d(x, i + 6 * (i == 15), 2),
+                              "Found an invalid max index: 21 (output volumes are of size 4x4)"),
+    "negative index": (lambda m, x, i: m.nn.functional.max_unpool2d(x, i - 20 * (i == 15), 2),
+                       "Found an invalid max index: -5"),
+    "float indices": (lambda m, x, i: m.nn.functional.max_unpool2d(x, i.float(), 2),
+                      "elements in indices should be type int64 but got: Float"),
+    "int32 indices": (lambda m, x, i: m.nn.functional.max_unpool2d(x, i.int(), 2),
+                      "elements in indices should be type int64 but got: Int"),
+    "indices shape": (lambda m, x, i: m.nn.functional.max_unpool2d(x, i[:, :1], 2),
+                      "Expected shape of indices to be same as that of the input tensor ([1, 2, 2, 2])"),
+    "2-D input": (lambda m, x, i: m.nn.functional.max_unpool2d(x[0, 0], i[0, 0], 2),
+                  "Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with 2 dimensions"),
+    "integer input": (lambda m, x, i: m.nn.functional.max_unpool2d(x.int(), i, 2),
+                      "\"max_unpool2d\" not implemented for 'Int'"),
+    "output size too far": (lambda m, x, i: m.nn.functional.max_unpool2d(x, i, 2, output_size=(7, 5)),
+                            'invalid output_size "(7, 5)" (dim 0 must be between 2 and 6)'),
+    "output size length": (lambda m, x, i: m.nn.functional.max_unpool2d(x, i, 2, output_size=(1, 2, 5)),
+                           "output_size should be a sequence containing 2 or 4 elements"),
+    "negative size": (lambda m, x, i: m.nn.functional.max_unpool2d(x, i, 2, padding=3),
+                      "output_size must contain non-negative spatial dimensions, but got output_size[0]=-2"),
+    "empty channels": (lambda m, x, i: m.nn.functional.max_unpool2d(x[:, :0], i[:, :0], 2),
+                       "Expected input to have non-zero size for non-batch dimensions, but got [1, 0, 2, 2]"),
+    "1-D index past the output": (lambda m, x, i: m.nn.functional.max_unpool1d(x[0], i[0] + 10, 2),
+                                  "(output volumes are of size 4x1)"),
+    "1-D input of 4 dims": (lambda m, x, i: m.nn.functional.max_unpool1d(x, i, 2),
+                            "but got a tensor with 5 dimensions"),
+}  # fmt: skip
+
+
+@requires_torch
+@pytest.mark.parametrize("call", UNPOOL_ERRORS.values(), ids=UNPOOL_ERRORS.keys())
+def test_bad_max_unpool_arguments_raise_pytorchs_errors(call):
+    call, message = call
+    x = np.arange(16.0, dtype=np.float32).reshape(1, 1, 4, 4).repeat(2, axis=1)
+
+    def scenario(m):
+        values, indices = m.nn.functional.max_pool2d(m.tensor(x), 2, return_indices=True)
+        return call(m, values, indices)
+
+    assert_same_error(scenario, message)
+
+
+def test_max_unpool_on_an_empty_batch_gives_an_empty_output():
+    x = chainrule.zeros(0, 3, 2, 2, requires_grad=True)
+    y = F.max_unpool2d(x, chainrule.zeros(0, 3, 2, 2, dtype=chainrule.int64), 2)
+    assert y.shape == (0, 3, 4, 4)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["max_pool1d_with_indices", "max_pool2d_with_indices"])
+def test_max_pool_with_indices_returns_values_and_indices_whatever_return_indices_says(name):
+    shape = (2, 3, 9) if "1d" in name else (2, 3, 7, 6)
+    for return_indices in (False, True):
+        assert_same(
+            *(
+                getattr(m.nn.functional, name)(m.tensor(_distinct(shape)), 3, 2,
+                                               return_indices=return_indices)
+                for m in (chainrule, torch)
+            )
+        )  # fmt: skip
+
+
+@requires_torch
+@pytest.mark.parametrize("size", [3, (2,), 1, 7, 10], ids=str)
+def test_adaptive_max_pool1d_matches_pytorch_with_indices_and_gradients(size):
+    def scenario(lib):
+        x = lib.tensor(_distinct((2, 3, 7)), requires_grad=True)
+        y, index = lib.nn.AdaptiveMaxPool1d(size, return_indices=True)(x)
+        (y * lib.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+        unbatched = lib.nn.functional.adaptive_max_pool1d(x.detach()[0], size, True)
+        return y.detach(), index, x.grad, unbatched, lib.nn.functional.adaptive_max_pool1d(x.detach(), size)
+
+    assert_same(scenario(chainrule), scenario(torch))
+    assert repr(chainrule.nn.AdaptiveMaxPool1d(size)) == repr(torch.nn.AdaptiveMaxPool1d(size))
+
+
+def test_adaptive_max_pool1d_matches_pytorch_and_finite_differences_to_second_order():
+    check(lambda m, x: m.nn.functional.adaptive_max_pool1d(x, 3), [(2, 3, 8)])
+    check_module(lambda m: m.nn.AdaptiveMaxPool1d(4), [(2, 3, 9)])
+
+
+ADAPTIVE_MAX_POOL1D_ERRORS = {
+    "two sizes": ((3, 7), (3, 2), "argument 'output_size' should contain one int (got 2)"),
+    "4-D input": ((1, 3, 3, 7), 3, "Expected 2 to 3 dimensions, but got 4-dimensional tensor"),
+    "1-D input": ((7,), 3, "Expected 2 to 3 dimensions, but got 1-dimensional tensor"),
+    "empty length": ((2, 3, 0), 3, "with dimension 2 being empty"),
+    "empty channels": ((2, 0, 3), 3, "with dimension 1 being empty"),
+    "no size": ((2, 3, 5), None, "must be tuple of ints, not NoneType"),
+    "negative size": ((2, 3, 5), -1, None),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "shape, size, message", ADAPTIVE_MAX_POOL1D_ERRORS.values(), ids=ADAPTIVE_MAX_POOL1D_ERRORS.keys()
+)
+def test_bad_adaptive_max_pool1d_arguments_raise_pytorchs_errors(shape, size, message):
+    assert_same_error(lambda m: m.nn.functional.adaptive_max_pool1d(m.ones(shape), size, True), message)
+    assert_same_error(
+        lambda m: m.nn.functional.adaptive_max_pool1d(m.ones(2, 3, 5, dtype=m.int32), 2),
+        "not implemented for 'Int'",
+    )

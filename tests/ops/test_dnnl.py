@@ -108,6 +108,31 @@ def test_conv_transpose2d_runs_on_onednn_and_matches_pytorch(monkeypatch):
 
 
 @requires_torch
+@pytest.mark.parametrize("enabled", [True, False], ids=["onednn", "switched off"])
+def test_conv_transpose1d_with_16_channels_matches_pytorch_on_onednn_and_switched_off(monkeypatch, enabled):
+    calls = collections.Counter()
+    original = _dnnl.conv_grads
+
+    def counted(*args, **kwargs):
+        calls["conv_grads"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_dnnl, "conv_grads", counted)
+    arrays = layer_inputs((3, 16, 9), (16, 32, 3), weight_dims=(0,))
+    with chainrule.backends.mkldnn.flags(enabled=enabled):
+        check_torch(
+            lambda m, x, w, b: m.nn.functional.conv_transpose1d(
+                x, w, b, stride=2, padding=1, output_padding=1
+            ),
+            None,
+            arrays=arrays,
+            grad_atol=1e-4,
+        )
+    # forward: the input gradient of a convolution; backward: that convolution's weight gradient
+    assert calls["conv_grads"] == (2 if enabled else 0)
+
+
+@requires_torch
 def test_second_order_gradients_through_onednn_match_pytorch():
     x, w, b = layer_inputs((2, 16, 6, 6), (16, 16, 3, 3))
 

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d and ConvTranspose2d, with PyTorch's
+"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d, with PyTorch's
 arguments, parameter shapes and default initialisation."""
 
 from .. import functional as F
@@ -6,7 +6,7 @@ from .. import init
 from ..parameter import empty_parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -186,18 +186,8 @@ class Conv1d(_Conv):
     _spatial = 1
 
 
-class ConvTranspose2d(_ConvNd):
-    """2-D transposed convolution (the gradient of Conv2d with respect to its
-    input; upsamples): weight (in_channels, out_channels / groups, kH, kW).
-    Each output side is (in - 1) * stride - 2 * padding + dilation * (k - 1) +
-    output_padding + 1; ``forward(input, output_size)`` picks output_padding
-    to reach ``output_size``.
-
-    >>> import chainrule
-    >>> up = chainrule.nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1)
-    >>> up(chainrule.randn(1, 16, 12, 12), output_size=[1, 8, 24, 24]).shape
-    chainrule.Size([1, 8, 24, 24])
-    """
+class _ConvTransposeNd(_ConvNd):
+    """ConvTranspose1d and ConvTranspose2d: the same arguments and forward, over ``_spatial`` dims."""
 
     def __init__(
         self,
@@ -214,12 +204,11 @@ class ConvTranspose2d(_ConvNd):
         device=None,
         dtype=None,
     ):
+        name = type(self).__name__
         if padding_mode != "zeros":
-            raise ValueError(
-                f'Only "zeros" padding mode is supported for ConvTranspose2d (got {padding_mode!r})'
-            )
+            raise ValueError(f'Only "zeros" padding mode is supported for {name} (got {padding_mode!r})')
         if isinstance(padding, str):
-            raise ValueError(f"ConvTranspose2d: padding must be numbers, not the string {padding!r}")
+            raise ValueError(f"{name}: padding must be numbers, not the string {padding!r}")
         super().__init__(
             in_channels,
             out_channels,
@@ -233,28 +222,29 @@ class ConvTranspose2d(_ConvNd):
             bias,
             padding_mode,
             dtype,
-            2,
+            self._spatial,
         )
 
     def _output_padding(self, input, output_size):
         """output_padding that makes the output ``output_size`` (PyTorch's rule)."""
         if output_size is None:
             return self.output_padding
-        non_spatial = 2 if input.dim() == 4 else 1
+        spatial = self._spatial
+        non_spatial = 2 if input.dim() == spatial + 2 else 1
         output_size = list(output_size)
-        if len(output_size) == non_spatial + 2:
+        if len(output_size) == non_spatial + spatial:
             output_size = output_size[non_spatial:]
-        if len(output_size) != 2:
+        if len(output_size) != spatial:
             raise ValueError(
-                f"ConvTranspose2D: for {input.dim()}D input, output_size must have 2 or {non_spatial + 2} "
-                f"elements (got {len(output_size)})"
+                f"ConvTranspose{spatial}D: for {input.dim()}D input, output_size must have {spatial} or "
+                f"{non_spatial + spatial} elements (got {len(output_size)})"
             )
         smallest = [
             (input.shape[d + non_spatial] - 1) * self.stride[d]
             - 2 * self.padding[d]
             + self.dilation[d] * (self.kernel_size[d] - 1)
             + 1
-            for d in range(2)
+            for d in range(spatial)
         ]
         largest = [size + s - 1 for size, s in zip(smallest, self.stride)]
         for size, low, high in zip(output_size, smallest, largest):
@@ -267,7 +257,8 @@ class ConvTranspose2d(_ConvNd):
 
     def forward(self, input, output_size=None):
         output_padding = self._output_padding(input, output_size)
-        return F.conv_transpose2d(
+        conv_transpose = F.conv_transpose2d if self._spatial == 2 else F.conv_transpose1d
+        return conv_transpose(
             input,
             self.weight,
             self.bias,
@@ -277,3 +268,34 @@ class ConvTranspose2d(_ConvNd):
             self.groups,
             self.dilation,
         )
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution (the gradient of Conv2d with respect to its
+    input; upsamples): weight (in_channels, out_channels / groups, kH, kW).
+    Each output side is (in - 1) * stride - 2 * padding + dilation * (k - 1) +
+    output_padding + 1; ``forward(input, output_size)`` picks output_padding
+    to reach ``output_size``.
+
+    >>> import chainrule
+    >>> up = chainrule.nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1)
+    >>> up(chainrule.randn(1, 16, 12, 12), output_size=[1, 8, 24, 24]).shape
+    chainrule.Size([1, 8, 24, 24])
+    """
+
+    _spatial = 2
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution over (N, C_in, L) (or unbatched (C_in, L)): weight
+    (in_channels, out_channels / groups, k). The output length is (L - 1) * stride -
+    2 * padding + dilation * (k - 1) + output_padding + 1; ``forward(input, output_size)``
+    picks output_padding to reach ``output_size``.
+
+    >>> import chainrule
+    >>> up = chainrule.nn.ConvTranspose1d(16, 8, 3, stride=2, padding=1)
+    >>> up(chainrule.randn(4, 16, 12), output_size=[24]).shape
+    chainrule.Size([4, 8, 24])
+    """
+
+    _spatial = 1

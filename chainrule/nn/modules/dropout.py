@@ -3,7 +3,7 @@
 from .. import functional as F
 from .module import Module
 
-__all__ = ["Dropout", "Dropout2d"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d"]
 
 
 class Dropout(Module):
@@ -42,3 +42,18 @@ class Dropout2d(Dropout):
 
     def forward(self, input):
         return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout1d(Dropout):
+    """In training mode, zero whole channels of (N, C, L) (or unbatched (C, L)) with
+    probability ``p`` and scale the others by ``1 / (1 - p)``; in eval mode, return the
+    input unchanged.
+
+    >>> import chainrule
+    >>> layer = chainrule.nn.Dropout1d(p=0.5)
+    >>> layer.eval()(chainrule.ones(1, 2, 4)).sum()
+    tensor(8.)
+    """
+
+    def forward(self, input):
+        return F.dropout1d(input, self.p, self.training, self.inplace)

@@ -1,4 +1,4 @@
-"""Pooling layers: MaxPool1d, MaxPool2d, AvgPool2d and AdaptiveAvgPool2d."""
+"""Pooling layers: max, average and adaptive pooling in 1-D and 2-D, and max unpooling."""
 
 from .. import functional as F
 from .module import Module
@@ -10,7 +10,10 @@ __all__ = [
     "AvgPool2d",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
 ]
 
 
@@ -205,3 +208,74 @@ class AdaptiveMaxPool2d(Module):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(Module):
+    """Max pooling of the last dim of (N, C, L) to ``output_size`` values, whatever L;
+    with ``return_indices`` it also returns each maximum's position along L.
+
+    >>> import chainrule
+    >>> chainrule.nn.AdaptiveMaxPool1d(5)(chainrule.randn(1, 64, 8)).shape
+    chainrule.Size([1, 64, 5])
+    """
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def forward(self, input):
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class _MaxUnpoolNd(Module):
+    """MaxUnpool1d and MaxUnpool2d: sizes kept as ``_spatial``-tuples, as PyTorch's."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        n = self._spatial
+        self.kernel_size = _ntuple(kernel_size, n)
+        self.stride = _ntuple(stride if stride is not None else kernel_size, n)
+        self.padding = _ntuple(padding, n)
+
+    def forward(self, input, indices, output_size=None):
+        unpool = F.max_unpool2d if self._spatial == 2 else F.max_unpool1d
+        return unpool(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+def _ntuple(value, n):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool2d: ``forward(input, indices, output_size=None)`` puts
+    each value back at the position ``indices`` (MaxPool2d's, with return_indices=True)
+    names, zeros elsewhere; ``output_size`` picks among the sizes that pool to the input's.
+
+    >>> import chainrule
+    >>> pool, unpool = chainrule.nn.MaxPool2d(2, return_indices=True), chainrule.nn.MaxUnpool2d(2)
+    >>> unpool(*pool(chainrule.randn(1, 3, 5, 5)), output_size=[5, 5]).shape
+    chainrule.Size([1, 3, 5, 5])
+    """
+
+    _spatial = 2
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool1d: ``forward(input, indices, output_size=None)`` puts
+    each value back at the position ``indices`` (MaxPool1d's, with return_indices=True)
+    names, zeros elsewhere.
+
+    >>> import chainrule
+    >>> pool, unpool = chainrule.nn.MaxPool1d(2, return_indices=True), chainrule.nn.MaxUnpool1d(2)
+    >>> unpool(*pool(chainrule.tensor([[[1.0, 3.0, 2.0, 0.0]]])))
+    tensor([[[0., 3., 2., 0.]]])
+    """
+
+    _spatial = 1
