@@ -14,10 +14,12 @@ input and weight gradients, 2 threads of a Zen 5 EPYC): 6.3-6.9 ms against
 How: an (N, C, H, W) array is handed to oneDNN as it is; each convolution
 lets oneDNN choose the layout its kernel wants ("any") and reorders into and
 out of it, as PyTorch does for a plain tensor. The primitives for one shape
-are made once and kept (``_cache``); the forward pass keeps its reordered
-input for the weight gradient, so backward reorders only the gradient.
-Every call uses its own scratch memory and the calling thread's stream, so
-threads may convolve at once.
+are made once and kept (``_cache``, the most recent 64; one evicted while a
+call runs it lives until that call ends); the forward pass keeps its
+reordered input for the weight gradient, so backward reorders only the
+gradient (slicing the batch as forward did). Every call uses its own scratch
+memory and the calling thread's stream, so threads may convolve at once, and
+a forked child gets a fresh lock on the cache.
 
 Threads: oneDNN runs on GNU OpenMP, but here on one OpenMP thread per call:
 the batch is cut into one slice per chainrule thread and the slices run on
