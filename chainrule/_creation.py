@@ -293,6 +293,77 @@ def from_numpy(ndarray):
     return wrap(ndarray)
 
 
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """``obj`` as a tensor, sharing memory with a tensor or NumPy array when its dtype
+    already fits (unless ``copy=True``); ``copy=False`` refuses to copy.
+
+    >>> import numpy as np, chainrule
+    >>> a = np.zeros(2, dtype=np.float32)
+    >>> t = chainrule.asarray(a)
+    >>> a[0] = 1
+    >>> t
+    tensor([1., 0.])
+    """
+    if device is not None:
+        _device(device)
+    if isinstance(obj, Tensor):
+        array = obj._data
+    elif isinstance(obj, np.ndarray):
+        array = obj
+    else:
+        if copy is False:
+            raise ValueError(
+                f"can't alias {type(obj).__name__} into a tensor without copying it (copy=False)"
+            )
+        return tensor(obj, dtype=dtype, requires_grad=requires_grad)
+    np_dtype = array.dtype if dtype is None else _dtype.to_numpy_dtype(dtype)
+    if np_dtype != array.dtype and copy is False:
+        raise ValueError(
+            f"can't alias tensor with dtype '{_dtype.scalar_type_name(array.dtype)}' into dtype "
+            f"'{_dtype.scalar_type_name(np_dtype)}'."
+        )
+    if isinstance(obj, Tensor) and np_dtype == array.dtype and not copy:
+        return obj
+    if copy or np_dtype != array.dtype:
+        array = array.astype(np_dtype)  # a new array
+    return _finish(from_numpy(array)._data, None, None, requires_grad)
+
+
+def _triangle_indices(row, col, offset, dtype, op_name, lower):
+    if row < 0 or col < 0:
+        name, value = ("row", row) if row < 0 else ("col", col)
+        raise RuntimeError(f"{name} must be non-negative, got{value}")
+    np_dtype = np.dtype(np.int64) if dtype is None else _dtype.to_numpy_dtype(dtype)
+    if np_dtype.kind not in "iu":
+        raise NotImplementedError(f"\"{op_name}\" not implemented for '{_dtype.scalar_type_name(np_dtype)}'")
+    rows, cols = np.tril_indices(row, offset, col) if lower else np.triu_indices(row, offset, col)
+    return np.stack([rows, cols]).astype(np_dtype)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (row, column) indices of the lower triangle (up to diagonal ``offset``) of
+    a ``row`` x ``col`` matrix, as a 2 x N int64 tensor in row-major order.
+
+    >>> import chainrule
+    >>> chainrule.tril_indices(2, 2)
+    tensor([[0, 1, 1],
+            [0, 0, 1]])
+    """
+    return _finish(_triangle_indices(row, col, offset, dtype, "tril_indices", True), None, device, False)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (row, column) indices of the upper triangle (from diagonal ``offset``) of
+    a ``row`` x ``col`` matrix, as a 2 x N int64 tensor in row-major order.
+
+    >>> import chainrule
+    >>> chainrule.triu_indices(2, 2)
+    tensor([[0, 0, 1],
+            [0, 1, 1]])
+    """
+    return _finish(_triangle_indices(row, col, offset, dtype, "triu_indices", False), None, device, False)
+
+
 # --- filled with a constant ----------------------------------------------------------------
 
 
@@ -667,6 +738,28 @@ def randint(
     return _finish(draw, dtype, device, requires_grad, out, "randint")
 
 
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, generator=None):
+    """Random integers in ``[low, high)`` with the shape and dtype of ``input``:
+    ``randint_like(x, high)`` or ``randint_like(x, low, high)``.
+
+    >>> import chainrule
+    >>> x = chainrule.randint_like(chainrule.zeros(100), 3, 6)
+    >>> x.dtype, bool((x >= 3).all() and (x < 6).all())
+    (chainrule.float32, True)
+    """
+    if high is None:
+        low, high = 0, low
+    return randint(
+        low,
+        high,
+        tuple(input._data.shape),
+        dtype=_like_dtype(input, dtype),
+        device=device,
+        requires_grad=requires_grad,
+        generator=generator,
+    )
+
+
 def randperm(n, *, generator=None, out=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of ``0 .. n-1`` (``n`` an int or a one-element integer tensor).
 
@@ -746,6 +839,24 @@ def bernoulli(input, p=None, *, generator=None):
     probability = _probabilities(input if p is None else p, "bernoulli")
     rng, draw_dtype = _rng_and_dtype(input, generator)
     return wrap((rng.random(input._data.shape, dtype=draw_dtype) < probability).astype(input._data.dtype))
+
+
+def poisson(input, generator=None):
+    """Poisson counts, one per element, with the rates in ``input`` (non-negative
+    floats); the result has ``input``'s dtype and is not differentiable.
+
+    >>> import chainrule
+    >>> chainrule.poisson(chainrule.tensor([0.0, 0.0]))
+    tensor([0., 0.])
+    """
+    rates = input._data
+    if rates.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"poisson_cpu\" not implemented for '{_dtype.scalar_type_name(rates.dtype)}'"
+        )
+    if rates.size and not rates.min() >= 0:  # a NaN fails too
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    return wrap(numpy_generator(generator).poisson(rates.astype(np.float64)).astype(rates.dtype))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):

@@ -347,3 +347,48 @@ def test_legacy_tensor_types_make_tensors_of_their_dtype(fn):
     # torch.FloatTensor([...]) and friends (older tutorials, d2l's CenteredLayer) were missing
     theirs, ours = run_both(fn)
     assert_same(ours, theirs)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.tril_indices(3, 4, 1),
+        lambda m: m.triu_indices(3, 3, -1),
+        lambda m: m.tril_indices(0, 3),
+        lambda m: m.triu_indices(4, 2, 1, dtype=m.int32),
+        lambda m: m.asarray([1, 2]),
+        lambda m: m.asarray(3.0),
+        lambda m: m.asarray(np.zeros(2, np.float32), dtype=m.float64),
+        lambda m: m.asarray([1.0, 2.0], requires_grad=True),
+    ],
+)
+def test_triangle_indices_and_asarray_give_pytorchs_values_and_dtypes(fn):
+    assert_equal(*run_both(fn)[::-1])
+
+
+@requires_torch
+def test_asarray_shares_memory_where_pytorch_does():
+    def scenario(m):
+        a = np.zeros(3, np.float32)
+        x = m.zeros(2)
+        shared, copied = m.asarray(a), m.asarray(a, copy=True)
+        a[0] = 1
+        return shared, copied, m.asarray(x) is x, m.asarray(x, dtype=m.float64) is x
+
+    assert_equal(*run_both(scenario)[::-1])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.tril_indices(-1, 3),
+        lambda m: m.triu_indices(3, 3, dtype=m.float32),
+        lambda m: m.asarray(np.zeros(2, np.float32), dtype=m.float64, copy=False),
+        lambda m: m.asarray(m.zeros(2), dtype=m.float64, copy=False),
+    ],
+)
+def test_bad_triangle_indices_and_asarray_arguments_raise_pytorchs_exception_type(fn):
+    theirs, ours = run_both(fn)
+    assert isinstance(theirs, Exception) and type(ours) is type(theirs)

@@ -304,3 +304,38 @@ def test_random_functions_take_pytorchs_argument_forms(fn):
 )
 def test_bad_random_arguments_raise_pytorchs_exception_type(fn, message):
     assert_same_error(fn, message)
+
+
+def test_randint_like_takes_the_shape_and_dtype_of_its_input():
+    x = chainrule.randint_like(chainrule.zeros(N, 2), 3, 6)
+    assert x.shape == (N, 2) and x.dtype == chainrule.float32
+    assert sorted(set(x.numpy().ravel().tolist())) == [3.0, 4.0, 5.0]
+    assert chainrule.randint_like(chainrule.zeros(4, dtype=chainrule.int32), 2).dtype == chainrule.int32
+
+
+@pytest.mark.parametrize("rate", [0.5, 4.0, 30.0])
+def test_poisson_counts_have_the_rate_as_mean_and_variance(rate):
+    x = chainrule.poisson(chainrule.full((N,), rate, dtype=chainrule.float64)).numpy()
+    assert x.dtype == np.float64 and (x == np.round(x)).all() and x.min() >= 0
+    assert abs(x.mean() - rate) < 4 * (rate / N) ** 0.5
+    assert abs(x.var() / rate - 1) < 0.06
+
+
+def test_poisson_is_repeatable_with_a_generator_and_zero_at_rate_zero():
+    rates = chainrule.tensor([0.0, 1.0, 7.5])
+    a = chainrule.poisson(rates, chainrule.Generator().manual_seed(3))
+    b = chainrule.poisson(rates, chainrule.Generator().manual_seed(3))
+    assert (a == b).all() and a[0].item() == 0.0
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.poisson(m.tensor([-1.0])),
+        lambda m: m.poisson(m.tensor([1])),
+        lambda m: m.randint_like(m.zeros(2), 5, 1),
+    ],
+)
+def test_bad_poisson_and_randint_like_arguments_raise_pytorchs_exception_type(fn):
+    assert_same_error(fn)

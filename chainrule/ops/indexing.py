@@ -31,9 +31,13 @@ __all__ = [
     "gather",
     "scatter",
     "scatter_add",
+    "scatter_reduce",
     "index_select",
     "index_add",
     "index_fill",
+    "index_copy",
+    "take",
+    "is_nonzero",
     "index_put",
     "masked_fill",
     "masked_scatter",
@@ -562,7 +566,7 @@ def _check_scatter(op_name, input, dim, idx, src_shape):
     _check_in_range(op_name, idx, shape[dim] if shape else 1, dim)
 
 
-class ScatterReduce(Primitive):
+class ScatterCombine(Primitive):
     """y = x with src added into (``reduce='add'``) or multiplied into
     (``'multiply'``) the positions ``key``. Not differentiable, as in PyTorch."""
 
@@ -614,7 +618,7 @@ def scatter(input, dim=None, index=None, src=None, *, value=None, reduce=None, o
         src = wrap(np.full(idx.shape, src, input._data.dtype))
     key = _along_dim_key(idx, dim)
     if reduce is not None:
-        return ScatterReduce.apply(input, src, key, reduce)
+        return ScatterCombine.apply(input, src, key, reduce)
     return IndexPut.apply(input, src, key, False)
 
 
@@ -635,6 +639,224 @@ def scatter_add(input, dim=None, index=None, src=None, *, out=None, axis=None):
     _check_scatter("scatter_add", input, dim, idx, src._data.shape)
     src = src[tuple(slice(0, n) for n in idx.shape)]
     return IndexPut.apply(input, src, _along_dim_key(idx, dim), True)
+
+
+_REDUCE_UFUNCS = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+
+
+def _reduce_identity(reduce, dtype):
+    """The value a reduction starts from when ``include_self=False`` leaves ``x`` out."""
+    if reduce in ("amax", "amin"):
+        info = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype) if dtype.kind in "iu" else None
+        low, high = (-np.inf, np.inf) if dtype.kind == "f" else (info.min, info.max) if info else (0, 1)
+        return low if reduce == "amax" else high
+    return 1 if reduce == "prod" else 0
+
+
+class ScatterReduce(Primitive):
+    """y = x with each src value reduced ('sum', 'prod', 'mean', 'amax', 'amin') into
+    the position ``key`` picks; ``include_self=False`` leaves out x's value at the
+    positions written to. With g = dL/dy, G = gather at key, S = scatter-add at key:
+    sum:  dL/dx = g,  dL/dsrc = G(g);   mean:  dL/dx = g / n,  dL/dsrc = G(g / n),
+    n = the number of values averaged;
+    prod: dL/dx = g * y / x,  dL/dsrc = G(g * y) / src (products of the others where
+    a value is 0);
+    amax, amin: the gradient shared evenly among the values equal to y:
+    dL/dx = [x = y] g / m,  dL/dsrc = [src = G(y)] G(g / m),  m = [x = y] + S([src = G(y)]).
+    Without include_self, dL/dx is 0 at the positions written to (PyTorch's rules)."""
+
+    def forward(ctx, x, src, key, reduce, include_self):
+        ctx.key = key
+        ctx.reduce = reduce
+        ctx.include_self = include_self
+        out = x.copy()
+        written = np.zeros(x.shape, bool)
+        written[key.advanced] = True
+        ctx.written = written
+        if not include_self:
+            out[written] = _reduce_identity(reduce, x.dtype)
+        _REDUCE_UFUNCS[reduce].at(out, key.advanced, src)
+        if reduce == "mean":
+            count = np.full(x.shape, int(include_self), np.int64)
+            np.add.at(count, key.advanced, 1)
+            count = np.maximum(count, 1).astype(x.dtype)
+            ctx.count = count
+            out = out / count if x.dtype.kind == "f" else np.floor_divide(out, count)
+        if reduce in ("prod", "amax", "amin"):
+            ctx.save_for_backward(x, src, out)
+        return out
+
+    def backward(ctx, grad):
+        # written in Tensor ops: the same code records a graph under create_graph
+        as_arrays = not isinstance(grad, Tensor)
+        if as_arrays:
+            grad = wrap(grad)
+        key, reduce = ctx.key, ctx.reduce
+        if reduce == "sum":
+            grad_x, grad_src = grad, Index.apply_unary(grad, key)
+        elif reduce == "mean":
+            grad_x = grad / wrap(ctx.count)
+            grad_src = Index.apply_unary(grad_x, key)
+        else:
+            x, src, result = (wrap(s) if as_arrays else s for s in ctx.saved)
+            grad_x, grad_src = _scatter_reduce_grads(grad, x, src, result, key, reduce, ctx.include_self)
+        if not ctx.include_self:
+            grad_x = grad_x.masked_fill(wrap(ctx.written), 0)
+        if as_arrays:
+            return grad_x._data, grad_src._data, None, None, None
+        return grad_x, grad_src, None, None, None
+
+
+def _scatter_reduce_grads(grad, x, src, result, key, reduce, include_self):
+    """dL/dx and dL/dsrc of ScatterReduce for 'prod', 'amax' and 'amin' (PyTorch's rules)."""
+
+    def gather(t):
+        return Index.apply_unary(t, key)
+
+    def scatter_add(base, values):
+        return IndexPut.apply(base, values, key, True)
+
+    if reduce == "prod":
+        # a zero among the factors: divide by the non-zero ones only
+        x_ones = x.masked_fill(x == 0, 1)
+        grad_x = grad * ScatterReduce.apply(x_ones, src, key, reduce, include_self) / x_ones
+        src_zero = src == 0
+        zeros_in_product = gather(scatter_add(x.detach() * 0, src_zero.to(x.dtype)))
+        only_zero = src_zero & (zeros_in_product == 1)
+        without_it = ScatterReduce.apply(x, src.masked_fill(only_zero, 1), key, reduce, include_self)
+        grad_src = gather(grad * without_it).where(
+            only_zero, gather(grad * result) / src.masked_fill(src_zero, 1)
+        )
+        return grad_x, grad_src
+    value = gather(result)
+    x_is_result = (x == result).to(x.dtype)
+    src_is_result = (src == value).to(x.dtype)
+    shared = grad / scatter_add(x_is_result, src_is_result)
+    return x_is_result * shared, src_is_result * gather(shared)
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
+    """A copy of ``input`` with the ``src`` values reduced into the positions
+    ``index`` picks along ``dim`` (as ``scatter``): ``reduce`` 'sum', 'prod',
+    'mean', 'amax' or 'amin'; ``include_self=False`` leaves out ``input``'s values
+    where something is written. Integer means round down.
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([1.0, 2.0, 3.0])
+    >>> x.scatter_reduce(0, chainrule.tensor([0, 0, 2]), chainrule.tensor([5.0, 6.0, 7.0]), "amax")
+    tensor([6., 2., 7.])
+    >>> i, src = chainrule.tensor([0, 0]), chainrule.tensor([5.0, 6.0])
+    >>> x.scatter_reduce(0, i, src, "mean", include_self=False)
+    tensor([5.5000, 2.0000, 3.0000])
+    """
+    if out is not None:
+        return write_out(
+            out, scatter_reduce(input, dim, index, src, reduce, include_self=include_self), "scatter_reduce"
+        )
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # PyTorch's older names
+    if reduce not in _REDUCE_UFUNCS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if not isinstance(src, Tensor):
+        raise TypeError(
+            f"scatter_reduce(): argument 'src' (position 3) must be Tensor, not {type(src).__name__}"
+        )
+    idx = _integer_index("scatter_reduce", index)
+    if src._data.dtype != input._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    dim = normalize_dim(dim, input._data.ndim)
+    _check_scatter("scatter_reduce", input, dim, idx, src._data.shape)
+    if input._data.ndim == 0:  # one position: as a 1-element vector
+        result = scatter_reduce(
+            input.reshape(1), 0, idx.reshape(1), src.reshape(1), reduce, include_self=include_self
+        )
+        return result.reshape(())
+    src = src[tuple(slice(0, n) for n in idx.shape)]
+    grids = list(np.indices(idx.shape, sparse=True))
+    grids[dim] = idx
+    return ScatterReduce.apply(input, src, IndexKey(None, tuple(grids), True), reduce, bool(include_self))
+
+
+def take(input, index):
+    """The elements of the flattened ``input`` at ``index`` (int64; negative counts
+    from the end), in ``index``'s shape.
+
+    >>> import chainrule
+    >>> chainrule.take(chainrule.tensor([[1, 2], [3, 4]]), chainrule.tensor([[3, 0]]))
+    tensor([[4, 1]])
+    """
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {scalar_type_name(idx.dtype)}")
+    size = input._data.size
+    bad = idx[(idx >= size) | (idx < -size)]
+    if bad.size:
+        raise IndexError(f"out of range: tried to access index {bad.flat[0]} on a tensor of {size} elements.")
+    flat = idx.reshape(-1)
+    picked = Index.apply_unary(input.reshape(-1), IndexKey(None, (flat,), flat.size > 1))
+    return picked.reshape(idx.shape)
+
+
+def index_copy(input, dim, index, source):
+    """A copy of ``input`` with its slices at ``index`` along ``dim`` replaced by
+    those of ``source``, in order.
+
+    >>> import chainrule
+    >>> source = chainrule.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> chainrule.zeros(3, 2).index_copy(0, chainrule.tensor([2, 0]), source)
+    tensor([[3., 4.],
+            [0., 0.],
+            [1., 2.]])
+    """
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype != np.int64:
+        raise RuntimeError(
+            f"index_copy_(): Expected a long tensor for index, but got {scalar_type_name(idx.dtype)}"
+        )
+    if idx.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {idx.ndim})")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            "index_copy_(): self and source expected to have the same dtype, but got (self) "
+            f"{scalar_type_name(input._data.dtype)} and (source) {scalar_type_name(source._data.dtype)}"
+        )
+    shape, source_shape = input._data.shape, source._data.shape
+    dim = normalize_dim(dim, len(shape))
+    source_size = source_shape[dim] if source_shape else 1
+    if idx.size != source_size:
+        raise IndexError(
+            f"index_copy_(): Number of indices ({idx.size}) should be equal to source.size(dim) "
+            f"({source_size})"
+        )
+    for d, (m, n) in enumerate(zip(shape, source_shape)):
+        if d != dim and m != n:
+            raise RuntimeError(
+                "index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
+                f"shape: {m} at dimension {d} and source slice shape: {n} at dimension {d}."
+            )
+    size = shape[dim] if shape else 1
+    bad = idx[(idx >= size) | (idx < 0)]
+    if bad.size:
+        raise IndexError(
+            f"index_copy_(): index {bad.flat[0]} is out of bounds for dimension {dim} with size {size}"
+        )
+    if not shape:
+        return IndexPut.apply(input, source.reshape(()), IndexKey((Ellipsis,)), False)
+    key = IndexKey(None, (slice(None),) * dim + (idx.reshape(-1),))
+    return IndexPut.apply(input, source, key, False)
+
+
+def is_nonzero(input):
+    """Whether a one-element tensor is not zero (``bool(x)``; NaN counts as nonzero).
+
+    >>> import chainrule
+    >>> chainrule.is_nonzero(chainrule.tensor([0.5]))
+    True
+    """
+    size = input._data.size
+    if size != 1:
+        what = "no values" if size == 0 else "more than one value"
+        raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous")
+    return bool(input._data.reshape(-1)[0] != 0)
 
 
 def _vector_index(op_name, input, dim, index):
@@ -943,5 +1165,11 @@ bind(
         "index_put_": index_put_,
         "index_add": index_add,
         "index_add_": index_add_,
+        "scatter_reduce": scatter_reduce,
+        "scatter_reduce_": inplace(scatter_reduce, "scatter_reduce_"),
+        "take": take,
+        "index_copy": index_copy,
+        "index_copy_": inplace(index_copy, "index_copy_"),
+        "is_nonzero": is_nonzero,
     },
 )

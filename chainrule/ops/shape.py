@@ -11,13 +11,14 @@ zeros around a slice or off a diagonal).
 """
 
 import warnings
-from itertools import accumulate
+from itertools import accumulate, combinations_with_replacement
+from itertools import combinations as index_combinations
 from math import prod
 
 import numpy as np
 
-from .._dtype import FROM_NUMPY, category, scalar_type_name, to_numpy_dtype
-from .._tensor import Tensor, _size, wrap
+from .._dtype import FROM_NUMPY, category, default_float, scalar_type_name, to_numpy_dtype
+from .._tensor import Size, Tensor, _size, wrap
 from ..autograd.function import Primitive
 from ._helpers import (
     bind,
@@ -44,7 +45,10 @@ __all__ = [
     "moveaxis",
     "broadcast_to",
     "broadcast_tensors",
+    "broadcast_shapes",
     "meshgrid",
+    "cartesian_prod",
+    "combinations",
     "squeeze",
     "unsqueeze",
     "clone",
@@ -56,21 +60,33 @@ __all__ = [
     "vstack",
     "row_stack",
     "dstack",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
     "column_stack",
     "tile",
     "flip",
     "fliplr",
     "flipud",
     "roll",
+    "rot90",
     "narrow",
     "chunk",
     "split",
     "unbind",
+    "tensor_split",
+    "hsplit",
+    "vsplit",
+    "dsplit",
+    "select",
     "tril",
     "triu",
     "diag",
     "diagonal",
     "diag_embed",
+    "diagflat",
+    "block_diag",
+    "vander",
     "pixel_shuffle",
     "pixel_unshuffle",
     "channel_shuffle",
@@ -563,6 +579,82 @@ def meshgrid(*tensors, indexing=None):
     return tuple(grids)
 
 
+def broadcast_shapes(*shapes):
+    """The shape that tensors of ``shapes`` (each a tuple, list or int) broadcast to.
+
+    >>> import chainrule
+    >>> chainrule.broadcast_shapes((2, 1), (3,), 1)
+    chainrule.Size([2, 3])
+    """
+    sizes = []
+    for shape in shapes:
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
+        if not isinstance(shape, (tuple, list)) or not all(isinstance(n, (int, np.integer)) for n in shape):
+            raise RuntimeError(
+                f"Input shapes should be of type ints, a tuple of ints, or a list of ints, got {shape}"
+            )
+        if any(n < 0 for n in shape):
+            raise ValueError("Attempting to broadcast a dimension with negative length!")
+        sizes.append(tuple(int(n) for n in shape))
+    result = [1] * max(map(len, sizes), default=0)
+    for i, shape in enumerate(sizes):
+        for d in range(-1, -len(shape) - 1, -1):
+            if shape[d] == 1 or shape[d] == result[d]:
+                continue
+            if result[d] != 1:
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {shape[d]} at {d}! Mismatching argument "
+                    f"at index {i} had {shape}; but expected shape should be broadcastable to {result}"
+                )
+            result[d] = shape[d]
+    return Size(result)
+
+
+def _check_vector(t):
+    if t._data.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
+
+
+def cartesian_prod(*tensors):
+    """Every combination of one element from each 1-D tensor, one per row (``itertools.product``);
+    a single tensor comes back as it is.
+
+    >>> import chainrule
+    >>> chainrule.cartesian_prod(chainrule.tensor([1, 2]), chainrule.tensor([3, 4]))
+    tensor([[1, 3],
+            [1, 4],
+            [2, 3],
+            [2, 4]])
+    """
+    for t in tensors:
+        _check_vector(t)
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([reshape(g, -1) for g in grids], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """The length-``r`` combinations of a 1-D tensor's elements, one per row
+    (``itertools.combinations``, or ``combinations_with_replacement``).
+
+    >>> import chainrule
+    >>> chainrule.combinations(chainrule.tensor([1, 2, 3]))
+    tensor([[1, 2],
+            [1, 3],
+            [2, 3]])
+    """
+    _check_vector(input)
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return wrap(np.zeros(0, input._data.dtype))
+    choose = combinations_with_replacement if with_replacement else index_combinations
+    rows = list(choose(range(input._data.shape[0]), r))
+    index = np.array(rows, np.int64).reshape(len(rows), r)
+    return input[index]
+
+
 # --- copies ----------------------------------------------------------------------
 
 
@@ -738,6 +830,36 @@ def roll(input, shifts, dims=None):
     return Roll.apply_unary(input, tuple(int(s) for s in shifts), axes)
 
 
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane of ``dims``, from the first
+    dim towards the second (a copy, as in PyTorch).
+
+    >>> import chainrule
+    >>> chainrule.tensor([[1, 2], [3, 4]]).rot90()
+    tensor([[2, 4],
+            [1, 3]])
+    """
+    dims = list(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    ndim = input._data.ndim
+    if ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {ndim}")
+    a, b = normalize_dim(dims[0], ndim), normalize_dim(dims[1], ndim)
+    if a == b:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {a} and dim1 = {b}")
+    swapped = list(range(ndim))
+    swapped[a], swapped[b] = b, a
+    k %= 4
+    if k == 1:  # flip the second dim, then swap: not a view of anything the caller holds
+        return Permute.apply_unary(Flip.apply_unary(input, (b,)), tuple(swapped))
+    if k == 2:
+        return Flip.apply_unary(input, (a, b))
+    if k == 3:
+        return Permute.apply_unary(Flip.apply_unary(input, (a,)), tuple(swapped))
+    return Copy.apply_unary(input)
+
+
 # --- triangles and diagonals ---------------------------------------------------------
 
 
@@ -890,6 +1012,75 @@ def diag(input, diagonal=0):
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
 
 
+def diagflat(input, offset=0):
+    """A square matrix with the flattened ``input`` on diagonal ``offset``.
+
+    >>> import chainrule
+    >>> chainrule.diagflat(chainrule.tensor([[1, 2]]))
+    tensor([[1, 0],
+            [0, 2]])
+    """
+    return diag(reshape(input, -1), offset)
+
+
+def block_diag(*tensors):
+    """The tensors (0-D, 1-D as one row, or 2-D) along the diagonal of one matrix,
+    zeros elsewhere; the dtype is their promotion.
+
+    >>> import chainrule
+    >>> chainrule.block_diag(chainrule.tensor([[1, 2]]), chainrule.tensor(3))
+    tensor([[1, 2, 0],
+            [0, 0, 3]])
+    """
+    blocks = []
+    for i, t in enumerate(tensors):
+        ndim = t._data.ndim
+        if ndim > 2:
+            raise RuntimeError(
+                f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has {ndim} "
+                "dimensions"
+            )
+        blocks.append(t if ndim == 2 else reshape(t, (1, -1)))
+    if not blocks:
+        return wrap(np.zeros((1, 0), default_float()))
+    blocks = promote("block_diag", *blocks)
+    dtype = blocks[0]._data.dtype
+    width = sum(b._data.shape[1] for b in blocks)
+    rows = []
+    left = 0
+    for b in blocks:
+        height, columns = b._data.shape
+        before = wrap(np.zeros((height, left), dtype))
+        after = wrap(np.zeros((height, width - left - columns), dtype))
+        rows.append(cat([before, b, after], 1))
+        left += columns
+    return cat(rows, 0)
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of a 1-D ``x``: columns x^(N-1), ..., x^1, x^0 (the
+    reverse when ``increasing``); N defaults to len(x). Integers give int64.
+
+    >>> import chainrule
+    >>> chainrule.vander(chainrule.tensor([1, 2, 3]))
+    tensor([[1, 1, 1],
+            [4, 2, 1],
+            [9, 3, 1]])
+    """
+    if x._data.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x._data.shape[0] if N is None else int(N)
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    dtype = x._data.dtype if x._data.dtype.kind == "f" else np.dtype(np.int64)
+    ones = wrap(np.ones((x._data.shape[0], min(n, 1)), dtype))
+    # PyTorch's form: a running product of [1, x, x, ...] (its gradient at x = 0 too)
+    powers = cat([ones, expand(x._cast(dtype) if x._data.dtype != dtype else x, (max(n - 1, 0), -1)).T], 1)
+    if n > 1:
+        powers = powers.cumprod(1)
+    return powers if increasing else flip(powers, 1)
+
+
 # --- joining -----------------------------------------------------------------------------
 
 
@@ -1033,6 +1224,44 @@ def _at_least(tensors, ndim, op_name):
             t = reshape(t, shape)
         shaped.append(t)
     return shaped
+
+
+def _at_least_dims(tensors, ndim, op_name):
+    """atleast_1d/2d/3d: one tensor (itself when it has the dims already) or a tuple."""
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return _at_least(tensors, ndim, op_name)[0]
+    listed = tensors[0] if len(tensors) == 1 else tensors
+    return tuple(_at_least(listed, ndim, op_name))
+
+
+def atleast_1d(*tensors):
+    """``tensors`` with a dim added to 0-D ones (views); one tensor, or a tuple for several.
+
+    >>> import chainrule
+    >>> chainrule.atleast_1d(chainrule.tensor(1.0))
+    tensor([1.])
+    """
+    return _at_least_dims(tensors, 1, "atleast_1d")
+
+
+def atleast_2d(*tensors):
+    """``tensors`` with leading dims of size 1 up to 2 dims (views).
+
+    >>> import chainrule
+    >>> chainrule.atleast_2d(chainrule.tensor([1, 2])).shape
+    chainrule.Size([1, 2])
+    """
+    return _at_least_dims(tensors, 2, "atleast_2d")
+
+
+def atleast_3d(*tensors):
+    """``tensors`` made 3-D as NumPy does: (n,) becomes (1, n, 1), (m, n) becomes (m, n, 1).
+
+    >>> import chainrule
+    >>> chainrule.atleast_3d(chainrule.zeros(2, 3)).shape
+    chainrule.Size([2, 3, 1])
+    """
+    return _at_least_dims(tensors, 3, "atleast_3d")
 
 
 def hstack(tensors, *, out=None):
@@ -1232,6 +1461,122 @@ def narrow(input, dim=None, start=None, length=None, *, axis=None):
     return input[(slice(None),) * axis + (slice(start, start + length),)]
 
 
+def select(input, dim, index):
+    """The slice at ``index`` along ``dim``, that dim removed (a view): ``x.select(1, 2)`` is ``x[:, 2]``.
+
+    >>> import chainrule
+    >>> chainrule.arange(6).reshape(2, 3).select(1, 2)
+    tensor([2, 5])
+    """
+    shape = input._data.shape
+    if not shape:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    axis = normalize_dim(dim, len(shape))
+    index = int(index)
+    if not -shape[axis] <= index < shape[axis]:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {list(shape)} at dimension {dim}"
+        )
+    return input[(slice(None),) * axis + (index,)]
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    """Views of ``input`` cut along ``dim``: into ``sections`` pieces as equal as can
+    be (the first ones one longer), or at the ``indices`` given (a list or a tensor).
+
+    >>> import chainrule
+    >>> chainrule.arange(5).tensor_split(3)
+    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+    >>> chainrule.arange(5).tensor_split([1, 4])
+    (tensor([0]), tensor([1, 2, 3]), tensor([4]))
+    """
+    ndim = input._data.ndim
+    if ndim == 0:
+        raise RuntimeError(
+            "tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims"
+        )
+    if isinstance(indices_or_sections, Tensor):
+        array = indices_or_sections._data
+        if array.dtype != np.int64:
+            raise RuntimeError(
+                "tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
+                f"{scalar_type_name(array.dtype)}"
+            )
+        if array.ndim > 1:
+            raise RuntimeError(
+                "tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                f"one-dimensional tensor, but got a tensor with {array.ndim} dims"
+            )
+        indices_or_sections = int(array) if array.ndim == 0 else array.tolist()
+    elif not isinstance(indices_or_sections, (int, np.integer, list, tuple)) or isinstance(
+        indices_or_sections, bool
+    ):
+        raise TypeError(
+            f"tensor_split(): argument 'indices_or_sections' must be int, tuple of ints or Tensor, not "
+            f"{type(indices_or_sections).__name__}"
+        )
+    axis = normalize_dim(dim, ndim)
+    size = input._data.shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
+        longer, rest = size % sections, size // sections
+        bounds = list(accumulate([rest + 1] * longer + [rest] * (sections - longer), initial=0))
+    else:
+        bounds = [0, *(int(i) for i in indices_or_sections), None]
+    lead = (slice(None),) * axis
+    return tuple(input[lead + (slice(start, end),)] for start, end in zip(bounds, bounds[1:]))
+
+
+def _split_along(input, indices_or_sections, dim, op_name, min_dims):
+    """hsplit, vsplit and dsplit: ``tensor_split``, whose sections must divide the dim exactly."""
+    ndim = input._data.ndim
+    if ndim < min_dims:
+        raise RuntimeError(
+            f"torch.{op_name} requires a tensor with at least {min_dims} dimension, but got a tensor "
+            f"with {ndim} dimensions!"
+        )
+    if isinstance(indices_or_sections, (int, np.integer)) and not isinstance(indices_or_sections, bool):
+        size = input._data.shape[dim]
+        if indices_or_sections == 0 or size % indices_or_sections:
+            raise RuntimeError(
+                f"torch.{op_name} attempted to split along dimension {dim}, but the size of the dimension "
+                f"{size} is not divisible by the split_size {indices_or_sections}!"
+            )
+    return tensor_split(input, indices_or_sections, dim)
+
+
+def hsplit(input, indices_or_sections):
+    """``tensor_split`` along dim 1 (dim 0 of a 1-D tensor); sections must divide it.
+
+    >>> import chainrule
+    >>> chainrule.arange(4).hsplit(2)
+    (tensor([0, 1]), tensor([2, 3]))
+    """
+    return _split_along(input, indices_or_sections, 1 if input._data.ndim > 1 else 0, "hsplit", 1)
+
+
+def vsplit(input, indices_or_sections):
+    """``tensor_split`` along dim 0 of a tensor of at least 2 dims; sections must divide it.
+
+    >>> import chainrule
+    >>> chainrule.arange(4).reshape(2, 2).vsplit(2)
+    (tensor([[0, 1]]), tensor([[2, 3]]))
+    """
+    return _split_along(input, indices_or_sections, 0, "vsplit", 2)
+
+
+def dsplit(input, indices_or_sections):
+    """``tensor_split`` along dim 2 of a tensor of at least 3 dims; sections must divide it.
+
+    >>> import chainrule
+    >>> [p.shape for p in chainrule.zeros(1, 1, 4).dsplit([1])]
+    [chainrule.Size([1, 1, 1]), chainrule.Size([1, 1, 3])]
+    """
+    return _split_along(input, indices_or_sections, 2, "dsplit", 3)
+
+
 def _split_at(array, indices_or_sections, axis=0):
     """``np.split`` for Tensors (cut points or a number of equal sections)."""
     size = array.shape[axis]
@@ -1289,6 +1634,13 @@ bind(
         "split_with_sizes": _split_with_sizes,
         "chunk": chunk,
         "unbind": unbind,
+        "tensor_split": tensor_split,
+        "hsplit": hsplit,
+        "vsplit": vsplit,
+        "dsplit": dsplit,
+        "select": select,
+        "rot90": rot90,
+        "diagflat": diagflat,
     },
     {
         np.reshape: lambda a, shape, **kw: reshape(a, shape),

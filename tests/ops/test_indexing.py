@@ -546,3 +546,104 @@ def test_indexing_ops_write_into_out_as_pytorch(fn):
 )
 def test_bad_fill_and_repeat_arguments_raise_pytorchs_exception(fn, message):
     assert_same_error(fn, message)
+
+
+# --- scatter_reduce, take, index_copy, is_nonzero ------------------------------------------------
+
+REDUCES = ["sum", "prod", "mean", "amax", "amin"]
+# repeated targets along dim 0, and ties and zeros among the values
+SCATTER_INDEX = np.array([[0, 1, 0], [0, 1, 2], [2, 1, 0]])
+SCATTER_TIES = [
+    np.array([[1.0, 2.0, 0.0], [3.0, 2.0, 5.0], [-1.0, 0.5, 4.0]], np.float32),
+    np.array([[3.0, 2.0, 0.0], [3.0, 0.5, -1.0], [0.0, 0.0, 4.0]], np.float32),
+]
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", REDUCES)
+def test_scatter_reduce_matches_pytorch_and_finite_differences(reduce, include_self):
+    def fn(m, x, src):
+        return x.scatter_reduce(0, m.tensor(SCATTER_INDEX), src, reduce, include_self=include_self)
+
+    check(fn, [(3, 3), (3, 3)], low=0.5, high=1.5, second_order=reduce in ("sum", "mean", "prod"))
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", REDUCES)
+def test_scatter_reduce_gradient_at_ties_and_zeros_is_pytorchs(reduce, include_self):
+    check_torch(
+        lambda m, x, src: m.scatter_reduce(
+            x, 0, m.tensor(SCATTER_INDEX), src, reduce, include_self=include_self
+        ),
+        None,
+        arrays=[a.copy() for a in SCATTER_TIES],
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize("reduce", [*REDUCES, "max", "min"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_of_integers_and_in_place_is_pytorchs(reduce, include_self):
+    def fn(m):
+        x = m.tensor([5, 7, 9, -3])
+        index = m.tensor([0, 0, 1, 3, 3])
+        src = m.tensor([2, -3, 4, 6, 1])
+        out = x.scatter_reduce(0, index, src, reduce, include_self=include_self)
+        return out, x.clone().scatter_reduce_(0, index, src, reduce, include_self=include_self)
+
+    assert_equal(*run_both(fn)[::-1])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.take(x, m.tensor([[5, 0], [-1, 5]])),
+        lambda m, x: x.take(m.tensor(3)),
+        lambda m, x: x.index_copy(1, m.tensor([2, 0]), x[:, :2] * 3),
+        lambda m, x: m.index_copy(x, 0, m.tensor(1), x[:1] + 1),
+        lambda m, x: x.clone().index_copy_(0, m.tensor([1]), x[:1] * 2),
+    ],
+)
+def test_take_and_index_copy_match_pytorch_and_finite_differences(fn):
+    check(fn, [(2, 3)])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.is_nonzero(m.tensor([0.0])),
+        lambda m: m.tensor(float("nan")).is_nonzero(),
+        lambda m: m.tensor([[3]]).is_nonzero(),
+    ],
+)
+def test_is_nonzero_is_pytorchs(fn):
+    theirs, ours = run_both(fn)
+    assert ours == theirs
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.arange(6.0).scatter_reduce(0, m.tensor([0]), m.ones(1), "foo"),
+        lambda m: m.arange(6.0).scatter_reduce(0, m.tensor([0]), m.ones(1, dtype=m.float64), "sum"),
+        lambda m: m.arange(6.0).scatter_reduce(0, m.tensor([0]), 1.0, "sum"),
+        lambda m: m.arange(6.0).scatter_reduce(0, m.tensor([7]), m.ones(1), "sum"),
+        lambda m: m.arange(6.0).scatter_reduce(0, m.tensor([0.0]), m.ones(1), "sum"),
+        lambda m: m.take(m.zeros(2, 3), m.tensor([1], dtype=m.int32)),
+        lambda m: m.take(m.zeros(2, 3), m.tensor([6])),
+        lambda m: m.take(m.zeros(2, 3), m.tensor([-7])),
+        lambda m: m.zeros(2, 3).index_copy(0, m.tensor([0], dtype=m.int32), m.zeros(1, 3)),
+        lambda m: m.zeros(2, 3).index_copy(0, m.tensor([[0]]), m.zeros(1, 3)),
+        lambda m: m.zeros(2, 3).index_copy(0, m.tensor([5]), m.zeros(1, 3)),
+        lambda m: m.zeros(2, 3).index_copy(0, m.tensor([-1]), m.zeros(1, 3)),
+        lambda m: m.zeros(2, 3).index_copy(0, m.tensor([0]), m.zeros(1, 3, dtype=m.float64)),
+        lambda m: m.zeros(2, 3).index_copy(0, m.tensor([0, 1]), m.zeros(1, 3)),
+        lambda m: m.zeros(2, 3).index_copy(0, m.tensor([0]), m.zeros(1, 2)),
+        lambda m: m.tensor([1, 2]).is_nonzero(),
+        lambda m: m.tensor([]).is_nonzero(),
+    ],
+)
+def test_bad_arguments_to_scatter_reduce_take_and_index_copy_raise_pytorchs_exception_type(fn):
+    assert_same_error(fn)

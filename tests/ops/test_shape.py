@@ -12,6 +12,7 @@ import chainrule
 from oracle import (
     assert_same_error,
     check,
+    check_gradcheck,
     check_torch,
     raises_like_torch,
     requires_torch,
@@ -770,3 +771,161 @@ def test_meshgrid_without_indexing_warns_and_takes_ij():
 
 def test_meshgrid_gradients_match_finite_differences_and_pytorch():
     check(lambda m, x, y: m.meshgrid(x, y, indexing="xy"), [(3,), (2,)])
+
+
+# --- rot90, tensor_split and friends, select, atleast_nd, block_diag, vander, combinations ---------
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.rot90(x),
+        lambda m, x: x.rot90(2, (1, 2)),
+        lambda m, x: m.rot90(x, -1, (2, 0)),
+        lambda m, x: x.rot90(4),
+        lambda m, x: m.tensor_split(x, 2, 1),
+        lambda m, x: x.tensor_split([1, 0, 5], 2),
+        lambda m, x: x.tensor_split(m.tensor([1, 3]), -1),
+        lambda m, x: m.hsplit(x, 3),
+        lambda m, x: x.vsplit([1]),
+        lambda m, x: m.dsplit(x, 2),
+        lambda m, x: m.select(x, 1, -1),
+        lambda m, x: x.select(2, 3),
+        lambda m, x: m.atleast_3d(x[0, 0], x[0], x[0, 0, 0]),
+        lambda m, x: m.atleast_2d([x[0, 0, 0]]),
+        lambda m, x: m.atleast_1d(x[0, 0, 0]) * 2,
+        lambda m, x: m.block_diag(x[0], x[1, 0], x[0, 0, 0]),
+        lambda m, x: m.diagflat(x[0, :2], -1),
+        lambda m, x: x[0].diagflat(2),
+        lambda m, x: m.cartesian_prod(x[0, 0], x[1, 1, :2]),
+        lambda m, x: m.combinations(x[0, 0]),
+        lambda m, x: m.combinations(x[0, 0], 3, with_replacement=True),
+    ],
+)
+def test_new_shape_op_matches_pytorch_and_finite_differences(fn):
+    check(fn, [(2, 3, 4)], low=0.5, high=1.5)
+
+
+@pytest.mark.parametrize("n, increasing", [(None, False), (3, True), (1, False)])
+def test_vander_gradient_is_that_of_the_powers_it_holds(n, increasing):
+    # PyTorch 2.13's own vander fails in backward (an in-place write it then differentiates):
+    # its values are the oracle here, and the gradient is that of x ** k in PyTorch
+    check_gradcheck(lambda m, x: m.vander(x, n, increasing=increasing), [(4,)])
+    same_as_torch(lambda m: m.vander(m.tensor([0.5, -1.5, 2.0, 0.0]), n, increasing=increasing))
+
+    def powers(m, x):
+        k = m.arange(x.shape[0] if n is None else n, dtype=x.dtype)
+        return x.unsqueeze(1) ** (k if increasing else k.flip(0))
+
+    check_torch(
+        lambda m, x: m.vander(x, n, increasing=increasing) if m is chainrule else powers(m, x), [(4,)]
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.broadcast_shapes((2, 1), 3, [1]),
+        lambda m: m.broadcast_shapes(),
+        lambda m: m.vander(m.tensor([1, 2, 3], dtype=m.int8)),
+        lambda m: m.vander(m.tensor([True, False])),
+        lambda m: m.vander(m.zeros(2), 0),
+        lambda m: m.block_diag(),
+        lambda m: m.block_diag(m.tensor(1), m.tensor([2.0, 3.0]), m.ones(2, 1, dtype=m.float64)),
+        lambda m: m.combinations(m.arange(4), 0),
+        lambda m: m.combinations(m.arange(2), 3),
+        lambda m: m.cartesian_prod(m.arange(2), m.arange(3), m.arange(2)),
+        lambda m: m.atleast_1d(m.tensor(1.0), m.tensor(2.0)),
+        lambda m: m.tensor_split(m.arange(7), 3),
+        lambda m: m.tensor_split(m.arange(6), m.tensor(4)),
+        lambda m: m.hsplit(m.arange(4), [3]),
+    ],
+)
+def test_new_shape_op_gives_pytorchs_values_dtypes_and_shapes(fn):
+    same_as_torch(fn)
+
+
+NEW_VIEWS = {
+    "select": lambda m, x: x.select(1, 2),
+    "tensor_split": lambda m, x: x.tensor_split(2, 2)[1],
+    "hsplit": lambda m, x: m.hsplit(x, [1])[1],
+    "vsplit": lambda m, x: x.vsplit(2)[0],
+    "dsplit": lambda m, x: m.dsplit(x, 2)[1],
+    "atleast_1d": lambda m, x: m.atleast_1d(x[1, 1, 1]),
+    "atleast_3d": lambda m, x: m.atleast_3d(x[0]),
+}
+NEW_COPIES = {
+    "rot90": lambda m, x: x.rot90(),
+    "rot90_zero": lambda m, x: x.rot90(0),
+    "block_diag": lambda m, x: m.block_diag(x[0]),
+    "diagflat": lambda m, x: x[0, 0].diagflat(),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", sorted(NEW_VIEWS) + sorted(NEW_COPIES))
+def test_new_ops_write_through_exactly_when_pytorch_returns_a_view(name):
+    fn = {**NEW_VIEWS, **NEW_COPIES}[name]
+
+    def write(m):
+        x = m.arange(24.0).reshape(2, 3, 4)
+        result = fn(m, x)
+        result.fill_(-1.0)
+        return x, result._base is not None
+
+    theirs, ours = run_both(write)
+    np.testing.assert_array_equal(ours[0].numpy(), theirs[0].numpy())
+    assert ours[1] == theirs[1]
+
+
+@pytest.mark.parametrize("name", sorted(NEW_VIEWS))
+def test_a_new_view_shares_the_version_counter_with_its_base(name):
+    w = chainrule.randn(2, 3, 4, requires_grad=True)
+    base = w * 1.0
+    y = (base * base).sum()
+    with chainrule.no_grad():
+        NEW_VIEWS[name](chainrule, base).mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_atleast_nd_returns_a_tensor_with_enough_dims_unchanged():
+    x = chainrule.zeros(2, 3)
+    assert chainrule.atleast_1d(x) is x and chainrule.atleast_2d(x) is x
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.rot90(m.zeros(2, 2), 1, (0,)),
+        lambda m: m.rot90(m.zeros(3)),
+        lambda m: m.rot90(m.zeros(2, 2), 1, (0, 0)),
+        lambda m: m.rot90(m.zeros(2, 2), 1, (0, 5)),
+        lambda m: m.select(m.zeros(2, 3), 0, 5),
+        lambda m: m.select(m.tensor(1.0), 0, 0),
+        lambda m: m.zeros(2).select(1, 0),
+        lambda m: m.tensor_split(m.zeros(4), 0),
+        lambda m: m.tensor_split(m.tensor(1.0), 1),
+        lambda m: m.tensor_split(m.zeros(4), m.tensor([[1]])),
+        lambda m: m.tensor_split(m.zeros(4), m.tensor([1.0])),
+        lambda m: m.tensor_split(m.zeros(4), 2.0),
+        lambda m: m.hsplit(m.zeros(2, 3), 2),
+        lambda m: m.hsplit(m.zeros(2, 3), 0),
+        lambda m: m.vsplit(m.zeros(3), 1),
+        lambda m: m.dsplit(m.zeros(2, 2), 1),
+        lambda m: m.block_diag(m.zeros(2, 2, 2)),
+        lambda m: m.vander(m.zeros(2, 2)),
+        lambda m: m.vander(m.zeros(2), -1),
+        lambda m: m.cartesian_prod(m.zeros(2, 2)),
+        lambda m: m.cartesian_prod(m.arange(2), m.arange(2.0)),
+        lambda m: m.combinations(m.zeros(2, 2)),
+        lambda m: m.combinations(m.zeros(2), -1),
+        lambda m: m.broadcast_shapes((2,), (3,)),
+        lambda m: m.broadcast_shapes((2, -1)),
+        lambda m: m.broadcast_shapes(2.0),
+    ],
+)
+def test_bad_arguments_to_new_shape_ops_raise_pytorchs_exception_type(fn):
+    assert_same_error(fn)
