@@ -30,6 +30,7 @@ from ._helpers import (
     write_out,
     write_outs,
 )
+from .shape import cat
 
 __all__ = [
     "sum",
@@ -52,6 +53,15 @@ __all__ = [
     "all",
     "any",
     "count_nonzero",
+    "nansum",
+    "nanmean",
+    "aminmax",
+    "logcumsumexp",
+    "diff",
+    "trapezoid",
+    "trapz",
+    "cumulative_trapezoid",
+    "renorm",
 ]
 
 _ndarray = np.ndarray
@@ -155,6 +165,20 @@ class Sum(Primitive):
 
     def backward(ctx, grad):
         return _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
+
+
+class Nansum(Sum):
+    """y = sum of the x_i that are not NaN.   dy/dx_i = 1, times 0 at a NaN (a product, as
+    PyTorch: an infinite gradient, as nanmean's of an all-NaN slice, gives NaN there)."""
+
+    __slots__ = ("numbers",)
+
+    def forward(ctx, x, axes, keepdim):
+        ctx.numbers = ~np.isnan(x)
+        return Sum.forward(ctx, np.where(ctx.numbers, x, 0), axes, keepdim)
+
+    def backward(ctx, grad):
+        return Sum.backward(ctx, grad) * ctx.numbers
 
 
 def _expand_back(grad, shape, axes, keepdim):
@@ -502,6 +526,42 @@ def _cumprod_grad_pairwise(grad, x, axis):
     upper = wrap(np.triu(np.ones((n, n), dtype=bool)))  # i >= j
     result = np.where(upper, products * grad.unsqueeze(-2), 0.0).sum(-1)
     return result.movedim(-1, axis)
+
+
+class Logcumsumexp(Primitive):
+    """y_i = log sum_{j <= i} e^(x_j).   dL/dx_j = sum_{i >= j} dL/dy_i e^(x_j - y_i), summed
+    in log space for the positive and the negative gradients apart (as PyTorch) so that
+    nothing overflows; written with logcumsumexp itself, so twice differentiable."""
+
+    def forward(ctx, x, axis):
+        y = np.logaddexp.accumulate(x, axis)
+        ctx.axis = axis
+        ctx.save_for_backward(x, y)
+        return y
+
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        lowest = np.finfo(_data_of(y).dtype).min  # log 0, finite so that lowest - y stays a number
+        with np.errstate(divide="ignore"):
+            log_size = np.log(np.abs(grad))
+        positive = np.where(grad > 0, log_size, lowest)
+        negative = np.where(grad < 0, log_size, lowest)
+        return (
+            np.exp(_reverse_logcumsumexp(positive - y, ctx.axis) + x)
+            - np.exp(_reverse_logcumsumexp(negative - y, ctx.axis) + x),
+            None,
+        )
+
+
+def _data_of(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _reverse_logcumsumexp(x, axis):
+    """log sum_{j >= i} e^(x_j) along ``axis`` (arrays, or Tensors in double backward)."""
+    if isinstance(x, Tensor):
+        return x.flip(axis).logcumsumexp(axis).flip(axis)
+    return np.flip(np.logaddexp.accumulate(np.flip(x, axis), axis), axis)
 
 
 # --- user-facing functions ----------------------------------------------------------
@@ -961,6 +1021,202 @@ def cumprod(input, dim=None, *, dtype=None, out=None, axis=None):
     return _scan(Cumprod, "cumprod", input, dim, dtype, out, axis)
 
 
+def logcumsumexp(input, dim, *, out=None):
+    """Running ``log(sum(exp(input)))`` along ``dim``, computed without overflow.
+
+    >>> import chainrule
+    >>> chainrule.logcumsumexp(chainrule.tensor([0.0, 0.0, 1000.0]), dim=0)
+    tensor([0.0000e+00, 6.9315e-01, 1.0000e+03])
+    """
+    if out is not None:
+        return write_out(out, logcumsumexp(input, dim), "logcumsumexp")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"logcumsumexp_out_cpu\" not implemented for '{scalar_type_name(input._data.dtype)}' "
+            "(call .float() first)"
+        )
+    axis = normalize_dim(dim, input._data.ndim, "logcumsumexp")
+    if input._data.ndim == 0:
+        return input.clone()
+    return Logcumsumexp.apply(input, axis)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """:func:`sum` with NaNs counted as zero (they get no gradient).
+
+    >>> import chainrule
+    >>> chainrule.nansum(chainrule.tensor([1.0, float("nan"), 2.0]))
+    tensor(3.)
+    """
+    if out is not None:
+        return write_out(out, nansum(input, dim, keepdim, dtype=dtype or _out_dtype(out)), "nansum")
+    input, target = _accumulated_as(input, dtype)
+    cls = Nansum if input._data.dtype.kind == "f" else Sum
+    return _as_result(cls.apply_unary(input, _reduce_dims(input, dim, "nansum"), bool(keepdim)), target)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """:func:`mean` of the elements that are not NaN (NaN where all are).
+
+    >>> import chainrule
+    >>> chainrule.nanmean(chainrule.tensor([[1.0, float("nan")], [2.0, 4.0]]), dim=1)
+    tensor([1., 3.])
+    """
+    if out is not None:
+        return write_out(out, nanmean(input, dim, keepdim, dtype=dtype), "nanmean")
+    if input._data.dtype.kind != "f":  # also with dtype=, as PyTorch
+        raise RuntimeError(
+            "nanmean(): expected input to have floating point or complex dtype but got "
+            f"{scalar_type_name(input._data.dtype)} (call .float() first)"
+        )
+    if dtype is not None:
+        input = input._cast(to_numpy_dtype(dtype))
+    counts = sum(~input.isnan(), dim, keepdim)
+    return nansum(input, dim, keepdim) / counts
+
+
+_AMINMAX = namedtuple("aminmax", ["min", "max"])
+_AMINMAX.__repr__ = lambda self: f"chainrule.return_types.aminmax(\nmin={self.min!r},\nmax={self.max!r})"
+
+
+def aminmax(input, *, dim=None, keepdim=False, out=None):
+    """``(min, max)`` over all elements or along ``dim``; tied elements share each gradient.
+
+    >>> import chainrule
+    >>> chainrule.aminmax(chainrule.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
+    chainrule.return_types.aminmax(
+    min=tensor([1., 2.]),
+    max=tensor([5., 7.]))
+    """
+    if out is not None:
+        return write_outs(out, aminmax(input, dim=dim, keepdim=keepdim), "aminmax")
+    if dim is None and input._data.size == 0:
+        raise RuntimeError(
+            "aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity."
+        )
+    axes = () if dim is None else normalize_dim(dim, input._data.ndim, "aminmax")
+    if dim is not None and input._data.ndim and input._data.shape[axes] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {axes} to have non-zero size.")
+    return _AMINMAX(amin(input, axes, keepdim), amax(input, axes, keepdim))
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The ``n``-th forward difference ``x[i + 1] - x[i]`` along ``dim`` (for bools,
+    ``!=``), after putting ``prepend`` before and ``append`` after the input.
+
+    >>> import chainrule
+    >>> chainrule.diff(chainrule.tensor([1, 3, 6, 10]), n=2, prepend=chainrule.tensor([0]))
+    tensor([1, 1, 1])
+    """
+    if input._data.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    axis = normalize_dim(dim, input._data.ndim, "diff")
+    parts = [t for t in (prepend, input, append) if t is not None]
+    if builtins.any(t.ndim != input.ndim for t in parts):
+        raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+    if len(parts) > 1:
+        input = cat(parts, axis)
+    for _ in range(n):
+        earlier, later = _neighbours(input, axis)
+        input = later != earlier if input._data.dtype == np.bool_ else later - earlier
+    return input
+
+
+def _trapezoid_steps(y, x, dx, axis, op_name):
+    """The spacing of the samples along ``axis``: ``dx`` (a number) or the differences of ``x``."""
+    if x is not None and dx is not None:
+        raise TypeError(f"{op_name}() received an invalid combination of arguments: give x or dx, not both")
+    if x is None:
+        return 1 if dx is None else dx
+    if x.ndim == 1:
+        if x.shape[0] != y.shape[axis]:
+            raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
+        x = x.reshape(tuple(-1 if i == axis else 1 for i in range(y.ndim)))
+    elif x.ndim < y.ndim:
+        x = x.reshape((1,) * (y.ndim - x.ndim) + tuple(x.shape))
+    return diff(x, dim=axis)
+
+
+def _neighbours(x, axis):
+    """(x_i, x_{i+1}) along ``axis``, for i up to the last but one (none for an empty ``x``)."""
+    length = builtins.max(x.shape[axis] - 1, 0)
+    return x.narrow(axis, 0, length), x.narrow(axis, x.shape[axis] - length, length)
+
+
+def _pair_sums(y, axis):
+    """y_i + y_{i+1} along ``axis``."""
+    earlier, later = _neighbours(y, axis)
+    return earlier + later
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoidal rule: the integral of ``y`` along ``dim``, sampled at ``x`` or
+    every ``dx`` (default 1).
+
+    >>> import chainrule
+    >>> chainrule.trapezoid(chainrule.tensor([1.0, 2.0, 3.0]), chainrule.tensor([0.0, 1.0, 3.0]))
+    tensor(6.5000)
+    """
+    axis = normalize_dim(dim, y.ndim, "trapezoid")
+    steps = _trapezoid_steps(y, x, dx, axis, "trapezoid")
+    if y.shape[axis] == 0:
+        return y.sum(axis) * 0
+    if isinstance(steps, Tensor):
+        return (_pair_sums(y, axis) * steps).sum(axis) / 2.0
+    # a constant spacing: dx (sum y - (y_first + y_last) / 2)
+    ends = y.select(axis, 0) + y.select(axis, -1)
+    return (y.sum(axis) - ends * 0.5) * steps
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """The older name of :func:`trapezoid`.
+
+    >>> import chainrule
+    >>> chainrule.trapz(chainrule.tensor([1.0, 2.0, 3.0]), dx=0.5)
+    tensor(2.)
+    """
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoidal integral of ``y`` along ``dim`` (one fewer element).
+
+    >>> import chainrule
+    >>> chainrule.cumulative_trapezoid(chainrule.tensor([1.0, 2.0, 3.0]))
+    tensor([1.5000, 4.0000])
+    """
+    axis = normalize_dim(dim, y.ndim, "cumulative_trapezoid")
+    steps = _trapezoid_steps(y, x, dx, axis, "cumulative_trapezoid")
+    if isinstance(steps, Tensor):
+        return cumsum(_pair_sums(y, axis) * steps, axis) / 2.0
+    return cumsum(steps / 2.0 * _pair_sums(y, axis), axis)
+
+
+def renorm(input, p, dim, maxnorm, *, out=None):
+    """``input`` with each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm``
+    scaled down to norm ``maxnorm`` (the gradient goes through the norm).
+
+    >>> import chainrule
+    >>> chainrule.renorm(chainrule.tensor([[3.0, 4.0], [0.3, 0.4]]), p=2, dim=0, maxnorm=1.0)
+    tensor([[0.6000, 0.8000],
+            [0.3000, 0.4000]])
+    """
+    if out is not None:
+        return write_out(out, renorm(input, p, dim, maxnorm), "renorm")
+    if p <= 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported (p={p})")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
+    axis = normalize_dim(dim, input.ndim, "renorm")
+    norms = norm(input, p, tuple(i for i in range(input.ndim) if i != axis), keepdim=True)
+    factor = (maxnorm / (norms + 1e-7)).masked_fill(~(norms > maxnorm), 1.0)
+    return input * factor
+
+
 def _in_own_dtype(scan):
     """``scan`` in the input's dtype unless told otherwise: the form its in-place version runs."""
 
@@ -1050,6 +1306,13 @@ bind(
         "all": all,
         "any": any,
         "count_nonzero": count_nonzero,
+        "nansum": nansum,
+        "nanmean": nanmean,
+        "aminmax": aminmax,
+        "logcumsumexp": logcumsumexp,
+        "diff": diff,
+        "renorm": renorm,
+        "renorm_": inplace(renorm, "renorm_"),
     },
     {
         np.sum: _numpy_reduction(sum),

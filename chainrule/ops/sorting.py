@@ -10,12 +10,31 @@ value, as in PyTorch.
 import numpy as np
 
 from .._dtype import scalar_type_name
-from .._tensor import wrap
+from .._tensor import Tensor, wrap
 from ._helpers import bind, normalize_dim, write_out, write_outs
 from .indexing import Index, IndexKey, _along_dim_key
 from .reduce import MedianAll, _return_type
 
-__all__ = ["sort", "argsort", "msort", "topk", "median", "kthvalue", "unique"]
+__all__ = [
+    "sort",
+    "argsort",
+    "msort",
+    "topk",
+    "median",
+    "kthvalue",
+    "unique",
+    "cummax",
+    "cummin",
+    "mode",
+    "quantile",
+    "nanquantile",
+    "bincount",
+    "histc",
+    "bucketize",
+    "searchsorted",
+    "isin",
+    "unique_consecutive",
+]
 
 _INT64 = np.dtype(np.int64)
 _SORT = _return_type("sort")
@@ -224,6 +243,344 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
 
+_CUMMAX = _return_type("cummax")
+_CUMMIN = _return_type("cummin")
+_MODE = _return_type("mode")
+
+
+def _running_extreme(input, dim, out, largest):
+    """cummax / cummin: the running max (min) along ``dim`` and the index it was last
+    reached at (equal values move the index on, as PyTorch; NaN stays, each NaN moves it);
+    the gradient goes to that index."""
+    name = "cummax" if largest else "cummin"
+    if out is not None:
+        return write_outs(out, _running_extreme(input, dim, None, largest), name)
+    data = input._data
+    axis = normalize_dim(dim, data.ndim, name)
+    if data.ndim == 0:
+        return (_CUMMAX if largest else _CUMMIN)(input.clone(), wrap(np.zeros((), _INT64)))
+    running = (np.maximum if largest else np.minimum).accumulate(data, axis)
+    reached = data == running
+    if data.dtype.kind == "f":
+        reached |= np.isnan(data)
+    shape = [1] * data.ndim
+    shape[axis] = data.shape[axis]
+    positions = np.arange(data.shape[axis], dtype=_INT64).reshape(shape)
+    index = np.maximum.accumulate(np.where(reached, positions, 0), axis)
+    return (_CUMMAX if largest else _CUMMIN)(_picked(input, index, axis), wrap(index))
+
+
+def cummax(input, dim, *, out=None):
+    """``(values, indices)``: the running maximum along ``dim`` and where it was last reached.
+
+    >>> import chainrule
+    >>> chainrule.cummax(chainrule.tensor([1.0, 3.0, 2.0, 3.0]), dim=0)
+    chainrule.return_types.cummax(
+    values=tensor([1., 3., 3., 3.]),
+    indices=tensor([0, 1, 1, 3]))
+    """
+    return _running_extreme(input, dim, out, largest=True)
+
+
+def cummin(input, dim, *, out=None):
+    """``(values, indices)``: the running minimum along ``dim`` and where it was last reached.
+
+    >>> import chainrule
+    >>> chainrule.cummin(chainrule.tensor([2.0, 1.0, 3.0]), dim=0).values
+    tensor([2., 1., 1.])
+    """
+    return _running_extreme(input, dim, out, largest=False)
+
+
+def mode(input, dim=-1, keepdim=False, *, out=None):
+    """``(values, indices)``: the most frequent value along ``dim`` (the smallest of
+    equally frequent ones, as PyTorch) and its last position; the gradient goes there.
+
+    >>> import chainrule
+    >>> chainrule.mode(chainrule.tensor([[3, 1, 1, 3, 2]]), 1)
+    chainrule.return_types.mode(
+    values=tensor([1]),
+    indices=tensor([2]))
+    """
+    if out is not None:
+        return write_outs(out, mode(input, dim, keepdim), "mode")
+    data = input._data
+    axis = normalize_dim(dim, data.ndim, "mode")
+    if data.ndim == 0:
+        return _MODE(input.clone(), wrap(np.zeros((), _INT64)))
+    if data.shape[axis] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {axis} to have non-zero size.")
+    order = np.moveaxis(_sort_indices(data, axis, False), axis, -1)
+    ordered = np.take_along_axis(np.moveaxis(data, axis, -1), order, -1)
+    # the length of the run of equal values up to each position; a stable sort puts each
+    # run's last element at the value's last position
+    positions = np.arange(ordered.shape[-1])
+    starts = np.concatenate([np.ones_like(ordered[..., :1], bool), ordered[..., 1:] != ordered[..., :-1]], -1)
+    run_lengths = positions - np.maximum.accumulate(np.where(starts, positions, 0), -1)
+    longest_end = run_lengths.argmax(-1)[..., None]  # the first, smallest, of the longest runs
+    index = np.moveaxis(np.take_along_axis(order, longest_end, -1), -1, axis).astype(_INT64, copy=False)
+    values = _picked(input, index, axis)
+    if not keepdim:
+        values, index = values.squeeze(axis), index.squeeze(axis)
+    return _MODE(values, wrap(index))
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input, q, dim, keepdim, interpolation, out, ignore_nan):
+    """quantile / nanquantile, as PyTorch computes them: sort (NaN last), take the
+    elements at rank q (n - 1) and interpolate between its two neighbours."""
+    name = "nanquantile" if ignore_nan else "quantile"
+    if out is not None:
+        return write_out(out, _quantile(input, q, dim, keepdim, interpolation, None, ignore_nan), name)
+    data = input._data
+    q_data = q._data if isinstance(q, Tensor) else np.asarray(q, data.dtype)
+    if data.size == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    if q_data.ndim > 1:
+        raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+    if data.dtype not in (np.float32, np.float64):
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if q_data.dtype != data.dtype:
+        raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+    if not isinstance(q, Tensor) and not 0 <= q <= 1:
+        raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
+    if not ((q_data >= 0) & (q_data <= 1)).all():
+        raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(
+            f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, "
+            f"but got {interpolation}"
+        )
+    if dim is None:
+        rows, kept = input.reshape(-1), (1,) * data.ndim
+    else:
+        axis = normalize_dim(dim, data.ndim, name)
+        rows = input.movedim(axis, -1) if data.ndim else input.reshape(1)
+        kept = tuple(1 if i == axis else n for i, n in enumerate(data.shape))
+    out_shape = (
+        kept if keepdim else tuple(n for i, n in enumerate(data.shape) if dim is not None and i != axis)
+    )
+    ordered = rows.sort(-1).values
+    nan = np.isnan(ordered._data)
+    if ignore_nan:  # ranks among the numbers; all NaN: rank 0, a NaN
+        ranks = q_data.reshape(-1) * (nan.shape[-1] - nan.sum(-1, keepdims=True) - 1).astype(data.dtype)
+        ranks = np.maximum(ranks, 0)
+    else:  # a NaN in the slice: the last rank, a NaN
+        last = ordered.shape[-1] - 1
+        ranks = np.where(nan.any(-1, keepdims=True), data.dtype.type(last), q_data.reshape(-1) * last)
+    rounding = {"lower": np.floor, "higher": np.ceil, "nearest": np.round}.get(interpolation)
+    if rounding is not None:
+        ranks = rounding(ranks)
+    below = ranks.astype(_INT64)
+    result = ordered.gather(-1, wrap(below))
+    if interpolation in ("linear", "midpoint"):
+        weights = ranks - below.astype(ranks.dtype) if interpolation == "linear" else np.full_like(ranks, 0.5)
+        result = result.lerp(ordered.gather(-1, wrap(np.ceil(ranks).astype(_INT64))), wrap(weights))
+    result = result.movedim(-1, 0)  # the quantiles first, as PyTorch
+    return result.reshape(out_shape) if q_data.ndim == 0 else result.reshape((q_data.size,) + out_shape)
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """The ``q``-th quantiles (a number or a 1-d tensor in [0, 1]) of all elements or
+    along ``dim``, interpolated as NumPy's ``method=`` names; NaN where a slice has one.
+    For a tensor ``q`` the quantiles make the result's first dim.
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([[1.0, 2.0, 4.0], [0.0, 5.0, 6.0]])
+    >>> chainrule.quantile(x, 0.25, dim=1)
+    tensor([1.5000, 2.5000])
+    >>> x.quantile(chainrule.tensor([0.5, 1.0]), interpolation="lower")
+    tensor([2., 6.])
+    """
+    return _quantile(input, q, dim, keepdim, interpolation, out, ignore_nan=False)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """:func:`quantile` of the elements that are not NaN (NaN where all are).
+
+    >>> import chainrule
+    >>> chainrule.nanquantile(chainrule.tensor([1.0, float("nan"), 3.0]), 0.5)
+    tensor(2.)
+    """
+    return _quantile(input, q, dim, keepdim, interpolation, out, ignore_nan=True)
+
+
+# --- counting and searching (integer results, no gradient) ------------------------
+
+
+def bincount(input, weights=None, minlength=0):
+    """How often each value 0, 1, ..., max occurs in a 1-d tensor of non-negative integers
+    (at least ``minlength`` counts); with ``weights``, their sums instead (float64 unless
+    the weights are float32).
+
+    >>> import chainrule
+    >>> chainrule.bincount(chainrule.tensor([1, 1, 3]))
+    tensor([0, 2, 0, 1])
+    """
+    data = input._data
+    if data.dtype.kind not in "biu":
+        raise NotImplementedError(
+            f"\"bincount_cpu\" not implemented for '{scalar_type_name(data.dtype)}' (call .long() first)"
+        )
+    if data.ndim != 1 or (data.size and data.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError(f"minlength should be >= 0 (got {minlength})")
+    if weights is None:
+        return wrap(np.bincount(data, minlength=minlength).astype(_INT64))
+    w = weights._data
+    if w.ndim != 1 or w.shape[0] != data.shape[0]:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    dtype = np.float32 if w.dtype == np.float32 else np.float64
+    return wrap(np.bincount(data, w.astype(np.float64), minlength).astype(dtype))
+
+
+def histc(input, bins=100, min=0, max=0, *, out=None):  # noqa: A002
+    """A histogram of ``bins`` equal bins over [min, max] (the data's range when both
+    are equal); elements outside are not counted. Same dtype as the input.
+
+    >>> import chainrule
+    >>> chainrule.histc(chainrule.tensor([1.0, 2.0, 1.0]), bins=4, min=0, max=3)
+    tensor([0., 2., 1., 0.])
+    """
+    if out is not None:
+        return write_out(out, histc(input, bins, min, max), "histc")
+    data = input._data
+    if data.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"histogram_cpu\" not implemented for '{scalar_type_name(data.dtype)}' (call .float() first)"
+        )
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    if min > max:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    low, high = data.dtype.type(min), data.dtype.type(max)
+    if low == high and data.size:
+        low, high = data.min(), data.max()
+    if low == high:
+        low, high = low - 1, high + 1
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise RuntimeError(f"torch.histc: range of [{low}, {high}] is not finite")
+    inside = data[(data >= low) & (data <= high)]
+    # as PyTorch: in the input's dtype, the right edge in the last bin
+    position = ((inside - low) * bins / (high - low)).astype(_INT64)
+    counts = np.bincount(np.minimum(position, bins - 1), minlength=bins)
+    return wrap(counts.astype(data.dtype))
+
+
+def _side(right, side):
+    if side is None:
+        return "right" if right else "left"
+    if side not in ("left", "right"):
+        raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+    if right and side == "left":
+        raise RuntimeError(
+            "torch.searchsorted(): side and right can't be set to opposites, got side of left "
+            "while right was True"
+        )
+    return side
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None, out=None):
+    """For each value of ``input``, the index in the innermost dim of ``sorted_sequence``
+    where it would be inserted to keep the order: before equal values, or after them
+    with ``right=True`` / ``side="right"``. ``sorter`` sorts an unsorted sequence.
+
+    >>> import chainrule
+    >>> chainrule.searchsorted(chainrule.tensor([1, 3, 5, 7]), chainrule.tensor([3, 6, 9]))
+    tensor([1, 3, 4])
+    """
+    if out is not None:
+        result = searchsorted(
+            sorted_sequence, input, out_int32=out_int32, right=right, side=side, sorter=sorter
+        )
+        return write_out(out, result, "searchsorted")
+    side = _side(right, side)
+    boundaries = sorted_sequence._data
+    values = input._data if isinstance(input, Tensor) else np.asarray(input)
+    if boundaries.ndim > 1 and boundaries.shape[:-1] != values.shape[:-1]:
+        raise RuntimeError(
+            "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions "
+            f"of boundaries tensor and input value tensor must match, but we got boundaries tensor "
+            f"{list(boundaries.shape)} and input value tensor {list(values.shape)}"
+        )
+    if sorter is not None:
+        boundaries = np.take_along_axis(boundaries, sorter._data, -1)
+    if boundaries.ndim <= 1:
+        found = np.searchsorted(boundaries, values, side)
+    else:
+        rows = boundaries.reshape(-1, boundaries.shape[-1])
+        found = np.stack(
+            [np.searchsorted(b, v, side) for b, v in zip(rows, values.reshape(len(rows), -1))]
+        ).reshape(values.shape)
+    return wrap(np.asarray(found, np.int32 if out_int32 else _INT64))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+    """The bucket of each value: the index i with boundaries[i-1] < x <= boundaries[i]
+    (``right=True``: boundaries[i-1] <= x < boundaries[i]).
+
+    >>> import chainrule
+    >>> chainrule.bucketize(chainrule.tensor([1, 5, 9]), chainrule.tensor([1, 3, 5, 7]))
+    tensor([0, 2, 4])
+    """
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """True where an element of ``elements`` occurs in ``test_elements`` (either may be a
+    number); ``invert=True`` gives the opposite.
+
+    >>> import chainrule
+    >>> chainrule.isin(chainrule.tensor([[1, 2], [3, 4]]), chainrule.tensor([2, 3]))
+    tensor([[False,  True],
+            [ True, False]])
+    """
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError(
+            "isin() received an invalid combination of arguments: elements or test_elements must be a Tensor"
+        )
+    elements, test_elements = (
+        t._data if isinstance(t, Tensor) else np.asarray(t) for t in (elements, test_elements)
+    )
+    return wrap(np.asarray(np.isin(elements, test_elements, assume_unique=assume_unique, invert=invert)))
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """The input with each run of equal consecutive elements (or, with ``dim``, slices
+    along ``dim``) kept once; with ``return_inverse`` the run each element fell in,
+    with ``return_counts`` the length of each run.
+
+    >>> import chainrule
+    >>> chainrule.unique_consecutive(chainrule.tensor([1, 1, 2, 2, 3, 1]), return_counts=True)
+    (tensor([1, 2, 3, 1]), tensor([2, 2, 1, 1]))
+    """
+    data = input._data
+    if dim is None:
+        slices, inverse_shape = data.reshape(-1, 1), data.shape
+    else:
+        axis = normalize_dim(dim, data.ndim, "unique_consecutive")
+        slices = np.moveaxis(data, axis, 0).reshape(data.shape[axis] if data.ndim else 1, -1)
+        inverse_shape = (slices.shape[0],)
+    starts = np.ones(slices.shape[0], bool)
+    starts[1:] = (slices[1:] != slices[:-1]).any(1)
+    first = np.flatnonzero(starts)
+    if dim is None:
+        values = data.reshape(-1)[first]
+    else:
+        values = np.take(data, first, axis) if data.ndim else data.reshape(1)
+    outputs = [wrap(values)]
+    if return_inverse:
+        outputs.append(wrap((np.cumsum(starts) - 1).astype(_INT64).reshape(inverse_shape)))
+    if return_counts:
+        outputs.append(wrap(np.diff(np.append(first, slices.shape[0])).astype(_INT64)))
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+
 bind(
     {
         "sort": sort,
@@ -233,5 +590,13 @@ bind(
         "median": median,
         "kthvalue": kthvalue,
         "unique": unique,
+        "cummax": cummax,
+        "cummin": cummin,
+        "mode": mode,
+        "quantile": quantile,
+        "nanquantile": nanquantile,
+        "bincount": bincount,
+        "histc": histc,
+        "unique_consecutive": unique_consecutive,
     }
 )

@@ -416,6 +416,12 @@ REDUCTIONS = {
     "norm": lambda m, x, dim, keepdim: x.norm(dim=dim, keepdim=keepdim),
     "cumsum": lambda m, x, dim, keepdim: x.cumsum(dim),
     "cumprod": lambda m, x, dim, keepdim: x.cumprod(dim),
+    "nansum": lambda m, x, dim, keepdim: x.nansum(dim, keepdim),
+    "nanmean": lambda m, x, dim, keepdim: m.nanmean(x, dim, keepdim),
+    "aminmax": lambda m, x, dim, keepdim: x.aminmax(dim=dim, keepdim=keepdim),
+    "logcumsumexp": lambda m, x, dim, keepdim: x.logcumsumexp(dim),
+    "diff": lambda m, x, dim, keepdim: x.diff(dim=dim, n=2 if keepdim else 1),
+    "renorm": lambda m, x, dim, keepdim: x[None].renorm(2 if keepdim else 1, dim, 1.5),  # needs 2 dims
 }
 
 
@@ -585,3 +591,184 @@ def test_float16_sums_of_squares_accumulate_in_float32(op, compare_gradients):
     assert_same(ours, theirs, rtol=2e-3, atol=0)
     if compare_gradients:
         assert_same(our_grad, their_grad, rtol=2e-3, atol=1e-5, where="gradient")
+
+
+# --- nansum, nanmean, aminmax, logcumsumexp, diff, the trapezoid rule, renorm ------------------------
+
+NAN = float("nan")
+WITH_NANS = values([[1.0, NAN, 2.5, -0.5], [NAN, NAN, NAN, NAN], [0.5, 3.0, NAN, -2.0]])
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1, (0, 1), ()], ids=str)
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_nansum_and_nanmean_match_pytorch_and_finite_differences(dim, keepdim):
+    check(lambda m, x: (m.nansum(x, dim, keepdim), x.nanmean(dim, keepdim)), [(3, 4)])
+
+
+def test_nansum_and_nanmean_skip_nans_and_send_them_no_gradient_as_pytorch():
+    check_torch(
+        lambda m, x: (x.nansum(), m.nansum(x, 1), x.nanmean(0), m.nanmean(x, 1, True)),
+        None,
+        arrays=[WITH_NANS],
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.nansum(x.int()),
+        lambda m, x: m.nansum(x.bool(), 0),
+        lambda m, x: m.nansum(x, 1, dtype=m.float64),
+        lambda m, x: m.nanmean(x.long()),
+        lambda m, x: m.nanmean(x.long(), 1, dtype=m.float64),
+        lambda m, x: m.nansum(x, 2),
+    ],
+)
+def test_nansum_and_nanmean_dtypes_and_errors_match_pytorch(fn):
+    assert_same_outcome_as_pytorch(fn, values([[1.0, 0.0, 2.0], [3.0, 4.0, 0.0]]))
+
+
+@pytest.mark.parametrize("dim", [None, 0, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_aminmax_matches_pytorch_and_finite_differences(dim, keepdim):
+    check(lambda m, x: tuple(m.aminmax(x, dim=dim, keepdim=keepdim)), [(3, 4)])
+
+
+@requires_torch
+def test_aminmax_shares_the_gradient_among_ties_and_names_its_fields_as_pytorch():
+    ties = values([[1.0, 3.0, 3.0], [3.0, 0.0, 0.0]])
+    check_torch(lambda m, x: (*x.aminmax(), *m.aminmax(x, dim=1)), None, arrays=[ties])
+    result = chainrule.aminmax(chainrule.tensor(ties), dim=0)
+    assert result.min.tolist() == [1.0, 0.0, 0.0] and result.max.tolist() == [3.0, 3.0, 3.0]
+    assert repr(result).startswith("chainrule.return_types.aminmax(\nmin=tensor(")
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.aminmax(x),
+        lambda m, x: m.aminmax(x, dim=1),
+        lambda m, x: m.aminmax(x[0, 0]),
+        lambda m, x: m.aminmax(x, dim=3),
+    ],
+)
+def test_aminmax_of_empty_and_zero_dim_tensors_matches_pytorch(fn):
+    assert_same_outcome_as_pytorch(fn, np.zeros((2, 0), F32))
+    assert_same_outcome_as_pytorch(fn, np.ones((2, 3), F32))
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_logcumsumexp_matches_pytorch_and_finite_differences_to_second_order(dim):
+    check(lambda m, x: m.logcumsumexp(x, dim), [(3, 4)])
+
+
+def test_logcumsumexp_is_stable_for_large_and_infinite_values_as_pytorch():
+    data = values(
+        [[1000.0, -1000.0, 999.0, 0.0], [-np.inf, -np.inf, 3.0, -np.inf], [-900.0, -1000.0, -950.0, 1.0]]
+    )
+    check_torch(lambda m, x: x.logcumsumexp(1), None, arrays=[data])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.logcumsumexp(x[0, 0], 0),
+        lambda m, x: x.long().logcumsumexp(0),
+        lambda m, x: x.logcumsumexp(2),
+    ],
+)
+def test_logcumsumexp_of_a_scalar_and_of_integers_matches_pytorch(fn):
+    assert_same_outcome_as_pytorch(fn, values([[1.0, 2.0], [0.5, -1.0]]))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x, p, a: m.diff(x),
+        lambda m, x, p, a: x.diff(n=2, dim=0),
+        lambda m, x, p, a: m.diff(x, 1, 1, prepend=p, append=a),
+        lambda m, x, p, a: m.diff(x, n=3, dim=-1, append=a),
+        lambda m, x, p, a: x.diff(n=0),
+    ],
+)
+def test_diff_matches_pytorch_and_finite_differences(fn):
+    check(fn, [(3, 4), (3, 1), (3, 2)])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.diff(x.long(), n=2),
+        lambda m, x: (x > 1).diff(dim=0),
+        lambda m, x: m.diff(x, n=5),
+        lambda m, x: m.diff(x[0, 0]),
+        lambda m, x: m.diff(x, prepend=x[0]),
+        lambda m, x: m.diff(x, dim=2),
+    ],
+)
+def test_diff_of_integers_and_bools_and_bad_arguments_match_pytorch(fn):
+    assert_same_outcome_as_pytorch(fn, values([[1.0, 3.0, 0.0], [4.0, 2.0, 2.0]]))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, y, x: m.trapezoid(y),
+        lambda m, y, x: m.trapezoid(y, dx=0.5, dim=0),
+        lambda m, y, x: m.trapezoid(y, x),
+        lambda m, y, x: m.trapezoid(y, x[0], dim=1),
+        lambda m, y, x: m.trapz(y, x, dim=-1),
+        lambda m, y, x: m.trapz(y, dx=2.0),
+        lambda m, y, x: m.cumulative_trapezoid(y, x),
+        lambda m, y, x: m.cumulative_trapezoid(y, x[0]),
+        lambda m, y, x: m.cumulative_trapezoid(y, dx=0.5, dim=0),
+    ],
+)
+def test_trapezoid_rules_match_pytorch_and_finite_differences(fn):
+    check(fn, [(3, 4), (3, 4)])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, y, x: m.trapezoid(y.long(), x.long()),
+        lambda m, y, x: m.trapezoid(y.long()),
+        lambda m, y, x: m.cumulative_trapezoid(y.long(), dx=2),
+        lambda m, y, x: m.trapezoid(y[:, :0]),
+        lambda m, y, x: m.trapezoid(y, x[0, :2]),
+        lambda m, y, x: m.trapezoid(y, x, dx=1.0),
+        lambda m, y, x: m.trapezoid(y, dim=2),
+    ],
+)
+def test_trapezoid_dtypes_empty_samples_and_bad_arguments_match_pytorch(fn):
+    arrays = values([[1.0, 3.0, 0.0], [4.0, 2.0, 2.0]]), values([[0.0, 1.0, 3.0], [1.0, 2.0, 4.0]])
+    assert_same_outcome_as_pytorch(fn, *arrays)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3.0, float("inf")])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_renorm_matches_pytorch_and_finite_differences(p, dim):
+    # maxnorm 2: some slices are scaled down, some are left alone
+    check(lambda m, x: m.renorm(x, p, dim, 2.0), [(3, 4)], seed=dim + 5)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.renorm(x[0], 2, 0, 1.0),
+        lambda m, x: m.renorm(x[None], 2, 2, 1.0),
+        lambda m, x: x.clone().renorm_(1, 1, 0.5),
+        lambda m, x: m.renorm(x, 0, 0, 1.0),
+        lambda m, x: m.renorm(x, 2, 0, -1.0),
+        lambda m, x: m.renorm(x.long(), 2, 0, 1.0),
+        lambda m, x: m.renorm(x, 2, 2, 1.0),
+    ],
+)
+def test_renorm_in_place_and_with_bad_arguments_matches_pytorch(fn):
+    assert_same_outcome_as_pytorch(fn, values([[1.0, -3.0, 0.5], [0.1, 0.2, 0.0]]))

@@ -3,10 +3,12 @@ gradients (which go back to the picked elements) and errors."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import chainrule
 
-from oracle import check, requires_torch, run_both, torch
+from oracle import check, check_torch, requires_torch, run_both, torch
 
 
 def assert_same(ours, theirs):
@@ -246,3 +248,267 @@ ORDER_STATISTICS = {
 @pytest.mark.parametrize("op", list(ORDER_STATISTICS.values()), ids=list(ORDER_STATISTICS))
 def test_order_statistics_match_pytorch_and_finite_differences(op):
     check(op, [(3, 4)])
+
+
+# --- cummax, cummin, mode, quantile ------------------------------------------------------------------
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cummax_and_cummin_match_pytorch_and_finite_differences(dim):
+    check(lambda m, x: (*m.cummax(x, dim), *x.cummin(dim)), None, arrays=[DISTINCT.copy()])
+
+
+@requires_torch
+@pytest.mark.parametrize("dim", [0, 1])
+def test_cummax_and_cummin_send_the_gradient_to_pytorchs_index_among_ties_and_nans(dim):
+    rows = np.array(
+        [[1.0, 3.0, 3.0, 2.0, 3.0, NAN, 1.0, NAN], [2.0, 1.0, 1.0, 4.0, 1.0, 0.0, 0.0, 5.0]], np.float32
+    )
+
+    def scenario(lib):
+        x = lib.tensor(rows, requires_grad=True)
+        high, low = x.cummax(dim), lib.cummin(x, dim)
+        (high.values * 2 + low.values).nansum().backward()
+        return high.values.detach(), high.indices, low.values.detach(), low.indices, x.grad
+
+    assert_same(scenario(chainrule), scenario(torch))
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.cummax(m.tensor([True, False, True]), 0),
+        lambda m: m.cummin(m.tensor([[3, 1], [2, 5]]), 0),
+        lambda m: m.cummax(m.tensor(2.0), 0),
+        lambda m: m.cummin(m.zeros(0, 2), 0),
+        lambda m: m.cummax(m.tensor([1.0, 2.0]), 1),
+    ],
+)
+def test_cummax_and_cummin_of_integers_scalars_and_empty_tensors_match_pytorch(fn):
+    _same_or_same_error(fn)
+
+
+def _same_or_same_error(fn):
+    theirs, ours = run_both(fn)
+    if isinstance(theirs, Exception):
+        assert type(ours) is type(theirs), f"chainrule gave {ours!r}, torch raised {theirs!r}"
+        return
+    assert_same(
+        tuple(ours) if isinstance(ours, tuple) else ours,
+        tuple(theirs) if isinstance(theirs, tuple) else theirs,
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.mode(m.tensor([[3, 1, 1, 3, 2], [5, 5, 4, 4, 0], [7, 7, 7, 1, 1]]), 1),
+        lambda m: m.tensor([[3, 1, 1, 3], [5, 5, 4, 3], [5, 1, 1, 3]]).mode(0, keepdim=True),
+        lambda m: m.mode(m.tensor([2.0, 1.0, 2.0, 1.0])),
+        lambda m: m.mode(m.tensor(4.0)),
+        lambda m: m.mode(m.tensor([True, False, False])),
+        lambda m: m.mode(m.zeros(2, 0)),
+        lambda m: m.mode(m.tensor([1, 2]), 1),
+    ],
+)
+def test_mode_picks_pytorchs_value_and_index_among_ties(fn):
+    _same_or_same_error(fn)
+
+
+def test_mode_sends_the_gradient_to_the_returned_index():
+    ties = np.array([[2.0, 1.0, 2.0, 1.0, 3.0], [0.5, 0.5, 0.5, 4.0, 4.0]], np.float32)
+    check_torch(lambda m, x: (*x.mode(1), *m.mode(x, 0)), None, arrays=[ties])
+    check(lambda m, x: (*x.mode(1), *m.mode(x, 0, True)), None, arrays=[DISTINCT.copy()])
+
+
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+@pytest.mark.parametrize(
+    "q_dim_keepdim",
+    [
+        (0.3, None, False),
+        (0.75, 1, False),
+        (1.0, 0, True),
+        ([0.0, 0.25, 0.5, 0.9], 1, True),
+        ([0.4, 0.6], None, True),
+    ],
+    ids=str,
+)
+def test_quantile_matches_pytorch_and_finite_differences(interpolation, q_dim_keepdim):
+    q, dim, keepdim = q_dim_keepdim
+
+    def fn(m, x):
+        qs = m.tensor(q, dtype=x.dtype) if isinstance(q, list) else q
+        return m.quantile(x, qs, dim, keepdim, interpolation=interpolation), x.nanquantile(
+            qs, dim, keepdim, interpolation=interpolation
+        )
+
+    check(fn, [(3, 5)])
+
+
+@requires_torch
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+@pytest.mark.parametrize("q", [0.5, 0.2, [0.1, 0.6, 0.95]], ids=str)
+def test_quantile_with_nans_and_ties_matches_pytorchs_values_and_gradients(interpolation, q):
+    rows = np.array(
+        [[1.0, NAN, 3.0, 2.0, 2.0], [NAN, NAN, NAN, NAN, NAN], [2.0, 2.0, 2.0, 5.0, 0.0]], np.float32
+    )
+
+    def fn(m, x):
+        qs = m.tensor(q) if isinstance(q, list) else q
+        quantiles = m.quantile(x, qs, 1, interpolation=interpolation)
+        return quantiles, m.nanquantile(x, qs, dim=1, interpolation=interpolation)
+
+    check_torch(fn, None, arrays=[rows])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.quantile(x, 1.5),
+        lambda m, x: m.quantile(x, m.tensor([[0.5]])),
+        lambda m, x: m.quantile(x.long(), 0.5),
+        lambda m, x: m.quantile(x, 0.5, interpolation="bad"),
+        lambda m, x: m.quantile(x[:0], 0.5),
+        lambda m, x: m.quantile(x, m.tensor(0.5, dtype=m.float64)),
+        lambda m, x: m.nanquantile(x, m.tensor([0.5, 2.0])),
+        lambda m, x: m.quantile(x, 0.5, dim=2),
+        lambda m, x: m.quantile(x[0, 0], 0.5, dim=0, keepdim=True),
+        lambda m, x: x.double().quantile(m.tensor(0.25, dtype=m.float64), keepdim=True),
+    ],
+)
+def test_quantile_bad_arguments_and_scalars_match_pytorch(fn):
+    _same_or_same_error(lambda m: fn(m, m.tensor([[1.0, 4.0], [2.0, 3.0]])))
+
+
+@st.composite
+def shapes_and_dims(draw):
+    shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple))
+    return shape, draw(st.integers(-len(shape), len(shape) - 1)), draw(st.booleans())
+
+
+@requires_torch
+@settings(max_examples=30, deadline=None)
+@given(case=shapes_and_dims(), q=st.floats(0, 1), seed=st.integers(0, 2**16))
+def test_random_shapes_give_pytorchs_cummax_mode_and_quantile(case, q, seed):
+    shape, dim, keepdim = case
+    check_torch(
+        lambda m, x: (*x.cummax(dim), *m.cummin(x, dim), *x.mode(dim, keepdim), x.quantile(q, dim, keepdim)),
+        [shape],
+        seed=seed,
+    )
+
+
+# --- counting and searching ---------------------------------------------------------------------------
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.bincount(m.tensor([1, 1, 3, 0])),
+        lambda m: m.tensor([1, 1, 3]).bincount(minlength=6),
+        lambda m: m.bincount(m.tensor([1, 1, 3]), m.tensor([0.5, 0.25, 1.0])),
+        lambda m: m.bincount(m.tensor([1, 2]), weights=m.tensor([1, 2])),
+        lambda m: m.bincount(m.tensor([1, 2]), weights=m.tensor([1.0, 2.0], dtype=m.float64)),
+        lambda m: m.bincount(m.tensor([], dtype=m.int64)),
+        lambda m: m.bincount(m.tensor([2, 0], dtype=m.uint8)),
+        lambda m: m.bincount(m.tensor([1.0, 2.0])),
+        lambda m: m.bincount(m.tensor([-1, 2])),
+        lambda m: m.bincount(m.tensor([[1, 2]])),
+        lambda m: m.bincount(m.tensor([1, 2]), minlength=-1),
+        lambda m: m.bincount(m.tensor([1, 2]), weights=m.tensor([1.0])),
+    ],
+)
+def test_bincount_matches_pytorch(fn):
+    _same_or_same_error(fn)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.histc(m.tensor([1.0, 2.0, 1.0]), bins=4, min=0, max=3),
+        lambda m: m.tensor([0.5, 2.25, -1.0, 7.0, 3.0]).histc(bins=5),
+        lambda m: m.histc(m.tensor([[0.1, 0.2], [0.9, 1.0]], dtype=m.float64), 3, 0.0, 1.0),
+        lambda m: m.histc(m.tensor([2.0, 2.0]), bins=2),
+        lambda m: m.histc(m.tensor([]), bins=3),
+        lambda m: m.histc(m.linspace(-1, 1, 101), bins=7, min=-0.9, max=0.8),
+        lambda m: m.histc(m.tensor([1, 2])),
+        lambda m: m.histc(m.tensor([1.0, 2.0]), bins=0),
+        lambda m: m.histc(m.tensor([1.0, 2.0]), min=3, max=1),
+        lambda m: m.histc(m.tensor([1.0, NAN])),
+    ],
+)
+def test_histc_matches_pytorch(fn):
+    _same_or_same_error(fn)
+
+
+SEQUENCE = [[1, 3, 5, 7, 9], [2, 4, 6, 8, 10]]
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.searchsorted(m.tensor([1, 3, 5, 7]), m.tensor([[3, 6, 9], [0, 1, 7]])),
+        lambda m: m.searchsorted(m.tensor([1, 3, 5, 7]), m.tensor([3, 6, 9]), right=True),
+        lambda m: m.searchsorted(m.tensor([1, 3, 5, 7]), 5, side="right"),
+        lambda m: m.searchsorted(m.tensor(SEQUENCE), m.tensor([[3, 9], [4, 1]]), out_int32=True),
+        lambda m: m.searchsorted(m.tensor(SEQUENCE), m.tensor([[3, 9], [4, 1]]), side="right"),
+        lambda m: m.searchsorted(m.tensor([5, 1, 7, 3]), m.tensor([3, 6]), sorter=m.tensor([1, 3, 0, 2])),
+        lambda m: m.searchsorted(m.tensor([1.0, 2.0]), m.tensor([1, 2])),
+        lambda m: m.searchsorted(m.tensor([1, 2]), m.tensor([1.5, 2.0])),
+        lambda m: m.searchsorted(m.tensor([1, 2]), 3, side="left", right=True),
+        lambda m: m.searchsorted(m.tensor([1, 2]), 3, side="middle"),
+        lambda m: m.searchsorted(m.tensor([[1, 2]]), m.tensor([1])),
+        lambda m: m.bucketize(m.tensor([[3, 6, 9]]), m.tensor([1, 3, 5, 7])),
+        lambda m: m.bucketize(m.tensor([[3, 6, 9]]), m.tensor([1, 3, 5, 7]), right=True, out_int32=True),
+        lambda m: m.bucketize(3, m.tensor([1, 3, 5, 7])),
+        lambda m: m.bucketize(m.tensor([1]), m.tensor([[1, 2]])),
+    ],
+)
+def test_searchsorted_and_bucketize_match_pytorch(fn):
+    _same_or_same_error(fn)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.isin(m.tensor([[1, 2], [3, 4]]), m.tensor([2, 3])),
+        lambda m: m.isin(m.tensor([1, 2, 3]), 2, invert=True),
+        lambda m: m.isin(2, m.tensor([1, 2])),
+        lambda m: m.isin(m.tensor([1, 2]), m.tensor([1.0])),
+        lambda m: m.isin(m.tensor([3, 1, 2]), m.tensor([1, 2]), assume_unique=True),
+        lambda m: m.isin(m.tensor([1.0, NAN]), m.tensor([NAN])),
+        lambda m: m.isin(1, 2),
+    ],
+)
+def test_isin_matches_pytorch(fn):
+    _same_or_same_error(fn)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.unique_consecutive(m.tensor([1, 1, 2, 2, 3, 1, 1, 2])),
+        lambda m: m.tensor([1, 1, 2, 2, 3, 1, 1, 2]).unique_consecutive(
+            return_inverse=True, return_counts=True
+        ),
+        lambda m: m.unique_consecutive(m.tensor([[1, 1], [2, 1]]), return_inverse=True),
+        lambda m: m.unique_consecutive(m.tensor([[1, 1], [1, 1], [2, 3]]), dim=0, return_counts=True),
+        lambda m: m.unique_consecutive(m.tensor([[1, 1, 2], [3, 3, 4]]), True, True, dim=1),
+        lambda m: m.unique_consecutive(m.tensor([[1.0, 1.0], [1.0, 1.0]]), return_inverse=True, dim=-1),
+        lambda m: m.unique_consecutive(m.tensor(3)),
+        lambda m: m.unique_consecutive(m.tensor([], dtype=m.int64), return_counts=True),
+        lambda m: m.unique_consecutive(m.tensor([[1, 2]]), dim=2),
+    ],
+)
+def test_unique_consecutive_matches_pytorch(fn):
+    _same_or_same_error(fn)
