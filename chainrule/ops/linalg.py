@@ -1,4 +1,5 @@
-"""Linear algebra: matmul and its special cases, einsum, norms.
+"""Linear algebra: matmul and its special cases, einsum, norms, inverses and
+determinants, factorizations (Cholesky, QR, SVD), distances and covariance.
 
 For Z = X @ Y the chain rule gives dL/dX = dL/dZ @ Y^T and
 dL/dY = X^T @ dL/dZ; batch dims broadcast and the engine sums them back.
@@ -6,9 +7,12 @@ dL/dY = X^T @ dL/dZ; batch dims broadcast and the engine sums them back.
 
 import math
 import string
+import warnings
+from collections import namedtuple
 
 import numpy as np
 
+from .._dtype import default_float
 from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
 from ._blas import matrix_product
@@ -22,9 +26,46 @@ from ._helpers import (
     size_mismatch,
     write_out,
 )
-from .shape import differentiable
+from .elementwise import where
+from .shape import broadcast_tensors, cat, differentiable
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum"]
+__all__ = [
+    "matmul",
+    "mm",
+    "bmm",
+    "mv",
+    "dot",
+    "vdot",
+    "inner",
+    "outer",
+    "ger",
+    "einsum",
+    "inverse",
+    "det",
+    "slogdet",
+    "logdet",
+    "matrix_power",
+    "cholesky",
+    "matrix_exp",
+    "svd",
+    "pinverse",
+    "qr",
+    "trace",
+    "addmm",
+    "addmv",
+    "addr",
+    "baddbmm",
+    "addbmm",
+    "tensordot",
+    "kron",
+    "chain_matmul",
+    "cross",
+    "dist",
+    "cdist",
+    "pdist",
+    "cov",
+    "corrcoef",
+]
 
 # PyTorch names dtypes by their C++ type in these messages
 _C_NAMES = {
@@ -682,6 +723,858 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     return vector_norm(A, ord, dim, keepdim, dtype=dtype)
 
 
+# --- square matrices: inverse, determinants, powers, Cholesky ------------------------------
+
+
+class LinAlgError(RuntimeError):
+    """``torch.linalg.LinAlgError``: a singular or non-positive-definite matrix."""
+
+
+def _square(A, op_name):
+    """``A`` checked as PyTorch checks a batch of square floating-point matrices."""
+    shape = A._data.shape
+    if len(shape) < 2:
+        raise RuntimeError(f"{op_name}: The input tensor A must have at least 2 dimensions.")
+    if shape[-1] != shape[-2]:
+        raise RuntimeError(
+            f"{op_name}: A must be batches of square matrices, "
+            f"but they are {shape[-2]} by {shape[-1]} matrices"
+        )
+    return _floating(A, op_name, None)
+
+
+def _batch_prefix(a, index):
+    return f"(Batch element {index}): " if a.ndim > 2 else ""
+
+
+def _inv(a):
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        import scipy.linalg  # only to name the zero pivot, as PyTorch's message does
+
+        flat = a.reshape((-1,) + a.shape[-2:])
+        for index, matrix in enumerate(flat):
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pivots = np.diagonal(scipy.linalg.lu_factor(matrix, check_finite=False)[0])
+            zero = np.flatnonzero(pivots == 0)
+            if zero.size:
+                raise LinAlgError(
+                    f"linalg.inv: {_batch_prefix(a, index)}The diagonal element {zero[0] + 1} is zero, the "
+                    "inversion could not be completed because the input matrix is singular."
+                ) from None
+        raise
+
+
+class Inverse(Primitive):
+    """Y = A^-1.   dL/dA = -Y^T dL/dY Y^T."""
+
+    @classmethod
+    def name(cls):  # PyTorch's name
+        return "LinalgInvExBackward0"
+
+    def forward(ctx, a):
+        y = _inv(a)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return -(y.mT @ grad @ y.mT)
+
+
+class Det(Primitive):
+    """y = det A.   dy/dA = det(A) A^-T (Jacobi's formula; A must be invertible)."""
+
+    @classmethod
+    def name(cls):
+        return "LinalgDetBackward0"
+
+    def forward(ctx, a):
+        y = np.linalg.det(a)
+        ctx.save_for_backward(a, y)
+        return y
+
+    def backward(ctx, grad):
+        a, y = ctx.saved
+        return (grad * y)[..., None, None] * differentiable(Inverse, a).mT
+
+
+class SlogDet(Primitive):
+    """sign, log|det A|.   d log|det A| / dA = A^-T; the sign is piecewise constant (no gradient)."""
+
+    @classmethod
+    def name(cls):
+        return "LinalgSlogdetBackward0"
+
+    def forward(ctx, a):
+        sign, logabsdet = np.linalg.slogdet(a)
+        ctx.save_for_backward(a)
+        return np.asarray(sign, a.dtype), np.asarray(logabsdet, a.dtype)
+
+    def backward(ctx, grad_sign, grad_logabsdet):
+        (a,) = ctx.saved
+        return grad_logabsdet[..., None, None] * differentiable(Inverse, a).mT
+
+
+class Cholesky(Primitive):
+    """L = cholesky(A), A = L L^T.   With P = tril(L^T dL/dL) with its diagonal halved and
+    S = L^-T P L^-1: dL/dA = (S + S^T) / 2."""
+
+    def forward(ctx, a):
+        try:
+            lower = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise _not_positive_definite(a) from None
+        ctx.save_for_backward(lower)
+        ctx.dtype = a.dtype
+        return lower
+
+    def backward(ctx, grad):
+        (lower,) = ctx.saved
+        n = lower.shape[-1]
+        halved_tril = np.tril(np.ones((n, n), ctx.dtype)) - np.eye(n, dtype=ctx.dtype) / 2
+        inverse = differentiable(Inverse, lower)
+        s = inverse.mT @ ((lower.mT @ grad) * halved_tril) @ inverse
+        return (s + s.mT) / 2
+
+
+def _not_positive_definite(a):
+    """PyTorch's error, naming the first batch element and leading minor that fail."""
+    flat = a.reshape((-1,) + a.shape[-2:])
+    for index, matrix in enumerate(flat):
+        for order in range(1, matrix.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(matrix[:order, :order])
+            except np.linalg.LinAlgError:
+                return LinAlgError(
+                    f"cholesky: {_batch_prefix(a, index)}The factorization could not be completed because "
+                    f"the input is not positive-definite (the leading minor of order {order} is not "
+                    "positive-definite)."
+                )
+    return LinAlgError("cholesky: The factorization could not be completed.")
+
+
+def inverse(input, *, out=None):
+    """The inverse of each square matrix in the last two dims; ``LinAlgError`` if singular.
+
+    >>> import chainrule
+    >>> chainrule.inverse(chainrule.tensor([[2.0, 0.0], [0.0, 4.0]]))
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.2500]])
+    """
+    if out is not None:
+        return write_out(out, inverse(input), "inverse")
+    return Inverse.apply_unary(_square(input, "linalg.inv"))
+
+
+def det(input):
+    """The determinant of each square matrix in the last two dims.
+
+    >>> import chainrule
+    >>> chainrule.det(chainrule.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    tensor(-2.)
+    """
+    return Det.apply_unary(_square(input, "linalg.det"))
+
+
+def _return_type(name, fields):
+    """A named tuple printed like ``torch.return_types.<name>``."""
+    base = namedtuple(name, fields)
+
+    def __repr__(self):
+        items = ",\n".join(f"{field}={value!r}" for field, value in zip(fields, self))
+        return f"chainrule.return_types.{name}(\n{items})"
+
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": __name__})
+
+
+_SLOGDET = _return_type("slogdet", ["sign", "logabsdet"])
+_SVD = _return_type("svd", ["U", "S", "V"])
+_QR = _return_type("qr", ["Q", "R"])
+
+
+def slogdet(input):
+    """``(sign, logabsdet)``: the sign of the determinant and the log of its absolute value.
+
+    >>> import chainrule
+    >>> chainrule.slogdet(chainrule.tensor([[1.0, 2.0], [3.0, 4.0]])).sign
+    tensor(-1.)
+    """
+    return _SLOGDET(*SlogDet.apply(_square(input, "linalg.slogdet")))
+
+
+def logdet(input):
+    """log det A: NaN where the determinant is negative, -inf where it is 0.
+
+    >>> import chainrule
+    >>> chainrule.logdet(chainrule.tensor([[2.0, 0.0], [0.0, 3.0]]))
+    tensor(1.7918)
+    """
+    sign, logabsdet = slogdet(input)
+    return sign.detach().log() + logabsdet
+
+
+def matrix_power(input, n):
+    """A^n for an integer ``n`` by repeated squaring: the identity for n = 0, powers of
+    the inverse for n < 0.
+
+    >>> import chainrule
+    >>> chainrule.matrix_power(chainrule.tensor([[1, 1], [0, 1]]), 3)
+    tensor([[1, 3],
+            [0, 1]])
+    """
+    shape = input._data.shape
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        _square(input, "linalg.matrix_power")  # raises PyTorch's error
+    if n == 0:
+        identity = np.broadcast_to(np.eye(shape[-1], dtype=input._data.dtype), shape)
+        return _ignoring(input, wrap(np.array(identity)))
+    if n < 0:
+        input, n = inverse(input), -n
+    result = None
+    while n:  # input is A^(2^k) at step k
+        if n & 1:
+            result = input if result is None else matmul(result, input)
+        n >>= 1
+        if n:
+            input = matmul(input, input)
+    return result
+
+
+def cholesky(input, upper=False, *, out=None):
+    """The Cholesky factor L (A = L L^T) of each symmetric positive-definite matrix, or
+    U = L^T with ``upper=True``; deprecated in PyTorch for ``linalg.cholesky``, and warns.
+
+    >>> import chainrule, warnings
+    >>> warnings.simplefilter("ignore")
+    >>> chainrule.cholesky(chainrule.tensor([[4.0, 2.0], [2.0, 5.0]]))
+    tensor([[2., 0.],
+            [1., 2.]])
+    """
+    warnings.warn(
+        "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
+        "PyTorch release.",
+        UserWarning,
+        stacklevel=2,
+    )
+    if out is not None:
+        return write_out(out, cholesky(input, upper), "cholesky")
+    lower = Cholesky.apply_unary(_square(input, "cholesky"))
+    return lower.mT if upper else lower
+
+
+# --- matrix exponential and factorizations -------------------------------------------------
+
+
+class MatrixExp(Primitive):
+    """Y = e^A.   dL/dA = the top-right block of exp([[A^T, dL/dY], [0, A^T]]) (the
+    derivative of a matrix function as a block triangular matrix, Mathias 1996)."""
+
+    @classmethod
+    def name(cls):
+        return "LinalgMatrixExpBackward0"
+
+    def forward(ctx, a):
+        import scipy.linalg  # scipy is imported on first use, as in ops/elementwise.py
+
+        ctx.save_for_backward(a)
+        return scipy.linalg.expm(a)
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        n = a.shape[-1]
+        top = np.concatenate([a.mT, grad], -1)
+        block = np.concatenate([top, np.concatenate([grad * 0, a.mT], -1)], -2)
+        return differentiable(MatrixExp, block)[..., :n, n:]
+
+
+def matrix_exp(input):
+    """The exponential e^A = I + A + A^2/2! + ... of each square matrix.
+
+    >>> import chainrule
+    >>> chainrule.matrix_exp(chainrule.tensor([[0.0, 1.0], [0.0, 0.0]]))
+    tensor([[1., 1.],
+            [0., 1.]])
+    """
+    return MatrixExp.apply_unary(_square(input, "linalg.matrix_exp"))
+
+
+class Svd(Primitive):
+    """A = U diag(S) V^T, k = min(m, n) singular values. With skew(X) = X - X^T,
+    E_ij = S_j^2 - S_i^2 (1 on the diagonal) and
+    J = (skew(U^T dL/dU) S_j + S_i skew(V^T dL/dV)) / E + diag(dL/dS):
+    dL/dA = U J V^T, plus (I - U U^T) dL/dU S^-1 V^T when m > n, or
+    U S^-1 dL/dV^T (I - V V^T) when m < n. Only the first k columns of U and V get a
+    gradient (``some=False``), as in PyTorch."""
+
+    @classmethod
+    def name(cls):
+        return "LinalgSvdBackward0"
+
+    def forward(ctx, a, full):
+        u, s, vh = np.linalg.svd(a, full_matrices=full)
+        v = vh.mT
+        ctx.dtype = a.dtype
+        ctx.save_for_backward(u, s, v)
+        return u, s, v
+
+    def backward(ctx, grad_u, grad_s, grad_v):
+        u, s, v = ctx.saved
+        k = s.shape[-1]
+        u, v, grad_u, grad_v = u[..., :k], v[..., :k], grad_u[..., :k], grad_v[..., :k]
+        m, n = u.shape[-2], v.shape[-2]
+        s_row, s_col = s[..., None, :], s[..., :, None]
+        ut_gu = u.mT @ grad_u
+        vt_gv = v.mT @ grad_v
+        eye = np.eye(k, dtype=ctx.dtype)
+        j = ((ut_gu - ut_gu.mT) * s_row + s_col * (vt_gv - vt_gv.mT)) / (s_row * s_row - s_col * s_col + eye)
+        j = j + grad_s[..., None] * eye
+        if m > n:
+            gu_sinv = grad_u / s_row
+            return (u @ j + gu_sinv - u @ (u.mT @ gu_sinv)) @ v.mT, None
+        if m < n:
+            gv_sinv = grad_v / s_row
+            return u @ (j @ v.mT + gv_sinv.mT - (gv_sinv.mT @ v) @ v.mT), None
+        return u @ j @ v.mT, None
+
+
+def svd(input, some=True, compute_uv=True, *, out=None):
+    """``(U, S, V)`` with input = U diag(S) V^T: V, not V^T as ``linalg.svd`` returns;
+    U and V have min(m, n) columns, or are square with ``some=False``; with
+    ``compute_uv=False`` they are zeros and only S is computed.
+
+    >>> import chainrule
+    >>> chainrule.svd(chainrule.tensor([[3.0, 0.0], [0.0, -4.0]])).S
+    tensor([4., 3.])
+    """
+    if out is not None:
+        return write_out(out, svd(input, some, compute_uv), "svd")
+    input = _floating(input, "linalg.svd", None)
+    if input._data.ndim < 2:
+        raise RuntimeError(
+            f"linalg.svd: input should have at least 2 dimensions, but has {input._data.ndim} dimensions "
+            "instead"
+        )
+    if not compute_uv:
+        s = svdvals(input)
+        shape = input._data.shape
+        u = np.zeros(shape[:-1] + (shape[-2],), input._data.dtype)
+        v = np.zeros(shape[:-2] + (shape[-1], shape[-1]), input._data.dtype)
+        return _SVD(wrap(u), s, wrap(v))
+    return _SVD(*Svd.apply(input, not some))
+
+
+def pinverse(input, rcond=1e-15):
+    """The Moore-Penrose pseudo-inverse V diag(1/S) U^T, dropping singular values at or
+    below ``rcond`` times the largest.
+
+    >>> import chainrule
+    >>> chainrule.pinverse(chainrule.tensor([[2.0, 0.0], [0.0, 0.0]]))
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.0000]])
+    """
+    if input._data.ndim < 2 or input._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"linalg.pinv({_SCALAR_NAMES[input.dtype.name]}{{{list(input._data.shape)}}}): expected a tensor "
+            "with 2 or more dimensions of float, double, cfloat or cdouble types"
+        )
+    u, s, v = svd(input)
+    if not s._data.size:
+        return input.mT * 0
+    kept = s._data > rcond * s._data.max(-1, keepdims=True)
+    s_inv = where(kept, 1 / where(kept, s, 1), 0)
+    return (v * s_inv.unsqueeze(-2)) @ u.mT
+
+
+class Qr(Primitive):
+    """A = Q R. For m >= n: with M = R dL/dR^T - dL/dQ^T Q and copyltu(M) its lower
+    triangle mirrored, dL/dA = (dL/dQ + Q copyltu(M)) R^-T. For m < n, A = [X | Y] and
+    R = [U | V]: dL/dY = Q dL/dV, and dL/dX is the square case with Q, U and
+    dL/dQ + Y dL/dV^T."""
+
+    @classmethod
+    def name(cls):
+        return "LinalgQrBackward0"
+
+    def forward(ctx, a, complete):
+        q, r = np.linalg.qr(a, mode="complete" if complete else "reduced")
+        ctx.complete_tall = complete and a.shape[-2] > a.shape[-1]
+        ctx.dtype = a.dtype
+        ctx.save_for_backward(a, q, r)
+        return q, r
+
+    def backward(ctx, grad_q, grad_r):
+        if ctx.complete_tall:
+            raise RuntimeError(
+                "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
+            )
+        a, q, r = ctx.saved
+        m, n = a.shape[-2:]
+        if m >= n:
+            return _qr_backward(q, r, grad_q, grad_r, ctx.dtype), None
+        y, u = a[..., m:], r[..., :m]
+        grad_x = _qr_backward(q, u, grad_q + y @ grad_r[..., m:].mT, grad_r[..., :m], ctx.dtype)
+        return np.concatenate([grad_x, q @ grad_r[..., m:]], -1), None
+
+
+def _qr_backward(q, r, grad_q, grad_r, dtype):
+    n = r.shape[-1]
+    lower = np.tril(np.ones((n, n), dtype))
+    m = r @ grad_r.mT - grad_q.mT @ q
+    copyltu = m * lower + (m * (lower - np.eye(n, dtype=dtype))).mT
+    return (grad_q + q @ copyltu) @ differentiable(Inverse, r).mT
+
+
+def qr(input, some=True, *, out=None):
+    """``(Q, R)`` with input = Q R, Q's columns orthonormal and R upper triangular;
+    Q is square with ``some=False``; deprecated in PyTorch for ``linalg.qr``, and warns.
+
+    >>> import chainrule, warnings
+    >>> warnings.simplefilter("ignore")
+    >>> chainrule.qr(chainrule.tensor([[3.0], [4.0]])).R
+    tensor([[-5.]])
+    """
+    warnings.warn(
+        "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
+        "release.\n"
+        "The boolean parameter 'some' has been replaced with a string parameter 'mode'.",
+        UserWarning,
+        stacklevel=2,
+    )
+    if out is not None:
+        return write_out(out, qr(input, some), "qr")
+    input = _floating(input, "linalg.qr", None)
+    if input._data.ndim < 2:
+        raise RuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
+    return _QR(*Qr.apply(input, not some))
+
+
+def _ignoring(input, value):
+    """``value``, with ``input`` in the graph and a zero gradient: PyTorch ignores an input
+    scaled by beta = 0 or raised to the power 0, NaN and inf included."""
+    return where(np.zeros(value._data.shape, bool), input, value)
+
+
+# --- traces and fused multiply-adds --------------------------------------------------------
+
+
+def trace(input):
+    """The sum of the main diagonal of a matrix.
+
+    >>> import chainrule
+    >>> chainrule.trace(chainrule.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    tensor(5.)
+    """
+    if input._data.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input._data.ndim}")
+    return input.diagonal().sum()
+
+
+def _add_product(input, product, beta, alpha):
+    """beta * input + alpha * product, input broadcast to the product's shape."""
+    input = input.expand(product.shape)
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return _ignoring(input, product)
+    return (input if beta == 1 else input * beta) + product
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (mat1 @ mat2) for matrices.
+
+    >>> import chainrule
+    >>> chainrule.addmm(chainrule.ones(2, 2), chainrule.eye(2), chainrule.eye(2), beta=0.5)
+    tensor([[1.5000, 0.5000],
+            [0.5000, 1.5000]])
+    """
+    if out is not None:
+        return write_out(out, addmm(input, mat1, mat2, beta=beta, alpha=alpha), "addmm")
+    if mat2._data.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix, got {mat2._data.ndim}-D tensor")
+    if mat1._data.ndim != 2:
+        raise RuntimeError(f"mat1 must be a matrix, got {mat1._data.ndim}-D tensor")
+    return _add_product(input, matmul(mat1, mat2), beta, alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (mat @ vec).
+
+    >>> import chainrule
+    >>> chainrule.addmv(chainrule.ones(2), chainrule.eye(2), chainrule.tensor([1.0, 2.0]))
+    tensor([2., 3.])
+    """
+    if out is not None:
+        return write_out(out, addmv(input, mat, vec, beta=beta, alpha=alpha), "addmv")
+    if mat._data.ndim != 2 or vec._data.ndim != 1 or input._data.ndim > 1:
+        raise RuntimeError(
+            f"vector + matrix @ vector expected, got {input._data.ndim}, {mat._data.ndim}, {vec._data.ndim}"
+        )
+    rows, columns = mat._data.shape
+    if vec._data.shape[0] != columns or input._data.shape not in ((), (1,), (rows,)):
+        raise RuntimeError(
+            f"size mismatch, got input ({input._data.shape[0] if input._data.ndim else 1}), "
+            f"mat ({rows}x{columns}), vec ({vec._data.shape[0]})"
+        )
+    return _add_product(input, matmul(mat, vec), beta, alpha)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * outer(vec1, vec2).
+
+    >>> import chainrule
+    >>> chainrule.addr(chainrule.zeros(2, 2), chainrule.tensor([1.0, 2.0]), chainrule.tensor([1.0, 3.0]))
+    tensor([[1., 3.],
+            [2., 6.]])
+    """
+    if out is not None:
+        return write_out(out, addr(input, vec1, vec2, beta=beta, alpha=alpha), "addr")
+    for name, t in (("vec1", vec1), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {t._data.ndim}-D")
+    return _add_product(input, outer(vec1, vec2), beta, alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * bmm(batch1, batch2).
+
+    >>> import chainrule
+    >>> chainrule.baddbmm(chainrule.zeros(1, 2), chainrule.ones(3, 2, 4), chainrule.ones(3, 4, 2)).shape
+    chainrule.Size([3, 2, 2])
+    """
+    if out is not None:
+        return write_out(out, baddbmm(input, batch1, batch2, beta=beta, alpha=alpha), "baddbmm")
+    return _add_product(input, bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (the sum over the batch of batch1[i] @ batch2[i]).
+
+    >>> import chainrule
+    >>> chainrule.addbmm(chainrule.zeros(2, 2), chainrule.ones(3, 2, 4), chainrule.ones(3, 4, 2))
+    tensor([[12., 12.],
+            [12., 12.]])
+    """
+    if out is not None:
+        return write_out(out, addbmm(input, batch1, batch2, beta=beta, alpha=alpha), "addbmm")
+    return _add_product(input, bmm(batch1, batch2).sum(0), beta, alpha)
+
+
+# --- products of several tensors ----------------------------------------------------------
+
+
+def tensordot(a, b, dims=2, out=None):
+    """Sum of products over ``dims``: the last ``dims`` dims of a with the first of b
+    (an int), or the dims listed in a pair ``([dims of a], [dims of b])``.
+
+    >>> import chainrule
+    >>> chainrule.tensordot(chainrule.ones(2, 3, 4), chainrule.ones(3, 4, 5)).shape
+    chainrule.Size([2, 5])
+    """
+    if out is not None:
+        return write_out(out, tensordot(a, b, dims), "tensordot")
+    a_ndim, b_ndim = a._data.ndim, b._data.ndim
+    if isinstance(dims, (int, np.integer)):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > min(a_ndim, b_ndim):
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        dims_a, dims_b = list(range(a_ndim - dims, a_ndim)), list(range(dims))
+    else:
+        for k, d in enumerate(dims):
+            if not isinstance(d, (list, tuple)):
+                raise TypeError(
+                    f"tensordot(): argument '{('dims_self', 'dims_other')[k]}' (position {k + 3}) must be "
+                    f"tuple of ints, not {type(d).__name__}"
+                )
+        dims_a, dims_b = (list(d) for d in dims)
+        if len(dims_a) != len(dims_b):
+            raise RuntimeError("both dimension lists should have same length")
+    dims_a = [normalize_dim(d, a_ndim) for d in dims_a]
+    dims_b = [normalize_dim(d, b_ndim) for d in dims_b]
+    for da, db in zip(dims_a, dims_b):
+        if a._data.shape[da] != b._data.shape[db]:
+            raise RuntimeError(
+                f"contracted dimensions need to match, but first has size {a._data.shape[da]} in dim {da} "
+                f"and second has size {b._data.shape[db]} in dim {db}"
+            )
+    free_a = [d for d in range(a_ndim) if d not in dims_a]
+    free_b = [d for d in range(b_ndim) if d not in dims_b]
+    size = math.prod(a._data.shape[d] for d in dims_a)
+    left = a.permute(free_a + dims_a).reshape(-1, size)
+    right = b.permute(dims_b + free_b).reshape(size, -1)
+    shape = [a._data.shape[d] for d in free_a] + [b._data.shape[d] for d in free_b]
+    return matmul(left, right).reshape(shape)
+
+
+def kron(input, other, *, out=None):
+    """The Kronecker product: every element of input times all of other, in blocks.
+
+    >>> import chainrule
+    >>> chainrule.kron(chainrule.eye(2), chainrule.tensor([[1.0, 2.0]]))
+    tensor([[1., 2., 0., 0.],
+            [0., 0., 1., 2.]])
+    """
+    if out is not None:
+        return write_out(out, kron(input, other), "kron")
+    ndim = max(input._data.ndim, other._data.ndim)
+    a_shape = (1,) * (ndim - input._data.ndim) + input._data.shape
+    b_shape = (1,) * (ndim - other._data.ndim) + other._data.shape
+    # interleave: a's dim k at 2k, b's at 2k + 1, then merge each pair
+    a = input.reshape([n for m in a_shape for n in (m, 1)])
+    b = other.reshape([n for m in b_shape for n in (1, m)])
+    return (a * b).reshape([m * n for m, n in zip(a_shape, b_shape)])
+
+
+def chain_matmul(*matrices, out=None):
+    """The product of a chain of matrices (PyTorch deprecates it for ``linalg.multi_dot``).
+
+    >>> import chainrule, warnings
+    >>> warnings.simplefilter("ignore")
+    >>> chainrule.chain_matmul(chainrule.ones(2, 3), chainrule.ones(3, 4), chainrule.ones(4, 1))
+    tensor([[12.],
+            [12.]])
+    """
+    warnings.warn(
+        "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+        "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
+        "parameters.",
+        UserWarning,
+        stacklevel=2,
+    )
+    if out is not None:
+        return write_out(out, chain_matmul(*matrices), "chain_matmul")
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for m in matrices:
+        if m._data.ndim != 2:
+            raise RuntimeError(f"Tensor dimension is {m._data.ndim}, expected 2 instead.")
+    result = matrices[0]
+    for m in matrices[1:]:
+        result = mm(result, m)
+    return result if len(matrices) > 1 else result.clone()
+
+
+def _cross(input, other, dim):
+    """The 3-vector cross product along ``dim`` of two broadcast tensors."""
+    input, other = broadcast_tensors(input, other)
+    a = [input.narrow(dim, k, 1) for k in range(3)]
+    b = [other.narrow(dim, k, 1) for k in range(3)]
+    return cat([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]], dim)
+
+
+def _cross_checked(input, other, dim):
+    a_shape, b_shape = input._data.shape, other._data.shape
+    if len(a_shape) != len(b_shape):
+        raise RuntimeError(
+            f"linalg.cross: inputs must have the same number of dimensions. Got {len(a_shape)} and "
+            f"{len(b_shape)}"
+        )
+    axis = normalize_dim(dim, len(a_shape))
+    if a_shape[axis] != 3 or b_shape[axis] != 3:
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. "
+            f"Got {a_shape[axis]} and {b_shape[axis]}"
+        )
+    mismatch = size_mismatch(a_shape, b_shape)
+    if mismatch is not None:
+        raise RuntimeError(mismatch)
+    return _cross(input, other, axis)
+
+
+def cross(input, other, dim=None, *, out=None):
+    """The cross product of 3-vectors along ``dim``; by default (deprecated, with a
+    warning) the first dim of size 3, where ``linalg.cross`` takes the last.
+
+    >>> import chainrule
+    >>> chainrule.cross(chainrule.tensor([1.0, 0.0, 0.0]), chainrule.tensor([0.0, 1.0, 0.0]), dim=0)
+    tensor([0., 0., 1.])
+    """
+    if out is not None:
+        return write_out(out, cross(input, other, dim), "cross")
+    if dim is None:
+        warnings.warn(
+            "Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+            "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
+            "with that of linalg.cross in a future release.",
+            UserWarning,
+            stacklevel=2,
+        )
+        dim = next((d for d, n in enumerate(input._data.shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    return _cross_checked(input, other, dim)
+
+
+def linalg_cross(input, other, *, dim=-1, out=None):
+    """``torch.linalg.cross``: the cross product of 3-vectors along ``dim`` (the last by default).
+
+    >>> import chainrule
+    >>> chainrule.linalg.cross(chainrule.tensor([0.0, 1.0, 0.0]), chainrule.tensor([0.0, 0.0, 1.0]))
+    tensor([1., 0., 0.])
+    """
+    if out is not None:
+        return write_out(out, linalg_cross(input, other, dim=dim), "linalg.cross")
+    return _cross_checked(input, other, dim)
+
+
+# --- distances and covariance -------------------------------------------------------------
+
+
+def dist(input, other, p=2):
+    """The p-norm of input - other (broadcast).
+
+    >>> import chainrule
+    >>> chainrule.dist(chainrule.tensor([0.0, 0.0]), chainrule.tensor([3.0, 4.0]))
+    tensor(5.)
+    """
+    return vector_norm(input - other, p)
+
+
+_CDIST_MODES = (
+    "use_mm_for_euclid_dist_if_necessary",
+    "use_mm_for_euclid_dist",
+    "donot_use_mm_for_euclid_dist",
+)
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """The p-norm distance between each row of x1 (..., P, M) and each row of x2
+    (..., R, M): a (..., P, R) tensor. ``compute_mode`` is accepted; every mode computes
+    the differences directly (PyTorch's matrix-product shortcut trades accuracy for speed).
+
+    >>> import chainrule
+    >>> chainrule.cdist(chainrule.tensor([[0.0, 0.0]]), chainrule.tensor([[3.0, 4.0], [0.0, 1.0]]))
+    tensor([[5., 1.]])
+    """
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    for name, t in (("X1", x1), ("X2", x2)):
+        if t._data.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t._data.ndim}D")
+        if t._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"cdist only supports floating-point dtypes, {name} got: {_SCALAR_NAMES[t.dtype.name]}"
+            )
+    if x1._data.shape[-1] != x2._data.shape[-1]:
+        raise RuntimeError(
+            f"X1 and X2 must have the same number of columns. "
+            f"X1: {x1._data.shape[-1]} X2: {x2._data.shape[-1]}"
+        )
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    return vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)
+
+
+def pdist(input, p=2):
+    """The p-norm distances between the rows of an (N, M) matrix: the N (N - 1) / 2
+    pairs i < j, row by row.
+
+    >>> import chainrule
+    >>> chainrule.pdist(chainrule.tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]]))
+    tensor([5.0000, 1.0000, 4.2426])
+    """
+    if input._data.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input._data.ndim}D")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"pdist only supports floating-point dtypes, got: {_SCALAR_NAMES[input.dtype.name]}"
+        )
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    first, second = np.triu_indices(input._data.shape[0], 1)
+    return vector_norm(input[first] - input[second], p, -1)
+
+
+def _cov_weights(name, w, observations, floating):
+    if w._data.ndim > 1:
+        raise RuntimeError(
+            f"cov(): expected {name} to have one or fewer dimensions but got {name} with "
+            f"{w._data.ndim} dimensions"
+        )
+    if (w._data.dtype.kind == "f") != floating:
+        kind = "floating point" if floating else "integral"
+        raise RuntimeError(
+            f"cov(): expected {name} to have {kind} dtype but got {name} with "
+            f"{_SCALAR_NAMES[w.dtype.name]} dtype"
+        )
+    if w._data.size != observations:
+        raise RuntimeError(
+            f"cov(): expected {name} to have the same numel as there are observations in the input but got "
+            f"{w._data.size} != {observations}"
+        )
+    if (w._data < 0).any():
+        raise RuntimeError(f"cov(): {name} cannot be negative")
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance of the variables in the rows of ``input`` (observations in the
+    columns), optionally weighted by integer frequencies and float importances.
+
+    >>> import chainrule
+    >>> chainrule.cov(chainrule.tensor([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    tensor([[ 1., -1.],
+            [-1.,  1.]])
+    """
+    if input._data.ndim > 2:
+        raise RuntimeError(
+            "cov(): expected input to have two or fewer dimensions but got an input with "
+            f"{input._data.ndim} dimensions"
+        )
+    x = input.reshape(1, -1) if input._data.ndim < 2 else input
+    if x._data.dtype.kind != "f":
+        x = x._cast(default_float())
+    observations = x._data.shape[1]
+    weights = None
+    if fweights is not None:
+        _cov_weights("fweights", fweights, observations, False)
+        weights = fweights
+    if aweights is not None:
+        _cov_weights("aweights", aweights, observations, True)
+        weights = aweights if weights is None else weights * aweights
+    if weights is None:
+        total = observations
+        mean = x.mean(1)
+    else:
+        total = weights.sum()
+        mean = (x * weights).sum(1) / total
+    if aweights is not None and correction != 0:
+        dof = total - correction * (weights * aweights).sum() / total
+    else:
+        dof = total - correction
+    if float(dof) <= 0:
+        warnings.warn(
+            "cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
+            "observations.",
+            UserWarning,
+            stacklevel=2,
+        )
+        dof = dof * 0
+    centred = x - mean.unsqueeze(1)
+    weighted = centred if weights is None else centred * weights
+    return (matmul(centred, weighted.T) / dof).squeeze()
+
+
+def corrcoef(input):
+    """Pearson's correlation coefficients of the rows of ``input``: cov normalized by the
+    standard deviations, clipped to [-1, 1].
+
+    >>> import chainrule
+    >>> chainrule.corrcoef(chainrule.tensor([[0.0, 1.0, 2.0], [2.0, 1.0, 0.5]]))
+    tensor([[ 1.0000, -0.9820],
+            [-0.9820,  1.0000]])
+    """
+    c = cov(input)
+    if c._data.ndim == 0:
+        return c / c
+    std = c.diagonal().sqrt()
+    c = c / std.unsqueeze(1)
+    c = c / std.unsqueeze(0)
+    return c.clip(-1, 1)
+
+
 bind(
     {
         "matmul": matmul,
@@ -695,6 +1588,27 @@ bind(
         "inner": inner,
         "outer": outer,
         "ger": outer,
+        "inverse": inverse,
+        "det": det,
+        "slogdet": slogdet,
+        "logdet": logdet,
+        "matrix_power": matrix_power,
+        "cholesky": cholesky,
+        "matrix_exp": matrix_exp,
+        "svd": svd,
+        "pinverse": pinverse,
+        "qr": qr,
+        "trace": trace,
+        "addmm": addmm,
+        "addmv": addmv,
+        "addr": addr,
+        "baddbmm": baddbmm,
+        "addbmm": addbmm,
+        "kron": kron,
+        "cross": cross,
+        "dist": dist,
+        "cov": cov,
+        "corrcoef": corrcoef,
     },
     {
         np.matmul: matmul,

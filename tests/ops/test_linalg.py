@@ -1,4 +1,5 @@
-"""Linear algebra against PyTorch: products, einsum and norms."""
+"""Linear algebra against PyTorch: products, einsum, norms, inverses and determinants,
+factorizations, distances and covariance."""
 
 import numpy as np
 import pytest
@@ -7,7 +8,16 @@ from hypothesis import strategies as st
 
 import chainrule
 
-from oracle import assert_same_error, check, check_torch, requires_torch, run_both, same_as_torch, torch
+from oracle import (
+    assert_same_error,
+    check,
+    check_torch,
+    raises_like_torch,
+    requires_torch,
+    run_both,
+    same_as_torch,
+    torch,
+)
 
 SETTINGS = settings(max_examples=15, deadline=None)
 INF = float("inf")
@@ -373,3 +383,451 @@ def test_dot_and_vdot_take_pytorchs_keywords():
             lib.vdot(lib.tensor([1.0, 2.0]), other=lib.tensor([3.0, 4.0])),
         )
     )
+
+
+# --- square matrices: inverse, determinants, powers, Cholesky --------------------------------------
+
+
+def _shifted(m, x):
+    """x + 4 I: random entries in [-2, 2) made well-conditioned (batches included)."""
+    return x + 4 * m.eye(x.shape[-1])
+
+
+def _spd(m, x):
+    """x x^T + I: symmetric positive-definite, for Cholesky."""
+    return x @ x.mT + m.eye(x.shape[-1])
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3), (1, 1)])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.inverse(_shifted(m, x)),
+        lambda m, x: _shifted(m, x).inverse(),
+        lambda m, x: m.linalg.inv(_shifted(m, x)),
+        lambda m, x: m.det(_shifted(m, x)),
+        lambda m, x: _shifted(m, x).det(),
+        lambda m, x: m.linalg.det(x - 4 * m.eye(x.shape[-1])),
+        lambda m, x: tuple(m.slogdet(x - 4 * m.eye(x.shape[-1]))),
+        lambda m, x: _shifted(m, x).logdet(),
+        lambda m, x: m.cholesky(_spd(m, x)),
+        lambda m, x: _spd(m, x).cholesky(upper=True),
+    ],
+)
+@pytest.mark.filterwarnings("ignore:torch.cholesky is deprecated")
+def test_inverse_determinants_and_cholesky_match_pytorch_to_second_order(fn, shape):
+    check(fn, [shape])
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5, -1, -2])
+def test_matrix_power_matches_pytorch(n):
+    check(lambda m, x: m.matrix_power(_shifted(m, x) / 4, n), [(2, 3, 3)])
+    check(lambda m, x: (_shifted(m, x) / 4).matrix_power(n), [(3, 3)])
+    check(lambda m, x: m.linalg.matrix_power(_shifted(m, x) / 4, n), [(3, 3)])
+
+
+@requires_torch
+def test_matrix_power_of_integers_and_named_results_match_pytorch():
+    same_as_torch(lambda m: m.matrix_power(m.tensor([[1, 1], [0, 1]]), 3))
+    same_as_torch(lambda m: m.matrix_power(m.tensor([[1, 1], [0, 1]]), 0))
+    theirs, ours = run_both(lambda m: m.slogdet(m.tensor([[0.0, 2.0], [3.0, 0.0]])))
+    assert ours._fields == ("sign", "logabsdet") and len(theirs) == 2
+    assert ours.sign.item() == theirs.sign.item() == -1.0
+    assert ours.logabsdet.item() == pytest.approx(theirs.logabsdet.item())
+    assert repr(ours).startswith("chainrule.return_types.slogdet(\nsign=tensor(-1.),")
+    same_as_torch(lambda m: (m.logdet(m.tensor([[0.0, 1.0], [1.0, 0.0]])), m.logdet(m.zeros(2, 2))))
+    same_as_torch(lambda m: tuple(m.slogdet(m.zeros(2, 2))))
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:torch.cholesky is deprecated")
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (
+            lambda m: m.det(m.ones(2, 3)),
+            "linalg.det: A must be batches of square matrices, but they are 2 by 3",
+        ),
+        (lambda m: m.det(m.ones(3)), "linalg.det: The input tensor A must have at least 2 dimensions."),
+        (lambda m: m.det(m.ones(2, 2, dtype=m.int64)), "Expected a floating point or complex tensor"),
+        (lambda m: m.inverse(m.ones(2, 3)), "linalg.inv: A must be batches of square matrices"),
+        (lambda m: m.slogdet(m.ones(3, 2)), "linalg.slogdet: A must be batches of square matrices"),
+        (lambda m: m.logdet(m.ones(3)), "at least 2 dimensions"),
+        (lambda m: m.matrix_power(m.ones(2, 3), 2), "linalg.matrix_power: A must be batches of square"),
+        (lambda m: m.matrix_power(m.ones(2, 2, dtype=m.int64), -1), "Got Long"),
+        (lambda m: m.cholesky(m.ones(2, 3)), "cholesky: A must be batches of square matrices"),
+    ],
+)
+def test_bad_square_matrix_arguments_raise_pytorchs_exception(fn, message):
+    assert_same_error(fn, message)
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:torch.cholesky is deprecated")
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.inverse(m.ones(2, 2)),
+        lambda m: m.inverse(m.stack([m.eye(3), m.ones(3, 3)])),
+        lambda m: m.linalg.inv(m.zeros(1, 1)),
+        lambda m: m.matrix_power(m.ones(2, 2), -1),
+        lambda m: m.cholesky(m.tensor([[1.0, 2.0], [2.0, 1.0]])),
+        lambda m: m.cholesky(m.stack([m.eye(2), -m.eye(2)])),
+    ],
+)
+def test_singular_and_indefinite_matrices_raise_linalg_error_with_pytorchs_message(fn):
+    theirs, ours = run_both(fn)
+    assert isinstance(theirs, torch.linalg.LinAlgError)
+    assert isinstance(ours, chainrule.linalg.LinAlgError) and isinstance(ours, RuntimeError)
+    assert str(ours) == str(theirs)
+
+
+def test_cholesky_warns_as_pytorch_that_it_is_deprecated():
+    with pytest.warns(UserWarning, match="torch.cholesky is deprecated"):
+        chainrule.cholesky(chainrule.eye(2))
+
+
+# --- traces and fused multiply-adds --------------------------------------------------------------
+
+
+def test_trace_matches_pytorch():
+    check(lambda m, x: m.trace(x), [(3, 4)])
+    check(lambda m, x: x.trace(), [(3, 3)])
+    same_as_torch(lambda m: m.arange(6, dtype=m.int32).reshape(2, 3).trace())
+    assert_same_error(
+        lambda m: m.trace(m.ones(2, 3, 4)), "trace: expected a matrix, but got tensor with dim 3"
+    )
+
+
+@pytest.mark.parametrize("beta, alpha", [(1, 1), (0.5, -2.0), (0, 3), (2, 0)])
+def test_fused_multiply_adds_match_pytorch(beta, alpha):
+    kw = {"beta": beta, "alpha": alpha}
+    check(lambda m, c, a, b: m.addmm(c, a, b, **kw), [(2, 4), (2, 3), (3, 4)])
+    check(lambda m, c, a, b: c.addmm(a, b, **kw), [(4,), (2, 3), (3, 4)])
+    check(lambda m, c, a, b: m.addmv(c, a, b, **kw), [(2,), (2, 3), (3,)])
+    check(lambda m, c, a, b: c.addmv(a, b, **kw), [(1,), (2, 3), (3,)])
+    check(lambda m, c, a, b: m.addr(c, a, b, **kw), [(2, 3), (2,), (3,)])
+    check(lambda m, c, a, b: c.addr(a, b, **kw), [(1, 3), (2,), (3,)])
+    check(lambda m, c, a, b: m.baddbmm(c, a, b, **kw), [(2, 2, 4), (2, 2, 3), (2, 3, 4)])
+    check(lambda m, c, a, b: c.baddbmm(a, b, **kw), [(2, 4), (2, 2, 3), (2, 3, 4)])
+    check(lambda m, c, a, b: m.addbmm(c, a, b, **kw), [(2, 4), (3, 2, 3), (3, 3, 4)])
+    check(lambda m, c, a, b: c.addbmm(a, b, **kw), [(4,), (3, 2, 3), (3, 3, 4)])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, nan: m.addmm(nan.expand(2, 2), m.ones(2, 3), m.ones(3, 2), beta=0),
+        lambda m, nan: m.addmv(nan.expand(2), m.ones(2, 3), m.ones(3), beta=0, alpha=2),
+        lambda m, nan: m.addr(nan.expand(2, 3), m.ones(2), m.ones(3), beta=0),
+        lambda m, nan: m.baddbmm(nan.expand(2, 2), m.ones(4, 2, 3), m.ones(4, 3, 2), beta=0),
+        lambda m, nan: m.addbmm(nan.expand(2, 2), m.ones(4, 2, 3), m.ones(4, 3, 2), beta=0),
+    ],
+)
+def test_beta_zero_ignores_nan_in_input_and_gives_it_a_zero_gradient(fn):
+    def scenario(m):
+        nan = m.tensor(float("nan"), requires_grad=True)
+        out = fn(m, nan)
+        out.sum().backward()
+        return out.detach(), nan.grad
+
+    same_as_torch(scenario)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (lambda m: m.addmm(m.ones(3, 2), m.ones(2, 2), m.ones(2, 2)), "The expanded size of the tensor (2)"),
+        (lambda m: m.addmm(m.ones(2), m.ones(2, 2), m.ones(2)), "mat2 must be a matrix, got 1-D tensor"),
+        (lambda m: m.addmm(m.ones(2), m.ones(2), m.ones(2, 2)), "mat1 must be a matrix, got 1-D tensor"),
+        (lambda m: m.addmm(m.ones(2), m.ones(2, 4), m.ones(3, 4)), "cannot be multiplied (2x4 and 3x4)"),
+        (lambda m: m.addmv(m.ones(3), m.ones(2, 2), m.ones(2)), "size mismatch, got input (3), mat (2x2)"),
+        (lambda m: m.addmv(m.ones(2), m.ones(2, 2), m.ones(3)), "size mismatch, got input (2), mat (2x2)"),
+        (lambda m: m.addr(m.ones(3), m.ones(2), m.ones(2)), "The expanded size of the tensor (2)"),
+        (lambda m: m.addr(m.ones(2, 2), m.ones(2, 2), m.ones(2)), "addr: Expected 1-D argument vec1"),
+        (lambda m: m.baddbmm(m.ones(3, 2, 2), m.ones(2, 2, 2), m.ones(2, 2, 2)), "expanded size"),
+        (lambda m: m.baddbmm(m.ones(2, 2), m.ones(2, 2), m.ones(2, 2, 2)), "batch1 must be a 3D tensor"),
+        (lambda m: m.addbmm(m.ones(3, 2), m.ones(2, 2, 2), m.ones(2, 2, 2)), "expanded size"),
+        (lambda m: m.addbmm(m.ones(2, 2), m.ones(2, 2, 3), m.ones(3, 3, 2)), "to be: [2, 3] but got: [3, 3]"),
+    ],
+)
+def test_bad_multiply_add_arguments_raise_pytorchs_exception(fn, message):
+    assert_same_error(fn, message)
+
+
+# --- products of several tensors ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shapes, dims",
+    [
+        ([(2, 3, 4), (3, 4, 5)], 2),
+        ([(2, 3), (3, 4)], 1),
+        ([(2, 3), (4, 5)], 0),
+        ([(2, 3, 4), (4, 2, 5)], ([2, 0], [0, 1])),
+        ([(2, 3), (4, 3)], ([1], [1])),
+        ([(2, 3), (3, 2)], ([-1, 0], [0, -1])),
+    ],
+)
+def test_tensordot_matches_pytorch(shapes, dims):
+    check(lambda m, a, b: m.tensordot(a, b, dims=dims), shapes)
+
+
+@pytest.mark.parametrize("shapes", [[(2, 3), (3, 2)], [(2,), (3,)], [(2, 3), (3,)], [(2, 1, 2), (3, 2)]])
+def test_kron_matches_pytorch(shapes):
+    check(lambda m, a, b: m.kron(a, b), shapes)
+    check(lambda m, a, b: a.kron(b), shapes)
+
+
+@pytest.mark.filterwarnings("ignore:torch.chain_matmul is deprecated")
+def test_chain_matmul_matches_pytorch():
+    check(lambda m, a, b, c: m.chain_matmul(a, b, c), [(2, 3), (3, 4), (4, 2)])
+    check(lambda m, a: m.chain_matmul(a), [(2, 3)])
+
+
+@pytest.mark.filterwarnings("ignore:Using torch.cross without specifying the dim")
+@pytest.mark.parametrize(
+    "fn, shapes",
+    [
+        (lambda m, a, b: m.cross(a, b), [(3,), (3,)]),
+        (lambda m, a, b: m.cross(a, b), [(2, 3, 4), (2, 3, 4)]),
+        (lambda m, a, b: m.cross(a, b), [(2, 3), (1, 3)]),
+        (lambda m, a, b: a.cross(b, dim=-1), [(4, 3), (4, 3)]),
+        (lambda m, a, b: m.cross(a, b, 0), [(3, 3), (3, 1)]),
+        (lambda m, a, b: m.linalg.cross(a, b), [(3, 3), (3, 3)]),
+        (lambda m, a, b: m.linalg.cross(a, b, dim=0), [(3, 2), (3, 1)]),
+    ],
+)
+def test_cross_matches_pytorch_and_defaults_to_the_first_dim_of_size_3(fn, shapes):
+    check(fn, shapes)
+
+
+def test_cross_without_dim_warns_as_pytorch():
+    with pytest.warns(UserWarning, match="Using torch.cross without specifying the dim arg is deprecated"):
+        chainrule.cross(chainrule.ones(3), chainrule.ones(3))
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:torch.chain_matmul is deprecated")
+@pytest.mark.filterwarnings("ignore:Using torch.cross without specifying the dim")
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (lambda m: m.tensordot(m.ones(2, 3), m.ones(4, 3), dims=([1], [0])), "first has size 3 in dim 1"),
+        (lambda m: m.tensordot(m.ones(2, 3), m.ones(4, 3), dims=3), "expects dims < ndim_a or ndim_b"),
+        (lambda m: m.tensordot(m.ones(2, 3), m.ones(4, 3), dims=-1), "expects dims >= 0, but got dims=-1"),
+        (lambda m: m.tensordot(m.ones(2, 3), m.ones(3), dims=([0, 1], [0])), "same length"),
+        (lambda m: m.tensordot(m.ones(2, 3), m.ones(4, 3), dims=(1, 1)), "must be tuple of ints, not int"),
+        (lambda m: m.chain_matmul(), "chain_matmul(): Expected one or more matrices"),
+        (lambda m: m.chain_matmul(m.ones(2, 3), m.ones(3)), "Tensor dimension is 1, expected 2 instead."),
+        (lambda m: m.chain_matmul(m.ones(2, 3), m.ones(4, 2)), "cannot be multiplied (2x3 and 4x2)"),
+        (lambda m: m.cross(m.ones(4, 2), m.ones(4, 2)), "no dimension of size 3 in input"),
+        (lambda m: m.cross(m.ones(3, 2), m.ones(1, 2)), "dimension 0 must have length 3. Got 3 and 1"),
+        (lambda m: m.cross(m.ones(3, 3), m.ones(3)), "must have the same number of dimensions. Got 2 and 1"),
+        (lambda m: m.cross(m.ones(2, 3), m.ones(4, 3), dim=1), "size of tensor a (2) must match"),
+        (
+            lambda m: m.linalg.cross(m.ones(3, 2), m.ones(3, 2)),
+            "dimension -1 must have length 3. Got 2 and 2",
+        ),
+    ],
+)
+def test_bad_product_arguments_raise_pytorchs_exception(fn, message):
+    assert_same_error(fn, message)
+
+
+# --- distances and covariance ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("p", [2, 1, 3, INF, 0.5])
+def test_dist_cdist_pdist_match_pytorch(p):
+    check(lambda m, a, b: m.dist(a, b, p), [(2, 3), (3,)])
+    check(lambda m, a, b: a.dist(b, p=p), [(4,), (4,)])
+    check(lambda m, a, b: m.cdist(a, b, p), [(4, 3), (5, 3)])
+    check(lambda m, a, b: m.cdist(a, b, p, "donot_use_mm_for_euclid_dist"), [(2, 1, 4, 3), (3, 5, 3)])
+    check(lambda m, a: m.pdist(a, p), [(4, 3)])
+
+
+def test_distance_gradients_at_zero_distance_match_pytorch():
+    check_torch(lambda m, a: m.cdist(a, a), [(3, 2)])
+    check_torch(lambda m, a: m.pdist(m.cat([a, a])), [(2, 2)])
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (lambda m: m.dist(m.ones(2, 3), m.ones(4, 3)), "size of tensor a (2) must match"),
+        (lambda m: m.cdist(m.ones(3), m.ones(4, 3)), "cdist only supports at least 2D tensors, X1 got: 1D"),
+        (lambda m: m.cdist(m.ones(2, 3), m.ones(4, 2)), "same number of columns. X1: 3 X2: 2"),
+        (lambda m: m.cdist(m.ones(2, 3), m.ones(4, 3), p=-1), "cdist only supports non-negative p values"),
+        (lambda m: m.cdist(m.ones(2, 3), m.ones(4, 3), compute_mode="x"), "x is not a valid value"),
+        (lambda m: m.cdist(m.ones(2, 3, dtype=m.int64), m.ones(4, 3, dtype=m.int64)), "X1 got: Long"),
+        (lambda m: m.pdist(m.ones(2, 3, 2)), "pdist only supports 2D tensors, got: 3D"),
+        (lambda m: m.pdist(m.ones(2, 3), p=-1), "pdist only supports non-negative p values"),
+    ],
+)
+def test_bad_distance_arguments_raise_pytorchs_exception(fn, message):
+    assert_same_error(fn, message)
+
+
+@pytest.mark.parametrize("correction", [1, 0, 2])
+def test_cov_and_corrcoef_match_pytorch(correction):
+    check(lambda m, x: m.cov(x, correction=correction), [(3, 5)])
+    check(lambda m, x: x.cov(correction=correction), [(5,)])
+    check(lambda m, x: m.corrcoef(x), [(3, 5)])
+    check(lambda m, x: x.corrcoef(), [(5,)])
+
+
+@pytest.mark.parametrize("correction", [1, 0, 3])
+def test_weighted_cov_matches_pytorch(correction):
+    fweights = np.array([1, 2, 0, 3, 1])
+    aweights = np.array([0.5, 1.0, 2.0, 0.25, 1.5])
+
+    def cov(m, x, a):
+        return (
+            m.cov(x, correction=correction, fweights=m.tensor(fweights)),
+            m.cov(x, correction=correction, aweights=a),
+            m.cov(x, correction=correction, fweights=m.tensor(fweights), aweights=a),
+        )
+
+    check(cov, [(2, 5), aweights.astype(np.float32)])
+
+
+@requires_torch
+def test_cov_of_integers_and_of_too_few_observations_match_pytorch():
+    same_as_torch(lambda m: (m.cov(m.arange(6).reshape(2, 3)), m.corrcoef(m.arange(6).reshape(2, 3))))
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        same_as_torch(lambda m: (m.cov(m.ones(1)), m.corrcoef(m.tensor([1.0, 2.0, 4.0]))))
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (lambda m: m.cov(m.ones(2, 3, 4)), "expected input to have two or fewer dimensions"),
+        (lambda m: m.cov(m.ones(2, 3), fweights=m.ones(1, 3, dtype=m.int64)), "fweights with 2 dimensions"),
+        (lambda m: m.cov(m.ones(2, 3), fweights=m.ones(3)), "fweights to have integral dtype"),
+        (lambda m: m.cov(m.ones(2, 3), fweights=m.ones(4, dtype=m.int64)), "numel as there are observations"),
+        (lambda m: m.cov(m.ones(2, 3), fweights=-m.ones(3, dtype=m.int64)), "fweights cannot be negative"),
+        (lambda m: m.cov(m.ones(2, 3), aweights=m.ones(3, dtype=m.int64)), "aweights to have floating point"),
+        (lambda m: m.cov(m.ones(2, 3), aweights=-m.ones(3)), "aweights cannot be negative"),
+    ],
+)
+def test_bad_cov_arguments_raise_pytorchs_exception(fn, message):
+    assert_same_error(fn, message)
+
+
+# --- matrix exponential and factorizations -----------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 2, 2), (1, 1)])
+def test_matrix_exp_matches_pytorch_to_second_order(shape):
+    check(lambda m, x: m.matrix_exp(x / 2), [shape])
+    check(lambda m, x: (x / 2).matrix_exp(), [shape])
+
+
+def _without_signs(result):
+    """Each singular vector is determined up to its sign: compare absolute values."""
+    return tuple(t.abs() for t in result)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 2, 4), (1, 3)])
+def test_svd_matches_pytorch_to_second_order(shape):
+    check(lambda m, x: _without_signs(m.svd(x)), [shape])
+    check(lambda m, x: _without_signs(x.svd()), [shape])
+
+
+def test_svd_reconstructs_its_input_and_returns_v_not_its_transpose():
+    check(lambda m, x: (lambda r: r.U @ m.diag_embed(r.S) @ r.V.mT)(m.svd(x)), [(4, 3)])
+
+
+@pytest.mark.parametrize("shape", [(4, 2), (2, 4)])
+def test_full_svd_matches_pytorch_and_ignores_the_extra_columns_in_backward(shape):
+    check_torch(lambda m, x: _without_signs(m.svd(x, some=False)), [shape])
+    k = min(shape)
+    check(lambda m, x: (lambda r: (r.U[:, :k].abs(), r.S, r.V[:, :k].abs()))(x.svd(some=False)), [shape])
+
+
+@requires_torch
+def test_svd_without_uv_returns_zeros_for_them_as_pytorch():
+    check(lambda m, x: m.svd(x, compute_uv=False).S, [(2, 4, 3)], second_order=False)
+    same_as_torch(lambda m: tuple(m.svd(m.tensor([[3.0, 0.0, 1.0], [0.0, -4.0, 2.0]]), compute_uv=False)))
+
+
+@pytest.mark.filterwarnings("ignore:torch.qr is deprecated")
+@requires_torch
+def test_svd_and_qr_return_pytorchs_named_tuples():
+    a = np.arange(6, dtype=np.float32).reshape(3, 2)
+    theirs, ours = torch.svd(torch.tensor(a)), chainrule.svd(chainrule.tensor(a))
+    assert ours._fields == ("U", "S", "V")
+    for field in ours._fields:
+        np.testing.assert_allclose(getattr(ours, field).numpy(), getattr(theirs, field).numpy(), atol=1e-5)
+    theirs, ours = torch.qr(torch.tensor(a)), chainrule.qr(chainrule.tensor(a))
+    assert ours._fields == ("Q", "R")
+    np.testing.assert_allclose(ours.Q.numpy(), theirs.Q.numpy(), atol=1e-5)
+    np.testing.assert_allclose(ours.R.numpy(), theirs.R.numpy(), atol=1e-5)
+    assert repr(ours).startswith("chainrule.return_types.qr(\nQ=tensor(")
+
+
+@pytest.mark.filterwarnings("ignore:torch.qr is deprecated")
+@pytest.mark.parametrize("shape", [(4, 2), (3, 3), (2, 2, 2), (2, 4)])
+def test_qr_matches_pytorch_to_second_order(shape):
+    check(lambda m, x: tuple(m.qr(x)), [shape])
+    check(lambda m, x: tuple(x.qr()), [shape])
+
+
+@pytest.mark.filterwarnings("ignore:torch.qr is deprecated")
+def test_complete_qr_matches_pytorch():
+    check(lambda m, x: tuple(m.qr(x, some=False)), [(2, 4)])
+    check_torch(lambda m, x: tuple(m.qr(x, some=False)), [(4, 2)], requires_grad=[False])
+
+
+@pytest.mark.filterwarnings("ignore:torch.qr is deprecated")
+@requires_torch
+def test_complete_qr_of_a_tall_matrix_is_not_differentiable_as_in_pytorch():
+    def scenario(m):
+        q, r = m.qr(m.ones(3, 2, requires_grad=True) * m.arange(6.0).reshape(3, 2), some=False)
+        (q.sum() + r.sum()).backward()
+
+    raises_like_torch(scenario, "not differentiable when mode='complete' and nrows > ncols")
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 3), (2, 2, 4)])
+def test_pinverse_matches_pytorch_to_second_order(shape):
+    check(lambda m, x: m.pinverse(x), [shape])
+    check(lambda m, x: x.pinverse(), [shape])
+
+
+@requires_torch
+def test_pinverse_drops_small_singular_values_as_pytorch():
+    same_as_torch(lambda m: m.pinverse(m.tensor([[2.0, 0.0], [0.0, 1e-4]]), rcond=1e-3))
+    same_as_torch(lambda m: m.pinverse(m.zeros(2, 3, dtype=m.float64)))
+    same_as_torch(lambda m: m.pinverse(m.zeros(0, 3)))
+
+
+@pytest.mark.filterwarnings("ignore:torch.qr is deprecated")
+@requires_torch
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (lambda m: m.matrix_exp(m.ones(2, 3)), "linalg.matrix_exp: A must be batches of square matrices"),
+        (lambda m: m.matrix_exp(m.ones(3)), "linalg.matrix_exp: The input tensor A must have at least 2"),
+        (lambda m: m.matrix_exp(m.ones(2, 2, dtype=m.int64)), "Expected a floating point"),
+        (lambda m: m.svd(m.ones(2, 2, dtype=m.int64)), "linalg.svd: Expected a floating point"),
+        (lambda m: m.svd(m.ones(3)), "linalg.svd: input should have at least 2 dimensions, but has 1"),
+        (lambda m: m.svd(m.ones(3), compute_uv=False), "input should have at least 2 dimensions"),
+        (lambda m: m.qr(m.ones(2, 2, dtype=m.int64)), "linalg.qr: Expected a floating point"),
+        (lambda m: m.qr(m.ones(3)), "linalg.qr: The input tensor A must have at least 2 dimensions."),
+        (lambda m: m.pinverse(m.ones(3)), "linalg.pinv(Float{[3]}): expected a tensor with 2 or more"),
+        (lambda m: m.pinverse(m.ones(2, 2, dtype=m.int64)), "linalg.pinv(Long{[2, 2]})"),
+    ],
+)
+def test_bad_factorization_arguments_raise_pytorchs_exception(fn, message):
+    assert_same_error(fn, message)
+
+
+def test_qr_warns_as_pytorch_that_it_is_deprecated():
+    with pytest.warns(UserWarning, match="torch.qr is deprecated in favor of torch.linalg.qr"):
+        chainrule.qr(chainrule.eye(2))
