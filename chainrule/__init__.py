@@ -119,6 +119,24 @@ for _name in (
 ):  # fmt: skip
     globals()[_name] = getattr(Tensor, _name)
 
+
+# PyTorch's top-level forms of these activations (torch.selu(x), x.prelu(w)). They live in
+# nn.functional, above ops, and load with it on first use.
+def _functional_form(name):
+    def form(*args, **kwargs):
+        from .nn import functional
+
+        return getattr(functional, name)(*args, **kwargs)
+
+    form.__name__ = form.__qualname__ = name
+    form.__doc__ = f"``nn.functional.{name}``."
+    return form
+
+
+for _name in ("selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "hardshrink"):
+    globals()[_name] = _functional_form(_name)
+Tensor.prelu, Tensor.hardshrink = globals()["prelu"], globals()["hardshrink"]
+
 # log(0), x/0 and friends give inf/nan silently in PyTorch; NumPy would warn
 # from inside our ops. Ignore exactly those (filtering costs nothing until a
 # warning is raised, unlike np.errstate around every op).
@@ -146,6 +164,7 @@ _SUBMODULES = {
     "serialization",
     "cli",
     "distributions",
+    "special",
 }
 
 

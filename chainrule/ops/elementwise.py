@@ -12,6 +12,7 @@ default float dtype, as in PyTorch.
 
 import functools
 import math
+from collections import namedtuple
 
 import numpy as np
 
@@ -121,6 +122,32 @@ __all__ = [
     "nan_to_num",
     "addcmul",
     "addcdiv",
+    "erfc",
+    "erfc_",
+    "erfinv",
+    "logit",
+    "logit_",
+    "lgamma",
+    "digamma",
+    "polygamma",
+    "i0",
+    "i0_",
+    "sinc",
+    "sinc_",
+    "sgn",
+    "signbit",
+    "frexp",
+    "hypot",
+    "logaddexp",
+    "logaddexp2",
+    "nextafter",
+    "xlogy",
+    "xlogy_",
+    "copysign",
+    "heaviside",
+    "ldexp",
+    "ldexp_",
+    "float_power",
 ]
 
 _ndarray = np.ndarray
@@ -2052,6 +2079,700 @@ def _cast(self, np_dtype):
     return Cast.apply_unary(self, np.dtype(np_dtype))
 
 
+# --- special functions: scipy.special computes the values ---------------------------------------
+
+
+@functools.cache
+def _scipy_special():
+    """scipy.special, imported on first use (scipy is slow to import). Its ufuncs, which the
+    backward rules below call, dispatch to these primitives when called on Tensors (a rule
+    run with create_graph=True), so the gradients are differentiable again."""
+    from scipy import special
+
+    bind(
+        {},
+        {
+            special.i0: I0.apply_unary,
+            special.i0e: I0e.apply_unary,
+            special.i1: I1.apply_unary,
+            special.i1e: I1e.apply_unary,
+        },
+    )
+    return special
+
+
+def _polygamma(n, x):
+    """psi^(n)(x) of an array (scipy, in x's dtype) or of a Tensor (differentiably)."""
+    if isinstance(x, Tensor):
+        return Polygamma.apply_unary(x, n)
+    special = _scipy_special()
+    y = special.psi(x) if n == 0 else special.polygamma(n, x)
+    return y.astype(x.dtype, copy=False)
+
+
+class Erfc(Primitive):
+    """y = erfc x = 1 - erf x.   dy/dx = -2 / sqrt(pi) e^(-x^2)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _scipy_special().erfc(x)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * (np.exp(-(x * x)) * (-2 / math.sqrt(math.pi)))
+
+
+class Erfinv(Primitive):
+    """y = erf^-1 x.   dy/dx = sqrt(pi) / 2 e^(y^2)."""
+
+    def forward(ctx, x):
+        y = _scipy_special().erfinv(x)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return grad * (np.exp(y * y) * (math.sqrt(math.pi) / 2))
+
+
+class Lgamma(Primitive):
+    """y = ln |Gamma(x)|.   dy/dx = digamma(x)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        # PyTorch: lgamma(-inf) = inf, where scipy gives -inf
+        return np.where(x == -np.inf, np.inf, _scipy_special().gammaln(x)).astype(x.dtype, copy=False)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * _polygamma(0, x)
+
+
+class Polygamma(Primitive):
+    """y = psi^(n)(x), the n-th derivative of digamma = Gamma' / Gamma.   dy/dx = psi^(n+1)(x)."""
+
+    def forward(ctx, x, n):
+        ctx.save_for_backward(x)
+        ctx.n = n
+        return _polygamma(n, x)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * _polygamma(ctx.n + 1, x), None
+
+
+class I0(Primitive):
+    """y = I0(x), the modified Bessel function of order 0.   dy/dx = I1(x)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _scipy_special().i0(x)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * _scipy_special().i1(x)
+
+
+class I0e(Primitive):
+    """y = e^-|x| I0(x).   dy/dx = I1e(x) - sign(x) y."""
+
+    def forward(ctx, x):
+        y = _scipy_special().i0e(x)
+        ctx.save_for_backward(x, y)
+        return y
+
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        return grad * (_scipy_special().i1e(x) - np.sign(x) * y)
+
+
+class I1(Primitive):
+    """y = I1(x), the modified Bessel function of order 1.   dy/dx = I0(x) - y / x (1/2 where
+    |x| <= machine epsilon, and at NaN, as PyTorch's)."""
+
+    def forward(ctx, x):
+        y = _scipy_special().i1(x)
+        ctx.save_for_backward(x, y)
+        ctx.eps = np.finfo(x.dtype).eps
+        return y
+
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        tiny = ~(np.abs(x) > ctx.eps)
+        x = np.where(tiny, ctx.eps, x)  # no 0 / 0 in the branch not taken (its second derivative)
+        return grad * np.where(tiny, 0.5, _scipy_special().i0(x) - y / x)
+
+
+class I1e(Primitive):
+    """y = e^-|x| I1(x).   dy/dx = I0e(x) - y (sign(x) + 1 / x) (1/2 where |x| <= machine
+    epsilon, and at NaN, as PyTorch's)."""
+
+    def forward(ctx, x):
+        y = _scipy_special().i1e(x)
+        ctx.save_for_backward(x, y)
+        ctx.eps = np.finfo(x.dtype).eps
+        return y
+
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        tiny = ~(np.abs(x) > ctx.eps)
+        x = np.where(tiny, ctx.eps, x)
+        return grad * np.where(tiny, 0.5, _scipy_special().i0e(x) - y * (np.sign(x) + 1 / x))
+
+
+class Sinc(Primitive):
+    """y = sin(pi x) / (pi x), 1 at x = 0.   dy/dx = (pi x cos(pi x) - sin(pi x)) / (pi x^2)
+    (0 at x = 0)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sinc(x)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        angle = x * math.pi
+        return grad * np.where(x == 0, 0.0, (angle * np.cos(angle) - np.sin(angle)) / (angle * x))
+
+
+class Ndtr(Primitive):
+    """y = Phi(x), the standard normal CDF.   dy/dx = e^(-x^2 / 2) / sqrt(2 pi)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _scipy_special().ndtr(x)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * (np.exp(x * x * -0.5) / math.sqrt(2 * math.pi))
+
+
+class Ndtri(Primitive):
+    """y = Phi^-1(x), the standard normal quantile.   dy/dx = sqrt(2 pi) e^(y^2 / 2)."""
+
+    def forward(ctx, x):
+        y = _scipy_special().ndtri(x)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return grad * (np.exp(y * y * 0.5) * math.sqrt(2 * math.pi))
+
+
+class LogNdtr(Primitive):
+    """y = ln Phi(x).   dy/dx = e^(-x^2 / 2) / (sqrt(2 pi) Phi(x)) = e^(-(y + x^2 / 2)) / sqrt(2 pi)."""
+
+    def forward(ctx, x):
+        y = _scipy_special().log_ndtr(x)
+        ctx.save_for_backward(x, y)
+        return y
+
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        return grad * (np.exp(-(y + x * x * 0.5)) / math.sqrt(2 * math.pi))
+
+
+class Entr(Primitive):
+    """y = -x ln x (0 at x = 0, -inf for x < 0).   dy/dx = -(1 + ln x)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _scipy_special().entr(x)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * -(np.log(x) + 1)
+
+
+class Logit(Primitive):
+    """y = ln(z / (1 - z)), z = x clamped to [eps, 1 - eps] when eps is given.
+    dy/dx = 1 / (x (1 - x)); with eps, 0 outside [eps, 1 - eps]; without, NaN outside [0, 1]."""
+
+    def forward(ctx, x, eps):
+        ctx.save_for_backward(x)
+        ctx.eps = eps
+        z = x if eps is None else np.clip(x, eps, 1 - eps)
+        return np.log(z / (1 - z))
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        eps = ctx.eps
+        outside = (x < 0) | (x > 1) if eps is None else (x < eps) | (x > 1 - eps)
+        x = np.where(outside, 0.5, x)  # no 0 / 0 in the branch not taken (its second derivative)
+        return np.where(outside, math.nan if eps is None else 0.0, grad / (x * (1 - x))), None
+
+
+class Xlogy(Primitive):
+    """z = x ln y (0 where x = 0, unless y is nan).   dz/dx = ln y (0 where x = 0 and y <= 0);
+    dz/dy = x / y."""
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        # in the operands' dtype: scipy gives float64 for a Python number and a float32 array
+        return _scipy_special().xlogy(x, y).astype(np.result_type(x, y), copy=False)
+
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        need_x, need_y = ctx.needs_input_grad
+        grad_x = np.where((x == 0) & (y <= 0), 0.0, grad * np.log(y)) if need_x else None
+        return grad_x, (grad * x / y if need_y else None)
+
+
+class Xlog1py(Primitive):
+    """z = x ln(1 + y) (0 where x = 0, unless y is nan).   dz/dx = ln(1 + y) (0 where x = 0
+    and y <= -1);  dz/dy = x / (1 + y)."""
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return _scipy_special().xlog1py(x, y).astype(np.result_type(x, y), copy=False)
+
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        need_x, need_y = ctx.needs_input_grad
+        grad_x = np.where((x == 0) & (y <= -1), 0.0, grad * np.log1p(y)) if need_x else None
+        return grad_x, (grad * x / (y + 1) if need_y else None)
+
+
+class Zeta(Primitive):
+    """z = zeta(x, q) = sum over k >= 0 of (k + q)^-x, Hurwitz's zeta.   dz/dq = -x zeta(x + 1, q);
+    PyTorch defines no dz/dx: backward raises if it is needed."""
+
+    def forward(ctx, x, q):
+        ctx.save_for_backward(x, q)
+        return _zeta(x, q)
+
+    def backward(ctx, grad):
+        x, q = ctx.saved
+        need_x, need_q = ctx.needs_input_grad
+        if need_x:
+            raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+        return None, (grad * -x * _zeta(x + 1, q) if need_q else None)
+
+
+def _zeta(x, q):
+    """zeta(x, q) of arrays and numbers (scipy), or differentiably where either is a Tensor."""
+    if isinstance(x, Tensor) or isinstance(q, Tensor):
+        return Zeta.apply(x, q)
+    return _scipy_special().zeta(x, q).astype(np.result_type(x, q), copy=False)
+
+
+erfc = _float_unary(
+    Erfc,
+    "erfc",
+    """The complementary error function ``1 - erf(input)``, accurate where erf is near 1.
+
+    >>> import chainrule
+    >>> chainrule.erfc(chainrule.tensor([0.0, 5.0]))
+    tensor([1.0000e+00, 1.5375e-12])
+    """,
+)
+erfinv = _float_unary(
+    Erfinv,
+    "erfinv",
+    """The inverse of ``erf`` on (-1, 1) (+-inf at +-1, NaN outside).
+
+    >>> import chainrule
+    >>> chainrule.erfinv(chainrule.tensor([0.0, 0.5]))
+    tensor([0.0000, 0.4769])
+    """,
+)
+lgamma = _float_unary(
+    Lgamma,
+    "lgamma",
+    """``ln |Gamma(input)|``.
+
+    >>> import chainrule
+    >>> chainrule.lgamma(chainrule.tensor([0.5, 3.0]))
+    tensor([0.5724, 0.6931])
+    """,
+)
+i0 = _float_unary(
+    I0,
+    "i0",
+    """The modified Bessel function of the first kind of order 0.
+
+    >>> import chainrule
+    >>> chainrule.i0(chainrule.tensor([0.0, 1.0]))
+    tensor([1.0000, 1.2661])
+    """,
+)
+sinc = _float_unary(
+    Sinc,
+    "sinc",
+    """The normalized sinc function ``sin(pi x) / (pi x)``, 1 at 0.
+
+    >>> import chainrule
+    >>> chainrule.sinc(chainrule.tensor([0.0, 0.5]))
+    tensor([1.0000, 0.6366])
+    """,
+)
+
+
+def logit(input, eps=None, *, out=None):
+    """``log(p / (1 - p))``, the inverse of ``sigmoid``; with ``eps``, ``input`` is first
+    clamped to ``[eps, 1 - eps]`` (and the gradient is 0 outside it).
+
+    >>> import chainrule
+    >>> chainrule.logit(chainrule.tensor([0.5, 0.75]))
+    tensor([0.0000, 1.0986])
+    >>> chainrule.logit(chainrule.tensor([0.0, 1.0]), eps=0.25)
+    tensor([-1.0986,  1.0986])
+    """
+    if out is not None:
+        return write_out(out, logit(input, eps), "logit")
+    if _array(input, "logit").dtype.kind != "f":
+        input = input._cast(default_float())
+    return Logit.apply_unary(input, eps)
+
+
+def _check_polygamma_order(n):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"polygamma(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+
+
+def polygamma(n, input, *, out=None):
+    """The ``n``-th derivative of ``digamma`` (``n`` = 0 is digamma itself).
+
+    >>> import chainrule
+    >>> chainrule.polygamma(1, chainrule.tensor([1.0, 2.0]))
+    tensor([1.6449, 0.6449])
+    """
+    _check_polygamma_order(n)
+    if out is not None:
+        return write_out(out, polygamma(n, input), "polygamma")
+    if _array(input, "polygamma").dtype.kind != "f":
+        input = input._cast(default_float())
+    return Polygamma.apply_unary(input, int(n))
+
+
+def digamma(input, *, out=None):
+    """``Gamma'(input) / Gamma(input)``, the derivative of ``lgamma`` (-inf at 0, NaN at the
+    negative integers).
+
+    >>> import chainrule
+    >>> chainrule.digamma(chainrule.tensor([1.0, 2.0]))
+    tensor([-0.5772,  0.4228])
+    """
+    if out is not None:
+        return write_out(out, digamma(input), "digamma")
+    return polygamma(0, input)
+
+
+def sgn(input, *, out=None):
+    """``sign(input)`` for real tensors (for complex ones PyTorch gives ``input / |input|``).
+
+    >>> import chainrule
+    >>> chainrule.sgn(chainrule.tensor([-2.0, 0.0, 3.0]))
+    tensor([-1.,  0.,  1.])
+    """
+    return sign(input, out=out)
+
+
+def signbit(input, *, out=None):
+    """Whether each element's sign bit is set (True for -0.0 and negative numbers).
+
+    >>> import chainrule
+    >>> chainrule.signbit(chainrule.tensor([-0.0, 0.0, -2.0]))
+    tensor([ True, False,  True])
+    """
+    if out is not None:
+        return write_out(out, signbit(input), "signbit")
+    data = _array(input, "signbit")
+    if data.dtype.kind == "b":  # bools have no sign
+        return wrap(np.zeros(data.shape, dtype=np.bool_))
+    return wrap(np.signbit(data))
+
+
+class _FrexpResult(namedtuple("frexp", ["mantissa", "exponent"])):
+    """``(mantissa, exponent)``, printed like ``torch.return_types.frexp``."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"chainrule.return_types.frexp(\nmantissa={self.mantissa!r},\nexponent={self.exponent!r})"
+
+
+class Frexp(Primitive):
+    """m = x / 2^e, the mantissa (0.5 <= |m| < 1; e, the exponent, is an output of its own
+    without a gradient).   dm/dx = 1 / 2^e."""
+
+    def forward(ctx, x, exponent):
+        ctx.power = np.ldexp(np.ones_like(x), exponent)  # 2^e, inf past the dtype's range as in PyTorch
+        return np.ldexp(x, -exponent)
+
+    def backward(ctx, grad):
+        return grad / ctx.power, None
+
+
+def frexp(input, *, out=None):
+    """Split each element into a mantissa in [0.5, 1) (by magnitude) and an int32 power of
+    two: ``input = mantissa * 2 ** exponent``.
+
+    >>> import chainrule
+    >>> chainrule.frexp(chainrule.tensor([3.0, -0.5]))
+    chainrule.return_types.frexp(
+    mantissa=tensor([ 0.7500, -0.5000]),
+    exponent=tensor([2, 0], dtype=chainrule.int32))
+    """
+    if out is not None:
+        mantissa, exponent = frexp(input)
+        return _FrexpResult(write_out(out[0], mantissa, "frexp"), write_out(out[1], exponent, "frexp"))
+    data = _array(input, "frexp")
+    if data.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    exponent = np.frexp(data)[1].astype(np.int32)
+    return _FrexpResult(Frexp.apply_unary(input, exponent), wrap(exponent))
+
+
+# --- more binary functions --------------------------------------------------------------------
+
+
+def _two_tensors(op_name, input, other):
+    """PyTorch's TypeError for the ops that take no Python number."""
+    _array(input, op_name)
+    if not isinstance(other, Tensor):
+        raise TypeError(
+            f"{op_name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
+        )
+
+
+def _one_tensor_at_least(op_name, input, other):
+    """PyTorch's TypeError for the ops that take a number on either side, but not on both."""
+    if not (isinstance(input, Tensor) or isinstance(other, Tensor)):
+        raise TypeError(
+            f"{op_name}() received an invalid combination of arguments - got ({type(input).__name__}, "
+            f"{type(other).__name__}): one of input and other must be a Tensor"
+        )
+
+
+def _float_binary(cls, op_name, input, other):
+    """A binary function defined for floating tensors only (integers raise, as in PyTorch)."""
+    _two_tensors(op_name, input, other)
+    dtype = result_numpy_dtype(input, other)
+    if dtype.kind != "f":
+        raise NotImplementedError(f"\"{op_name}_cpu\" not implemented for '{scalar_type_name(dtype)}'")
+    return _binary(cls, op_name, input, other)
+
+
+class Hypot(Primitive):
+    """z = sqrt(x^2 + y^2).   dz/dx = x / z,  dz/dy = y / z."""
+
+    def forward(ctx, x, y):
+        z = np.hypot(x, y)
+        ctx.save_for_backward(x, y, z)
+        return z
+
+    def backward(ctx, grad):
+        x, y, z = ctx.saved
+        need_x, need_y = ctx.needs_input_grad
+        return (grad * x / z if need_x else None), (grad * y / z if need_y else None)
+
+
+class LogAddExp(Primitive):
+    """z = ln(e^x + e^y).   dz/dx = 1 / (1 + e^(y - x)),  dz/dy = 1 / (1 + e^(x - y))."""
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.logaddexp(x, y)
+
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        need_x, need_y = ctx.needs_input_grad
+        grad_x = grad / (np.exp(y - x) + 1) if need_x else None
+        return grad_x, (grad / (np.exp(x - y) + 1) if need_y else None)
+
+
+class LogAddExp2(Primitive):
+    """z = log2(2^x + 2^y).   dz/dx = 1 / (1 + 2^(y - x)),  dz/dy = 1 / (1 + 2^(x - y))."""
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.logaddexp2(x, y)
+
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        need_x, need_y = ctx.needs_input_grad
+        grad_x = grad / (np.exp2(y - x) + 1) if need_x else None
+        return grad_x, (grad / (np.exp2(x - y) + 1) if need_y else None)
+
+
+class Copysign(Primitive):
+    """z = |x| with the sign of y.   dz/dx = z / x (0 at x = 0),  dz/dy = 0."""
+
+    def forward(ctx, x, y):
+        z = np.copysign(x, y)
+        ctx.save_for_backward(x, z)
+        return z
+
+    def backward(ctx, grad):
+        x, z = ctx.saved
+        need_x, need_y = ctx.needs_input_grad
+        grad_x = grad * np.where(x == 0, 0.0, z / x) if need_x else None
+        return grad_x, (np.zeros_like(grad) if need_y else None)
+
+
+class Nextafter(Primitive):
+    """z = the next number of x's dtype after x toward y (x itself where x = y).
+    dz/dx = 1 where x != y, 0 where x = y (PyTorch's);  dz/dy = 0."""
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.nextafter(x, y)
+
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        need_x, need_y = ctx.needs_input_grad
+        return (np.where(x == y, 0.0, grad) if need_x else None), (np.zeros_like(grad) if need_y else None)
+
+
+class Heaviside(Primitive):
+    """z = 0 where x < 0, y where x = 0, 1 where x > 0.   PyTorch defines no derivative:
+    backward raises."""
+
+    def forward(ctx, x, y):
+        return np.where(x == 0, y, x > 0).astype(x.dtype)
+
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for aten::heaviside is not implemented")
+
+    @classmethod
+    def name(cls):
+        return "NotImplemented"
+
+
+def hypot(input, other, *, out=None):
+    """``sqrt(input ** 2 + other ** 2)`` without overflow, for floating tensors.
+
+    >>> import chainrule
+    >>> chainrule.hypot(chainrule.tensor([3.0, 5.0]), chainrule.tensor([4.0, 12.0]))
+    tensor([ 5., 13.])
+    """
+    if out is not None:
+        return write_out(out, hypot(input, other), "hypot")
+    return _float_binary(Hypot, "hypot", input, other)
+
+
+def logaddexp(input, other, *, out=None):
+    """``log(exp(input) + exp(other))`` without overflow, for floating tensors.
+
+    >>> import chainrule
+    >>> chainrule.logaddexp(chainrule.tensor([0.0, 1.0]), chainrule.tensor([0.0, 1.0]))
+    tensor([0.6931, 1.6931])
+    """
+    if out is not None:
+        return write_out(out, logaddexp(input, other), "logaddexp")
+    return _float_binary(LogAddExp, "logaddexp", input, other)
+
+
+def logaddexp2(input, other, *, out=None):
+    """``log2(2 ** input + 2 ** other)`` without overflow, for floating tensors.
+
+    >>> import chainrule
+    >>> chainrule.logaddexp2(chainrule.tensor([1.0, 3.0]), chainrule.tensor([1.0, 3.0]))
+    tensor([2., 4.])
+    """
+    if out is not None:
+        return write_out(out, logaddexp2(input, other), "logaddexp2")
+    return _float_binary(LogAddExp2, "logaddexp2", input, other)
+
+
+def nextafter(input, other, *, out=None):
+    """The next floating-point number after ``input`` in the direction of ``other``.
+
+    >>> import chainrule
+    >>> chainrule.nextafter(chainrule.tensor([1.0]), chainrule.tensor([2.0])) - 1
+    tensor([1.1921e-07])
+    """
+    if out is not None:
+        return write_out(out, nextafter(input, other), "nextafter")
+    return _float_binary(Nextafter, "nextafter", input, other)
+
+
+def xlogy(input, other, *, out=None):
+    """``input * log(other)``, 0 where ``input`` is 0 (unless ``other`` is NaN); either
+    argument may be a number.
+
+    >>> import chainrule
+    >>> chainrule.xlogy(chainrule.tensor([0.0, 2.0]), chainrule.tensor([0.0, 3.0]))
+    tensor([0.0000, 2.1972])
+    """
+    _one_tensor_at_least("xlogy", input, other)
+    if out is not None:
+        return write_out(out, xlogy(input, other), "xlogy")
+    return _binary(Xlogy, "xlogy", input, other, floating=True)
+
+
+def copysign(input, other, *, out=None):
+    """``|input|`` with the sign of ``other`` (a tensor or a number); integers give floats.
+
+    >>> import chainrule
+    >>> chainrule.copysign(chainrule.tensor([1.0, -2.0]), -0.0)
+    tensor([-1., -2.])
+    """
+    _array(input, "copysign")
+    if out is not None:
+        return write_out(out, copysign(input, other), "copysign")
+    return _binary(Copysign, "copysign", input, other, floating=True)
+
+
+def heaviside(input, values, *, out=None):
+    """The step function: 0 where ``input < 0``, ``values`` where it is 0, 1 where positive.
+    Both tensors must have one dtype; it has no derivative.
+
+    >>> import chainrule
+    >>> chainrule.heaviside(chainrule.tensor([-1.0, 0.0, 2.0]), chainrule.tensor(0.5))
+    tensor([0.0000, 0.5000, 1.0000])
+    """
+    _array(input, "heaviside")
+    if not isinstance(values, Tensor):
+        raise TypeError(
+            f"heaviside(): argument 'values' (position 2) must be Tensor, not {type(values).__name__}"
+        )
+    if out is not None:
+        return write_out(out, heaviside(input, values), "heaviside")
+    if input._data.dtype != values._data.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    return _binary(Heaviside, "heaviside", input, values)
+
+
+def ldexp(input, other, *, out=None):
+    """``input * 2 ** other`` (as PyTorch computes it, so the result is floating).
+
+    >>> import chainrule
+    >>> chainrule.ldexp(chainrule.tensor([1.0, 3.0]), chainrule.tensor([3, -1]))
+    tensor([8.0000, 1.5000])
+    """
+    _two_tensors("ldexp", input, other)
+    if out is not None:
+        return write_out(out, ldexp(input, other), "ldexp")
+    return mul(input, pow(2.0, other))
+
+
+def float_power(input, exponent, *, out=None):
+    """``input ** exponent`` computed in float64 (either may be a number), as PyTorch's.
+
+    >>> import chainrule
+    >>> chainrule.float_power(chainrule.tensor([2, 3]), 2)
+    tensor([4., 9.], dtype=chainrule.float64)
+    """
+    _one_tensor_at_least("float_power", input, exponent)
+    if out is not None:
+        return write_out(out, float_power(input, exponent), "float_power")
+    return pow(*(x._cast(np.float64) if isinstance(x, Tensor) else x for x in (input, exponent)))
+
+
+def _float_power_(self, exponent):
+    """In-place version of :func:`float_power`: the tensor must be float64."""
+    if self._data.dtype != np.float64:
+        raise RuntimeError(
+            f"the base given to float_power_ has dtype {scalar_type_name(self._data.dtype)} but the "
+            "operation's result requires dtype Double"
+        )
+    return write_inplace(self, float_power(self, exponent), "float_power_")
+
+
 # --- in-place forms -------------------------------------------------------------------
 
 
@@ -2379,8 +3100,28 @@ _INPLACE_UNARY = {
     "greater": gt,
     "ge": ge,
     "greater_equal": ge,
+    "erfc": erfc,
+    "erfinv": erfinv,
+    "logit": logit,
+    "lgamma": lgamma,
+    "digamma": digamma,
+    "i0": i0,
+    "sinc": sinc,
+    "sgn": sgn,
+    "hypot": hypot,
+    "nextafter": nextafter,
+    "xlogy": xlogy,
+    "copysign": copysign,
+    "heaviside": heaviside,
+    "ldexp": ldexp,
 }
 _INPLACE = {name + "_": inplace(fn, name + "_") for name, fn in _INPLACE_UNARY.items()}
+erfc_ = _INPLACE["erfc_"]
+logit_ = _INPLACE["logit_"]
+i0_ = _INPLACE["i0_"]
+sinc_ = _INPLACE["sinc_"]
+xlogy_ = _INPLACE["xlogy_"]
+ldexp_ = _INPLACE["ldexp_"]
 
 bind(
     {
@@ -2482,6 +3223,14 @@ bind(
         "fill_": fill_,
         "zero_": zero_,
         "copy_": copy_,
+        "polygamma": lambda self, n: polygamma(n, self),
+        "polygamma_": lambda self, n: write_inplace(self, polygamma(n, self), "polygamma_"),
+        "logaddexp": logaddexp,
+        "logaddexp2": logaddexp2,
+        "signbit": signbit,
+        "frexp": frexp,
+        "float_power": float_power,
+        "float_power_": _float_power_,
         **_INPLACE_UNARY,
         **_INPLACE,
     },
@@ -2497,6 +3246,14 @@ bind(
         np.maximum: maximum,
         np.minimum: minimum,
         np.arctan2: atan2,
+        np.hypot: hypot,
+        np.logaddexp: logaddexp,
+        np.logaddexp2: logaddexp2,
+        np.copysign: copysign,
+        np.nextafter: nextafter,
+        np.signbit: signbit,
+        np.heaviside: heaviside,
+        np.frexp: frexp,
         np.equal: eq,
         np.not_equal: ne,
         np.less: lt,
@@ -2535,6 +3292,8 @@ bind(
         np.floor: floor,
         np.ceil: ceil,
         np.trunc: trunc,
+        np.sinc: sinc,
+        np.i0: i0,
         np.isnan: isnan,
         np.isinf: isinf,
         np.isfinite: isfinite,

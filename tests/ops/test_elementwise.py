@@ -14,8 +14,10 @@ import chainrule
 
 from oracle import (
     assert_equal,
+    assert_same,
     assert_same_error,
     check,
+    check_gradcheck,
     check_torch,
     requires_torch,
     run_both,
@@ -1079,3 +1081,342 @@ def test_fmod_gradients_match_finite_differences_and_pytorch():
     a = rng.uniform(-5, 5, (3, 4))
     b = rng.uniform(1, 2, (3, 4)) * rng.choice([-1, 1], (3, 4))
     check(lambda m, x, y: m.fmod(x, y), [(3, 4), (3, 4)], arrays=[a, b])
+
+
+# --- special functions and the less common binary functions ---------------------------------------
+
+SPECIAL_UNARY = {
+    # name: keyword arguments of check() that keep the inputs where the op is smooth
+    "erfc": {},
+    "erfinv": {"low": -0.9, "high": 0.9},
+    "lgamma": {"low": 0.2, "high": 3.0},
+    "digamma": {"low": 0.2, "high": 3.0},
+    "i0": {},
+    "sinc": {"away_from": 0.0},
+}
+EDGES = [0.0, -0.0, 1.0, -1.0, -2.0, 0.5, -0.5, 2.5, -2.5, 1e-8, 30.0, np.inf, -np.inf, np.nan]
+# scipy's polygamma is inf at the poles (the negative integers) where PyTorch's series gives
+# large finite numbers, and PyTorch's values at +-inf are not consistent (polygamma(2, inf) is nan)
+EDGES_OFF_POLES = [0.0, -0.0, 1.0, 0.5, -0.5, 2.5, -2.5, 1e-8, 30.0, np.nan]
+
+
+@pytest.mark.parametrize("name", sorted(SPECIAL_UNARY))
+def test_special_unary_function_and_method_match_pytorch_and_finite_differences(name):
+    check(lambda m, x: (getattr(m, name)(x), getattr(x, name)()), [(3, 4)], **SPECIAL_UNARY[name])
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_polygamma_matches_pytorch_and_finite_differences_to_second_order(n):
+    check(lambda m, x: (m.polygamma(n, x), x.polygamma(n)), [(3, 4)], low=0.3, high=3.0)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "fn, edges",
+    [
+        (lambda m, x: m.erfc(x), EDGES),
+        (lambda m, x: m.erfinv(x), EDGES),
+        (lambda m, x: m.lgamma(x), EDGES_OFF_POLES),
+        (lambda m, x: m.digamma(x), EDGES_OFF_POLES),
+        (lambda m, x: m.polygamma(1, x), EDGES_OFF_POLES),
+        (lambda m, x: m.polygamma(2, x), EDGES_OFF_POLES),
+        (lambda m, x: m.i0(x), EDGES),
+        (lambda m, x: m.sinc(x), EDGES),
+    ],
+    ids=["erfc", "erfinv", "lgamma", "digamma", "polygamma1", "polygamma2", "i0", "sinc"],
+)
+def test_special_functions_give_pytorchs_values_and_gradients_at_edge_values(fn, edges, dtype):
+    check_torch(fn, None, dtype=dtype, arrays=[np.array(edges, dtype=dtype)])
+
+
+@requires_torch
+def test_lgamma_and_digamma_values_at_the_poles_and_infinities_match_pytorch():
+    x = np.array([0.0, -0.0, -1.0, -2.0, np.inf, -np.inf])
+    same_as_torch(lambda m: (m.lgamma(m.tensor(x)), m.digamma(m.tensor(x))))
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["erfc", "erfinv", "lgamma", "digamma", "i0", "sinc", "sgn", "signbit"])
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "bool"])
+def test_special_functions_of_integer_and_bool_tensors_give_pytorchs_dtype_and_values(name, dtype):
+    data = np.array([0, 1, 2, 5]) if dtype != "bool" else np.array([True, False, True, False])
+    same_as_torch(lambda m: getattr(m, name)(m.tensor(data, dtype=getattr(m, dtype))))
+    same_as_torch(lambda m: m.polygamma(1, m.tensor(data, dtype=getattr(m, dtype)) + 1))
+
+
+def test_special_functions_of_integers_follow_the_default_dtype():
+    chainrule.set_default_dtype(chainrule.float64)
+    try:
+        assert chainrule.lgamma(chainrule.tensor([1, 2])).dtype == chainrule.float64
+        assert chainrule.xlogy(chainrule.tensor([1, 2]), 3).dtype == chainrule.float64
+    finally:
+        chainrule.set_default_dtype(chainrule.float32)
+
+
+@requires_torch
+def test_sgn_is_sign_for_real_tensors_with_a_zero_gradient():
+    x = np.array(EDGES, dtype=F32)
+    same_as_torch(lambda m: (m.sgn(m.tensor(x)), m.tensor(x).sgn(), (m.tensor(x) * 1).sgn_()))
+    t = chainrule.tensor(x, requires_grad=True)
+    t.sgn().sum().backward()  # PyTorch's gradient is a ZeroTensor, which has no array to compare
+    assert not t.grad.numpy().any()
+
+
+@requires_torch
+def test_signbit_sees_negative_zero_and_has_no_gradient():
+    x = values(-0.0, 0.0, -2.0, 3.0, np.inf, -np.inf)
+    same_as_torch(lambda m: m.signbit(m.tensor(x, requires_grad=True)))
+    same_as_torch(lambda m: m.tensor(x).signbit())
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_frexp_gives_pytorchs_mantissa_int32_exponent_and_gradient(dtype):
+    x = np.array(
+        [3.0, -0.5, 0.0, -0.0, 1e-40 if dtype == np.float32 else 1e-310, 3e38, np.inf, np.nan], dtype
+    )
+
+    def scenario(m):
+        t = m.tensor(x, requires_grad=True)
+        mantissa, exponent = m.frexp(t)
+        (mantissa * m.arange(len(x), dtype=t.dtype)).sum().backward()
+        return mantissa, exponent, t.frexp().exponent, t.grad
+
+    same_as_torch(scenario)
+    check(lambda m, x: m.frexp(x)[0], [(3, 4)], low=-100.0, high=100.0)
+
+
+@requires_torch
+def test_frexp_writes_into_an_out_pair_as_pytorch():
+    def scenario(m):
+        mantissa, exponent = m.empty(2), m.empty(2, dtype=m.int32)
+        result = m.frexp(m.tensor([3.0, 0.25]), out=(mantissa, exponent))
+        return result.mantissa is mantissa and result.exponent is exponent, mantissa, exponent
+
+    same_as_torch(scenario)
+
+
+@requires_torch
+def test_frexp_refuses_integer_tensors_like_pytorch():
+    assert_same_error(lambda m: m.frexp(m.tensor([1, 2])), "only supports floating-point dtypes")
+
+
+BINARY_SPECIAL = {
+    # name: (function, keyword arguments of check())
+    "hypot": (lambda m, x, y: (m.hypot(x, y), x.hypot(y)), {"away_from": 0.0}),
+    "logaddexp": (lambda m, x, y: (m.logaddexp(x, y), x.logaddexp(y)), {}),
+    "logaddexp2": (lambda m, x, y: (m.logaddexp2(x, y), x.logaddexp2(y)), {}),
+    "xlogy": (lambda m, x, y: (m.xlogy(x, y.abs()), x.xlogy(y.abs())), {"away_from": 0.0}),
+    "copysign": (lambda m, x, y: (m.copysign(x, y), x.copysign(y)), {"away_from": 0.0}),
+    "nextafter": (lambda m, x, y: (m.nextafter(x, y), x.nextafter(y)), {}),
+    "float_power": (lambda m, x, y: (m.float_power(x.abs(), y), x.abs().float_power(y)), {"away_from": 0.0}),
+}
+
+
+@pytest.mark.parametrize("shapes", BROADCAST_SHAPES, ids=str)
+@pytest.mark.parametrize("name", sorted(BINARY_SPECIAL))
+def test_special_binary_functions_broadcast_and_match_pytorch_and_finite_differences(shapes, name):
+    fn, kwargs = BINARY_SPECIAL[name]
+    check(fn, shapes, **kwargs)
+
+
+def test_ldexp_matches_pytorch_and_finite_differences_with_an_integer_or_float_exponent():
+    exponents = np.array([[3], [1], [0]])
+    check(lambda m, x, e: (m.ldexp(x, e), x.ldexp(e)), [(3, 4), exponents], requires_grad=[True, False])
+    check(lambda m, x, e: m.ldexp(x, e), [(3, 4), (4,)])
+
+
+def test_ldexp_gradient_for_negative_integer_exponents_is_the_true_one_unlike_pytorchs_zero():
+    # PyTorch's rule is grad * pow(2, other): an integer power, 0 for negative exponents
+    check_gradcheck(
+        lambda m, x, e: m.ldexp(x, e), [(3, 4), np.array([[-3], [-1], [0]])], requires_grad=[True, False]
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x, y: m.xlogy(2.0, y),
+        lambda m, x, y: m.xlogy(x, 3),
+        lambda m, x, y: m.copysign(x, -1.0),
+        lambda m, x, y: m.copysign(x, 0.0),
+        lambda m, x, y: m.float_power(x.abs(), 2),
+        lambda m, x, y: m.float_power(2, x),
+        lambda m, x, y: m.float_power(x.abs(), 0.5),
+    ],
+    ids=["xlogy(number, y)", "xlogy(x, int)", "copysign(x, -1.)", "copysign(x, 0.)", "float_power(x, 2)",
+         "float_power(2, x)", "float_power(x, .5)"],
+)  # fmt: skip
+def test_special_binary_functions_with_a_python_number_match_pytorch(fn):
+    check_torch(fn, [(3, 4), (3, 4)], away_from=0.0, low=0.2)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "name", ["hypot", "logaddexp", "logaddexp2", "xlogy", "copysign", "nextafter", "ldexp", "float_power"]
+)
+@pytest.mark.parametrize(
+    "dtypes", [("float32", "float64"), ("float64", "float32"), ("float32", "int64"), ("int64", "int32"),
+               ("int64", "bool"), ("float32", "uint8")],
+    ids=str,
+)  # fmt: skip
+@pytest.mark.filterwarnings("ignore:An output with one or more elements was resized")  # torch's ldexp
+def test_special_binary_functions_promote_types_as_pytorch_or_raise_its_error(name, dtypes):
+    a = np.array([0.5, -2.0, 0.0, 3.0])
+    b = np.array([1.0, 2.0, 0.0, 1.0])
+
+    def scenario(m):
+        x = m.tensor(a).to(getattr(m, dtypes[0]))
+        y = m.tensor(b).to(getattr(m, dtypes[1]))
+        return getattr(m, name)(x, y), getattr(m, name)(x[1:2].reshape(()), y)
+
+    theirs, ours = run_both(scenario)
+    if isinstance(theirs, Exception):
+        assert type(ours) is type(theirs), f"chainrule gave {ours!r}, torch raised {theirs!r}"
+    else:
+        assert_same(ours, theirs)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_special_binary_functions_give_pytorchs_values_and_gradients_at_edge_values(dtype):
+    x = np.array([0.0, 0.0, 0.0, 1.0, -0.0, np.inf, -np.inf, np.inf, np.nan, 2.0, -3.0], dtype)
+    y = np.array([0.0, -1.0, np.nan, 0.0, 2.0, np.inf, -np.inf, -np.inf, 1.0, np.inf, -0.5], dtype)
+    for fn in (
+        lambda m, x, y: m.hypot(x, y),
+        lambda m, x, y: m.logaddexp(x, y),
+        lambda m, x, y: m.logaddexp2(x, y),
+        lambda m, x, y: m.xlogy(x, y),
+        lambda m, x, y: m.copysign(x, y),
+        lambda m, x, y: m.nextafter(x, y),
+    ):
+        check_torch(fn, None, dtype=dtype, arrays=[x, y])
+
+
+@requires_torch
+def test_heaviside_matches_pytorch_for_floats_integers_and_bools_and_has_no_derivative():
+    x = values(-1.0, 0.0, -0.0, 2.0, np.nan, np.inf)
+    same_as_torch(lambda m: m.heaviside(m.tensor(x), m.tensor(0.5)))
+    same_as_torch(lambda m: m.tensor(x).heaviside(m.tensor(x)))
+    same_as_torch(lambda m: m.heaviside(m.tensor([-2, 0, 3]), m.tensor([7, 8, 9])))
+    same_as_torch(lambda m: m.heaviside(m.tensor([True, False]), m.tensor([False, True])))
+
+    def backward_through_heaviside(m):
+        x = m.tensor([1.0, 0.0], requires_grad=True)
+        m.heaviside(x, m.tensor(0.5)).sum().backward()
+
+    assert_same_error(backward_through_heaviside, "derivative for aten::heaviside is not implemented")
+    assert_same_error(
+        lambda m: m.heaviside(m.tensor([1.0]), m.tensor([1.0], dtype=m.float64)), "different dtypes"
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.hypot(m.tensor([1, 2]), m.tensor([3, 4])),
+        lambda m: m.logaddexp(m.tensor([True]), m.tensor([False])),
+        lambda m: m.nextafter(m.tensor([1, 2]), m.tensor([3, 4])),
+        lambda m: m.hypot(m.tensor([1.0]), 2.0),
+        lambda m: m.ldexp(m.tensor([1.0]), 2),
+        lambda m: m.heaviside(m.tensor([1.0]), 0.5),
+        lambda m: m.xlogy(2, 3),
+        lambda m: m.float_power(2, 3),
+        lambda m: m.copysign(2.0, m.tensor([1.0])),
+        lambda m: m.polygamma(-1, m.tensor([1.0])),
+        lambda m: m.polygamma(1.5, m.tensor([1.0])),
+        lambda m: m.polygamma(1, 2.0),
+        lambda m: m.erfinv(0.5),
+        lambda m: m.signbit(2.0),
+        lambda m: m.tensor([2.0]).float_power_(2),
+        lambda m: m.tensor([2]).ldexp_(m.tensor([1])),
+    ],
+)
+def test_special_functions_raise_pytorchs_exception_types_for_bad_arguments(fn):
+    assert_same_error(fn)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x, y: (x * 1).hypot_(y),
+        lambda m, x, y: (x * 0.4).erfinv_(),
+        lambda m, x, y: (x.abs() + 0.5).lgamma_(),
+        lambda m, x, y: (x.abs() + 0.5).digamma_(),
+        lambda m, x, y: (x.abs() + 0.5).polygamma_(1),
+        lambda m, x, y: (x * 1).i0_(),
+        lambda m, x, y: m.i0_(x * 1),
+        lambda m, x, y: (x * 1).sinc_(),
+        lambda m, x, y: m.sinc_(x * 1),
+        lambda m, x, y: (x * 1).erfc_(),
+        lambda m, x, y: m.erfc_(x * 1),
+        lambda m, x, y: m.logit_(x * 0.4 + 0.5),
+        lambda m, x, y: (x * 1).xlogy_(y.abs()),
+        lambda m, x, y: m.xlogy_(x * 1, y.abs()),
+        lambda m, x, y: (x * 1).copysign_(y),
+        lambda m, x, y: (x * 1).nextafter_(y),
+        lambda m, x, y: (x * 1).ldexp_(y.round()),
+        lambda m, x, y: m.ldexp_(x * 1, y.round()),
+        lambda m, x, y: (x.abs().double() + 0.1).float_power_(y),
+    ],
+)
+def test_special_inplace_forms_match_pytorch_values_and_gradients(fn):
+    check_torch(fn, [(2, 3), (3,)], away_from=[0.0, -0.5, 0.5])
+
+
+@requires_torch
+def test_heaviside_inplace_matches_pytorch():
+    same_as_torch(lambda m: m.tensor([-1.0, 0.0, 3.0]).heaviside_(m.tensor(0.5)))
+
+
+@requires_torch
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_float_power_is_always_float64_and_its_gradient_keeps_the_input_dtype(p):
+    def scenario(m):
+        x = m.tensor([0.5, 2.0, 3.0], requires_grad=True)
+        y = m.float_power(x, p)
+        y.sum().backward()
+        return y, x.grad, m.float_power(m.tensor([2, 3]), m.tensor([p, -p])), m.float_power(2, m.tensor([p]))
+
+    same_as_torch(scenario)
+
+
+# --- activations at the top level ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fn, kwargs",
+    [
+        (lambda m, x: (m.selu(x), m.selu_(x * 1)), {"away_from": 0.0}),
+        (lambda m, x: (m.celu(x), m.celu(x, 0.5), m.celu_(x * 1, alpha=2.0)), {"away_from": 0.0}),
+        (lambda m, x: (m.hardshrink(x), m.hardshrink(x, 0.25), x.hardshrink(lambd=1.0)),
+         {"away_from": [-1.0, -0.5, -0.25, 0.25, 0.5, 1.0]}),
+        (lambda m, x: (m.rrelu(x, 0.1, 0.3), m.rrelu_(x * 1)), {"away_from": 0.0}),
+    ],
+    ids=["selu", "celu", "hardshrink", "rrelu"],
+)  # fmt: skip
+def test_top_level_activations_match_pytorch_and_finite_differences(fn, kwargs):
+    check(fn, [(3, 4)], **kwargs)
+
+
+def test_top_level_prelu_matches_pytorch_and_finite_differences():
+    check(lambda m, x, w: (m.prelu(x, w), x.prelu(w)), [(2, 3, 4), (3,)], away_from=0.0)
+
+
+@requires_torch
+def test_top_level_rrelu_in_training_draws_slopes_between_its_bounds_as_pytorch():
+    x = chainrule.tensor(-np.ones(1000, dtype=F32))
+    slopes = -chainrule.rrelu(x, 0.1, 0.3, training=True).numpy()
+    assert 0.1 <= slopes.min() < slopes.max() <= 0.3 and len(np.unique(slopes)) > 100
+
+
+def test_import_chainrule_does_not_load_nn_for_the_top_level_activations():
+    import subprocess
+    import sys
+
+    code = "import sys, chainrule; assert 'chainrule.nn' not in sys.modules; chainrule.selu; print('ok')"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "ok\n"
