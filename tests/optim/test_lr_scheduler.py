@@ -73,6 +73,52 @@ SCHEDULES = {
             milestones=[6, 20],
         ),
     ),
+    "MultiplicativeLR": (sgd, lambda s, o: s.MultiplicativeLR(o, lambda epoch: 0.95)),
+    "MultiplicativeLR-per-group": (
+        adam,
+        lambda s, o: s.MultiplicativeLR(o, [lambda epoch: 0.9, lambda epoch: 0.5 if epoch % 4 == 0 else 1.0]),
+    ),
+    "PolynomialLR": (sgd, lambda s, o: s.PolynomialLR(o, total_iters=40, power=2.0)),
+    "PolynomialLR-defaults": (adam, lambda s, o: s.PolynomialLR(o)),
+    "CyclicLR-triangular": (
+        sgd,
+        lambda s, o: s.CyclicLR(o, base_lr=0.01, max_lr=[0.5, 0.1], step_size_up=7, step_size_down=4),
+    ),
+    "CyclicLR-triangular2": (
+        sgd,
+        lambda s, o: s.CyclicLR(
+            o, 0.01, 0.5, step_size_up=5, mode="triangular2", base_momentum=[0.7, 0.8], max_momentum=0.95
+        ),
+    ),
+    "CyclicLR-exp_range-adam": (
+        adam,
+        lambda s, o: s.CyclicLR(o, 0.001, 0.1, step_size_up=6, mode="exp_range", gamma=0.97),
+    ),
+    "CyclicLR-scale_fn-no-momentum": (
+        adam,
+        lambda s, o: s.CyclicLR(
+            o,
+            [0.01, 0.001],
+            0.2,
+            step_size_up=4,
+            scale_fn=halve,
+            scale_mode="iterations",
+            cycle_momentum=False,
+        ),
+    ),
+    "ChainedScheduler": (
+        sgd,
+        lambda s, o: s.ChainedScheduler(
+            [s.LinearLR(o, start_factor=0.2, total_iters=6), s.ExponentialLR(o, gamma=0.95)]
+        ),
+    ),
+    "ChainedScheduler-three": (
+        adam,
+        lambda s, o: s.ChainedScheduler(
+            [s.ConstantLR(o, factor=0.5, total_iters=3), s.MultiplicativeLR(o, halve), s.PolynomialLR(o, 50)],
+            optimizer=o,
+        ),
+    ),
 }
 
 
@@ -194,7 +240,9 @@ def test_stepping_in_the_right_order_gives_no_warning():
 
 
 @requires_torch
-@pytest.mark.parametrize("name", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"])
+@pytest.mark.parametrize(
+    "name", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "PolynomialLR"]
+)
 def test_the_deprecated_epoch_argument_sets_the_closed_form_rate_like_pytorch(name):
     rates = {}
     for lib in (chainrule, torch):
@@ -247,6 +295,14 @@ def test_one_cycle_lr_refuses_to_step_past_total_steps():
             lambda s, o: s.SequentialLR(o, [s.StepLR(o, 2), s.ReduceLROnPlateau(o)], milestones=[2]),
             ValueError,
         ),
+        (lambda s, o: s.MultiplicativeLR(o, [lambda e: 1.0]), ValueError),
+        (lambda s, o: s.MultiplicativeLR(o, 0.5), TypeError),
+        (lambda s, o: s.CyclicLR(o, 0.1, 1.0, mode="sine"), ValueError),
+        (lambda s, o: s.CyclicLR(o, [0.1, 0.2, 0.3], 1.0), ValueError),
+        (lambda s, o: s.CyclicLR(o, 0.1, 1.0, max_momentum=[0.9]), ValueError),
+        (lambda s, o: s.CyclicLR(object(), 0.1, 1.0), TypeError),
+        (lambda s, o: s.ChainedScheduler([]), ValueError),
+        (lambda s, o: s.ChainedScheduler([s.StepLR(o, 2), s.ReduceLROnPlateau(o)]), ValueError),
     ],
 )
 def test_invalid_arguments_raise_the_exception_pytorch_raises(make_scheduler, error):
@@ -284,3 +340,64 @@ def test_sequential_lr_refuses_schedulers_of_another_optimizer():
         schedulers.SequentialLR(
             first, [schedulers.StepLR(first, 2), schedulers.StepLR(second, 2)], milestones=[3]
         )
+
+
+@requires_torch
+def test_cyclic_lr_refuses_cycle_momentum_for_an_optimizer_without_momentum_like_pytorch():
+    messages = []
+    for lib in (torch, chainrule):
+        optimizer = lib.optim.Adagrad([lib.zeros(2, requires_grad=True)], lr=0.1)
+        with pytest.raises(ValueError) as error:
+            lib.optim.lr_scheduler.CyclicLR(optimizer, 0.01, 0.1)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]
+
+
+class Decay:
+    """A callable scale_fn with state, which CyclicLR's state_dict keeps."""
+
+    def __init__(self, rate):
+        self.rate = rate
+
+    def __call__(self, x):
+        return self.rate**x
+
+
+@requires_torch
+def test_cyclic_lr_saves_and_restores_a_callable_object_s_attributes_like_pytorch():
+    states = {}
+    for lib in (chainrule, torch):
+        optimizer = sgd(lib, [lib.zeros(2, requires_grad=True), lib.zeros(3, requires_grad=True)])
+        scheduler = lib.optim.lr_scheduler.CyclicLR(optimizer, 0.01, 0.1, step_size_up=3, scale_fn=Decay(0.9))
+        run(optimizer, scheduler, 10)
+        states[lib] = scheduler.state_dict()
+    assert states[chainrule] == states[torch]
+    assert states[chainrule]["_scale_fn_custom"] == {"rate": 0.9}
+
+    optimizer = sgd(
+        chainrule, [chainrule.zeros(2, requires_grad=True), chainrule.zeros(3, requires_grad=True)]
+    )
+    resumed = chainrule.optim.lr_scheduler.CyclicLR(optimizer, 0.01, 0.1, step_size_up=3, scale_fn=Decay(0.5))
+    resumed.load_state_dict(states[chainrule])
+    assert resumed._scale_fn_custom.rate == 0.9
+
+
+NEW_SCHEDULERS = ["MultiplicativeLR", "PolynomialLR", "CyclicLR-triangular", "CyclicLR-exp_range-adam"]
+
+
+@requires_torch
+@pytest.mark.parametrize("name", NEW_SCHEDULERS)
+def test_new_schedulers_warn_like_pytorch_when_stepped_before_the_optimizer(name):
+    for lib in (torch, chainrule):
+        optimizer, scheduler = make(lib, name)
+        with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
+            scheduler.step()
+
+
+@requires_torch
+@pytest.mark.parametrize("name", NEW_SCHEDULERS)
+def test_calling_get_lr_outside_step_warns_like_pytorch(name):
+    for lib in (torch, chainrule):
+        optimizer, scheduler = make(lib, name)
+        with pytest.warns(UserWarning, match="please use `get_last_lr\\(\\)`"):
+            scheduler.get_lr()
