@@ -20,7 +20,7 @@ from ..._dtype import dtype as _dtype_class
 from ..._tensor import Tensor, _require_cpu, bump_version, device, wrap
 from ...autograd.function import Function, RemovableHandle
 from ...autograd.grad_mode import no_grad
-from ..parameter import Parameter
+from ..parameter import Parameter, is_lazy
 
 __all__ = ["Module"]
 
@@ -623,13 +623,18 @@ class Module:
             for param in module._parameters.values():
                 if param is None:
                     continue
+                if is_lazy(param):  # no values yet: convert the placeholder that sets its dtype
+                    param._placeholder = convert(param._placeholder)
+                    continue
                 new = convert(param._data)
                 if new is not param._data:
                     param._data = new
                     if param.grad is not None:
                         param.grad = wrap(convert(param.grad._data))
             for name, buffer in module._buffers.items():
-                if buffer is not None:
+                if is_lazy(buffer):
+                    buffer._placeholder = convert(buffer._placeholder)
+                elif buffer is not None:
                     new = convert(buffer._data)
                     if new is not buffer._data:
                         buffer = wrap(new)
@@ -759,13 +764,17 @@ class Module:
                 else:
                     missing.append(key)
                     continue
+                if is_lazy(value):
+                    if is_lazy(tensor):  # neither has values: nothing to load, as in PyTorch
+                        continue
+                    value.shape  # noqa: B018 - raises PyTorch's RuntimeError (shapeless into shaped)
                 array = _array_from(value)
                 if array is None:
                     errors.append(
                         f'While copying the parameter named "{key}", expected chainrule.Tensor or '
                         f"Tensor-like object from checkpoint but received {type(value)}"
                     )
-                elif array.shape != tensor._data.shape:
+                elif not is_lazy(tensor) and array.shape != tensor._data.shape:
                     errors.append(
                         f"size mismatch for {key}: copying a param with shape {wrap(array).shape} from "
                         f"checkpoint, the shape in current model is {tensor.shape}."
@@ -795,6 +804,8 @@ class Module:
             )
         with no_grad():
             for module, name, tensor, array in copies:
+                if is_lazy(tensor):  # a lazy layer takes the checkpoint's shape
+                    tensor.materialize(array.shape)
                 if assign:  # the checkpoint's tensors themselves become the state, as in PyTorch
                     value = wrap(array)
                     if isinstance(tensor, Parameter):
