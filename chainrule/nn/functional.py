@@ -4,7 +4,7 @@ stateless forms of layers, activations and losses.
 Fused ops live with their primitives in ops/ (linear, softmax, the
 cross-entropy family, dropout, embedding, hardtanh, leaky_relu, elu,
 gelu, silu, softplus, mse_loss, smooth_l1_loss and huber_loss in ops/nn.py;
-convolution, pooling, norms and attention in their own files) and are
+convolution, pooling, norms, attention and grid sampling in their own files) and are
 gathered here. The composite activations and losses are written below from
 existing primitives, so they get their gradients (and second derivatives)
 for free.
@@ -22,7 +22,7 @@ from ..autograd.grad_mode import no_grad
 from ..ops._helpers import broadcast_error, inplace_on_copy, normalize_dim, promote, write_out
 from ..ops.attention import *  # noqa: F403
 from ..ops.conv import *  # noqa: F403
-from ..ops.conv import adaptive_avg_pool2d
+from ..ops.conv import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from ..ops.elementwise import clamp, erf, exp, log, log1p, minimum, sigmoid, tanh, where  # noqa: F401
 from ..ops.indexing import index_select
 from ..ops.linalg import einsum
@@ -36,6 +36,7 @@ from ..ops.nn import (  # noqa: F401
     SmoothL1Loss,
     Softmax,
     Softplus,
+    _check_probability,
     _refuse_grad,
     _softmax_input,
     binary_cross_entropy,
@@ -47,6 +48,7 @@ from ..ops.nn import (  # noqa: F401
     dropout1d,
     dropout2d,
     embedding,
+    embedding_bag,
     hardtanh,
     linear,
     log_softmax,
@@ -57,6 +59,7 @@ from ..ops.nn import (  # noqa: F401
     softmax,
 )
 from ..ops.norm import *  # noqa: F403
+from ..ops.sampling import *  # noqa: F403
 from ..ops.shape import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: F401
 
 # --- activations -------------------------------------------------------------------------
@@ -621,6 +624,118 @@ def pad(input, pad, mode="constant", value=None):
             positions = _pad_positions(mode, input._data.shape[dim], before, after, dim, shape)
             input = index_select(input, dim, wrap(positions))
     return input
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """``softmax((logits + g) / tau)`` with g ~ Gumbel(0, 1) drawn from chainrule's
+    generator; ``hard=True`` returns the one-hot of its argmax with the soft sample's
+    gradient (the straight-through estimator).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.gumbel_softmax(chainrule.zeros(2, 3), hard=True).sum(-1)
+    tensor([1., 1.])
+    """
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    data = logits._data
+    gumbels = -np.log(numpy_generator().exponential(size=data.shape)).astype(data.dtype)
+    y_soft = ((logits + wrap(gumbels)) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    axis = normalize_dim(dim, data.ndim)
+    y_hard = np.zeros_like(data)
+    np.put_along_axis(y_hard, y_soft._data.argmax(axis, keepdims=True), 1, axis)
+    return wrap(y_hard) - y_soft.detach() + y_soft
+
+
+# SELU's negative saturation value, -scale * alpha: alpha dropout's dropped units take it
+_SELU_SATURATION = 1.7580993408473766
+
+
+def _alpha_dropped(input, p, feature):
+    # x * m * a + (m - 1) * s * a + s * a * p, with m ~ Bernoulli(1 - p) and s SELU's saturation:
+    # PyTorch's affine formula, which keeps SELU's zero mean and unit variance
+    if p == 1:
+        return input * 0
+    data = input._data
+    shape = data.shape[:2] + (1,) * (data.ndim - 2) if feature else data.shape
+    keep = (numpy_generator().random(shape) >= p).astype(data.dtype)
+    scale = 1 / math.sqrt((_SELU_SATURATION**2 * p + 1) * (1 - p))
+    # in the input's precision, in PyTorch's order
+    real = data.dtype.type
+    shift = (keep - 1) * real(_SELU_SATURATION * scale) + real(_SELU_SATURATION * scale * p)
+    return input * wrap(keep * real(scale)) + wrap(shift)
+
+
+def _alpha_dropout(input, p, training, inplace, feature, op_name):
+    _check_probability(p)
+    if feature and input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    if inplace:
+        return inplace_on_copy(input, _alpha_dropped, op_name, p, feature)
+    return _alpha_dropped(input, p, feature)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks: in training, each element is set to SELU's negative
+    saturation with probability ``p``, then all are scaled and shifted so that the
+    mean and variance are kept (PyTorch's affine formula).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.alpha_dropout(chainrule.ones(3), p=0.5)
+    tensor([1., 1., 1.])
+    """
+    return _alpha_dropout(input, p, training, inplace, False, "alpha_dropout_")
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """``alpha_dropout`` of whole channels: one draw for each (N, C) of (N, C, *).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.feature_alpha_dropout(chainrule.ones(1, 2, 2), p=0.5)
+    tensor([[[1., 1.],
+             [1., 1.]]])
+    """
+    return _alpha_dropout(input, p, training, inplace, True, "feature_alpha_dropout_")
+
+
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, area, avg_pool, max_pool):
+    # PyTorch's composition: (window sum of x^p)^(1/p), the sum as the mean times the area,
+    # sign(out) * relu(|out|) giving the gradient 0 where the sum is 0
+    if norm_type == math.inf:
+        return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -math.inf:
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(area).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """The p-norm ``(sum of x^p)^(1/p)`` of each window of (N, C, L), p = ``norm_type``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.lp_pool1d(chainrule.tensor([[[3.0, 4.0]]]), 2, 2)
+    tensor([[[5.]]])
+    """
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, kernel_size, avg_pool1d, max_pool1d)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """The p-norm ``(sum of x^p)^(1/p)`` of each (kH, kW) window of (N, C, H, W), p = ``norm_type``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.lp_pool2d(chainrule.ones(1, 1, 2, 2), 2, 2)
+    tensor([[[[2.]]]])
+    """
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, kh * kw, avg_pool2d, max_pool2d)
 
 
 # --- resampling ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Fused neural-network primitives: linear, softmax / log-softmax, the
 cross-entropy family, binary cross-entropy, dropout, embedding, hardtanh
-and constant padding.
+and constant padding (and embedding_bag, composed from embedding, gather
+and index_add).
 
 Each earns a primitive of its own because composing it from elementwise ops
 would be slower (one node and one BLAS call instead of several), would
@@ -42,7 +43,7 @@ from ._helpers import (
     write_inplace,
 )
 from .elementwise import erf_of_array
-from .indexing import index_put_zeros
+from .indexing import gather, index_add, index_put_zeros, index_select
 from .reduce import last_axis_sums, ones_vector, short_rows
 
 # Only the names that exist with the same signature at torch's top level are
@@ -1058,6 +1059,142 @@ def embedding(
         if padding_idx is not None:
             row_scale[padding_idx] = 0
     return Embedding.apply(weight, indices, row_scale)
+
+
+def _check_indices(tensor, argument):
+    if tensor._data.dtype != np.int64 and tensor._data.dtype != np.int32:
+        raise RuntimeError(
+            f"Expected tensor for argument #{argument} to have one of the following scalar types: Long, "
+            f"Int; but got {tensor.dtype} instead (while checking arguments for embedding_bag); use .long()"
+        )
+
+
+def _bag_starts(input, offsets, per_sample_weights, include_last_offset):
+    """The flat indices, each bag's first position and the flat per-sample weights, with
+    PyTorch's checks of the 1-D (indices + offsets) and 2-D (one bag a row) forms."""
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(
+            f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, "
+            f"then it must have the same shape as the input ({input.shape})"
+        )
+    _check_indices(input, "1 'indices'")
+    indices = input._data
+    if indices.ndim == 2:
+        if offsets is not None:
+            raise ValueError(
+                "if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
+                f"fixed length sequences. However, found offsets of type {type(offsets)}"
+            )
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+        starts = np.arange(0, indices.size, max(indices.shape[1], 1))
+        return indices.reshape(-1), starts, per_sample_weights, 0
+    if indices.ndim != 1:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {indices.ndim}")
+    if offsets is None:
+        raise ValueError("offsets has to be a 1D Tensor but got None")
+    if offsets.dim() != 1:
+        raise ValueError("offsets has to be a 1D Tensor")
+    _check_indices(offsets, "2 'offsets'")
+    starts = offsets._data.astype(np.int64)
+    if starts.size and starts[0] != 0:
+        raise RuntimeError(
+            "offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
+            f"position 0. However, got {starts[0]}"
+        )
+    if starts.size and starts[-1] > indices.size:
+        raise RuntimeError(
+            f"offsets[-1] can not be greater than input's length {indices.size} but got offsets[-1] of "
+            f"{starts[-1]}"
+        )
+    if np.any(np.diff(starts) < 0):
+        raise RuntimeError(f"embedding_bag: offsets must be non-decreasing, got {starts.tolist()}")
+    return indices, starts, per_sample_weights, int(include_last_offset)
+
+
+def embedding_bag(
+    input,
+    weight,
+    offsets=None,
+    max_norm=None,
+    norm_type=2,
+    scale_grad_by_freq=False,
+    mode="mean",
+    sparse=False,
+    per_sample_weights=None,
+    include_last_offset=False,
+    padding_idx=None,
+):
+    """The sum, mean or max of the ``weight`` rows in each bag of indices: the rows of a
+    2-D ``input``, or the pieces of a 1-D ``input`` starting at ``offsets``. Indices equal
+    to ``padding_idx`` are left out of their bag; an empty bag gives zeros.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> table = chainrule.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
+    >>> F.embedding_bag(chainrule.tensor([0, 2, 1]), table, chainrule.tensor([0, 2]), mode="sum")
+    tensor([[4., 6.],
+            [2., 3.]])
+    """
+    if weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
+    indices, starts, per_sample_weights, last_offset = _bag_starts(
+        input, offsets, per_sample_weights, include_last_offset
+    )
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
+    num, dim = weight.shape
+    bad = (indices < 0) | (indices >= num)
+    if bad.any():
+        position = int(np.argmax(bad))
+        raise RuntimeError(
+            f"Index {position} of input takes value {indices[position]} which is not in the valid range "
+            f"[0, {num})"
+        )
+    if max_norm is not None:
+        _renorm_rows(weight, indices, max_norm, norm_type)
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(
+            "embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for "
+            f"mode='sum' (got mode='{mode}'). Please open a feature request on GitHub."
+        )
+    bags = starts.size - last_offset
+    # each index's bag: the last bag starting at or before it (empty bags share a start);
+    # with include_last_offset the indices from the final offset on belong to none
+    bag_of = np.searchsorted(starts, np.arange(indices.size), side="right") - 1
+    kept = bag_of < bags
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise RuntimeError(
+                f"padding_idx must be within the number of embeddings, -{num} through {num - 1}, "
+                f"but got {padding_idx}"
+            )
+        kept &= indices != padding_idx % num
+    positions, bag_of = np.flatnonzero(kept), bag_of[kept]
+    picked = indices[positions]
+    if mode == "max":
+        # each bag's (first) largest value of each column, then those rows picked from weight
+        values = weight._data[picked]
+        largest = np.full((bags, dim), -np.inf, values.dtype)
+        np.maximum.at(largest, bag_of, values)
+        first = np.full((bags, dim), picked.size, np.int64)
+        at_max = np.where(values == largest[bag_of], np.arange(picked.size)[:, None], picked.size)
+        np.minimum.at(first, bag_of, at_max)
+        filled = first < picked.size
+        rows = np.append(picked, 0)[first]
+        return gather(weight, 0, wrap(rows)) * wrap(filled.astype(values.dtype))
+    vectors = embedding(wrap(picked), weight, scale_grad_by_freq=scale_grad_by_freq)
+    if per_sample_weights is not None:
+        vectors = vectors * index_select(per_sample_weights, 0, wrap(positions)).unsqueeze(1)
+    sums = index_add(wrap(np.zeros((bags, dim), weight._data.dtype)), 0, wrap(bag_of), vectors)
+    if mode == "sum":
+        return sums
+    counts = np.bincount(bag_of, minlength=bags)
+    return sums / wrap(np.maximum(counts, 1).astype(weight._data.dtype)[:, None])
 
 
 # --- hardtanh ------------------------------------------------------------------------------------

@@ -211,3 +211,85 @@ def test_dropout1d_layer_matches_pytorch_in_eval_mode_and_prints_the_same():
 def test_dropout1d_raises_pytorchs_errors(shape, p, message):
     assert_same_error(lambda m: m.nn.functional.dropout1d(m.ones(shape), p), message)
     assert_same_error(lambda m: m.nn.Dropout1d(1.5), "dropout probability has to be between 0 and 1")
+
+
+# --- alpha dropout -----------------------------------------------------------------------------
+
+SELU_SATURATION = 1.7580993408473766  # PyTorch's alpha in _dropout_impl: -SELU's limit at -inf
+
+
+@requires_torch
+@pytest.mark.parametrize("layer", ["AlphaDropout", "FeatureAlphaDropout"])
+@pytest.mark.parametrize("p", [0.0, 0.3, 1.0])
+def test_alpha_dropout_matches_pytorch_in_eval_mode_and_with_p_zero_or_one(layer, p):
+    # eval: the input; p=0: the input; p=1: zeros with a zero gradient (no randomness in any)
+    modes = ("train", "eval") if p in (0.0, 1.0) else ("eval",)
+    check_module(lambda m: getattr(m.nn, layer)(p), [(4, 5, 3)], modes=modes)
+    assert repr(getattr(nn, layer)(p)) == repr(getattr(torch.nn, layer)(p))
+
+
+def test_functional_alpha_dropout_is_off_unless_training_is_asked_for():
+    x = chainrule.randn(3, 4)
+    assert F.alpha_dropout(x) is x and F.feature_alpha_dropout(x) is x
+    assert F.alpha_dropout(x, 0.5, training=True) is not x
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
+def test_alpha_dropout_keeps_a_standard_normal_inputs_mean_and_variance(p):
+    chainrule.manual_seed(0)
+    out = F.alpha_dropout(chainrule.randn(400_000), p, training=True).numpy().astype(np.float64)
+    # the standard errors of the mean and variance are below 0.003 and 0.01 here
+    assert abs(out.mean()) < 0.015 and abs(out.var() - 1) < 0.05
+
+
+@pytest.mark.parametrize("p", [0.2, 0.6])
+def test_alpha_dropout_values_follow_pytorchs_affine_formula_for_the_drawn_mask(p):
+    chainrule.manual_seed(3)
+    x = chainrule.randn(1000, requires_grad=True)
+    out = F.alpha_dropout(x, p, training=True)
+    out.sum().backward()
+    a = 1 / np.sqrt((SELU_SATURATION**2 * p + 1) * (1 - p))
+    keep = x.grad.numpy() != 0  # the gradient is the mask times a
+    np.testing.assert_allclose(x.grad.numpy()[keep], a, rtol=1e-6)
+    values = x.detach().numpy().astype(np.float64)
+    expected = values * keep * a + (keep - 1.0) * SELU_SATURATION * a + SELU_SATURATION * a * p
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+    assert abs((~keep).mean() - p) < 0.07
+
+
+def test_feature_alpha_dropout_draws_once_per_channel():
+    chainrule.manual_seed(4)
+    x = chainrule.randn(8, 6, 3, 5, requires_grad=True)
+    F.feature_alpha_dropout(x, 0.5, training=True).sum().backward()
+    grad = x.grad.numpy().reshape(8, 6, 15)
+    assert (grad == grad[:, :, :1]).all() and 0 < (grad[:, :, 0] == 0).mean() < 1
+
+
+def test_alpha_dropout_with_a_fixed_mask_matches_finite_differences_to_second_order():
+    def fixed_mask_alpha_dropout(m, x):
+        m.manual_seed(5)
+        return m.nn.functional.alpha_dropout(x, 0.4, training=True) ** 2
+
+    check_gradcheck(fixed_mask_alpha_dropout, [(4, 5)], second_order=True)
+
+
+def test_inplace_alpha_dropout_writes_into_its_input():
+    chainrule.manual_seed(6)
+    expected = F.alpha_dropout(chainrule.ones(10), 0.5, training=True)
+    chainrule.manual_seed(6)
+    x = chainrule.ones(10)
+    assert F.alpha_dropout(x, 0.5, training=True, inplace=True) is x
+    assert x.tolist() == expected.tolist()
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.nn.functional.alpha_dropout(m.ones(3), 1.5, True),
+        lambda m: m.nn.functional.feature_alpha_dropout(m.ones(3), -0.1, True),
+        lambda m: m.nn.functional.feature_alpha_dropout(m.ones(3), 0.5, True),
+    ],
+)
+def test_alpha_dropout_raises_pytorchs_errors(call):
+    assert_same_error(call)

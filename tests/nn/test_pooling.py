@@ -476,3 +476,64 @@ def test_bad_adaptive_max_pool1d_arguments_raise_pytorchs_errors(shape, size, me
         lambda m: m.nn.functional.adaptive_max_pool1d(m.ones(2, 3, 5, dtype=m.int32), 2),
         "not implemented for 'Int'",
     )
+
+
+# --- power-average (LP) pooling ----------------------------------------------------------------
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "norm_type, kernel_size, stride, ceil_mode",
+    [(2, 2, None, False), (1, 3, 1, False), (3, (2, 3), (1, 2), False), (1.5, 2, 1, True), (2, 3, 2, True)],
+)
+def test_lp_pool2d_matches_pytorch_for_values_and_gradients(norm_type, kernel_size, stride, ceil_mode):
+    # positive inputs: x^p of a negative x is NaN for a fractional p in both libraries
+    make = lambda m: m.nn.LPPool2d(norm_type, kernel_size, stride, ceil_mode)  # noqa: E731
+    check_module(make, [(2, 3, 5, 7)], low=0.1, high=2.0)
+    check_module(make, [(3, 5, 7)], low=0.1, high=2.0)
+    assert repr(make(chainrule)) == repr(make(torch))
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "norm_type, kernel_size, stride, ceil_mode", [(2, 2, None, False), (1, 3, 1, False), (3, 2, 2, True)]
+)
+def test_lp_pool1d_matches_pytorch_for_values_and_gradients(norm_type, kernel_size, stride, ceil_mode):
+    make = lambda m: m.nn.LPPool1d(norm_type, kernel_size, stride, ceil_mode)  # noqa: E731
+    check_module(make, [(2, 3, 9)], low=0.1, high=2.0)
+    check_module(make, [(3, 8)], low=0.1, high=2.0)
+    assert repr(make(chainrule)) == repr(make(torch))
+
+
+@requires_torch
+@pytest.mark.parametrize("norm_type", [2, 4, float("inf"), -float("inf")])
+def test_lp_pool_of_signed_inputs_matches_pytorch(norm_type):
+    # even powers and the infinite norms (max of |x|, and minus the max of -|x|) take any sign
+    check_torch(lambda m, x: m.nn.functional.lp_pool2d(x, norm_type, 2), [(2, 3, 4, 6)])
+    check_torch(lambda m, x: m.nn.functional.lp_pool1d(x, norm_type, 3, 2), [(2, 3, 9)])
+
+
+@requires_torch
+def test_lp_pool_of_an_all_zero_window_matches_pytorch():
+    arrays = [np.zeros((1, 1, 2, 4), np.float32)]
+    arrays[0][..., 2:] = 1.5
+    check_torch(lambda m, x: m.nn.functional.lp_pool2d(x, 2, 2), None, arrays=arrays)
+
+
+@pytest.mark.parametrize("norm_type", [1, 2, 3])
+def test_lp_pool_gradients_match_finite_differences_to_second_order(norm_type):
+    check(lambda m, x: m.nn.functional.lp_pool2d(x, norm_type, 2, 1), [(1, 2, 4, 5)], low=0.2, high=2.0)
+    check(lambda m, x: m.nn.functional.lp_pool1d(x, norm_type, 2), [(2, 2, 6)], low=0.2, high=2.0)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.nn.functional.lp_pool2d(m.ones(1, 1, 2, 2), 2, 3),
+        lambda m: m.nn.functional.lp_pool1d(m.ones(1, 1, 4), 2, 2, 0),
+        lambda m: m.nn.functional.lp_pool2d(m.ones(1, 2, 2), 2, (1,)),
+    ],
+)
+def test_lp_pool_bad_arguments_raise_pytorchs_errors(call):
+    assert_same_error(call)

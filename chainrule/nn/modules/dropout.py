@@ -1,9 +1,10 @@
-"""Dropout: randomly zero activations while training."""
+"""Dropout: randomly zero activations while training (or, alpha dropout, set them to
+SELU's saturation value)."""
 
 from .. import functional as F
 from .module import Module
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 class Dropout(Module):
@@ -57,3 +58,31 @@ class Dropout1d(Dropout):
 
     def forward(self, input):
         return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(Dropout):
+    """Dropout for SELU networks: in training mode, set each element to SELU's negative
+    saturation with probability ``p``, then scale and shift all so that the mean and
+    variance are kept; in eval mode, return the input unchanged.
+
+    >>> import chainrule
+    >>> layer = chainrule.nn.AlphaDropout(p=0.2)
+    >>> layer.eval()(chainrule.ones(3))
+    tensor([1., 1., 1.])
+    """
+
+    def forward(self, input):
+        return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(Dropout):
+    """``AlphaDropout`` of whole channels of (N, C, *): one draw for each (N, C).
+
+    >>> import chainrule
+    >>> layer = chainrule.nn.FeatureAlphaDropout(p=0.2)
+    >>> layer.eval()(chainrule.ones(1, 2, 2)).sum()
+    tensor(4.)
+    """
+
+    def forward(self, input):
+        return F.feature_alpha_dropout(input, self.p, self.training)

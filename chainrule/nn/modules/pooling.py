@@ -1,4 +1,5 @@
-"""Pooling layers: max, average and adaptive pooling in 1-D and 2-D, and max unpooling."""
+"""Pooling layers: max, average, power-average and adaptive pooling in 1-D and 2-D, and
+max unpooling."""
 
 from .. import functional as F
 from .module import Module
@@ -8,6 +9,8 @@ __all__ = [
     "MaxPool2d",
     "AvgPool1d",
     "AvgPool2d",
+    "LPPool1d",
+    "LPPool2d",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
     "AdaptiveMaxPool1d",
@@ -279,3 +282,42 @@ class MaxUnpool1d(_MaxUnpoolNd):
     """
 
     _spatial = 1
+
+
+class _LPPoolNd(Module):
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self):
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
+
+
+class LPPool1d(_LPPoolNd):
+    """The p-norm ``(sum of x^p)^(1/p)`` of each window of (N, C, L) or (C, L), p = ``norm_type``.
+
+    >>> import chainrule
+    >>> chainrule.nn.LPPool1d(2, 2)(chainrule.tensor([[[3.0, 4.0]]]))
+    tensor([[[5.]]])
+    """
+
+    def forward(self, input):
+        return F.lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool2d(_LPPoolNd):
+    """The p-norm ``(sum of x^p)^(1/p)`` of each (kH, kW) window of (N, C, H, W) or (C, H, W).
+
+    >>> import chainrule
+    >>> chainrule.nn.LPPool2d(1, 2)(chainrule.ones(1, 1, 2, 2))
+    tensor([[[[4.]]]])
+    """
+
+    def forward(self, input):
+        return F.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
