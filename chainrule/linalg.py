@@ -1,20 +1,74 @@
 """``chainrule.linalg``, as ``torch.linalg``: norms, singular values, inverses and
-determinants (the products ``matmul``, ``einsum``, ... live in ops/linalg.py and at
-the top level, as do ``inverse``, ``det`` and ``matrix_power`` that these name)."""
+determinants, factorizations, eigenproblems of symmetric matrices and linear systems
+(the products ``matmul``, ``einsum``, ... live in ops/linalg.py and at the top level, as
+do ``inverse``, ``det`` and ``matrix_power`` that these name)."""
 
-from .ops.linalg import LinAlgError, det, matmul, matrix_norm, matrix_power, norm, svdvals, vector_norm
+from .ops.linalg import (
+    LinAlgError,
+    cholesky_ex,
+    cond,
+    det,
+    eigh,
+    eigvalsh,
+    inv_ex,
+    lstsq,
+    matmul,
+    matrix_exp,
+    matrix_norm,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    norm,
+    pinv,
+    solve,
+    solve_ex,
+    solve_triangular,
+    svdvals,
+    tensorinv,
+    tensorsolve,
+    vander,
+    vecdot,
+    vector_norm,
+)
 from .ops.linalg import inverse as inv
+from .ops.linalg import linalg_cholesky as cholesky
 from .ops.linalg import linalg_cross as cross
+from .ops.linalg import linalg_diagonal as diagonal
+from .ops.linalg import linalg_qr as qr
+from .ops.linalg import linalg_slogdet as slogdet
+from .ops.linalg import linalg_svd as svd
 
 __all__ = [
     "LinAlgError",
+    "cholesky",
+    "cholesky_ex",
+    "cond",
     "cross",
     "det",
+    "diagonal",
+    "eigh",
+    "eigvalsh",
     "inv",
+    "inv_ex",
+    "lstsq",
     "matmul",
+    "matrix_exp",
     "matrix_norm",
     "matrix_power",
+    "matrix_rank",
+    "multi_dot",
     "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "solve_ex",
+    "solve_triangular",
+    "svd",
     "svdvals",
+    "tensorinv",
+    "tensorsolve",
+    "vander",
+    "vecdot",
     "vector_norm",
 ]

@@ -1616,3 +1616,665 @@ bind(
         np.dot: matmul,
     },
 )
+
+
+# --- torch.linalg: the functions only chainrule.linalg names -------------------------------------
+
+
+_LINALG_SLOGDET = _return_type("linalg_slogdet", ["sign", "logabsdet"])
+_LINALG_SVD = _return_type("linalg_svd", ["U", "S", "Vh"])
+_LINALG_QR = _return_type("linalg_qr", ["Q", "R"])
+_LINALG_EIGH = _return_type("linalg_eigh", ["eigenvalues", "eigenvectors"])
+_CHOLESKY_EX = _return_type("linalg_cholesky_ex", ["L", "info"])
+_INV_EX = _return_type("linalg_inv_ex", ["inverse", "info"])
+_SOLVE_EX = _return_type("linalg_solve_ex", ["result", "info"])
+_LSTSQ = _return_type("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+def _renamed(error, op_name):
+    """A LinAlgError raised by a shared helper, with ``op_name`` as its first word."""
+    return LinAlgError(op_name + str(error)[str(error).index(":") :])
+
+
+def _singular_info(a):
+    """LAPACK's getrf info for each matrix in ``a``: the 1-based index of the first zero
+    pivot of its LU factorization, 0 where it is invertible."""
+    import scipy.linalg
+
+    flat = a.reshape((-1,) + a.shape[-2:])
+    info = np.zeros(len(flat), np.int32)
+    for index, matrix in enumerate(flat):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            zero = np.flatnonzero(np.diagonal(scipy.linalg.lu_factor(matrix, check_finite=False)[0]) == 0)
+        info[index] = zero[0] + 1 if zero.size else 0
+    return info.reshape(a.shape[:-2])
+
+
+def _each_or_nan(primitive, A, info):
+    """``primitive`` applied to each matrix of A whose LAPACK ``info`` is 0, NaN in the
+    others (LAPACK leaves them undefined); the identity stands in for those in the graph."""
+    failed = (info != 0)[..., None, None]
+    eye = np.eye(A._data.shape[-1], dtype=A._data.dtype)
+    result = primitive.apply_unary(where(failed, eye, A))
+    return where(failed, np.array(np.nan, A._data.dtype), result)
+
+
+def linalg_cholesky(A, *, upper=False, out=None):
+    """The Cholesky factor L (A = L L^T) of each symmetric positive-definite matrix, or
+    U = L^T with ``upper=True``; ``LinAlgError`` if one is not positive-definite.
+
+    >>> import chainrule
+    >>> chainrule.linalg.cholesky(chainrule.tensor([[4.0, 2.0], [2.0, 5.0]]), upper=True)
+    tensor([[2., 1.],
+            [0., 2.]])
+    """
+    if out is not None:
+        return write_out(out, linalg_cholesky(A, upper=upper), "linalg.cholesky")
+    try:
+        lower = Cholesky.apply_unary(_square(A, "linalg.cholesky"))
+    except LinAlgError as error:
+        raise _renamed(error, "linalg.cholesky") from None
+    return lower.mT if upper else lower
+
+
+def _cholesky_info(a):
+    """LAPACK's potrf info: the order of the first leading minor that is not positive-definite."""
+    flat = a.reshape((-1,) + a.shape[-2:])
+    info = np.zeros(len(flat), np.int32)
+    for index, matrix in enumerate(flat):
+        for order in range(1, matrix.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(matrix[:order, :order])
+            except np.linalg.LinAlgError:
+                info[index] = order
+                break
+    return info.reshape(a.shape[:-2])
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    """``(L, info)``: ``linalg.cholesky`` that reports a matrix that is not positive-definite
+    in ``info`` (the order of its first such leading minor, 0 if none) instead of raising;
+    L is NaN there.
+
+    >>> import chainrule
+    >>> chainrule.linalg.cholesky_ex(chainrule.tensor([[1.0, 2.0], [2.0, 1.0]])).info
+    tensor(2, dtype=chainrule.int32)
+    """
+    if out is not None:
+        return write_out(out, cholesky_ex(A, upper=upper, check_errors=check_errors), "linalg.cholesky_ex")
+    A = _square(A, "linalg.cholesky_ex")
+    info = _cholesky_info(A._data)
+    if check_errors and info.any():
+        raise _renamed(_not_positive_definite(A._data), "linalg.cholesky_ex")
+    lower = _each_or_nan(Cholesky, A, info)
+    return _CHOLESKY_EX(lower.mT if upper else lower, wrap(info))
+
+
+def inv_ex(A, *, check_errors=False, out=None):
+    """``(inverse, info)``: ``linalg.inv`` that reports a singular matrix in ``info`` (the
+    1-based index of the first zero pivot of its LU factorization, 0 if none) instead of
+    raising; the inverse is NaN there.
+
+    >>> import chainrule
+    >>> chainrule.linalg.inv_ex(chainrule.tensor([[2.0, 0.0], [0.0, 4.0]])).info
+    tensor(0, dtype=chainrule.int32)
+    """
+    if out is not None:
+        return write_out(out, inv_ex(A, check_errors=check_errors), "linalg.inv_ex")
+    A = _square(A, "linalg.inv_ex")
+    info = _singular_info(A._data)
+    if check_errors and info.any():
+        try:
+            _inv(A._data)
+        except LinAlgError as error:
+            raise _renamed(error, "linalg.inv_ex") from None
+    return _INV_EX(_each_or_nan(Inverse, A, info), wrap(info))
+
+
+def linalg_slogdet(A, *, out=None):
+    """``(sign, logabsdet)`` of each square matrix, as ``torch.linalg.slogdet``.
+
+    >>> import chainrule
+    >>> chainrule.linalg.slogdet(chainrule.tensor([[1.0, 2.0], [3.0, 4.0]])).logabsdet
+    tensor(0.6931)
+    """
+    if out is not None:
+        return write_out(out, linalg_slogdet(A), "linalg.slogdet")
+    return _LINALG_SLOGDET(*SlogDet.apply(_square(A, "linalg.slogdet")))
+
+
+def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
+    """``(U, S, Vh)`` with A = U diag(S) Vh; U and Vh are square by default, or have
+    min(m, n) columns / rows with ``full_matrices=False``.
+
+    >>> import chainrule
+    >>> chainrule.linalg.svd(chainrule.tensor([[3.0, 0.0], [0.0, -4.0]])).S
+    tensor([4., 3.])
+    """
+    if out is not None:
+        return write_out(out, linalg_svd(A, full_matrices, driver=driver), "linalg.svd")
+    A = _floating(A, "linalg.svd", None)
+    if A._data.ndim < 2:
+        raise RuntimeError(
+            f"linalg.svd: input should have at least 2 dimensions, but has {A._data.ndim} dimensions instead"
+        )
+    u, s, v = Svd.apply(A, bool(full_matrices))
+    return _LINALG_SVD(u, s, v.mT)
+
+
+def linalg_qr(A, mode="reduced", *, out=None):
+    """``(Q, R)`` with A = Q R: Q with min(m, n) orthonormal columns ('reduced'), square
+    ('complete'), or empty with only R computed ('r').
+
+    >>> import chainrule
+    >>> chainrule.linalg.qr(chainrule.tensor([[3.0], [4.0]]), mode="r").R
+    tensor([[-5.]])
+    """
+    if out is not None:
+        return write_out(out, linalg_qr(A, mode), "linalg.qr")
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(
+            f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or "
+            "'complete'"
+        )
+    A = _floating(A, "linalg.qr", None)
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
+    return _LINALG_QR(*(QrR.apply(A) if mode == "r" else Qr.apply(A, mode == "complete")))
+
+
+class QrR(Primitive):
+    """R of A = Q R, with Q left empty (``mode='r'``). Not differentiable, as in
+    PyTorch: the derivative of R needs Q."""
+
+    @classmethod
+    def name(cls):
+        return "LinalgQrBackward0"
+
+    def forward(ctx, a):
+        return np.zeros((0,), a.dtype), np.linalg.qr(a, mode="r")
+
+    def backward(ctx, grad_q, grad_r):
+        raise RuntimeError(
+            "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use "
+            "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
+        )
+
+
+# --- symmetric eigenproblems ---------------------------------------------------------------------
+
+
+class Eigh(Primitive):
+    """A = V diag(L) V^T for symmetric A (read from the ``UPLO`` triangle). With
+    E_ij = L_j - L_i and skew(X) = (X - X^T) / 2:
+    dL/dA = V (diag(dL/dL) + skew(V^T dL/dV) / E off the diagonal) V^T
+    (eigenvalues must be distinct)."""
+
+    @classmethod
+    def name(cls):
+        return "LinalgEighBackward0"
+
+    def forward(ctx, a, uplo):
+        values, vectors = np.linalg.eigh(a, UPLO=uplo)
+        ctx.dtype = a.dtype
+        ctx.save_for_backward(values, vectors)
+        return values, vectors
+
+    def backward(ctx, grad_values, grad_vectors):
+        values, vectors = ctx.saved
+        eye = np.eye(values.shape[-1], dtype=ctx.dtype)
+        vt_gv = vectors.mT @ grad_vectors
+        gaps = values[..., None, :] - values[..., :, None] + eye
+        inner = (vt_gv - vt_gv.mT) / 2 / gaps * (1 - eye) + grad_values[..., None, :] * eye
+        return vectors @ inner @ vectors.mT, None
+
+
+def _eigh_input(A, uplo, op_name):
+    if A._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"linalg_eigh_cpu\" not implemented for '{_SCALAR_NAMES[A.dtype.name]}'")
+    if uplo not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {uplo}")
+    return _square(A, op_name)
+
+
+def eigh(A, UPLO="L", *, out=None):
+    """``(eigenvalues, eigenvectors)`` of each symmetric matrix, read from its lower
+    (``UPLO='L'``) or upper triangle; eigenvalues ascending, eigenvectors in the columns.
+
+    >>> import chainrule
+    >>> chainrule.linalg.eigh(chainrule.tensor([[2.0, 1.0], [1.0, 2.0]])).eigenvalues
+    tensor([1., 3.])
+    """
+    if out is not None:
+        return write_out(out, eigh(A, UPLO), "linalg.eigh")
+    return _LINALG_EIGH(*Eigh.apply(_eigh_input(A, UPLO, "linalg.eigh"), UPLO))
+
+
+def eigvalsh(A, UPLO="L", *, out=None):
+    """The eigenvalues of each symmetric matrix, ascending.
+
+    >>> import chainrule
+    >>> chainrule.linalg.eigvalsh(chainrule.tensor([[2.0, 1.0], [1.0, 2.0]]))
+    tensor([1., 3.])
+    """
+    if out is not None:
+        return write_out(out, eigvalsh(A, UPLO), "linalg.eigvalsh")
+    return Eigh.apply(_eigh_input(A, UPLO, "linalg.eigh"), UPLO)[0]
+
+
+# --- linear systems ------------------------------------------------------------------------------
+
+
+class Solve(Primitive):
+    """X = A^-1 B (batch dims broadcast).   dL/dB = A^-T dL/dX,  dL/dA = -dL/dB X^T."""
+
+    @classmethod
+    def name(cls):
+        return "LinalgSolveExBackward0"
+
+    def forward(ctx, a, b):
+        try:
+            x = np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+            info = _singular_info(np.broadcast_to(a, batch + a.shape[-2:]))
+            index = int(np.flatnonzero(info)[0])
+            raise LinAlgError(
+                f"torch.linalg.solve: {_batch_prefix(info[..., None, None], index)}The solver failed because "
+                "the input matrix is singular."
+            ) from None
+        ctx.save_for_backward(a, x)
+        return x
+
+    def backward(ctx, grad):
+        a, x = ctx.saved
+        grad_b = differentiable(Solve, a.mT, grad)
+        return (-(grad_b @ x.mT) if ctx.needs_input_grad[0] else None), grad_b
+
+
+def _solve_operands(A, B, left, op_name):
+    """A and B checked as PyTorch checks them, and whether B is a (batch of) vector(s)
+    (never for solve_triangular, whose B is always a matrix)."""
+    for t in (A, B):
+        _floating(t, op_name, None)
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(
+            f"{op_name}: Expected A and B to have the same dtype, but found A of type "
+            f"{_SCALAR_NAMES[A.dtype.name]} and B of type {_SCALAR_NAMES[B.dtype.name]} instead"
+        )
+    A = _square(A, op_name)
+    a_shape, b_shape = A._data.shape, B._data.shape
+    vector = op_name == "linalg.solve" and (
+        len(b_shape) == 1 or (len(b_shape) == len(a_shape) - 1 and b_shape == a_shape[:-1])
+    )
+    if vector:
+        B = B.unsqueeze(-1)
+    rows, columns = B._data.shape[-2:]
+    if (rows if left else columns) != a_shape[-1]:
+        raise RuntimeError(
+            f"{op_name}: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
+            f"({_matrix(a_shape[-2:])} and {rows}x{columns})"
+        )
+    mismatch = size_mismatch(a_shape[:-2], B._data.shape[:-2])
+    if mismatch is not None:
+        raise RuntimeError(mismatch)
+    return A, B, vector
+
+
+def _solve(A, B, left, op_name):
+    A, B, vector = _solve_operands(A, B, left, op_name)
+    try:
+        x = Solve.apply(A, B) if left else Solve.apply(A.mT, B.mT).mT
+    except LinAlgError as error:
+        raise _renamed(error, "torch." + op_name) from None
+    return x.squeeze(-1) if vector else x
+
+
+def solve(A, B, *, left=True, out=None):
+    """X with A X = B (or X A = B with ``left=False``) for square A; B may be a (batch
+    of) vector(s), and batch dims broadcast. ``LinAlgError`` if A is singular.
+
+    >>> import chainrule
+    >>> chainrule.linalg.solve(chainrule.tensor([[2.0, 0.0], [0.0, 4.0]]), chainrule.tensor([1.0, 1.0]))
+    tensor([0.5000, 0.2500])
+    """
+    if out is not None:
+        return write_out(out, solve(A, B, left=left), "linalg.solve")
+    return _solve(A, B, left, "linalg.solve")
+
+
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    """``(result, info)``: ``linalg.solve`` that reports a singular A in ``info`` (as
+    ``inv_ex``) instead of raising; the result is NaN there.
+
+    >>> import chainrule
+    >>> chainrule.linalg.solve_ex(chainrule.zeros(2, 2), chainrule.ones(2)).info
+    tensor(1, dtype=chainrule.int32)
+    """
+    if out is not None:
+        return write_out(out, solve_ex(A, B, left=left, check_errors=check_errors), "linalg.solve_ex")
+    A_checked, _, vector = _solve_operands(A, B, left, "linalg.solve")
+    info = _singular_info(A_checked._data)
+    if check_errors and info.any():
+        try:
+            _solve(A, B, left, "linalg.solve")
+        except LinAlgError as error:
+            raise _renamed(error, "torch.linalg.solve_ex") from None
+    eye = np.eye(A_checked._data.shape[-1], dtype=A_checked._data.dtype)
+    failed = (info != 0)[..., None, None]
+    x = _solve(where(failed, eye, A_checked), B, left, "linalg.solve")
+    failed = failed[..., 0] if vector else failed
+    return _SOLVE_EX(where(failed, np.array(np.nan, x._data.dtype), x), wrap(info))
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """X with A X = B (or X A = B with ``left=False``) for triangular A, read from its
+    upper or lower triangle (and with ones on its diagonal if ``unitriangular``).
+
+    >>> import chainrule
+    >>> a = chainrule.tensor([[2.0, 1.0], [0.0, 4.0]])
+    >>> chainrule.linalg.solve_triangular(a, chainrule.tensor([[3.0], [4.0]]), upper=True)
+    tensor([[1.],
+            [1.]])
+    """
+    if out is not None:
+        result = solve_triangular(A, B, upper=upper, left=left, unitriangular=unitriangular)
+        return write_out(out, result, "linalg.solve_triangular")
+    if B._data.ndim < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
+    A = _square(A, "linalg.solve_triangular")
+    triangle = A.triu() if upper else A.tril()
+    if unitriangular:
+        n = A._data.shape[-1]
+        triangle = where(np.eye(n, dtype=bool), np.ones((), A._data.dtype), triangle)
+    return _solve(triangle, B, left, "linalg.solve_triangular")
+
+
+# --- pseudo-inverses, ranks, condition numbers and least squares ---------------------------------
+
+
+def _tolerance(A, s_max, atol, rtol):
+    """PyTorch's cut-off max(atol, rtol * s_max) for the singular values kept: rtol
+    defaults to eps * max(m, n) when neither is given, and to 0 when only atol is."""
+    if rtol is None:
+        rtol = np.finfo(A._data.dtype).eps * max(A._data.shape[-2:]) if atol is None or atol <= 0 else 0.0
+    atol = 0.0 if atol is None else atol
+    return np.maximum(atol, rtol * s_max)
+
+
+def _check_pinv_input(A, op_name):
+    if A._data.ndim < 2 or A._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"{op_name}({_SCALAR_NAMES[A.dtype.name]}{{{list(A._data.shape)}}}): expected a tensor "
+            "with 2 or more dimensions of float, double, cfloat or cdouble types"
+        )
+
+
+def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """The Moore-Penrose pseudo-inverse, from the SVD (or, with ``hermitian=True``, the
+    eigendecomposition of the lower triangle), dropping singular values at or below
+    max(``atol``, ``rtol`` * the largest); ``rcond`` is PyTorch's older name for rtol.
+
+    >>> import chainrule
+    >>> chainrule.linalg.pinv(chainrule.tensor([[2.0, 0.0], [0.0, 0.0]]))
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.0000]])
+    """
+    if out is not None:
+        return write_out(out, pinv(A, rcond, hermitian, atol=atol, rtol=rtol), "linalg.pinv")
+    _check_pinv_input(A, "linalg.pinv")
+    rtol = rcond if rtol is None else rtol
+    if hermitian:
+        values, vectors = eigh(A)
+        magnitude = values.abs()
+    else:
+        vectors, magnitude, v = svd(A)
+    if not magnitude._data.size:
+        return A.mT * 0
+    kept = magnitude._data > _tolerance(A, magnitude._data.max(-1, keepdims=True), atol, rtol)
+    inverted = where(kept, 1 / where(kept, values if hermitian else magnitude, 1), 0)
+    return ((vectors if hermitian else v) * inverted.unsqueeze(-2)) @ vectors.mT
+
+
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """The number of singular values (absolute eigenvalues with ``hermitian=True``) above
+    max(``atol``, ``rtol`` * the largest); ``tol`` is PyTorch's older name for atol.
+
+    >>> import chainrule
+    >>> chainrule.linalg.matrix_rank(chainrule.ones(3, 3))
+    tensor(1)
+    """
+    if out is not None:
+        return write_out(out, matrix_rank(A, tol, hermitian, atol=atol, rtol=rtol), "linalg.matrix_rank")
+    if A._data.ndim < 2:
+        raise RuntimeError(
+            "torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions."
+        )
+    if A._data.dtype.kind != "f":
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    atol = tol if atol is None else atol
+    if hermitian:
+        _square(A, "linalg.eigh")
+        s = np.abs(np.linalg.eigvalsh(A._data))
+    else:
+        s = np.linalg.svd(A._data, compute_uv=False)
+    if not s.size:
+        return wrap(np.zeros(A._data.shape[:-2], np.int64))
+    kept = s > _tolerance(A, s.max(-1, keepdims=True), atol, rtol)
+    return wrap(kept.sum(-1).astype(np.int64))
+
+
+_COND_ORDERS = (None, 2, -2, "fro", "nuc", float("inf"), float("-inf"), 1, -1)
+
+
+def cond(A, p=None, *, out=None):
+    """The condition number ||A|| ||A^-1|| in the norm ``p``: for None, 2 and -2 the
+    ratio of the extreme singular values (any shape); for 'fro', 'nuc', inf, -inf, 1
+    and -1 of square matrices, inf where A is singular.
+
+    >>> import chainrule
+    >>> chainrule.linalg.cond(chainrule.tensor([[1.0, 0.0], [0.0, 4.0]]))
+    tensor(4.)
+    """
+    from .reduce import amax, amin
+
+    if out is not None:
+        return write_out(out, cond(A, p), "linalg.cond")
+    if p not in _COND_ORDERS:
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    if p in (None, 2, -2):
+        s = Svd.apply(_floating(A, "linalg.cond", None), False)[1]
+        largest, smallest = amax(s, -1), amin(s, -1)
+        return smallest / largest if p == -2 else largest / smallest
+    A = _square(A, f"linalg.cond(ord={p})")
+    failed = _singular_info(A._data) != 0
+    eye = np.eye(A._data.shape[-1], dtype=A._data.dtype)
+    inverted = inverse(where(failed[..., None, None], eye, A))  # the identity stands in where singular
+    if p == "nuc":  # the singular values from Svd, which is twice differentiable
+        value = Svd.apply(A, False)[1].sum(-1) * Svd.apply(inverted, False)[1].sum(-1)
+    else:
+        value = matrix_norm(A, p) * matrix_norm(inverted, p)
+    return where(failed, np.array(np.inf, value._data.dtype), value)
+
+
+_LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """``(solution, residuals, rank, singular_values)``: the X minimizing ||A X - B|| (the
+    one of least norm when A is rank-deficient), filled as PyTorch's CPU default driver
+    'gelsy' fills them: residuals and singular_values empty, rank the number of singular
+    values above ``rcond`` (default eps * max(m, n)) times the largest. The solution is
+    pinv(A) B, and differentiable as that.
+
+    >>> import chainrule
+    >>> chainrule.linalg.lstsq(chainrule.tensor([[2.0], [0.0]]), chainrule.tensor([4.0, 1.0])).solution
+    tensor([2.])
+    """
+    if driver is not None and driver not in _LSTSQ_DRIVERS:
+        raise RuntimeError(
+            "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
+        )
+    if driver not in (None, "gelsy"):
+        raise NotImplementedError(f"linalg.lstsq: chainrule has the driver 'gelsy' only, not '{driver}'")
+    if A._data.ndim < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
+    vector = B._data.ndim == A._data.ndim - 1
+    if B._data.shape[-1 if vector else -2] != A._data.shape[-2]:
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    A = _floating(A, "torch.linalg.lstsq", None)
+    if rcond is None:
+        rcond = np.finfo(A._data.dtype).eps * max(A._data.shape[-2:])
+    solution = matmul(pinv(A, rtol=rcond), B.unsqueeze(-1) if vector else B)
+    rank = matrix_rank(A.detach(), rtol=rcond)
+    residuals, singular_values = (wrap(np.zeros((0,), A._data.dtype)) for _ in range(2))
+    return _LSTSQ(solution.squeeze(-1) if vector else solution, residuals, rank, singular_values)
+
+
+# --- products, diagonals and tensor equations ----------------------------------------------------
+
+
+def multi_dot(tensors, *, out=None):
+    """The product of two or more matrices, the first and last of which may be vectors
+    (their dim is then removed from the result).
+
+    >>> import chainrule
+    >>> chainrule.linalg.multi_dot([chainrule.ones(3), chainrule.ones(3, 2), chainrule.ones(2)])
+    tensor(6.)
+    """
+    if out is not None:
+        return write_out(out, multi_dot(tensors), "linalg.multi_dot")
+    tensors = list(tensors)
+    n = len(tensors)
+    if n < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {n}")
+    for t, which in ((tensors[0], "first"), (tensors[-1], "last")):
+        if t._data.ndim not in (1, 2):
+            raise RuntimeError(f"multi_dot(): the {which} tensor must be 1D or 2D but got {t._data.ndim}D")
+    for k, t in enumerate(tensors[1:-1], 1):
+        if t._data.ndim != 2:
+            raise RuntimeError(f"multi_dot(): tensor {k} must be 2D but got {t._data.ndim}D")
+    for k, t in enumerate(tensors[1:], 1):
+        if t._data.dtype != tensors[0]._data.dtype:
+            raise RuntimeError(
+                f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
+                f"{_C_NAMES[tensors[0].dtype.name]} and tensor {k} {_C_NAMES[t.dtype.name]}"
+            )
+    first_vector, last_vector = tensors[0]._data.ndim == 1, tensors[-1]._data.ndim == 1
+    matrices = list(tensors)
+    if first_vector:
+        matrices[0] = matrices[0].unsqueeze(0)
+    if last_vector:
+        matrices[-1] = matrices[-1].unsqueeze(-1)
+    for k in range(n - 1):
+        a, b = matrices[k]._data.shape, matrices[k + 1]._data.shape
+        if a[1] != b[0]:
+            raise RuntimeError(
+                f"multi_dot(): tensors {k} and {k + 1} with shapes {list(tensors[k]._data.shape)} and "
+                f"{list(tensors[k + 1]._data.shape)} cannot be multiplied"
+            )
+    result = matrices[0]
+    for m in matrices[1:]:
+        result = matmul(result, m)
+    if first_vector:
+        result = result.squeeze(0)
+    return result.squeeze(-1) if last_vector else result
+
+
+def vecdot(x, y, *, dim=-1, out=None):
+    """The dot product of vectors along ``dim``, batch dims broadcast.
+
+    >>> import chainrule
+    >>> chainrule.linalg.vecdot(chainrule.tensor([[1.0, 2.0], [3.0, 4.0]]), chainrule.tensor([1.0, 1.0]))
+    tensor([3., 7.])
+    """
+    if out is not None:
+        return write_out(out, vecdot(x, y, dim=dim), "linalg.vecdot")
+    for t in (x, y):
+        _floating(t, "linalg.vecdot", None)
+    if x._data.dtype != y._data.dtype:
+        raise RuntimeError(
+            f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+            f"{_SCALAR_NAMES[x.dtype.name]} and y of type {_SCALAR_NAMES[y.dtype.name]} instead"
+        )
+    return (x * y).sum(dim)
+
+
+def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """The diagonal ``offset`` of each matrix in dims ``dim1``, ``dim2`` (the last two by default).
+
+    >>> import chainrule
+    >>> chainrule.linalg.diagonal(chainrule.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    tensor([1., 4.])
+    """
+    return A.diagonal(offset, dim1, dim2)
+
+
+def vander(x, *, N=None):
+    """The Vandermonde matrix of the last dim of x: column j holds x^j, j = 0 ... N - 1
+    (N = x.size(-1) by default), as a running product so that x = 0 has gradients.
+
+    >>> import chainrule
+    >>> chainrule.linalg.vander(chainrule.tensor([1, 2, 3]))
+    tensor([[1, 1, 1],
+            [1, 2, 4],
+            [1, 3, 9]])
+    """
+    from .reduce import cumprod
+
+    N = (x._data.shape[-1] if x._data.ndim else 1) if N is None else N
+    if N <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    column = x.unsqueeze(-1)
+    powers = cat([wrap(np.ones(column._data.shape, x._data.dtype)), column.expand(*x._data.shape, N - 1)], -1)
+    return cumprod(powers, -1)
+
+
+def tensorinv(A, ind=2, *, out=None):
+    """The inverse of A for ``tensordot(A, ., ind)``: A read as a matrix with its first
+    ``ind`` dims as rows, inverted, and shaped back to A.shape[ind:] + A.shape[:ind].
+
+    >>> import chainrule
+    >>> chainrule.linalg.tensorinv(2 * chainrule.eye(4).reshape(4, 2, 2), ind=1).shape
+    chainrule.Size([2, 2, 4])
+    """
+    if out is not None:
+        return write_out(out, tensorinv(A, ind), "linalg.tensorinv")
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    shape = A._data.shape
+    rows, columns = math.prod(shape[:ind]), math.prod(shape[ind:])
+    if rows != columns:
+        raise RuntimeError(
+            "Expected self to satisfy the requirement prod(self.shape[ind:]) == prod(self.shape[:ind]), "
+            f"but got {columns} != {rows}"
+        )
+    try:
+        return inverse(A.reshape(rows, columns)).reshape(shape[ind:] + shape[:ind])
+    except LinAlgError as error:
+        raise _renamed(error, "inv") from None
+
+
+def tensorsolve(A, B, dims=None, *, out=None):
+    """X with ``tensordot(A, X, X.ndim) = B``: A read as a matrix with B's shape as rows;
+    ``dims`` are moved to the end of A first.
+
+    >>> import chainrule
+    >>> chainrule.linalg.tensorsolve(2 * chainrule.eye(4).reshape(4, 2, 2), chainrule.ones(4)).shape
+    chainrule.Size([2, 2])
+    """
+    if out is not None:
+        return write_out(out, tensorsolve(A, B, dims), "linalg.tensorsolve")
+    if dims is not None:
+        dims = [normalize_dim(d, A._data.ndim) for d in dims]
+        A = A.movedim(dims, list(range(A._data.ndim - len(dims), A._data.ndim)))
+    rest = A._data.shape[B._data.ndim :]
+    if math.prod(rest) != B._data.size:
+        raise RuntimeError(
+            "Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
+            f"prod(self.shape[:other.ndim]), but got {math.prod(rest)} != {B._data.size}"
+        )
+    return solve(A.reshape(B._data.size, -1), B.reshape(-1)).reshape(rest)

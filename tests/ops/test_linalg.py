@@ -11,6 +11,7 @@ import chainrule
 from oracle import (
     assert_same_error,
     check,
+    check_gradcheck,
     check_torch,
     raises_like_torch,
     requires_torch,
@@ -831,3 +832,349 @@ def test_bad_factorization_arguments_raise_pytorchs_exception(fn, message):
 def test_qr_warns_as_pytorch_that_it_is_deprecated():
     with pytest.warns(UserWarning, match="torch.qr is deprecated in favor of torch.linalg.qr"):
         chainrule.qr(chainrule.eye(2))
+
+
+# --- torch.linalg: factorizations, eigenproblems, linear systems and least squares ---------------
+
+
+def _symmetric(m, x):
+    """x + x^T: symmetric, with distinct eigenvalues for random x."""
+    return x + x.mT
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3)])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.linalg.cholesky(_spd(m, x)),
+        lambda m, x: m.linalg.cholesky(_spd(m, x), upper=True),
+        lambda m, x: tuple(m.linalg.cholesky_ex(_spd(m, x))),
+        lambda m, x: tuple(m.linalg.cholesky_ex(_spd(m, x), upper=True)),
+        lambda m, x: tuple(m.linalg.inv_ex(_shifted(m, x))),
+        lambda m, x: tuple(m.linalg.slogdet(x - 4 * m.eye(x.shape[-1]))),
+        lambda m, x: m.linalg.matrix_exp(x / 2),
+        lambda m, x: _without_signs(m.linalg.eigh(_symmetric(m, x))),
+        lambda m, x: _without_signs(m.linalg.eigh(_symmetric(m, x), UPLO="U")),
+        lambda m, x: m.linalg.eigvalsh(_symmetric(m, x)),
+        lambda m, x: m.linalg.eigvalsh(_symmetric(m, x), UPLO="U"),
+        lambda m, x: m.linalg.pinv(_symmetric(m, x), hermitian=True),
+        lambda m, x: m.linalg.cond(x),
+        lambda m, x: m.linalg.cond(x, -2),
+        lambda m, x: m.linalg.cond(_shifted(m, x), "nuc"),
+    ],
+)
+def test_square_matrix_functions_match_pytorch_to_second_order(fn, shape):
+    check(fn, [shape])
+    check_torch(fn, [shape], dtype=np.float64)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 2, 4)])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: _without_signs(m.linalg.svd(x, full_matrices=False)),
+        lambda m, x: tuple(m.linalg.qr(x)),
+        lambda m, x: m.linalg.pinv(x),
+        lambda m, x: m.linalg.pinv(x, atol=0.5, rtol=0.1),
+    ],
+)
+def test_factorizations_of_any_shape_match_pytorch_to_second_order(fn, shape):
+    check(fn, [shape])
+    check_torch(fn, [shape], dtype=np.float64)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 4)])
+def test_full_svd_returns_vh_and_square_factors_as_pytorch(shape):
+    check_torch(lambda m, x: _without_signs(m.linalg.svd(x)), [shape])
+    k = min(shape)
+    check(lambda m, x: (lambda r: (r.U[:, :k].abs(), r.S, r.Vh[:k].abs()))(m.linalg.svd(x)), [shape])
+    check(
+        lambda m, x: (lambda r: r.U @ m.diag_embed(r.S) @ r.Vh)(m.linalg.svd(x, full_matrices=False)), [shape]
+    )
+
+
+@pytest.mark.parametrize("p", ["fro", INF, -INF, 1, -1])
+def test_cond_in_the_other_norms_matches_pytorch_and_finite_differences(p):
+    # PyTorch 2.13's backward of these fails (it changes the inverse it saved in place)
+    fn = lambda m, x: m.linalg.cond(_shifted(m, x), p)  # noqa: E731
+    check_torch(fn, [(2, 3, 3)], requires_grad=[False])
+    check_gradcheck(fn, [(2, 3, 3)], second_order=True)
+
+
+@requires_torch
+def test_r_mode_qr_computes_r_alone_and_refuses_a_gradient_as_pytorch():
+    check_torch(lambda m, x: tuple(m.linalg.qr(x, mode="r")), [(2, 4, 3)], requires_grad=[False])
+
+    def scenario(m):
+        x = m.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]], requires_grad=True)
+        q, r = m.linalg.qr(x, mode="r")
+        assert q.shape == (0,) and q.requires_grad and r.requires_grad
+        r.sum().backward()
+
+    raises_like_torch(scenario, "not computed when mode='r'")
+
+
+def test_complete_qr_matches_pytorch_in_linalg():
+    check(lambda m, x: tuple(m.linalg.qr(x, mode="complete")), [(2, 4)])
+    check_torch(lambda m, x: tuple(m.linalg.qr(x, mode="complete")), [(4, 2)], requires_grad=[False])
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh_reads_only_the_chosen_triangle_as_pytorch(uplo):
+    check_torch(lambda m, x: _without_signs(m.linalg.eigh(x, UPLO=uplo)), [(2, 3, 3)], requires_grad=[False])
+    check_torch(lambda m, x: m.linalg.eigvalsh(x, UPLO=uplo), [(3, 3)], requires_grad=[False])
+
+
+def _solve_args(m, a, b):
+    return _shifted(m, a), b
+
+
+@pytest.mark.parametrize(
+    "shapes, left",
+    [
+        ([(3, 3), (3,)], True),
+        ([(3, 3), (3, 2)], True),
+        ([(2, 3, 3), (3, 2)], True),
+        ([(2, 3, 3), (2, 3)], True),
+        ([(3, 3), (2, 3, 4)], True),
+        ([(2, 1, 3, 3), (4, 3, 1)], True),
+        ([(3, 3), (2, 3)], False),
+        ([(2, 3, 3), (1, 4, 3)], False),
+    ],
+)
+def test_solve_matches_pytorch_to_second_order_with_broadcast_batches(shapes, left):
+    check(lambda m, a, b: m.linalg.solve(*_solve_args(m, a, b), left=left), shapes)
+    check(lambda m, a, b: tuple(m.linalg.solve_ex(*_solve_args(m, a, b), left=left)), shapes)
+    check_torch(lambda m, a, b: m.linalg.solve(*_solve_args(m, a, b), left=left), shapes, dtype=np.float64)
+
+
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("unitriangular", [True, False])
+def test_solve_triangular_matches_pytorch_to_second_order(upper, left, unitriangular):
+    def fn(m, a, b):
+        a = _shifted(m, a) if not unitriangular else a / 4
+        return m.linalg.solve_triangular(a, b, upper=upper, left=left, unitriangular=unitriangular)
+
+    check(fn, [(2, 3, 3), (3, 2) if left else (2, 3)])
+    check_torch(fn, [(3, 3), (2, 3, 4) if left else (2, 4, 3)], dtype=np.float64)
+
+
+@pytest.mark.parametrize(
+    "shapes", [[(5, 3), (5, 2)], [(2, 5, 3), (2, 5, 2)], [(5, 3), (5,)], [(3, 3), (3, 1)]]
+)
+def test_lstsq_matches_pytorchs_gelsy_to_second_order(shapes):
+    check(lambda m, a, b: tuple(m.linalg.lstsq(a, b)), shapes)
+    check_torch(lambda m, a, b: tuple(m.linalg.lstsq(a, b, driver="gelsy")), shapes, dtype=np.float64)
+
+
+@requires_torch
+def test_lstsq_of_a_rank_deficient_matrix_gives_the_least_norm_solution_and_rank_as_pytorch():
+    a = [[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]]
+    same_as_torch(
+        lambda m: tuple(m.linalg.lstsq(m.tensor(a, dtype=m.float64), m.tensor([1.0, 2.0, 2.0]).double()))
+    )
+    same_as_torch(lambda m: tuple(m.linalg.lstsq(m.tensor(a), m.ones(3, 2), rcond=0.1)))
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"atol": 0.5}, {"rtol": 0.01}, {"atol": 0.01, "rtol": 0.2}, {"hermitian": True}]
+)
+def test_pinv_and_matrix_rank_cut_off_small_singular_values_as_pytorch(kwargs):
+    a = [[2.0, 0.0, 0.0], [0.0, 0.1, 0.0], [0.0, 0.0, 1e-9]]
+    same_as_torch(
+        lambda m: (m.linalg.pinv(m.tensor(a), **kwargs), m.linalg.matrix_rank(m.tensor(a), **kwargs))
+    )
+    same_as_torch(lambda m: (m.linalg.pinv(m.tensor(a), 0.01), m.linalg.matrix_rank(m.tensor(a), 0.5)))
+    same_as_torch(lambda m: m.linalg.matrix_rank(m.ones(2, 4, 3, dtype=m.float64)))
+    same_as_torch(lambda m: m.linalg.matrix_rank(m.ones(3, 3), hermitian=True))
+    check_torch(lambda m, x: m.linalg.matrix_rank(x), [(2, 4, 3)], requires_grad=[False])
+
+
+@requires_torch
+def test_cond_of_a_singular_matrix_is_inf_as_pytorch():
+    same_as_torch(lambda m: [m.linalg.cond(m.ones(2, 2), p) for p in ("fro", "nuc", INF, -INF, 1, -1)])
+    same_as_torch(lambda m: m.linalg.cond(m.stack([m.eye(2), m.ones(2, 2)]), 1))
+
+
+@requires_torch
+def test_ex_functions_report_failures_in_info_as_pytorch():
+    bad = [[[1.0, 2.0], [2.0, 1.0]], [[4.0, 2.0], [2.0, 5.0]]]
+    theirs, ours = run_both(lambda m: m.linalg.cholesky_ex(m.tensor(bad)))
+    np.testing.assert_array_equal(ours.info.numpy(), theirs.info.numpy())
+    np.testing.assert_allclose(ours.L[1].numpy(), theirs.L[1].numpy())
+    singular = [[[0.0, 0.0], [0.0, 1.0]], [[2.0, 0.0], [0.0, 4.0]]]
+    for fn in (
+        lambda m: m.linalg.inv_ex(m.tensor(singular)),
+        lambda m: m.linalg.solve_ex(m.tensor(singular), m.ones(2)),
+    ):
+        theirs, ours = run_both(fn)
+        np.testing.assert_array_equal(ours.info.numpy(), theirs.info.numpy())
+        assert ours.info.dtype == chainrule.int32
+        np.testing.assert_allclose(ours[0][1].numpy(), theirs[0][1].numpy())
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.linalg.cholesky(m.tensor([[1.0, 2.0], [2.0, 1.0]])),
+        lambda m: m.linalg.cholesky_ex(m.tensor([[1.0, 2.0], [2.0, 1.0]]), check_errors=True),
+        lambda m: m.linalg.inv_ex(m.zeros(2, 2), check_errors=True),
+        lambda m: m.linalg.solve(m.zeros(2, 2), m.ones(2)),
+        lambda m: m.linalg.solve(m.stack([m.eye(2), m.zeros(2, 2)]), m.ones(2, 1)),
+        lambda m: m.linalg.solve_ex(m.zeros(2, 2), m.ones(2), check_errors=True),
+        lambda m: m.linalg.tensorinv(m.ones(2, 3, 6), ind=2),
+    ],
+)
+def test_singular_and_indefinite_matrices_raise_linalg_error_in_linalg(fn):
+    theirs, ours = run_both(fn)
+    assert isinstance(theirs, torch.linalg.LinAlgError)
+    assert isinstance(ours, chainrule.linalg.LinAlgError)
+    assert str(ours) == str(theirs)
+
+
+@requires_torch
+def test_linalg_functions_return_pytorchs_named_tuples():
+    a = np.array([[4.0, 2.0], [2.0, 5.0]], np.float32)
+    calls = [
+        lambda m, x: m.linalg.slogdet(x),
+        lambda m, x: m.linalg.svd(x),
+        lambda m, x: m.linalg.qr(x),
+        lambda m, x: m.linalg.eigh(x),
+        lambda m, x: m.linalg.cholesky_ex(x),
+        lambda m, x: m.linalg.inv_ex(x),
+        lambda m, x: m.linalg.solve_ex(x, x),
+        lambda m, x: m.linalg.lstsq(x, x),
+    ]
+    for call in calls:
+        theirs, ours = call(torch, torch.tensor(a)), call(chainrule, chainrule.tensor(a))
+        assert type(ours).__name__ == type(theirs).__name__ and len(ours) == len(theirs)
+        for k, field in enumerate(ours._fields):
+            assert getattr(theirs, field) is theirs[k]
+            np.testing.assert_allclose(
+                np.abs(getattr(ours, field).numpy()), np.abs(theirs[k].numpy()), atol=1e-5
+            )
+        assert repr(ours).startswith(f"chainrule.return_types.{type(theirs).__name__}(\n{ours._fields[0]}=")
+
+
+@pytest.mark.parametrize(
+    "shapes", [[(2, 3), (3, 4)], [(3,), (3, 4), (4, 2)], [(2, 3), (3, 4), (4,)], [(3,), (3, 4), (4, 2), (2,)]]
+)
+def test_multi_dot_matches_pytorch(shapes):
+    check(lambda m, *xs: m.linalg.multi_dot(xs), shapes)
+
+
+@pytest.mark.parametrize(
+    "shapes, dim", [([(2, 3), (3,)], -1), ([(3, 2), (3, 1)], 0), ([(2, 1, 4), (3, 4)], -1)]
+)
+def test_vecdot_matches_pytorch(shapes, dim):
+    check(lambda m, x, y: m.linalg.vecdot(x, y, dim=dim), shapes)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"offset": 1}, {"offset": -1, "dim1": 0, "dim2": 2}])
+def test_linalg_diagonal_matches_pytorch(kwargs):
+    check(lambda m, x: m.linalg.diagonal(x, **kwargs), [(2, 3, 4)])
+
+
+@pytest.mark.parametrize("shape, n", [((3,), None), ((2, 4), None), ((3,), 5), ((2, 3), 2)])
+def test_vander_matches_pytorch(shape, n):
+    check(lambda m, x: m.linalg.vander(x, N=n), [shape])
+
+
+@requires_torch
+def test_vander_of_integers_and_zeros_match_pytorch():
+    same_as_torch(lambda m: m.linalg.vander(m.tensor([1, 2, 3]), N=4))
+    check(lambda m, x: m.linalg.vander(x), [np.array([0.0, 1.5, -2.0], np.float32)])
+
+
+def test_tensorinv_and_tensorsolve_match_pytorch():
+    def shifted(m, x):
+        return (x.reshape(6, 6) + 6 * m.eye(6)).reshape(x.shape)
+
+    check(lambda m, x: m.linalg.tensorinv(shifted(m, x), ind=2), [(2, 3, 6)])
+    check(lambda m, x: m.linalg.tensorinv(shifted(m, x).reshape(6, 2, 3), ind=1), [(2, 3, 6)])
+    check(lambda m, x, b: m.linalg.tensorsolve(shifted(m, x), b), [(2, 3, 6), (2, 3)])
+    check(
+        lambda m, x, b: m.linalg.tensorsolve(shifted(m, x).permute(2, 0, 1), b, dims=(0,)),
+        [(2, 3, 6), (2, 3)],
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (lambda m: m.linalg.cholesky(m.ones(2, 3)), "linalg.cholesky: A must be batches of square matrices"),
+        (lambda m: m.linalg.cholesky(m.ones(2, 2, dtype=m.int64)), "Expected a floating point"),
+        (lambda m: m.linalg.inv_ex(m.ones(3)), "at least 2 dimensions"),
+        (lambda m: m.linalg.slogdet(m.ones(2, 3)), "linalg.slogdet: A must be batches of square matrices"),
+        (lambda m: m.linalg.svd(m.ones(3)), "at least 2 dimensions"),
+        (lambda m: m.linalg.svd(m.ones(2, 2, dtype=m.int64)), "Expected a floating point"),
+        (lambda m: m.linalg.qr(m.ones(2, 2), mode="x"), "qr received unrecognized mode 'x'"),
+        (lambda m: m.linalg.qr(m.ones(3)), "linalg.qr: The input tensor A must have at least 2 dimensions."),
+        (lambda m: m.linalg.eigh(m.ones(2, 3)), "linalg.eigh: A must be batches of square matrices"),
+        (
+            lambda m: m.linalg.eigh(m.ones(2, 2), UPLO="X"),
+            "Expected UPLO argument to be 'L' or 'U', but got X",
+        ),
+        (lambda m: m.linalg.eigvalsh(m.ones(2)), "linalg.eigh: The input tensor A must have at least 2"),
+        (
+            lambda m: m.linalg.eigh(m.ones(2, 2, dtype=m.int64)),
+            "\"linalg_eigh_cpu\" not implemented for 'Long'",
+        ),
+        (lambda m: m.linalg.solve(m.ones(2, 3), m.ones(2)), "linalg.solve: A must be batches of square"),
+        (lambda m: m.linalg.solve(m.eye(2), m.ones(3)), "equation AX = B (2x2 and 3x1)"),
+        (lambda m: m.linalg.solve(m.eye(2), m.ones(2, 3), left=False), "equation XA = B (2x2 and 2x3)"),
+        (lambda m: m.linalg.solve(m.eye(2).expand(4, 2, 2), m.ones(4, 2), left=False), "(2x2 and 2x1)"),
+        (lambda m: m.linalg.solve(m.eye(2), m.ones(2, dtype=m.float64)), "Expected A and B to have the same"),
+        (lambda m: m.linalg.solve(m.ones(2, 2, dtype=m.int64), m.ones(2, dtype=m.int64)), "Got Long"),
+        (lambda m: m.linalg.solve(m.eye(2).expand(3, 2, 2), m.ones(2, 2, 1)), "must match the size"),
+        (lambda m: m.linalg.solve_triangular(m.eye(2), m.ones(2), upper=True), "B must have at least 2"),
+        (lambda m: m.linalg.solve_triangular(m.eye(2), m.ones(3, 1), upper=True), "(2x2 and 3x1)"),
+        (lambda m: m.linalg.lstsq(m.ones(3, 2), m.ones(4, 2)), "input.size(-2) should match other.size(-2)"),
+        (lambda m: m.linalg.lstsq(m.ones(3), m.ones(3)), "input must have at least 2 dimensions"),
+        (lambda m: m.linalg.lstsq(m.ones(3, 2), m.ones(3, 2), driver="x"), "`driver` should be one of"),
+        (lambda m: m.linalg.pinv(m.ones(3)), "linalg.pinv(Float{[3]}): expected a tensor"),
+        (lambda m: m.linalg.pinv(m.ones(2, 3), hermitian=True), "linalg.eigh: A must be batches of square"),
+        (
+            lambda m: m.linalg.matrix_rank(m.ones(2)),
+            "The input tensor input must have at least 2 dimensions.",
+        ),
+        (lambda m: m.linalg.matrix_rank(m.ones(2, 2, dtype=m.int64)), "types other than float and double"),
+        (lambda m: m.linalg.cond(m.ones(2, 3), "fro"), "linalg.cond(ord=fro): A must be batches of square"),
+        (lambda m: m.linalg.cond(m.ones(2, 2), 3), "linalg.cond got an invalid norm type: 3"),
+        (
+            lambda m: m.linalg.cond(m.ones(2)),
+            "linalg.cond: The input tensor must have at least 2 dimensions.",
+        ),
+        (lambda m: m.linalg.multi_dot([m.ones(2)]), "expected at least 2 tensors but got 1"),
+        (lambda m: m.linalg.multi_dot([m.ones(2, 3), m.ones(2, 3)]), "tensors 0 and 1 with shapes [2, 3]"),
+        (lambda m: m.linalg.multi_dot([m.ones(2, 3, 3), m.ones(3, 3)]), "the first tensor must be 1D or 2D"),
+        (lambda m: m.linalg.multi_dot([m.ones(2, 3), m.ones(3, 3, 3)]), "the last tensor must be 1D or 2D"),
+        (
+            lambda m: m.linalg.multi_dot([m.ones(2), m.ones(2, 2, 2), m.ones(2)]),
+            "tensor 1 must be 2D but got 3D",
+        ),
+        (
+            lambda m: m.linalg.multi_dot([m.ones(2, 3), m.ones(3, 3, dtype=m.float64)]),
+            "all tensors must have be the same dtype but tensor 0 is float and tensor 1 double",
+        ),
+        (
+            lambda m: m.linalg.vecdot(m.ones(2), m.ones(2, dtype=m.float64)),
+            "x of type Float and y of type Double",
+        ),
+        (lambda m: m.linalg.vecdot(m.ones(2, dtype=m.int64), m.ones(2, dtype=m.int64)), "Got Long"),
+        (lambda m: m.linalg.diagonal(m.ones(3)), None),
+        (lambda m: m.linalg.vander(m.ones(3), N=1), "N must be greater than 1."),
+        (
+            lambda m: m.linalg.tensorinv(m.ones(2, 3, 6), ind=0),
+            "strictly positive integer for 'ind', but got 0",
+        ),
+        (lambda m: m.linalg.tensorinv(m.ones(2, 3, 6), ind=1), "but got 18 != 2"),
+        (lambda m: m.linalg.tensorsolve(m.ones(2, 3, 6), m.ones(5)), "but got 18 != 5"),
+    ],
+)
+def test_bad_linalg_arguments_raise_pytorchs_exception(fn, message):
+    assert_same_error(fn, message)
