@@ -626,21 +626,6 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return in_float32_if_half(lambda x: VectorNorm.apply_unary(x, float(ord), axes, bool(keepdim)), x)
 
 
-class SingularValues(Primitive):
-    """s = the singular values of A = U diag(s) V^T (each matrix in the last two dims).
-    dL/dA = U diag(dL/ds) V^T. Once differentiable: U and V are not tracked."""
-
-    once_differentiable = True
-
-    def forward(ctx, a):
-        u, s, vt = np.linalg.svd(a, full_matrices=False)
-        ctx.u, ctx.vt = u, vt
-        return s
-
-    def backward(ctx, grad):
-        return (ctx.u * grad[..., None, :]) @ ctx.vt
-
-
 def svdvals(A):
     """The singular values of the matrices in the last two dims, in descending order.
 
@@ -653,7 +638,7 @@ def svdvals(A):
         raise RuntimeError(
             f"linalg.svd: The input tensor A must have at least 2 dimensions. Got {A._data.ndim}"
         )
-    return SingularValues.apply_unary(A)
+    return Svd.apply(A, False)[1]  # through the full SVD: differentiable twice, as PyTorch's
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
