@@ -536,7 +536,9 @@ def _tensor_rule(node, grads):
     if cls.once_differentiable:
         results = cls.backward(node, *[g._data for g in grads])
         results = results if results.__class__ is tuple else (results,)
-        differentiable = any(g._requires_grad for g in grads)
+        # the results depend on the node's inputs too: a second derivative through
+        # either an input in the graph or the incoming gradient must raise
+        differentiable = any(g._requires_grad for g in grads) or any(e is not None for e in node.next_edges)
         return tuple(
             None
             if r is None

@@ -471,3 +471,29 @@ def test_a_dtype_conversion_sends_the_gradient_back_in_the_source_dtype(same_as_
         return seen, x.grad.dtype, layer.weight.grad.dtype
 
     same_as_torch(scenario)
+
+
+class _OnceDifferentiableCube(chainrule.autograd.function.Primitive):
+    """y = x^3.   dy/dx = 3 x^2, computed on arrays only (once differentiable)."""
+
+    once_differentiable = True
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return 3 * x * x * grad
+
+
+@pytest.mark.parametrize("make_input", [lambda x: x, lambda x: x * 2], ids=["leaf", "computed"])
+def test_a_once_differentiable_primitive_refuses_a_second_derivative_through_its_input(make_input):
+    """Its gradient depends on its input as well as on the incoming gradient: a second
+    derivative through either must raise, not treat the local derivative as constant."""
+    x = chainrule.tensor([1.0, 2.0], dtype=chainrule.float64, requires_grad=True)
+    y = _OnceDifferentiableCube.apply(make_input(x)).sum()
+    (grad,) = chainrule.autograd.grad(y, x, create_graph=True)
+    np.testing.assert_allclose(grad.detach().numpy(), [3.0, 12.0] if make_input(2) == 2 else [24.0, 96.0])
+    with pytest.raises(RuntimeError, match="differentiate twice"):
+        grad.sum().backward()
