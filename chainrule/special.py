@@ -4,17 +4,15 @@ The primitives live in ops/elementwise.py (scipy.special computes their values);
 most names here are the top-level functions under PyTorch's other names.
 """
 
-import math
-
-import numpy as np
-
-from ._dtype import default_float, scalar_type_name
+from ._dtype import scalar_type_name
 from .ops._helpers import write_out
 from .ops.elementwise import (
     I1,
     Entr,
     I0e,
     I1e,
+    Igamma,
+    Igammac,
     LogNdtr,
     Ndtr,
     Ndtri,
@@ -22,6 +20,7 @@ from .ops.elementwise import (
     Zeta,
     _array,
     _binary,
+    _float_binary,
     _float_unary,
     _one_tensor_at_least,
     digamma,
@@ -34,6 +33,7 @@ from .ops.elementwise import (
     lgamma,
     log1p,
     logit,
+    mvlgamma,
     polygamma,
     sigmoid,
     sinc,
@@ -53,6 +53,8 @@ __all__ = [
     "exp2",
     "expit",
     "expm1",
+    "gammainc",
+    "gammaincc",
     "gammaln",
     "i0",
     "i0e",
@@ -181,27 +183,37 @@ def zeta(input, other, *, out=None):
 
 
 def multigammaln(input, p, *, out=None):
-    """The log of the multivariate gamma function of dimension ``p``:
-    ``p (p - 1) / 4 log(pi) + sum over j < p of lgamma(input - j / 2)``.
+    """:func:`chainrule.mvlgamma`, the log of the multivariate gamma function of dimension ``p``.
 
     >>> import chainrule
     >>> chainrule.special.multigammaln(chainrule.tensor([2.0, 3.0]), 2)
     tensor([0.4516, 1.5502])
     """
-    if isinstance(p, bool) or not isinstance(p, (int, np.integer)):
-        raise TypeError(
-            f"special_multigammaln(): argument 'p' (position 2) must be int, not {type(p).__name__}"
-        )
-    if p < 1:
-        raise RuntimeError("p has to be greater than or equal to 1")
+    return mvlgamma(input, p, out=out, op_name="special_multigammaln")
+
+
+def gammainc(input, other, *, out=None):
+    """:func:`chainrule.igamma`, the regularized lower incomplete gamma function.
+
+    >>> import chainrule
+    >>> chainrule.special.gammainc(chainrule.tensor([1.0, 2.0]), chainrule.tensor([1.0, 3.0]))
+    tensor([0.6321, 0.8009])
+    """
     if out is not None:
-        return write_out(out, multigammaln(input, p), "special_multigammaln")
-    if _array(input, "special_multigammaln").dtype.kind != "f":
-        input = input._cast(default_float())
-    total = lgamma(input)
-    for j in range(1, p):
-        total = total + lgamma(input - j / 2)
-    return total + p * (p - 1) / 4 * math.log(math.pi)
+        return write_out(out, gammainc(input, other), "special_gammainc")
+    return _float_binary(Igamma, "special_gammainc", input, other)
+
+
+def gammaincc(input, other, *, out=None):
+    """:func:`chainrule.igammac`, the regularized upper incomplete gamma function.
+
+    >>> import chainrule
+    >>> chainrule.special.gammaincc(chainrule.tensor([1.0, 2.0]), chainrule.tensor([1.0, 3.0]))
+    tensor([0.3679, 0.1991])
+    """
+    if out is not None:
+        return write_out(out, gammaincc(input, other), "special_gammaincc")
+    return _float_binary(Igammac, "special_gammaincc", input, other)
 
 
 def round(input, *, decimals=0, out=None):  # noqa: A001 - PyTorch's name

@@ -239,3 +239,77 @@ def test_special_is_a_submodule_loaded_on_first_use():
         "import chainrule.special; print(chainrule.special.expit is chainrule.sigmoid)"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "True\n"
+
+
+# --- incomplete gamma functions and mvlgamma ------------------------------------------
+
+IGAMMA = {
+    "igamma": lambda m, a, x: (m.igamma(a, x), a.igamma(x), m.special.gammainc(a, x)),
+    "igammac": lambda m, a, x: (m.igammac(a, x), a.igammac(x), m.special.gammaincc(a, x)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IGAMMA))
+def test_igamma_and_igammac_match_pytorch_with_a_gradient_for_the_second_argument_only(name):
+    check(IGAMMA[name], [(2, 3), (3,)], low=0.3, high=3.0, requires_grad=[False, True])
+
+
+@requires_torch
+@pytest.mark.parametrize("name", sorted(IGAMMA))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_igamma_and_igammac_at_edge_values_match_pytorch(name, dtype):
+    a = np.array([0.5, 1.0, 2.0, 0.0, 1.0, -1.0, np.inf, 1.0, np.nan, 3.0], dtype=dtype)
+    x = np.array([1.0, 0.0, 3.0, 1.0, np.inf, 1.0, 1.0, -1.0, 1.0, np.nan], dtype=dtype)
+    check_torch(IGAMMA[name], None, dtype=dtype, arrays=[a, x], requires_grad=[False, True])
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["igamma", "igammac"])
+def test_igamma_backward_to_its_first_argument_raises_like_pytorch(name):
+    def scenario(m):
+        a = m.tensor([1.5], requires_grad=True)
+        getattr(m, name)(a, m.tensor([2.0])).sum().backward()
+
+    assert_same_error(scenario, f"the derivative for '{name}: input' is not implemented")
+
+
+@requires_torch
+def test_igamma_in_place_and_mixed_float_dtypes_match_pytorch():
+    def scenario(m):
+        a, x = m.tensor([0.5, 2.0]), m.tensor([1.0, 3.0], dtype=m.float64)
+        return m.igamma(a, x), a.clone().igamma_(x.float()), a.clone().igammac_(x.float())
+
+    same_as_torch(scenario)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.igamma(m.tensor([1.0]), 2.0),
+        lambda m: m.igammac(m.tensor([1, 2]), m.tensor([1, 2])),
+        lambda m: m.igamma(m.tensor([True]), m.tensor([True])),
+        lambda m: m.special.gammainc(m.tensor([1.0]), 2.0),
+        lambda m: m.special.gammaincc(1.0, m.tensor([1.0])),
+        lambda m: m.mvlgamma(m.tensor([2.0]), 0),
+        lambda m: m.mvlgamma(m.tensor([2.0]), 1.5),
+        lambda m: m.tensor([2]).mvlgamma_(2),
+    ],
+)
+def test_igamma_and_mvlgamma_raise_pytorchs_exception_types(fn):
+    assert_same_error(fn)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_mvlgamma_function_method_and_in_place_match_pytorch_and_finite_differences(p):
+    check(
+        lambda m, x: (m.mvlgamma(x, p), x.mvlgamma(p=p), (x * 1).mvlgamma_(p), m.special.multigammaln(x, p)),
+        [(3, 4)],
+        low=1.5,
+        high=4.0,
+    )
+
+
+@requires_torch
+def test_mvlgamma_of_integers_and_below_its_domain_matches_pytorch():
+    same_as_torch(lambda m: (m.mvlgamma(m.tensor([2, 3]), 2), m.mvlgamma(m.tensor([0.4, np.nan]), 2)))

@@ -29,6 +29,7 @@ from ._helpers import (
     clip_to,
     depends_on,
     inplace,
+    inplace_on_copy,
     kept_where,
     promote,
     select,
@@ -148,6 +149,48 @@ __all__ = [
     "ldexp",
     "ldexp_",
     "float_power",
+    "acosh",
+    "arccosh",
+    "asinh",
+    "arcsinh",
+    "atanh",
+    "arctanh",
+    "acosh_",
+    "arccosh_",
+    "asinh_",
+    "arcsinh_",
+    "atanh_",
+    "arctanh_",
+    "deg2rad",
+    "deg2rad_",
+    "rad2deg",
+    "rad2deg_",
+    "fmax",
+    "fmin",
+    "gcd",
+    "gcd_",
+    "lcm",
+    "lcm_",
+    "bitwise_left_shift",
+    "bitwise_right_shift",
+    "isneginf",
+    "isposinf",
+    "isreal",
+    "positive",
+    "is_signed",
+    "igamma",
+    "igammac",
+    "mvlgamma",
+    "real",
+    "imag",
+    "conj",
+    "conj_physical",
+    "conj_physical_",
+    "resolve_conj",
+    "resolve_neg",
+    "is_conj",
+    "is_neg",
+    "angle",
 ]
 
 _ndarray = np.ndarray
@@ -435,6 +478,36 @@ class Minimum(Primitive):
             _share_of_tie(grad, x, y, x > y) if need_x else None,
             _share_of_tie(grad, x, y, x < y) if need_y else None,
         )
+
+
+class Fmax(Primitive):
+    """z = fmax(x, y), max ignoring a NaN.   dz/dx = 1 where x >= y or y is NaN, else 0;
+    dz/dy = 1 - dz/dx (PyTorch gives a tie to x)."""
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.fmax(x, y)
+
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        to_x = (x >= y) | np.isnan(y)
+        need_x, need_y = ctx.needs_input_grad
+        return (select(to_x, grad, 0.0) if need_x else None), (select(to_x, 0.0, grad) if need_y else None)
+
+
+class Fmin(Primitive):
+    """z = fmin(x, y), min ignoring a NaN.   dz/dx = 1 where x <= y or y is NaN, else 0;
+    dz/dy = 1 - dz/dx (PyTorch gives a tie to x)."""
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.fmin(x, y)
+
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        to_x = (x <= y) | np.isnan(y)
+        need_x, need_y = ctx.needs_input_grad
+        return (select(to_x, grad, 0.0) if need_x else None), (select(to_x, 0.0, grad) if need_y else None)
 
 
 class Atan2(Primitive):
@@ -733,6 +806,34 @@ def minimum(input, other, *, out=None):
     return _binary(Minimum, "minimum", input, other)
 
 
+def fmax(input, other, *, out=None):
+    """Elementwise maximum that ignores NaN (NaN only where both are); a tie's gradient
+    goes to ``input``, as in PyTorch.
+
+    >>> import chainrule
+    >>> chainrule.fmax(chainrule.tensor([1.0, float("nan")]), chainrule.tensor([3.0, 2.0]))
+    tensor([3., 2.])
+    """
+    if out is not None:
+        return write_out(out, fmax(input, other), "fmax")
+    _two_tensors("fmax", input, other)
+    return _binary(Fmax, "fmax", input, other)
+
+
+def fmin(input, other, *, out=None):
+    """Elementwise minimum that ignores NaN (NaN only where both are); a tie's gradient
+    goes to ``input``, as in PyTorch.
+
+    >>> import chainrule
+    >>> chainrule.fmin(chainrule.tensor([1.0, float("nan")]), chainrule.tensor([3.0, 2.0]))
+    tensor([1., 2.])
+    """
+    if out is not None:
+        return write_out(out, fmin(input, other), "fmin")
+    _two_tensors("fmin", input, other)
+    return _binary(Fmin, "fmin", input, other)
+
+
 def atan2(input, other, *, out=None):
     """The angle of the point (x=other, y=input) in radians, in the right quadrant.
 
@@ -942,6 +1043,83 @@ def _invert(self):
     return wrap(np.invert(self._data))
 
 
+def _integer_binary(kernel, op_name, kernel_name, tensors_only):
+    """The function of a binary op of integer tensors (gcd, shifts): float and bool
+    operands raise PyTorch's NotImplementedError; no gradient."""
+
+    def op(input, other, *, out=None):
+        if out is not None:
+            return write_out(out, op(input, other), op_name)
+        if tensors_only:
+            _two_tensors(op_name, input, other)
+        else:
+            _one_tensor_at_least(op_name, input, other)
+        a, b = promote(op_name, input, other)
+        target = result_numpy_dtype(a, b)
+        if target.kind in "fb":
+            raise NotImplementedError(f"\"{kernel_name}\" not implemented for '{scalar_type_name(target)}'")
+        a_data, b_data = (getattr(x, "_data", x) for x in _wrap_python_ints((a, b), target))
+        try:
+            return wrap(np.asarray(kernel(a_data, b_data)))
+        except ValueError as error:
+            raise _operand_error(op_name, (a_data, b_data), error) from None
+
+    op.__name__ = op.__qualname__ = op_name
+    return op
+
+
+def _shift_out_of_range(a, shift):
+    """Where a shift is negative or at least the bit width (which C leaves undefined),
+    and the shift with those places set to 0."""
+    out_of_range = (shift < 0) | (shift >= a.dtype.itemsize * 8)
+    return out_of_range, np.where(out_of_range, 0, shift)
+
+
+def _left_shift(a, shift):
+    """PyTorch's ``a << shift``: 0 where the shift is out of range."""
+    out_of_range, shift = _shift_out_of_range(a, shift)
+    return np.where(out_of_range, 0, np.left_shift(a, shift))
+
+
+def _right_shift(a, shift):
+    """PyTorch's ``a >> shift``: the sign fill (-1 or 0) where the shift is out of range."""
+    out_of_range, shift = _shift_out_of_range(a, shift)
+    fill = np.right_shift(a, a.dtype.itemsize * 8 - 1) if a.dtype.kind == "i" else 0
+    return np.where(out_of_range, fill, np.right_shift(a, shift))
+
+
+bitwise_left_shift = _integer_binary(_left_shift, "bitwise_left_shift", "lshift_cpu", tensors_only=False)
+bitwise_left_shift.__doc__ = """``input << other`` of integer tensors: 0 for shifts that are negative or at
+    least the bit width, as in PyTorch.
+
+    >>> import chainrule
+    >>> chainrule.bitwise_left_shift(chainrule.tensor([1, 3]), chainrule.tensor([2, 64]))
+    tensor([4, 0])
+    """
+bitwise_right_shift = _integer_binary(_right_shift, "bitwise_right_shift", "rshift_cpu", tensors_only=False)
+bitwise_right_shift.__doc__ = """``input >> other`` of integer tensors (arithmetic for signed ones): the sign
+    fill, -1 or 0, for shifts that are negative or at least the bit width, as in PyTorch.
+
+    >>> import chainrule
+    >>> chainrule.bitwise_right_shift(chainrule.tensor([-8, 8]), chainrule.tensor([2, 64]))
+    tensor([-2,  0])
+    """
+gcd = _integer_binary(np.gcd, "gcd", "gcd_cpu", tensors_only=True)
+gcd.__doc__ = """The greatest common divisor of integer tensors (0 for gcd(0, 0)).
+
+    >>> import chainrule
+    >>> chainrule.gcd(chainrule.tensor([12, -18, 0]), chainrule.tensor([8, 12, 5]))
+    tensor([4, 6, 5])
+    """
+lcm = _integer_binary(np.lcm, "lcm", "lcm_cpu", tensors_only=True)
+lcm.__doc__ = """The least common multiple of integer tensors (0 where either is 0).
+
+    >>> import chainrule
+    >>> chainrule.lcm(chainrule.tensor([12, -4, 0]), chainrule.tensor([8, 6, 5]))
+    tensor([24, 12,  0])
+    """
+
+
 def logical_not(input, *, out=None):
     """True where the element is zero.
 
@@ -982,6 +1160,40 @@ def isfinite(input):
     tensor([ True, False, False])
     """
     return wrap(np.isfinite(_array(input, "isfinite")))
+
+
+def isposinf(input, *, out=None):
+    """True where the value is +inf.
+
+    >>> import chainrule
+    >>> chainrule.isposinf(chainrule.tensor([1.0, float("inf"), float("-inf")]))
+    tensor([False,  True, False])
+    """
+    if out is not None:
+        return write_out(out, isposinf(input), "isposinf")
+    return wrap(np.asarray(_array(input, "isposinf") == np.inf))
+
+
+def isneginf(input, *, out=None):
+    """True where the value is -inf.
+
+    >>> import chainrule
+    >>> chainrule.isneginf(chainrule.tensor([1.0, float("inf"), float("-inf")]))
+    tensor([False, False,  True])
+    """
+    if out is not None:
+        return write_out(out, isneginf(input), "isneginf")
+    return wrap(np.asarray(_array(input, "isneginf") == -np.inf))
+
+
+def isreal(input):
+    """True where the imaginary part is 0: everywhere, for chainrule's real tensors.
+
+    >>> import chainrule
+    >>> chainrule.isreal(chainrule.tensor([1.0, float("nan")]))
+    tensor([True, True])
+    """
+    return wrap(np.ones(_array(input, "isreal").shape, dtype=bool))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -1273,6 +1485,42 @@ class Atan(Primitive):
     def backward(ctx, grad):
         (x,) = ctx.saved
         return grad / (x * x + 1)
+
+
+class Acosh(Primitive):
+    """y = acosh x.   dy/dx = 1 / sqrt(x^2 - 1)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arccosh(x)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad / np.sqrt(x * x - 1)
+
+
+class Asinh(Primitive):
+    """y = asinh x.   dy/dx = 1 / sqrt(x^2 + 1)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arcsinh(x)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad / np.sqrt(x * x + 1)
+
+
+class Atanh(Primitive):
+    """y = atanh x.   dy/dx = 1 / (1 - x^2)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arctanh(x)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad / (1 - x * x)
 
 
 # scipy's expit takes 2.6 ns a value, NumPy's exp 0.6: from about 1,000 values on the
@@ -1699,6 +1947,69 @@ atan = _float_unary(
     """,
 )
 arctan = atan
+acosh = _float_unary(
+    Acosh,
+    "acosh",
+    """The inverse hyperbolic cosine, in [0, inf) (NaN below 1).
+
+    >>> import chainrule
+    >>> chainrule.acosh(chainrule.tensor([1.0, 2.0]))
+    tensor([0.0000, 1.3170])
+    """,
+)
+arccosh = acosh
+asinh = _float_unary(
+    Asinh,
+    "asinh",
+    """The inverse hyperbolic sine.
+
+    >>> import chainrule
+    >>> chainrule.asinh(chainrule.tensor([0.0, 1.0]))
+    tensor([0.0000, 0.8814])
+    """,
+)
+arcsinh = asinh
+atanh = _float_unary(
+    Atanh,
+    "atanh",
+    """The inverse hyperbolic tangent: +-inf at +-1, NaN beyond.
+
+    >>> import chainrule
+    >>> chainrule.atanh(chainrule.tensor([0.0, 0.5]))
+    tensor([0.0000, 0.5493])
+    """,
+)
+arctanh = atanh
+
+
+def deg2rad(input, *, out=None):
+    """Degrees to radians, ``input * pi / 180`` (integers give the default float dtype).
+
+    >>> import chainrule
+    >>> chainrule.deg2rad(chainrule.tensor([180.0, 90.0]))
+    tensor([3.1416, 1.5708])
+    """
+    if out is not None:
+        return write_out(out, deg2rad(input), "deg2rad")
+    if _array(input, "deg2rad").dtype.kind != "f":
+        input = input._cast(default_float())
+    return mul(input, math.pi / 180)
+
+
+def rad2deg(input, *, out=None):
+    """Radians to degrees, ``input * 180 / pi`` (integers give the default float dtype).
+
+    >>> import chainrule
+    >>> chainrule.rad2deg(chainrule.tensor([3.141592653589793, 1.0]))
+    tensor([180.0000,  57.2958])
+    """
+    if out is not None:
+        return write_out(out, rad2deg(input), "rad2deg")
+    if _array(input, "rad2deg").dtype.kind != "f":
+        input = input._cast(default_float())
+    return mul(input, 180 / math.pi)
+
+
 sigmoid = _float_unary(
     Sigmoid,
     "sigmoid",
@@ -1763,6 +2074,16 @@ class Round(PiecewiseConstant):
     """y = x rounded half to even (to ``decimals`` places).   dy/dx = 0."""
 
     function = staticmethod(np.round)
+
+
+def _angle_of(x):
+    return np.where(x < 0, np.pi, np.where(np.isnan(x), x, 0)).astype(x.dtype, copy=False)
+
+
+class Angle(PiecewiseConstant):
+    """y = angle x of a real x: pi for x < 0, else 0 (NaN stays NaN).   dy/dx = 0."""
+
+    function = staticmethod(_angle_of)
 
 
 def _refuse_bool(kind, op_name):
@@ -2354,6 +2675,98 @@ def _zeta(x, q):
     if isinstance(x, Tensor) or isinstance(q, Tensor):
         return Zeta.apply(x, q)
     return _scipy_special().zeta(x, q).astype(np.result_type(x, q), copy=False)
+
+
+def _gammaln(a):
+    """ln |Gamma(a)| of an array (scipy) or of a Tensor (differentiably)."""
+    if isinstance(a, Tensor):
+        return Lgamma.apply_unary(a)
+    return _scipy_special().gammaln(a).astype(a.dtype, copy=False)
+
+
+class Igamma(Primitive):
+    """z = P(a, x) = gamma(a, x) / Gamma(a), the regularized lower incomplete gamma function.
+    dz/dx = x^(a-1) e^(-x) / Gamma(a); PyTorch defines no dz/da: backward raises if it is needed."""
+
+    sign = 1
+
+    def forward(ctx, a, x):
+        ctx.save_for_backward(a, x)
+        special = _scipy_special()
+        kernel = special.gammainc if ctx.sign > 0 else special.gammaincc
+        return kernel(a, x).astype(np.result_type(a, x), copy=False)
+
+    def backward(ctx, grad):
+        a, x = ctx.saved
+        need_a, need_x = ctx.needs_input_grad
+        if need_a:
+            raise NotImplementedError(f"the derivative for '{ctx.name()}: input' is not implemented.")
+        if not need_x:
+            return None, None
+        return None, grad * (ctx.sign * np.exp((a - 1) * np.log(x) - x - _gammaln(a)))
+
+    @classmethod
+    def name(cls):
+        return "igamma"
+
+
+class Igammac(Igamma):
+    """z = Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function.
+    dz/dx = -x^(a-1) e^(-x) / Gamma(a); PyTorch defines no dz/da."""
+
+    sign = -1
+
+    @classmethod
+    def name(cls):
+        return "igammac"
+
+
+def igamma(input, other, *, out=None):
+    """The regularized lower incomplete gamma function ``P(input, other)`` of floating
+    tensors (``torch.special.gammainc``); only ``other`` has a gradient, as in PyTorch.
+
+    >>> import chainrule
+    >>> chainrule.igamma(chainrule.tensor([1.0, 2.0]), chainrule.tensor([1.0, 3.0]))
+    tensor([0.6321, 0.8009])
+    """
+    if out is not None:
+        return write_out(out, igamma(input, other), "igamma")
+    return _float_binary(Igamma, "igamma", input, other)
+
+
+def igammac(input, other, *, out=None):
+    """The regularized upper incomplete gamma function ``Q(input, other) = 1 - P(input, other)``
+    (``torch.special.gammaincc``); only ``other`` has a gradient, as in PyTorch.
+
+    >>> import chainrule
+    >>> chainrule.igammac(chainrule.tensor([1.0, 2.0]), chainrule.tensor([1.0, 3.0]))
+    tensor([0.3679, 0.1991])
+    """
+    if out is not None:
+        return write_out(out, igammac(input, other), "igammac")
+    return _float_binary(Igammac, "igammac", input, other)
+
+
+def mvlgamma(input, p, *, out=None, op_name="mvlgamma"):
+    """The log of the multivariate gamma function of dimension ``p``:
+    ``p (p - 1) / 4 log(pi) + sum over j < p of lgamma(input - j / 2)``.
+
+    >>> import chainrule
+    >>> chainrule.mvlgamma(chainrule.tensor([2.0, 3.0]), 2)
+    tensor([0.4516, 1.5502])
+    """
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)):
+        raise TypeError(f"{op_name}(): argument 'p' (position 2) must be int, not {type(p).__name__}")
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    if out is not None:
+        return write_out(out, mvlgamma(input, p, op_name=op_name), op_name)
+    if _array(input, op_name).dtype.kind != "f":
+        input = input._cast(default_float())
+    total = lgamma(input)
+    for j in range(1, p):
+        total = total + lgamma(input - j / 2)
+    return total + p * (p - 1) / 4 * math.log(math.pi)
 
 
 erfc = _float_unary(
@@ -3001,6 +3414,156 @@ def copy_(self, src, non_blocking=False):
     return _copy_into(self, src, "copy_")
 
 
+# --- signs and the complex API on real tensors ------------------------------------------
+# chainrule's tensors are real: the calls scripts make for complex support answer as
+# PyTorch does for a real tensor.
+
+
+def positive(input):
+    """``+input``: the tensor itself (PyTorch refuses bool tensors).
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([1.0, -2.0])
+    >>> chainrule.positive(x) is x
+    True
+    """
+    if _array(input, "positive").dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def is_signed(input):
+    """Whether the dtype holds negative numbers (floats and signed integers).
+
+    >>> import chainrule
+    >>> chainrule.is_signed(chainrule.tensor([1.0])), chainrule.tensor([1], dtype=chainrule.uint8).is_signed()
+    (True, False)
+    """
+    return _array(input, "is_signed").dtype.kind in "if"
+
+
+def real(input):
+    """The real part: the tensor itself for a real tensor, as in PyTorch.
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([1.0, -2.0])
+    >>> chainrule.real(x) is x
+    True
+    """
+    _array(input, "real")
+    return input
+
+
+def imag(input):
+    """The imaginary part, which PyTorch refuses for real tensors (all of chainrule's).
+
+    >>> import chainrule
+    >>> chainrule.imag(chainrule.tensor([1.0]))
+    Traceback (most recent call last):
+    RuntimeError: imag is not implemented for tensors with non-complex dtypes.
+    """
+    _array(input, "imag")
+    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+
+def _real_identity(op_name, doc):
+    """A complex-API call that returns a real tensor itself (conj, resolve_neg, ...)."""
+
+    def op(input):
+        _array(input, op_name)
+        return input
+
+    op.__name__ = op.__qualname__ = op_name
+    op.__doc__ = doc
+    return op
+
+
+conj = _real_identity(
+    "conj",
+    """The complex conjugate: the tensor itself for a real tensor.
+
+    >>> import chainrule
+    >>> chainrule.conj(chainrule.tensor([1.0, -2.0]))
+    tensor([ 1., -2.])
+    """,
+)
+conj_physical = _real_identity(
+    "conj_physical",
+    """The complex conjugate, materialized: the tensor itself for a real tensor.
+
+    >>> import chainrule
+    >>> chainrule.conj_physical(chainrule.tensor([1.0, -2.0]))
+    tensor([ 1., -2.])
+    """,
+)
+resolve_conj = _real_identity(
+    "resolve_conj",
+    """The tensor with a pending conjugation applied: itself, as no real tensor has one.
+
+    >>> import chainrule
+    >>> chainrule.resolve_conj(chainrule.tensor([1.0]))
+    tensor([1.])
+    """,
+)
+resolve_neg = _real_identity(
+    "resolve_neg",
+    """The tensor with a pending negation applied: itself, as no real tensor has one.
+
+    >>> import chainrule
+    >>> chainrule.resolve_neg(chainrule.tensor([1.0]))
+    tensor([1.])
+    """,
+)
+
+
+def conj_physical_(input):
+    """In-place :func:`conj_physical`: nothing to do for a real tensor.
+
+    >>> import chainrule
+    >>> chainrule.conj_physical_(chainrule.tensor([1.0]))
+    tensor([1.])
+    """
+    check_inplace(input, "conj_physical_")
+    return input
+
+
+def is_conj(input):
+    """Whether the conjugate bit is set: never, for a real tensor.
+
+    >>> import chainrule
+    >>> chainrule.is_conj(chainrule.tensor([1.0]))
+    False
+    """
+    _array(input, "is_conj")
+    return False
+
+
+def is_neg(input):
+    """Whether the negative bit is set: never, for a real tensor.
+
+    >>> import chainrule
+    >>> chainrule.is_neg(chainrule.tensor([1.0]))
+    False
+    """
+    _array(input, "is_neg")
+    return False
+
+
+def angle(input, *, out=None):
+    """The argument of each value: pi for negative numbers, 0 otherwise (NaN stays NaN);
+    integers give the default float dtype. Its gradient is 0, as in PyTorch.
+
+    >>> import chainrule
+    >>> chainrule.angle(chainrule.tensor([-2.0, 0.0, 3.0]))
+    tensor([3.1416, 0.0000, 0.0000])
+    """
+    if out is not None:
+        return write_out(out, angle(input), "angle")
+    if _array(input, "angle").dtype.kind != "f":
+        input = input._cast(default_float())
+    return Angle.apply_unary(input)
+
+
 def _reflected(fn):
     def reflected(self, other):
         return fn(other, self)
@@ -3114,6 +3677,22 @@ _INPLACE_UNARY = {
     "copysign": copysign,
     "heaviside": heaviside,
     "ldexp": ldexp,
+    "acosh": acosh,
+    "asinh": asinh,
+    "atanh": atanh,
+    "arccosh": acosh,
+    "arcsinh": asinh,
+    "arctanh": atanh,
+    "deg2rad": deg2rad,
+    "rad2deg": rad2deg,
+    "fmax": fmax,
+    "fmin": fmin,
+    "gcd": gcd,
+    "lcm": lcm,
+    "bitwise_left_shift": bitwise_left_shift,
+    "bitwise_right_shift": bitwise_right_shift,
+    "igamma": igamma,
+    "igammac": igammac,
 }
 _INPLACE = {name + "_": inplace(fn, name + "_") for name, fn in _INPLACE_UNARY.items()}
 erfc_ = _INPLACE["erfc_"]
@@ -3122,6 +3701,17 @@ i0_ = _INPLACE["i0_"]
 sinc_ = _INPLACE["sinc_"]
 xlogy_ = _INPLACE["xlogy_"]
 ldexp_ = _INPLACE["ldexp_"]
+acosh_ = _INPLACE["acosh_"]
+arccosh_ = _INPLACE["arccosh_"]
+asinh_ = _INPLACE["asinh_"]
+arcsinh_ = _INPLACE["arcsinh_"]
+atanh_ = _INPLACE["atanh_"]
+arctanh_ = _INPLACE["arctanh_"]
+deg2rad_ = _INPLACE["deg2rad_"]
+rad2deg_ = _INPLACE["rad2deg_"]
+gcd_ = _INPLACE["gcd_"]
+lcm_ = _INPLACE["lcm_"]
+del _INPLACE["fmax_"], _INPLACE["fmin_"]  # PyTorch has no in-place fmax / fmin
 
 bind(
     {
@@ -3212,7 +3802,6 @@ bind(
         "isclose": isclose,
         "equal": equal,
         "__neg__": neg,
-        "__pos__": lambda self: self,
         "__abs__": abs,
         "where": lambda self, condition, other: where(condition, self, other),
         "_cast": _cast,
@@ -3231,6 +3820,30 @@ bind(
         "frexp": frexp,
         "float_power": float_power,
         "float_power_": _float_power_,
+        "__lshift__": bitwise_left_shift,
+        "__rshift__": bitwise_right_shift,
+        "__rlshift__": _reflected(bitwise_left_shift),
+        "__rrshift__": _reflected(bitwise_right_shift),
+        "__ilshift__": _INPLACE["bitwise_left_shift_"],
+        "__irshift__": _INPLACE["bitwise_right_shift_"],
+        "isposinf": isposinf,
+        "isneginf": isneginf,
+        "isreal": isreal,
+        "positive": positive,
+        "__pos__": positive,
+        "is_signed": is_signed,
+        "mvlgamma": mvlgamma,
+        "mvlgamma_": lambda self, p: inplace_on_copy(self, mvlgamma, "mvlgamma_", p),
+        "real": property(real),  # attributes in PyTorch, not methods
+        "imag": property(imag),
+        "conj": conj,
+        "conj_physical": conj_physical,
+        "conj_physical_": conj_physical_,
+        "resolve_conj": resolve_conj,
+        "resolve_neg": resolve_neg,
+        "is_conj": is_conj,
+        "is_neg": is_neg,
+        "angle": angle,
         **_INPLACE_UNARY,
         **_INPLACE,
     },

@@ -1420,3 +1420,275 @@ def test_import_chainrule_does_not_load_nn_for_the_top_level_activations():
 
     code = "import sys, chainrule; assert 'chainrule.nn' not in sys.modules; chainrule.selu; print('ok')"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "ok\n"
+
+
+# --- inverse hyperbolic functions, angle units, fmax / fmin -----------------------------
+
+EDGE_VALUES = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, np.inf, -np.inf, np.nan]
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("acosh", {"low": 1.2, "high": 3.0}),
+        ("arccosh", {"low": 1.2, "high": 3.0}),
+        ("asinh", {}),
+        ("arcsinh", {}),
+        ("atanh", {"low": -0.9, "high": 0.9}),
+        ("arctanh", {"low": -0.9, "high": 0.9}),
+        ("deg2rad", {}),
+        ("rad2deg", {}),
+    ],
+)
+def test_inverse_hyperbolic_and_angle_units_match_pytorch_and_finite_differences(name, kwargs):
+    check(lambda m, x: (getattr(m, name)(x), getattr(x, name)()), [(3, 4)], **kwargs)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["acosh", "asinh", "atanh", "deg2rad", "rad2deg"])
+def test_inverse_hyperbolic_and_angle_units_at_edge_values_match_pytorch(name, dtype):
+    check_torch(
+        lambda m, x: getattr(m, name)(x), None, dtype=dtype, arrays=[np.array(EDGE_VALUES, dtype=dtype)]
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["acosh", "asinh", "atanh", "deg2rad", "rad2deg", "angle"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+def test_float_functions_of_integer_and_bool_tensors_give_pytorchs_dtype(name, dtype):
+    data = np.array([0, 1, 2, 3]) if dtype != "bool" else np.array([True, False, True, True])
+    same_as_torch(lambda m: getattr(m, name)(m.tensor(data, dtype=getattr(m, dtype))))
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "name", ["acosh", "arccosh", "asinh", "arcsinh", "atanh", "arctanh", "deg2rad", "rad2deg"]
+)
+def test_inverse_hyperbolic_and_angle_units_in_place_match_pytorch_and_finite_differences(name):
+    low, high = (1.2, 3.0) if "cosh" in name else (-0.9, 0.9)
+    kwargs = {"low": low, "high": high}
+    if name not in ("deg2rad", "rad2deg"):
+        # PyTorch defines no derivative for acosh_ / asinh_ / atanh_ (backward raises); chainrule's
+        # is the out-of-place one, checked against finite differences only
+        kwargs["requires_grad"] = [False]
+    check_torch(
+        lambda m, x: (getattr(x * 1, name + "_")(), getattr(m, name + "_")(x * 1)), [(2, 3)], **kwargs
+    )
+    check_gradcheck(
+        lambda m, x: getattr(x * 1, name + "_")(), [(2, 3)], low=low, high=high, second_order=True
+    )
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["acosh_", "deg2rad_", "rad2deg_"])
+def test_float_in_place_functions_of_integer_tensors_raise_like_pytorch(name):
+    assert_same_error(lambda m: getattr(m.tensor([1, 2]), name)())
+
+
+@pytest.mark.parametrize("name", ["fmax", "fmin"])
+def test_fmax_and_fmin_broadcast_and_match_pytorch_and_finite_differences(name):
+    check(lambda m, x, y: (getattr(m, name)(x, y), getattr(x, name)(y)), [(2, 3), (3,)], away_from=0.0)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["fmax", "fmin"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fmax_and_fmin_ignore_nan_and_route_gradients_like_pytorch(name, dtype):
+    x = np.array([1.0, np.nan, 2.0, np.nan, 3.0, -0.0, np.inf, -np.inf], dtype=dtype)
+    y = np.array([2.0, 1.0, np.nan, np.nan, 3.0, 0.0, 1.0, np.nan], dtype=dtype)
+    check_torch(lambda m, a, b: getattr(m, name)(a, b), None, dtype=dtype, arrays=[x, y])
+    check_torch(lambda m, a, b: getattr(m, name)(a, b), None, dtype=dtype, arrays=[y, x])
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["fmax", "fmin"])
+def test_fmax_and_fmin_promote_integers_and_bools_as_pytorch(name):
+    same_as_torch(lambda m: getattr(m, name)(m.tensor([1, 5]), m.tensor([3.0, 2.0])))
+    same_as_torch(
+        lambda m: getattr(m, name)(m.tensor([1, 5], dtype=m.uint8), m.tensor([3, -2], dtype=m.int8))
+    )
+    same_as_torch(lambda m: getattr(m, name)(m.tensor([True, False]), m.tensor([False, False])))
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.fmax(m.tensor([1.0]), 2.0),
+        lambda m: m.fmin(m.tensor([1.0]), 2),
+        lambda m: m.fmax(m.tensor([1.0, 2.0]), m.tensor([1.0, 2.0, 3.0])),
+        lambda m: m.tensor([1.0]).fmax_(m.tensor([2.0])),
+    ],
+)
+def test_fmax_and_fmin_raise_pytorchs_errors(fn):
+    assert_same_error(fn)
+
+
+# --- integer-only ops: gcd, lcm, shifts -------------------------------------------------
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32", "int64"])
+@pytest.mark.parametrize("name", ["gcd", "lcm"])
+def test_gcd_and_lcm_match_pytorch_including_signs_zeros_and_overflow(name, dtype):
+    signed = dtype != "uint8"
+    a = np.array([12, -18 if signed else 18, 0, 0, 7, 100, -128 if dtype == "int8" else 9])
+    b = np.array([8, 12, 0, -5 if signed else 5, -3 if signed else 3, 3, 0])
+
+    def scenario(m):
+        x, y = m.tensor(a, dtype=getattr(m, dtype)), m.tensor(b, dtype=getattr(m, dtype))
+        return (
+            getattr(m, name)(x, y),
+            getattr(x, name)(y),
+            getattr(x.clone(), name + "_")(y),
+            getattr(m, name)(x, y[0]),
+        )
+
+    assert_equal(scenario(chainrule), scenario(torch))
+
+
+@requires_torch
+def test_gcd_promotes_mixed_integer_dtypes_as_pytorch():
+    same_as_torch(lambda m: m.gcd(m.tensor([12], dtype=m.uint8), m.tensor([8], dtype=m.int8)))
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.gcd(m.tensor([1.0]), m.tensor([2.0])),
+        lambda m: m.lcm(m.tensor([1.0]), m.tensor([2])),
+        lambda m: m.gcd(m.tensor([True]), m.tensor([True])),
+        lambda m: m.gcd(m.tensor([1]), 2),
+        lambda m: m.lcm(2, m.tensor([1])),
+        lambda m: m.tensor([1.0]).lcm_(m.tensor([2.0])),
+        lambda m: m.gcd(m.tensor([1, 2]), m.tensor([1, 2, 3])),
+    ],
+)
+def test_gcd_and_lcm_raise_pytorchs_errors(fn):
+    assert_same_error(fn)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32", "int64"])
+def test_shifts_match_pytorch_including_shifts_out_of_the_bit_width(dtype):
+    signed = dtype != "uint8"
+    bits = np.dtype(dtype).itemsize * 8
+    a = np.array([1, -3 if signed else 3, 5, -128 if signed else 100, 7, 1, -1 if signed else 255])
+    s = np.array([0, 1, 7, 8, 70 if bits == 64 else bits - 1, bits, bits + 3])
+
+    def scenario(m):
+        x, y = m.tensor(a, dtype=getattr(m, dtype)), m.tensor(s, dtype=getattr(m, dtype))
+        z = x.clone()
+        z <<= 2
+        w = x.clone()
+        w >>= 1
+        return (
+            m.bitwise_left_shift(x, y),
+            m.bitwise_right_shift(x, y),
+            x << y,
+            x >> y,
+            x << 2,
+            x >> 1,
+            z,
+            w,
+            x.bitwise_left_shift(y),
+            x.clone().bitwise_right_shift_(y),
+        )
+
+    assert_equal(scenario(chainrule), scenario(torch))
+
+
+@requires_torch
+def test_shifts_by_negative_amounts_numbers_and_bools_match_pytorch():
+    def scenario(m):
+        x = m.tensor([-8, 8, 3])
+        return (
+            x << -1,
+            x >> -1,
+            2 << x.abs(),
+            64 >> x.abs(),
+            m.bitwise_left_shift(3, x.abs()),
+            m.tensor([True, False]) << 1,
+            m.tensor([1, 2], dtype=m.uint8) << 300,
+            m.tensor([1], dtype=m.uint8) << m.tensor([1], dtype=m.int8),
+        )
+
+    assert_equal(scenario(chainrule), scenario(torch))
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.tensor([1, 2]) << 2.0,
+        lambda m: m.tensor([1.0]) << 1,
+        lambda m: m.tensor([True]) >> m.tensor([True]),
+        lambda m: m.bitwise_right_shift(m.tensor([1.0]), m.tensor([1.0])),
+        lambda m: m.tensor([1, 2]) << m.tensor([1, 2, 3]),
+    ],
+)
+def test_shifts_raise_pytorchs_errors(fn):
+    assert_same_error(fn)
+
+
+# --- predicates, positive and the complex API on real tensors ---------------------------
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "uint8", "bool"])
+def test_isposinf_isneginf_isreal_and_is_signed_match_pytorch(dtype):
+    data = np.array(EDGE_VALUES) if dtype.startswith("float") else np.array([0, 1, 2, 1])
+
+    def scenario(m):
+        x = m.tensor(data, dtype=getattr(m, dtype))
+        return (
+            m.isposinf(x),
+            m.isneginf(x),
+            m.isreal(x),
+            x.isposinf(),
+            x.isneginf(),
+            x.isreal(),
+            x.is_signed(),
+            m.is_signed(x),
+        )
+
+    assert_equal(scenario(chainrule), scenario(torch))
+
+
+@requires_torch
+def test_positive_returns_the_tensor_itself_and_refuses_bools_like_pytorch():
+    for lib in (chainrule, torch):
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        assert lib.positive(x) is x and x.positive() is x and +x is x
+    assert_same_error(lambda m: m.positive(m.tensor([True])), "on a bool tensor is not supported")
+    assert_same_error(lambda m: +m.tensor([True]))
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["conj", "conj_physical", "resolve_conj", "resolve_neg"])
+def test_conjugation_calls_return_a_real_tensor_itself_like_pytorch(name):
+    for lib in (chainrule, torch):
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        assert getattr(lib, name)(x) is x and getattr(x, name)() is x
+
+
+@requires_torch
+def test_real_imag_and_the_conj_and_neg_bits_of_real_tensors_match_pytorch():
+    for lib in (chainrule, torch):
+        x = lib.tensor([1.0, -2.0])
+        assert lib.real(x) is x and x.real is x
+        assert not x.is_conj() and not x.is_neg() and not lib.is_conj(x) and not lib.is_neg(x)
+        assert x.conj_physical_() is x and lib.conj_physical_(x) is x
+    assert_same_error(lambda m: m.imag(m.tensor([1.0])), "imag is not implemented")
+    assert_same_error(lambda m: m.tensor([1.0]).imag, "imag is not implemented")
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_angle_is_pi_or_zero_with_a_zero_gradient_like_pytorch(dtype):
+    check_torch(
+        lambda m, x: (m.angle(x), x.angle()), None, dtype=dtype, arrays=[np.array(EDGE_VALUES, dtype=dtype)]
+    )
+    check_gradcheck(lambda m, x: m.angle(x), [(3, 4)], away_from=0.0, second_order=True)
