@@ -312,6 +312,46 @@ class Tensor:
     def element_size(self):
         return self._data.itemsize
 
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        """The bytes of the elements (``numel() * itemsize``), as PyTorch's, whatever the strides."""
+        return self._data.size * self._data.itemsize
+
+    @property
+    def is_cpu(self):
+        return True
+
+    def get_device(self):
+        return -1  # PyTorch's answer for a CPU tensor
+
+    def is_inference(self):
+        return False  # chainrule has no inference mode
+
+    def is_same_size(self, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(
+                f"is_same_size(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}"
+            )
+        return self._data.shape == other._data.shape
+
+    def storage_offset(self):
+        """Where this tensor's first element lies in its memory, in elements: from the
+        start of its base's for a view, 0 for a tensor owning its memory.
+
+        >>> import chainrule
+        >>> x = chainrule.zeros(3, 4)
+        >>> x.storage_offset(), x[1:, 2:].storage_offset(), x.t()[1].storage_offset()
+        (0, 6, 1)
+        """
+        if self._base is None:
+            return 0
+        start = self._data.__array_interface__["data"][0] - self._base._data.__array_interface__["data"][0]
+        return start // self._data.itemsize
+
     def stride(self, dim=None):
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
         return strides if dim is None else strides[self._wrap_dim(dim)]

@@ -62,6 +62,27 @@ def test_transposes_t_and_mt():
     same_as_torch(lambda lib: (matrix(lib).T, matrix(lib).mT, lib.arange(24.0).reshape(2, 3, 4).mT))
 
 
+def test_memory_and_device_metadata():
+    def metadata(x):
+        return x.itemsize, x.nbytes, x.is_cpu, x.get_device(), x.is_inference(), x.storage_offset()
+
+    def views(base):
+        return base, base[1:], base.mT[..., 1], base.expand(2, *base.shape)
+
+    same_as_torch(
+        lambda lib: (
+            [metadata(x) for x in views(lib.arange(24.0).reshape(2, 3, 4))]
+            + [metadata(x) for x in views(lib.zeros(3, 2, dtype=lib.int16))]
+            + [metadata(lib.tensor([True, False])[1])]
+            + [matrix(lib).is_same_size(lib.zeros(2, 3)), matrix(lib).is_same_size(lib.zeros(3, 2))]
+        )
+    )
+
+
+def test_is_same_size_needs_a_tensor():
+    raises_like_torch(lambda lib: matrix(lib).is_same_size(3), match="must be Tensor, not int")
+
+
 def test_data_shares_memory_and_is_detached():
     def scenario(lib):
         x = matrix(lib, requires_grad=True)

@@ -8,6 +8,8 @@ gradient put back at the indexed positions; positions picked more than once
 add up their gradients.
 """
 
+import warnings
+
 import numpy as np
 
 from .._dtype import number_as, scalar_type_name
@@ -37,6 +39,8 @@ __all__ = [
     "index_fill",
     "index_copy",
     "take",
+    "put",
+    "index_reduce",
     "is_nonzero",
     "index_put",
     "masked_fill",
@@ -796,6 +800,104 @@ def take(input, index):
     return picked.reshape(idx.shape)
 
 
+def put(input, index, source, accumulate=False):
+    """A copy of ``input`` with ``source`` written (added when ``accumulate``) at
+    the positions ``index`` of its flattened elements (negative counts from the end).
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 2).put(chainrule.tensor([0, -1]), chainrule.tensor([1.0, 2.0]))
+    tensor([[1., 0.],
+            [0., 2.]])
+    """
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {scalar_type_name(idx.dtype)}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            "put_(): self and source expected to have the same dtype, but got "
+            f"self.dtype = {scalar_type_name(input._data.dtype)} and "
+            f"source.dtype = {scalar_type_name(source._data.dtype)}"
+        )
+    if idx.size != source._data.size:
+        raise IndexError(
+            "put_(): Expected source and index to have the same number of elements, but got "
+            f"source.numel() = {source._data.size}, index.numel() = {idx.size}"
+        )
+    size = input._data.size
+    bad = idx[(idx >= size) | (idx < -size)]
+    if bad.size:
+        raise IndexError(f"out of range: tried to access index {bad.flat[0]} on a tensor of {size} elements.")
+    flat = idx.reshape(-1)
+    key = IndexKey(None, (flat,), True)
+    return IndexPut.apply(input.reshape(-1), source.reshape(-1), key, bool(accumulate)).reshape(
+        input._data.shape
+    )
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """A copy of ``input`` with the slices of ``source`` reduced ('prod', 'mean',
+    'amax' or 'amin') into its slices at ``index`` along ``dim``, as
+    ``scatter_reduce``; ``include_self=False`` leaves out ``input``'s values there.
+
+    >>> import chainrule, warnings
+    >>> x = chainrule.tensor([1.0, 2.0, 3.0])
+    >>> with warnings.catch_warnings():  # PyTorch's note that the API is in beta
+    ...     warnings.simplefilter("ignore")
+    ...     x.index_reduce(0, chainrule.tensor([0, 0, 2]), chainrule.tensor([5.0, 6.0, 7.0]), "amax")
+    tensor([6., 2., 7.])
+    """
+    warnings.warn("index_reduce() is in beta and the API may change at any time.", UserWarning, 2)
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(
+            f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}."
+        )
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            f"index_reduce_(): self ({scalar_type_name(input._data.dtype)}) and source "
+            f"({scalar_type_name(source._data.dtype)}) must have the same scalar type"
+        )
+    dim = normalize_dim(dim, input._data.ndim)
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.ndim > 1:
+        raise IndexError(
+            f"index_reduce_(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: "
+            f"{scalar_type_name(idx.dtype)} and size: {list(idx.shape)}"
+        )
+    idx = idx.reshape(-1)
+    if ((idx < 0) | (idx >= (input._data.shape[dim] if input._data.ndim else 1))).any():
+        raise IndexError("index out of range in self")  # negative positions too, as PyTorch
+    source_shape = source._data.shape
+    source_size = source_shape[dim] if source_shape else 1
+    if idx.size != source_size:
+        raise RuntimeError(
+            f"index_reduce_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+            f"({source_size}), for dim: {dim}"
+        )
+    along = idx.astype(np.int64).reshape((-1,) + (1,) * (len(source_shape) - dim - 1))
+    spread = wrap(np.broadcast_to(along, source_shape).copy())
+    return scatter_reduce(input, dim, spread, source, reduce, include_self=include_self)
+
+
+def fill_diagonal_(input, fill_value, wrap=False):
+    """Write ``fill_value`` on the main diagonal of ``input`` in place (all its dims
+    of equal length, or 2-D: for a tall matrix ``wrap`` starts the diagonal over
+    after each square block, one row lower).
+
+    >>> import chainrule
+    >>> chainrule.zeros(2, 3).fill_diagonal_(5.0)
+    tensor([[5., 0., 0.],
+            [0., 5., 0.]])
+    """
+    shape = input._data.shape
+    if len(shape) < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if len(shape) > 2 and len(set(shape)) > 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    mask = np.zeros(shape, bool)
+    np.fill_diagonal(mask, True, wrap=wrap)
+    return masked_fill_(input, mask, fill_value)
+
+
 def index_copy(input, dim, index, source):
     """A copy of ``input`` with its slices at ``index`` along ``dim`` replaced by
     those of ``source``, in order.
@@ -1171,5 +1273,10 @@ bind(
         "index_copy": index_copy,
         "index_copy_": inplace(index_copy, "index_copy_"),
         "is_nonzero": is_nonzero,
+        "put": put,
+        "put_": inplace(put, "put_"),
+        "index_reduce": index_reduce,
+        "index_reduce_": inplace(index_reduce, "index_reduce_"),
+        "fill_diagonal_": fill_diagonal_,
     },
 )

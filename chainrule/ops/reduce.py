@@ -1329,3 +1329,25 @@ bind(
         np.all: lambda a, axis=None, out=None, keepdims=False, **kwargs: all(a, axis, keepdims),
     },
 )
+
+
+def _lower_nanmedian(x, axis=None, keepdims=False):
+    """PyTorch's nanmedian of all elements: the lower middle value of those not NaN
+    (NaN when all are)."""
+    flat = x.reshape(-1)
+    if flat.dtype.kind == "f":
+        flat = flat[~np.isnan(flat)]
+        if flat.size == 0:
+            return np.full((), np.nan, x.dtype)
+    return _lower_median(flat)
+
+
+class NanmedianAll(MaxAll):
+    """y = the median of the x_i that are not NaN (``nanmedian()`` without dim).
+    dy/dx_i = 1/k for each of the k elements equal to it (the NaNs, when all are NaN)."""
+
+    reduce = staticmethod(_lower_nanmedian)
+
+    @classmethod
+    def name(cls):
+        return "NanmedianBackward0"

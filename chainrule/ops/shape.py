@@ -18,7 +18,7 @@ from math import prod
 import numpy as np
 
 from .._dtype import FROM_NUMPY, category, default_float, scalar_type_name, to_numpy_dtype
-from .._tensor import Size, Tensor, _size, wrap
+from .._tensor import Size, Tensor, _size, bump_version, wrap
 from ..autograd.function import Primitive
 from ._helpers import (
     bind,
@@ -71,6 +71,13 @@ __all__ = [
     "roll",
     "rot90",
     "narrow",
+    "narrow_copy",
+    "ravel",
+    "adjoint",
+    "as_strided",
+    "select_scatter",
+    "slice_scatter",
+    "diagonal_scatter",
     "chunk",
     "split",
     "unbind",
@@ -414,6 +421,34 @@ def _mT(input):
             f"Got {input._data.ndim}-D tensor."
         )
     return transpose(input, -2, -1)
+
+
+def _adjoint(input, name, warn_name, batched):
+    """``x.mH``, ``x.H``, ``x.adjoint()``: the conjugate transpose, a transpose for
+    real tensors (a view); a 0-D tensor is returned as it is, with PyTorch's warning."""
+    ndim = input._data.ndim
+    if ndim == 0:
+        warnings.warn(f"{warn_name} is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, 3)
+        return input
+    if batched and ndim < 2:
+        raise RuntimeError(
+            f"{name} is only supported on matrices or batches of matrices. Got {ndim}-D tensor."
+        )
+    if not batched and ndim != 2:
+        hint = ". For batches of matrices, consider using tensor.mH" if ndim > 2 else "."
+        raise RuntimeError(f"{name} is only supported on matrices (2-D tensors). Got {ndim}-D tensor{hint}")
+    return transpose(input, -2, -1)
+
+
+def adjoint(input):
+    """The conjugate transpose of the last two dims (a view; a transpose for real tensors).
+
+    >>> import chainrule
+    >>> chainrule.tensor([[1, 2]]).adjoint()
+    tensor([[1],
+            [2]])
+    """
+    return _adjoint(input, "tensor.adjoint()", "adjoint()", batched=True)
 
 
 def movedim(input, source, destination):
@@ -1480,6 +1515,250 @@ def select(input, dim, index):
     return input[(slice(None),) * axis + (index,)]
 
 
+def narrow_copy(input, dim, start, length):
+    """``narrow`` as a new tensor (a copy, not a view).
+
+    >>> import chainrule
+    >>> chainrule.arange(6).narrow_copy(0, 2, 3)
+    tensor([2, 3, 4])
+    """
+    return narrow(input, dim, start, length).clone()
+
+
+def ravel(input):
+    """The elements as a 1-D tensor: a view when the layout allows, as ``reshape(-1)``.
+
+    >>> import chainrule
+    >>> chainrule.tensor([[1, 2], [3, 4]]).ravel()
+    tensor([1, 2, 3, 4])
+    """
+    return reshape(input, -1)
+
+
+def sum_to_size(input, *size):
+    """The sum of ``input`` down to ``size``, which ``input`` must be expandable
+    from: over the leading dims it lacks and over its dims of size 1.
+
+    >>> import chainrule
+    >>> chainrule.ones(2, 3).sum_to_size(1, 3)
+    tensor([[2., 2., 2.]])
+    """
+    size = _size(size)
+    shape = input._data.shape
+    lead = len(shape) - len(size)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(size, shape[lead:])):
+        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(shape)}}}.")
+    dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(size) if n == 1 and shape[lead + i] != 1)
+    if dims:
+        input = input.sum(dims, keepdim=True)
+    return reshape(input, size) if lead else input
+
+
+# --- strided views: elements picked from the memory by strides --------------------
+
+
+def _storage(input):
+    """The memory under ``input`` as a flat array (its base's, for a view), and
+    where ``input``'s elements lie in it: PyTorch's storage, in elements."""
+    root = (input._base if input._base is not None else input)._data
+    flat = root.ravel(order="K")
+    if not np.shares_memory(flat, root):
+        raise RuntimeError("as_strided: chainrule needs the base tensor's memory to be one dense block")
+    return flat, _positions(input._data.shape, input.stride(), input.storage_offset())
+
+
+def _positions(shape, strides, offset):
+    """The storage position of each element of a strided view, in its shape."""
+    index = np.full(shape, offset, np.int64)
+    for axis, (n, stride) in enumerate(zip(shape, strides)):
+        index += (np.arange(n, dtype=np.int64) * stride).reshape((n,) + (1,) * (len(shape) - axis - 1))
+    return index
+
+
+class StridedView(Primitive):
+    """y = the storage elements at positions ``picked``, where x lies at positions
+    ``placed`` (a view: as_strided, unfold; ``out`` is its memory).
+    dL/dx = dL/dy summed at each storage position it came from, read at x's positions."""
+
+    def forward(ctx, x, placed, picked, storage_size, out=None):
+        ctx.where = (placed, picked, storage_size)
+        if out is not None:
+            return out
+        storage = np.zeros(storage_size, x.dtype)
+        storage[placed] = x
+        return storage[picked]
+
+    def backward(ctx, grad):
+        return (differentiable(StridedViewAdjoint, grad, *ctx.where), None, None, None, None)
+
+
+class StridedViewAdjoint(Primitive):
+    """y = x summed into a zero storage at positions ``picked``, read at ``placed``
+    (the adjoint of StridedView).   dL/dx = StridedView of dL/dy."""
+
+    def forward(ctx, x, placed, picked, storage_size):
+        ctx.where = (placed, picked, storage_size)
+        storage = np.zeros(storage_size, x.dtype)
+        np.add.at(storage, picked, x)
+        return storage[placed]
+
+    def backward(ctx, grad):
+        return (differentiable(StridedView, grad, *ctx.where), None, None, None)
+
+
+def _strided_view(input, size, stride, offset):
+    flat, placed = _storage(input)
+    itemsize = flat.itemsize
+    out = np.lib.stride_tricks.as_strided(
+        flat[offset:], size, tuple(s * itemsize for s in stride), writeable=flat.flags.writeable
+    )
+    picked = _positions(size, stride, offset)
+    return view_of(StridedView.apply_unary(input, placed, picked, flat.size, out), input)
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """The view of ``input``'s memory with shape ``size``, strides ``stride`` (in
+    elements) and first element at ``storage_offset`` (default: ``input``'s own).
+    Elements may repeat; their gradients add up.
+
+    >>> import chainrule
+    >>> chainrule.arange(6).as_strided((2, 2), (1, 2), 1)
+    tensor([[1, 3],
+            [2, 4]])
+    """
+    size, stride = tuple(int(n) for n in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(
+            f"as_strided: Negative strides are not supported at the moment, got strides: {list(stride)}"
+        )
+    offset = input.storage_offset() if storage_offset is None else int(storage_offset)
+    storage_size = _storage(input)[0].size
+    needed = 0 if 0 in size else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    if needed > storage_size:
+        itemsize = input._data.itemsize
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and itemsize "
+            f"{itemsize} requiring a storage size of {needed * itemsize} are out of bounds for storage of "
+            f"size {storage_size * itemsize}"
+        )
+    return _strided_view(input, size, stride, offset)
+
+
+def unfold(input, dimension, size, step):
+    """The view of every slice of ``size`` elements along ``dimension``, one each
+    ``step``, in a new last dim (windows may overlap; gradients add up).
+
+    >>> import chainrule
+    >>> chainrule.arange(5).unfold(0, 2, 2)
+    tensor([[0, 1],
+            [2, 3]])
+    """
+    shape, strides = input._data.shape, input.stride()
+    axis = normalize_dim(dimension, max(len(shape), 1))
+    length = shape[axis] if shape else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {axis} is {length} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if not shape:  # a 0-D tensor gives its one window, without a window dim
+        return _strided_view(input, (size,), (1,), input.storage_offset())
+    window = (length - size) // step + 1
+    new_shape = shape[:axis] + (window,) + shape[axis + 1 :] + (size,)
+    new_strides = strides[:axis] + (step * strides[axis],) + strides[axis + 1 :] + (strides[axis],)
+    return _strided_view(input, new_shape, new_strides, input.storage_offset())
+
+
+def resize_(input, *sizes, memory_format=None):
+    """Give ``input`` shape ``sizes`` in place, as PyTorch for a tensor outside the
+    graph: C-ordered over its memory from its first element on, the memory grown
+    (new elements zero) when too small. The shape it has already changes nothing.
+
+    >>> import chainrule
+    >>> chainrule.arange(6.0).resize_(2, 2)
+    tensor([[0., 1.],
+            [2., 3.]])
+    """
+    if input._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    size = _size(sizes)
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: {list(size)}")
+    if size != input._data.shape:
+        flat, _ = _storage(input)
+        start, numel = input.storage_offset(), prod(size)
+        if start + numel <= flat.size:
+            input._data = flat[start : start + numel].reshape(size)
+        else:  # PyTorch's new elements are uninitialized memory
+            grown = np.zeros(numel, flat.dtype)
+            grown[: flat.size - start] = flat[start:]
+            input._data = grown.reshape(size)
+    bump_version(input)
+    return input
+
+
+def resize_as_(input, other, *, memory_format=None):
+    """``resize_`` to ``other``'s shape.
+
+    >>> import chainrule
+    >>> chainrule.arange(4.0).resize_as_(chainrule.zeros(2, 1))
+    tensor([[0.],
+            [1.]])
+    """
+    return resize_(input, other._data.shape)
+
+
+# --- scatters: a copy of the input with a view of it replaced ----------------------
+
+
+def _scatter_into(input, src, region):
+    """A copy of ``input`` with ``src`` written where ``region`` (a view maker) points."""
+    out = input.clone()
+    target = region(out)
+    if target._data.shape != src._data.shape:
+        raise RuntimeError(
+            "expected src to have a size equal to the slice of self. "
+            f"src size = {list(src._data.shape)}, slice size = {list(target._data.shape)}"
+        )
+    target.copy_(src)
+    return out
+
+
+def select_scatter(input, src, dim, index):
+    """A copy of ``input`` with ``src`` at ``input.select(dim, index)``.
+
+    >>> import chainrule
+    >>> chainrule.select_scatter(chainrule.zeros(2, 2), chainrule.ones(2), 0, 1)
+    tensor([[0., 0.],
+            [1., 1.]])
+    """
+    return _scatter_into(input, src, lambda x: select(x, dim, index))
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """A copy of ``input`` with ``src`` at the slice ``start:end:step`` of ``dim``.
+
+    >>> import chainrule
+    >>> chainrule.slice_scatter(chainrule.zeros(2, 2), chainrule.ones(2, 1), 1, 1)
+    tensor([[0., 1.],
+            [0., 1.]])
+    """
+    axis = normalize_dim(dim, max(input._data.ndim, 1))
+    return _scatter_into(input, src, lambda x: x[(slice(None),) * axis + (slice(start, end, step),)])
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """A copy of ``input`` with ``src`` on ``input.diagonal(offset, dim1, dim2)``.
+
+    >>> import chainrule
+    >>> chainrule.diagonal_scatter(chainrule.zeros(2, 2), chainrule.ones(2))
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    return _scatter_into(input, src, lambda x: diagonal(x, offset, dim1, dim2))
+
+
 def tensor_split(input, indices_or_sections, dim=0):
     """Views of ``input`` cut along ``dim``: into ``sections`` pieces as equal as can
     be (the first ones one longer), or at the ``indices`` given (a list or a tensor).
@@ -1601,6 +1880,19 @@ bind(
         "t": t,
         "T": property(_T),
         "mT": property(_mT),
+        "mH": property(lambda x: _adjoint(x, "tensor.mH", "Tensor.mH", batched=True)),
+        "H": property(lambda x: _adjoint(x, "tensor.H", "Tensor.H", batched=False)),
+        "adjoint": adjoint,
+        "ravel": ravel,
+        "narrow_copy": narrow_copy,
+        "sum_to_size": sum_to_size,
+        "as_strided": as_strided,
+        "unfold": unfold,
+        "resize_": resize_,
+        "resize_as_": resize_as_,
+        "select_scatter": select_scatter,
+        "slice_scatter": slice_scatter,
+        "diagonal_scatter": diagonal_scatter,
         "movedim": movedim,
         "moveaxis": movedim,
         "expand": expand,

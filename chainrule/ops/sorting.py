@@ -7,13 +7,16 @@ elements keep their order, descending too, and NaN sorts as the largest
 value, as in PyTorch.
 """
 
+from collections import namedtuple
+
 import numpy as np
 
+from .._creation import linspace
 from .._dtype import scalar_type_name
 from .._tensor import Tensor, wrap
 from ._helpers import bind, normalize_dim, write_out, write_outs
 from .indexing import Index, IndexKey, _along_dim_key
-from .reduce import MedianAll, _return_type
+from .reduce import MedianAll, NanmedianAll, _return_type
 
 __all__ = [
     "sort",
@@ -21,6 +24,7 @@ __all__ = [
     "msort",
     "topk",
     "median",
+    "nanmedian",
     "kthvalue",
     "unique",
     "cummax",
@@ -30,6 +34,7 @@ __all__ = [
     "nanquantile",
     "bincount",
     "histc",
+    "histogram",
     "bucketize",
     "searchsorted",
     "isin",
@@ -40,7 +45,12 @@ _INT64 = np.dtype(np.int64)
 _SORT = _return_type("sort")
 _TOPK = _return_type("topk")
 _MEDIAN = _return_type("median")
+_NANMEDIAN = _return_type("nanmedian")
 _KTHVALUE = _return_type("kthvalue")
+_HISTOGRAM = namedtuple("histogram", ["hist", "bin_edges"])
+_HISTOGRAM.__repr__ = lambda self: (
+    f"chainrule.return_types.histogram(\nhist={self.hist!r},\nbin_edges={self.bin_edges!r})"
+)
 
 
 def _sort_indices(data, axis, descending):
@@ -141,12 +151,14 @@ def topk(input, k, dim=None, largest=True, sorted=True, *, out=None, axis=None):
 
 
 def _order_statistic(input, rank, axis, keepdim, nan_wins):
-    """The element of each slice along ``axis`` that sorts at ``rank`` (NaN sorting last),
-    or with ``nan_wins`` a slice's first NaN: (values, int64 indices)."""
+    """The element of each slice along ``axis`` that sorts at ``rank`` (NaN sorting last;
+    an int, or one per slice in keepdim shape), or with ``nan_wins`` a slice's first
+    NaN: (values, int64 indices)."""
     data = input._data
     if data.ndim == 0:
         return _picked(input, np.zeros((), _INT64), 0), wrap(np.zeros((), _INT64))
-    index = np.take(_sort_indices(data, axis, False), [rank], axis=axis)
+    rank = np.broadcast_to(rank, data.shape[:axis] + (1,) + data.shape[axis + 1 :])
+    index = np.take_along_axis(_sort_indices(data, axis, False), rank, axis)
     if nan_wins and data.dtype.kind == "f":
         nan = np.isnan(data)
         index = np.where(nan.any(axis, keepdims=True), nan.argmax(axis, keepdims=True), index)
@@ -185,6 +197,39 @@ def median(input, dim=None, keepdim=False, *, out=None):
     size = data.shape[axis] if data.ndim else 1
     result = _MEDIAN(*_order_statistic(input, (size - 1) // 2, axis, keepdim, True))
     return result if out is None else write_outs(out, result, "median")
+
+
+def nanmedian(input, dim=None, keepdim=False, *, out=None):
+    """``median`` ignoring NaNs: the lower middle value of those that are not NaN
+    (NaN only where all are). Along ``dim``, ``(values, indices)``; the index of an
+    all-NaN slice is its first (PyTorch's comes from its selection algorithm).
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([[float("nan"), 3.0, 1.0, 2.0]])
+    >>> x.nanmedian()
+    tensor(2.)
+    >>> chainrule.nanmedian(x, dim=1)
+    chainrule.return_types.nanmedian(
+    values=tensor([2.]),
+    indices=tensor([3]))
+    """
+    data = input._data
+    if data.dtype.kind == "b":
+        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
+    if dim is None:
+        if data.size == 0:
+            return wrap(np.full((), np.nan, data.dtype))
+        value = NanmedianAll.apply(input, None, False)
+        return value if out is None else write_out(out, value, "nanmedian")
+    axis = normalize_dim(dim, data.ndim, "nanmedian")
+    if data.ndim and data.shape[axis] == 0:
+        raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
+    # NaN sorts last: each slice's middle among its values not NaN (all NaN: the first)
+    size = data.shape[axis] if data.ndim else 1
+    counts = size - np.isnan(data).sum(axis, keepdims=True) if data.dtype.kind == "f" else size
+    rank = np.maximum((np.asarray(counts) - 1) // 2, 0)
+    result = _NANMEDIAN(*_order_statistic(input, rank, axis, keepdim, False))
+    return result if out is None else write_outs(out, result, "nanmedian")
 
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
@@ -470,6 +515,86 @@ def histc(input, bins=100, min=0, max=0, *, out=None):  # noqa: A002
     return wrap(counts.astype(data.dtype))
 
 
+def histogram(input, bins, *, range=None, weight=None, density=False, out=None):  # noqa: A002
+    """``(hist, bin_edges)``: how many elements (or how much ``weight``) fall in each
+    bin, a bin holding its left edge (the last one its right edge too). ``bins``: a
+    count of equal bins over ``range`` (default: the data's), or the edges as a
+    tensor. ``density`` divides by the total and the bin widths.
+
+    >>> import chainrule
+    >>> chainrule.histogram(chainrule.tensor([1.0, 2.0, 1.0]), bins=2)
+    chainrule.return_types.histogram(
+    hist=tensor([2., 1.]),
+    bin_edges=tensor([1.0000, 1.5000, 2.0000]))
+    """
+    if out is not None:
+        return write_outs(
+            out, histogram(input, bins, range=range, weight=weight, density=density), "histogram"
+        )
+    data = input._data
+    if data.dtype.kind != "f":
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{scalar_type_name(data.dtype)}'")
+    if isinstance(bins, Tensor):
+        edges = bins._data
+        if edges.ndim != 1:
+            raise RuntimeError(
+                "torch.histogramdd: bins tensor should have one dimension, but got "
+                f"{edges.ndim} dimensions in the bins tensor for dimension 0"
+            )
+        if edges.dtype != data.dtype:
+            raise RuntimeError(
+                "torch.histogramdd: input tensor and bins tensors should have the same dtype, but got input "
+                f"with dtype {data.dtype} and bins for dimension 0 with dtype {edges.dtype}"
+            )
+        if edges.size < 2:
+            raise RuntimeError(
+                f"torch.histogram(): bins must be > 0, but got {edges.size - 1} for dimension 0"
+            )
+        edges = edges.copy()
+    else:
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+        if range is not None:
+            low, high = float(range[0]), float(range[1])
+        elif data.size:
+            low, high = float(data.min()), float(data.max())
+        else:
+            low, high = 0.0, 1.0
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise RuntimeError(f"torch.histogramdd: dimension 0's range [{low:g}, {high:g}] is not finite")
+        if low > high:
+            raise RuntimeError(
+                "torch.histogramdd: min should not exceed max, but got "
+                f"min {low:g} max {high:g} for dimension 0"
+            )
+        if low == high:
+            low, high = low - 0.5, high + 0.5
+        edges = linspace(low, high, bins + 1, dtype=input.dtype)._data
+    values = data.reshape(-1)
+    if weight is not None:
+        weight = weight._data
+        if weight.shape != data.shape:
+            raise RuntimeError(
+                "torch.histogramdd: if weight tensor is provided it should have the same shape as the input "
+                "tensor excluding its innermost dimension, but got input with shape "
+                f"{[*data.shape, 1] if data.ndim else [1, 1]} and weight with shape {list(weight.shape)}"
+            )
+        if weight.dtype != data.dtype:
+            raise RuntimeError(
+                "torch.histogramdd: if weight tensor is provided, input tensor and weight tensor should have "
+                f"the same dtype, but got input({data.dtype}), and weight({weight.dtype})"
+            )
+        weight = weight.reshape(-1)
+    inside = (values >= edges[0]) & (values <= edges[-1])
+    count = edges.size - 1
+    position = np.minimum(np.searchsorted(edges, values[inside], side="right") - 1, count - 1)
+    hist = np.bincount(position, None if weight is None else weight[inside], minlength=count)
+    hist = hist.astype(data.dtype)
+    if density:
+        hist = hist / (hist.sum() * np.diff(edges))
+    return _HISTOGRAM(wrap(hist), wrap(edges))
+
+
 def _side(right, side):
     if side is None:
         return "right" if right else "left"
@@ -588,6 +713,7 @@ bind(
         "msort": msort,
         "topk": topk,
         "median": median,
+        "nanmedian": nanmedian,
         "kthvalue": kthvalue,
         "unique": unique,
         "cummax": cummax,
@@ -597,6 +723,7 @@ bind(
         "nanquantile": nanquantile,
         "bincount": bincount,
         "histc": histc,
+        "histogram": histogram,
         "unique_consecutive": unique_consecutive,
     }
 )

@@ -647,3 +647,100 @@ def test_is_nonzero_is_pytorchs(fn):
 )
 def test_bad_arguments_to_scatter_reduce_take_and_index_copy_raise_pytorchs_exception_type(fn):
     assert_same_error(fn)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x, s: x.put(m.tensor([[5, 0], [-3, 2]]), s[0, :2].reshape(2, 1).expand(2, 2) * 1),
+        lambda m, x, s: x.put(m.tensor([0, 0, 4]), s[1], accumulate=True),
+        lambda m, x, s: x.clone().put_(m.tensor([1, -2, 3]), s[0] ** 2),
+        lambda m, x, s: x.mT.put(m.tensor([1, 4, 2]), s[0]),
+    ],
+)
+def test_put_matches_pytorch_and_finite_differences(fn):
+    check(fn, [(2, 3), (2, 3)])
+
+
+def test_put_with_repeated_positions_and_integers_is_pytorchs():
+    assert_equal(
+        *run_both(
+            lambda m: (
+                m.tensor([[1, 2], [3, 4]]).put(m.tensor([0, 0, 3]), m.tensor([5, 6, 7]), accumulate=True),
+                m.arange(4.0).put_(m.tensor([[2]]), m.tensor([[9.0]])),
+            )
+        )[::-1]
+    )
+
+
+@pytest.mark.filterwarnings("ignore:index_reduce")
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+def test_index_reduce_matches_pytorch_and_finite_differences(reduce, include_self):
+    def fn(m, x, src):
+        return x.index_reduce(1, m.tensor([2, 0, 2]), src, reduce, include_self=include_self)
+
+    check(fn, [(2, 3), (2, 3)], low=0.5, high=1.5, second_order=reduce in ("mean", "prod"))
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:index_reduce")
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_index_reduce_of_integers_and_in_place_is_pytorchs(reduce, include_self):
+    def fn(m):
+        x = m.tensor([[5, 7, 9], [-3, 4, 2]])
+        index, src = m.tensor([0, 0, 2]), m.tensor([[2, -3, 4], [6, 1, -2]])
+        out = x.index_reduce(1, index, src, reduce, include_self=include_self)
+        return out, x.T.clone().index_reduce_(0, index, src.T, reduce, include_self=include_self)
+
+    assert_equal(*run_both(fn)[::-1])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.clone().fill_diagonal_(2.0),
+        lambda m, x: x[:, :2].clone().fill_diagonal_(-1.0),
+        lambda m, x: x.mT.clone().fill_diagonal_(0.5, wrap=True),
+    ],
+)
+def test_fill_diagonal_matches_pytorch_and_finite_differences(fn):
+    check(fn, [(3, 4)])
+
+
+def test_fill_diagonal_wraps_tall_matrices_and_fills_cubes_as_pytorch():
+    assert_equal(
+        *run_both(
+            lambda m: (
+                m.zeros(7, 3).fill_diagonal_(1, wrap=True),
+                m.zeros(7, 3).fill_diagonal_(1),
+                m.zeros(3, 3, 3, dtype=m.int64).fill_diagonal_(2.7),
+                m.zeros(2, 2).fill_diagonal_(m.tensor(4.0)),
+            )
+        )[::-1]
+    )
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:index_reduce")
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.zeros(3).put_(m.tensor([5]), m.tensor([1.0])),
+        lambda m: m.zeros(3).put_(m.tensor([1]), m.tensor([1.0, 2.0])),
+        lambda m: m.zeros(3).put_(m.tensor([1.0]), m.tensor([1.0])),
+        lambda m: m.zeros(3).put_(m.tensor([1]), m.tensor([1.0], dtype=m.float64)),
+        lambda m: m.zeros(3).index_reduce_(0, m.tensor([1]), m.ones(1), "sum"),
+        lambda m: m.zeros(3).index_reduce_(0, m.tensor([1, 2]), m.ones(1), "prod"),
+        lambda m: m.zeros(3).index_reduce_(0, m.tensor([3]), m.ones(1), "prod"),
+        lambda m: m.zeros(3).index_reduce_(0, m.tensor([-1]), m.ones(1), "prod"),
+        lambda m: m.zeros(3).index_reduce_(0, m.tensor([[1]]), m.ones(1), "prod"),
+        lambda m: m.zeros(3).index_reduce_(0, m.tensor([1]), m.ones(1, dtype=m.float64), "prod"),
+        lambda m: m.zeros(3).fill_diagonal_(1),
+        lambda m: m.zeros(3, 2, 3).fill_diagonal_(1),
+        lambda m: m.ones(2, 2, requires_grad=True).fill_diagonal_(1),
+    ],
+)
+def test_bad_arguments_to_put_index_reduce_and_fill_diagonal_raise_pytorchs_exception_type(fn):
+    assert_same_error(fn)

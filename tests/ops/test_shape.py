@@ -854,12 +854,23 @@ NEW_VIEWS = {
     "dsplit": lambda m, x: m.dsplit(x, 2)[1],
     "atleast_1d": lambda m, x: m.atleast_1d(x[1, 1, 1]),
     "atleast_3d": lambda m, x: m.atleast_3d(x[0]),
+    "unfold": lambda m, x: x.unfold(2, 2, 1),
+    "as_strided": lambda m, x: x[1].as_strided((2, 2), (1, 2), 3),
+    "as_strided_of_transpose": lambda m, x: m.as_strided(x.mT, (3,), (5,)),
+    "mH": lambda m, x: x.mH,
+    "H": lambda m, x: x[0].H,
+    "adjoint": lambda m, x: m.adjoint(x),
+    "ravel": lambda m, x: x.ravel(),
 }
 NEW_COPIES = {
     "rot90": lambda m, x: x.rot90(),
     "rot90_zero": lambda m, x: x.rot90(0),
     "block_diag": lambda m, x: m.block_diag(x[0]),
     "diagflat": lambda m, x: x[0, 0].diagflat(),
+    "narrow_copy": lambda m, x: x.narrow_copy(1, 1, 2),
+    "select_scatter": lambda m, x: m.select_scatter(x, x[:, 0] * 2, 1, 0),
+    "slice_scatter": lambda m, x: x.slice_scatter(x[:, :, :2], 2, 1, None, 2),
+    "diagonal_scatter": lambda m, x: m.diagonal_scatter(x, x[:, 0, :3], 1, 1, 2),
 }
 
 
@@ -928,4 +939,146 @@ def test_atleast_nd_returns_a_tensor_with_enough_dims_unchanged():
     ],
 )
 def test_bad_arguments_to_new_shape_ops_raise_pytorchs_exception_type(fn):
+    assert_same_error(fn)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.unfold(1, 2, 1),
+        lambda m, x: x.unfold(-1, 2, 3),
+        lambda m, x: x.unfold(0, 1, 1),
+        lambda m, x: x.mT.unfold(1, 2, 2),
+        lambda m, x: x[1:].unfold(2, 3, 1),
+        lambda m, x: m.as_strided(x, (3, 3), (2, 1)),
+        lambda m, x: x.as_strided((2, 2, 2), (0, 4, 3), 1),
+        lambda m, x: x[1].as_strided((4,), (2,)),
+        lambda m, x: x.mT.as_strided((3, 2), (1, 4), 2),
+        lambda m, x: x.mH,
+        lambda m, x: x[0].H,
+        lambda m, x: x.adjoint(),
+        lambda m, x: x.ravel(),
+        lambda m, x: x.mT.ravel(),
+        lambda m, x: x.narrow_copy(2, 1, 2),
+        lambda m, x: x.sum_to_size(3, 1),
+        lambda m, x: x.sum_to_size((1, 1, 4)),
+        lambda m, x: x.sum_to_size(4),
+        lambda m, x: x.sum_to_size(2, 3, 4),
+        lambda m, x: m.select_scatter(x, x[:, 1] ** 2, 1, 0),
+        lambda m, x: m.slice_scatter(x, x[..., 1:] * 3, -1, 0, 3),
+        lambda m, x: x.slice_scatter(x[:1] * 2, start=1),
+        lambda m, x: m.diagonal_scatter(x, x[:, 1, 1:].sin(), 1, 1, 2),
+        lambda m, x: x.diagonal_scatter(x[0, :, :2].exp(), 0, 0, 2),
+    ],
+)
+def test_strided_view_reshaping_and_scatter_ops_match_pytorch_and_finite_differences(fn):
+    check(fn, [(2, 3, 4)])
+
+
+@requires_torch
+def test_overlapping_windows_accumulate_their_gradients():
+    def grads(m):
+        x = m.arange(6.0, requires_grad=True)
+        (x.unfold(0, 3, 1) * m.arange(12.0).reshape(4, 3)).sum().backward()
+        y = m.arange(4.0, requires_grad=True)
+        y.as_strided((3, 2), (1, 1)).pow(2).sum().backward()
+        return x.grad, y.grad
+
+    theirs, ours = run_both(grads)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@requires_torch
+def test_zero_dim_unfold_adjoint_and_warnings_match_pytorch():
+    import warnings
+
+    def scenario(m):
+        x = m.tensor(2.0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            same = (x.mH is x, x.H is x, x.adjoint() is x)
+        return x.unfold(0, 1, 1), x.unfold(0, 1, 1).stride(), same, len(caught)
+
+    same_as_torch(scenario)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.zeros(7).unfold(0, 8, 1),
+        lambda m: m.zeros(7).unfold(0, 2, 0),
+        lambda m: m.zeros(7).unfold(1, 2, 1),
+        lambda m: m.tensor(1.0).unfold(0, 2, 1),
+        lambda m: m.zeros(2, 3).as_strided((3, 3), (1, 1), 5),
+        lambda m: m.zeros(2, 3).as_strided((2,), (-1,)),
+        lambda m: m.zeros(2, 3).as_strided((2, 2), (1,)),
+        lambda m: m.zeros(3).mH,
+        lambda m: m.zeros(3).H,
+        lambda m: m.zeros(2, 3, 4).H,
+        lambda m: m.zeros(3).adjoint(),
+        lambda m: m.zeros(3, 4).sum_to_size(2, 4),
+        lambda m: m.zeros(3, 4).sum_to_size(1, 3, 4),
+        lambda m: m.zeros(3, 4).narrow_copy(1, 3, 2),
+        lambda m: m.select_scatter(m.zeros(3, 4), m.ones(3), 0, 1),
+        lambda m: m.slice_scatter(m.zeros(3, 4), m.ones(2, 4)),
+        lambda m: m.diagonal_scatter(m.zeros(3, 4), m.ones(2)),
+    ],
+)
+def test_bad_arguments_to_strided_and_scatter_ops_raise_pytorchs_exception(fn):
+    assert_same_error(fn)
+
+
+@requires_torch
+def test_strided_views_report_pytorchs_strides_offsets_and_dtypes():
+    same_as_torch(
+        lambda m: (
+            [
+                (v.shape, v.stride(), v.storage_offset(), v.dtype, v.is_contiguous())
+                for x in [m.arange(24).reshape(2, 3, 4)]
+                for v in (x.unfold(1, 2, 1), x[1].as_strided((2, 2), (1, 2), 3), x.mT.unfold(0, 1, 2), x.mH)
+            ]
+            + [m.select_scatter(m.zeros(2, 2, dtype=m.int64), m.ones(2, dtype=m.float64), 0, 1)]
+        )
+    )
+
+
+@requires_torch
+def test_resize_keeps_the_memory_in_order_and_grows_it_as_pytorch():
+    def scenario(m):
+        x = m.arange(6.0)
+        same = x.resize_(2, 2) is x
+        transposed = m.arange(6.0).reshape(2, 3).t()
+        view = m.arange(6.0)[1:]
+        view.resize_(2)
+        view[0] = -1.0
+        grown = m.arange(4.0).resize_(2, 3)[0]
+        return (
+            same,
+            x,
+            x.stride(),
+            x._version,
+            transposed.resize_(3, 2).stride(),
+            view,
+            view._base,
+            grown,
+            m.arange(4.0).resize_as_(m.zeros(2, 1)),
+            m.arange(6.0).reshape(2, 3).t().contiguous().resize_((6,)),
+        )
+
+    same_as_torch(scenario)
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.ones(2, requires_grad=True).resize_(3),
+        lambda m: m.ones(2, requires_grad=True).resize_(2),
+        lambda m: (m.ones(2, requires_grad=True) * 2).resize_as_(m.ones(2)),
+        lambda m: m.ones(2).resize_(-1),
+    ],
+)
+def test_resize_refuses_what_pytorch_refuses(fn):
     assert_same_error(fn)

@@ -161,8 +161,20 @@ def test_bad_sorting_arguments_raise_pytorchs_exception_type(fn):
         lambda m, x: m.median(x, 0, keepdim=True),
         lambda m, x: x.kthvalue(3, dim=1),
         lambda m, x: m.kthvalue(x, 1, 0, True),
+        lambda m, x: x.nanmedian(),
+        lambda m, x: x.nanmedian(dim=1),
+        lambda m, x: m.nanmedian(x, 0, keepdim=True),
     ],
-    ids=["median", "median-dim", "median-keepdim", "kthvalue", "kthvalue-keepdim"],
+    ids=[
+        "median",
+        "median-dim",
+        "median-keepdim",
+        "kthvalue",
+        "kthvalue-keepdim",
+        "nanmedian",
+        "nanmedian-dim",
+        "nanmedian-keepdim",
+    ],
 )
 def test_median_and_kthvalue_match_pytorch_with_nans_and_gradients(op):
     # median and kthvalue were missing; PyTorch's median is the lower middle value, NaN wins
@@ -190,6 +202,15 @@ def test_median_and_kthvalue_match_pytorch_with_nans_and_gradients(op):
         lambda m: m.tensor([]).median(),
         lambda m: m.tensor(5.0).median(0),
         lambda m: m.tensor(3).kthvalue(1),
+        lambda m: m.tensor([4, 1, 3, 2]).nanmedian(),
+        lambda m: m.tensor([[4, 1], [3, 2]]).nanmedian(1),
+        lambda m: m.tensor([]).nanmedian(),
+        lambda m: m.tensor(5.0).nanmedian(0),
+        lambda m: m.tensor(NAN).nanmedian(),
+        # an all-NaN slice of 3: PyTorch's index depends on its selection algorithm beyond that
+        lambda m: m.tensor([[NAN, 2.0, 2.0, 1.0, 2.0, NAN], [5.0, NAN, 4.0, NAN, 6.0, 7.0]]).nanmedian(1),
+        lambda m: m.tensor([[NAN, NAN, NAN], [2.0, NAN, 2.0]]).nanmedian(1, keepdim=True),
+        lambda m: m.tensor([[NAN, NAN], [NAN, 2.0], [1.0, NAN]]).nanmedian(0, keepdim=True),
     ],
 )
 def test_median_and_kthvalue_edge_cases_match_pytorch(call):
@@ -208,6 +229,10 @@ def test_median_and_kthvalue_edge_cases_match_pytorch(call):
         lambda m: m.tensor([True, False]).median(),
         lambda m: m.tensor([[1.0, 2.0]]).kthvalue(3, 1),
         lambda m: m.tensor([[1.0, 2.0]]).kthvalue(0, 1),
+        lambda m: m.ones(2, 0).nanmedian(1),
+        lambda m: m.ones(0, 2).nanmedian(0),
+        lambda m: m.tensor([True, False]).nanmedian(),
+        lambda m: m.ones(2).nanmedian(1),
     ],
 )
 def test_median_and_kthvalue_refuse_what_pytorch_refuses(call):
@@ -224,7 +249,11 @@ def test_median_of_all_elements_shares_the_gradient_among_equal_elements(values)
     def run(lib):
         x = lib.tensor(values, requires_grad=True)
         x.median().backward()
-        return x.grad.tolist()
+        y = lib.tensor(values, requires_grad=True)
+        y.nanmedian().backward()
+        z = lib.tensor([NAN, NAN, NAN], requires_grad=True)
+        z.nanmedian().backward()
+        return x.grad.tolist(), y.grad.tolist(), z.grad.tolist()
 
     assert run(chainrule) == run(torch)
 
@@ -242,6 +271,8 @@ ORDER_STATISTICS = {
     "median": lambda m, x: x.median(),
     "median-dim": lambda m, x: m.median(x, 1).values,
     "kthvalue": lambda m, x: x.kthvalue(2, dim=0, keepdim=True).values,
+    "nanmedian": lambda m, x: x.nanmedian(),
+    "nanmedian-dim": lambda m, x: m.nanmedian(x, 1).values,
 }
 
 
@@ -445,6 +476,45 @@ def test_bincount_matches_pytorch(fn):
     ],
 )
 def test_histc_matches_pytorch(fn):
+    _same_or_same_error(fn)
+
+
+def _histogram(m, *args, **kwargs):
+    """``m.histogram(...)`` as a plain tuple (the named tuples' types differ)."""
+    return tuple(m.histogram(*args, **kwargs))
+
+
+@requires_torch
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: _histogram(m, m.tensor([1.0, 2.0, 1.0, 4.0, 2.5]), 4),
+        lambda m: _histogram(m, m.tensor([1.0, 2.0, 1.0, 4.0, 2.5]), bins=3, range=(0.0, 3.0), density=True),
+        lambda m: tuple(m.tensor([[0.1, 0.7], [0.9, 1.0]], dtype=m.float64).histogram(3, range=[0, 1])),
+        lambda m: _histogram(m, m.linspace(-1, 1, 101), bins=8, range=(-0.75, 1.25)),
+        lambda m: _histogram(
+            m, m.tensor([1.0, 2.0, 2.5]), m.tensor([0.0, 1.5, 3.0]), weight=m.tensor([1.0, 2, 4])
+        ),
+        lambda m: _histogram(m, m.tensor([1.0, 2.0, 9.0]), m.tensor([0.0, 1.0, 1.5, 4.0]), density=True),
+        lambda m: _histogram(m, m.tensor([1.0, 2.0]), m.tensor([3.0, 1.0])),
+        lambda m: _histogram(m, m.tensor([1.0, 1.0]), 2),
+        lambda m: _histogram(m, m.tensor([]), 2),
+        lambda m: _histogram(m, m.tensor([]), 2, range=(2.0, 2.0)),
+        lambda m: _histogram(m, m.tensor([1.0, NAN]), 2, range=(0.0, 2.0)),
+        lambda m: _histogram(m, m.tensor([[1.0, 2.0]]), 2, weight=m.tensor([[0.5, 4.0]]), density=True),
+        lambda m: _histogram(m, m.tensor([1, 2]), 3),
+        lambda m: _histogram(m, m.tensor([1.0]), 0),
+        lambda m: _histogram(m, m.tensor([1.0]), 2, range=(3.0, 1.0)),
+        lambda m: _histogram(m, m.tensor([1.0]), 2, range=(0.0, float("inf"))),
+        lambda m: _histogram(m, m.tensor([1.0, NAN]), 2),
+        lambda m: _histogram(m, m.tensor([1.0]), 2, weight=m.ones(3)),
+        lambda m: _histogram(m, m.tensor([1.0]), 2, weight=m.ones(1, dtype=m.float64)),
+        lambda m: _histogram(m, m.tensor([1.0]), m.tensor([1, 2])),
+        lambda m: _histogram(m, m.tensor([1.0]), m.tensor([[0.0, 1.0]])),
+        lambda m: _histogram(m, m.tensor([1.0]), m.tensor([0.0])),
+    ],
+)
+def test_histogram_matches_pytorch(fn):
     _same_or_same_error(fn)
 
 
