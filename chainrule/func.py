@@ -1,5 +1,6 @@
-"""Function transforms, as ``torch.func``: grad, grad_and_value, vjp, jacrev,
-hessian and vmap.
+"""Function transforms, as ``torch.func``: grad, grad_and_value, vjp, jvp,
+linearize, jacrev, jacfwd, hessian and vmap; and functional_call and
+stack_module_state to run a module on parameters given as tensors.
 
 Each transform is built on ``autograd.grad``. A call gives the arguments it
 differentiates fresh graph inputs (a new leaf for a tensor no graph tracks;
@@ -18,7 +19,9 @@ torch.func calls pytrees), e.g. a dict of parameters.
 Differs from torch.func on purpose: ``vmap`` is a loop. It runs the function
 once per item of the mapped dimension and stacks the results, so it is exactly
 as fast as that loop; ``randomness`` and ``chunk_size`` are accepted and
-ignored (each item draws its own random numbers).
+ignored (each item draws its own random numbers). Forward mode (``jvp``,
+``linearize``, ``jacfwd``) is reverse mode twice over (the double-vjp trick),
+with the values of PyTorch's dual numbers.
 
 >>> import chainrule
 >>> from chainrule.func import grad
@@ -32,13 +35,25 @@ tensor([ 6., 12.])
 import functools
 
 from . import autograd
-from ._creation import zeros
+from ._creation import zeros, zeros_like
 from ._tensor import Tensor
 from .autograd.function import Primitive
 from .autograd.grad_mode import enable_grad, is_grad_enabled
 from .ops.shape import stack
 
-__all__ = ["grad", "grad_and_value", "vjp", "jacrev", "hessian", "vmap"]
+__all__ = [
+    "functional_call",
+    "grad",
+    "grad_and_value",
+    "hessian",
+    "jacfwd",
+    "jacrev",
+    "jvp",
+    "linearize",
+    "stack_module_state",
+    "vjp",
+    "vmap",
+]
 
 
 # --- nested containers (pytrees) ----------------------------------------------------
@@ -390,6 +405,236 @@ def hessian(func, argnums=0):
             [ 0., 12.]])
     """
     return jacrev(jacrev(func, argnums), argnums)
+
+
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    """The Jacobian of ``func``, as torch.func.jacfwd: the same values and
+    nesting as ``jacrev`` (chainrule computes both by reverse mode);
+    ``randomness`` is accepted and ignored.
+
+    >>> import chainrule
+    >>> from chainrule.func import jacfwd
+    >>> jacfwd(lambda x: x.sum() * x)(chainrule.tensor([1.0, 2.0]))
+    tensor([[4., 1.],
+            [2., 5.]])
+    """
+    return jacrev(func, argnums, has_aux=has_aux)
+
+
+_JVP = "jvp(f, primals, tangents)"
+
+
+def linearize(func, *primals):
+    """Run ``func(*primals)`` and return ``(output, jvp_fn)``: ``jvp_fn(*tangents)``
+    is the Jacobian-vector product at ``primals``, from one graph kept for all
+    calls (the gradient of a vjp with respect to its vector, linear in it).
+
+    >>> import chainrule
+    >>> from chainrule.func import linearize
+    >>> out, jvp_fn = linearize(lambda x: x**2, chainrule.tensor([1.0, 3.0]))
+    >>> jvp_fn(chainrule.tensor([1.0, 10.0]))
+    tensor([ 2., 60.])
+    """
+    output, push, _ = _linearized(func, primals, "linearize", has_aux=False, strict=False)
+    return output, lambda *tangents: push(tangents)
+
+
+def jvp(func, primals, tangents, *, strict=False, has_aux=False):
+    """``(func(*primals), J @ tangents)``: the output and the Jacobian-vector
+    product, each with the output's structure; with ``has_aux`` also ``aux``.
+    With ``strict``, an output that does not depend on the primals raises.
+
+    >>> import chainrule
+    >>> from chainrule.func import jvp
+    >>> jvp(lambda x: x**2, (chainrule.tensor([1.0, 3.0]),), (chainrule.tensor([1.0, 10.0]),))
+    (tensor([1., 9.]), tensor([ 2., 60.]))
+    """
+    if not isinstance(primals, tuple):
+        raise RuntimeError(
+            f"{_JVP}: Expected primals to be a tuple. E.g. it should be valid to call f(*primals)."
+        )
+    primals_spec, tangents_spec = _flatten(primals)[1], _flatten(tangents)[1]
+    if primals_spec != tangents_spec:
+        raise RuntimeError(
+            f"{_JVP}: Expected primals and tangents to have the same python structure. For example, if "
+            f"primals is a tuple of 3 tensors, tangents also must be. Got primals with structure "
+            f"{_describe(primals_spec)} and tangents with structure {_describe(tangents_spec)}"
+        )
+    output, push, aux = _linearized(func, primals, _JVP, has_aux, strict)
+    product = push(tangents)
+    return (output, product, aux) if has_aux else (output, product)
+
+
+def _linearized(func, primals, api, has_aux, strict):
+    """``func(*primals)``, the function from tangents to the Jacobian-vector
+    product (the primals' structure in, the output's out) and aux."""
+    differentiate_outside = is_grad_enabled()
+    with enable_grad():
+        args, _, fresh = _graph_inputs(primals, tuple(range(len(primals)))) if primals else ([], [], [])
+        output, aux = _split_aux(func(*args), has_aux, api)
+        outputs, output_spec = _flatten(output)
+        if not outputs or not all(isinstance(o, Tensor) for o in outputs):
+            raise RuntimeError(f"{api}: Expected output of f to be a Tensor or Tensors, got {type(output)}")
+        if strict and not all(o.requires_grad for o in outputs):
+            raise RuntimeError(
+                f"{api[:-1]}, strict=True): The output of f is independent of the inputs. "
+                "This is not allowed with strict=True."
+            )
+        # The vjp is linear in its vector, whose value never enters the graph below: zeros will do.
+        vectors = [zeros_like(o, requires_grad=True) for o in outputs]
+        vjps = _gradients(outputs, fresh, vectors, create_graph=True)
+    outside = differentiate_outside and _reaches_outside(outputs, fresh)
+
+    def push(tangents):
+        tangent_list = _flatten(tangents)[0]
+        for i, (t, primal) in enumerate(zip(tangent_list, fresh)):
+            if tuple(t.shape) != tuple(primal.shape):
+                raise RuntimeError(
+                    f"tangent:{i} with shape {t.shape} in flattened pytree doesn't match the shape "
+                    f"{primal.shape} of the corresponding primal."
+                )
+        tracked = any(t.requires_grad for t in tangent_list)
+        create_graph = is_grad_enabled() and (outside or tracked)
+        with enable_grad():
+            products = _gradients(vjps, vectors, tangent_list, create_graph)
+        return _unflatten(_release(list(products), fresh, is_grad_enabled()), output_spec)
+
+    released = _release(output, fresh, differentiate_outside)
+    return released, push, (_release(aux, fresh, differentiate_outside) if has_aux else None)
+
+
+# --- modules as functions of their parameters ---------------------------------------
+
+
+def functional_call(
+    module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True, strict=False
+):
+    """Call ``module(*args, **kwargs)`` with the tensors of
+    ``parameter_and_buffer_dicts`` (a dict, or a tuple of dicts, by dotted name)
+    in place of its parameters and buffers; gradients flow to the given tensors
+    and the module's own are put back afterwards, even on error. With
+    ``tie_weights``, a tensor given for one of several tied names serves all.
+
+    >>> import chainrule
+    >>> from chainrule.func import functional_call
+    >>> layer = chainrule.nn.Linear(2, 1, bias=False)
+    >>> functional_call(layer, {"weight": chainrule.ones(1, 2)}, (chainrule.tensor([1.0, 2.0]),))
+    tensor([3.])
+    """
+    if isinstance(parameter_and_buffer_dicts, dict):
+        given = parameter_and_buffer_dicts
+    elif isinstance(parameter_and_buffer_dicts, (tuple, list)):
+        if not all(isinstance(d, dict) for d in parameter_and_buffer_dicts):
+            raise ValueError("Expected all elements of parameter_and_buffer_dicts to be dictionaries")
+        keys = [k for d in parameter_and_buffer_dicts for k in d]
+        repeated = list(dict.fromkeys(k for k in keys if keys.count(k) > 1))
+        if repeated:
+            raise ValueError(
+                f"{repeated} appeared in multiple dictionaries; behavior of functional call is ambiguous"
+            )
+        given = {k: v for d in parameter_and_buffer_dicts for k, v in d.items()}
+    else:
+        raise ValueError(
+            "Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, "
+            f"but got {type(parameter_and_buffer_dicts)}"
+        )
+    args = () if args is None else args if isinstance(args, tuple) else (args,)
+    own = dict(module.named_parameters(remove_duplicate=False))
+    own.update(module.named_buffers(remove_duplicate=False))
+    if tie_weights:
+        given = _untie(own, given)
+    if strict:
+        errors = []
+        unexpected, missing = sorted(set(given) - set(own)), sorted(set(own) - set(given))
+        if unexpected:
+            errors.append(f"Unexpected key(s): {', '.join(map(repr, unexpected))}.")
+        if missing:
+            errors.append(f"Missing key(s): {', '.join(map(repr, missing))}.")
+        if errors:
+            raise RuntimeError(
+                f"Error(s) in reparametrizing for {type(module).__name__}:\n\t" + "\n\t".join(errors)
+            )
+    undos = []
+    try:
+        for name, value in given.items():
+            undos.append(_swap(module, name, value))
+        return module(*args, **(kwargs or {}))
+    finally:
+        for undo in reversed(undos):
+            undo()
+
+
+def _untie(own, given):
+    """``given`` plus the names tied to (the same tensor as) a given name."""
+    names_of = {}
+    for name, tensor in own.items():
+        names_of.setdefault(id(tensor), []).append(name)
+    result = dict(given)
+    for names in names_of.values():
+        values = {id(given[n]): given[n] for n in names if n in given}
+        if len(values) > 1:
+            raise ValueError(
+                f"functional_call got multiple values for keys {sorted(n for n in names if n in given)}, "
+                "which are tied. Consider using tie_weights=False"
+            )
+        if values:
+            result.update(dict.fromkeys(names, next(iter(values.values()))))
+    return result
+
+
+_ABSENT = object()
+
+
+def _swap(module, name, value):
+    """Put ``value`` at the dotted ``name`` of ``module`` (its registry and the
+    ``__dict__`` mirror of it); returns the function that undoes that."""
+    *path, leaf = name.split(".")
+    for part in path:
+        module = getattr(module, part)
+    places = [r for r in (module._parameters, module._buffers) if leaf in r] + [module.__dict__]
+    olds = [place.get(leaf, _ABSENT) for place in places]
+    for place in places:
+        place[leaf] = value
+
+    def undo():
+        for place, old in zip(places, olds):
+            if old is _ABSENT:
+                del place[leaf]
+            else:
+                place[leaf] = old
+
+    return undo
+
+
+def stack_module_state(models):
+    """The parameters and buffers of same-class ``models`` stacked along a new
+    first dimension, as two dicts by name: with ``functional_call`` and ``vmap``,
+    one call runs an ensemble. Stacked parameters are new leaves.
+
+    >>> import chainrule
+    >>> from chainrule.func import stack_module_state
+    >>> params, buffers = stack_module_state([chainrule.nn.Linear(3, 2) for _ in range(4)])
+    >>> params["weight"].shape, params["weight"].requires_grad
+    (chainrule.Size([4, 2, 3]), True)
+    """
+    if len(models) == 0:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if len({m.training for m in models}) > 1:
+        raise RuntimeError("stack_module_state: Expected all models to have the same training/eval mode.")
+    if len({type(m) for m in models}) > 1:
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+    per_model = [dict(m.named_parameters()) for m in models], [dict(m.named_buffers()) for m in models]
+    return tuple(
+        {name: _stacked_leaf([d[name] for d in dicts], name) for name in dicts[0]} for dicts in per_model
+    )
+
+
+def _stacked_leaf(tensors, name):
+    flags = {t.requires_grad for t in tensors}
+    if len(flags) > 1:
+        raise RuntimeError(f"Expected {name} from each model to have the same .requires_grad")
+    result = stack([t.detach() for t in tensors])
+    return result.requires_grad_() if flags == {True} else result
 
 
 def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
