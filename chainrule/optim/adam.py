@@ -8,6 +8,7 @@ from ..ops._threads import run_chunks
 from .optimizer import (
     Optimizer,
     average_square_,
+    check_adam_family,
     check_lr,
     check_not_differentiable,
     count_step,
@@ -98,14 +99,7 @@ class Adam(Optimizer):
         decoupled_weight_decay=False,
     ):
         check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_adam_family(eps, betas, weight_decay)
         if not all(isinstance(b, float) for b in betas) and not all(isinstance(b, Tensor) for b in betas):
             raise ValueError(f"betas must be either both floats or both Tensors, got {betas!r}")
         check_not_differentiable(differentiable)

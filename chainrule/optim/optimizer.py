@@ -87,6 +87,17 @@ def check_lr(lr):
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
+def check_adam_family(eps, betas, weight_decay):
+    """PyTorch's checks, in its order, on the arguments the Adam family shares."""
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for index in (0, 1):
+        if not 0.0 <= betas[index] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {betas[index]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
 def check_not_differentiable(differentiable):
     if differentiable:
         raise NotImplementedError(

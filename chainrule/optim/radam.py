@@ -6,6 +6,7 @@ import numpy as np
 from .optimizer import (
     Optimizer,
     average_square_,
+    check_adam_family,
     check_lr,
     check_not_differentiable,
     count_step,
@@ -83,14 +84,7 @@ class RAdam(Optimizer):
         differentiable=False,
     ):
         check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_adam_family(eps, betas, weight_decay)
         check_not_differentiable(differentiable)
         defaults = {
             "lr": lr,
