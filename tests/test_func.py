@@ -334,6 +334,7 @@ def test_grad_of_jvp_composes():
     same_as_torch(scenario, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.filterwarnings("ignore:Attempted to insert a get_attr Node")  # torch.func.linearize's own fx
 def test_linearize_matches_torch_func_and_can_be_called_twice():
     def scenario(lib):
         out, jvp_fn = lib.func.linearize(two_args, *primals(lib))
