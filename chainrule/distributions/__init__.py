@@ -20,6 +20,7 @@ from . import constraints
 from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .distribution import Distribution
+from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .normal import Normal
 from .uniform import Uniform
@@ -28,6 +29,7 @@ __all__ = [
     "Bernoulli",
     "Categorical",
     "Distribution",
+    "Independent",
     "Normal",
     "Uniform",
     "constraints",
