@@ -362,6 +362,20 @@ def _single_output(func, inputs, fn_name, strict):
     return outputs
 
 
+def _gradient_of_scalar(func, inputs, v, create_graph, strict, fn_name):
+    """vhp's and hvp's first half: the checked inputs and vector, the single-element
+    output and its gradient (kept in the graph), run under ``enable_grad``."""
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", fn_name)
+    inputs = _preprocess(inputs, create_graph, need_graph=True)
+    v = _vector(
+        v, inputs, is_inputs_tuple, create_graph, fn_name, "the input to the user-provided function is"
+    )
+    outputs = _single_output(func, inputs, fn_name, strict)
+    jac = _grad(outputs, inputs, create_graph=True)
+    _check_requires_grad(jac, "jacobian", strict)
+    return is_inputs_tuple, inputs, v, outputs, jac
+
+
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), v^T H)``: the vector-Hessian product of a function that
     returns a single-element tensor.
@@ -372,14 +386,9 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     (tensor(9.), tensor([ 6., 12.]))
     """
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _preprocess(inputs, create_graph, need_graph=True)
-        v = _vector(
-            v, inputs, is_inputs_tuple, create_graph, "vhp", "the input to the user-provided function is"
+        is_inputs_tuple, inputs, v, outputs, jac = _gradient_of_scalar(
+            func, inputs, v, create_graph, strict, "vhp"
         )
-        outputs = _single_output(func, inputs, "vhp", strict)
-        jac = _grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict)
     with set_grad_enabled(create_graph or is_grad_enabled()):
         products = _fill_in_zeros(
             _grad(jac, inputs, v, create_graph=create_graph), inputs, strict, create_graph, "double_back"
@@ -400,14 +409,9 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     (tensor(9.), tensor([ 6., 12.]))
     """
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _preprocess(inputs, create_graph, need_graph=True)
-        v = _vector(
-            v, inputs, is_inputs_tuple, create_graph, "hvp", "the input to the user-provided function is"
+        is_inputs_tuple, inputs, v, outputs, jac = _gradient_of_scalar(
+            func, inputs, v, create_graph, strict, "hvp"
         )
-        outputs = _single_output(func, inputs, "hvp", strict)
-        jac = _grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict)
         grad_jac = tuple(zeros_like(x, requires_grad=True) for x in inputs)
         double_back = _grad(jac, inputs, grad_jac, create_graph=True)
         _check_requires_grad(jac, "hessian", strict)

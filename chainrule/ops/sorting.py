@@ -169,6 +169,31 @@ def _order_statistic(input, rank, axis, keepdim, nan_wins):
     return values, wrap(index)
 
 
+def _median(op_name, input, dim, keepdim, out):
+    """median and nanmedian: the lower middle value (``nanmedian``: of the values not
+    NaN), of all or along ``dim`` with its index."""
+    data = input._data
+    ignore_nan = op_name == "nanmedian"
+    if data.dtype.kind == "b":
+        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
+    if dim is None:
+        if data.size == 0:
+            return wrap(np.full((), np.nan, data.dtype))
+        value = (NanmedianAll if ignore_nan else MedianAll).apply(input, None, False)
+        return value if out is None else write_out(out, value, op_name)
+    axis = normalize_dim(dim, data.ndim, op_name)
+    if data.ndim and data.shape[axis] == 0:
+        raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
+    size = data.shape[axis] if data.ndim else 1
+    if ignore_nan:  # NaN sorts last: each slice's middle among its values not NaN (all NaN: the first)
+        counts = size - np.isnan(data).sum(axis, keepdims=True) if data.dtype.kind == "f" else size
+        rank = np.maximum((np.asarray(counts) - 1) // 2, 0)
+        result = _NANMEDIAN(*_order_statistic(input, rank, axis, keepdim, False))
+    else:
+        result = _MEDIAN(*_order_statistic(input, (size - 1) // 2, axis, keepdim, True))
+    return result if out is None else write_outs(out, result, op_name)
+
+
 def median(input, dim=None, keepdim=False, *, out=None):
     """The median: the lower of the two middle values for an even count (not their mean,
     as in PyTorch), NaN if there is one. Over all elements (the gradient shared by the
@@ -183,20 +208,7 @@ def median(input, dim=None, keepdim=False, *, out=None):
     values=tensor([2.]),
     indices=tensor([2]))
     """
-    data = input._data
-    if data.dtype.kind == "b":
-        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
-    if dim is None:
-        if data.size == 0:
-            return wrap(np.full((), np.nan, data.dtype))
-        value = MedianAll.apply(input, None, False)
-        return value if out is None else write_out(out, value, "median")
-    axis = normalize_dim(dim, data.ndim, "median")
-    if data.ndim and data.shape[axis] == 0:
-        raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
-    size = data.shape[axis] if data.ndim else 1
-    result = _MEDIAN(*_order_statistic(input, (size - 1) // 2, axis, keepdim, True))
-    return result if out is None else write_outs(out, result, "median")
+    return _median("median", input, dim, keepdim, out)
 
 
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
@@ -213,23 +225,7 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
     values=tensor([2.]),
     indices=tensor([3]))
     """
-    data = input._data
-    if data.dtype.kind == "b":
-        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
-    if dim is None:
-        if data.size == 0:
-            return wrap(np.full((), np.nan, data.dtype))
-        value = NanmedianAll.apply(input, None, False)
-        return value if out is None else write_out(out, value, "nanmedian")
-    axis = normalize_dim(dim, data.ndim, "nanmedian")
-    if data.ndim and data.shape[axis] == 0:
-        raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
-    # NaN sorts last: each slice's middle among its values not NaN (all NaN: the first)
-    size = data.shape[axis] if data.ndim else 1
-    counts = size - np.isnan(data).sum(axis, keepdims=True) if data.dtype.kind == "f" else size
-    rank = np.maximum((np.asarray(counts) - 1) // 2, 0)
-    result = _NANMEDIAN(*_order_statistic(input, rank, axis, keepdim, False))
-    return result if out is None else write_outs(out, result, "nanmedian")
+    return _median("nanmedian", input, dim, keepdim, out)
 
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):

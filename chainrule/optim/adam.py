@@ -12,7 +12,7 @@ from .optimizer import (
     check_lr,
     check_not_differentiable,
     count_step,
-    descent_grad,
+    decayed_grad,
     lerp_,
     state_zeros,
     step_counter,
@@ -37,12 +37,9 @@ def adam_update(param, grad, state, group):
         state["exp_avg_sq"] = state_zeros(param)
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = state_zeros(param)
-    lr, weight_decay, (beta1, beta2) = float(group["lr"]), group["weight_decay"], group["betas"]
+    lr, (beta1, beta2) = float(group["lr"]), group["betas"]
     step = count_step(state)
-    decoupled = group["decoupled_weight_decay"]
-    grad = descent_grad(param, grad, group["maximize"], 0 if decoupled else weight_decay)
-    if decoupled and weight_decay != 0:
-        param *= 1 - lr * weight_decay
+    grad = decayed_grad(param, grad, group, lr)
 
     step_size = lr / (1 - beta1**step)
     bias_correction2_sqrt = (1 - beta2**step) ** 0.5

@@ -63,6 +63,18 @@ def descent_grad(param, grad, maximize, weight_decay):
     return grad
 
 
+def decayed_grad(param, grad, group, lr):
+    """``descent_grad`` with ``group``'s weight decay: in the gradient (L2), or with
+    ``decoupled_weight_decay`` (AdamW) applied to ``param`` in place, ``param *= 1 - lr * wd``."""
+    weight_decay = group["weight_decay"]
+    if not group["decoupled_weight_decay"]:
+        return descent_grad(param, grad, group["maximize"], weight_decay)
+    grad = descent_grad(param, grad, group["maximize"], 0)
+    if weight_decay != 0:
+        param *= 1 - lr * weight_decay
+    return grad
+
+
 def average_square_(average, grad, decay):
     """``average = decay * average + (1 - decay) * grad^2`` in place: the running
     mean of the squared gradient (Adam's ``exp_avg_sq``, RMSprop's ``square_avg``)."""

@@ -10,7 +10,7 @@ from .optimizer import (
     check_lr,
     check_not_differentiable,
     count_step,
-    descent_grad,
+    decayed_grad,
     lerp_,
     state_zeros,
     step_counter,
@@ -31,12 +31,9 @@ def radam_update(param, grad, state, group):
         state["step"] = step_counter()
         state["exp_avg"] = state_zeros(param)
         state["exp_avg_sq"] = state_zeros(param)
-    lr, weight_decay, (beta1, beta2) = float(group["lr"]), group["weight_decay"], group["betas"]
+    lr, (beta1, beta2) = float(group["lr"]), group["betas"]
     step = count_step(state)
-    decoupled = group["decoupled_weight_decay"]
-    grad = descent_grad(param, grad, group["maximize"], 0 if decoupled else weight_decay)
-    if decoupled and weight_decay != 0:
-        param *= 1 - lr * weight_decay
+    grad = decayed_grad(param, grad, group, lr)
 
     exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
     lerp_(exp_avg, grad, 1 - beta1)

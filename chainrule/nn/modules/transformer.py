@@ -26,6 +26,19 @@ __all__ = [
 ]
 
 
+def _attend(attention, query, memory, mask, key_padding_mask, is_causal):
+    """``attention``'s output for ``query`` over ``memory`` (keys and values), without weights."""
+    return attention(
+        query,
+        memory,
+        memory,
+        attn_mask=mask,
+        key_padding_mask=key_padding_mask,
+        need_weights=False,
+        is_causal=is_causal,
+    )[0]
+
+
 def _activation(activation):
     if callable(activation):
         return activation
@@ -86,15 +99,7 @@ class TransformerEncoderLayer(Module):
         return self.norm2(x + self._feed_forward_block(x))
 
     def _attention_block(self, x, mask, key_padding_mask, is_causal):
-        attended = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=mask,
-            key_padding_mask=key_padding_mask,
-            need_weights=False,
-            is_causal=is_causal,
-        )[0]
+        attended = _attend(self.self_attn, x, x, mask, key_padding_mask, is_causal)
         return self.dropout1(attended)
 
     def _feed_forward_block(self, x):
@@ -201,27 +206,11 @@ class TransformerDecoderLayer(Module):
         return self.norm3(x + self._feed_forward_block(x))
 
     def _self_attention_block(self, x, mask, key_padding_mask, is_causal):
-        attended = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=mask,
-            key_padding_mask=key_padding_mask,
-            need_weights=False,
-            is_causal=is_causal,
-        )[0]
+        attended = _attend(self.self_attn, x, x, mask, key_padding_mask, is_causal)
         return self.dropout1(attended)
 
     def _memory_attention_block(self, x, memory, mask, key_padding_mask, is_causal):
-        attended = self.multihead_attn(
-            x,
-            memory,
-            memory,
-            attn_mask=mask,
-            key_padding_mask=key_padding_mask,
-            need_weights=False,
-            is_causal=is_causal,
-        )[0]
+        attended = _attend(self.multihead_attn, x, memory, mask, key_padding_mask, is_causal)
         return self.dropout2(attended)
 
     def _feed_forward_block(self, x):
