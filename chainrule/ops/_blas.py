@@ -356,9 +356,10 @@ def _layout(array):
     return None
 
 
-def matrix_product(a, b, out=None):
+def matrix_product(a, b, out=None, accumulate=False):
     """``a.dot(b)`` for 2-D arrays: on the BLAS library when there is one and the product is large;
-    into ``out`` (of the result's shape and dtype, its rows contiguous) when given.
+    into ``out`` (of the result's shape and dtype, its rows contiguous) when given, or added to
+    ``out`` with ``accumulate`` (BLAS's beta = 1: no second pass over the result).
 
     >>> import numpy as np
     >>> from chainrule.ops._blas import matrix_product
@@ -369,22 +370,25 @@ def matrix_product(a, b, out=None):
     m, k = a.shape
     n = b.shape[1]
     if m * n * k < MIN_WORK or a.dtype != b.dtype or not _ready():
-        return _numpy_product(a, b, out)
+        return _numpy_product(a, b, out, accumulate)
     gemm = _state["gemm"].get(a.dtype)
     layout_a, layout_b = _layout(a), _layout(b)
     if gemm is None or layout_a is None or layout_b is None:
-        return _numpy_product(a, b, out)
+        return _numpy_product(a, b, out, accumulate)
     if out is None:
         out = np.empty((m, n), a.dtype)
     gemm(
         _ROW_MAJOR, layout_a[0], layout_b[0], m, n, k,
         1.0, _address(a), layout_a[1], _address(b), layout_b[1],
-        0.0, _address(out), out.strides[0] // out.itemsize,
+        1.0 if accumulate else 0.0, _address(out), out.strides[0] // out.itemsize,
     )  # fmt: skip
     return out
 
 
-def _numpy_product(a, b, out):
+def _numpy_product(a, b, out, accumulate=False):
+    if accumulate:
+        out += a.dot(b)
+        return out
     # ndarray.dot is the faster call, but writes only into a C-contiguous ``out``
     if out is None or out.flags.c_contiguous:
         return a.dot(b, out=out)

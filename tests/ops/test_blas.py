@@ -99,6 +99,19 @@ def test_a_product_into_rows_spaced_wider_than_the_result_fills_exactly_those_ro
     assert (wide[:, n:] == 7.0).all()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m, n, k", [LARGE, (4, 5, 3)], ids=["on-the-library", "small-on-numpy"])
+def test_a_product_with_accumulate_is_added_to_what_out_held(library, dtype, m, n, k):
+    rng = np.random.default_rng(1)
+    a = _layouts(rng, m, k, dtype)["transposed"]
+    b = _layouts(rng, k, n, dtype)["rows"]
+    before = rng.standard_normal((m, n)).astype(dtype)
+    out = before.copy()
+    assert _blas.matrix_product(a, b, out, accumulate=True) is out
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, before + a.dot(b), rtol=rtol, atol=rtol * np.sqrt(k))
+
+
 @pytest.mark.parametrize(
     "a, b",
     [
