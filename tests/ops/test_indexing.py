@@ -744,3 +744,62 @@ def test_fill_diagonal_wraps_tall_matrices_and_fills_cubes_as_pytorch():
 )
 def test_bad_arguments_to_put_index_reduce_and_fill_diagonal_raise_pytorchs_exception_type(fn):
     assert_same_error(fn)
+
+
+# --- adding into repeated rows -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "table_shape, rows",
+    [
+        ((10, 4), [3, 3, 0, 9, 3]),
+        ((7, 2, 3), [[1, 6], [1, 1]]),  # 2-D rows, rows of rows
+        ((5, 3), [-1, 4, -5, 0]),  # negative rows, -1 and 4 the same row
+        ((6,), [2, 2, 2]),  # rows of one value
+    ],
+    ids=["repeats", "rows-of-a-3d-table", "negative", "1d-table"],
+)
+def test_adding_at_repeated_rows_gives_np_add_at_bit_for_bit(table_shape, rows):
+    from chainrule.ops.indexing import _add_at_rows
+
+    rng = np.random.default_rng(0)
+    rows = np.array(rows)
+    table = rng.standard_normal(table_shape).astype(np.float32)
+    values = rng.standard_normal(rows.shape + table_shape[1:]).astype(np.float32)
+    expected = table.copy()
+    np.add.at(expected, rows, values)
+    assert _add_at_rows(table, rows, values)
+    np.testing.assert_array_equal(table, expected)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["strided table", "broadcast values", "bool rows", "row out of range", "no rows"],
+)
+def test_adding_at_rows_declines_what_it_cannot_do_and_changes_nothing(case):
+    from chainrule.ops.indexing import _add_at_rows
+
+    table = np.zeros((6, 4), np.float32)
+    rows, values = np.array([1, 1]), np.ones((2, 4), np.float32)
+    if case == "strided table":
+        table = np.zeros((6, 8), np.float32)[:, ::2]
+    elif case == "broadcast values":
+        values = np.ones(4, np.float32)
+    elif case == "bool rows":
+        rows, values = np.array([True, False, True, False, False, False]), np.ones((2, 4), np.float32)
+    elif case == "row out of range":
+        rows = np.array([1, 6])
+    else:
+        rows, values = np.zeros(0, np.int64), np.ones((0, 4), np.float32)
+    before = table.copy()
+    assert not _add_at_rows(table, rows, values)
+    np.testing.assert_array_equal(table, before)
+
+
+@requires_torch
+def test_an_embeddings_gradient_with_repeated_indices_matches_pytorch():
+    check_torch(
+        lambda m, w: m.nn.functional.embedding(m.tensor([[3, 1, 3], [0, 3, 1]]), w),
+        None,
+        arrays=[np.random.default_rng(2).standard_normal((5, 6)).astype(np.float32)],
+    )
