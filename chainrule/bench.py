@@ -12,8 +12,8 @@ on; each builds the chainrule model with PyTorch's initial weights (through
 ``load_state_dict``) and the same data, so both do the same arithmetic. The
 fuller suite, with memory and import time, is in ``benchmarks/``.
 
->>> sorted(CASES)
-['fashion-cnn', 'lenet', 'mlp', 'mlp-tensor-ops', 'seed-net', 'tiny']
+>>> print(*sorted(CASES))
+char-lstm fashion-cnn gru-classifier lenet lstm-classifier mlp mlp-tensor-ops seed-net tiny
 """
 
 import gc
@@ -239,6 +239,53 @@ def _fashion_cnn(lib, reference):
     return _training_step(model, nn.CrossEntropyLoss(), optimizer, x, t, reference)
 
 
+def _sequence_classifier(lib, reference, layer="LSTM"):
+    """A sentiment classifier of IMDB tutorials: Embedding(1000, 64), a one-layer ``layer``
+    (LSTM or GRU) of 128 units over 50 tokens, Linear(128, 2) on the last step's output,
+    CrossEntropyLoss, Adam; batch 32."""
+    nn, rng = lib.nn, _rng()
+
+    class Classifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(1000, 64)
+            self.rnn = getattr(nn, layer)(64, 128, batch_first=True)
+            self.head = nn.Linear(128, 2)
+
+        def forward(self, tokens):
+            output, _ = self.rnn(self.embed(tokens))
+            return self.head(output[:, -1])
+
+    model = Classifier()
+    tokens = lib.tensor(rng.integers(0, 1000, (32, 50)))
+    t = lib.tensor(rng.integers(0, 2, 32))
+    optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
+    return _training_step(model, nn.CrossEntropyLoss(), optimizer, tokens, t, reference)
+
+
+def _char_lstm(lib, reference):
+    """char-rnn on Shakespeare's 65 characters: Embedding(65, 32), a two-layer LSTM of 256
+    units over 64 characters, Linear(256, 65) at every step, CrossEntropyLoss, Adam; batch 16."""
+    nn, rng = lib.nn, _rng()
+
+    class CharModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(65, 32)
+            self.rnn = nn.LSTM(32, 256, num_layers=2, batch_first=True)
+            self.head = nn.Linear(256, 65)
+
+        def forward(self, text):
+            output, _ = self.rnn(self.embed(text))
+            return self.head(output).reshape(-1, 65)
+
+    model = CharModel()
+    text = lib.tensor(rng.integers(0, 65, (16, 64)))
+    t = lib.tensor(rng.integers(0, 65, 16 * 64))
+    optimizer = lib.optim.Adam(model.parameters(), lr=2e-3)
+    return _training_step(model, nn.CrossEntropyLoss(), optimizer, text, t, reference)
+
+
 CASES = {
     "tiny": _tiny,
     "mlp-tensor-ops": _mlp_tensor_ops,
@@ -246,7 +293,17 @@ CASES = {
     "mlp": _mlp,
     "lenet": _lenet,
     "fashion-cnn": _fashion_cnn,
+    "lstm-classifier": _sequence_classifier,
+    "gru-classifier": lambda lib, reference: _sequence_classifier(lib, reference, "GRU"),
+    "char-lstm": _char_lstm,
 }
+
+
+def check_same_training(ours, theirs, steps=3):
+    """Both libraries do the same work: the losses of their first ``steps`` steps agree."""
+    for _ in range(steps):
+        a, b = ours().item(), theirs().item()
+        assert abs(a - b) <= 1e-4 * abs(b), (a, b)
 
 
 def paired_steps(name):
@@ -277,12 +334,12 @@ def memory_snippet(library, name, steps=50):
 
 def libraries():
     """The libraries running chainrule's large products (and their kernels, ops/_blas.py)
-    and its float32 convolutions (ops/_dnnl.py)."""
+    and its float32 convolutions and LSTM layers (ops/_dnnl.py, ops/_dnnl_lstm.py)."""
     from .backends import mkldnn
     from .ops import _blas, _dnnl
 
-    convolutions = _dnnl.describe() if mkldnn.enabled and _dnnl.is_available() else "NumPy"
-    return f"chainrule's products on {_blas.describe()}, float32 convolutions on {convolutions}"
+    onednn = _dnnl.describe() if mkldnn.enabled and _dnnl.is_available() else "NumPy"
+    return f"chainrule's products on {_blas.describe()}, float32 convolutions and LSTMs on {onednn}"
 
 
 def setup_line():

@@ -231,6 +231,17 @@ def same_as_torch(scenario, rtol=1e-5, atol=1e-6):
     return ours
 
 
+def graph_node_names(tensor):
+    """The names of the nodes of the graph behind ``tensor``, AccumulateGrad nodes left out."""
+    nodes, stack = [], [tensor.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is not None and node not in nodes:
+            nodes.append(node)
+            stack.extend(edge[0] for edge in node.next_functions if edge is not None)
+    return [node.name() for node in nodes if not node.name().endswith("AccumulateGrad")]
+
+
 def check_one_node_keeping_its_input(apply, grad_fn_name):
     """In both libraries ``apply(lib, x)`` records one node named ``grad_fn_name`` that
     keeps ``x``: changing x in place before backward raises PyTorch's error."""

@@ -51,7 +51,7 @@ from ._threads import run_chunks
 
 # oneDNN 3.2's C API (oneapi/dnnl/dnnl_types.h): enumeration values and argument indices
 _F32 = 3
-_TAG_ANY, _TAG_A, _TAG_ABCD, _TAG_ABCDE = 1, 2, 5, 6
+_TAG_ANY, _TAG_A, _TAG_ABC, _TAG_ABCD, _TAG_ABCDE, _TAG_ABDEC = 1, 2, 4, 5, 6, 31
 _FORWARD_TRAINING = 64
 _CONVOLUTION_DIRECT = 1
 _CPU_ENGINE, _STREAM_DEFAULT = 1, 1
@@ -88,7 +88,8 @@ def _unlock_in_child():
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_unlock_in_child)
 _thread = threading.local()
-_CACHE_SIZE = 64  # convolution shapes kept, most recently used first
+_making = {"threads": 1}  # the OpenMP thread count of the primitives being made (under _loading)
+_CACHE_SIZE = 64  # convolution and LSTM shapes kept, most recently used first
 _cache = collections.OrderedDict()
 _ALIGNMENT = 64  # bytes: oneDNN's kernels load whole cache lines
 # oneDNN's kernels take channels 16 at a time (an AVX-512 register of floats), and with
@@ -132,6 +133,8 @@ def _signatures(library):
             (ptr, p, i, p, p, p, p, dims, dims, dims, dims, p, p),
             i,
         ),
+        ("dnnl_lstm_forward_primitive_desc_create", (ptr, p, i, i, *[p] * 11, ctypes.c_uint, p), i),
+        ("dnnl_lstm_backward_primitive_desc_create", (ptr, p, i, i, *[p] * 22, ctypes.c_uint, p, p), i),
         ("dnnl_reorder_primitive_desc_create", (ptr, p, p, p, p, p), i),
         ("dnnl_primitive_desc_query_md", (p, i, i), p),
         ("dnnl_primitive_desc_destroy", (p,), i),
@@ -202,20 +205,21 @@ def _stream():
 
 
 @contextlib.contextmanager
-def _one_openmp_thread():
-    """OpenMP held to one thread on the calling thread (chainrule's pool runs the slices),
-    then the thread's count put back: the runtime may be PyTorch's as well. Primitives are
-    made under it too: oneDNN splits the work for the thread count it sees then, and a
-    primitive made for two would start OpenMP threads of its own on each pool thread
-    (and with more OpenMP threads than cores, every OpenMP thread in the process, PyTorch's
-    included, stops spinning between parallel regions: its CNN step 10 % slower)."""
+def _openmp_threads(count):
+    """OpenMP held to ``count`` threads on the calling thread (1 where chainrule's pool runs
+    the slices), then the thread's count put back: the runtime may be PyTorch's as well.
+    Primitives are made under the count they run with: oneDNN splits the work for the
+    thread count it sees then, and a primitive made for two would start OpenMP threads of
+    its own on each pool thread (and with more OpenMP threads than cores, every OpenMP
+    thread in the process, PyTorch's included, stops spinning between parallel regions:
+    its CNN step 10 % slower)."""
     gomp = _state["gomp"]
-    threads = gomp.omp_get_max_threads()
-    gomp.omp_set_num_threads(1)
+    before = gomp.omp_get_max_threads()
+    gomp.omp_set_num_threads(count)
     try:
         yield
     finally:
-        gomp.omp_set_num_threads(threads)
+        gomp.omp_set_num_threads(before)
 
 
 def _aligned_empty(nbytes):
@@ -225,10 +229,12 @@ def _aligned_empty(nbytes):
     return raw[start : start + nbytes]
 
 
-def _plain_desc(shape):
-    """The memory descriptor of a C-contiguous float32 array of ``shape``."""
+def _plain_desc(shape, tag=None):
+    """The memory descriptor of a C-contiguous float32 array of ``shape`` (or of the
+    layout ``tag`` names)."""
     desc = _Handle()
-    tag = {1: _TAG_A, 4: _TAG_ABCD, 5: _TAG_ABCDE}[len(shape)]
+    if tag is None:
+        tag = {1: _TAG_A, 3: _TAG_ABC, 4: _TAG_ABCD, 5: _TAG_ABCDE}[len(shape)]
     status = _state["library"].dnnl_memory_desc_create_with_tag(
         ctypes.byref(desc), len(shape), _Dims(*shape), _F32, tag
     )
@@ -237,12 +243,7 @@ def _plain_desc(shape):
 
 
 def _any_desc(shape):
-    desc = _Handle()
-    status = _state["library"].dnnl_memory_desc_create_with_tag(
-        ctypes.byref(desc), len(shape), _Dims(*shape), _F32, _TAG_ANY
-    )
-    _check(status, f"describing an array of shape {shape}")
-    return desc
+    return _plain_desc(shape, _TAG_ANY)
 
 
 class _Memories:
@@ -285,14 +286,15 @@ class _Primitive:
     def __init__(self, desc):
         library = _state["library"]
         self.desc = desc
+        self.threads = _making["threads"]  # the OpenMP threads it is made for, and runs on
         self.handle = _Handle()
         weakref.finalize(self, _destroy_primitive, library, self.handle, desc).atexit = False
         _check(library.dnnl_primitive_create(ctypes.byref(self.handle), desc), "creating a primitive")
         self.scratch_desc = library.dnnl_primitive_desc_query_md(desc, _QUERY_SCRATCHPAD, 0)
         self.scratch_bytes = library.dnnl_memory_desc_get_size(self.scratch_desc)
 
-    def query(self, what):
-        return _Handle(_state["library"].dnnl_primitive_desc_query_md(self.desc, what, 0))
+    def query(self, what, index=0):
+        return _Handle(_state["library"].dnnl_primitive_desc_query_md(self.desc, what, index))
 
     def run(self, memories, args):
         if self.scratch_bytes:
@@ -301,7 +303,7 @@ class _Primitive:
         pairs = (_ExecArg * len(args))(*(_ExecArg(arg, memory) for arg, memory in args))
         stream = _stream()
         library = _state["library"]
-        with _one_openmp_thread():
+        with _openmp_threads(self.threads):
             _check(
                 library.dnnl_primitive_execute(self.handle, stream, len(args), pairs), "running a convolution"
             )
@@ -340,13 +342,19 @@ class _Layout:
         self.reorder.run(memories, [(_FROM, plain), (_TO, chosen)])
         return chosen, buffer
 
-    def output(self, memories, array):
-        """(memory, finish): a memory for a result in the chosen layout, and the call that
-        puts it into ``array`` once it is written."""
+    def output(self, memories, array, zeroed=False):
+        """(memory, finish): a memory for a result in the chosen layout (filled with zeros
+        when ``zeroed``, for a primitive that adds to it), and the call that puts it into
+        ``array`` once it is written."""
+        if zeroed:
+            array[...] = 0
         plain = memories.wrap(self.plain, array)
         if self.same:
             return plain, lambda: None
-        chosen = memories.wrap(self.chosen, _aligned_empty(self.nbytes))
+        buffer = _aligned_empty(self.nbytes)
+        if zeroed:
+            buffer[...] = 0
+        chosen = memories.wrap(self.chosen, buffer)
         return chosen, lambda: self.reorder.run(memories, [(_FROM, chosen), (_TO, plain)])
 
 
@@ -443,21 +451,30 @@ class _Convolution:
 def _convolution(geo, batch, bias):
     """The primitives for ``geo`` on ``batch`` images (with or without a bias), made on
     first use; None where oneDNN refuses the geometry."""
-    key = (geo, batch, bias)
+    return _cached((geo, batch, bias), lambda: _Convolution(geo, batch, bias))
+
+
+def _cached(key, make, threads=1):
+    """What ``make()`` builds for ``key`` (the primitives of one shape, to run on
+    ``threads`` OpenMP threads), made on first use and kept among the most recent; None
+    where oneDNN refuses the shape."""
     with _loading:
-        conv = _cache.get(key, False)
-        if conv is not False:
+        found = _cache.get(key, False)
+        if found is not False:
             _cache.move_to_end(key)
-            return conv
+            return found
+        _making["threads"] = threads
         try:
-            with _one_openmp_thread():
-                conv = _Convolution(geo, batch, bias)
+            with _openmp_threads(threads):
+                found = make()
         except RuntimeError:
-            conv = None
-        _cache[key] = conv
+            found = None
+        finally:
+            _making["threads"] = 1
+        _cache[key] = found
         while len(_cache) > _CACHE_SIZE:  # destroyed once no running call holds it
             _cache.popitem(last=False)
-        return conv
+        return found
 
 
 def suits(x, geo, bias=False):

@@ -13,7 +13,7 @@ import chainrule
 import chainrule.nn as nn
 
 from module_oracle import assert_uniform, check_module
-from oracle import requires_torch, torch
+from oracle import graph_node_names, requires_torch, torch
 
 
 def with_state(m, layer, x, *state):
@@ -39,10 +39,20 @@ CONFIGS = {
 }
 
 
+@pytest.fixture(params=["onednn", "numpy"])
+def rnn_path(request):
+    """Float32 LSTM layers run on oneDNN (ops/_dnnl_lstm.py) where it loads, or on the
+    NumPy kernels (ops/rnn.py) with ``backends.mkldnn`` off, as every other layer does."""
+    if request.param == "onednn" and not chainrule.backends.mkldnn.is_available():
+        pytest.fail("oneDNN (the onednn-cpu-gomp wheel, a dependency on x86-64 Linux) does not load")
+    with chainrule.backends.mkldnn.flags(enabled=request.param == "onednn"):
+        yield request.param
+
+
 @requires_torch
 @pytest.mark.parametrize("config", CONFIGS, ids=list(CONFIGS))
 @pytest.mark.parametrize("kind", LAYERS)
-def test_recurrent_layer_matches_pytorch_on_the_same_weights(kind, config):
+def test_recurrent_layer_matches_pytorch_on_the_same_weights(kind, config, rnn_path):
     kwargs, shape = CONFIGS[config]
     check_module(lambda m: LAYERS[kind](m, 4, 6, **kwargs), [shape], modes=("eval",))
 
@@ -71,7 +81,7 @@ STATE_CONFIGS = {
 @requires_torch
 @pytest.mark.parametrize("config", STATE_CONFIGS, ids=list(STATE_CONFIGS))
 @pytest.mark.parametrize("kind", LAYERS)
-def test_initial_state_is_used_and_gets_pytorchs_gradient(kind, config):
+def test_initial_state_is_used_and_gets_pytorchs_gradient(kind, config, rnn_path):
     kwargs, shape = STATE_CONFIGS[config]
     classes = {"rnn_tanh": "RNN", "rnn_relu": "RNN", "lstm": "LSTM", "gru": "GRU"}
     extra = {"nonlinearity": "relu"} if kind == "rnn_relu" else {}
@@ -112,7 +122,7 @@ def test_lstm_matches_pytorch_in_float64():
 
 
 @requires_torch
-def test_long_sequences_stay_within_float32_tolerance_of_pytorch():
+def test_long_sequences_stay_within_float32_tolerance_of_pytorch(rnn_path):
     # rounding differences could compound along the recurrence; over 60 steps they
     # stay far below the float32 tolerances (about 1e-7 on outputs)
     check_module(lambda m: m.nn.LSTM(8, 16, num_layers=2), [(60, 4, 8)], modes=("eval",))
@@ -374,18 +384,18 @@ def test_dropout_with_one_layer_warns_as_pytorch_does():
 # --- how it is computed ----------------------------------------------------------------------
 
 
-def test_input_projection_is_one_matrix_product_per_layer_and_direction(monkeypatch):
-    calls = []
-    linear = chainrule.nn.functional.linear
-
-    def counted_linear(x, *args):
-        calls.append(x.dim())
-        return linear(x, *args)
-
-    monkeypatch.setattr(chainrule.nn.functional, "linear", counted_linear)
-    nn.LSTM(4, 6, num_layers=2, bidirectional=True)(chainrule.randn(7, 3, 4))
-    assert calls.count(3) == 4  # one whole-sequence product per layer and direction
-    assert calls.count(2) == 4 * 7  # the recurrent term, once per time step
+@pytest.mark.parametrize("onednn", [True, False], ids=["onednn", "numpy"])
+@pytest.mark.parametrize("kind", LAYERS)
+def test_a_padded_batch_runs_each_layer_and_direction_as_one_fused_node(kind, onednn):
+    with chainrule.backends.mkldnn.flags(enabled=onednn):
+        output, _ = LAYERS[kind](chainrule, 4, 6, num_layers=2, bidirectional=True)(chainrule.randn(7, 3, 4))
+    names = graph_node_names(output)
+    if kind == "lstm" and onednn and chainrule.backends.mkldnn.is_available():
+        assert names.count("LSTMOnDnnlBackward0") == 4 and "LinearBackward0" not in names, names
+    else:
+        assert sum(name.endswith("SequenceBackward0") for name in names) == 4, names
+        assert names.count("LinearBackward0") == 4, names  # one whole-sequence input projection each
+    assert len(names) < 20, names  # nothing per time step (7 steps, 4 layer-directions)
 
 
 def test_gradient_reaches_every_parameter_and_the_initial_state():

@@ -4,9 +4,10 @@ cells RNNCell, LSTMCell and GRUCell, as in PyTorch.
 A layer runs each direction in two phases. First it projects the input of
 every time step at once, ``x W_ih^T + b_ih`` for the whole (L, N, H_in)
 sequence in one matrix product. Then it walks the time steps, adding the
-recurrent term ``h W_hh^T + b_hh`` and applying the cell's gates. The steps
-are composed of differentiable ops (linear, sigmoid, tanh, split, stack), so
-backpropagation through time, and second derivatives, come from their rules.
+recurrent term ``h W_hh^T + b_hh`` and applying the cell's gates: for a
+padded batch, as one fused node per layer and direction that runs
+backpropagation through time by hand (ops/rnn.py), otherwise step by step
+with the one-step rules composed of differentiable ops.
 
 A ``PackedSequence`` input runs as it is packed: its data, time-major with the
 longest sequence first, is projected in one product too, and step t carries
@@ -19,6 +20,7 @@ import numbers
 import warnings
 
 from ..._tensor import Tensor
+from ...ops.rnn import gru_step, lstm_step, relu_step, run_layer, tanh_step
 from ...ops.shape import cat, stack
 from .. import functional as F
 from .. import init
@@ -29,47 +31,7 @@ from .module import Module
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 
-# --- one time step ----------------------------------------------------------------------------
-# Each step takes the input projection of its time step (x W_ih^T + b_ih), the
-# state (a tuple: (h,), or (h, c) for LSTM) and the recurrent weights, and
-# returns the next state; its first entry is the step's output.
-
-
-def _tanh_step(x_projected, state, w_hh, b_hh, w_hr=None):
-    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
-    return (F.tanh(x_projected + F.linear(state[0], w_hh, b_hh)),)
-
-
-def _relu_step(x_projected, state, w_hh, b_hh, w_hr=None):
-    """h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
-    return (F.relu(x_projected + F.linear(state[0], w_hh, b_hh)),)
-
-
-def _lstm_step(x_projected, state, w_hh, b_hh, w_hr=None):
-    """Gates i, f, g, o (in that order along the 4H columns):
-    c' = sigmoid(f) c + sigmoid(i) tanh(g),  h' = sigmoid(o) tanh(c'), then
-    h' W_hr^T when the layer has a projection."""
-    h, c = state
-    i, f, g, o = (x_projected + F.linear(h, w_hh, b_hh)).chunk(4, 1)
-    c = F.sigmoid(f) * c + F.sigmoid(i) * F.tanh(g)
-    h = F.sigmoid(o) * F.tanh(c)
-    return (h if w_hr is None else F.linear(h, w_hr), c)
-
-
-def _gru_step(x_projected, state, w_hh, b_hh, w_hr=None):
-    """Gates r, z, n (in that order along the 3H columns):
-    r, z = sigmoid(x_rz + h_rz),  n = tanh(x_n + r * h_n),  h' = (1 - z) n + z h,
-    computed as (h - n) z + n like PyTorch."""
-    (h,) = state
-    size = h.shape[1]
-    x_rz, x_n = x_projected.split([2 * size, size], 1)
-    h_rz, h_n = F.linear(h, w_hh, b_hh).split([2 * size, size], 1)
-    r, z = F.sigmoid(x_rz + h_rz).chunk(2, 1)
-    n = F.tanh(x_n + r * h_n)
-    return ((h - n) * z + n,)
-
-
-_STEPS = {"RNN_TANH": _tanh_step, "RNN_RELU": _relu_step, "LSTM": _lstm_step, "GRU": _gru_step}
+_STEPS = {"RNN_TANH": tanh_step, "RNN_RELU": relu_step, "LSTM": lstm_step, "GRU": gru_step}
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
@@ -341,11 +303,15 @@ class RNNBase(Module):
             for direction in range(num_directions):
                 index = layer * num_directions + direction
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(index)
-                projected = F.linear(input, w_ih, b_ih)
-                steps = projected.unbind(0) if batch_sizes is None else projected.split(batch_sizes)
                 state = tuple(states[index] for states in initial)
-                hidden, state = _walk(step, steps, state, direction == 1, w_hh, b_hh, w_hr)
-                outputs.append(stack(hidden) if batch_sizes is None else cat(hidden))
+                if batch_sizes is None and w_hr is None:
+                    output, state = run_layer(self.mode, input, state, w_ih, w_hh, b_ih, b_hh, direction == 1)
+                else:
+                    projected = F.linear(input, w_ih, b_ih)
+                    steps = projected.unbind(0) if batch_sizes is None else projected.split(batch_sizes)
+                    hidden, state = _walk(step, steps, state, direction == 1, w_hh, b_hh, w_hr)
+                    output = stack(hidden) if batch_sizes is None else cat(hidden)
+                outputs.append(output)
                 for states, last in zip(final, state):
                     states.append(last)
             input = outputs[0] if num_directions == 1 else cat(outputs, -1)
@@ -604,7 +570,7 @@ class RNNCell(RNNCellBase):
     def forward(self, input, hx=None):
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity} (use 'tanh' or 'relu')")
-        step = _tanh_step if self.nonlinearity == "tanh" else _relu_step
+        step = tanh_step if self.nonlinearity == "tanh" else relu_step
         (h,) = self._step(step, input, None if hx is None else (hx,), 1)
         return h
 
@@ -624,7 +590,7 @@ class LSTMCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
     def forward(self, input, hx=None):
-        return self._step(_lstm_step, input, hx, 2)
+        return self._step(lstm_step, input, hx, 2)
 
 
 class GRUCell(RNNCellBase):
@@ -641,5 +607,5 @@ class GRUCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 
     def forward(self, input, hx=None):
-        (h,) = self._step(_gru_step, input, None if hx is None else (hx,), 1)
+        (h,) = self._step(gru_step, input, None if hx is None else (hx,), 1)
         return h
