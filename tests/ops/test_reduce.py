@@ -164,6 +164,11 @@ def test_max_and_min_along_a_dim_return_values_and_indices_like_pytorch(dim, kee
     check(lambda m, x: (*m.max(x, dim, keepdim), *x.min(dim=dim, keepdim=keepdim)), [(3, 4)])
 
 
+@pytest.mark.parametrize("dim", [0, 1, 2])
+def test_max_along_a_middle_or_outer_dim_of_a_3d_tensor_matches_pytorch_to_second_order(dim):
+    check(lambda m, x: (m.max(x, dim)[0], x.min(dim=dim, keepdim=True)[0]), [(4, 5, 3)])
+
+
 def test_max_along_a_dim_sends_the_gradient_to_the_returned_index_only():
     ties = values([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
     check_torch(lambda m, x: (x.max(1).values, x.min(0)[0]), None, arrays=[ties])
