@@ -7,6 +7,9 @@
   HTML page with the computational graph (``trace.save_html(path)``).
 * ``walkthrough(...)`` walks through a two-layer network with small numbers:
   forward, loss, the chain rule node by node, one optimizer step.
+* ``through_time(layer, input)`` runs a recurrent layer step by step and shows
+  the gradient that reaches each time step (vanishing and exploding gradients);
+  ``compare_cells()`` does it for an RNN, an LSTM and a GRU side by side.
 * ``DiagnosticsCallback(out_dir)`` records per-layer activation and gradient
   statistics during training and warns about vanishing or exploding
   gradients, dead ReLUs and NaN or missing gradients.
@@ -21,6 +24,7 @@ array(6., dtype=float32)
 """
 
 from .snapshot import Snapshot
+from .through_time import ThroughTime, compare_cells, through_time
 from .trace import FiniteDifferenceCheck, Trace, TraceNode, trace
 from .walkthrough import Walkthrough, walkthrough
 
@@ -28,11 +32,14 @@ __all__ = [
     "DiagnosticsCallback",
     "FiniteDifferenceCheck",
     "Snapshot",
+    "ThroughTime",
     "Trace",
     "TraceNode",
     "Walkthrough",
+    "compare_cells",
     "plot_activations",
     "plot_losses",
+    "through_time",
     "trace",
     "walkthrough",
 ]

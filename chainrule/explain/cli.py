@@ -8,6 +8,7 @@ runs the same command on its own.
     chainrule explain --format html -o walkthrough.html
     chainrule explain losses                           # losses.png
     chainrule explain activations -o act.png
+    chainrule explain through-time --length 100       # backpropagation through time
 
 >>> parser = build_parser()
 >>> args = parser.parse_args(["explain", "--loss", "Smooth-L1", "--optimizer", "adam"])
@@ -21,7 +22,7 @@ import sys
 from ..cli import positive_int, positive_number
 from .walkthrough import ACTIVATIONS, DEFAULT_SEED, FORMATS, LANGUAGES, LOSSES, OPTIMIZERS, choose
 
-TOPICS = ("walkthrough", "losses", "activations")
+TOPICS = ("walkthrough", "losses", "activations", "through-time")
 
 EXAMPLES = """\
 examples:
@@ -31,6 +32,8 @@ examples:
   chainrule explain --format html -o walkthrough.html  a page to open in a browser
   chainrule explain losses                             plot L1, L2, Smooth L1, Huber and their derivatives
   chainrule explain activations                        plot the activations and their derivatives
+  chainrule explain through-time -o bptt.png           the gradient reaching each time step of an
+                                                       RNN, an LSTM and a GRU (vanishing gradients)
 """
 
 
@@ -60,7 +63,8 @@ def register(subparsers):
             "Walk through a two-layer network with small numbers: forward propagation, the loss, "
             "backward propagation node by node (the chain rule) and one optimizer step, each checked "
             "against chainrule's autograd. 'losses' and 'activations' plot the functions and their "
-            "derivatives (PNG)."
+            "derivatives (PNG). 'through-time' backpropagates through an RNN, an LSTM and a GRU step by "
+            "step and shows the gradient that reaches each time step."
         ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -109,13 +113,18 @@ def register(subparsers):
         default=DEFAULT_SEED,
         help=f"seed of the numbers, 0 or more (default: {DEFAULT_SEED})",
     )
+    through = parser.add_argument_group("through-time")
+    through.add_argument(
+        "--length", type=positive_int, default=50, help="time steps of the sequence (default: 50)"
+    )
+    through.add_argument("--hidden", type=positive_int, default=32, help="hidden units (default: 32)")
     parser.add_argument(
         "-o",
         "--output",
         default=None,
         metavar="FILE",
         help="where to write: default stdout for text and markdown, walkthrough.html for html, "
-        "losses.png / activations.png for the plots",
+        "losses.png / activations.png for the plots; through-time writes its plot only when given",
     )
     parser.set_defaults(handler=run)
     return parser
@@ -123,6 +132,14 @@ def register(subparsers):
 
 def run(args):
     """Carry out ``chainrule explain``; returns the exit status."""
+    if args.topic == "through-time":
+        from .through_time import compare_cells
+
+        comparison = compare_cells(args.length, args.hidden, args.seed)
+        print(comparison)
+        if args.output:
+            print(f"wrote {comparison.plot(args.output)}")
+        return 0
     if args.topic in ("losses", "activations"):
         from .plots import plot_activations, plot_losses
 

@@ -95,3 +95,17 @@ def test_explain_has_help_with_examples(capsys):
         cli.main(["explain", "--help"])
     out = capsys.readouterr().out
     assert "chainrule explain losses" in out and "--lang" in out and "--optimizer" in out
+
+
+def test_through_time_prints_each_cells_gradient_by_step_and_writes_the_plot_when_asked(tmp_path, capsys):
+    target = tmp_path / "bptt.png"
+    assert cli.main(["explain", "through-time", "--length", "12", "--hidden", "6", "-o", str(target)]) == 0
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if line[:5].strip().isdigit()]
+    assert [int(row[0]) for row in rows] == list(range(12)) and all(len(row) == 5 for row in rows)
+    for name in ("RNN", "LSTM", "LSTM f-bias 3", "GRU"):
+        assert f"\n{name}: |dL/dh| at the step processed first is" in out
+    assert out.strip().endswith(f"wrote {target}")
+    assert image.imread(target).shape[1] > 600
+    assert cli.main(["explain", "through-time", "--length", "5"]) == 0
+    assert "wrote" not in capsys.readouterr().out

@@ -35,12 +35,13 @@ _STEPS = {"RNN_TANH": tanh_step, "RNN_RELU": relu_step, "LSTM": lstm_step, "GRU"
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _walk(step, steps, state, reverse, w_hh, b_hh, w_hr):
+def _walk(step, steps, state, reverse, w_hh, b_hh, w_hr, recorded=None):
     """Run ``step`` over the projected inputs ``steps`` (backwards when ``reverse``)
     from ``state``: (the output of every step, the final state). A step may hold
     fewer rows than the one before it (a packed batch, longest sequence first):
     forwards, the rows of sequences that have ended keep their last state aside;
-    backwards, the rows of sequences that begin join from the initial ``state``."""
+    backwards, the rows of sequences that begin join from the initial ``state``.
+    ``recorded``, a list of one None per step, receives each step's state."""
     order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))
     initial = state
     first_rows = steps[order[0]].shape[0]
@@ -57,6 +58,8 @@ def _walk(step, steps, state, reverse, w_hh, b_hh, w_hr):
             state = tuple(cat([s, s0[running:rows]]) for s, s0 in zip(state, initial))
         state = step(steps[t], state, w_hh, b_hh, w_hr)
         hidden[t] = state[0]
+        if recorded is not None:
+            recorded[t] = state
     if ended:  # the longest sequences end last: their rows come first
         state = tuple(cat(parts) for parts in zip(state, *reversed(ended)))
     return hidden, state
@@ -205,11 +208,15 @@ class RNNBase(Module):
         output_size = self.proj_size if self.proj_size > 0 else self.hidden_size
         return (output_size, self.hidden_size) if self.mode == "LSTM" else (output_size,)
 
-    def _sequence_forward(self, input, hx):
+    def _sequence_forward(self, input, hx, record_steps=None):
         """Check and lay out the input and the initial state ``hx`` (a tuple of
-        tensors or None), run every layer, and lay the results out as the input was."""
+        tensors or None), run every layer, and lay the results out as the input was.
+        ``record_steps``, a list, receives every layer and direction's states step by
+        step (see ``_run_layers``; chainrule.explain.through_time reads them)."""
         name = type(self).__name__
         if isinstance(input, PackedSequence):
+            if record_steps is not None:
+                raise TypeError(f"{name}: steps are recorded for a padded input tensor, not a PackedSequence")
             return self._packed_forward(input, hx)
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}: expected a Tensor or PackedSequence input, got {type(input).__name__}")
@@ -232,7 +239,8 @@ class RNNBase(Module):
         elif self.batch_first:
             input = input.transpose(0, 1)
         self._check_input(input)
-        output, final = self._run_layers(input, self._start_state(hx, input, input.shape[1]))
+        state = self._start_state(hx, input, input.shape[1])
+        output, final = self._run_layers(input, state, None, record_steps)
         if not batched:
             return output.squeeze(1), tuple(h.squeeze(1) for h in final)
         if self.batch_first:
@@ -288,11 +296,14 @@ class RNNBase(Module):
         if input.shape[0] == 0:
             raise RuntimeError(f"Expected sequence length to be larger than 0 in {type(self).__name__}")
 
-    def _run_layers(self, input, hx, batch_sizes=None):
+    def _run_layers(self, input, hx, batch_sizes=None, record_steps=None):
         """``input`` (L, N, H_in), or packed data (sum of lengths, H_in) with its
         ``batch_sizes`` list, and ``hx``, a tuple of (layers * directions, N, H)
         states, through every layer: (output laid out as the input with
-        directions * H features, final states)."""
+        directions * H features, final states). With a list ``record_steps`` the
+        steps run one by one, composed of the one-step rules, and each layer and
+        direction appends its states in time order (a list of (h_t,) or (h_t, c_t)),
+        so that their gradients can be read (slower: no fused node)."""
         step = _STEPS[self.mode]
         num_directions = 2 if self.bidirectional else 1
         # hx[k] holds state k (h, or c) of every layer and direction: split it per layer and direction
@@ -304,13 +315,16 @@ class RNNBase(Module):
                 index = layer * num_directions + direction
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(index)
                 state = tuple(states[index] for states in initial)
-                if batch_sizes is None and w_hr is None:
+                if batch_sizes is None and w_hr is None and record_steps is None:
                     output, state = run_layer(self.mode, input, state, w_ih, w_hh, b_ih, b_hh, direction == 1)
                 else:
                     projected = F.linear(input, w_ih, b_ih)
                     steps = projected.unbind(0) if batch_sizes is None else projected.split(batch_sizes)
-                    hidden, state = _walk(step, steps, state, direction == 1, w_hh, b_hh, w_hr)
+                    recorded = None if record_steps is None else [None] * len(steps)
+                    hidden, state = _walk(step, steps, state, direction == 1, w_hh, b_hh, w_hr, recorded)
                     output = stack(hidden) if batch_sizes is None else cat(hidden)
+                    if recorded is not None:
+                        record_steps.append(recorded)
                 outputs.append(output)
                 for states, last in zip(final, state):
                     states.append(last)
