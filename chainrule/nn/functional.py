@@ -61,6 +61,7 @@ from ..ops.nn import (  # noqa: F401
 from ..ops.norm import *  # noqa: F403
 from ..ops.sampling import *  # noqa: F403
 from ..ops.shape import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: F401
+from ..ops.volume import *  # noqa: F403
 
 # --- activations -------------------------------------------------------------------------
 

@@ -1,10 +1,10 @@
-"""Batch normalization layers: BatchNorm1d and BatchNorm2d."""
+"""Batch normalization layers: BatchNorm1d, BatchNorm2d and BatchNorm3d."""
 
 from ... import _creation, _dtype
 from .. import functional as F
 from .normalization import _AffineNorm
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 
 class _BatchNorm(_AffineNorm):
@@ -124,3 +124,17 @@ class BatchNorm2d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 4:
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of (N, C, D, H, W) input, per channel C (see BatchNorm1d).
+
+    >>> import chainrule
+    >>> bn = chainrule.nn.BatchNorm3d(3)
+    >>> bn(chainrule.randn(2, 3, 2, 4, 4)).shape
+    chainrule.Size([2, 3, 2, 4, 4])
+    """
+
+    def _check_input_dim(self, input):
+        if input.dim() != 5:
+            raise ValueError(f"expected 5D input (got {input.dim()}D input)")

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d, with PyTorch's
+"""Convolution layers: Conv1d, Conv2d, Conv3d and ConvTranspose1d, 2d and 3d, with PyTorch's
 arguments, parameter shapes and default initialisation."""
 
 from .. import functional as F
@@ -6,7 +6,7 @@ from .. import init
 from ..parameter import empty_parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -115,7 +115,7 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
-    """Conv1d and Conv2d: the same arguments and forward, over ``_spatial`` dims."""
+    """Conv1d, Conv2d and Conv3d: the same arguments and forward, over ``_spatial`` dims."""
 
     def __init__(
         self,
@@ -151,7 +151,7 @@ class _Conv(_ConvNd):
         padding = self.padding
         if self.padding_mode != "zeros":
             input, padding = self._padded_input(input), 0
-        convolve = F.conv2d if self._spatial == 2 else F.conv1d
+        convolve = (F.conv1d, F.conv2d, F.conv3d)[self._spatial - 1]
         return convolve(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
@@ -173,6 +173,22 @@ class Conv2d(_Conv):
     _spatial = 2
 
 
+class Conv3d(_Conv):
+    """3-D convolution over (N, C_in, D, H, W) (or unbatched (C_in, D, H, W)), for video
+    and medical volumes: weight (out_channels, in_channels / groups, kD, kH, kW), bias
+    (out_channels,). ``padding`` and ``padding_mode`` as Conv2d's.
+
+    >>> import chainrule
+    >>> conv = chainrule.nn.Conv3d(1, 4, 3, padding=1)
+    >>> conv(chainrule.randn(2, 1, 5, 8, 8)).shape
+    chainrule.Size([2, 4, 5, 8, 8])
+    >>> conv
+    Conv3d(1, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=(1, 1, 1))
+    """
+
+    _spatial = 3
+
+
 class Conv1d(_Conv):
     """1-D convolution over (N, C_in, L) (or unbatched (C_in, L)):
     weight (out_channels, in_channels / groups, k), bias (out_channels,).
@@ -187,7 +203,7 @@ class Conv1d(_Conv):
 
 
 class _ConvTransposeNd(_ConvNd):
-    """ConvTranspose1d and ConvTranspose2d: the same arguments and forward, over ``_spatial`` dims."""
+    """ConvTranspose1d, 2d and 3d: the same arguments and forward, over ``_spatial`` dims."""
 
     def __init__(
         self,
@@ -257,7 +273,7 @@ class _ConvTransposeNd(_ConvNd):
 
     def forward(self, input, output_size=None):
         output_padding = self._output_padding(input, output_size)
-        conv_transpose = F.conv_transpose2d if self._spatial == 2 else F.conv_transpose1d
+        conv_transpose = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[self._spatial - 1]
         return conv_transpose(
             input,
             self.weight,
@@ -284,6 +300,20 @@ class ConvTranspose2d(_ConvTransposeNd):
     """
 
     _spatial = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution (the gradient of Conv3d with respect to its input;
+    upsamples volumes): weight (in_channels, out_channels / groups, kD, kH, kW);
+    ``forward(input, output_size)`` picks output_padding to reach ``output_size``.
+
+    >>> import chainrule
+    >>> up = chainrule.nn.ConvTranspose3d(4, 2, 3, stride=2, padding=1)
+    >>> up(chainrule.randn(1, 4, 3, 4, 4), output_size=[6, 8, 8]).shape
+    chainrule.Size([1, 2, 6, 8, 8])
+    """
+
+    _spatial = 3
 
 
 class ConvTranspose1d(_ConvTransposeNd):

@@ -4,7 +4,7 @@ SELU's saturation value)."""
 from .. import functional as F
 from .module import Module
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d", "AlphaDropout", "FeatureAlphaDropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 class Dropout(Module):
@@ -43,6 +43,21 @@ class Dropout2d(Dropout):
 
     def forward(self, input):
         return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(Dropout):
+    """In training mode, zero whole channels of (N, C, D, H, W) (or unbatched (C, D, H, W))
+    with probability ``p`` and scale the others by ``1 / (1 - p)``; in eval mode, return
+    the input unchanged.
+
+    >>> import chainrule
+    >>> layer = chainrule.nn.Dropout3d(p=0.5)
+    >>> layer.eval()(chainrule.ones(1, 2, 2, 2, 2)).sum()
+    tensor(16.)
+    """
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
 class Dropout1d(Dropout):

@@ -1,11 +1,11 @@
-"""Instance normalization layers: InstanceNorm1d and InstanceNorm2d."""
+"""Instance normalization layers: InstanceNorm1d, InstanceNorm2d and InstanceNorm3d."""
 
 import warnings
 
 from .. import functional as F
 from .batchnorm import _BatchNorm
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d"]
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
 class _InstanceNorm(_BatchNorm):
@@ -13,7 +13,7 @@ class _InstanceNorm(_BatchNorm):
     parameters, buffers and printout, but no ``weight`` or running statistics
     by default, and ``num_batches_tracked`` never counts (as PyTorch)."""
 
-    _spatial_dims = None  # the dims after (C,): 1 for InstanceNorm1d, 2 for InstanceNorm2d
+    _spatial_dims = None  # the dims after (C,): 1 for InstanceNorm1d, 2 for InstanceNorm2d, 3 for 3d
 
     def __init__(
         self,
@@ -92,3 +92,14 @@ class InstanceNorm2d(_InstanceNorm):
     """
 
     _spatial_dims = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization of (N, C, D, H, W) or unbatched (C, D, H, W) input (see InstanceNorm1d).
+
+    >>> import chainrule
+    >>> chainrule.nn.InstanceNorm3d(3)(chainrule.randn(2, 3, 2, 4, 4)).shape
+    chainrule.Size([2, 3, 2, 4, 4])
+    """
+
+    _spatial_dims = 3

@@ -1,5 +1,5 @@
-"""Lazy layers: LazyLinear, LazyConv1d/2d, LazyConvTranspose1d/2d and LazyBatchNorm1d/2d,
-whose input size is read from the first batch, as in PyTorch.
+"""Lazy layers: LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d, LazyBatchNorm1d/2d/3d
+and LazyInstanceNorm3d, whose input size is read from the first batch, as in PyTorch.
 
 Until that first forward their parameters are UninitializedParameters (and lazy
 batch norm's running statistics UninitializedBuffers). A forward pre-hook then
@@ -11,18 +11,23 @@ module into its plain class (``cls_to_become``): ``LazyLinear`` becomes ``Linear
 from ... import _creation, _dtype
 from ...autograd.grad_mode import no_grad
 from ..parameter import UninitializedBuffer, UninitializedParameter, is_lazy
-from .batchnorm import BatchNorm1d, BatchNorm2d
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .instancenorm import InstanceNorm3d
 from .linear import Linear
 
 __all__ = [
     "LazyLinear",
     "LazyConv1d",
     "LazyConv2d",
+    "LazyConv3d",
     "LazyConvTranspose1d",
     "LazyConvTranspose2d",
+    "LazyConvTranspose3d",
     "LazyBatchNorm1d",
     "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
+    "LazyInstanceNorm3d",
 ]
 
 
@@ -244,6 +249,18 @@ class LazyConv2d(_LazyConv, Conv2d):
     cls_to_become = Conv2d
 
 
+class LazyConv3d(_LazyConv, Conv3d):
+    """A Conv3d whose ``in_channels`` is read from the first input.
+
+    >>> import chainrule
+    >>> conv = chainrule.nn.LazyConv3d(4, 3)
+    >>> conv(chainrule.randn(1, 2, 4, 5, 5)).shape, conv.weight.shape
+    (chainrule.Size([1, 4, 2, 3, 3]), chainrule.Size([4, 2, 3, 3, 3]))
+    """
+
+    cls_to_become = Conv3d
+
+
 class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
     """A ConvTranspose1d whose ``in_channels`` is read from the first input.
 
@@ -268,8 +285,21 @@ class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
     cls_to_become = ConvTranspose2d
 
 
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
+    """A ConvTranspose3d whose ``in_channels`` is read from the first input.
+
+    >>> import chainrule
+    >>> up = chainrule.nn.LazyConvTranspose3d(2, 2, stride=2)
+    >>> up(chainrule.randn(1, 4, 2, 3, 3)).shape, up.weight.shape
+    (chainrule.Size([1, 2, 4, 6, 6]), chainrule.Size([4, 2, 2, 2, 2]))
+    """
+
+    cls_to_become = ConvTranspose3d
+
+
 class _LazyNormBase(LazyModuleMixin):
-    """Lazy batch norm: ``num_features`` is the input's dim 1."""
+    """Lazy batch and instance norm: ``num_features`` is the input's dim 1 (batched or
+    not, as PyTorch's)."""
 
     def __init__(
         self,
@@ -331,3 +361,28 @@ class LazyBatchNorm2d(_LazyNormBase, BatchNorm2d):
     """
 
     cls_to_become = BatchNorm2d
+
+
+class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
+    """A BatchNorm3d whose ``num_features`` is read from the first input.
+
+    >>> import chainrule
+    >>> bn = chainrule.nn.LazyBatchNorm3d()
+    >>> bn(chainrule.randn(2, 3, 2, 4, 4)).shape, type(bn).__name__, bn.num_features
+    (chainrule.Size([2, 3, 2, 4, 4]), 'BatchNorm3d', 3)
+    """
+
+    cls_to_become = BatchNorm3d
+
+
+class LazyInstanceNorm3d(_LazyNormBase, InstanceNorm3d):
+    """An InstanceNorm3d whose ``num_features`` is read from the first input; unlike
+    InstanceNorm3d, ``affine`` and ``track_running_stats`` default to True (PyTorch's).
+
+    >>> import chainrule
+    >>> norm = chainrule.nn.LazyInstanceNorm3d()
+    >>> norm(chainrule.randn(2, 3, 2, 4, 4)).shape, norm.weight.shape
+    (chainrule.Size([2, 3, 2, 4, 4]), chainrule.Size([3]))
+    """
+
+    cls_to_become = InstanceNorm3d

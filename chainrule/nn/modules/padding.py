@@ -1,5 +1,5 @@
-"""Padding layers: ConstantPad, ZeroPad, ReflectionPad and ReplicationPad in 1-D and 2-D,
-each ``F.pad`` with its mode and the padding kept as PyTorch keeps it."""
+"""Padding layers: ConstantPad, ZeroPad, ReflectionPad, ReplicationPad and CircularPad in
+1-D, 2-D and 3-D, each ``F.pad`` with its mode and the padding kept as PyTorch keeps it."""
 
 from .. import functional as F
 from .module import Module
@@ -7,18 +7,25 @@ from .module import Module
 __all__ = [
     "ConstantPad1d",
     "ConstantPad2d",
+    "ConstantPad3d",
     "ZeroPad1d",
     "ZeroPad2d",
+    "ZeroPad3d",
     "ReflectionPad1d",
     "ReflectionPad2d",
+    "ReflectionPad3d",
     "ReplicationPad1d",
     "ReplicationPad2d",
+    "ReplicationPad3d",
+    "CircularPad1d",
+    "CircularPad2d",
+    "CircularPad3d",
 ]
 
 
 class _Pad(Module):
     """``F.pad(input, padding, mode)``; ``padding`` an int (every side) or a tuple of
-    (left, right[, top, bottom]) for the ``dims`` last dims."""
+    (left, right[, top, bottom[, front, back]]) for the ``dims`` last dims."""
 
     mode = "constant"
     dims = 1
@@ -74,6 +81,17 @@ class ConstantPad2d(_ConstantPad):
     dims = 2
 
 
+class ConstantPad3d(_ConstantPad):
+    """Pad the last three dims with ``value``: (left, right, top, bottom, front, back).
+
+    >>> import chainrule
+    >>> chainrule.nn.ConstantPad3d((1, 0, 0, 2, 1, 1), 3.5)(chainrule.ones(1, 1, 2, 2, 2)).shape
+    chainrule.Size([1, 1, 4, 4, 3])
+    """
+
+    dims = 3
+
+
 class ZeroPad1d(_Pad):
     """Pad the last dim with zeros.
 
@@ -94,6 +112,17 @@ class ZeroPad2d(_Pad):
     dims = 2
 
 
+class ZeroPad3d(_Pad):
+    """Pad the last three dims with zeros: (left, right, top, bottom, front, back).
+
+    >>> import chainrule
+    >>> chainrule.nn.ZeroPad3d(1)(chainrule.ones(1, 1, 2, 2, 2)).sum()
+    tensor(8.)
+    """
+
+    dims = 3
+
+
 class ReflectionPad1d(_Pad):
     """Pad the last dim with its reflection (the edge value not repeated).
 
@@ -111,6 +140,12 @@ class ReflectionPad2d(ReflectionPad1d):
     dims = 2
 
 
+class ReflectionPad3d(ReflectionPad1d):
+    """Pad the last three dims with their reflection: (left, right, top, bottom, front, back)."""
+
+    dims = 3
+
+
 class ReplicationPad1d(_Pad):
     """Pad the last dim by repeating its edge values.
 
@@ -126,3 +161,42 @@ class ReplicationPad2d(ReplicationPad1d):
     """Pad the last two dims by repeating their edge values: (left, right, top, bottom)."""
 
     dims = 2
+
+
+class ReplicationPad3d(ReplicationPad1d):
+    """Pad the last three dims by repeating their edge values: (left, right, top, bottom,
+    front, back)."""
+
+    dims = 3
+
+
+class CircularPad1d(_Pad):
+    """Pad the last dim of (N, C, W) or (C, W) with its values wrapped around: the end
+    pads the beginning and the beginning the end.
+
+    >>> import chainrule
+    >>> chainrule.nn.CircularPad1d(2)(chainrule.arange(4.0).reshape(1, 1, 4))
+    tensor([[[2., 3., 0., 1., 2., 3., 0., 1.]]])
+    """
+
+    mode = "circular"
+
+    def forward(self, input):
+        if input.dim() not in (self.dims + 1, self.dims + 2):
+            raise ValueError(
+                f"expected {self.dims + 1}D or {self.dims + 2}D input (got {input.dim()}D input)"
+            )
+        return super().forward(input)
+
+
+class CircularPad2d(CircularPad1d):
+    """Pad the last two dims of (N, C, H, W) or (C, H, W) circularly: (left, right, top, bottom)."""
+
+    dims = 2
+
+
+class CircularPad3d(CircularPad1d):
+    """Pad the last three dims of (N, C, D, H, W) or (C, D, H, W) circularly: (left, right,
+    top, bottom, front, back)."""
+
+    dims = 3

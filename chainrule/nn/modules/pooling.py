@@ -1,5 +1,5 @@
-"""Pooling layers: max, average, power-average and adaptive pooling in 1-D and 2-D, and
-max unpooling."""
+"""Pooling layers: max, average and adaptive pooling in 1-D, 2-D and 3-D, power-average
+pooling in 1-D and 2-D, and max unpooling."""
 
 from .. import functional as F
 from .module import Module
@@ -7,21 +7,25 @@ from .module import Module
 __all__ = [
     "MaxPool1d",
     "MaxPool2d",
+    "MaxPool3d",
     "AvgPool1d",
     "AvgPool2d",
+    "AvgPool3d",
     "LPPool1d",
     "LPPool2d",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
     "MaxUnpool1d",
     "MaxUnpool2d",
 ]
 
 
 class _MaxPoolNd(Module):
-    """MaxPool1d and MaxPool2d: the same arguments and forward, over ``_spatial`` dims."""
+    """MaxPool1d, MaxPool2d and MaxPool3d: the same arguments and forward, over ``_spatial`` dims."""
 
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
@@ -35,7 +39,7 @@ class _MaxPoolNd(Module):
         self.ceil_mode = ceil_mode
 
     def forward(self, input):
-        pool = F.max_pool2d if self._spatial == 2 else F.max_pool1d
+        pool = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[self._spatial - 1]
         return pool(
             input,
             self.kernel_size,
@@ -67,6 +71,19 @@ class MaxPool2d(_MaxPoolNd):
     """
 
     _spatial = 2
+
+
+class MaxPool3d(_MaxPoolNd):
+    """The maximum of each (kD, kH, kW) window of (N, C, D, H, W) (or unbatched
+    (C, D, H, W)); ``stride`` defaults to ``kernel_size``. With ``return_indices`` it also
+    returns each maximum's flat position in its input volume.
+
+    >>> import chainrule
+    >>> chainrule.nn.MaxPool3d((1, 2, 2))(chainrule.randn(2, 3, 4, 8, 8)).shape
+    chainrule.Size([2, 3, 4, 4, 4])
+    """
+
+    _spatial = 3
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -153,6 +170,27 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
+class AvgPool3d(AvgPool2d):
+    """The mean of each (kD, kH, kW) window of (N, C, D, H, W) (or unbatched (C, D, H, W));
+    arguments as AvgPool2d's.
+
+    >>> import chainrule
+    >>> chainrule.nn.AvgPool3d(2, stride=2)(chainrule.randn(1, 3, 4, 6, 6)).shape
+    chainrule.Size([1, 3, 2, 3, 3])
+    """
+
+    def forward(self, input):
+        return F.avg_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+
 class AdaptiveAvgPool2d(Module):
     """Average pooling to a fixed output size (OH, OW) whatever the input's
     (``None`` keeps that side): ``AdaptiveAvgPool2d(1)`` is global average pooling.
@@ -171,6 +209,19 @@ class AdaptiveAvgPool2d(Module):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
+    """Average pooling to a fixed output size (OD, OH, OW) whatever the input's (``None``
+    keeps that side): ``AdaptiveAvgPool3d(1)`` is global average pooling of volumes.
+
+    >>> import chainrule
+    >>> chainrule.nn.AdaptiveAvgPool3d((1, 2, 2))(chainrule.randn(1, 8, 4, 5, 6)).shape
+    chainrule.Size([1, 8, 1, 2, 2])
+    """
+
+    def forward(self, input):
+        return F.adaptive_avg_pool3d(input, self.output_size)
 
 
 class AdaptiveAvgPool1d(Module):
@@ -211,6 +262,19 @@ class AdaptiveMaxPool2d(Module):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
+    """Max pooling to a fixed output size (OD, OH, OW) whatever the input's (``None`` keeps
+    that side); with ``return_indices`` it also returns each maximum's flat position.
+
+    >>> import chainrule
+    >>> chainrule.nn.AdaptiveMaxPool3d((1, 2, 2))(chainrule.randn(1, 8, 4, 5, 6)).shape
+    chainrule.Size([1, 8, 1, 2, 2])
+    """
+
+    def forward(self, input):
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool1d(Module):
