@@ -10,14 +10,26 @@ any entry is False.
 tensor([ True, False])
 """
 
+from .._creation import full
+from ..linalg import cholesky_ex
+from ..ops.elementwise import isclose
+
 __all__ = [
     "Constraint",
     "boolean",
     "greater_than",
+    "greater_than_eq",
+    "independent",
     "integer_interval",
     "interval",
     "less_than",
+    "lower_cholesky",
+    "multinomial",
+    "nonnegative",
+    "nonnegative_integer",
+    "one_hot",
     "positive",
+    "positive_definite",
     "real",
     "real_vector",
     "simplex",
@@ -59,6 +71,40 @@ class _IntegerInterval(Constraint):
         return f"IntegerInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
 
 
+class _IntegerGreaterThan(Constraint):
+    is_discrete = True
+
+    def __init__(self, lower_bound):
+        self.lower_bound = lower_bound
+
+    def check(self, value):
+        return (value % 1 == 0) & (value >= self.lower_bound)
+
+    def __repr__(self):
+        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
+
+
+class _OneHot(Constraint):
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value):
+        return ((value == 0) | (value == 1)).all(-1) & value.sum(-1).eq(1)
+
+
+class _Multinomial(Constraint):
+    """Non-negative counts along the last dim summing to at most ``upper_bound`` (PyTorch's weak check)."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        return (value >= 0).all(dim=-1) & (value.sum(dim=-1) <= self.upper_bound)
+
+
 class _Real(Constraint):
     def check(self, value):
         return value == value  # False for NaN
@@ -83,6 +129,17 @@ class _GreaterThan(Constraint):
 
     def __repr__(self):
         return f"GreaterThan(lower_bound={self.lower_bound})"
+
+
+class _GreaterThanEq(Constraint):
+    def __init__(self, lower_bound):
+        self.lower_bound = lower_bound
+
+    def check(self, value):
+        return self.lower_bound <= value
+
+    def __repr__(self):
+        return f"GreaterThanEq(lower_bound={self.lower_bound})"
 
 
 class _LessThan(Constraint):
@@ -117,13 +174,72 @@ class _Simplex(Constraint):
         return (value >= 0).all(dim=-1) & ((value.sum(-1) - 1).abs() < 1e-6)
 
 
+class _LowerCholesky(Constraint):
+    """Lower-triangular square matrices with a positive diagonal."""
+
+    event_dim = 2
+
+    def check(self, value):
+        lower_triangular = (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
+        return lower_triangular & (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
+
+
+class _PositiveDefinite(Constraint):
+    """Symmetric (to within 1e-6, as PyTorch) square matrices with a Cholesky factor."""
+
+    event_dim = 2
+
+    def check(self, value):
+        if value.shape[-2] != value.shape[-1]:
+            return full(tuple(value.shape[:-2]), False)
+        symmetric = isclose(value, value.mT, atol=1e-6).all(-2).all(-1)
+        if not bool(symmetric.all()):
+            return symmetric
+        return cholesky_ex(value).info.eq(0)
+
+
+class _IndependentConstraint(Constraint):
+    """``base_constraint`` checked over ``reinterpreted_batch_ndims`` more rightmost dims:
+    an event is valid only where all its entries are."""
+
+    def __init__(self, base_constraint, reinterpreted_batch_ndims):
+        self.base_constraint = base_constraint
+        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
+
+    @property
+    def is_discrete(self):
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self):
+        return self.base_constraint.event_dim + self.reinterpreted_batch_ndims
+
+    def check(self, value):
+        result = self.base_constraint.check(value)
+        if result.dim() < self.reinterpreted_batch_ndims:
+            raise ValueError(f"Expected value.dim() >= {self.event_dim} but got {value.dim()}")
+        batch_dims = result.dim() - self.reinterpreted_batch_ndims
+        return result.reshape(tuple(result.shape[:batch_dims]) + (-1,)).all(-1)
+
+    def __repr__(self):
+        return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
+
+
 boolean = _Boolean()
 integer_interval = _IntegerInterval
+nonnegative_integer = _IntegerGreaterThan(0)
+one_hot = _OneHot()
 real = _Real()
 real_vector = _RealVector()
 greater_than = _GreaterThan
+greater_than_eq = _GreaterThanEq
+independent = _IndependentConstraint
 less_than = _LessThan
+multinomial = _Multinomial
 positive = _GreaterThan(0.0)
+positive_definite = _PositiveDefinite()
+lower_cholesky = _LowerCholesky()
+nonnegative = _GreaterThanEq(0.0)
 interval = _Interval
 unit_interval = _Interval(0.0, 1.0)
 simplex = _Simplex()

@@ -2,6 +2,7 @@
 (``torch.distributions.Independent``): a diagonal Normal over a vector, for
 example, scored as one event whose log-probability is the sum over the vector."""
 
+from . import constraints
 from .distribution import Distribution
 
 __all__ = ["Independent"]
@@ -40,6 +41,12 @@ class Independent(Distribution):
     @property
     def has_rsample(self):
         return self.base_dist.has_rsample
+
+    @property
+    def support(self):
+        """The base distribution's support, its rightmost ``reinterpreted_batch_ndims``
+        dims read as one event."""
+        return constraints.independent(self.base_dist.support, self.reinterpreted_batch_ndims)
 
     @property
     def mean(self):

@@ -4,7 +4,9 @@ PyTorch; float64 finite differences; PyTorch's errors."""
 import numpy as np
 import pytest
 
-from oracle import check_gradcheck, check_torch, raises_like_torch, requires_torch, same_as_torch
+import chainrule
+
+from oracle import check_gradcheck, check_torch, raises_like_torch, requires_torch, same_as_torch, torch
 
 RNG = np.random.default_rng(0)
 LOC, SCALE, VALUE = (
@@ -61,3 +63,12 @@ def test_more_reinterpreted_dims_than_batch_dims_and_kl_of_different_dims_raise_
             _independent(m, m.zeros(2, 3), m.ones(2, 3), 1), _independent(m, m.zeros(2, 3), m.ones(2, 3), 2)
         )
     )
+
+
+@requires_torch
+def test_support_is_the_base_support_read_as_one_event_as_pytorchs():
+    ours = chainrule.distributions.Independent(chainrule.distributions.Normal(chainrule.zeros(2, 3), 1.0), 1)
+    theirs = torch.distributions.Independent(torch.distributions.Normal(torch.zeros(2, 3), 1.0), 1)
+    assert repr(ours.support) == repr(theirs.support) and ours.support.event_dim == theirs.support.event_dim
+    value = chainrule.tensor([[0.0, float("inf"), 1.0], [1.0, 2.0, 3.0]])
+    assert ours.support.check(value).tolist() == theirs.support.check(torch.tensor(value.numpy())).tolist()
