@@ -7,6 +7,7 @@ This file only re-exports; each name lives in the module that defines it.
 import warnings as _warnings
 
 from . import _dtype, autograd, backends, cuda, ops
+from ._compile import compile
 from ._creation import (
     BoolTensor,
     ByteTensor,
@@ -52,12 +53,14 @@ from ._dtype import (
     can_cast,
     double,
     dtype,
+    finfo,
     float,
     float16,
     float32,
     float64,
     get_default_dtype,
     half,
+    iinfo,
     int,
     int8,
     int16,
@@ -82,14 +85,19 @@ from ._random import (
 )
 from ._settings import (
     are_deterministic_algorithms_enabled,
+    get_default_device,
+    get_float32_matmul_precision,
     get_num_interop_threads,
     get_num_threads,
     is_deterministic_algorithms_warn_only_enabled,
+    set_default_device,
+    set_float32_matmul_precision,
     set_num_interop_threads,
     set_num_threads,
     use_deterministic_algorithms,
 )
 from ._tensor import Size, Tensor, device
+from .amp import autocast
 from .autograd.anomaly import is_anomaly_enabled, set_detect_anomaly
 from .autograd.grad_mode import (
     enable_grad,
@@ -165,6 +173,7 @@ _SUBMODULES = {
     "cli",
     "distributions",
     "special",
+    "testing",
 }
 
 
@@ -187,6 +196,39 @@ def is_tensor(obj):
 
 def is_floating_point(input):
     return input.is_floating_point()
+
+
+def is_complex(input):
+    """Whether ``input``'s dtype is complex: never, as chainrule has no complex dtypes.
+
+    >>> import chainrule
+    >>> chainrule.is_complex(chainrule.ones(2))
+    False
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"is_complex(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
+    return input.is_complex()
+
+
+def typename(obj, /):
+    """The qualified name of ``obj``'s type; a tensor's legacy type name.
+
+    >>> import chainrule
+    >>> chainrule.typename(chainrule.tensor([1, 2])), chainrule.typename(chainrule.nn.Linear)
+    ('chainrule.LongTensor', 'chainrule.nn.modules.linear.Linear')
+    """
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    if hasattr(obj, "__qualname__"):
+        qualname = obj.__qualname__
+    elif hasattr(obj, "__name__"):
+        qualname = obj.__name__
+    else:
+        module, qualname = obj.__class__.__module__ or "", obj.__class__.__qualname__
+    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
 
 def numel(input):

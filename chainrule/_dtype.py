@@ -283,3 +283,84 @@ def can_cast(from_, to):
     False
     """
     return category(to_numpy_dtype(from_)) <= category(to_numpy_dtype(to))
+
+
+# --- numerical limits ---------------------------------------------------------
+
+
+def _limits_dtype(type, name):  # noqa: A002 - PyTorch's name
+    if type.__class__ is not dtype:
+        raise TypeError(
+            f"{name}(): argument 'type' (position 1) must be chainrule.dtype, not {type.__class__.__name__}"
+        )
+    return type
+
+
+class finfo:
+    """The limits of a floating dtype (the default dtype if none is given), as ``torch.finfo``.
+
+    >>> import chainrule
+    >>> chainrule.finfo(chainrule.float32).eps
+    1.1920928955078125e-07
+    >>> chainrule.finfo(chainrule.float16).max, chainrule.finfo(chainrule.float16).bits
+    (65504.0, 16)
+    """
+
+    def __init__(self, type=None):  # noqa: A002 - PyTorch's name
+        type = _default[0] if type is None else _limits_dtype(type, "finfo")
+        if not type.is_floating_point:
+            raise TypeError(
+                f"chainrule.finfo() requires a floating point input type, got {type}. "
+                "Use chainrule.iinfo for integer types."
+            )
+        info = np.finfo(type.numpy)
+        self.bits = builtins.int(info.bits)
+        self.eps = builtins.float(info.eps)
+        self.max = builtins.float(info.max)
+        self.min = builtins.float(info.min)
+        self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
+        self.resolution = 10.0**-info.precision  # exact, not rounded to the dtype as NumPy gives it
+        self.dtype = type.name
+
+    def __eq__(self, other):
+        return isinstance(other, finfo) and other.dtype == self.dtype
+
+    __hash__ = None  # unhashable, as PyTorch's
+
+    def __repr__(self):
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+            f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})"
+        )
+
+
+class iinfo:
+    """The limits of an integer dtype, as ``torch.iinfo``.
+
+    >>> import chainrule
+    >>> chainrule.iinfo(chainrule.uint8).max, chainrule.iinfo(chainrule.int16).min
+    (255, -32768)
+    """
+
+    def __init__(self, type):  # noqa: A002 - PyTorch's name
+        type = _limits_dtype(type, "iinfo")
+        if type is bool:
+            raise TypeError("chainrule.bool is not supported by chainrule.iinfo")
+        if type.is_floating_point:
+            raise TypeError(
+                f"chainrule.iinfo() requires an integer input type, got {type}. "
+                "Use chainrule.finfo for floating point types."
+            )
+        info = np.iinfo(type.numpy)
+        self.bits = builtins.int(info.bits)
+        self.max = builtins.int(info.max)
+        self.min = builtins.int(info.min)
+        self.dtype = type.name
+
+    def __eq__(self, other):
+        return isinstance(other, iinfo) and other.dtype == self.dtype
+
+    __hash__ = None  # unhashable, as PyTorch's
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

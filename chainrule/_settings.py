@@ -1,5 +1,5 @@
-"""Global switches of PyTorch's that chainrule accepts: thread counts and
-deterministic algorithms.
+"""Global switches of PyTorch's that chainrule accepts: thread counts,
+deterministic algorithms, float32 matrix-product precision and the default device.
 
 chainrule runs its heavy ops (convolution, pooling, batch norm, Adam's
 update) on a small pool of threads of its own, each taking a slice of the
@@ -26,6 +26,9 @@ and 1.4 ms on a quiet machine).
 
 chainrule's results are deterministic (the same inputs and seed give the
 same numbers), so ``use_deterministic_algorithms`` only records its flag.
+Likewise ``set_float32_matmul_precision``: PyTorch's 'high' and 'medium' let
+float32 products use TF32 or bfloat16 where the hardware has them; chainrule's
+products are always full float32, so it records the setting and nothing changes.
 
 Memory: every op's result is a fresh ndarray, and a training step frees and
 allocates arrays of many megabytes. glibc's malloc hands such blocks back to
@@ -42,8 +45,16 @@ import ctypes
 import os
 import platform
 import sys
+import warnings
 
-_state = {"threads": None, "interop_threads": None, "deterministic": False, "warn_only": False}
+_state = {
+    "threads": None,
+    "interop_threads": None,
+    "deterministic": False,
+    "warn_only": False,
+    "matmul_precision": "highest",
+    "device": None,
+}
 
 
 def _cpu_count():
@@ -128,6 +139,57 @@ def are_deterministic_algorithms_enabled():
 def is_deterministic_algorithms_warn_only_enabled():
     """The ``warn_only`` flag last given to ``use_deterministic_algorithms``."""
     return _state["warn_only"]
+
+
+def set_float32_matmul_precision(precision):
+    """Record PyTorch's float32 matrix-product precision: 'highest' (the default),
+    'high' or 'medium'. chainrule's products are full float32 whatever it says.
+    Another string is ignored with PyTorch's warning.
+
+    >>> import chainrule
+    >>> chainrule.set_float32_matmul_precision("high")
+    >>> chainrule.get_float32_matmul_precision()
+    'high'
+    >>> chainrule.set_float32_matmul_precision("highest")
+    """
+    if not isinstance(precision, str):
+        raise RuntimeError(f"set_float32_matmul_precision expects a str, but got {type(precision).__name__}")
+    if precision not in ("highest", "high", "medium"):
+        warnings.warn(
+            f"{precision} is not one of 'highest', 'high', or 'medium'; "
+            "the current set_float32_matmul_precision call has no effect.",
+            stacklevel=2,
+        )
+        return
+    _state["matmul_precision"] = precision
+
+
+def get_float32_matmul_precision():
+    """The precision last given to ``set_float32_matmul_precision`` ('highest' at first)."""
+    return _state["matmul_precision"]
+
+
+def set_default_device(device):
+    """Make ``device`` the default device of new tensors: the CPU (by name or
+    ``chainrule.device``), or None for the CPU again. Any other device raises the
+    error ``chainrule.device`` gives for it.
+
+    >>> import chainrule
+    >>> chainrule.set_default_device("cpu")
+    >>> chainrule.get_default_device()
+    device(type='cpu')
+    >>> chainrule.set_default_device(None)
+    """
+    from ._tensor import device as _device
+
+    _state["device"] = None if device is None else _device(device)
+
+
+def get_default_device():
+    """The device new tensors are made on: always the CPU in chainrule."""
+    from ._tensor import CPU
+
+    return _state["device"] or CPU
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3

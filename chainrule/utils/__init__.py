@@ -1,5 +1,6 @@
-"""``chainrule.utils``: data loading (``chainrule.utils.data``)."""
+"""``chainrule.utils``: data loading (``chainrule.utils.data``) and activation
+checkpointing (``chainrule.utils.checkpoint``)."""
 
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
