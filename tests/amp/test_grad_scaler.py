@@ -258,3 +258,18 @@ def test_the_getters_and_setters_of_the_factors():
 def test_a_device_chainrule_cannot_run_on_is_refused():
     with pytest.raises(RuntimeError, match="chainrule runs on the CPU only"):
         chainrule.amp.GradScaler("mps")
+
+
+@pytest.mark.parametrize("name", ["GradScaler", "autocast"])
+def test_the_cuda_amp_spellings_warn_as_pytorch_and_are_disabled_without_cuda(name):
+    with pytest.warns(FutureWarning, match=rf"`torch.cuda.amp.{name}\(args...\)` is deprecated"):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning)
+            tool = getattr(chainrule.cuda.amp, name)(enabled=True)
+    if name == "GradScaler":
+        layer = chainrule.nn.Linear(2, 1)
+        loss = layer(chainrule.ones(1, 2)).sum()
+        assert not tool.is_enabled() and tool.scale(loss) is loss
+    else:
+        with tool:
+            assert chainrule.ones(2).dtype == chainrule.float32
