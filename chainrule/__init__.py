@@ -96,7 +96,7 @@ from ._settings import (
     set_num_threads,
     use_deterministic_algorithms,
 )
-from ._tensor import Size, Tensor, device
+from ._tensor import Size, Tensor, device, layout, strided
 from .amp import autocast
 from .autograd.anomaly import is_anomaly_enabled, set_detect_anomaly
 from .autograd.grad_mode import (

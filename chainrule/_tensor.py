@@ -136,6 +136,27 @@ class device:
 CPU = device("cpu")
 
 
+class layout:
+    """How a tensor's elements sit in memory (``torch.layout``); chainrule has dense
+    ``strided`` tensors only.
+
+    >>> import chainrule
+    >>> chainrule.zeros(2).layout
+    chainrule.strided
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"chainrule.{self.name}"
+
+
+strided = layout("strided")
+
+
 def _require_cpu(where):
     """Raise unless ``where`` names the CPU (through ``device``'s check)."""
     device(where)
@@ -192,6 +213,7 @@ class Tensor:
     grad = _UnpopulatedGrad()
     _output_nr = 0
     _hooks = None
+    _post_accumulate_hooks = None
     _retains_grad = False
     # Views (set by ops/_helpers.py: view_of): the tensor owning the memory;
     # why in-place ops on this view may not be recorded (None, NO_GRAD_VIEW or
@@ -238,6 +260,22 @@ class Tensor:
 
     @property
     def is_cuda(self):
+        return False
+
+    @property
+    def layout(self):
+        return strided
+
+    @property
+    def is_sparse(self):
+        return False
+
+    @property
+    def is_quantized(self):
+        return False
+
+    @property
+    def is_meta(self):
         return False
 
     @property
@@ -567,6 +605,30 @@ class Tensor:
         self._hooks.append(hook)
         return RemovableHandle(self._hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` on this leaf once per backward, after its ``.grad`` has
+        been accumulated (an optimizer can step there and free the gradient). Returns
+        a handle with ``remove()``.
+
+        >>> import chainrule
+        >>> w = chainrule.tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = w.register_post_accumulate_grad_hook(lambda t: print(t.grad))
+        >>> (w * 3).sum().backward()
+        tensor([3., 3.])
+        """
+        from .autograd.function import RemovableHandle
+
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = []
+        if self._hooks is None:
+            self._hooks = []  # not None: the engine sends this leaf's gradients the hooked way
+        self._post_accumulate_hooks.append(hook)
+        return RemovableHandle(self._post_accumulate_hooks, hook)
+
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it).
 
@@ -743,6 +805,97 @@ class Tensor:
         array = np.full(_size((size,)), fill_value, self._new_dtype(dtype))
         return wrap(array).requires_grad_(requires_grad)
 
+    def new_empty_strided(self, size, stride, dtype=None, device=None, requires_grad=False):
+        """A new tensor with these sizes and element strides (zeros, where PyTorch's
+        values are uninitialised), on this tensor's dtype unless ``dtype``.
+
+        >>> import chainrule
+        >>> chainrule.zeros(1).new_empty_strided((2, 3), (1, 2)).stride()
+        (1, 2)
+        """
+        size, stride = tuple(size), tuple(stride)
+        if len(size) != len(stride):
+            raise RuntimeError(
+                f"dimensionality of sizes ({len(size)}) must match dimensionality of strides ({len(stride)})"
+            )
+        extent = 1 + sum((n - 1) * step for n, step in zip(size, stride)) if all(size) else 0
+        memory = np.zeros(extent, self._new_dtype(dtype))
+        array = np.lib.stride_tricks.as_strided(memory, size, [step * memory.itemsize for step in stride])
+        return wrap(array).requires_grad_(requires_grad)
+
+    def new(self, *args, device=None):
+        """The legacy constructor on this tensor's dtype: ``x.new(2, 3)`` (zeros, where
+        PyTorch's are uninitialised), ``x.new([1, 2])`` (a copy of the data),
+        ``x.new(other)`` (``other`` itself, which must have x's dtype), ``x.new()`` (empty).
+
+        >>> import chainrule
+        >>> chainrule.tensor([1, 2]).new([3.7, 4.2]), chainrule.zeros(1).new(2, 3).shape
+        (tensor([3, 4]), chainrule.Size([2, 3]))
+        """
+        if device is not None:
+            _require_cpu(device)
+        dtype = self._data.dtype
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            other = args[0]
+            if other._data.dtype != dtype:
+                raise TypeError(f"expected {self.dtype} (got {other.dtype}): convert it with .to(x.dtype)")
+            return Tensor(other)
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+            if np.ndim(args[0]) == 0:
+                raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+            return wrap(np.array(args[0]).astype(dtype))
+        return wrap(np.zeros(_size(args) if args else (0,), dtype))
+
+    # --- Python callables over elements (PyTorch's CPU-only apply_ and map_) -------
+
+    def apply_(self, callable):
+        """Replace each element x by ``callable(x)`` (a Python number), in place: a
+        Python loop, for small tensors; not for tensors that require grad.
+
+        >>> import chainrule
+        >>> chainrule.tensor([1.0, 2.0]).apply_(lambda x: x * 10)
+        tensor([10., 20.])
+        """
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call apply_() on Variable that requires grad. Use var.detach().apply_() instead."
+            )
+        data = self._data
+        for index in np.ndindex(data.shape):
+            data[index] = _real_number(callable(data[index].item()))
+        bump_version(self)
+        return self
+
+    def map_(self, tensor, callable):
+        """Replace each element x by ``callable(x, y)``, y the matching element of
+        ``tensor`` (broadcast to this shape), in place; not for tensors that require grad.
+
+        >>> import chainrule
+        >>> chainrule.tensor([1.0, 2.0]).map_(chainrule.tensor([3.0, 4.0]), lambda x, y: x * y)
+        tensor([3., 8.])
+        """
+        if not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"map_(): argument 'other' (position 1) must be Tensor, not {type(tensor).__name__}"
+            )
+        if self._requires_grad or tensor._requires_grad:
+            raise RuntimeError(
+                "Can't call map_() on Variable that requires grad. Use var.detach().map_() instead."
+            )
+        if tensor._data.dtype != self._data.dtype:
+            raise TypeError(f"map_: expected {self.type()} for 'other' (got {tensor.type()})")
+        data = self._data
+        try:
+            others = np.broadcast_to(tensor._data, data.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"map_: the other tensor's shape {list(tensor.shape)} can't broadcast to {list(self.shape)}"
+            ) from None
+        for index in np.ndindex(data.shape):
+            data[index] = _real_number(callable(data[index].item(), others[index].item()))
+        bump_version(self)
+        return self
+
     # --- NumPy interoperability -------------------------------------------------------
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -761,8 +914,25 @@ class Tensor:
 # Per-tensor autograd bookkeeping kept in __dict__ (see the class attributes
 # of Tensor): a deep copy is a fresh leaf and starts without it.
 _AUTOGRAD_STATE = frozenset(
-    {"grad", "_output_nr", "_hooks", "_retains_grad", "_accumulator", "_base", "_view_meta", "_views"}
+    {
+        "grad",
+        "_output_nr",
+        "_hooks",
+        "_post_accumulate_hooks",
+        "_retains_grad",
+        "_accumulator",
+        "_base",
+        "_view_meta",
+        "_views",
+    }
 )
+
+
+def _real_number(value):
+    """apply_ and map_ store only numbers, as PyTorch (numpy would parse a string)."""
+    if not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"must be real number, not {type(value).__name__}")
+    return value
 
 
 def _size(size):

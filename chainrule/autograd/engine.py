@@ -134,7 +134,8 @@ def backward_scalar(output, retain_graph):
         node._buffer = [one]
         _run_simple([], retain_graph, None, node)
     else:
-        _run_simple(_seed(((output, one),), False, None), retain_graph)
+        hooked = {}
+        _run_simple(_seed(((output, one),), False, None, hooked), retain_graph, hooked)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -580,7 +581,7 @@ def _deliver_to_leaf(leaf, g, owned, create_graph, wanted, hooked):
             previous = wanted.captured[index]
             wanted.captured[index] = g if previous is None else previous + g
             return
-    if leaf._hooks and hooked is not None:
+    if leaf._hooks is not None and hooked is not None:
         _hold_for_hooks(hooked, leaf, g)
         return
     _accumulate(leaf, g, owned, create_graph)
@@ -596,9 +597,14 @@ def _hold_for_hooks(hooked, leaf, g):
 
 def _finish_hooked_leaves(hooked, create_graph, wanted):
     """Run each hooked leaf's hooks once, on everything that reached it, as
-    PyTorch's AccumulateGrad node does; then accumulate (or return) the result."""
+    PyTorch's AccumulateGrad node does; then accumulate (or return) the result and
+    run the leaf's post-accumulate hooks."""
     for leaf, g in hooked.items():
         _accumulate(leaf, g, False, create_graph)
+        if leaf._post_accumulate_hooks:
+            for hook in list(leaf._post_accumulate_hooks):
+                if hook(leaf) is not None:
+                    raise TypeError(f"post accumulate grad hook {hook} must return None")
     if wanted is not None and wanted.capture:
         for leaf, index in wanted.leaves.items():
             g = wanted.captured[index]

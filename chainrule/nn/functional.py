@@ -23,9 +23,10 @@ from ..ops._helpers import broadcast_error, inplace_on_copy, normalize_dim, prom
 from ..ops.attention import *  # noqa: F403
 from ..ops.conv import *  # noqa: F403
 from ..ops.conv import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from ..ops.ctc import ctc_loss  # noqa: F401
 from ..ops.elementwise import clamp, erf, exp, log, log1p, minimum, sigmoid, tanh, where  # noqa: F401
 from ..ops.indexing import index_select
-from ..ops.linalg import einsum
+from ..ops.linalg import einsum, pdist  # noqa: F401
 from ..ops.nn import (  # noqa: F401
     Elu,
     Gelu,
@@ -739,6 +740,86 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, kh * kw, avg_pool2d, max_pool2d)
 
 
+def _fractional_starts(sample, size, out, pool):
+    """PyTorch's pseudo-random window starts along one side, one row per plane: start i is
+    ``int((i + u) a) - int(u a)`` with ``a = (size - pool) / (out - 1)`` in the input's
+    dtype, and the last window ends at the edge."""
+    starts = np.zeros(sample.shape + (out,), np.int64)
+    if out > 1:
+        alpha = sample.dtype.type(size - pool) / sample.dtype.type(out - 1)
+        steps = np.arange(out).astype(sample.dtype) + sample[..., None]
+        starts = (steps * alpha).astype(np.int64) - (sample * alpha).astype(np.int64)[..., None]
+    starts[..., -1] = size - pool
+    return starts
+
+
+def fractional_max_pool2d(
+    input, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None
+):
+    """Max pooling of (N, C, H, W) (or (C, H, W)) over (kH, kW) windows placed
+    pseudo-randomly to give ``output_size`` (or ``output_ratio`` times the input's)
+    outputs (Graham, 2014): one uniform draw per plane and side, from chainrule's
+    generator unless ``_random_samples`` (N, C, 2) gives them (width, then height).
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> x = chainrule.arange(16.0).reshape(1, 1, 4, 4)
+    >>> F.fractional_max_pool2d(x, 2, output_size=2, _random_samples=chainrule.full((1, 1, 2), 0.5))
+    tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
+    if output_size is None and output_ratio is None:
+        raise ValueError("fractional_max_pool2d requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        if len(output_ratio) > 2:
+            raise ValueError(
+                "fractional_max_pool2d requires output_ratio to either be a single Int or tuple of Ints."
+            )
+        output_size = [int(input.size(-2) * output_ratio[0]), int(input.size(-1) * output_ratio[1])]
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"fractional_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    batch, channels, height, width = x.shape
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
+    for side, pool, size, out in (("height", kh, height, oh), ("width", kw, width, ow)):
+        if out + pool - 1 > size:
+            raise RuntimeError(
+                f"fractional_max_pool2d(): pool {side} {pool} too large relative to input {side} {size} "
+                f"(output {side} {out} needs at least {out + pool - 1})"
+            )
+    if _random_samples is None:
+        samples = numpy_generator().random((batch, channels, 2)).astype(x._data.dtype)
+    else:
+        _refuse_grad(_random_samples, "fractional_max_pool2d", "random_samples")
+        samples = _random_samples._data
+        if samples.dtype != x._data.dtype:
+            raise RuntimeError("Expect _random_samples to have the same dtype as input")
+        if samples.ndim != 3 or samples.shape[0] < batch:
+            raise RuntimeError(
+                f"Expect _random_samples to be (N, C, 2) with N at least the batch size {batch}; "
+                f"got {list(samples.shape)}."
+            )
+        if samples.shape[1] != channels:
+            raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+        if samples.shape[2] != 2:
+            raise RuntimeError(f"Expect _random_samples.size(2) equals to 2; got {samples.shape[2]}.")
+    rows = _fractional_starts(samples[:batch, :, 1], height, oh, kh)  # (N, C, OH)
+    cols = _fractional_starts(samples[:batch, :, 0], width, ow, kw)  # (N, C, OW)
+    # the flat position of each window element: (N, C, OH, OW, kH * kW), rows outer as PyTorch scans
+    window_rows = rows[:, :, :, None, None, None] + np.arange(kh)[:, None]
+    window_cols = cols[:, :, None, :, None, None] + np.arange(kw)
+    flat = (window_rows * width + window_cols).reshape(batch, channels, oh, ow, kh * kw)
+    windows = x.reshape(batch, channels, height * width).gather(2, wrap(flat.reshape(batch, channels, -1)))
+    output, which = windows.reshape(batch, channels, oh, ow, kh * kw).max(-1)
+    if input.ndim == 3:
+        output = output.squeeze(0)
+    if not return_indices:
+        return output
+    indices = np.take_along_axis(flat, which._data[..., None], -1)[..., 0]
+    return output, wrap(indices if input.ndim == 4 else indices[0])
+
+
 # --- resampling ---------------------------------------------------------------------------------
 
 # The linear modes and the input dims each takes: (N, C, W), (N, C, H, W), (N, C, D, H, W).
@@ -902,6 +983,39 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
         "nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", stacklevel=2
     )
     return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """The old name of nearest-neighbour :func:`interpolate` (deprecated in PyTorch too).
+
+    >>> import warnings, chainrule
+    >>> import chainrule.nn.functional as F
+    >>> with warnings.catch_warnings(record=True):
+    ...     F.upsample_nearest(chainrule.tensor([[[1.0, 2.0]]]), scale_factor=2)
+    tensor([[[1., 1., 2., 2.]]])
+    """
+    warnings.warn(
+        "`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
+    )
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """The old name of bilinear :func:`interpolate` with ``align_corners=True``
+    (deprecated in PyTorch too).
+
+    >>> import warnings, chainrule
+    >>> import chainrule.nn.functional as F
+    >>> with warnings.catch_warnings(record=True):
+    ...     F.upsample_bilinear(chainrule.tensor([[[[0.0, 3.0]]]]), size=(1, 4))
+    tensor([[[[0., 1., 2., 3.]]]])
+    """
+    warnings.warn(
+        "`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
+    )
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 # --- losses -----------------------------------------------------------------------------------
@@ -1269,6 +1383,63 @@ def multi_margin_loss(
     loss = (hinge.sum(1) / classes).reshape(target.shape)
     if reduction == "mean" and not samples:
         return loss.sum()  # PyTorch's mean of no samples is 0, not nan
+    return _reduce(loss, reduction)
+
+
+def _check_multilabel_margin(input, target):
+    """PyTorch's argument checks of multilabel_margin_loss; the (samples, classes) of ``input``."""
+    shape = tuple(input.shape)
+    if not (len(shape) == 2 and shape[1] or len(shape) == 1 and shape[0] or not shape):
+        raise RuntimeError(
+            f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(shape)}"
+        )
+    if tuple(target.shape) != shape:
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {list(shape)}")
+    samples, classes = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0] if shape else 1)
+    dtype = input._data.dtype
+    if dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"multilabel_margin_loss_forward_out_frame\" not implemented for '{scalar_type_name(dtype)}' "
+            "(call input.float() first)"
+        )
+    if target._data.dtype != np.int64:
+        raise RuntimeError(
+            f"expected scalar type Long but found {scalar_type_name(target._data.dtype)} "
+            "(multilabel_margin_loss takes class indices: call target.long())"
+        )
+    if ((target._data < -1) | (target._data >= classes)).any():
+        raise RuntimeError(
+            f"argument #2 'target' is out of range (multilabel_margin_loss: classes are 0 to {classes - 1}, "
+            "-1 ends a sample's labels)"
+        )
+    return samples, classes
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss of scores (N, C): each sample's target row lists its
+    classes, ended by -1; the loss sums ``max(0, 1 - (x[y] - x[i]))`` over its
+    labels y and the classes i that are not labels, divided by C. A score exactly
+    at the margin gets no gradient, as in PyTorch.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.multilabel_margin_loss(chainrule.tensor([[0.1, 0.2, 0.4, 0.8]]), chainrule.tensor([[3, 0, -1, 1]]))
+    tensor(0.8500)
+    """
+    reduction = reduction_mode(size_average, reduce, reduction)
+    samples, classes = _check_multilabel_margin(input, target)
+    labels = target._data.reshape(samples, classes)
+    listed = np.cumprod(labels != -1, axis=1).astype(bool)  # the labels before the first -1
+    index = np.where(listed, labels, 0)
+    is_label = np.zeros((samples, classes), bool)
+    is_label[np.nonzero(listed)[0], labels[listed]] = True
+    scores = input.reshape(samples, classes)
+    # gap[n, j, i] = 1 - x[n, y_j] + x[n, i]; a repeated label counts once per listing, as in PyTorch
+    gap = (1 - scores.gather(1, wrap(index))).unsqueeze(2) + scores.unsqueeze(1)
+    pairs = wrap(listed[:, :, None] & ~is_label[:, None, :])
+    loss = (where(pairs & (gap > 0), gap, 0.0).sum((1, 2)) / classes).reshape(input.shape[:-1])
+    if reduction == "mean" and not samples:
+        return loss.sum()  # PyTorch's mean of no samples is uninitialised memory; 0 here
     return _reduce(loss, reduction)
 
 

@@ -19,12 +19,14 @@ from ._blas import matrix_product
 from ._helpers import (
     bind,
     in_float32_if_half,
+    inplace,
     normalize_dim,
     normalize_dims,
     promote,
     sign_of,
     size_mismatch,
     write_out,
+    write_outs,
 )
 from .elementwise import where
 from .shape import broadcast_tensors, cat, differentiable
@@ -46,6 +48,9 @@ __all__ = [
     "logdet",
     "matrix_power",
     "cholesky",
+    "cholesky_solve",
+    "cholesky_inverse",
+    "triangular_solve",
     "matrix_exp",
     "svd",
     "pinverse",
@@ -950,6 +955,104 @@ def cholesky(input, upper=False, *, out=None):
     return lower.mT if upper else lower
 
 
+def _cholesky_product(L, upper, op_name):
+    """A = L L^T (U^T U with ``upper``) from the factor's triangle, as LAPACK reads it,
+    with PyTorch's gradient, which treats the whole of L as the factor: the other
+    triangle is subtracted as a constant, so its entries get gradient but no value."""
+    L = _square(L, op_name)
+    factor = L - (L.tril(-1) if upper else L.triu(1)).detach()
+    return factor.mT @ factor if upper else factor @ factor.mT
+
+
+def _refuse_integers(t, kernel):
+    if t._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_SCALAR_NAMES[t.dtype.name]}'")
+
+
+def _check_right_hand_side(b, A, dims_message, kernel):
+    """PyTorch's checks of the b of cholesky_solve and triangular_solve: a (batch of) matrix
+    (``dims_message`` names the op's wording) of A's floating-point dtype."""
+    if b._data.ndim < 2:
+        raise RuntimeError(dims_message.format(b._data.ndim))
+    if b._data.dtype != A._data.dtype:
+        raise RuntimeError(
+            f"Expected b and A to have the same dtype, but found b of type {_SCALAR_NAMES[b.dtype.name]} "
+            f"and A of type {_SCALAR_NAMES[A.dtype.name]} instead."
+        )
+    _refuse_integers(b, kernel)
+
+
+def cholesky_solve(input, input2, upper=False, *, out=None):
+    """X with A X = B for A = L L^T (or U^T U with ``upper``), given B = ``input`` and
+    the Cholesky factor L = ``input2`` (only its triangle is read); batch dims broadcast.
+
+    >>> import chainrule
+    >>> chainrule.cholesky_solve(chainrule.tensor([[2.0], [8.0]]), chainrule.tensor([[1.0, 0.0], [0.0, 2.0]]))
+    tensor([[2.],
+            [2.]])
+    """
+    if out is not None:
+        return write_out(out, cholesky_solve(input, input2, upper), "cholesky_solve")
+    _check_right_hand_side(
+        input,
+        input2,
+        "b should have at least 2 dimensions, but has {} dimensions instead",
+        "cholesky_solve_cpu",
+    )
+    return _solve(_cholesky_product(input2, upper, "cholesky_solve"), input, True, "cholesky_solve")
+
+
+def cholesky_inverse(input, upper=False, *, out=None):
+    """A^-1 for A = L L^T (or U^T U with ``upper``), given the Cholesky factor L
+    (only its triangle is read).
+
+    >>> import chainrule
+    >>> chainrule.cholesky_inverse(chainrule.tensor([[1.0, 0.0], [0.0, 2.0]]))
+    tensor([[1.0000, 0.0000],
+            [0.0000, 0.2500]])
+    """
+    if out is not None:
+        return write_out(out, cholesky_inverse(input, upper), "cholesky_inverse")
+    _refuse_integers(input, "cholesky_inverse_out_cpu")
+    return inverse(_cholesky_product(input, upper, "cholesky_inverse"))
+
+
+_TRIANGULAR_SOLVE = _return_type("triangular_solve", ["solution", "cloned_coefficient"])
+
+
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    """``(solution, cloned_coefficient)``: X with A X = b (A^T X = b with ``transpose``)
+    for triangular A, and a copy of A; deprecated in PyTorch for
+    ``linalg.solve_triangular`` (whose arguments are the other way round), and warns.
+
+    >>> import chainrule, warnings
+    >>> warnings.simplefilter("ignore")
+    >>> a = chainrule.tensor([[2.0, 1.0], [0.0, 4.0]])
+    >>> chainrule.triangular_solve(chainrule.tensor([[3.0], [4.0]]), a).solution
+    tensor([[1.],
+            [1.]])
+    """
+    warnings.warn(
+        "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangular and will be removed "
+        "in a future PyTorch release. X = torch.triangular_solve(B, A).solution should be replaced with "
+        "X = torch.linalg.solve_triangular(A, B).",
+        UserWarning,
+        stacklevel=2,
+    )
+    if out is not None:
+        result = triangular_solve(input, A, upper, transpose, unitriangular)
+        return write_outs(out, result, "triangular_solve")
+    _check_right_hand_side(
+        input,
+        A,
+        "torch.triangular_solve: Expected b to have at least 2 dimensions, but it has {} dimensions instead",
+        "triangular_solve_cpu",
+    )
+    coefficient = A.mT if transpose else A
+    solution = solve_triangular(coefficient, input, upper=upper != transpose, unitriangular=unitriangular)
+    return _TRIANGULAR_SOLVE(solution, A.clone())
+
+
 # --- matrix exponential and factorizations -------------------------------------------------
 
 
@@ -1579,6 +1682,9 @@ bind(
         "logdet": logdet,
         "matrix_power": matrix_power,
         "cholesky": cholesky,
+        "cholesky_solve": cholesky_solve,
+        "cholesky_inverse": cholesky_inverse,
+        "triangular_solve": triangular_solve,
         "matrix_exp": matrix_exp,
         "svd": svd,
         "pinverse": pinverse,
@@ -1589,6 +1695,11 @@ bind(
         "addr": addr,
         "baddbmm": baddbmm,
         "addbmm": addbmm,
+        "addmm_": inplace(addmm, "addmm_"),
+        "addmv_": inplace(addmv, "addmv_"),
+        "addr_": inplace(addr, "addr_"),
+        "baddbmm_": inplace(baddbmm, "baddbmm_"),
+        "addbmm_": inplace(addbmm, "addbmm_"),
         "kron": kron,
         "cross": cross,
         "dist": dist,

@@ -14,6 +14,8 @@ __all__ = [
     "CosineEmbeddingLoss",
     "MultiLabelSoftMarginLoss",
     "MultiMarginLoss",
+    "MultiLabelMarginLoss",
+    "CTCLoss",
     "PoissonNLLLoss",
     "GaussianNLLLoss",
     "L1Loss",
@@ -354,6 +356,46 @@ class MultiMarginLoss(_WeightedLoss):
     def forward(self, input, target):
         return F.multi_margin_loss(
             input, target, p=self.p, margin=self.margin, weight=self.weight, reduction=self.reduction
+        )
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-label hinge loss of scores (N, C) against label rows ended by -1: see
+    ``F.multilabel_margin_loss``.
+
+    >>> import chainrule
+    >>> loss = chainrule.nn.MultiLabelMarginLoss()
+    >>> loss(chainrule.tensor([[0.1, 0.2, 0.4, 0.8]]), chainrule.tensor([[3, 0, -1, 1]]))
+    tensor(0.8500)
+    """
+
+    def forward(self, input, target):
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss of log-probabilities (T, N, C): see
+    ``F.ctc_loss``.
+
+    >>> import chainrule
+    >>> log_probs = chainrule.full((3, 1, 2), 0.5).log()
+    >>> chainrule.nn.CTCLoss(reduction="sum")(log_probs, chainrule.tensor([[1]]), [3], [1])
+    tensor(0.2877)
+    """
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F.ctc_loss(
+            log_probs,
+            targets,
+            input_lengths,
+            target_lengths,
+            blank=self.blank,
+            reduction=self.reduction,
+            zero_infinity=self.zero_infinity,
         )
 
 

@@ -1,5 +1,5 @@
 """Pooling layers: max, average and adaptive pooling in 1-D, 2-D and 3-D, power-average
-pooling in 1-D and 2-D, and max unpooling."""
+pooling in 1-D and 2-D, fractional max pooling and max unpooling."""
 
 from .. import functional as F
 from .module import Module
@@ -21,6 +21,7 @@ __all__ = [
     "AdaptiveMaxPool3d",
     "MaxUnpool1d",
     "MaxUnpool2d",
+    "FractionalMaxPool2d",
 ]
 
 
@@ -296,6 +297,45 @@ class AdaptiveMaxPool1d(Module):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class FractionalMaxPool2d(Module):
+    """Max pooling over (kH, kW) windows placed pseudo-randomly to give ``output_size``
+    (or ``output_ratio`` times the input's) outputs: see ``F.fractional_max_pool2d``.
+
+    >>> import chainrule
+    >>> chainrule.nn.FractionalMaxPool2d(3, output_ratio=(0.5, 0.5))(chainrule.randn(1, 4, 10, 12)).shape
+    chainrule.Size([1, 4, 5, 6])
+    """
+
+    def __init__(
+        self, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None
+    ):
+        super().__init__()
+        self.kernel_size = _ntuple(kernel_size, 2)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = _ntuple(output_size, 2) if output_size is not None else None
+        self.output_ratio = _ntuple(output_ratio, 2) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(
+                "FractionalMaxPool2d requires specifying either an output size, or a pooling ratio"
+            )
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        ratio = self.output_ratio
+        if ratio is not None and not (0 < ratio[0] < 1 and 0 < ratio[1] < 1):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input):
+        return F.fractional_max_pool2d(
+            input,
+            self.kernel_size,
+            self.output_size,
+            self.output_ratio,
+            self.return_indices,
+            _random_samples=self._random_samples,
+        )
 
 
 class _MaxUnpoolNd(Module):
