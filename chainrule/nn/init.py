@@ -25,11 +25,24 @@ __all__ = [
     "ones_",
     "zeros_",
     "eye_",
+    "dirac_",
     "xavier_uniform_",
     "xavier_normal_",
     "kaiming_uniform_",
     "kaiming_normal_",
     "orthogonal_",
+    "sparse_",
+    "uniform",
+    "normal",
+    "constant",
+    "eye",
+    "dirac",
+    "xavier_uniform",
+    "xavier_normal",
+    "kaiming_uniform",
+    "kaiming_normal",
+    "orthogonal",
+    "sparse",
 ]
 
 
@@ -158,6 +171,31 @@ def eye_(tensor):
     return _fill(tensor, np.eye(*tensor._data.shape))
 
 
+def dirac_(tensor, groups=1):
+    """Fill a 3-, 4- or 5-D convolution weight (out, in, *kernel) so that the
+    convolution passes input channel d to output channel d of each of ``groups``
+    groups (a one at the kernel's centre), as many channels as both sides have.
+
+    >>> import chainrule
+    >>> chainrule.nn.init.dirac_(chainrule.empty(2, 1, 3))
+    tensor([[[0., 1., 0.]],
+    <BLANKLINE>
+            [[0., 0., 0.]]])
+    """
+    shape = tensor._data.shape
+    if len(shape) not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    if shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_channels_per_group = shape[0] // groups
+    channels = np.arange(min(out_channels_per_group, shape[1]))
+    values = np.zeros(shape)
+    centre = tuple(size // 2 for size in shape[2:])
+    for g in range(groups):
+        values[(g * out_channels_per_group + channels, channels, *centre)] = 1
+    return _fill(tensor, values)
+
+
 def _calculate_fan_in_and_fan_out(tensor):
     """(fan_in, fan_out) of a weight (out, in, *kernel), as PyTorch computes them."""
     shape = tensor.shape
@@ -267,3 +305,54 @@ def orthogonal_(tensor, gain=1, generator=None):
     if rows < cols:
         q = q.T
     return _fill(tensor, (gain * q).reshape(tensor._data.shape))
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """Fill a 2-D tensor with N(0, std^2) values, then zero ``ceil(sparsity * rows)``
+    randomly chosen entries of each column (Martens, 2010). As in PyTorch, the
+    zeroed rows are drawn from the default generator, not ``generator``.
+
+    >>> import chainrule
+    >>> w = chainrule.nn.init.sparse_(chainrule.empty(4, 3), sparsity=0.5)
+    >>> (w == 0).sum(0)
+    tensor([2, 2, 2])
+    """
+    if tensor._data.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor._data.shape
+    num_zeros = math.ceil(sparsity * rows)
+    values = numpy_generator(generator).normal(0.0, std, (rows, cols))
+    permutations = numpy_generator().permuted(np.tile(np.arange(rows), (cols, 1)), axis=1)
+    values[permutations[:, :num_zeros].T, np.arange(cols)] = 0
+    return _fill(tensor, values)
+
+
+def _make_deprecate(method):
+    """The old name of ``method`` (without the trailing underscore): warns, then calls it."""
+    new_name = method.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(
+            f"`nn.init.{old_name}` is now deprecated in favor of `nn.init.{new_name}`.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return method(*args, **kwargs)
+
+    deprecated_init.__doc__ = f"{old_name}(...): deprecated, use ``nn.init.{new_name}``."
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old_name
+    return deprecated_init
+
+
+uniform = _make_deprecate(uniform_)
+normal = _make_deprecate(normal_)
+constant = _make_deprecate(constant_)
+eye = _make_deprecate(eye_)
+dirac = _make_deprecate(dirac_)
+xavier_uniform = _make_deprecate(xavier_uniform_)
+xavier_normal = _make_deprecate(xavier_normal_)
+kaiming_uniform = _make_deprecate(kaiming_uniform_)
+kaiming_normal = _make_deprecate(kaiming_normal_)
+orthogonal = _make_deprecate(orthogonal_)
+sparse = _make_deprecate(sparse_)
