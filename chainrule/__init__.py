@@ -73,6 +73,7 @@ from ._dtype import (
     short,
     uint8,
 )
+from ._functional_forms import *  # noqa: F403 - top-level forms with ATen's signatures
 from ._printing import get_printoptions, printoptions, set_printoptions
 from ._random import (
     Generator,
@@ -90,13 +91,17 @@ from ._settings import (
     get_num_interop_threads,
     get_num_threads,
     is_deterministic_algorithms_warn_only_enabled,
+    is_warn_always_enabled,
     set_default_device,
     set_float32_matmul_precision,
+    set_flush_denormal,
     set_num_interop_threads,
     set_num_threads,
+    set_warn_always,
     use_deterministic_algorithms,
 )
 from ._tensor import Size, Tensor, device, layout, strided
+from ._toplevel import empty_strided, is_inference, is_same_size, scalar_tensor, unravel_index
 from .amp import autocast
 from .autograd.anomaly import is_anomaly_enabled, set_detect_anomaly
 from .autograd.grad_mode import (
@@ -107,13 +112,22 @@ from .autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .func import vmap
 from .ops.elementwise import *  # noqa: F403
+from .ops.elementwise import ge as greater_equal
+from .ops.elementwise import gt as greater
+from .ops.elementwise import le as less_equal
+from .ops.elementwise import lt as less
+from .ops.elementwise import ne as not_equal
 from .ops.indexing import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
+from .ops.lowrank import *  # noqa: F403
+from .ops.lu import *  # noqa: F403
 from .ops.nn import *  # noqa: F403
 from .ops.reduce import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .ops.sorting import *  # noqa: F403
+from .ops.windows import *  # noqa: F403
 
 __version__ = "0.1.0"
 
@@ -141,7 +155,11 @@ def _functional_form(name):
     return form
 
 
-for _name in ("selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "hardshrink"):
+for _name in (
+    "selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "hardshrink", "conv1d", "conv2d",
+    "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "bilinear", "rms_norm",
+    "adaptive_avg_pool1d", "threshold", "threshold_",
+):  # fmt: skip
     globals()[_name] = _functional_form(_name)
 Tensor.prelu, Tensor.hardshrink = globals()["prelu"], globals()["hardshrink"]
 

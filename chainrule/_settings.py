@@ -54,6 +54,7 @@ _state = {
     "warn_only": False,
     "matmul_precision": "highest",
     "device": None,
+    "warn_always": False,
 }
 
 
@@ -190,6 +191,39 @@ def get_default_device():
     from ._tensor import CPU
 
     return _state["device"] or CPU
+
+
+def set_warn_always(b, /):
+    """Record PyTorch's flag that repeats once-per-process warnings (chainrule's warnings
+    follow Python's ``warnings`` filters whatever it says).
+
+    >>> import chainrule
+    >>> chainrule.set_warn_always(True)
+    >>> chainrule.is_warn_always_enabled()
+    True
+    >>> chainrule.set_warn_always(False)
+    """
+    if not isinstance(b, bool):
+        raise RuntimeError(f"setWarnOnlyOnce expects a bool, but got {type(b).__name__}")
+    _state["warn_always"] = b
+
+
+def is_warn_always_enabled():
+    """The flag last given to ``set_warn_always`` (False at first)."""
+    return _state["warn_always"]
+
+
+def set_flush_denormal(mode):
+    """Whether subnormal floats could be flushed to zero: False, as PyTorch answers on a
+    CPU without the feature, because NumPy cannot change the floating-point unit's mode.
+
+    >>> import chainrule
+    >>> chainrule.set_flush_denormal(True)
+    False
+    """
+    if not isinstance(mode, bool):
+        raise RuntimeError(f"flush_denormal expects a bool, but got {type(mode).__name__}")
+    return False
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3

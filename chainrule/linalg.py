@@ -37,6 +37,9 @@ from .ops.linalg import linalg_diagonal as diagonal
 from .ops.linalg import linalg_qr as qr
 from .ops.linalg import linalg_slogdet as slogdet
 from .ops.linalg import linalg_svd as svd
+from .ops.lu import linalg_lu as lu
+from .ops.lu import linalg_lu_solve as lu_solve
+from .ops.lu import lu_factor, lu_factor_ex
 
 __all__ = [
     "LinAlgError",
@@ -51,6 +54,10 @@ __all__ = [
     "inv",
     "inv_ex",
     "lstsq",
+    "lu",
+    "lu_factor",
+    "lu_factor_ex",
+    "lu_solve",
     "matmul",
     "matrix_exp",
     "matrix_norm",

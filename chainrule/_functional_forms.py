@@ -1,0 +1,175 @@
+"""PyTorch's top-level forms of ``nn.functional`` ops whose signatures differ from
+``nn.functional``'s: they are ATen's schemas, with arguments ``nn.functional`` makes
+optional now required (``torch.dropout(x, p, train)``), another argument order
+(``torch.embedding(weight, indices)``, ``torch.batch_norm(x, weight, bias, ...)``) and the
+reduction as ATen's enum (0 none, 1 mean, 2 sum) in place of its name. Where the
+reduction is left out it is 0, no reduction: ATen's schemas say ``reduction=Mean``, but
+PyTorch's Python binding reads that default as 0 (``torch.kl_div(x, y)`` is elementwise). Each adapter
+calls the ``nn.functional`` op; ``nn`` lies above ``ops`` and loads on first use.
+"""
+
+
+def _functional():
+    from .nn import functional
+
+    return functional
+
+
+def _reduction(op_name, reduction):
+    """ATen's reduction enum as ``nn.functional``'s name: 1 mean, 2 sum, any other int none."""
+    if not isinstance(reduction, int) or isinstance(reduction, bool):
+        raise TypeError(f"{op_name}(): argument 'reduction' must be int, not {type(reduction).__name__}")
+    return {1: "mean", 2: "sum"}.get(reduction, "none")
+
+
+def dropout(input, p, train):
+    """``nn.functional.dropout(input, p, training=train)``.
+
+    >>> import chainrule
+    >>> chainrule.dropout(chainrule.ones(3), 0.5, False)
+    tensor([1., 1., 1.])
+    """
+    return _functional().dropout(input, p, train)
+
+
+def alpha_dropout(input, p, train):
+    """``nn.functional.alpha_dropout(input, p, training=train)``."""
+    return _functional().alpha_dropout(input, p, train)
+
+
+def feature_alpha_dropout(input, p, train):
+    """``nn.functional.feature_alpha_dropout(input, p, training=train)``."""
+    return _functional().feature_alpha_dropout(input, p, train)
+
+
+def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    """``nn.functional.embedding(indices, weight, ...)``; a negative ``padding_idx`` means none.
+
+    >>> import chainrule
+    >>> chainrule.embedding(chainrule.eye(3), chainrule.tensor([2]))
+    tensor([[0., 0., 1.]])
+    """
+    padding_idx = padding_idx if padding_idx >= 0 else None
+    return _functional().embedding(
+        indices, weight, padding_idx, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse
+    )
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True):
+    """``nn.functional.layer_norm`` (``cudnn_enable`` has no effect on the CPU)."""
+    return _functional().layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True):
+    """``nn.functional.group_norm`` (``cudnn_enabled`` has no effect on the CPU)."""
+    return _functional().group_norm(input, num_groups, weight, bias, eps)
+
+
+def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled):
+    """``nn.functional.batch_norm`` with ATen's argument order, every argument required."""
+    return _functional().batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def instance_norm(
+    input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled
+):
+    """``nn.functional.instance_norm`` with ATen's argument order, every argument required."""
+    return _functional().instance_norm(
+        input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps
+    )
+
+
+def max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """``nn.functional.max_pool1d`` without ``return_indices``; an empty ``stride`` is the kernel's."""
+    return _functional().max_pool1d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+
+
+def max_pool2d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """``nn.functional.max_pool2d`` without ``return_indices``; an empty ``stride`` is the kernel's."""
+    return _functional().max_pool2d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+
+
+def max_pool3d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """``nn.functional.max_pool3d`` without ``return_indices``; an empty ``stride`` is the kernel's."""
+    return _functional().max_pool3d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """``nn.functional.max_pool1d(..., return_indices=True)``: the maxima and their indices."""
+    return _functional().max_pool1d(
+        input, kernel_size, stride or None, padding, dilation, ceil_mode, return_indices=True
+    )
+
+
+def avg_pool1d(input, kernel_size, stride=(), padding=0, ceil_mode=False, count_include_pad=True):
+    """``nn.functional.avg_pool1d``; an empty ``stride`` is the kernel's."""
+    return _functional().avg_pool1d(input, kernel_size, stride or None, padding, ceil_mode, count_include_pad)
+
+
+def adaptive_max_pool1d(input, output_size):
+    """``nn.functional.adaptive_max_pool1d(..., return_indices=True)``: the maxima and their indices."""
+    return _functional().adaptive_max_pool1d(input, output_size, return_indices=True)
+
+
+def kl_div(input, target, reduction=0, *, log_target=False):
+    """``nn.functional.kl_div`` with ATen's reduction enum (1 is the mean over every
+    element, not 'batchmean').
+
+    >>> import chainrule
+    >>> chainrule.kl_div(chainrule.zeros(2), chainrule.ones(2), 2)
+    tensor(0.)
+    """
+    reduction = _reduction("kl_div", reduction)
+    if reduction == "mean":  # as ATen: no warning that 'mean' is not 'batchmean'
+        return _functional().kl_div(input, target, reduction="none", log_target=log_target).mean()
+    return _functional().kl_div(input, target, reduction=reduction, log_target=log_target)
+
+
+def poisson_nll_loss(input, target, log_input, full, eps, reduction):
+    """``nn.functional.poisson_nll_loss``, every argument required, the reduction as ATen's enum."""
+    reduction = _reduction("poisson_nll_loss", reduction)
+    return _functional().poisson_nll_loss(
+        input, target, log_input=log_input, full=full, eps=eps, reduction=reduction
+    )
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
+    """``nn.functional.margin_ranking_loss`` with ATen's reduction enum."""
+    reduction = _reduction("margin_ranking_loss", reduction)
+    return _functional().margin_ranking_loss(input1, input2, target, margin, reduction=reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
+    """``nn.functional.hinge_embedding_loss`` with ATen's reduction enum."""
+    reduction = _reduction("hinge_embedding_loss", reduction)
+    return _functional().hinge_embedding_loss(input, target, margin, reduction=reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
+    """``nn.functional.cosine_embedding_loss`` with ATen's reduction enum."""
+    reduction = _reduction("cosine_embedding_loss", reduction)
+    return _functional().cosine_embedding_loss(input1, input2, target, margin, reduction=reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction=0):
+    """``nn.functional.triplet_margin_loss`` with ATen's reduction enum."""
+    reduction = _reduction("triplet_margin_loss", reduction)
+    return _functional().triplet_margin_loss(
+        anchor, positive, negative, margin, p, eps, swap, reduction=reduction
+    )
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
+    """``nn.functional.binary_cross_entropy_with_logits`` with ATen's reduction enum."""
+    reduction = _reduction("binary_cross_entropy_with_logits", reduction)
+    return _functional().binary_cross_entropy_with_logits(
+        input, target, weight, reduction=reduction, pos_weight=pos_weight
+    )
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=0, zero_infinity=False):
+    """``nn.functional.ctc_loss`` with ATen's reduction enum."""
+    reduction = _reduction("ctc_loss", reduction)
+    return _functional().ctc_loss(
+        log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity
+    )
