@@ -4,7 +4,7 @@ from .._creation import arange, tensor
 from .._random import numpy_generator
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import BinaryParameters, broadcast_all
 
 __all__ = ["Binomial"]
 
@@ -14,7 +14,7 @@ def _clamp_by_zero(x):
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-class Binomial(Distribution):
+class Binomial(BinaryParameters, Distribution):
     """P(k) = C(n, k) p^k (1 - p)^(n - k), n = ``total_count``, p = ``probs`` (or
     sigmoid(``logits``)); n is kept as a float tensor of the parameter's dtype.
 
@@ -46,14 +46,6 @@ class Binomial(Distribution):
     @property
     def support(self):
         return constraints.integer_interval(0, self.total_count)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self):

@@ -8,12 +8,12 @@ from ..ops.elementwise import where
 from ..ops.nn import binary_cross_entropy_with_logits
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import BinaryParameters, broadcast_all
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(BinaryParameters, Distribution):
     """P(k) = (1 - p)^k p for k = 0, 1, ..., p = ``probs`` (or sigmoid(``logits``)).
 
     >>> import chainrule
@@ -43,14 +43,6 @@ class Geometric(Distribution):
                     f"of distribution {self!r} "
                     f"to be positive but found invalid values:\n{self.probs[~valid]}"
                 )
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def mean(self):

@@ -63,3 +63,17 @@ class lazy_property:
             value = self.wrapped(instance)
         setattr(instance, self.wrapped.__name__, value)
         return value
+
+
+class BinaryParameters:
+    """``probs`` and ``logits`` of a distribution over success/failure trials (Bernoulli,
+    Binomial, Geometric, the relaxed Bernoulli): whichever one was given, the other
+    computed from it on first use."""
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
