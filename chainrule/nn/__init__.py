@@ -2,4 +2,4 @@
 
 from . import functional, init, utils  # noqa: F401
 from .modules import *  # noqa: F403
-from .parameter import Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401

@@ -63,6 +63,7 @@ from ..ops.norm import *  # noqa: F403
 from ..ops.sampling import *  # noqa: F403
 from ..ops.shape import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: F401
 from ..ops.volume import *  # noqa: F403
+from ..ops.volume import avg_pool3d, max_pool3d
 
 # --- activations -------------------------------------------------------------------------
 
@@ -738,6 +739,19 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """
     kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, kh * kw, avg_pool2d, max_pool2d)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """The p-norm ``(sum of x^p)^(1/p)`` of each (kD, kH, kW) window of (N, C, D, H, W),
+    p = ``norm_type``.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> F.lp_pool3d(chainrule.ones(1, 1, 2, 2, 2), 2, 2)
+    tensor([[[[[2.8284]]]]])
+    """
+    kd, kh, kw = (kernel_size,) * 3 if isinstance(kernel_size, int) else kernel_size
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, kd * kh * kw, avg_pool3d, max_pool3d)
 
 
 def _fractional_starts(sample, size, out, pool):

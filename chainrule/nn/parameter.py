@@ -1,5 +1,6 @@
-"""Parameter: a Tensor that a Module registers as a learnable weight; UninitializedParameter
-and UninitializedBuffer: the shapeless ones that lazy layers hold until their first forward."""
+"""Parameter: a Tensor that a Module registers as a learnable weight; Buffer: a Tensor
+that a Module registers as state; UninitializedParameter and UninitializedBuffer: the
+shapeless ones that lazy layers hold until their first forward."""
 
 import sys
 
@@ -35,6 +36,37 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+
+class _BufferMeta(type):
+    # A Buffer is a plain Tensor carrying the ``_is_buffer`` flag, so isinstance reads the flag.
+    def __instancecheck__(cls, instance):
+        if cls is Buffer and isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False):
+            return True
+        return super().__instancecheck__(instance)
+
+
+class Buffer(Tensor, metaclass=_BufferMeta):
+    """A tensor that ``Module`` registers as a buffer when it is assigned as an
+    attribute, as ``register_buffer(name, data, persistent)`` does. As in PyTorch,
+    ``Buffer(data)`` returns a plain Tensor (``data`` detached, sharing its memory)
+    flagged as a buffer; ``persistent=False`` keeps it out of ``state_dict``.
+
+    >>> import chainrule
+    >>> m = chainrule.nn.Module()
+    >>> m.count = chainrule.nn.Buffer(chainrule.zeros(1))
+    >>> m.scratch = chainrule.nn.Buffer(chainrule.zeros(1), persistent=False)
+    >>> [name for name, _ in m.named_buffers()], list(m.state_dict())
+    (['count', 'scratch'], ['count'])
+    """
+
+    def __new__(cls, data=None, *, persistent=True):
+        if data is None:
+            data = _creation.empty(0)
+        tensor = data.detach().requires_grad_(data.requires_grad)
+        tensor.persistent = persistent
+        tensor._is_buffer = True
+        return tensor
 
 
 def empty_parameter(*shape, dtype=None):

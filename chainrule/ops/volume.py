@@ -39,6 +39,7 @@ from .conv import (
     _pool_arguments,
     _pool_size,
     _tuple,
+    _unpool_output_size,
     _WindowMap,
 )
 from .nn import Dropout, _check_probability
@@ -48,6 +49,7 @@ __all__ = [
     "conv_transpose3d",
     "max_pool3d",
     "max_pool3d_with_indices",
+    "max_unpool3d",
     "avg_pool3d",
     "adaptive_avg_pool3d",
     "adaptive_max_pool3d",
@@ -518,6 +520,66 @@ def max_pool3d_with_indices(
     tensor([[[[[7]]]]])
     """
     return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+# --- max unpooling: each value put back where max pooling found it -------------------------------
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of ``max_pool3d``: each value of (N, C, D, H, W) (or unbatched
+    (C, D, H, W)) written at the flat position ``indices`` (max_pool3d's, with
+    return_indices=True) names in its output volume, zeros elsewhere; the gradient
+    gathers from those positions.
+
+    >>> import chainrule
+    >>> import chainrule.nn.functional as F
+    >>> y, i = F.max_pool3d(chainrule.arange(8.0).reshape(1, 1, 2, 2, 2), 2, return_indices=True)
+    >>> F.max_unpool3d(y, i, 2).flatten()
+    tensor([0., 0., 0., 0., 0., 0., 0., 7.])
+    """
+    kernel = _tuple(kernel_size, 3, "kernel_size", "max_unpool3d")
+    stride = kernel if stride is None else _tuple(stride, 3, "stride", "max_unpool3d")
+    padding = _tuple(padding, 3, "padding", "max_unpool3d")
+    out_size = _unpool_output_size(input, kernel, stride, padding, output_size)
+    data, idx = input._data, indices._data
+    # PyTorch's checks, in its order
+    if idx.dtype != np.int64:
+        raise RuntimeError("elements in indices should be type int64")
+    if data.ndim not in (4, 5):
+        raise RuntimeError(
+            "Input to max_unpooling3d should be a 4d or 5d Tensor, but got a tensor with "
+            f"{data.ndim} dimensions."
+        )
+    if idx.shape != data.shape:
+        raise RuntimeError(
+            f"Expected shape of indices to be same as that of the input tensor ({list(data.shape)}) but got "
+            f"indices tensor with shape: {list(idx.shape)}"
+        )
+    for d in range(1, data.ndim):
+        if data.shape[d] == 0:
+            raise RuntimeError(
+                "max_unpooling3d_forward_out_cpu(): Expected input to have non-zero size for non-batch "
+                f"dimensions, but got {list(data.shape)} with dimension {d} being empty."
+            )
+    if min(stride) <= 0:
+        raise RuntimeError(f"strides should be greater than zero, but got stride: {list(stride)}")
+    if data.dtype.kind != "f":
+        raise NotImplementedError(f"\"max_unpool3d\" not implemented for '{scalar_type_name(data.dtype)}'")
+    volume = math.prod(out_size)
+    invalid = (idx < 0) | (idx >= volume)
+    if invalid.any():
+        raise RuntimeError(
+            f"Found an invalid max index: {idx[invalid][0]} (output volumes are of size "
+            f"{'x'.join(str(size) for size in out_size)})"
+        )
+    flat_shape = data.shape[:-3] + (math.prod(data.shape[-3:]),)
+    out = wrap(np.zeros(data.shape[:-3] + (volume,), data.dtype))
+    return out.scatter(-1, wrap(idx.reshape(flat_shape)), input.reshape(flat_shape)).reshape(
+        data.shape[:-3] + tuple(out_size)
+    )
+
+
+# --- average pooling -------------------------------------------------------------------------------
 
 
 def _avg_divisors(geo, count_include_pad, divisor_override, dtype):

@@ -1,5 +1,5 @@
 """Lazy layers: LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d, LazyBatchNorm1d/2d/3d
-and LazyInstanceNorm3d, whose input size is read from the first batch, as in PyTorch.
+and LazyInstanceNorm1d/2d/3d, whose input size is read from the first batch, as in PyTorch.
 
 Until that first forward their parameters are UninitializedParameters (and lazy
 batch norm's running statistics UninitializedBuffers). A forward pre-hook then
@@ -13,7 +13,7 @@ from ...autograd.grad_mode import no_grad
 from ..parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
-from .instancenorm import InstanceNorm3d
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .linear import Linear
 
 __all__ = [
@@ -27,6 +27,8 @@ __all__ = [
     "LazyBatchNorm1d",
     "LazyBatchNorm2d",
     "LazyBatchNorm3d",
+    "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d",
     "LazyInstanceNorm3d",
 ]
 
@@ -373,6 +375,32 @@ class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
     """
 
     cls_to_become = BatchNorm3d
+
+
+class LazyInstanceNorm1d(_LazyNormBase, InstanceNorm1d):
+    """An InstanceNorm1d whose ``num_features`` is read from the first input; unlike
+    InstanceNorm1d, ``affine`` and ``track_running_stats`` default to True (PyTorch's).
+
+    >>> import chainrule
+    >>> norm = chainrule.nn.LazyInstanceNorm1d()
+    >>> norm(chainrule.randn(4, 3, 10)).shape, norm.weight.shape
+    (chainrule.Size([4, 3, 10]), chainrule.Size([3]))
+    """
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormBase, InstanceNorm2d):
+    """An InstanceNorm2d whose ``num_features`` is read from the first input; unlike
+    InstanceNorm2d, ``affine`` and ``track_running_stats`` default to True (PyTorch's).
+
+    >>> import chainrule
+    >>> norm = chainrule.nn.LazyInstanceNorm2d()
+    >>> norm(chainrule.randn(2, 3, 4, 4)).shape, norm.running_mean.shape
+    (chainrule.Size([2, 3, 4, 4]), chainrule.Size([3]))
+    """
+
+    cls_to_become = InstanceNorm2d
 
 
 class LazyInstanceNorm3d(_LazyNormBase, InstanceNorm3d):

@@ -20,7 +20,7 @@ from ..._dtype import dtype as _dtype_class
 from ..._tensor import Tensor, _require_cpu, bump_version, device, wrap
 from ...autograd.function import Function, RemovableHandle
 from ...autograd.grad_mode import no_grad
-from ..parameter import Parameter, is_lazy
+from ..parameter import Buffer, Parameter, is_lazy
 
 __all__ = ["Module"]
 
@@ -413,14 +413,18 @@ class Module:
                 )
             self._modules[name] = None
             self.__dict__[name] = None
-        elif name in self.__dict__.get("_buffers", ()):
+        elif isinstance(value, Buffer) or name in self.__dict__.get("_buffers", ()):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
                     f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                    "(chainrule Tensor or None expected)"
+                    "(chainrule.nn.Buffer, chainrule Tensor or None expected)"
                 )
-            self._buffers[name] = value
-            self.__dict__[name] = value
+            # a Buffer says whether it is saved; a plain tensor keeps the old buffer's choice
+            if isinstance(value, Buffer):
+                persistent = value.persistent
+            else:
+                persistent = name not in self._non_persistent_buffers_set
+            self.register_buffer(name, value, persistent)
         else:
             object.__setattr__(self, name, value)
 

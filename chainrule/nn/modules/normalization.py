@@ -1,13 +1,18 @@
-"""Per-sample normalization layers: LayerNorm, GroupNorm, RMSNorm and LocalResponseNorm."""
+"""Per-sample normalization layers: LayerNorm, GroupNorm, RMSNorm, LocalResponseNorm and
+CrossMapLRN2d."""
 
 import numbers
 
+import numpy as np
+
+from ..._dtype import scalar_type_name
+from ...autograd.function import Primitive
 from .. import functional as F
 from .. import init
 from ..parameter import empty_parameter
 from .module import Module
 
-__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
+__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm", "CrossMapLRN2d"]
 
 
 class _AffineNorm(Module):
@@ -163,6 +168,93 @@ class LocalResponseNorm(Module):
 
     def forward(self, input):
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+def _channel_sum(counts, x):
+    """sum_j counts[c, j] * x[n, j, h, w] for (N, C, H, W) x: one batched matrix product."""
+    n, c, h, w = x.shape
+    return np.matmul(counts, x.reshape(n, c, h * w)).reshape(x.shape)
+
+
+class _CrossMapLRN2d(Primitive):
+    """Lua Torch's LRN across channels, kept by PyTorch as a Function with a hand-written
+    backward; this reproduces both, windows included. Forward: y = x * scale^-beta with
+    scale[c] = k + alpha / size * sum_j W[c, j] x[j]^2, where W is PyTorch's running window
+    (it widens as c grows and never drops channel 0). Backward (PyTorch's, not the exact
+    derivative of that forward): dL/dx[c] = scale[c]^-beta g[c] - 2 alpha beta / size * x[c] *
+    sum of g y / scale over channels c - ceil(size/2) .. c + size - 1 - ceil(size/2)."""
+
+    once_differentiable = True
+
+    @classmethod
+    def name(cls):
+        return "CrossMapLRN2dBackward"
+
+    def forward(ctx, x, size, alpha, beta, k):
+        if x.dtype.kind != "f":
+            raise RuntimeError(
+                f"result type Float can't be cast to the desired output type {scalar_type_name(x.dtype)}"
+            )
+        channels = x.shape[1]
+        pre_pad = int((size - 1) / 2 + 1)
+        # PyTorch's recurrence, one channel at a time, as counts of each channel's square
+        window = np.zeros((channels, channels), x.dtype)
+        window[0, : min(pre_pad, channels)] = 1
+        for c in range(1, channels):
+            window[c] = window[c - 1]
+            if c < channels - pre_pad + 1:
+                window[c, c + pre_pad - 1] += 1
+            if c > pre_pad:
+                window[c, c - pre_pad] -= 1
+        scale = _channel_sum(window, x * x) * (alpha / size) + k
+        y = np.power(scale, -beta) * x
+        ctx.save_for_backward(x, y, scale)
+        ctx.constants = (size, alpha, beta)
+        return y
+
+    def backward(ctx, grad):
+        x, y, scale = ctx.saved
+        size, alpha, beta = ctx.constants
+        channels = x.shape[1]
+        before = int(size - (size - 1) / 2)
+        if before > size - 1:  # PyTorch's padded buffer is too short for size 1
+            raise RuntimeError(
+                f"start ({before}) + length ({channels}) exceeds dimension size ({channels + size - 1})."
+            )
+        c = np.arange(channels)[:, None]
+        j = np.arange(channels)[None, :]
+        window = ((j >= c - before) & (j <= c + size - 1 - before)).astype(x.dtype)
+        ratio = _channel_sum(window, grad * y / scale)
+        return np.power(scale, -beta) * grad - (2 * alpha * beta / size) * x * ratio
+
+
+class CrossMapLRN2d(Module):
+    """PyTorch's legacy local response normalization across channels of (N, C, H, W)
+    (from Lua Torch): its own channel windows and its own backward, both reproduced
+    here (see ``_CrossMapLRN2d``); ``LocalResponseNorm`` is the modern layer.
+
+    >>> import chainrule
+    >>> lrn = chainrule.nn.CrossMapLRN2d(3)
+    >>> lrn(chainrule.randn(2, 4, 5, 5)).shape
+    chainrule.Size([2, 4, 5, 5])
+    >>> lrn
+    CrossMapLRN2d(3, alpha=0.0001, beta=0.75, k=1)
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input):
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead.")
+        return _CrossMapLRN2d.apply(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -1,5 +1,5 @@
 """Pooling layers: max, average and adaptive pooling in 1-D, 2-D and 3-D, power-average
-pooling in 1-D and 2-D, fractional max pooling and max unpooling."""
+pooling and max unpooling in 1-D, 2-D and 3-D, and fractional max pooling."""
 
 from .. import functional as F
 from .module import Module
@@ -13,6 +13,7 @@ __all__ = [
     "AvgPool3d",
     "LPPool1d",
     "LPPool2d",
+    "LPPool3d",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
     "AdaptiveAvgPool3d",
@@ -21,6 +22,7 @@ __all__ = [
     "AdaptiveMaxPool3d",
     "MaxUnpool1d",
     "MaxUnpool2d",
+    "MaxUnpool3d",
     "FractionalMaxPool2d",
 ]
 
@@ -339,7 +341,7 @@ class FractionalMaxPool2d(Module):
 
 
 class _MaxUnpoolNd(Module):
-    """MaxUnpool1d and MaxUnpool2d: sizes kept as ``_spatial``-tuples, as PyTorch's."""
+    """MaxUnpool1d, MaxUnpool2d and MaxUnpool3d: sizes kept as ``_spatial``-tuples, as PyTorch's."""
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
@@ -349,7 +351,7 @@ class _MaxUnpoolNd(Module):
         self.padding = _ntuple(padding, n)
 
     def forward(self, input, indices, output_size=None):
-        unpool = F.max_unpool2d if self._spatial == 2 else F.max_unpool1d
+        unpool = (F.max_unpool1d, F.max_unpool2d, F.max_unpool3d)[self._spatial - 1]
         return unpool(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
     def extra_repr(self):
@@ -372,6 +374,20 @@ class MaxUnpool2d(_MaxUnpoolNd):
     """
 
     _spatial = 2
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool3d: ``forward(input, indices, output_size=None)`` puts
+    each value back at the position ``indices`` (MaxPool3d's, with return_indices=True)
+    names, zeros elsewhere.
+
+    >>> import chainrule
+    >>> pool, unpool = chainrule.nn.MaxPool3d(2, return_indices=True), chainrule.nn.MaxUnpool3d(2)
+    >>> unpool(*pool(chainrule.randn(1, 3, 5, 5, 5)), output_size=[5, 5, 5]).shape
+    chainrule.Size([1, 3, 5, 5, 5])
+    """
+
+    _spatial = 3
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
@@ -425,3 +441,15 @@ class LPPool2d(_LPPoolNd):
 
     def forward(self, input):
         return F.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool3d(_LPPoolNd):
+    """The p-norm ``(sum of x^p)^(1/p)`` of each (kD, kH, kW) window of (N, C, D, H, W) or (C, D, H, W).
+
+    >>> import chainrule
+    >>> chainrule.nn.LPPool3d(1, 2)(chainrule.ones(1, 1, 2, 2, 2))
+    tensor([[[[[8.]]]]])
+    """
+
+    def forward(self, input):
+        return F.lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)

@@ -2,8 +2,8 @@
 
 ``TensorDataset`` pairs tensors along their first dimension; ``Subset`` and
 ``random_split`` select samples by index; ``ConcatDataset`` (also ``a + b``)
-chains datasets. ``IterableDataset`` is a stream the DataLoader iterates
-(``ChainDataset``, also ``a + b``, chains streams).
+chains datasets; ``StackDataset`` zips them, sample by sample. ``IterableDataset``
+is a stream the DataLoader iterates (``ChainDataset``, also ``a + b``, chains streams).
 """
 
 import bisect
@@ -171,6 +171,60 @@ class ConcatDataset(Dataset):
         dataset_idx = bisect.bisect_right(self.cumulative_sizes, idx)
         start = self.cumulative_sizes[dataset_idx - 1] if dataset_idx else 0
         return self.datasets[dataset_idx][idx - start]
+
+
+class StackDataset(Dataset):
+    """Datasets of the same length side by side: sample i is the tuple of their i-th
+    samples (``StackDataset(a, b)``) or a dict by name (``StackDataset(x=a, y=b)``).
+
+    >>> import chainrule
+    >>> from chainrule.utils.data import StackDataset, TensorDataset
+    >>> pairs = StackDataset(chainrule.arange(3), ["a", "b", "c"])
+    >>> len(pairs), pairs[1]
+    (3, (tensor(1), 'b'))
+    >>> StackDataset(image=chainrule.zeros(2, 1), label=[0, 1])[1]
+    {'image': tensor([0.]), 'label': 1}
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError(
+                "Supported either ``tuple``- (via ``args``) or"
+                "``dict``- (via ``kwargs``) like input/output, but both types are given."
+            )
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        datasets = list(args or kwargs.values())
+        self._length = len(datasets[0])
+        if any(self._length != len(dataset) for dataset in datasets):
+            raise ValueError("Size mismatch between datasets")
+        self.datasets = args or kwargs
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {name: dataset[index] for name, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    def __getitems__(self, indices):
+        # a whole batch from each dataset that can give one (the DataLoader's batched read)
+        columns = {}
+        named = self.datasets.items() if isinstance(self.datasets, dict) else enumerate(self.datasets)
+        for name, dataset in named:
+            if callable(getattr(dataset, "__getitems__", None)):
+                items = dataset.__getitems__(indices)
+                if len(items) != len(indices):
+                    raise ValueError(
+                        f"Nested dataset's output size mismatch. Expected {len(indices)}, got {len(items)}"
+                    )
+                columns[name] = items
+            else:
+                columns[name] = [dataset[index] for index in indices]
+        if isinstance(self.datasets, dict):
+            return [dict(zip(columns, sample)) for sample in zip(*columns.values())]
+        return list(zip(*columns.values()))
+
+    def __len__(self):
+        return self._length
 
 
 def random_split(dataset, lengths, generator=default_generator):
