@@ -147,7 +147,22 @@ class RMSNorm(Module):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
-class LocalResponseNorm(Module):
+class _ResponseNorm(Module):
+    """What LocalResponseNorm and CrossMapLRN2d share: the window ``size`` and the
+    constants of (k + alpha * mean of squares) ** beta; no parameters."""
+
+    def __init__(self, size, alpha, beta, k):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class LocalResponseNorm(_ResponseNorm):
     """Divide each value of (N, C, *) by (k + alpha * mean of the squares over
     ``size`` neighbouring channels) ** beta; no parameters.
 
@@ -160,17 +175,10 @@ class LocalResponseNorm(Module):
     """
 
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
-        super().__init__()
-        self.size = size
-        self.alpha = alpha
-        self.beta = beta
-        self.k = k
+        super().__init__(size, alpha, beta, k)
 
     def forward(self, input):
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
-
-    def extra_repr(self):
-        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
 
 
 def _channel_sum(counts, x):
@@ -231,7 +239,7 @@ class _CrossMapLRN2d(Primitive):
         return np.power(scale, -beta) * grad - (2 * alpha * beta / size) * x * ratio
 
 
-class CrossMapLRN2d(Module):
+class CrossMapLRN2d(_ResponseNorm):
     """PyTorch's legacy local response normalization across channels of (N, C, H, W)
     (from Lua Torch): its own channel windows and its own backward, both reproduced
     here (see ``_CrossMapLRN2d``); ``LocalResponseNorm`` is the modern layer.
@@ -245,16 +253,9 @@ class CrossMapLRN2d(Module):
     """
 
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
-        super().__init__()
-        self.size = size
-        self.alpha = alpha
-        self.beta = beta
-        self.k = k
+        super().__init__(size, alpha, beta, k)
 
     def forward(self, input):
         if input.dim() != 4:
             raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead.")
         return _CrossMapLRN2d.apply(input, self.size, self.alpha, self.beta, self.k)
-
-    def extra_repr(self):
-        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
