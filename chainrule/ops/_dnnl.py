@@ -346,13 +346,13 @@ class _Layout:
         """(memory, finish): a memory for a result in the chosen layout (filled with zeros
         when ``zeroed``, for a primitive that adds to it), and the call that puts it into
         ``array`` once it is written."""
-        if zeroed:
-            array[...] = 0
         plain = memories.wrap(self.plain, array)
         if self.same:
+            if zeroed:
+                array[...] = 0
             return plain, lambda: None
         buffer = _aligned_empty(self.nbytes)
-        if zeroed:
+        if zeroed:  # the layout change overwrites ``array``: only the chosen buffer needs zeros
             buffer[...] = 0
         chosen = memories.wrap(self.chosen, buffer)
         return chosen, lambda: self.reorder.run(memories, [(_FROM, chosen), (_TO, plain)])

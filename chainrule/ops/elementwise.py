@@ -2721,32 +2721,6 @@ class Igammac(Igamma):
         return "igammac"
 
 
-def igamma(input, other, *, out=None):
-    """The regularized lower incomplete gamma function ``P(input, other)`` of floating
-    tensors (``torch.special.gammainc``); only ``other`` has a gradient, as in PyTorch.
-
-    >>> import chainrule
-    >>> chainrule.igamma(chainrule.tensor([1.0, 2.0]), chainrule.tensor([1.0, 3.0]))
-    tensor([0.6321, 0.8009])
-    """
-    if out is not None:
-        return write_out(out, igamma(input, other), "igamma")
-    return _float_binary(Igamma, "igamma", input, other)
-
-
-def igammac(input, other, *, out=None):
-    """The regularized upper incomplete gamma function ``Q(input, other) = 1 - P(input, other)``
-    (``torch.special.gammaincc``); only ``other`` has a gradient, as in PyTorch.
-
-    >>> import chainrule
-    >>> chainrule.igammac(chainrule.tensor([1.0, 2.0]), chainrule.tensor([1.0, 3.0]))
-    tensor([0.3679, 0.1991])
-    """
-    if out is not None:
-        return write_out(out, igammac(input, other), "igammac")
-    return _float_binary(Igammac, "igammac", input, other)
-
-
 def mvlgamma(input, p, *, out=None, op_name="mvlgamma"):
     """The log of the multivariate gamma function of dimension ``p``:
     ``p (p - 1) / 4 log(pi) + sum over j < p of lgamma(input - j / 2)``.
@@ -2969,6 +2943,43 @@ def _float_binary(cls, op_name, input, other):
     return _binary(cls, op_name, input, other)
 
 
+def _float_binary_op(cls, op_name, doc):
+    """The user-facing function of a binary primitive defined for floating tensors only."""
+
+    def op(input, other, *, out=None):
+        if out is not None:
+            return write_out(out, op(input, other), op_name)
+        return _float_binary(cls, op_name, input, other)
+
+    op.__name__ = op.__qualname__ = op_name
+    op.__doc__ = doc
+    return op
+
+
+igamma = _float_binary_op(
+    Igamma,
+    "igamma",
+    """The regularized lower incomplete gamma function ``P(input, other)`` of floating
+    tensors (``torch.special.gammainc``); only ``other`` has a gradient, as in PyTorch.
+
+    >>> import chainrule
+    >>> chainrule.igamma(chainrule.tensor([1.0, 2.0]), chainrule.tensor([1.0, 3.0]))
+    tensor([0.6321, 0.8009])
+    """,
+)
+igammac = _float_binary_op(
+    Igammac,
+    "igammac",
+    """The regularized upper incomplete gamma function ``Q(input, other) = 1 - P(input, other)``
+    (``torch.special.gammaincc``); only ``other`` has a gradient, as in PyTorch.
+
+    >>> import chainrule
+    >>> chainrule.igammac(chainrule.tensor([1.0, 2.0]), chainrule.tensor([1.0, 3.0]))
+    tensor([0.3679, 0.1991])
+    """,
+)
+
+
 class Hypot(Primitive):
     """z = sqrt(x^2 + y^2).   dz/dx = x / z,  dz/dy = y / z."""
 
@@ -3055,52 +3066,52 @@ class Heaviside(Primitive):
         return "NotImplemented"
 
 
-def hypot(input, other, *, out=None):
+hypot = _float_binary_op(
+    Hypot,
+    "hypot",
     """``sqrt(input ** 2 + other ** 2)`` without overflow, for floating tensors.
 
     >>> import chainrule
     >>> chainrule.hypot(chainrule.tensor([3.0, 5.0]), chainrule.tensor([4.0, 12.0]))
     tensor([ 5., 13.])
-    """
-    if out is not None:
-        return write_out(out, hypot(input, other), "hypot")
-    return _float_binary(Hypot, "hypot", input, other)
+    """,
+)
 
 
-def logaddexp(input, other, *, out=None):
+logaddexp = _float_binary_op(
+    LogAddExp,
+    "logaddexp",
     """``log(exp(input) + exp(other))`` without overflow, for floating tensors.
 
     >>> import chainrule
     >>> chainrule.logaddexp(chainrule.tensor([0.0, 1.0]), chainrule.tensor([0.0, 1.0]))
     tensor([0.6931, 1.6931])
-    """
-    if out is not None:
-        return write_out(out, logaddexp(input, other), "logaddexp")
-    return _float_binary(LogAddExp, "logaddexp", input, other)
+    """,
+)
 
 
-def logaddexp2(input, other, *, out=None):
+logaddexp2 = _float_binary_op(
+    LogAddExp2,
+    "logaddexp2",
     """``log2(2 ** input + 2 ** other)`` without overflow, for floating tensors.
 
     >>> import chainrule
     >>> chainrule.logaddexp2(chainrule.tensor([1.0, 3.0]), chainrule.tensor([1.0, 3.0]))
     tensor([2., 4.])
-    """
-    if out is not None:
-        return write_out(out, logaddexp2(input, other), "logaddexp2")
-    return _float_binary(LogAddExp2, "logaddexp2", input, other)
+    """,
+)
 
 
-def nextafter(input, other, *, out=None):
+nextafter = _float_binary_op(
+    Nextafter,
+    "nextafter",
     """The next floating-point number after ``input`` in the direction of ``other``.
 
     >>> import chainrule
     >>> chainrule.nextafter(chainrule.tensor([1.0]), chainrule.tensor([2.0])) - 1
     tensor([1.1921e-07])
-    """
-    if out is not None:
-        return write_out(out, nextafter(input, other), "nextafter")
-    return _float_binary(Nextafter, "nextafter", input, other)
+    """,
+)
 
 
 def xlogy(input, other, *, out=None):

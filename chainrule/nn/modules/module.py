@@ -413,7 +413,7 @@ class Module:
                 )
             self._modules[name] = None
             self.__dict__[name] = None
-        elif isinstance(value, Buffer) or name in self.__dict__.get("_buffers", ()):
+        elif name in self.__dict__.get("_buffers", ()) or isinstance(value, Buffer):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
                     f"cannot assign '{_typename(value)}' as buffer '{name}' "
