@@ -130,17 +130,29 @@ def test_batch_norm_gives_the_same_bits_on_any_number_of_threads(threads, one_sa
     assert_same_bits_on_threads(threads, run, expected)
 
 
+# The per-channel sums take one of three NumPy routes by the length S of the rows
+# after the channel (chainrule/ops/norm.py): S < 32, 32 <= S < 64, S >= 64.
+@requires_torch
+@pytest.mark.parametrize(
+    "shape", [(9, 5), (9, 5, 4), (6, 5, 40), (4, 5, 100)], ids=["S=1", "S=4", "S=40", "S=100"]
+)
+def test_batch_norm_matches_pytorch_for_rows_of_every_length(shape):
+    check_module(lambda m: m.nn.BatchNorm1d(5), [shape])
+
+
 def test_batch_norm_of_values_far_from_zero_keeps_float32_accuracy():
     # the statistics are corrected by the deviations' own mean, and y is (x - mean) * scale:
     # at an offset 1000 times the spread, float32 stays within 1e-5 of exact (float64)
     rng = np.random.default_rng(0)
-    x = (1000 + rng.standard_normal((16, 4, 10, 10))).astype(np.float32)
-    w = rng.uniform(0.5, 1.5, 4).astype(np.float32)
-    y = F.batch_norm(chainrule.tensor(x), None, None, chainrule.tensor(w), None, training=True).numpy()
-    x64 = x.astype(np.float64)
-    mean, var = x64.mean(axis=(0, 2, 3), keepdims=True), x64.var(axis=(0, 2, 3), keepdims=True)
-    exact = (x64 - mean) / np.sqrt(var + 1e-5) * w.reshape(1, 4, 1, 1)
-    assert np.abs(y - exact).max() < 1e-5 * np.abs(exact).max()
+    for shape in [(16, 4, 10, 10), (64, 4)]:  # long rows, and BatchNorm1d's rows of one value
+        x = (1000 + rng.standard_normal(shape)).astype(np.float32)
+        w = rng.uniform(0.5, 1.5, 4).astype(np.float32)
+        y = F.batch_norm(chainrule.tensor(x), None, None, chainrule.tensor(w), None, training=True).numpy()
+        x64 = x.astype(np.float64)
+        axes = (0,) + tuple(range(2, x.ndim))
+        mean, var = x64.mean(axis=axes, keepdims=True), x64.var(axis=axes, keepdims=True)
+        exact = (x64 - mean) / np.sqrt(var + 1e-5) * w.reshape((1, 4) + (1,) * (x.ndim - 2))
+        assert np.abs(y - exact).max() < 1e-5 * np.abs(exact).max(), shape
 
 
 def test_batch_norm_in_evaluation_takes_an_empty_batch():
