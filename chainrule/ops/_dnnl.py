@@ -30,9 +30,9 @@ library loaded after it), whose threads slow down when there are more OpenMP
 threads than cores. The calling thread's OpenMP thread count is put back
 after each call.
 
-Only float32 convolutions with 16 channels or more in and out (per group) go
-here: oneDNN has no float64 convolution on CPUs, and with fewer channels its
-layout changes cost more than they save. The rest, a geometry oneDNN refuses,
+Only float32 convolutions with 16 output channels or more and 3 input channels
+or more (per group) go here: oneDNN has no float64 convolution on CPUs, and with
+fewer channels its layout changes cost more than they save. The rest, a geometry oneDNN refuses,
 and every convolution while ``chainrule.backends.mkldnn.enabled`` is False run
 conv.py's NumPy kernels, whose results agree to float rounding.
 """
@@ -92,11 +92,14 @@ _making = {"threads": 1}  # the OpenMP thread count of the primitives being made
 _CACHE_SIZE = 64  # convolution and LSTM shapes kept, most recently used first
 _cache = collections.OrderedDict()
 _ALIGNMENT = 64  # bytes: oneDNN's kernels load whole cache lines
-# oneDNN's kernels take channels 16 at a time (an AVX-512 register of floats), and with
-# fewer its layout changes cost more than they save: NumPy's kernels are faster (2 cores,
-# forward and gradients: the Fashion CNN's 1 -> 32 3x3 layer 1.1-1.4 ms against 1.6-2.0,
-# LeNet-5's step, 1 -> 6 and 6 -> 16 5x5, 1.8-2.1 ms against 2.3-2.4).
-_MIN_CHANNELS = 16
+# oneDNN's kernels take output channels 16 at a time (an AVX-512 register of floats):
+# with fewer, its layout changes cost more than they save. Grey images (one input
+# channel) are faster on NumPy's kernels too, from three (RGB) on oneDNN's. Forward and
+# weight gradient, each way in turn in one process, 2 cores of a Zen 5 EPYC, oneDNN's
+# time over NumPy's: 1 -> 6 5x5 1.67, 1 -> 32 3x3 1.42-1.68, 2 -> 16 3x3 0.95,
+# 3 -> 32 3x3 0.86, 3 -> 32 5x5 0.27, 3 -> 64 3x3 0.49-0.56, 6 -> 16 5x5 (LeNet-5's
+# second, with the input gradient) 1.06, and LeNet-5's step with it 0.86-0.92.
+_MIN_IN_CHANNELS, _MIN_OUT_CHANNELS = 3, 16
 
 
 def _check(status, what):
@@ -483,7 +486,8 @@ def suits(x, geo, bias=False):
     return (
         x.dtype == np.float32
         and geo.batch > 0
-        and min(geo.channels, geo.out_channels) >= _MIN_CHANNELS * geo.groups
+        and geo.channels >= _MIN_IN_CHANNELS * geo.groups
+        and geo.out_channels >= _MIN_OUT_CHANNELS * geo.groups
         and is_available()
         and _convolution(geo, _slices(geo.batch), bias) is not None
     )

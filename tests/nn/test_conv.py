@@ -32,7 +32,7 @@ from same_bits import assert_same_bits_on_threads
 @pytest.fixture(autouse=True)
 def numpy_kernels(monkeypatch):
     """This file tests conv.py's own NumPy kernels: oneDNN, which runs float32 convolutions
-    with 16 channels or more where installed, is switched off but where a test asks for it
+    with enough channels where installed, is switched off but where a test asks for it
     (the conv_path fixture); tests/ops/test_dnnl.py tests it."""
     monkeypatch.setattr(chainrule.backends.mkldnn, "enabled", False)
 
@@ -220,7 +220,8 @@ def conv_path(request, monkeypatch):
         if not _dnnl.is_available():
             pytest.fail("oneDNN (the onednn-cpu-gomp wheel, a dependency on x86-64 Linux) does not load")
         monkeypatch.setattr(chainrule.backends.mkldnn, "enabled", True)
-        monkeypatch.setattr(_dnnl, "_MIN_CHANNELS", 1)
+        monkeypatch.setattr(_dnnl, "_MIN_IN_CHANNELS", 1)
+        monkeypatch.setattr(_dnnl, "_MIN_OUT_CHANNELS", 1)
     for name, value in PATHS[request.param].items():
         monkeypatch.setattr(conv_ops, name, value)
     conv_ops._conv_geometry.cache_clear()
