@@ -1,5 +1,5 @@
 """Automatic differentiation: the graph nodes, the backward engine, grad
-mode, gradient checks and anomaly detection (``torch.autograd``)."""
+mode, gradient checks, anomaly detection and saved-tensor hooks (``torch.autograd``)."""
 
 import importlib
 import warnings
@@ -8,7 +8,7 @@ import numpy as np
 
 from .._tensor import Tensor as _Tensor
 from .._tensor import wrap as _wrap
-from . import anomaly, engine, function, grad_mode
+from . import anomaly, engine, function, grad_mode, graph
 from .anomaly import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function, once_differentiable
@@ -76,6 +76,7 @@ __all__ = [
     "grad_mode",
     "gradcheck",
     "gradgradcheck",
+    "graph",
     "inference_mode",
     "is_anomaly_check_nan_enabled",
     "is_anomaly_enabled",

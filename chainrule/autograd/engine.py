@@ -515,6 +515,16 @@ def _call_backward(node, grads, create_graph):
         if saved and inplace_epoch[0] != node._epoch:
             node.check_saved_versions()
         results = _tensor_rule(node, grads) if create_graph else node.backward(*grads)
+    elif node.__class__.array_rule:  # a built-in op that saved under saved_tensors_hooks (graph.py)
+        packed = node.saved
+        if packed is None:
+            raise RuntimeError(FREED_MESSAGE)
+        as_tensors = create_graph and not node.once_differentiable
+        node.saved = packed.unpack(node, as_tensors)
+        try:
+            results = _tensor_rule(node, grads) if create_graph and not as_tensors else node.backward(*grads)
+        finally:
+            node.saved = packed
     else:
         if node.is_freed():
             raise RuntimeError(FREED_MESSAGE)

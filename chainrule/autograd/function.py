@@ -139,7 +139,8 @@ class Function:
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
         if not self._saved_from:
-            return saved
+            # a Packed (autograd/graph.py) under saved_tensors_hooks: unpacked on every access
+            return saved if saved.__class__ is tuple else saved.unpack(self, True)
         self.check_saved_versions()
         tensors = []
         for value, source in zip(saved, self._saved_from):
