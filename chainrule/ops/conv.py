@@ -217,6 +217,7 @@ class Geometry:
         "columns",
         "layout",
         "winograd",
+        "one_window",
     )
 
     def __init__(
@@ -245,6 +246,10 @@ class Geometry:
         self.columns = channels // groups * kh * kw
         self.layout = None
         self.winograd = False
+        # one window covering each whole, unpadded image: a Linear layer's product (see below)
+        self.one_window = (
+            groups == 1 and out_size == (1, 1) and padding == (0, 0, 0, 0) and kernel == (height, width)
+        )
 
     @property
     def offsets(self):
@@ -491,8 +496,38 @@ def _on_dnnl(x, geo, bias=False):
     return mkldnn.enabled and _dnnl.suits(x, geo, bias)
 
 
+# A kernel as large as its unpadded input has one window per image, so the convolution
+# is a Linear layer's product over the flattened images: y = X @ W^T with X (N, C*H*W) and
+# W (O, C*H*W); dL/dX = dL/dy @ W, dL/dW = dL/dy^T @ X. A DCGAN generator's first layer
+# (the transposed convolution of 1x1 noise images, 100 -> 128 channels, 7x7; batch 64,
+# forward and weight gradient) took 2.55 ms by oneDNN, 0.56 ms as these products
+# (PyTorch: 1.41-1.47 ms).
+
+
+def _one_window_forward(x, w):
+    """conv(x, w) for ``geo.one_window``: (N, O, 1, 1)."""
+    n, o = x.shape[0], w.shape[0]
+    return matrix_product(x.reshape(n, -1), w.reshape(o, -1).T).reshape(n, o, 1, 1)
+
+
+def _one_window_input_grad(grad, w, geo):
+    """dL/dx of conv(x, w) for ``geo.one_window``: (N, C, H, W)."""
+    n, o = grad.shape[:2]
+    product = matrix_product(np.ascontiguousarray(grad).reshape(n, o), w.reshape(o, -1))
+    return product.reshape(n, geo.channels, geo.height, geo.width)
+
+
+def _one_window_weight_grad(x, grad):
+    """dL/dw of conv(x, w) for ``geo.one_window``: (O, C, kH, kW)."""
+    n, o = grad.shape[:2]
+    product = matrix_product(np.ascontiguousarray(grad).reshape(n, o).T, x.reshape(n, -1))
+    return product.reshape((o,) + x.shape[1:])
+
+
 def conv_forward(x, w, geo):
     """y = conv(x, w)."""
+    if geo.one_window:
+        return _one_window_forward(x, w)
     if _on_dnnl(x, geo):
         return _dnnl.conv_forward(x, w, None, geo, keep=False)[0]
     cols = _im2col(x, geo, False)
@@ -503,6 +538,8 @@ def conv_forward(x, w, geo):
 
 def conv_input_grad(grad, w, geo):
     """dL/dx of y = conv(x, w): the transposed convolution of ``grad``."""
+    if geo.one_window:
+        return _one_window_input_grad(grad, w, geo)
     if _on_dnnl(grad, geo):
         return _dnnl.conv_grads(grad, None, w, geo, True, False, False, None)[0]
     return _col2im(_grad_columns(grad, geo), w, geo)
@@ -510,6 +547,8 @@ def conv_input_grad(grad, w, geo):
 
 def conv_weight_grad(x, grad, geo):
     """dL/dw of y = conv(x, w)."""
+    if geo.one_window:
+        return _one_window_weight_grad(x, grad)
     if _on_dnnl(x, geo):
         return _dnnl.conv_grads(grad, x, None, geo, False, True, False, None)[1]
     cols = _im2col(x, geo, False)
@@ -816,7 +855,13 @@ class Convolution(Primitive):
     def forward(ctx, x, w, b, geo, one_d, keep_cols):
         ctx.geo, ctx.one_d = geo, one_d
         ctx.save_for_backward(x, w)
-        ctx.on_dnnl = _on_dnnl(x, geo, b is not None)
+        ctx.on_dnnl = not geo.one_window and _on_dnnl(x, geo, b is not None)
+        if geo.one_window:
+            ctx.cols = None
+            y = _one_window_forward(_as_2d(x, one_d), _as_2d(w, one_d))
+            if b is not None:
+                y += b.reshape(1, -1, 1, 1)
+            return _as_1d(y, one_d)
         if ctx.on_dnnl:  # keeps its own copy of x, in oneDNN's layout, for the weight gradient
             ctx.cols = None
             y, ctx.dnnl_input = _dnnl.conv_forward(_as_2d(x, one_d), _as_2d(w, one_d), b, geo, keep_cols)
@@ -843,6 +888,10 @@ class Convolution(Primitive):
         if isinstance(grad, Tensor):  # create_graph: through primitives, differentiable again
             grad_x = ConvolutionTranspose.apply(grad, w, None, geo, False) if need_x else None
             grad_w = ConvolutionWeightGrad.apply(x, grad, geo) if need_w else None
+            grad_b = grad.sum(axis=(0, 2, 3)) if need_b else None
+        elif geo.one_window:
+            grad_x = _one_window_input_grad(grad, w, geo) if need_x else None
+            grad_w = _one_window_weight_grad(x, grad) if need_w else None
             grad_b = grad.sum(axis=(0, 2, 3)) if need_b else None
         elif ctx.on_dnnl:  # forward's copy of x serves one backward, as the columns do
             saved_input, ctx.dnnl_input = ctx.dnnl_input, None
@@ -898,6 +947,9 @@ class ConvolutionTranspose(Primitive):
         if isinstance(grad, Tensor):
             grad_x = Convolution.apply(grad, w, None, geo, False, False) if need_x else None
             grad_w = ConvolutionWeightGrad.apply(grad, x, geo) if need_w else None
+        elif geo.one_window:  # dL/dx: the convolution itself; dL/dw: its weight gradient
+            grad_x = _one_window_forward(grad, w) if need_x else None
+            grad_w = _one_window_weight_grad(grad, x) if need_w else None
         elif _on_dnnl(grad, geo):  # dL/dx: the convolution itself; dL/dw: its weight gradient
             grad_x = _dnnl.conv_forward(grad, w, None, geo, keep=False)[0] if need_x else None
             grad_w = _dnnl.conv_grads(x, grad, None, geo, False, True, False, None)[1] if need_w else None

@@ -464,6 +464,37 @@ def test_conv_transpose1d_is_the_gradient_of_conv1d_with_respect_to_its_input():
     )
 
 
+# A kernel as large as its unpadded input has one window per image, computed as a
+# Linear layer's product (Geometry.one_window in chainrule/ops/conv.py).
+ONE_WINDOW = {
+    "conv2d": (lambda m, x, w, b: m.nn.functional.conv2d(x, w, b), [(3, 2, 4, 3), (5, 2, 4, 3), (5,)]),
+    "conv1d": (lambda m, x, w, b: m.nn.functional.conv1d(x, w, b, stride=2), [(3, 2, 6), (5, 2, 6), (5,)]),
+    "conv_transpose2d of 1x1 images": (
+        lambda m, x, w, b: m.nn.functional.conv_transpose2d(x, w, b, stride=3),
+        [(3, 4, 1, 1), (4, 2, 3, 5), (2,)],
+    ),
+    "conv_transpose1d of length 1": (
+        lambda m, x, w, b: m.nn.functional.conv_transpose1d(x, w, b),
+        [(3, 4, 1), (4, 2, 5), (2,)],
+    ),
+}
+
+
+@pytest.mark.parametrize("fn, shapes", ONE_WINDOW.values(), ids=ONE_WINDOW.keys())
+def test_a_kernel_covering_the_whole_input_matches_pytorch_and_finite_differences_to_second_order(fn, shapes):
+    x, w, b = (chainrule.randn(*shape, requires_grad=True) for shape in shapes)
+    assert fn(chainrule, x, w, b).grad_fn.geo.one_window
+    check(fn, shapes)
+
+
+@requires_torch
+@pytest.mark.parametrize("mkldnn", [False, True], ids=["numpy", "onednn switched on"])
+def test_a_dcgan_generators_first_layer_and_a_classifiers_last_convolution_match_pytorch(mkldnn, monkeypatch):
+    monkeypatch.setattr(chainrule.backends.mkldnn, "enabled", mkldnn)
+    check_module(lambda m: m.nn.ConvTranspose2d(100, 64, 4, 1, 0, bias=False), [(8, 100, 1, 1)])
+    check_module(lambda m: m.nn.Conv2d(64, 1, 4, 1, 0), [(8, 64, 4, 4)])
+
+
 CONV_TRANSPOSE1D_ERRORS = {
     "output padding": ((1, 2, 4), (2, 2, 3), dict(output_padding=1), "output padding must be smaller than"),
     "stride of two values": ((1, 2, 4), (2, 2, 3), dict(stride=(2, 2)), "expected stride to be a single"),
