@@ -101,6 +101,13 @@ def test_adaptive_avg_pool2d_matches_pytorch_and_finite_differences_to_second_or
     check(lambda m, x: m.nn.functional.adaptive_avg_pool2d(x, output_size), [(2, 2, 7, 6)])
 
 
+@requires_torch
+def test_global_average_pooling_and_a_one_pixel_input_match_pytorch_on_realistic_sizes():
+    # one output pixel (a ResNet's head) and one input pixel take their own NumPy routes
+    check_torch(lambda m, x: m.nn.functional.adaptive_avg_pool2d(x, 1), [(8, 64, 16, 16)])
+    check_torch(lambda m, x: m.nn.functional.adaptive_avg_pool2d(x, (3, 5)), [(4, 6, 1, 1)])
+
+
 def test_adaptive_avg_pool2d_takes_an_unbatched_image():
     check(lambda m, x: m.nn.functional.adaptive_avg_pool2d(x, (2, 3)), [(3, 5, 5)])
 
