@@ -75,20 +75,27 @@ def decayed_grad(param, grad, group, lr):
     return grad
 
 
-def average_square_(average, grad, decay):
+def average_square_(average, grad, decay, scratch=None):
     """``average = decay * average + (1 - decay) * grad^2`` in place: the running
-    mean of the squared gradient (Adam's ``exp_avg_sq``, RMSprop's ``square_avg``)."""
+    mean of the squared gradient (Adam's ``exp_avg_sq``, RMSprop's ``square_avg``).
+    ``scratch``, an array like ``grad``, takes the intermediate values."""
     average *= decay
-    average += (1 - decay) * grad * grad
+    squares = np.multiply(grad, 1 - decay, out=scratch)
+    squares *= grad
+    average += squares
 
 
-def lerp_(start, end, weight):
+def lerp_(start, end, weight, scratch=None):
     """``start += weight * (end - start)`` in place, in PyTorch's two-branch form
-    (the exact one at both ends of ``weight``), so results match ``Tensor.lerp_``."""
+    (the exact one at both ends of ``weight``), so results match ``Tensor.lerp_``.
+    ``scratch``, an array like ``start``, takes the intermediate values."""
+    difference = np.subtract(end, start, out=scratch)
     if abs(weight) < 0.5:
-        start += weight * (end - start)
+        difference *= weight
+        start += difference
     else:
-        np.subtract(end, (end - start) * (1 - weight), out=start)
+        difference *= 1 - weight
+        np.subtract(end, difference, out=start)
 
 
 def check_lr(lr):
