@@ -12,8 +12,10 @@ on; each builds the chainrule model with PyTorch's initial weights (through
 ``load_state_dict``) and the same data, so both do the same arithmetic. The
 fuller suite, with memory and import time, is in ``benchmarks/``.
 
->>> print(*sorted(CASES))
-char-lstm fashion-cnn gru-classifier lenet lstm-classifier mlp mlp-tensor-ops seed-net tiny
+>>> print(*sorted(CASES))  # doctest: +NORMALIZE_WHITESPACE
+char-lstm cifar-cnn conv-autoencoder dcgan-generator fashion-cnn gru-classifier lenet
+lstm-classifier mlp mlp-batchnorm mlp-tensor-ops resnet-block seed-net text-cnn tiny
+transformer vae
 """
 
 import gc
@@ -286,6 +288,204 @@ def _char_lstm(lib, reference):
     return _training_step(model, nn.CrossEntropyLoss(), optimizer, text, t, reference)
 
 
+# --- models of tutorials, beyond the targets' cases ----------------------------------------------
+
+
+def _conv_autoencoder(lib, reference):
+    """A convolutional autoencoder of MNIST tutorials: 1 -> 16 -> 32 channels by 3x3 stride-2
+    convolutions, back by transposed ones, sigmoid, MSELoss against the input, Adam; batch 64."""
+    nn = lib.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, 3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 32, 3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1),
+        nn.ReLU(),
+        nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1),
+        nn.Sigmoid(),
+    )
+    x = lib.tensor(_rng().random((64, 1, 28, 28), np.float32))
+    optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
+    return _training_step(model, nn.MSELoss(), optimizer, x, x, reference)
+
+
+def _dcgan_generator(lib, reference):
+    """A DCGAN generator for 28x28 images (PyTorch's DCGAN example, resized): 100-d noise by
+    transposed convolutions 100 -> 128 (7x7) -> 64 -> 1 with batch norm, ReLU, tanh;
+    MSELoss against fixed images, Adam; batch 64."""
+    nn, rng = lib.nn, _rng()
+    model = nn.Sequential(
+        nn.ConvTranspose2d(100, 128, 7, 1, 0, bias=False),
+        nn.BatchNorm2d(128),
+        nn.ReLU(),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False),
+        nn.BatchNorm2d(64),
+        nn.ReLU(),
+        nn.ConvTranspose2d(64, 1, 4, 2, 1, bias=False),
+        nn.Tanh(),
+    )
+    noise = lib.tensor(rng.standard_normal((64, 100, 1, 1)).astype(np.float32))
+    images = lib.tensor(rng.uniform(-1, 1, (64, 1, 28, 28)).astype(np.float32))
+    optimizer = lib.optim.Adam(model.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    return _training_step(model, nn.MSELoss(), optimizer, noise, images, reference)
+
+
+def _resnet_block(lib, reference):
+    """A CIFAR ResNet's stem and one basic block: 3 -> 64 3x3 convolution, batch norm, ReLU,
+    two 64 -> 64 convolutions with batch norm and the identity shortcut, global average
+    pooling, Linear(64, 10), CrossEntropyLoss, SGD(momentum=0.9); batch 32 of 3x32x32."""
+    nn, rng = lib.nn, _rng()
+
+    class BasicBlock(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(64, 64, 3, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(64)
+            self.conv2 = nn.Conv2d(64, 64, 3, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(64)
+
+        def forward(self, x):
+            out = lib.relu(self.bn1(self.conv1(x)))
+            return lib.relu(self.bn2(self.conv2(out)) + x)
+
+    model = nn.Sequential(
+        nn.Conv2d(3, 64, 3, padding=1, bias=False),
+        nn.BatchNorm2d(64),
+        nn.ReLU(),
+        BasicBlock(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(64, 10),
+    )
+    x = lib.tensor(rng.standard_normal((32, 3, 32, 32)).astype(np.float32))
+    t = lib.tensor(rng.integers(0, 10, 32))
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return _training_step(model, nn.CrossEntropyLoss(), optimizer, x, t, reference)
+
+
+def _text_cnn(lib, reference):
+    """A text CNN (Kim, 2014) of sentiment tutorials: Embedding(5000, 100), Conv1d(100, 128, 5)
+    over 100 tokens, ReLU, max over time, Linear(128, 2), CrossEntropyLoss, Adam; batch 32."""
+    nn, rng = lib.nn, _rng()
+
+    class TextCNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(5000, 100)
+            self.conv = nn.Conv1d(100, 128, 5)
+            self.head = nn.Linear(128, 2)
+
+        def forward(self, tokens):
+            features = lib.relu(self.conv(self.embed(tokens).transpose(1, 2)))
+            return self.head(features.max(dim=2).values)
+
+    tokens = lib.tensor(rng.integers(0, 5000, (32, 100)))
+    t = lib.tensor(rng.integers(0, 2, 32))
+    model = TextCNN()
+    optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
+    return _training_step(model, nn.CrossEntropyLoss(), optimizer, tokens, t, reference)
+
+
+def _transformer_classifier(lib, reference):
+    """A small transformer encoder classifier: Embedding(1000, 64), two TransformerEncoderLayers
+    (4 heads, feed-forward 128, no dropout, batch_first), mean over 32 tokens, Linear(64, 2),
+    CrossEntropyLoss, Adam; batch 32."""
+    nn, rng = lib.nn, _rng()
+
+    class Classifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(1000, 64)
+            layer = nn.TransformerEncoderLayer(64, 4, 128, dropout=0.0, batch_first=True)
+            self.encoder = nn.TransformerEncoder(layer, 2)
+            self.head = nn.Linear(64, 2)
+
+        def forward(self, tokens):
+            return self.head(self.encoder(self.embed(tokens)).mean(1))
+
+    tokens = lib.tensor(rng.integers(0, 1000, (32, 32)))
+    t = lib.tensor(rng.integers(0, 2, 32))
+    model = Classifier()
+    optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
+    return _training_step(model, nn.CrossEntropyLoss(), optimizer, tokens, t, reference)
+
+
+def _vae(lib, reference):
+    """The VAE of PyTorch's examples on MNIST-sized inputs: 784-400-(20, 20)-400-784, the
+    reparameterisation with a fixed noise draw, binary cross-entropy (sum) plus the KL term,
+    Adam; batch 128."""
+    nn, rng = lib.nn, _rng()
+    functional = nn.functional
+
+    class VAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encode = nn.Linear(784, 400)
+            self.mean = nn.Linear(400, 20)
+            self.log_var = nn.Linear(400, 20)
+            self.decode = nn.Linear(20, 400)
+            self.out = nn.Linear(400, 784)
+
+        def forward(self, x):
+            hidden = lib.relu(self.encode(x))
+            mean, log_var = self.mean(hidden), self.log_var(hidden)
+            z = mean + lib.exp(0.5 * log_var) * noise
+            return lib.sigmoid(self.out(lib.relu(self.decode(z)))), mean, log_var
+
+    def loss_fn(outputs, x):
+        reconstruction, mean, log_var = outputs
+        kl = -0.5 * lib.sum(1 + log_var - mean.pow(2) - log_var.exp())
+        return functional.binary_cross_entropy(reconstruction, x, reduction="sum") + kl
+
+    x = lib.tensor(rng.random((128, 784), np.float32))
+    noise = lib.tensor(rng.standard_normal((128, 20)).astype(np.float32))
+    model = VAE()
+    optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
+    return _training_step(model, loss_fn, optimizer, x, x, reference)
+
+
+def _mlp_batchnorm(lib, reference):
+    """An MLP with batch norm: 784-256-128-10, BatchNorm1d and ReLU after each hidden layer,
+    CrossEntropyLoss, Adam; batch 128."""
+    nn, rng = lib.nn, _rng()
+    model = nn.Sequential(
+        nn.Linear(784, 256),
+        nn.BatchNorm1d(256),
+        nn.ReLU(),
+        nn.Linear(256, 128),
+        nn.BatchNorm1d(128),
+        nn.ReLU(),
+        nn.Linear(128, 10),
+    )
+    x = lib.tensor(rng.standard_normal((128, 784)).astype(np.float32))
+    t = lib.tensor(rng.integers(0, 10, 128))
+    optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
+    return _training_step(model, nn.CrossEntropyLoss(), optimizer, x, t, reference)
+
+
+def _cifar_cnn(lib, reference):
+    """The CIFAR-10 CNN of many tutorials: 3 -> 32 -> 64 3x3 convolutions with ReLU and
+    max-pooling, 4096-128-10, CrossEntropyLoss, SGD(momentum=0.9); batch 64 of 3x32x32."""
+    nn, rng = lib.nn, _rng()
+    model = nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(4096, 128),
+        nn.ReLU(),
+        nn.Linear(128, 10),
+    )
+    x = lib.tensor(rng.standard_normal((64, 3, 32, 32)).astype(np.float32))
+    t = lib.tensor(rng.integers(0, 10, 64))
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return _training_step(model, nn.CrossEntropyLoss(), optimizer, x, t, reference)
+
+
 CASES = {
     "tiny": _tiny,
     "mlp-tensor-ops": _mlp_tensor_ops,
@@ -296,6 +496,14 @@ CASES = {
     "lstm-classifier": _sequence_classifier,
     "gru-classifier": lambda lib, reference: _sequence_classifier(lib, reference, "GRU"),
     "char-lstm": _char_lstm,
+    "conv-autoencoder": _conv_autoencoder,
+    "dcgan-generator": _dcgan_generator,
+    "resnet-block": _resnet_block,
+    "text-cnn": _text_cnn,
+    "transformer": _transformer_classifier,
+    "vae": _vae,
+    "mlp-batchnorm": _mlp_batchnorm,
+    "cifar-cnn": _cifar_cnn,
 }
 
 

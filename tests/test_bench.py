@@ -9,7 +9,10 @@ from oracle import requires_torch
 pytestmark = requires_torch
 
 
-@pytest.mark.parametrize("name", ["seed-net", "mlp", "lenet", "fashion-cnn"])
+TRAINING_CASES = [name for name in bench.CASES if name not in ("tiny", "mlp-tensor-ops")]
+
+
+@pytest.mark.parametrize("name", TRAINING_CASES)
 def test_each_training_case_starts_from_pytorchs_weights_and_gives_its_loss(name):
     import torch
 
