@@ -12,6 +12,7 @@ step; the fallback costs about 0.4 us a read). Register through
 written straight into ``_parameters`` is still found by ``__getattr__``.
 """
 
+import itertools
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -34,6 +35,26 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
+
+
+class _KeyedHookHandle(RemovableHandle):
+    """The handle of a hook kept by id in an OrderedDict, PyTorch's layout for
+    ``_forward_pre_hooks``, which code such as ``nn.utils.prune`` reads and edits by key."""
+
+    __slots__ = ("_extra",)
+    _ids = itertools.count()
+
+    def __init__(self, hooks, extra):
+        super().__init__(hooks, next(self._ids))
+        self._extra = extra
+
+    @property
+    def id(self):
+        return self._hook
+
+    def remove(self):
+        self._hooks.pop(self._hook, None)
+        self._extra.pop(self._hook, None)
 
 
 def _addindent(text, spaces):
@@ -189,7 +210,8 @@ class Module:
         set_attribute(self, "_buffers", {})
         set_attribute(self, "_non_persistent_buffers_set", set())
         set_attribute(self, "_modules", {})
-        set_attribute(self, "_forward_pre_hooks", [])
+        set_attribute(self, "_forward_pre_hooks", OrderedDict())
+        set_attribute(self, "_forward_pre_hooks_with_kwargs", {})
         set_attribute(self, "_forward_hooks", [])
         set_attribute(self, "_backward_hooks", [])
 
@@ -206,8 +228,8 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def _call_with_hooks(self, args, kwargs):
-        for hook, with_kwargs in list(self._forward_pre_hooks):
-            if with_kwargs:
+        for hook_id, hook in list(self._forward_pre_hooks.items()):
+            if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
                 if result is not None:
                     if not (isinstance(result, tuple) and len(result) == 2):
@@ -255,7 +277,13 @@ class Module:
         tensor([2.])
         >>> handle.remove()
         """
-        return self._add_hook(self._forward_pre_hooks, (hook, with_kwargs), prepend)
+        handle = _KeyedHookHandle(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs)
+        self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
         """Call ``hook(module, args, output)`` after each forward; a non-None result

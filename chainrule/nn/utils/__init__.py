@@ -1,10 +1,10 @@
 """``nn.utils``: gradient clipping, conversion between parameters and one vector,
 ``rnn`` (padded and packed batches of sequences), ``parametrize`` and
 ``parametrizations`` (tensors computed from others on each read), the legacy
-weight and spectral normalization hooks, Conv/Linear-BatchNorm fusion,
-``skip_init`` and ``stateless.functional_call``."""
+weight and spectral normalization hooks, ``prune`` (masking parameters' entries),
+Conv/Linear-BatchNorm fusion, ``skip_init`` and ``stateless.functional_call``."""
 
-from . import parametrizations, parametrize, rnn, stateless  # noqa: F401 - submodules, as in PyTorch
+from . import parametrizations, parametrize, prune, rnn, stateless  # noqa: F401 - submodules, as in PyTorch
 from .clip_grad import (
     clip_grad_norm,
     clip_grad_norm_,

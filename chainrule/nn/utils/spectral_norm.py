@@ -55,7 +55,7 @@ class SpectralNorm:
 
     @staticmethod
     def apply(module, name, n_power_iterations, dim, eps):
-        for hook, _ in module._forward_pre_hooks:
+        for hook in module._forward_pre_hooks.values():
             if isinstance(hook, SpectralNorm) and hook.name == name:
                 raise RuntimeError(f"Cannot register two spectral_norm hooks on the same parameter {name}")
         fn = SpectralNorm(name, n_power_iterations, dim, eps)
@@ -108,10 +108,9 @@ def remove_spectral_norm(module, name="weight"):
     >>> list(chainrule.nn.utils.remove_spectral_norm(layer).state_dict())
     ['bias', 'weight']
     """
-    for entry in module._forward_pre_hooks:
-        hook = entry[0]
+    for key, hook in module._forward_pre_hooks.items():
         if isinstance(hook, SpectralNorm) and hook.name == name:
             hook.remove(module)
-            module._forward_pre_hooks.remove(entry)
+            del module._forward_pre_hooks[key]
             return module
     raise ValueError(f"spectral_norm of '{name}' not found in {module}")

@@ -41,7 +41,7 @@ class WeightNorm:
             FutureWarning,
             stacklevel=3,
         )
-        for hook, _ in module._forward_pre_hooks:
+        for hook in module._forward_pre_hooks.values():
             if isinstance(hook, WeightNorm) and hook.name == name:
                 raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
         fn = WeightNorm(name, dim)
@@ -96,10 +96,9 @@ def remove_weight_norm(module, name="weight"):
     >>> [name for name, _ in chainrule.nn.utils.remove_weight_norm(layer).named_parameters()]
     ['bias', 'weight']
     """
-    for entry in module._forward_pre_hooks:
-        hook = entry[0]
+    for key, hook in module._forward_pre_hooks.items():
         if isinstance(hook, WeightNorm) and hook.name == name:
             hook.remove(module)
-            module._forward_pre_hooks.remove(entry)
+            del module._forward_pre_hooks[key]
             return module
     raise ValueError(f"weight_norm of '{name}' not found in {module}")
