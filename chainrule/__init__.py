@@ -192,6 +192,7 @@ _SUBMODULES = {
     "distributions",
     "special",
     "testing",
+    "profiler",
 }
 
 

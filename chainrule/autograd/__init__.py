@@ -24,9 +24,10 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 
 def __getattr__(name):
-    # functional builds on ops, which import this package: loaded on first use.
-    if name == "functional":
-        return importlib.import_module(f"{__name__}.functional")
+    # functional builds on ops, which import this package, and profiler is rarely
+    # needed: loaded on first use.
+    if name in ("functional", "profiler"):
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -84,6 +85,7 @@ __all__ = [
     "is_inference_mode_enabled",
     "no_grad",
     "once_differentiable",
+    "profiler",
     "set_detect_anomaly",
     "set_grad_enabled",
 ]
