@@ -270,8 +270,7 @@ class RandomUnstructured(BasePruningMethod):
 
     def compute_mask(self, t, default_mask):
         tensor_size = t.nelement()
-        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        _validate_pruning_amount(nparams_toprune, tensor_size)
+        nparams_toprune = _count_to_prune(self.amount, tensor_size)
         mask = default_mask.clone()
         if nparams_toprune != 0:
             mask.view(-1)[_topk_indices(rand_like(t).view(-1), nparams_toprune, largest=True)] = 0
@@ -294,8 +293,7 @@ class L1Unstructured(BasePruningMethod):
 
     def compute_mask(self, t, default_mask):
         tensor_size = t.nelement()
-        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        _validate_pruning_amount(nparams_toprune, tensor_size)
+        nparams_toprune = _count_to_prune(self.amount, tensor_size)
         mask = default_mask.clone()
         if nparams_toprune != 0:
             mask.view(-1)[_topk_indices(t.abs().view(-1), nparams_toprune, largest=False)] = 0
@@ -320,8 +318,7 @@ class RandomStructured(BasePruningMethod):
         _validate_structured_pruning(t)
         _validate_pruning_dim(t, self.dim)
         tensor_size = t.shape[self.dim]
-        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        _validate_pruning_amount(nparams_toprune, tensor_size)
+        nparams_toprune = _count_to_prune(self.amount, tensor_size)
         if nparams_toprune == 0:
             return default_mask
         prob = rand(tensor_size)
@@ -351,9 +348,8 @@ class LnStructured(BasePruningMethod):
         _validate_structured_pruning(t)
         _validate_pruning_dim(t, self.dim)
         tensor_size = t.shape[self.dim]
-        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
+        nparams_toprune = _count_to_prune(self.amount, tensor_size)
         nparams_tokeep = tensor_size - nparams_toprune
-        _validate_pruning_amount(nparams_toprune, tensor_size)
         if nparams_toprune == 0:
             return default_mask
         dims = list(range(t.dim()))
@@ -566,13 +562,6 @@ def _validate_pruning_amount_init(amount):
         )
 
 
-def _validate_pruning_amount(amount, tensor_size):
-    if isinstance(amount, numbers.Integral) and amount > tensor_size:
-        raise ValueError(
-            f"amount={amount} should be smaller than the number of parameters to prune={tensor_size}"
-        )
-
-
 def _validate_structured_pruning(t):
     if len(t.shape) <= 1:
         raise ValueError(
@@ -586,8 +575,13 @@ def _validate_pruning_dim(t, dim):
         raise IndexError(f"Invalid index {dim} for tensor of size {t.shape}")
 
 
-def _compute_nparams_toprune(amount, tensor_size):
+def _count_to_prune(amount, tensor_size):
+    """How many of ``tensor_size`` entries (or channels) ``amount`` (a count or a fraction) prunes."""
     if isinstance(amount, numbers.Integral):
+        if amount > tensor_size:
+            raise ValueError(
+                f"amount={amount} should be smaller than the number of parameters to prune={tensor_size}"
+            )
         return amount
     return round(amount * tensor_size)
 
