@@ -422,6 +422,13 @@ def _product(matrix, cols, geo):
         run_chunks(products, n, _column_chunk(geo, cols.itemsize))
         return y.reshape(n, o, oh, ow)
     products = _matmul(matrix, cols, out=scratch.take((geo.groups, o // geo.groups, n * oh * ow), cols.dtype))
+    if geo.layout == "batch-last" and products.flags.c_contiguous:
+        # (O*OH*OW, N) -> (N, O*OH*OW), one 2-D transpose: 1 -> 16 3x3 stride 2 on 64 28x28
+        # images took 170 us as NumPy's strided copy of the 4-D view, 20 us so
+        y = np.empty((n, o, oh, ow), cols.dtype)
+        transpose_into(products.reshape(o * oh * ow, n), y.reshape(n, o * oh * ow))
+        scratch.give(products)
+        return y
     if geo.layout == "batch-last":
         y = products.reshape(o, oh, ow, n).transpose(3, 0, 1, 2)
     else:
@@ -441,7 +448,9 @@ def _grad_columns(grad, geo):
         return np.ascontiguousarray(grad).reshape(n, g, geo.out_channels // g, geo.out_height * geo.out_width)
     o, oh, ow = geo.out_channels, geo.out_height, geo.out_width
     grad_cols = unaliased_empty((g, o // g, n * oh * ow), grad.dtype)
-    if geo.layout == "batch-last":
+    if geo.layout == "batch-last" and grad_cols.flags.c_contiguous and grad.flags.c_contiguous:
+        transpose_into(grad.reshape(n, o * oh * ow), grad_cols.reshape(o * oh * ow, n))  # as in _product
+    elif geo.layout == "batch-last":
         copy_transposed(grad, (1, 2, 3, 0), grad_cols.reshape((o, oh, ow, n), copy=False))
     else:
         copy_transposed(grad, (1, 0, 2, 3), grad_cols.reshape((o, n, oh, ow), copy=False))
