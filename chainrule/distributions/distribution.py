@@ -98,6 +98,56 @@ class Distribution:
     def stddev(self):
         return self.variance.sqrt()
 
+    def expand(self, batch_shape, _instance=None):
+        """The same distribution repeated over a larger ``batch_shape``: its parameters
+        are expanded views (no copies; gradients reach the originals), as PyTorch's.
+
+        One rule serves every family, where PyTorch writes one ``expand`` each: the
+        parameters (``arg_constraints`` names of the class and its bases, and the
+        attributes that are the very same tensor, as ``_param``) are expanded to
+        ``batch_shape`` plus their own event dims, the inner distributions
+        (``base_dist``, ``_categorical``, ...) to ``batch_shape`` plus their extra batch
+        dims, cached derived values are dropped to be recomputed, and everything else
+        is shared. A family needing more sets its attributes on ``_instance`` first;
+        those are left alone.
+
+        >>> import chainrule
+        >>> from chainrule.distributions import Normal
+        >>> d = Normal(chainrule.tensor([0.0, 1.0]), 1.0).expand((3, 2))
+        >>> d.batch_shape, d.loc.shape, d.log_prob(chainrule.zeros(3, 2)).shape
+        (chainrule.Size([3, 2]), chainrule.Size([3, 2]), chainrule.Size([3, 2]))
+        """
+        batch_shape = Size(batch_shape)
+        new = type(self).__new__(type(self)) if _instance is None else _instance
+        cut = len(self._batch_shape)
+        # the parameters of this family and of those it derives from (Chi2's Gamma ones)
+        parameters = {
+            name
+            for klass in type(self).__mro__
+            if isinstance(klass.__dict__.get("arg_constraints"), dict)
+            for name in klass.arg_constraints
+        }
+        if type(self).arg_constraints is not Distribution.arg_constraints:
+            parameters |= set(self.arg_constraints)  # a property, as Uniform's
+        expanded = {}  # id(old tensor) -> its expansion, so aliases like _param stay aliases
+        for name, value in self.__dict__.items():
+            if name in parameters and isinstance(value, Tensor):
+                expanded[id(value)] = value.expand(tuple(batch_shape) + tuple(value.shape[cut:]))
+        for name, value in self.__dict__.items():
+            if name in new.__dict__:
+                continue
+            if isinstance(value, Tensor) and id(value) in expanded:
+                value = expanded[id(value)]
+            elif isinstance(getattr(type(self), name, None), lazy_property):
+                continue  # a cached derived value: recomputed from the expanded parameters
+            elif isinstance(value, Distribution):
+                value = value.expand(batch_shape + value.batch_shape[cut:])
+            setattr(new, name, value)
+        new._batch_shape = batch_shape
+        new._event_shape = self._event_shape
+        new._validate_args = self._validate_args
+        return new
+
     def sample(self, sample_shape=()):
         """A draw of shape ``sample_shape + batch_shape + event_shape``, outside the graph."""
         with no_grad():

@@ -14,6 +14,7 @@ from .beta import Beta
 from .binomial import Binomial
 from .categorical import Categorical
 from .cauchy import Cauchy
+from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .exponential import Exponential
 from .gamma import Gamma
@@ -22,9 +23,11 @@ from .gumbel import Gumbel
 from .half_normal import HalfNormal
 from .independent import Independent, _sum_rightmost
 from .laplace import Laplace
+from .lowrank_multivariate_normal import LowRankMultivariateNormal, _lowrank_logdet, _lowrank_mahalanobis
 from .multivariate_normal import MultivariateNormal, _mahalanobis
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .pareto import Pareto
 from .poisson import Poisson
 from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
@@ -242,6 +245,80 @@ def _kl_multivariate_normal_multivariate_normal(p, q):
     return q._half_log_det() - p._half_log_det() + 0.5 * (trace + mahalanobis - n)
 
 
+def _lowrank_precision_root(q):
+    """A = L_C^-1 W^T D^-1 of q, so that Sigma_q^-1 = D^-1 - A^T A."""
+    Wt_Dinv = q._unbroadcasted_cov_factor.mT / q._unbroadcasted_cov_diag.unsqueeze(-2)
+    return solve_triangular(q._capacitance_tril, Wt_Dinv, upper=False)
+
+
+def _lowrank_log_det_and_mahalanobis(p, q):
+    """log |Sigma_q| and (mu_q - mu_p)^T Sigma_q^-1 (mu_q - mu_p) for a low-rank q."""
+    W, D, capacitance_tril = q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag, q._capacitance_tril
+    mahalanobis = _lowrank_mahalanobis(W, D, q.loc - p.loc, capacitance_tril)
+    return _lowrank_logdet(W, D, capacitance_tril), mahalanobis
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_lowrank_multivariate_normal_lowrank_multivariate_normal(p, q):
+    """KL = 1/2 (log |Sigma_q| - log |Sigma_p| + tr(Sigma_q^-1 Sigma_p) + Mahalanobis - n), the trace
+    expanded through Sigma_q^-1 = D_q^-1 - A^T A and Sigma_p = D_p + W_p W_p^T"""
+    if p.event_shape != q.event_shape:
+        raise ValueError(
+            "KL-divergence between two Low Rank Multivariate Normals with different event shapes "
+            "cannot be computed"
+        )
+    q_log_det, mahalanobis = _lowrank_log_det_and_mahalanobis(p, q)
+    A = _lowrank_precision_root(q)
+    p_W, p_D, q_D = p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag, q._unbroadcasted_cov_diag
+    trace = (
+        (p_D / q_D).sum(-1)
+        + (p_W * q_D.rsqrt().unsqueeze(-1)).pow(2).sum((-2, -1))
+        - (A * p_D.sqrt().unsqueeze(-2)).pow(2).sum((-2, -1))
+        - (A @ p_W).pow(2).sum((-2, -1))
+    )
+    p_log_det = _lowrank_logdet(p_W, p_D, p._capacitance_tril)
+    return 0.5 * (q_log_det - p_log_det + trace + mahalanobis - p.event_shape[0])
+
+
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _kl_multivariate_normal_lowrank_multivariate_normal(p, q):
+    """KL as above with Sigma_p = L_p L_p^T: tr(Sigma_q^-1 Sigma_p) = |D_q^-1/2 L_p|_F^2 - |A L_p|_F^2"""
+    if p.event_shape != q.event_shape:
+        raise ValueError(
+            "KL-divergence between two (Low Rank) Multivariate Normals with different event shapes "
+            "cannot be computed"
+        )
+    q_log_det, mahalanobis = _lowrank_log_det_and_mahalanobis(p, q)
+    A = _lowrank_precision_root(q)
+    p_scale_tril = p._unbroadcasted_scale_tril
+    trace = (p_scale_tril * q._unbroadcasted_cov_diag.rsqrt().unsqueeze(-1)).pow(2).sum((-2, -1)) - (
+        A @ p_scale_tril
+    ).pow(2).sum((-2, -1))
+    return 0.5 * (q_log_det - 2 * p._half_log_det() + trace + mahalanobis - p.event_shape[0])
+
+
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+def _kl_lowrank_multivariate_normal_multivariate_normal(p, q):
+    """KL with tr(Sigma_q^-1 Sigma_p) = |L_q^-1 W_p|_F^2 + |L_q^-1 D_p^1/2|_F^2"""
+    if p.event_shape != q.event_shape:
+        raise ValueError(
+            "KL-divergence between two (Low Rank) Multivariate Normals with different event shapes "
+            "cannot be computed"
+        )
+    n = p.event_shape[0]
+    q_scale_tril = q._unbroadcasted_scale_tril
+    batch = tuple(broadcast_shapes(q_scale_tril.shape[:-2], p._unbroadcasted_cov_factor.shape[:-2]))
+    q_scale_tril = q_scale_tril.expand(batch + (n, n))
+    p_W = p._unbroadcasted_cov_factor.expand(batch + (n, p.cov_factor.shape[-1]))
+    p_sqrt_D = p._unbroadcasted_cov_diag.sqrt().diag_embed().expand(batch + (n, n))
+    trace = solve_triangular(q_scale_tril, p_W, upper=False).pow(2).sum((-2, -1)) + solve_triangular(
+        q_scale_tril, p_sqrt_D, upper=False
+    ).pow(2).sum((-2, -1))
+    p_log_det = _lowrank_logdet(p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag, p._capacitance_tril)
+    mahalanobis = _mahalanobis(q._unbroadcasted_scale_tril, q.loc - p.loc)
+    return 0.5 * (2 * q._half_log_det() - p_log_det + trace + mahalanobis - n)
+
+
 @register_kl(Poisson, Poisson)
 def _kl_poisson_poisson(p, q):
     """KL = rate_p (log rate_p - log rate_q) - (rate_p - rate_q)"""
@@ -295,3 +372,154 @@ def _kl_binomial_binomial(p, q):
         )
     kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
     return where(p.total_count > q.total_count, math.inf, kl)
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
+    """KL = E_p[x] (logit_p - logit_q) + log C_p + log(1 - p_p) - log C_q - log(1 - p_q)"""
+    t1 = p.mean * (p.logits - q.logits)
+    t2 = p._cont_bern_log_norm() + (-p.probs).log1p()
+    t3 = -q._cont_bern_log_norm() - (-q.probs).log1p()
+    return t1 + t2 + t3
+
+
+def _cross_entropy_continuous_bernoulli(p, q):
+    """KL(p || CB(q)) for p on [0, 1]: -H(p) - E_p[x] logit_q - log(1 - p_q) - log C_q"""
+    return -p.entropy() - p.mean * q.logits - (-q.probs).log1p() - q._cont_bern_log_norm()
+
+
+@register_kl(Beta, ContinuousBernoulli)
+def _kl_beta_continuous_bernoulli(p, q):
+    return _cross_entropy_continuous_bernoulli(p, q)
+
+
+@register_kl(Uniform, ContinuousBernoulli)
+def _kl_uniform_continuous_bernoulli(p, q):
+    """inf where p's interval reaches 0 or 1 (PyTorch's test, which counts the ends too)"""
+    result = _cross_entropy_continuous_bernoulli(p, q)
+    return where((p.high >= q.support.upper_bound) | (p.low <= q.support.lower_bound), math.inf, result)
+
+
+@register_kl(ContinuousBernoulli, Exponential)
+def _kl_continuous_bernoulli_exponential(p, q):
+    """KL = -H(p) - log rate + rate E_p[x]"""
+    return -p.entropy() - q.rate.log() + q.rate * p.mean
+
+
+@register_kl(ContinuousBernoulli, Normal)
+def _kl_continuous_bernoulli_normal(p, q):
+    """KL = -H(p) + log(sqrt(2 pi) sigma) + E_p[(x - mu)^2] / (2 sigma^2)"""
+    t1 = -p.entropy()
+    t2 = 0.5 * (math.log(2.0 * math.pi) + (q.loc / q.scale).square()) + q.scale.log()
+    t3 = (p.variance + p.mean.square() - 2.0 * q.loc * p.mean) / (2.0 * q.scale.square())
+    return t1 + t2 + t3
+
+
+@register_kl(ContinuousBernoulli, Uniform)
+def _kl_continuous_bernoulli_uniform(p, q):
+    """KL = -H(p) + log(high - low); inf where low >= 0 or high <= 1 (PyTorch's test, as it is)"""
+    result = -p.entropy() + (q.high - q.low).log()
+    return where((q.low >= p.support.lower_bound) | (q.high <= p.support.upper_bound), math.inf, result)
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p, q):
+    """KL = alpha_q log(scale_p / scale_q) - log r + r - 1, r = alpha_q / alpha_p;
+    inf where p reaches below q's scale"""
+    scale_ratio = p.scale / q.scale
+    alpha_ratio = q.alpha / p.alpha
+    result = q.alpha * scale_ratio.log() - alpha_ratio.log() + alpha_ratio - 1
+    result[p.support.lower_bound < q.support.lower_bound] = math.inf
+    return result
+
+
+@register_kl(Pareto, Exponential)
+def _kl_pareto_exponential(p, q):
+    """KL = log(alpha / (scale rate)) - 1 / alpha + alpha scale rate / (alpha - 1) - 1; inf for alpha <= 1"""
+    scale_rate_prod = p.scale * q.rate
+    t1 = (p.alpha / scale_rate_prod).log()
+    t3 = p.alpha * scale_rate_prod / (p.alpha - 1)
+    result = t1 - p.alpha.reciprocal() + t3 - 1
+    result[p.alpha <= 1] = math.inf
+    return result
+
+
+@register_kl(Pareto, Gamma)
+def _kl_pareto_gamma(p, q):
+    """KL = -H(p) - E_p[log Gamma(x; k, rate)], E_p[log x] = log scale + 1 / alpha; inf for alpha <= 1"""
+    common_term = p.scale.log() + p.alpha.reciprocal()
+    t1 = p.alpha.log() - common_term
+    t2 = q.concentration.lgamma() - q.concentration * q.rate.log()
+    t3 = (1 - q.concentration) * common_term
+    t4 = q.rate * p.alpha * p.scale / (p.alpha - 1)
+    result = t1 + t2 + t3 + t4 - 1
+    result[p.alpha <= 1] = math.inf
+    return result
+
+
+@register_kl(Pareto, Normal)
+def _kl_pareto_normal(p, q):
+    """KL = -H(p) + log(sqrt(2 pi) sigma) + E_p[(x - mu)^2] / (2 sigma^2); inf for alpha <= 2"""
+    var_normal = 2 * q.scale.pow(2)
+    common_term = p.scale / (p.alpha - 1)
+    t1 = (math.sqrt(2 * math.pi) * q.scale * p.alpha / p.scale).log()
+    t3 = p.alpha * common_term.pow(2) / (p.alpha - 2)
+    t4 = (p.alpha * common_term - q.loc).pow(2)
+    result = t1 - p.alpha.reciprocal() + (t3 + t4) / var_normal - 1
+    result[p.alpha <= 2] = math.inf
+    return result
+
+
+def _x_log_x(x):
+    return x * x.log()
+
+
+@register_kl(Uniform, Pareto)
+def _kl_uniform_pareto(p, q):
+    """KL = -log w - E_p[log Pareto(x)], w = high - low; inf where low < scale_q"""
+    width = p.high - p.low
+    t1 = (q.alpha * q.scale.pow(q.alpha) * width).log()
+    t2 = (_x_log_x(p.high) - _x_log_x(p.low) - width) / width
+    result = t2 * (q.alpha + 1) - t1
+    result[p.low < q.support.lower_bound] = math.inf
+    return result
+
+
+# p has mass where q has none: KL = inf
+@register_kl(Beta, Pareto)
+def _kl_beta_infinity(p, q):
+    return full_like(p.concentration1, math.inf)
+
+
+@register_kl(ContinuousBernoulli, Pareto)
+def _kl_continuous_bernoulli_infinity(p, q):
+    return full_like(p.probs, math.inf)
+
+
+@register_kl(Exponential, ContinuousBernoulli)
+@register_kl(Exponential, Pareto)
+def _kl_exponential_infinity(p, q):
+    return full_like(p.rate, math.inf)
+
+
+@register_kl(Gamma, ContinuousBernoulli)
+@register_kl(Gamma, Pareto)
+def _kl_gamma_infinity(p, q):
+    return full_like(p.concentration, math.inf)
+
+
+@register_kl(Gumbel, ContinuousBernoulli)
+@register_kl(Gumbel, Pareto)
+@register_kl(Laplace, ContinuousBernoulli)
+@register_kl(Laplace, Pareto)
+@register_kl(Normal, ContinuousBernoulli)
+@register_kl(Normal, Pareto)
+def _kl_located_infinity(p, q):
+    return full_like(p.loc, math.inf)
+
+
+@register_kl(Pareto, Beta)
+@register_kl(Pareto, ContinuousBernoulli)
+@register_kl(Pareto, Uniform)
+def _kl_pareto_infinity(p, q):
+    return full_like(p.scale, math.inf)

@@ -11,20 +11,6 @@ from .utils import BinaryParameters, broadcast_all, lazy_property
 __all__ = ["NegativeBinomial"]
 
 
-class _HalfOpenInterval(constraints.Constraint):
-    """lower_bound <= value < upper_bound (PyTorch's ``constraints.half_open_interval``)."""
-
-    def __init__(self, lower_bound, upper_bound):
-        self.lower_bound = lower_bound
-        self.upper_bound = upper_bound
-
-    def check(self, value):
-        return (self.lower_bound <= value) & (value < self.upper_bound)
-
-    def __repr__(self):
-        return f"HalfOpenInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
-
-
 class NegativeBinomial(BinaryParameters, Distribution):
     """The number of successes before ``total_count`` failures, each trial a success
     with probability ``probs`` (or sigmoid(``logits``)); ``total_count`` may be any
@@ -38,7 +24,7 @@ class NegativeBinomial(BinaryParameters, Distribution):
 
     arg_constraints = {
         "total_count": constraints.greater_than_eq(0),
-        "probs": _HalfOpenInterval(0.0, 1.0),
+        "probs": constraints.half_open_interval(0.0, 1.0),
         "logits": constraints.real,
     }
     support = constraints.nonnegative_integer

@@ -45,12 +45,10 @@ class TransformedDistribution(Distribution):
                 f"but got {base_shape}."
             )
         forward_shape = Size(transform.forward_shape(base_shape))
-        if Size(transform.inverse_shape(forward_shape)) != base_shape:
-            # PyTorch expands the base distribution here; chainrule's have no expand yet
-            raise NotImplementedError(
-                f"the transforms broadcast the base distribution's shape {base_shape} to {forward_shape}; "
-                "give the base distribution parameters of the broadcast shape"
-            )
+        expanded_base_shape = Size(transform.inverse_shape(forward_shape))
+        if expanded_base_shape != base_shape:  # the transforms' parameters broadcast the base
+            base_batch_shape = expanded_base_shape[: len(expanded_base_shape) - base_event_dim]
+            base_distribution = base_distribution.expand(base_batch_shape)
         reinterpreted_batch_ndims = transform.domain.event_dim - base_event_dim
         if reinterpreted_batch_ndims > 0:
             base_distribution = Independent(base_distribution, reinterpreted_batch_ndims)
@@ -61,6 +59,15 @@ class TransformedDistribution(Distribution):
         )
         cut = len(forward_shape) - event_dim
         super().__init__(forward_shape[:cut], forward_shape[cut:], validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        """The base distribution expanded to the batch shape the transforms map onto ``batch_shape``."""
+        new = type(self).__new__(type(self)) if _instance is None else _instance
+        shape = Size(batch_shape) + self.event_shape
+        for transform in reversed(self.transforms):
+            shape = Size(transform.inverse_shape(shape))
+        new.base_dist = self.base_dist.expand(shape[: len(shape) - len(self.base_dist.event_shape)])
+        return super().expand(batch_shape, _instance=new)
 
     @property
     def support(self):

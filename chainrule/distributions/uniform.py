@@ -65,6 +65,10 @@ class Uniform(Distribution):
             self._validate_sample(value)
         return ((value - self.low) / (self.high - self.low)).clamp(min=0, max=1)
 
+    def icdf(self, value):
+        """F^-1(q) = low + q (high - low)"""
+        return value * (self.high - self.low) + self.low
+
     def entropy(self):
         """H = log(high - low)"""
         return (self.high - self.low).log()

@@ -35,6 +35,18 @@ class Weibull(TransformedDistribution):
         base_dist = Exponential(ones_like(self.scale), validate_args=validate_args)
         super().__init__(base_dist, transforms, validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        """Also the derived 1 / concentration and the transforms built from the parameters, as PyTorch."""
+        new = type(self).__new__(type(self)) if _instance is None else _instance
+        new.scale = self.scale.expand(batch_shape)
+        new.concentration = self.concentration.expand(batch_shape)
+        new.concentration_reciprocal = new.concentration.reciprocal()
+        new.transforms = [
+            PowerTransform(exponent=new.concentration_reciprocal),
+            AffineTransform(loc=0, scale=new.scale),
+        ]
+        return super().expand(batch_shape, _instance=new)
+
     @property
     def mean(self):
         return self.scale * (1 + self.concentration_reciprocal).lgamma().exp()

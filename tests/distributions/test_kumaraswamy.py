@@ -1,7 +1,7 @@
-"""Kumaraswamy: log_prob, cdf, entropy, moments and their gradients against PyTorch
-(not icdf: chainrule's Uniform has no icdf yet); the mode against its closed form; the
-rsample gradient against the implicit derivative -dF/dtheta / p; samples against the
-cdf (KS test); PyTorch's errors."""
+"""Kumaraswamy: log_prob, cdf, icdf (through the transforms), entropy, moments and
+their gradients against PyTorch; the mode against its closed form; the rsample
+gradient against the implicit derivative -dF/dtheta / p; samples against the cdf
+(KS test); PyTorch's errors."""
 
 import numpy as np
 import pytest
@@ -26,6 +26,7 @@ def _parameters(dtype):
 WHATS = {
     "log_prob": lambda d, x, q: d.log_prob(x),
     "cdf": lambda d, x, q: d.cdf(x),
+    "icdf": lambda d, x, q: d.icdf(q),
     "entropy": lambda d, x, q: d.entropy(),
     "moments": lambda d, x, q: (d.mean, d.variance, d.stddev),
 }

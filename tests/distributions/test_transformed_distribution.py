@@ -7,7 +7,7 @@ import pytest
 
 import chainrule
 from chainrule.distributions import Normal, TransformedDistribution
-from chainrule.distributions.transforms import AffineTransform, ExpTransform, TanhTransform
+from chainrule.distributions.transforms import ExpTransform, TanhTransform
 
 from oracle import check_gradcheck, check_torch, raises_like_torch, requires_torch, same_as_torch
 
@@ -150,7 +150,14 @@ def test_log_prob_outside_the_support_is_refused():
     )
 
 
-def test_transforms_that_broadcast_the_base_shape_need_a_base_of_that_shape():
-    # PyTorch expands the base distribution here; chainrule's distributions have no expand
-    with pytest.raises(NotImplementedError, match="broadcast the base distribution's shape"):
-        TransformedDistribution(Normal(0.0, 1.0), AffineTransform(chainrule.zeros(3), 1.0))
+@requires_torch
+def test_transforms_that_broadcast_the_base_shape_expand_the_base_distribution():
+    def scenario(m):
+        loc = m.tensor([[0.5], [-1.0]])
+        d = m.distributions.TransformedDistribution(
+            m.distributions.Normal(m.tensor([0.0, 1.0, 2.0]), 1.0),
+            m.distributions.transforms.AffineTransform(loc, 2.0),
+        )
+        return d.batch_shape, d.base_dist.batch_shape, d.sample((4,)).shape, d.log_prob(m.zeros(2, 3))
+
+    same_as_torch(scenario)

@@ -1,4 +1,4 @@
-"""Uniform: log_prob, cdf, entropy, moments and their gradients against PyTorch;
+"""Uniform: log_prob, cdf, icdf, entropy, moments and their gradients against PyTorch;
 samples statistically; rsample's gradient; PyTorch's errors."""
 
 import numpy as np
@@ -30,8 +30,9 @@ def _parameters(dtype, low_shape=(3, 4), high_shape=(3, 4), value_shape=(3, 4)):
         lambda d, x: d.cdf(x),
         lambda d, x: d.entropy(),
         lambda d, x: (d.mean, d.variance, d.stddev),
+        lambda d, x: d.icdf((x + 1) / 2),
     ],
-    ids=["log_prob", "cdf", "entropy", "moments"],
+    ids=["log_prob", "cdf", "entropy", "moments", "icdf"],
 )
 def test_values_and_parameter_gradients_match_torch(what, dtype):
     def scenario(m, low, high, x):
