@@ -1,4 +1,4 @@
-"""Normal: log_prob, cdf, entropy, moments and their gradients against PyTorch;
+"""Normal: log_prob, cdf, icdf, entropy, moments and their gradients against PyTorch;
 samples statistically; rsample's reparameterised gradient."""
 
 import numpy as np
@@ -28,11 +28,12 @@ def _parameters(dtype, loc_shape=(3, 4), scale_shape=(3, 4), value_shape=(3, 4))
     [
         lambda d, x: d.log_prob(x),
         lambda d, x: d.cdf(x),
+        lambda d, x: d.icdf((x + 3) / 6 * 0.98 + 0.01),  # probabilities in [0.01, 0.99]
         lambda d, x: d.entropy(),
         lambda d, x: (d.mean, d.variance, d.stddev, d.mode),
         lambda d, x: d.perplexity(),
     ],
-    ids=["log_prob", "cdf", "entropy", "moments", "perplexity"],
+    ids=["log_prob", "cdf", "icdf", "entropy", "moments", "perplexity"],
 )
 def test_values_and_parameter_gradients_match_torch(what, dtype):
     def scenario(m, loc, scale, x):
