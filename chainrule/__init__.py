@@ -73,7 +73,9 @@ from ._dtype import (
     short,
     uint8,
 )
+from ._finite_differences import gradient
 from ._functional_forms import *  # noqa: F403 - top-level forms with ATen's signatures
+from ._legacy import *  # noqa: F403 - deprecated functions old scripts call
 from ._printing import get_printoptions, printoptions, set_printoptions
 from ._random import (
     Generator,
@@ -101,7 +103,19 @@ from ._settings import (
     use_deterministic_algorithms,
 )
 from ._tensor import Size, Tensor, device, layout, strided
-from ._toplevel import empty_strided, is_inference, is_same_size, scalar_tensor, unravel_index
+from ._toplevel import (
+    addmv_,
+    empty_permuted,
+    empty_strided,
+    fill,
+    frombuffer,
+    get_device,
+    is_inference,
+    is_same_size,
+    scalar_tensor,
+    unravel_index,
+)
+from ._view_copies import *  # noqa: F403
 from .amp import autocast
 from .autograd.anomaly import is_anomaly_enabled, set_detect_anomaly
 from .autograd.grad_mode import (

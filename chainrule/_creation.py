@@ -1013,8 +1013,63 @@ def exponential_(tensor, lambd=1.0, *, generator=None):
     )
 
 
+def _continuous(tensor, distribution):
+    if tensor._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"{distribution} distribution is a continuous probability distribution. dtype must be a "
+            f"floating point but you specified {_dtype.scalar_type_name(tensor._data.dtype)}"
+        )
+
+
+def cauchy_(tensor, median=0.0, sigma=1.0, *, generator=None):
+    """Fill with Cauchy random values: ``median + sigma * tan(pi * (u - 1/2))``, u uniform.
+
+    >>> import chainrule
+    >>> chainrule.empty(3).cauchy_(0.0, 2.0).shape
+    chainrule.Size([3])
+    """
+    _continuous(tensor, "Cauchy")
+    if not sigma > 0.0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+    draw = numpy_generator(generator).standard_cauchy(tensor._data.shape)
+    return _fill(tensor, median + sigma * draw, "cauchy_")
+
+
+def log_normal_(tensor, mean=1.0, std=2.0, *, generator=None):
+    """Fill with values whose logarithm is normal with ``mean`` and ``std``.
+
+    >>> import chainrule
+    >>> bool((chainrule.empty(100).log_normal_() > 0).all())
+    True
+    """
+    if tensor._data.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"log_normal_cpu\" not implemented for '{_dtype.scalar_type_name(tensor._data.dtype)}'"
+        )
+    if not std > 0.0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    rng, draw_dtype = _rng_and_dtype(tensor, generator)
+    draw = rng.standard_normal(tensor._data.shape, dtype=draw_dtype)
+    return _fill(tensor, np.exp(mean + std * draw), "log_normal_")
+
+
+def geometric_(tensor, p, *, generator=None):
+    """Fill with the number of Bernoulli(``p``) trials up to the first success (1, 2, ...).
+
+    >>> import chainrule
+    >>> bool((chainrule.empty(100).geometric_(0.5) >= 1).all())
+    True
+    """
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    return _fill(tensor, numpy_generator(generator).geometric(p, tensor._data.shape), "geometric_")
+
+
 for _name, _fn in {
     "uniform_": uniform_,
+    "cauchy_": cauchy_,
+    "log_normal_": log_normal_,
+    "geometric_": geometric_,
     "normal_": normal_,
     "bernoulli_": bernoulli_,
     "random_": random_,

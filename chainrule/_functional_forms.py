@@ -8,6 +8,8 @@ PyTorch's Python binding reads that default as 0 (``torch.kl_div(x, y)`` is elem
 calls the ``nn.functional`` op; ``nn`` lies above ``ops`` and loads on first use.
 """
 
+from . import _dtype
+
 
 def _functional():
     from .nn import functional
@@ -30,6 +32,106 @@ def dropout(input, p, train):
     tensor([1., 1., 1.])
     """
     return _functional().dropout(input, p, train)
+
+
+def _check_dropout_probability(p):
+    if not 0.0 <= p <= 1.0:  # ATen's error type, where nn.functional raises ValueError
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout_(input, p, train):
+    """``nn.functional.dropout(input, p, training=train, inplace=True)``."""
+    _check_dropout_probability(p)
+    return _functional().dropout(input, p, train, inplace=True)
+
+
+def alpha_dropout_(input, p, train):
+    """``nn.functional.alpha_dropout(input, p, training=train, inplace=True)``."""
+    _check_dropout_probability(p)
+    return _functional().alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_alpha_dropout_(input, p, train):
+    """``nn.functional.feature_alpha_dropout(input, p, training=train, inplace=True)``."""
+    _check_dropout_probability(p)
+    return _functional().feature_alpha_dropout(input, p, train, inplace=True)
+
+
+def _channel_mask(input, p, train):
+    """Dropout's scaled keep-mask with one draw per (N, C) of ``input`` (N, C, *); None
+    when ``input`` passes unchanged."""
+    _check_dropout_probability(p)
+    if input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if not train or p == 0 or input.numel() == 0:
+        return None
+    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
+    return _functional().dropout(input.new_ones(shape), p, True)
+
+
+def feature_dropout(input, p, train):
+    """Dropout of whole channels of (N, C, *) (``nn.functional.dropout2d``'s, for any
+    number of dims after C, without its warnings).
+
+    >>> import chainrule
+    >>> chainrule.feature_dropout(chainrule.ones(1, 2, 3), 0.5, False)
+    tensor([[[1., 1., 1.],
+             [1., 1., 1.]]])
+    """
+    mask = _channel_mask(input, p, train)
+    return input if mask is None else input * mask
+
+
+def feature_dropout_(input, p, train):
+    """``feature_dropout`` written into ``input``."""
+    mask = _channel_mask(input, p, train)
+    return input if mask is None else input.mul_(mask)
+
+
+def native_dropout(input, p, train):
+    """Dropout that also returns its keep-mask (bool): ``(output, mask)``; out of training
+    (``train`` False) a copy of ``input`` and a mask of all True.
+
+    >>> import chainrule
+    >>> chainrule.native_dropout(chainrule.ones(2), 0.5, False)
+    (tensor([1., 1.]), tensor([True, True]))
+    """
+    if train is not None and not train:
+        return input.clone(), input.new_ones(input.shape, dtype=_dtype.bool)
+    from ._creation import rand
+
+    mask = rand(input.shape, dtype=input.dtype) >= p
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+    return input * mask * scale, mask
+
+
+def constant_pad_nd(input, pad, value=0):
+    """``nn.functional.pad(input, pad, 'constant', value)``.
+
+    >>> import chainrule
+    >>> chainrule.constant_pad_nd(chainrule.ones(2), (1, 2), 0.5)
+    tensor([0.5000, 1.0000, 1.0000, 0.5000, 0.5000])
+    """
+    return _functional().pad(input, pad, "constant", value)
+
+
+def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
+    """The convolution (or, with ``transposed``, the transposed convolution) of as many
+    spatial dims as ``weight`` has past its first two: ``nn.functional.conv{1,2,3}d`` or
+    ``conv_transpose{1,2,3}d``, every argument required.
+
+    >>> import chainrule
+    >>> chainrule.convolution(chainrule.ones(1, 1, 3), chainrule.ones(1, 1, 2), None, [1], [0], [1],
+    ...                       False, [0], 1)
+    tensor([[[2., 2.]]])
+    """
+    spatial = weight.dim() - 2
+    if spatial not in (1, 2, 3):
+        raise RuntimeError(f"convolution: expected a 3-D, 4-D or 5-D weight, got {weight.dim()}-D")
+    if transposed:
+        conv_transpose = getattr(_functional(), f"conv_transpose{spatial}d")
+        return conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    return getattr(_functional(), f"conv{spatial}d")(input, weight, bias, stride, padding, dilation, groups)
 
 
 def alpha_dropout(input, p, train):

@@ -874,25 +874,46 @@ class Tensor:
         >>> chainrule.tensor([1.0, 2.0]).map_(chainrule.tensor([3.0, 4.0]), lambda x, y: x * y)
         tensor([3., 8.])
         """
-        if not isinstance(tensor, Tensor):
-            raise TypeError(
-                f"map_(): argument 'other' (position 1) must be Tensor, not {type(tensor).__name__}"
-            )
-        if self._requires_grad or tensor._requires_grad:
+        return self._map_elements("map_", {"other": tensor}, callable)
+
+    def map2_(self, x, y, callable):
+        """Replace each element a by ``callable(a, b, c)``, b and c the matching elements of
+        ``x`` and ``y`` (broadcast to this shape), in place; not for tensors that require grad.
+
+        >>> import chainrule
+        >>> a = chainrule.tensor([1.0, 2.0])
+        >>> a.map2_(chainrule.tensor([3.0, 4.0]), chainrule.tensor(10.0), lambda a, b, c: a + b * c)
+        tensor([31., 42.])
+        """
+        return self._map_elements("map2_", {"x": x, "y": y}, callable)
+
+    def _map_elements(self, op_name, tensors, callable):
+        for position, (name, tensor) in enumerate(tensors.items(), 1):
+            if not isinstance(tensor, Tensor):
+                raise TypeError(
+                    f"{op_name}(): argument '{name}' (position {position}) must be Tensor, "
+                    f"not {type(tensor).__name__}"
+                )
+        if self._requires_grad or any(tensor._requires_grad for tensor in tensors.values()):
             raise RuntimeError(
-                "Can't call map_() on Variable that requires grad. Use var.detach().map_() instead."
+                f"Can't call {op_name}() on Variable that requires grad. "
+                f"Use var.detach().{op_name}() instead."
             )
-        if tensor._data.dtype != self._data.dtype:
-            raise TypeError(f"map_: expected {self.type()} for 'other' (got {tensor.type()})")
         data = self._data
-        try:
-            others = np.broadcast_to(tensor._data, data.shape)
-        except ValueError:
-            raise RuntimeError(
-                f"map_: the other tensor's shape {list(tensor.shape)} can't broadcast to {list(self.shape)}"
-            ) from None
+        others = []
+        for name, tensor in tensors.items():
+            if tensor._data.dtype != data.dtype:
+                raise TypeError(f"{op_name}: expected {self.type()} for '{name}' (got {tensor.type()})")
+            try:
+                others.append(np.broadcast_to(tensor._data, data.shape))
+            except ValueError:
+                raise RuntimeError(
+                    f"{op_name}: the shape {list(tensor.shape)} of '{name}' can't broadcast to "
+                    f"{list(self.shape)}"
+                ) from None
         for index in np.ndindex(data.shape):
-            data[index] = _real_number(callable(data[index].item(), others[index].item()))
+            values = (other[index].item() for other in others)
+            data[index] = _real_number(callable(data[index].item(), *values))
         bump_version(self)
         return self
 

@@ -1,8 +1,10 @@
 """PyTorch's top-level helpers that belong to no op family: ``scalar_tensor``,
-``empty_strided``, ``unravel_index``, ``is_same_size`` and ``is_inference``."""
+``empty_strided``, ``empty_permuted``, ``frombuffer``, ``fill``, ``addmv_``,
+``unravel_index``, ``is_same_size``, ``get_device`` and ``is_inference``."""
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -53,6 +55,108 @@ def empty_strided(
     return _finish(array, None, device, requires_grad)
 
 
+def empty_permuted(
+    size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False
+):
+    """A tensor of ``size`` whose dims lie in memory in the order ``physical_layout``
+    (outermost first), for values written later (filled with zeros, as ``empty``).
+
+    >>> import chainrule
+    >>> chainrule.empty_permuted((2, 3, 4), (2, 0, 1)).stride()
+    (3, 1, 6)
+    """
+    size, physical_layout = tuple(size), tuple(physical_layout)
+    if len(size) != len(physical_layout):
+        raise RuntimeError(
+            "Number of dimensions in size does not match the length of the physical_layout; i.e. "
+            f"len(size) = {len(size)} is not equal to len(physical_layout) = {len(physical_layout)}"
+        )
+    for index, dim in enumerate(physical_layout):
+        if not 0 <= dim < len(size):
+            raise RuntimeError(
+                f"Dimension out of range (expected to be between 0 and {len(size) - 1}, but got {dim} at "
+                f"index {index}).  NB: negative dims not currently supported; file an issue if you want it."
+            )
+    if len(set(physical_layout)) != len(physical_layout):
+        raise RuntimeError("Duplicate dim not allowed")
+    np_dtype = _dtype.default_float() if dtype is None else _dtype.to_numpy_dtype(dtype)
+    memory = np.zeros([size[dim] for dim in physical_layout], np_dtype)
+    return _finish(memory.transpose(np.argsort(physical_layout)), None, device, requires_grad)
+
+
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-D tensor over the memory of ``buffer`` (an object with Python's buffer protocol,
+    such as a ``bytearray``): ``count`` elements of ``dtype`` from byte ``offset`` on (all,
+    when ``count`` is -1). Writes to the tensor change the buffer.
+
+    >>> import chainrule
+    >>> data = bytearray(b"\\x01\\x00\\x02\\x00")
+    >>> chainrule.frombuffer(data, dtype=chainrule.int16)
+    tensor([1, 2], dtype=chainrule.int16)
+    """
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise ValueError("object does not implement Python buffer protocol.") from None
+    np_dtype = _dtype.to_numpy_dtype(dtype)
+    length, itemsize = view.nbytes, np_dtype.itemsize
+    if length == 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if not 0 <= offset < length:
+        raise ValueError(
+            f"offset ({offset} bytes) must be non-negative and no greater than buffer length "
+            f"({length} bytes) minus 1"
+        )
+    if count < 0:
+        if (length - offset) % itemsize:
+            raise ValueError(
+                f"buffer length ({length - offset} bytes) after offset ({offset} bytes) must be a multiple "
+                f"of element size ({itemsize})"
+            )
+        count = (length - offset) // itemsize
+    elif count * itemsize > length - offset:
+        raise ValueError(
+            f"requested buffer length ({count} * {itemsize} bytes) after offset ({offset} bytes) must not be "
+            f"greater than actual buffer length ({length} bytes)"
+        )
+    array = np.frombuffer(view, np_dtype, count, offset)
+    if view.readonly:  # chainrule's tensors are writable: a copy, where PyTorch writes into it anyway
+        warnings.warn(
+            "The given buffer is not writable: chainrule copies it, so writes to the tensor leave the "
+            "buffer as it was. Pass a writable buffer (a bytearray) to share its memory.",
+            UserWarning,
+            stacklevel=2,
+        )
+        array = array.copy()
+    return _finish(array, None, None, requires_grad)
+
+
+def fill(input, value):
+    """A tensor of ``input``'s shape and dtype with every element ``value`` (a number or
+    a 0-dim tensor, whose gradient is the sum of the result's).
+
+    >>> import chainrule
+    >>> chainrule.fill(chainrule.zeros(2, dtype=chainrule.int64), 2.7)
+    tensor([2, 2])
+    """
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError(
+            f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
+        )
+    return input.clone().fill_(value)
+
+
+def addmv_(input, mat, vec, *, beta=1, alpha=1):
+    """``input.addmv_(mat, vec, beta=beta, alpha=alpha)``: ``beta * input + alpha * mat @ vec``
+    written into ``input``.
+
+    >>> import chainrule
+    >>> chainrule.addmv_(chainrule.ones(2), chainrule.ones(2, 3), chainrule.ones(3), beta=2, alpha=3)
+    tensor([11., 11.])
+    """
+    return input.addmv_(mat, vec, beta=beta, alpha=alpha)
+
+
 def unravel_index(indices, shape):
     """The coordinates, one tensor per dim of ``shape``, of the flat ``indices`` into a
     tensor of that shape (int64; out-of-range indices wrap around, as in PyTorch).
@@ -94,6 +198,20 @@ def is_same_size(input, other):
             f"is_same_size(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
         )
     return input.is_same_size(other)
+
+
+def get_device(input):
+    """The index of ``input``'s device: -1, the CPU's, for every chainrule tensor.
+
+    >>> import chainrule
+    >>> chainrule.get_device(chainrule.ones(2))
+    -1
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"get_device(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
+    return input.get_device()
 
 
 def is_inference(input):

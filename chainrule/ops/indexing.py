@@ -48,6 +48,7 @@ __all__ = [
     "masked_select",
     "take_along_dim",
     "nonzero",
+    "nonzero_static",
     "argwhere",
     "repeat_interleave",
 ]
@@ -1258,6 +1259,27 @@ def nonzero(input, *, out=None, as_tuple=False):
     return wrap(np.argwhere(data).astype(np.int64, copy=False))
 
 
+def nonzero_static(input, *, size, fill_value=-1):
+    """``nonzero`` with exactly ``size`` rows: the first ``size`` indices, then rows of
+    ``fill_value`` (a shape known before the values, as compilers want).
+
+    >>> import chainrule
+    >>> chainrule.tensor([0, 1, 2, 0, 3]).nonzero_static(size=4)
+    tensor([[ 1],
+            [ 2],
+            [ 4],
+            [-1]])
+    """
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool):
+        raise TypeError(f"nonzero_static(): argument 'size' must be int, not {type(size).__name__}")
+    if size < 0:
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    found = np.argwhere(input._data) if input._data.ndim else np.zeros((0, 0), np.int64)
+    out = np.full((size, input._data.ndim), fill_value, np.int64)
+    out[: len(found)] = found[:size]
+    return wrap(out)
+
+
 def argwhere(input):
     """The indices of nonzero elements as an (n, ndim) tensor (``nonzero``)."""
     return nonzero(input)
@@ -1283,6 +1305,7 @@ bind(
         "repeat_interleave": repeat_interleave,
         "take_along_dim": take_along_dim,
         "nonzero": nonzero,
+        "nonzero_static": nonzero_static,
         "argwhere": argwhere,
         "index_put": index_put,
         "index_put_": index_put_,

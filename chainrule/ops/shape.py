@@ -79,7 +79,11 @@ __all__ = [
     "slice_scatter",
     "diagonal_scatter",
     "chunk",
+    "unsafe_chunk",
     "split",
+    "split_with_sizes",
+    "unsafe_split",
+    "unsafe_split_with_sizes",
     "unbind",
     "tensor_split",
     "hsplit",
@@ -1398,6 +1402,11 @@ def split(tensor, split_size_or_sections, dim=0):
     >>> chainrule.arange(5).split([1, 4])
     (tensor([0]), tensor([1, 2, 3, 4]))
     """
+    return views_of(_split_pieces(tensor, split_size_or_sections, dim), tensor)
+
+
+def _split_pieces(tensor, split_size_or_sections, dim):
+    """``split``'s pieces, sharing ``tensor``'s memory but not yet marked as its views."""
     if tensor._data.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     axis = normalize_dim(dim, tensor._data.ndim)
@@ -1411,11 +1420,38 @@ def split(tensor, split_size_or_sections, dim=0):
                 f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
                 f"at dimension {axis}), but got split_sizes={sizes}"
             )
-    return views_of(Split.apply(tensor, tuple(sizes), axis), tensor)
+    return Split.apply(tensor, tuple(sizes), axis)
 
 
-def _split_with_sizes(tensor, split_sizes, dim=0):
-    return split(tensor, list(split_sizes), dim)
+def split_with_sizes(input, split_sizes, dim=0):
+    """``split`` into pieces of the listed sizes.
+
+    >>> import chainrule
+    >>> chainrule.split_with_sizes(chainrule.arange(5), [1, 4])
+    (tensor([0]), tensor([1, 2, 3, 4]))
+    """
+    return split(input, list(split_sizes), dim)
+
+
+def unsafe_split(tensor, split_size_or_sections, dim=0):
+    """``split`` whose pieces share ``tensor``'s memory without being its views: in-place
+    ops on them are recorded as on any tensor (the caller vouches that is right).
+
+    >>> import chainrule
+    >>> chainrule.unsafe_split(chainrule.arange(5), 2)
+    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+    """
+    return tuple(_split_pieces(tensor, split_size_or_sections, dim))
+
+
+def unsafe_split_with_sizes(input, split_sizes, dim=0):
+    """``unsafe_split`` into pieces of the listed sizes.
+
+    >>> import chainrule
+    >>> chainrule.unsafe_split_with_sizes(chainrule.arange(5), [1, 4])
+    (tensor([0]), tensor([1, 2, 3, 4]))
+    """
+    return unsafe_split(input, list(split_sizes), dim)
 
 
 def chunk(input, chunks, dim=0, *, axis=None):
@@ -1428,14 +1464,28 @@ def chunk(input, chunks, dim=0, *, axis=None):
     """
     if axis is not None:
         dim = axis
+    return split(input, _chunk_sizes(input, chunks, dim), dim)
+
+
+def unsafe_chunk(input, chunks, dim=0):
+    """``chunk`` whose pieces share ``input``'s memory without being its views (see
+    ``unsafe_split``).
+
+    >>> import chainrule
+    >>> chainrule.unsafe_chunk(chainrule.arange(5), 3)
+    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+    """
+    return unsafe_split(input, _chunk_sizes(input, chunks, dim), dim)
+
+
+def _chunk_sizes(input, chunks, dim):
+    """``chunk``'s piece size, as ``split`` takes it."""
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     if input._data.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     size = input._data.shape[normalize_dim(dim, input._data.ndim)]
-    if size == 0:
-        return split(input, [0] * chunks, dim)
-    return split(input, -(-size // chunks), dim)
+    return [0] * chunks if size == 0 else -(-size // chunks)
 
 
 class Unbind(Primitive):
@@ -1923,8 +1973,11 @@ bind(
         "diag_embed": diag_embed,
         "narrow": narrow,
         "split": _split_method,
-        "split_with_sizes": _split_with_sizes,
+        "split_with_sizes": split_with_sizes,
+        "unsafe_split": unsafe_split,
+        "unsafe_split_with_sizes": unsafe_split_with_sizes,
         "chunk": chunk,
+        "unsafe_chunk": unsafe_chunk,
         "unbind": unbind,
         "tensor_split": tensor_split,
         "hsplit": hsplit,
