@@ -27,7 +27,8 @@ def primitives():
             continue
         module = importlib.import_module(f"chainrule.ops.{info.name}")
         classes = [
-            cls for _, cls in inspect.getmembers(module, inspect.isclass)
+            cls
+            for _, cls in inspect.getmembers(module, inspect.isclass)
             if issubclass(cls, Primitive) and cls.__module__ == module.__name__
         ]
         classes.sort(key=lambda cls: inspect.getsourcelines(cls)[1])

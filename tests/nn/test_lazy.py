@@ -168,7 +168,8 @@ def test_parameters_are_materialised_in_place_and_keep_the_module_dtype():
 @requires_torch
 @pytest.mark.parametrize("name", ["SGD", "Adam"])
 def test_an_optimizer_made_before_the_first_forward_trains_like_pytorchs(name):
-    torch.manual_seed(0)  # PyTorch draws the weights (copied into chainrule's): not the suite's leftover state
+    # PyTorch draws the weights (copied into chainrule's): not from the suite's leftover state
+    torch.manual_seed(0)
     x, y = random_inputs([(8, 5), (8, 10)], seed=3)
     nets = {}
     for m in (torch, chainrule):
