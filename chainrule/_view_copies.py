@@ -4,10 +4,6 @@ compilers that want no aliasing; scripts call them for the same guarantee.
 ``indices_copy`` and ``values_copy`` read sparse tensors, which chainrule lacks."""
 
 
-def _copy(view):
-    return view.clone()
-
-
 def alias_copy(input):
     """``input``'s values in new memory.
 
@@ -18,7 +14,7 @@ def alias_copy(input):
     >>> x
     tensor([1., 1.])
     """
-    return _copy(input)
+    return input.clone()
 
 
 def detach_copy(input):
@@ -28,7 +24,7 @@ def detach_copy(input):
     >>> chainrule.detach_copy(chainrule.ones(2, requires_grad=True)).requires_grad
     False
     """
-    return _copy(input.detach())
+    return input.detach().clone()
 
 
 def as_strided_copy(input, size, stride, storage_offset=None):
@@ -39,7 +35,7 @@ def as_strided_copy(input, size, stride, storage_offset=None):
     tensor([[1, 3],
             [2, 4]])
     """
-    return _copy(input.as_strided(size, stride, storage_offset))
+    return input.as_strided(size, stride, storage_offset).clone()
 
 
 def diagonal_copy(input, offset=0, dim1=0, dim2=1):
@@ -49,7 +45,7 @@ def diagonal_copy(input, offset=0, dim1=0, dim2=1):
     >>> chainrule.diagonal_copy(chainrule.arange(4).view(2, 2))
     tensor([0, 3])
     """
-    return _copy(input.diagonal(offset, dim1, dim2))
+    return input.diagonal(offset, dim1, dim2).clone()
 
 
 def expand_copy(input, size, *, implicit=False):
@@ -60,7 +56,7 @@ def expand_copy(input, size, *, implicit=False):
     tensor([[1, 2],
             [1, 2]])
     """
-    return _copy(input.expand(size))
+    return input.expand(size).clone()
 
 
 def permute_copy(input, dims):
@@ -70,7 +66,7 @@ def permute_copy(input, dims):
     >>> chainrule.permute_copy(chainrule.ones(2, 3), (1, 0)).shape
     chainrule.Size([3, 2])
     """
-    return _copy(input.permute(dims))
+    return input.permute(dims).clone()
 
 
 def select_copy(input, dim, index):
@@ -80,7 +76,7 @@ def select_copy(input, dim, index):
     >>> chainrule.select_copy(chainrule.arange(4).view(2, 2), 1, 0)
     tensor([0, 2])
     """
-    return _copy(input.select(dim, index))
+    return input.select(dim, index).clone()
 
 
 def slice_copy(input, dim=0, start=None, end=None, step=1):
@@ -93,7 +89,7 @@ def slice_copy(input, dim=0, start=None, end=None, step=1):
     if step <= 0:
         raise RuntimeError("slice step must be positive")
     axis = input._wrap_dim(dim)
-    return _copy(input[(slice(None),) * axis + (slice(start, end, step),)])
+    return input[(slice(None),) * axis + (slice(start, end, step),)].clone()
 
 
 def split_copy(input, split_size, dim=0):
@@ -103,7 +99,7 @@ def split_copy(input, split_size, dim=0):
     >>> chainrule.split_copy(chainrule.arange(5), 2)
     (tensor([0, 1]), tensor([2, 3]), tensor([4]))
     """
-    return tuple(_copy(piece) for piece in input.split(split_size, dim))
+    return tuple(piece.clone() for piece in input.split(split_size, dim))
 
 
 def split_with_sizes_copy(input, split_sizes, dim=0):
@@ -113,7 +109,7 @@ def split_with_sizes_copy(input, split_sizes, dim=0):
     >>> chainrule.split_with_sizes_copy(chainrule.arange(5), [1, 4])
     (tensor([0]), tensor([1, 2, 3, 4]))
     """
-    return tuple(_copy(piece) for piece in input.split_with_sizes(split_sizes, dim))
+    return tuple(piece.clone() for piece in input.split_with_sizes(split_sizes, dim))
 
 
 def squeeze_copy(input, dim=None):
@@ -123,7 +119,7 @@ def squeeze_copy(input, dim=None):
     >>> chainrule.squeeze_copy(chainrule.ones(1, 2, 1)).shape
     chainrule.Size([2])
     """
-    return _copy(input.squeeze() if dim is None else input.squeeze(dim))
+    return (input.squeeze() if dim is None else input.squeeze(dim)).clone()
 
 
 def t_copy(input):
@@ -133,7 +129,7 @@ def t_copy(input):
     >>> chainrule.t_copy(chainrule.ones(2, 3)).shape
     chainrule.Size([3, 2])
     """
-    return _copy(input.t())
+    return input.t().clone()
 
 
 def transpose_copy(input, dim0, dim1):
@@ -143,7 +139,7 @@ def transpose_copy(input, dim0, dim1):
     >>> chainrule.transpose_copy(chainrule.ones(2, 3, 4), 0, 2).shape
     chainrule.Size([4, 3, 2])
     """
-    return _copy(input.transpose(dim0, dim1))
+    return input.transpose(dim0, dim1).clone()
 
 
 def unbind_copy(input, dim=0):
@@ -153,7 +149,7 @@ def unbind_copy(input, dim=0):
     >>> chainrule.unbind_copy(chainrule.tensor([[1, 2], [3, 4]]), 1)
     (tensor([1, 3]), tensor([2, 4]))
     """
-    return tuple(_copy(piece) for piece in input.unbind(dim))
+    return tuple(piece.clone() for piece in input.unbind(dim))
 
 
 def unfold_copy(input, dimension, size, step):
@@ -164,7 +160,7 @@ def unfold_copy(input, dimension, size, step):
     tensor([[0, 1],
             [2, 3]])
     """
-    return _copy(input.unfold(dimension, size, step))
+    return input.unfold(dimension, size, step).clone()
 
 
 def unsqueeze_copy(input, dim):
@@ -174,7 +170,7 @@ def unsqueeze_copy(input, dim):
     >>> chainrule.unsqueeze_copy(chainrule.ones(2), 0).shape
     chainrule.Size([1, 2])
     """
-    return _copy(input.unsqueeze(dim))
+    return input.unsqueeze(dim).clone()
 
 
 def view_copy(input, size):
@@ -185,8 +181,8 @@ def view_copy(input, size):
     chainrule.Size([2, 3])
     """
     if isinstance(size, (tuple, list)):
-        return _copy(input.view(*size))
-    return _copy(input.view(size))
+        return input.view(*size).clone()
+    return input.view(size).clone()
 
 
 __all__ = [
