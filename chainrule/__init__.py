@@ -207,6 +207,8 @@ _SUBMODULES = {
     "special",
     "testing",
     "profiler",
+    "jit",
+    "random",
 }
 
 

@@ -8,14 +8,16 @@ nothing. chainrule's results are deterministic whatever they say.
 products (it does on Intel processors where the ``mkl`` wheel is installed,
 as on x86-64 Linux; on AMD's OpenBLAS runs them: ops/_blas.py), and
 ``mkldnn`` whether oneDNN runs float32 convolutions (ops/_dnnl.py);
-``mkldnn.enabled = False`` switches it off, as in PyTorch.
+``mkldnn.enabled = False`` switches it off, as in PyTorch. ``cpu``, ``openmp``,
+``opt_einsum`` and ``mha`` answer queries and record flags the same way.
 
 >>> import chainrule
 >>> chainrule.backends.cudnn.deterministic = True
 >>> chainrule.backends.cudnn.benchmark, chainrule.backends.mps.is_available()
 (False, False)
+>>> chainrule.backends.cudnn.deterministic = False
 """
 
-from . import cuda, cudnn, mkl, mkldnn, mps
+from . import cpu, cuda, cudnn, mha, mkl, mkldnn, mps, openmp, opt_einsum
 
-__all__ = ["cuda", "cudnn", "mkl", "mkldnn", "mps"]
+__all__ = ["cpu", "cuda", "cudnn", "mha", "mkl", "mkldnn", "mps", "openmp", "opt_einsum"]

@@ -1,6 +1,6 @@
-"""``chainrule.utils``: data loading (``chainrule.utils.data``) and activation
-checkpointing (``chainrule.utils.checkpoint``)."""
+"""``chainrule.utils``: data loading (``chainrule.utils.data``), activation
+checkpointing (``chainrule.utils.checkpoint``) and hook handles (``chainrule.utils.hooks``)."""
 
-from . import checkpoint, data
+from . import checkpoint, data, hooks
 
-__all__ = ["checkpoint", "data"]
+__all__ = ["checkpoint", "data", "hooks"]
