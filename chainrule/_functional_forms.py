@@ -8,7 +8,10 @@ PyTorch's Python binding reads that default as 0 (``torch.kl_div(x, y)`` is elem
 calls the ``nn.functional`` op; ``nn`` lies above ``ops`` and loads on first use.
 """
 
+import numpy as np
+
 from . import _dtype
+from ._tensor import wrap
 
 
 def _functional():
@@ -179,6 +182,166 @@ def instance_norm(
     return _functional().instance_norm(
         input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps
     )
+
+
+def native_layer_norm(input, normalized_shape, weight, bias, eps):
+    """``layer_norm`` that also returns the statistics it normalized with, as ATen's
+    CPU kernel: ``(output, mean, rstd)``, the last two of shape ``input.shape[:-k] +
+    (1,) * k`` (k normalized dims, rstd = 1 / sqrt(biased var + eps)), not differentiable.
+
+    >>> import chainrule
+    >>> out, mean, rstd = chainrule.native_layer_norm(chainrule.tensor([[1.0, 3.0]]), [2], None, None, 0.0)
+    >>> out, mean, rstd
+    (tensor([[-1.,  1.]]), tensor([[2.]]), tensor([[1.]]))
+    """
+    normalized_shape = tuple(normalized_shape)
+    if not normalized_shape:
+        raise RuntimeError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+            "element, but got normalized_shape = []"
+        )
+    output = _functional().layer_norm(input, normalized_shape, weight, bias, eps)
+    x = input.detach().numpy()
+    axes = tuple(range(x.ndim - len(normalized_shape), x.ndim))
+    mean = x.mean(axis=axes, keepdims=True)
+    rstd = 1 / np.sqrt(x.var(axis=axes, keepdims=True) + np.asarray(eps, x.dtype))
+    return output, wrap(mean), wrap(rstd)
+
+
+def native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps):
+    """``batch_norm`` that also returns, in training, the batch's mean and 1 / sqrt(biased
+    var + eps) per channel, not differentiable (ATen's ``save_mean, save_invstd``); out of
+    training, with running statistics, those two are empty, as on PyTorch's CPU.
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([[1.0], [3.0]])
+    >>> chainrule.native_batch_norm(x, None, None, None, None, True, 0.1, 0.0)
+    (tensor([[-1.],
+            [ 1.]]), tensor([2.]), tensor([1.]))
+    """
+    output = _functional().batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    x = input.detach().numpy()
+    if not training:
+        empty = np.empty(0, x.dtype)
+        return output, wrap(empty), wrap(empty.copy())
+    axes = (0,) + tuple(range(2, x.ndim))
+    mean = x.mean(axis=axes)
+    invstd = 1 / np.sqrt(x.var(axis=axes) + np.asarray(eps, x.dtype))
+    return output, wrap(mean), wrap(invstd)
+
+
+def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
+    """``group_norm`` of ``input`` seen as (N, C, HxW), with each group's mean and
+    1 / sqrt(biased var + eps), both (N, group) and, as in PyTorch, differentiable:
+    ``(output, mean, rstd)``.
+
+    >>> import chainrule
+    >>> x = chainrule.tensor([[[1.0, 3.0]]])
+    >>> chainrule.native_group_norm(x, None, None, 1, 1, 2, 1, 0.0)
+    (tensor([[[-1.,  1.]]]), tensor([[2.]]), tensor([[1.]]))
+    """
+    if input.numel() != N * C * HxW:
+        raise RuntimeError(
+            "Expected X.numel() == N * C * HxW to be true, but got false.  (Could this error message be "
+            "improved?  If so, please report an enhancement request to PyTorch.)"
+        )
+    if weight is not None and tuple(weight.shape) != (C,):
+        raise RuntimeError(
+            "Expected weight to be a vector of size equal to the number of channels in input, but got "
+            f"weight of shape {list(weight.shape)} and input of shape {list(input.shape)}"
+        )
+    if C % group:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got input of shape "
+            f"{list(input.shape)} and num_groups={group}"
+        )
+    x = input.reshape(N, C, HxW)
+    output = _functional().group_norm(x, group, weight, bias, eps).reshape(input.shape)
+    grouped = x.reshape(N, group, -1)
+    mean = grouped.mean(-1)
+    rstd = (grouped.var(-1, correction=0) + eps).rsqrt()
+    return output, mean, rstd
+
+
+_BAG_MODES = ("sum", "mean", "max")
+
+
+def embedding_bag(
+    weight,
+    indices,
+    offsets,
+    scale_grad_by_freq=False,
+    mode=0,
+    sparse=False,
+    per_sample_weights=None,
+    include_last_offset=False,
+    padding_idx=None,
+):
+    """ATen's ``embedding_bag`` on the CPU: mode 0 sum, 1 mean, 2 max of the ``weight`` rows
+    in the bags of 1-D ``indices`` starting at ``offsets``, returned with the bookkeeping
+    its backward uses, ``(output, offset2bag, bag_size, max_indices)``, in the indices'
+    dtype: each index's bag (empty for a float32 sum without padding_idx, which PyTorch's
+    fast path skips), each bag's count of indices not padding (zeros for sum), and for
+    max the row each maximum came from (else bag_size again).
+
+    >>> import chainrule
+    >>> table = chainrule.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
+    >>> out, offset2bag, bag_size, max_indices = chainrule.embedding_bag(
+    ...     table, chainrule.tensor([0, 2, 1]), chainrule.tensor([0, 2]), False, 2)
+    >>> out, offset2bag, bag_size, max_indices
+    (tensor([[4., 5.],
+            [2., 3.]]), tensor([0, 0, 1]), tensor([2, 1]), tensor([[2, 2],
+            [1, 1]]))
+    """
+    for tensor in (indices, offsets):
+        if tensor.dtype not in (_dtype.int64, _dtype.int32):
+            raise RuntimeError(
+                "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                f"Long, Int; but got {tensor.type()} instead (while checking arguments for embedding_bag)"
+            )
+    if mode not in (0, 1, 2):
+        raise RuntimeError("`mode` must be sum, mean, or max.")
+    if per_sample_weights is not None and mode != 0:
+        raise RuntimeError("embedding_bag: per_sample_weights only supported with mode='sum'")
+    output = _functional().embedding_bag(
+        indices,
+        weight,
+        offsets,
+        scale_grad_by_freq=scale_grad_by_freq,
+        mode=_BAG_MODES[mode],
+        sparse=sparse and mode != 2,  # ATen ignores sparse for max, nn.functional refuses it
+        per_sample_weights=per_sample_weights,
+        include_last_offset=include_last_offset,
+        padding_idx=padding_idx,
+    )
+    index, starts = indices.numpy(), offsets.numpy()
+    int_type = index.dtype
+    num, dim = weight.shape
+    bags = starts.size - bool(include_last_offset)
+    # ATen's offset2bag: how many offsets lie at or before each position, less one
+    bag_of = np.searchsorted(starts, np.arange(index.size), side="right") - 1
+    padding = None if padding_idx is None else padding_idx % num
+    fast = weight.dtype in (_dtype.float32, _dtype.float16) and padding is None
+    offset2bag = bag_of[:0] if mode == 0 and fast else bag_of
+    if mode == 0:  # zeros: one per bag for a weight that requires grad, else one per offset
+        bag_size = np.zeros(bags if weight.requires_grad else starts.size, int_type)
+        return output, *(wrap(a.astype(int_type)) for a in (offset2bag, bag_size, bag_size.copy()))
+    bag_size = np.diff(starts[:bags], append=index.size)
+    if padding is not None:
+        bag_size = bag_size - np.bincount(bag_of[index == padding], minlength=bags)[:bags]
+    if mode == 1:
+        max_indices = bag_size.copy()
+    else:
+        # the row of each bag's first largest value per column, 0 for an empty bag
+        kept = (bag_of < bags) if padding is None else (bag_of < bags) & (index != padding)
+        rows, bag_of_kept = index[kept], bag_of[kept]
+        values = weight.detach().numpy()[rows]
+        largest = output.detach().numpy()
+        position = np.where(values == largest[bag_of_kept], np.arange(rows.size)[:, None], rows.size)
+        first = np.full((bags, dim), rows.size, np.int64)
+        np.minimum.at(first, bag_of_kept, position)
+        max_indices = np.append(rows, 0)[first]
+    return output, *(wrap(a.astype(int_type)) for a in (offset2bag, bag_size, max_indices))
 
 
 def max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):

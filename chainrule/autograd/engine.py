@@ -23,7 +23,7 @@ import numpy as np
 from .._dtype import from_numpy_dtype
 from .._tensor import Tensor, inplace_epoch, wrap
 from . import anomaly
-from .function import FREED_MESSAGE, DelayedError
+from .function import FREED_MESSAGE, AccumulateGrad, DelayedError
 from .grad_mode import state as grad_state
 
 _ndarray = np.ndarray
@@ -134,7 +134,7 @@ def backward_scalar(output, retain_graph):
         node._buffer = [one]
         _run_simple([], retain_graph, None, node)
     else:
-        hooked = {}
+        hooked = _Walk()
         _run_simple(_seed(((output, one),), False, None, hooked), retain_graph, hooked)
 
 
@@ -188,7 +188,7 @@ def grad(
         outputs = (outputs,)
     if isinstance(grad_outputs, Tensor):
         grad_outputs = (grad_outputs,)
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    inputs, edges = ((inputs,), ()) if isinstance(inputs, Tensor) else _edge_targets(inputs)
     if retain_graph is None:
         retain_graph = create_graph
     if not inputs:
@@ -212,6 +212,8 @@ def grad(
     grads = []
     for i, (t, g) in enumerate(zip(inputs, results)):
         if g is None:
+            if materialize_grads and i in edges:
+                raise RuntimeError("materialize_grads cannot be used when the given input is a GradientEdge")
             if materialize_grads:
                 g = np.zeros_like(t._data)
             elif not allow_unused:
@@ -223,6 +225,27 @@ def grad(
             g = wrap(g)
         grads.append(g)
     return tuple(grads)
+
+
+def _edge_targets(inputs):
+    """``grad``'s inputs as tensors, and the positions of GradientEdges (graph.py)
+    among them: an edge stands for the output of its node, as a tensor attached
+    there (a leaf's edge for the leaf)."""
+    from .graph import GradientEdge
+
+    inputs = (inputs,) if isinstance(inputs, GradientEdge) else tuple(inputs)
+    targets, edges = [], []
+    for i, t in enumerate(inputs):
+        if isinstance(t, GradientEdge):
+            edges.append(i)
+            node, nr = t.node, t.output_nr
+            if isinstance(node, AccumulateGrad):
+                t = node.variable
+            else:
+                shape, dtype = node._outputs_meta[nr]
+                t = wrap(np.broadcast_to(np.zeros((), dtype), shape), True, node, nr)
+        targets.append(t)
+    return tuple(targets), edges
 
 
 def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
@@ -331,7 +354,7 @@ def _execute(roots, retain_graph, create_graph, targets, capture):
     ``targets`` None: accumulate into every leaf. Otherwise only into (or,
     when ``capture``, return the gradients of) the tensors in ``targets``.
     """
-    hooked = {}
+    hooked = _Walk()
     if targets is None and not create_graph:
         return _run_simple(_seed(roots, False, None, hooked), retain_graph, hooked)
     wanted = _Targets(targets, roots, capture) if targets is not None else None
@@ -347,7 +370,7 @@ def _execute(roots, retain_graph, create_graph, targets, capture):
             if needed is not None and node not in needed:
                 continue
             if node._hooks is not None:
-                grads = _run_pre_hooks(node, grads, create_graph)
+                grads = _run_pre_hooks(node, grads, create_graph, hooked, heap, needed, wanted)
             if wanted is not None and node in wanted.nodes:
                 wanted.take_node_grads(node, grads, create_graph)
                 if not wanted.leads_on(node, needed):
@@ -416,7 +439,9 @@ def _run_simple(heap, retain_graph, hooked=None, ready=None):
             node._buffer = None
             hooks = node._hooks
             if hooks is not None:
-                grads = _run_pre_hooks(node, grads, False)
+                if hooked is None:
+                    hooked = _Walk()
+                grads = _run_pre_hooks(node, grads, False, hooked, heap)
             grad = grads[0]
             if node.array_rule and len(grads) == 1 and grad is not None:
                 saved = node.saved
@@ -600,7 +625,7 @@ def _deliver_to_leaf(leaf, g, owned, create_graph, wanted, hooked):
 def _hold_for_hooks(hooked, leaf, g):
     """Sum the gradients reaching a leaf with hooks: its hooks see the total."""
     if hooked is None:
-        hooked = {}
+        hooked = _Walk()
     hooked[leaf] = g if leaf not in hooked else hooked[leaf] + g
     return hooked
 
@@ -609,17 +634,82 @@ def _finish_hooked_leaves(hooked, create_graph, wanted):
     """Run each hooked leaf's hooks once, on everything that reached it, as
     PyTorch's AccumulateGrad node does; then accumulate (or return) the result and
     run the leaf's post-accumulate hooks."""
-    for leaf, g in hooked.items():
-        _accumulate(leaf, g, False, create_graph)
-        if leaf._post_accumulate_hooks:
-            for hook in list(leaf._post_accumulate_hooks):
-                if hook(leaf) is not None:
-                    raise TypeError(f"post accumulate grad hook {hook} must return None")
-    if wanted is not None and wanted.capture:
-        for leaf, index in wanted.leaves.items():
-            g = wanted.captured[index]
-            if leaf._hooks and g is not None:
-                wanted.captured[index] = _run_tensor_hooks(leaf._hooks, g, create_graph)
+    global _running
+    previous = _running
+    _running = (hooked, (), None, None, None, wanted)
+    try:
+        for leaf, g in hooked.items():
+            _accumulate(leaf, g, False, create_graph)
+            if leaf._post_accumulate_hooks:
+                for hook in list(leaf._post_accumulate_hooks):
+                    if hook(leaf) is not None:
+                        raise TypeError(f"post accumulate grad hook {hook} must return None")
+        if wanted is not None and wanted.capture:
+            for leaf, index in wanted.leaves.items():
+                g = wanted.captured[index]
+                if leaf._hooks and g is not None:
+                    wanted.captured[index] = _run_tensor_hooks(leaf._hooks, g, create_graph)
+    finally:
+        _running = previous
+
+
+class _Walk(dict):
+    """leaf -> the gradient held for its hooks until the walk ends. One is made
+    per backward that meets a hook, so it also names that backward for the hooks
+    that must tell one from another (graph.register_multi_grad_hook)."""
+
+    __slots__ = ("__weakref__",)
+
+
+# While hooks run: (walk, heap of pending nodes, node whose pre-hooks run, its
+# gradients, needed nodes, targets) of their backward; see will_reach.
+_running = None
+
+
+def current_walk():
+    """The backward whose hooks are running, or None outside hooks (PyTorch's
+    graph task id)."""
+    return None if _running is None else _running[0]
+
+
+def will_reach(tensors):
+    """For each tensor, True if the backward whose hooks are running computes its
+    gradient in what is left of the walk: its node runs, or gradient reaches the leaf
+    (PyTorch's _will_engine_execute_node). Only what is left is searched, which
+    answers for tensors whose hooks have not run yet in this backward."""
+    walk, heap, node, grads, needed, wanted = _running
+    runs, leaves = set(), set()
+    stack = [entry[1] for entry in heap]
+    if node is not None:
+        stack.append(node)
+    while stack:
+        n = stack.pop()
+        if n in runs or (needed is not None and n not in needed):
+            continue
+        runs.add(n)
+        for edge in n.next_edges:
+            if edge is not None:
+                if edge[1] is None:
+                    leaves.add(edge[0])
+                else:
+                    stack.append(edge[0])
+    if wanted is not None:
+        leaves = {leaf for leaf in leaves if leaf in wanted.leaves}
+    reached = []
+    for t in tensors:
+        fn = t.grad_fn
+        if fn is None:
+            if wanted is not None and wanted.capture:
+                raise RuntimeError(
+                    "A leaf node was passed to _will_engine_execute_node but we are currently running "
+                    "autograd.grad(). This is currently not supported."
+                )
+            reached.append(t in walk or t in leaves)
+        elif fn is node:  # a tensor hook runs only for a gradient that arrived
+            reached.append(grads[t._output_nr] is not None)
+        else:
+            reached.append(fn in runs)
+    return reached
 
 
 def _accumulate(tensor, g, owned, create_graph):
@@ -670,25 +760,33 @@ def _check_hook_result(hook, grad, result):
         )
 
 
-def _run_pre_hooks(node, grads, create_graph):
-    """Tensor hooks, then retain_grad, then node pre-hooks (PyTorch's order)."""
-    grads = list(grads)
-    hooks = node._hooks
-    for nr in range(len(grads)):
-        if grads[nr] is not None and nr in hooks:
-            grads[nr] = _run_tensor_hooks(hooks[nr], grads[nr], create_graph)
-    for nr, ref in hooks.get("retain", {}).items():
-        t = ref()
-        if t is not None and grads[nr] is not None:
-            _retain(t, grads[nr], create_graph)
-    if None in hooks:
-        as_tensors = tuple(g if g is None or create_graph else wrap(g) for g in grads)
-        for hook in list(hooks[None]):
-            result = hook(as_tensors)
-            if result is not None:
-                as_tensors = tuple(result)
-        grads = [g if g is None or create_graph else _as_array(g) for g in as_tensors]
-    return grads
+def _run_pre_hooks(node, grads, create_graph, walk, heap, needed=None, wanted=None):
+    """Tensor hooks, then retain_grad, then node pre-hooks (PyTorch's order).
+    ``walk``, ``heap``, ``needed`` and ``wanted`` describe the running backward
+    to the hooks that ask (``will_reach``)."""
+    global _running
+    previous = _running
+    _running = (walk, heap, node, grads, needed, wanted)
+    try:
+        grads = list(grads)
+        hooks = node._hooks
+        for nr in range(len(grads)):
+            if grads[nr] is not None and nr in hooks:
+                grads[nr] = _run_tensor_hooks(hooks[nr], grads[nr], create_graph)
+        for nr, ref in hooks.get("retain", {}).items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                _retain(t, grads[nr], create_graph)
+        if None in hooks:
+            as_tensors = tuple(g if g is None or create_graph else wrap(g) for g in grads)
+            for hook in list(hooks[None]):
+                result = hook(as_tensors)
+                if result is not None:
+                    as_tensors = tuple(result)
+            grads = [g if g is None or create_graph else _as_array(g) for g in as_tensors]
+        return grads
+    finally:
+        _running = previous
 
 
 def _retain(tensor, g, create_graph):

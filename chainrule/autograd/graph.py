@@ -28,12 +28,13 @@ backward cost nothing extra when no hooks are active.
 
 import abc
 import contextlib
+import weakref
 from typing import NamedTuple
 
 import numpy as np
 
 from .._tensor import Tensor, bump_version, wrap
-from . import function
+from . import engine, function
 from .function import AccumulateGrad, Function, Primitive
 
 _ndarray = np.ndarray
@@ -308,6 +309,89 @@ def get_gradient_edge(tensor):
     if tensor.grad_fn is None:
         return GradientEdge(AccumulateGrad.of(tensor), 0)
     return GradientEdge(tensor.grad_fn, tensor._output_nr)
+
+
+class _MultiHandle:
+    """The handle of a multi-grad hook: ``remove()`` removes its hook from every tensor."""
+
+    __slots__ = ("handles",)
+
+    def __init__(self, handles):
+        self.handles = handles
+
+    def remove(self):
+        for handle in self.handles:
+            handle.remove()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def register_multi_grad_hook(tensors, fn, *, mode="all"):
+    """Call ``fn`` once per backward that reaches any of ``tensors``.
+
+    ``mode="all"``: ``fn(grads)`` after the gradients of all of ``tensors`` that this
+    backward computes have been, with None for those it does not reach.
+    ``mode="any"``: ``fn(grad)`` with the first of them computed. A tensor hook on
+    each tensor counts the calls; ``engine.will_reach`` says how many to wait for.
+    Returns a handle with ``remove()``.
+
+    >>> import chainrule
+    >>> a = chainrule.tensor([1.0], requires_grad=True)
+    >>> b = chainrule.tensor([2.0], requires_grad=True)
+    >>> handle = register_multi_grad_hook((a, b, a * b), lambda grads: print(grads))
+    >>> (a * 3).sum().backward()
+    [tensor([3.]), None, None]
+    >>> handle.remove()
+    """
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    tensors = tuple(tensors)
+    if mode == "any":
+        ran = set()  # ids of the backwards (engine walks) that have called fn
+
+        def any_hook(grad):
+            walk = _current_walk()
+            key = id(walk)
+            if key in ran:
+                return
+            ran.add(key)
+            weakref.finalize(walk, ran.discard, key)
+            fn(grad)
+
+        return _MultiHandle(tuple(t.register_hook(any_hook) for t in tensors if t.requires_grad))
+    for t in tensors:
+        if not t.requires_grad:  # PyTorch's _get_grad_fn_or_grad_acc
+            raise AssertionError("Expected gradient function to be set")
+    pending = {}  # id(walk) -> [gradients so far, calls still to come]
+
+    def all_hook(index):
+        def hook(grad):
+            walk = _current_walk()
+            key = id(walk)
+            entry = pending.get(key)
+            if entry is None:
+                entry = pending[key] = [[None] * len(tensors), sum(engine.will_reach(tensors))]
+                weakref.finalize(walk, pending.pop, key, None)  # a backward that failed midway
+            entry[0][index] = grad
+            entry[1] -= 1
+            if entry[1] == 0:
+                del pending[key]
+                fn(entry[0])
+
+        return hook
+
+    return _MultiHandle(tuple(t.register_hook(all_hook(i)) for i, t in enumerate(tensors)))
+
+
+def _current_walk():
+    walk = engine.current_walk()
+    if walk is None:
+        raise AssertionError("expected this hook to be called inside a backward call")
+    return walk
 
 
 def increment_version(tensor):
