@@ -8,8 +8,8 @@ PCG64, so the numbers differ from PyTorch's for the same seed.
 
 import numpy as np
 
+from ._tensor import Tensor, wrap
 from ._tensor import device as _device
-from ._tensor import wrap
 
 
 class Generator:
@@ -56,7 +56,11 @@ class Generator:
         return wrap(np.frombuffer(raw, dtype=np.uint8).copy())
 
     def set_state(self, new_state):
-        raw = bytes(np.asarray(new_state._data if hasattr(new_state, "_data") else new_state, dtype=np.uint8))
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"expected a chainrule.ByteTensor, but got {type(new_state).__name__}")
+        if new_state._data.dtype != np.uint8:
+            raise TypeError("RNG state must be a chainrule.ByteTensor")
+        raw = bytes(new_state._data)
         if len(raw) != 80:
             raise RuntimeError(f"set_state: expected an 80-byte state from get_state(), got {len(raw)} bytes")
         words = [int.from_bytes(raw[i : i + 16], "little") for i in range(0, 80, 16)]

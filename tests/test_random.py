@@ -85,6 +85,16 @@ def test_rng_state_round_trips():
     np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+@requires_torch
+@pytest.mark.parametrize(
+    "state, message",
+    [(lambda m: [1, 2, 3], "but got list"), (lambda m: m.zeros(3), "must be a chainrule.ByteTensor")],
+    ids=["a list", "a float tensor"],
+)
+def test_an_rng_state_that_is_not_a_byte_tensor_is_refused_as_pytorch_refuses_it(state, message):
+    assert_same_error(lambda m: m.set_rng_state(state(m)), message)
+
+
 def test_generators_give_independent_repeatable_streams():
     g1 = chainrule.Generator().manual_seed(3)
     g2 = chainrule.Generator().manual_seed(3)
