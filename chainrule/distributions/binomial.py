@@ -4,7 +4,7 @@ from .._creation import arange, tensor
 from .._random import numpy_generator
 from . import constraints
 from .distribution import Distribution
-from .utils import BinaryParameters, broadcast_all
+from .utils import BinaryParameters
 
 __all__ = ["Binomial"]
 
@@ -32,15 +32,7 @@ class Binomial(BinaryParameters, Distribution):
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-        self._param = self.probs if probs is not None else self.logits
+        self._count_trials(total_count, probs, logits)
         super().__init__(self._param.size(), validate_args=validate_args)
 
     @property

@@ -6,7 +6,7 @@ from ..ops.nn import logsigmoid
 from . import constraints
 from .distribution import Distribution
 from .gamma import Gamma
-from .utils import BinaryParameters, broadcast_all, lazy_property
+from .utils import BinaryParameters, lazy_property
 
 __all__ = ["NegativeBinomial"]
 
@@ -30,15 +30,7 @@ class NegativeBinomial(BinaryParameters, Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-        self._param = self.probs if probs is not None else self.logits
+        self._count_trials(total_count, probs, logits)
         super().__init__(self._param.size(), validate_args=validate_args)
 
     @property

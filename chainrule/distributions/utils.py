@@ -67,8 +67,8 @@ class lazy_property:
 
 class BinaryParameters:
     """``probs`` and ``logits`` of a distribution over success/failure trials (Bernoulli,
-    Binomial, Geometric, the relaxed Bernoulli): whichever one was given, the other
-    computed from it on first use."""
+    Binomial, NegativeBinomial, Geometric, the relaxed Bernoulli): whichever one was
+    given, the other computed from it on first use."""
 
     @lazy_property
     def logits(self):
@@ -77,3 +77,15 @@ class BinaryParameters:
     @lazy_property
     def probs(self):
         return logits_to_probs(self.logits, is_binary=True)
+
+    def _count_trials(self, total_count, probs, logits):
+        """Set ``total_count`` broadcast with whichever of ``probs`` and ``logits`` is given
+        (exactly one, else PyTorch's ValueError), in its dtype (Binomial, NegativeBinomial)."""
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        total_count, self._param = broadcast_all(total_count, probs if probs is not None else logits)
+        self.total_count = total_count.type_as(self._param)
+        if probs is not None:
+            self.probs = self._param
+        else:
+            self.logits = self._param
