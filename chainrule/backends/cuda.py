@@ -2,7 +2,8 @@
 
 ``cuda.matmul.allow_tf32`` and friends, and the switches of the fused attention
 kernels (``enable_flash_sdp(False)``, ``flash_sdp_enabled()``, ...) can be set, as in
-PyTorch; nothing reads them.
+PyTorch; only scaled_dot_product_attention reads the attention switches, as PyTorch's
+CPU build does (math, or flash where its CPU kernel applies).
 
 >>> import chainrule
 >>> chainrule.backends.cuda.matmul.allow_tf32 = True
@@ -19,8 +20,9 @@ matmul = types.SimpleNamespace(
     allow_bf16_reduced_precision_reduction=True,
     allow_fp16_accumulation=False,
 )
-# which scaled_dot_product_attention kernels PyTorch may pick; chainrule has one
-_sdp_enabled = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
+# which scaled_dot_product_attention kernels PyTorch may pick; chainrule has one, and
+# ops/attention.py reads these as PyTorch's CPU build does (nn.attention.sdpa_kernel sets them)
+_sdp_enabled = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True, "overrideable": True}
 
 
 def is_built():
@@ -29,7 +31,7 @@ def is_built():
 
 
 def flash_sdp_enabled():
-    """Whether the flash attention kernel may be used (recorded only)."""
+    """Whether the flash attention kernel may be used (its CPU version, when math is off)."""
     return _sdp_enabled["flash"]
 
 
@@ -47,7 +49,7 @@ def enable_mem_efficient_sdp(enabled):
 
 
 def math_sdp_enabled():
-    """Whether the math attention kernel may be used (recorded only).
+    """Whether the math attention kernel may be used (on by default; chainrule's one kernel).
 
     >>> import chainrule
     >>> chainrule.backends.cuda.enable_math_sdp(False)

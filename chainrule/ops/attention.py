@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from .._tensor import wrap
+from ..backends import cuda
 from .elementwise import where
 from .linalg import matmul
 from .nn import dropout, linear, softmax
@@ -105,6 +106,63 @@ def _check_attention_inputs(query, key, value, attn_mask, dropout_p, is_causal, 
         )
 
 
+def _flash_kernel_refusal(query, key, value, attn_mask, dropout_p, enable_gqa):
+    """Why PyTorch's CPU flash kernel would not run on these inputs (its first
+    failing rule, in its words), or None when it would."""
+    q, k, v = query.shape, key.shape, value.shape
+    if dropout_p > 0:
+        return "Both fused kernels do not support non-zero dropout."
+    if not query.ndim == key.ndim == value.ndim == 4:
+        return (
+            "All fused kernels requires query, key and value to be 4 dimensional, but got Query dim: "
+            f"{query.ndim}, Key dim: {key.ndim}, Value dim: {value.ndim} instead."
+        )
+    broadcast_hint = (
+        "To broadcast dense inputs, try using unsqueeze and expand_to before passing them into the kernel."
+    )
+    if not q[0] == k[0] == v[0]:
+        return (
+            "For dense inputs, both fused kernels require query, key and value to have the same batch_size. "
+            f"Query.sizes(): {list(q)}, Key.sizes(): {list(k)}, Value.sizes(): {list(v)} instead. "
+            + broadcast_hint
+        )
+    if not (q[1] == k[1] == v[1] or enable_gqa):
+        return (
+            "For dense input, both fused kernels require query, key and value to have the same num_heads. "
+            f"Query.sizes(): {list(q)}, Key sizes(): {list(k)}, Value sizes(): {list(v)} instead. "
+            + broadcast_hint
+        )
+    if attn_mask is not None and attn_mask.ndim not in (2, 4):
+        return (
+            "Please use the following attn mask shapes: 2d - ({Q_seq_len, 1}  x {KV_seq_len, 1}); "
+            "4d - ({Batch, 1} x {Num_heads, 1} x {Q_seq_len, 1}  x {KV_seq_len, 1})"
+        )
+    if not q[-1] == k[-1] == v[-1]:
+        return (
+            "Flash attention requires q,k,v to have the same last dimension. Got Query.size(-1): "
+            f"{q[-1]}, Key.size(-1): {k[-1]}, Value.size(-1): {v[-1]} instead."
+        )
+    return None
+
+
+def _check_kernel_switches(query, key, value, attn_mask, dropout_p, enable_gqa):
+    """PyTorch's CPU build runs the math kernel, or, with math switched off, its
+    flash kernel where that applies; chainrule computes both the math way."""
+    switches = cuda._sdp_enabled
+    if switches["math"]:
+        return
+    if not switches["flash"]:
+        raise RuntimeError(
+            "No viable backend for scaled_dot_product_attention was found. This is likely due to turning "
+            "off both the math kernel and the fused kernels."
+        )
+    refusal = _flash_kernel_refusal(query, key, value, attn_mask, dropout_p, enable_gqa)
+    if refusal is not None:
+        warnings.warn("Flash attention kernel not used because:", stacklevel=3)
+        warnings.warn(refusal, stacklevel=3)
+        raise RuntimeError("No available kernel.  Aborting execution.")
+
+
 def scaled_dot_product_attention(
     query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None, enable_gqa=False
 ):
@@ -127,6 +185,7 @@ def scaled_dot_product_attention(
             [2.3395]])
     """
     _check_attention_inputs(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa)
+    _check_kernel_switches(query, key, value, attn_mask, dropout_p, enable_gqa)
     if enable_gqa and min(query.ndim, key.ndim) >= 3 and key.shape[-3] != query.shape[-3]:
         groups = query.shape[-3] // key.shape[-3]
         key, value = _repeat_heads(key, groups), _repeat_heads(value, groups)

@@ -1898,6 +1898,60 @@ class QrR(Primitive):
         )
 
 
+def _check_householder_operands(A, tau):
+    a, t = A._data, tau._data
+    name = "torch.linalg.householder_product"
+    if a.ndim < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    if a.shape[-2] < a.shape[-1]:
+        raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to input.shape[-1]")
+    if t.ndim != a.ndim - 1:
+        raise RuntimeError(
+            f"{name}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
+            f"{t.ndim} and input.ndim is equal to {a.ndim}"
+        )
+    if a.shape[-1] < t.shape[-1]:
+        raise RuntimeError(f"{name}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
+    if t.shape[:-1] != a.shape[:-2]:
+        raise RuntimeError(
+            f"{name}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
+            f"{list(t.shape[:-1])}"
+        )
+    if t.dtype != a.dtype:
+        raise RuntimeError(
+            f"{name}: tau dtype {_SCALAR_NAMES[tau.dtype.name]} does not match input dtype "
+            f"{_SCALAR_NAMES[A.dtype.name]}"
+        )
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f"\"orgqr_cpu\" not implemented for '{_SCALAR_NAMES[A.dtype.name]}'")
+
+
+def householder_product(A, tau, *, out=None):
+    """The first n columns of H_1 H_2 ... H_k for A (..., m, n) and tau (..., k), with
+    H_i = I - tau_i v_i v_i^T and v_i column i of A below the diagonal, 1 on it (how a
+    QR factorization stores Q). Composed of matrix products, so the gradients (for A's
+    strictly lower part and tau) come from theirs.
+
+    >>> import chainrule
+    >>> v = chainrule.tensor([[0.0], [1.0]])
+    >>> chainrule.linalg.householder_product(v, chainrule.tensor([1.0]))
+    tensor([[ 0.],
+            [-1.]])
+    """
+    if out is not None:
+        return write_out(out, householder_product(A, tau), "linalg.householder_product")
+    _check_householder_operands(A, tau)
+    m, n = A.shape[-2:]
+    k = tau.shape[-1]
+    reflectors = A.tril(-1)[..., :k] + wrap(np.eye(m, k, dtype=A._data.dtype))
+    Q = wrap(np.broadcast_to(np.eye(m, n, dtype=A._data.dtype), A.shape).copy())
+    # apply H_k first, so that each step is one rank-one update Q - tau v (v^T Q)
+    for i in reversed(range(k)):
+        v = reflectors[..., i : i + 1]
+        Q = Q - (tau[..., i, None, None] * v) @ (v.mT @ Q)
+    return Q
+
+
 # --- symmetric eigenproblems ---------------------------------------------------------------------
 
 

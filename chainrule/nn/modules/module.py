@@ -17,8 +17,10 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from ..._compile import compile as _compile
 from ..._dtype import dtype as _dtype_class
 from ..._tensor import Tensor, _require_cpu, bump_version, device, wrap
+from ..._tensor import device as _device
 from ...autograd.function import Function, RemovableHandle
 from ...autograd.grad_mode import no_grad
 from ..parameter import Buffer, Parameter, is_lazy
@@ -44,7 +46,7 @@ class _KeyedHookHandle(RemovableHandle):
     __slots__ = ("_extra",)
     _ids = itertools.count()
 
-    def __init__(self, hooks, extra):
+    def __init__(self, hooks, extra=None):
         super().__init__(hooks, next(self._ids))
         self._extra = extra
 
@@ -54,7 +56,8 @@ class _KeyedHookHandle(RemovableHandle):
 
     def remove(self):
         self._hooks.pop(self._hook, None)
-        self._extra.pop(self._hook, None)
+        if self._extra is not None:
+            self._extra.pop(self._hook, None)
 
 
 def _addindent(text, spaces):
@@ -214,6 +217,10 @@ class Module:
         set_attribute(self, "_forward_pre_hooks_with_kwargs", {})
         set_attribute(self, "_forward_hooks", [])
         set_attribute(self, "_backward_hooks", [])
+        set_attribute(self, "_state_dict_pre_hooks", OrderedDict())
+        set_attribute(self, "_state_dict_hooks", OrderedDict())
+        set_attribute(self, "_load_state_dict_pre_hooks", OrderedDict())
+        set_attribute(self, "_load_state_dict_post_hooks", OrderedDict())
 
     # --- running ---------------------------------------------------------------
 
@@ -254,6 +261,11 @@ class Module:
         if backward_hooks is not None:
             output = backward_hooks.wrap_outputs(output)
         return output
+
+    def compile(self, *args, **kwargs):
+        """``torch.compile`` this module's calls: the arguments are checked as
+        ``chainrule.compile`` checks them and the module keeps running eagerly."""
+        _compile(self.forward, *args, **kwargs)
 
     # --- hooks -----------------------------------------------------------------------
 
@@ -314,6 +326,75 @@ class Module:
         [(chainrule.Size([4, 2]), chainrule.Size([4, 1]))]
         """
         return self._add_hook(self._backward_hooks, hook, prepend)
+
+    @staticmethod
+    def _add_keyed_hook(hooks, hook):
+        handle = _KeyedHookHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_pre_hook(self, hook):
+        """Call ``hook(module, prefix, keep_vars)`` when ``state_dict`` reaches this
+        module, before its entries are added. Returns a handle with ``remove()``."""
+        return self._add_keyed_hook(self._state_dict_pre_hooks, hook)
+
+    def register_state_dict_post_hook(self, hook):
+        """Call ``hook(module, state_dict, prefix, local_metadata)`` once ``state_dict``
+        has added this module's and its descendants' entries; it may edit
+        ``state_dict`` in place and must return None.
+
+        >>> import chainrule
+        >>> layer = chainrule.nn.Linear(2, 1)
+        >>> def drop_bias(module, state, prefix, local_metadata):
+        ...     del state[prefix + "bias"]
+        >>> _ = layer.register_state_dict_post_hook(drop_bias)
+        >>> list(layer.state_dict())
+        ['weight']
+        """
+        return self._add_keyed_hook(self._state_dict_hooks, hook)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """Call ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` when ``load_state_dict`` reaches this module,
+        before its entries are read: ``state_dict`` (a copy holding the keys under
+        ``prefix``) may be edited, e.g. to rename old keys.
+
+        >>> import chainrule
+        >>> layer = chainrule.nn.Linear(2, 1)
+        >>> def rename(module, state, prefix, *rest):
+        ...     state[prefix + "weight"] = state.pop(prefix + "w")
+        >>> _ = layer.register_load_state_dict_pre_hook(rename)
+        >>> layer.load_state_dict({"w": chainrule.ones(1, 2), "bias": chainrule.zeros(1)})
+        <All keys matched successfully>
+        """
+        return self._add_keyed_hook(self._load_state_dict_pre_hooks, hook)
+
+    def register_load_state_dict_post_hook(self, hook):
+        """Call ``hook(module, incompatible_keys)`` after ``load_state_dict`` has loaded
+        this module and its descendants; editing ``incompatible_keys.missing_keys``
+        or ``unexpected_keys`` in place changes what ``strict`` refuses and what is
+        returned. It must return None.
+
+        >>> import chainrule
+        >>> layer = chainrule.nn.Linear(2, 1)
+        >>> _ = layer.register_load_state_dict_post_hook(lambda module, keys: keys.missing_keys.clear())
+        >>> layer.load_state_dict({"weight": chainrule.ones(1, 2)})
+        <All keys matched successfully>
+        """
+        return self._add_keyed_hook(self._load_state_dict_post_hooks, hook)
+
+    def _call_load_state_dict_post_hooks(self, incompatible_keys):
+        """PyTorch's order: each module's hooks after its descendants'."""
+        for child in self._modules.values():
+            if child is not None:
+                child._call_load_state_dict_post_hooks(incompatible_keys)
+        for hook in self._load_state_dict_post_hooks.values():
+            if hook(self, incompatible_keys) is not None:
+                raise AssertionError(
+                    "Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                    "expected to return new values, if incompatible_keys need to be modified, "
+                    "it should be done inplace."
+                )
 
     # --- registration ------------------------------------------------------------------
 
@@ -556,6 +637,31 @@ class Module:
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
+    def set_submodule(self, target, module, strict=False):
+        """Put ``module`` at the dotted path ``target``, replacing the submodule there;
+        with ``strict`` the name must exist already.
+
+        >>> import chainrule.nn as nn
+        >>> net = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+        >>> net.set_submodule("1", nn.Tanh())
+        >>> net
+        Sequential(
+          (0): Linear(in_features=2, out_features=2, bias=True)
+          (1): Tanh()
+        )
+        """
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
     def get_submodule(self, target):
         """The descendant at the dotted path ``target`` ("" is this module)."""
         module = self
@@ -648,10 +754,10 @@ class Module:
 
     # --- dtype and device ------------------------------------------------------------------
 
-    def _apply(self, convert):
+    def _apply(self, convert, recurse=True):
         """Replace the values of every parameter, gradient and buffer by
         ``convert(array)``, keeping the Parameter objects (optimizers hold them)."""
-        for module in self.modules():
+        for module in self.modules() if recurse else (self,):
             for param in module._parameters.values():
                 if param is None:
                     continue
@@ -725,6 +831,19 @@ class Module:
     def cuda(self, device=None):
         _require_cpu("cuda")
 
+    def to_empty(self, *, device, recurse=True):
+        """Give every parameter and buffer new, uninitialized values of the same
+        shape and dtype (PyTorch moves a model built on the "meta" device this way;
+        chainrule's only device is the CPU).
+
+        >>> import chainrule
+        >>> chainrule.nn.Linear(3, 2).to_empty(device="cpu").weight.shape
+        chainrule.Size([2, 3])
+        """
+        if device is not None:
+            _device(device)
+        return self._apply(np.empty_like, recurse=recurse)
+
     # --- state_dict ---------------------------------------------------------------------------
 
     def _save_to_state_dict(self, destination, prefix, keep_vars):
@@ -747,9 +866,16 @@ class Module:
             destination, prefix, keep_vars = (list(args) + [destination, prefix, keep_vars][len(args) :])[:3]
         if destination is None:
             destination = OrderedDict()
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
+        self._save_to_state_dict(destination, prefix, keep_vars)
         # every path to a shared submodule gets its own keys, as in PyTorch
-        for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
-            module._save_to_state_dict(destination, module_prefix + "." if module_prefix else "", keep_vars)
+        for name, module in self._modules.items():
+            if module is not None:
+                module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+        for hook in self._state_dict_hooks.values():
+            if hook(self, destination, prefix, {"version": 1}) is not None:
+                raise RuntimeError("state_dict post-hook must return None")
         return destination
 
     def _local_state(self):
@@ -782,9 +908,15 @@ class Module:
         """
         if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict((key, state_dict[key]) for key in state_dict.keys())  # pre-hooks may edit it
         missing, unexpected, errors, copies = [], [], [], []
         for prefix, module in self.named_modules(remove_duplicate=False):
             prefix = prefix + "." if prefix else ""
+            if module._load_state_dict_pre_hooks:
+                state_dict = module._run_load_state_dict_pre_hooks(
+                    state_dict, prefix, metadata, assign, missing, unexpected, errors
+                )
             local = module._local_state()
             defaults = module._state_defaults()
             for name, tensor in local.items():
@@ -819,6 +951,11 @@ class Module:
                 head, _, rest = key[len(prefix) :].partition(".")
                 if (head not in module._modules) if rest else (head not in local):
                     unexpected.append(key)
+        if not errors and any(module._load_state_dict_post_hooks for module in self.modules()):
+            # PyTorch calls them with the values loaded, before the strict check they may change
+            self._copy_loaded(copies, assign)
+            copies = []
+            self._call_load_state_dict_post_hooks(_IncompatibleKeys(missing, unexpected))
         if strict:
             if unexpected:
                 errors.insert(
@@ -834,6 +971,11 @@ class Module:
                     type(self).__name__, "\n\t".join(errors)
                 )
             )
+        self._copy_loaded(copies, assign)
+        return _IncompatibleKeys(missing, unexpected)
+
+    @staticmethod
+    def _copy_loaded(copies, assign):
         with no_grad():
             for module, name, tensor, array in copies:
                 if is_lazy(tensor):  # a lazy layer takes the checkpoint's shape
@@ -846,7 +988,20 @@ class Module:
                 else:
                     np.copyto(tensor._data, array, casting="unsafe")
                     bump_version(tensor)
-        return _IncompatibleKeys(missing, unexpected)
+
+    def _run_load_state_dict_pre_hooks(
+        self, state_dict, prefix, metadata, assign, missing, unexpected, errors
+    ):
+        """The hooks get the entries under ``prefix`` in a dict of their own, as in
+        PyTorch; what they leave there replaces those entries in ``state_dict``."""
+        local_state = OrderedDict((key, value) for key, value in state_dict.items() if key.startswith(prefix))
+        local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
+        if assign:
+            local_metadata["assign_to_params_buffers"] = assign
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(self, local_state, prefix, local_metadata, True, missing, unexpected, errors)
+        others = [(key, value) for key, value in state_dict.items() if not key.startswith(prefix)]
+        return OrderedDict(others + list(local_state.items()))
 
     # --- printing ----------------------------------------------------------------------------------
 
