@@ -1669,21 +1669,27 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
 # --- average pooling -------------------------------------------------------------------------------
 
 
-def _avg_divisors(geo, count_include_pad, divisor_override, dtype):
-    """What each window's sum is divided by: PyTorch's rule, which counts the
-    padding (clipped to the padded input) or only the input pixels."""
+def window_divisors(out_size, size, kernel, stride, pads, count_include_pad, divisor_override, dtype):
+    """What each window's sum is divided by, for any number of sides (each side's output
+    and input length, kernel, stride and leading padding): PyTorch's rule, which counts
+    the padding (clipped to the padded input) or only the input's values."""
     if divisor_override:
         return dtype.type(divisor_override)
     counts = []
-    for out, size, k, s, pad in zip(
-        (geo.out_height, geo.out_width), (geo.height, geo.width), geo.kernel, geo.stride, geo.padding[::2]
-    ):
+    for out, length, k, s, pad in zip(out_size, size, kernel, stride, pads):
         start = np.arange(out) * s - pad
-        end = np.minimum(start + k, size + pad)
+        end = np.minimum(start + k, length + pad)
         if not count_include_pad:
-            start, end = np.maximum(start, 0), np.minimum(end, size)
+            start, end = np.maximum(start, 0), np.minimum(end, length)
         counts.append(end - start)
-    return np.multiply.outer(counts[0], counts[1]).astype(dtype)
+    return functools.reduce(np.multiply.outer, counts).astype(dtype)
+
+
+def _avg_divisors(geo, count_include_pad, divisor_override, dtype):
+    return window_divisors(
+        (geo.out_height, geo.out_width), (geo.height, geo.width), geo.kernel, geo.stride,
+        geo.padding[::2], count_include_pad, divisor_override, dtype,
+    )  # fmt: skip
 
 
 def _window_sums(x, geo, divisors):

@@ -30,6 +30,7 @@ from .._tensor import Tensor, wrap
 from ..autograd.function import Primitive
 from ._helpers import check_inplace, depends_on, write_inplace
 from .conv import (
+    _adaptive_matrix,
     _adaptive_windows,
     _check_channels,
     _check_conv_inputs,
@@ -41,6 +42,7 @@ from .conv import (
     _tuple,
     _unpool_output_size,
     _WindowMap,
+    window_divisors,
 )
 from .nn import Dropout, _check_probability
 
@@ -583,18 +585,10 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 
 def _avg_divisors(geo, count_include_pad, divisor_override, dtype):
-    """What each window's sum is divided by: PyTorch's rule, which counts the padding
-    (clipped to the padded input) or only the input voxels."""
-    if divisor_override:
-        return dtype.type(divisor_override)
-    counts = []
-    for o, n, k, s, (pad, _) in zip(geo.out_size, geo.size, geo.kernel, geo.stride, geo.padding):
-        start = np.arange(o) * s - pad
-        end = np.minimum(start + k, n + pad)
-        if not count_include_pad:
-            start, end = np.maximum(start, 0), np.minimum(end, n)
-        counts.append(end - start)
-    return np.multiply.outer(np.multiply.outer(counts[0], counts[1]), counts[2]).astype(dtype)
+    pads = [pad for pad, _ in geo.padding]
+    return window_divisors(
+        geo.out_size, geo.size, geo.kernel, geo.stride, pads, count_include_pad, divisor_override, dtype
+    )
 
 
 def _window_sums(x, geo, divisors):
@@ -693,16 +687,6 @@ def _adaptive_volume(op_name, input, output_size):
             f"{op_name}: elements of output_size must be greater than or equal to 0 but received {out_size}"
         )
     return size, out_size
-
-
-def _adaptive_matrix(size, out, dtype):
-    """(out, size): row o averages input positions floor(o*size/out) .. ceil((o+1)*size/out) - 1."""
-    positions, real = _adaptive_windows(size, out)
-    matrix = np.zeros((out, size), dtype)
-    for o in range(out):
-        chosen = positions[o][real[o]]
-        matrix[o, chosen] = 1 / len(chosen)
-    return matrix
 
 
 def _separable(x, matrices):
