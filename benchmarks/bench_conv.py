@@ -26,6 +26,10 @@ Run: .venv/bin/python benchmarks/bench_conv.py [--layers]
      OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_conv.py
 """
 
+# first: chainrule's libraries load before torch's (common.py: load_libraries)
+from common import compare, report_memory, setup_line
+
+# isort: split
 import argparse
 import os
 
@@ -33,8 +37,6 @@ import numpy as np
 import torch
 
 import chainrule
-
-from common import compare, report_memory, setup_line
 
 MODELS = """
 import numpy as np

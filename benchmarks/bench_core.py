@@ -11,6 +11,10 @@ The steps are chainrule/bench.py's cases "tiny" and "mlp-tensor-ops".
 Run: .venv/bin/python benchmarks/bench_core.py
 """
 
+# first: chainrule's libraries load before torch's (common.py: load_libraries)
+from common import compare, report_memory, setup_line
+
+# isort: split
 import statistics
 import subprocess
 import sys
@@ -18,8 +22,6 @@ import sys
 import torch
 
 from chainrule.bench import memory_snippet, paired_steps
-
-from common import compare, report_memory, setup_line
 
 torch.set_num_threads(2)
 

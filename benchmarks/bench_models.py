@@ -8,13 +8,15 @@ a transformer encoder classifier, a VAE, an MLP with batch norm and a CIFAR CNN.
 Run: .venv/bin/python benchmarks/bench_models.py [case ...]
 """
 
+# first: chainrule's libraries load before torch's (common.py: load_libraries)
+from common import check_same_training, compare, setup_line
+
+# isort: split
 import sys
 
 import torch
 
 from chainrule.bench import paired_steps
-
-from common import check_same_training, compare, setup_line
 
 torch.set_num_threads(2)
 

@@ -12,11 +12,13 @@ model is loaded with PyTorch's initial weights; the first losses agree).
 Run: .venv/bin/python benchmarks/bench_nn.py
 """
 
+# first: chainrule's libraries load before torch's (common.py: load_libraries)
+from common import check_same_training, compare, report_memory, setup_line
+
+# isort: split
 import torch
 
 from chainrule.bench import memory_snippet, paired_steps
-
-from common import check_same_training, compare, report_memory, setup_line
 
 torch.set_num_threads(2)
 

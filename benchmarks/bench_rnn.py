@@ -15,11 +15,13 @@ The steps are chainrule/bench.py's cases "lstm-classifier", "gru-classifier" and
 Run: .venv/bin/python benchmarks/bench_rnn.py
 """
 
+# first: chainrule's libraries load before torch's (common.py: load_libraries)
+from common import check_same_training, compare, setup_line
+
+# isort: split
 import torch
 
 from chainrule.bench import paired_steps
-
-from common import check_same_training, compare, setup_line
 
 torch.set_num_threads(2)
 

@@ -21,6 +21,10 @@ Run:
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_train.py
 """
 
+# first: chainrule's libraries load before torch's (common.py: load_libraries)
+import common  # noqa: F401
+
+# isort: split
 import argparse
 import json
 import math

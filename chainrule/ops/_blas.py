@@ -13,7 +13,13 @@ fast on a Zen 5 EPYC (128x784 @ 784x256 on 2 threads: 154 µs against MKL's
 313 and PyTorch's 303, which uses the same MKL). OpenBLAS honours
 ``OPENBLAS_CORETYPE``: where it is set (this project's VMs set ``Haswell``,
 for older OpenBLAS builds), it runs those kernels (on Zen 5, AVX2: 240 µs).
-``CHAINRULE_BLAS=mkl``, ``openblas`` or ``numpy`` overrides the choice.
+So on processors other than Intel's, float32 products go to oneDNN's sgemm
+(the ``onednn`` choice; ops/_dnnl.py: ``cblas_sgemm``), which picks its kernels
+from what the processor has: 108-116 µs there on 2 OpenMP threads, and the
+784-256-256-10 MLP's training step 0.62x of PyTorch's time where OpenBLAS's
+Haswell kernels took 0.95x and its AVX-512 ones 0.71x. OpenBLAS keeps float64
+and the vector routines, on one thread. ``CHAINRULE_BLAS=mkl``, ``onednn``,
+``openblas`` or ``numpy`` overrides the choice.
 
 Large 2-D products go to the library's ``cblas_?gemm``, which releases the
 GIL; stacks of them (a convolution's per-image products) to
@@ -90,7 +96,7 @@ _state = {
 }
 _thread = threading.local()
 _loading = threading.Lock()
-_CHOICES = ("mkl", "openblas", "numpy")
+_CHOICES = ("mkl", "onednn", "openblas", "numpy")
 
 
 def _installed_file(distribution, name_start):
@@ -139,7 +145,7 @@ def _preference(vendor):
                 f"CHAINRULE_BLAS must be one of {', '.join(_CHOICES)}, not {os.environ['CHAINRULE_BLAS']!r}"
             )
         return () if chosen == "numpy" else (chosen,)
-    return ("mkl", "openblas") if vendor == "GenuineIntel" else ("openblas", "mkl")
+    return ("mkl", "onednn", "openblas") if vendor == "GenuineIntel" else ("onednn", "openblas", "mkl")
 
 
 def _open_mkl():
@@ -168,8 +174,43 @@ def _open_openblas():
     return library, "scipy_cblas_"
 
 
-_OPENERS = {"mkl": _open_mkl, "openblas": _open_openblas}
-_WHEELS = {"mkl": "the mkl wheel", "openblas": "the scipy-openblas32 wheel"}
+def _open_onednn():
+    """OpenBLAS for float64 and the vector routines, oneDNN's sgemm for float32 products
+    (why: _dnnl.cblas_sgemm). OpenBLAS runs on one thread: its workers, spinning 0.4 ms
+    after each call, took the core from sgemm's OpenMP team (the MLP step of bench.py:
+    0.64 ms with OpenBLAS on one thread, 1.12 ms on two; 0.93 ms on OpenBLAS alone)."""
+    from . import _dnnl
+
+    if not _dnnl.is_available():
+        return None
+    opened = _open_openblas()
+    if opened is not None:
+        opened[0].scipy_openblas_set_num_threads(1)
+    return opened
+
+
+def _on_threads(openblas, routine):
+    """``routine`` on chainrule's threads of OpenBLAS, which waits on one beside oneDNN:
+    a stack of products (a convolution's per image) has no oneDNN routine, and LeNet-5's
+    step took 1.42-1.44x of PyTorch's time with its first layer's on one thread, 1.28x on two."""
+    set_threads = openblas.scipy_openblas_set_num_threads
+
+    def on_threads(*args):
+        set_threads(get_num_threads())
+        try:
+            routine(*args)
+        finally:
+            set_threads(1)
+
+    return on_threads
+
+
+_OPENERS = {"mkl": _open_mkl, "onednn": _open_onednn, "openblas": _open_openblas}
+_WHEELS = {
+    "mkl": "the mkl wheel",
+    "onednn": "the onednn-cpu-gomp and scipy-openblas32 wheels",
+    "openblas": "the scipy-openblas32 wheel",
+}
 
 
 class _ArrayHead(ctypes.Structure):
@@ -258,6 +299,13 @@ def _load():
             # 784x256 floats: axpby 59 us vs 25, copy + scal 27 vs 16; its axpy 9 vs 16)
             _state["vector"][dtype] = _VectorRoutines(axpy, None, None, None)
             _state["transpose"][dtype] = _function(library, f"{routine}omatcopy", i, i, i, i, f, p, i, p, i)
+    if name == "onednn":
+        from . import _dnnl
+
+        _state["gemm"][np.dtype(np.float64)] = _on_threads(library, _state["gemm"][np.dtype(np.float64)])
+        _state["gemm"][np.dtype(np.float32)] = _dnnl.cblas_sgemm()
+        for dtype, batched in _state["batched"].items():
+            _state["batched"][dtype] = _on_threads(library, batched)
     global _address
     _address = _address_reader()
     _state["library"], _state["name"] = library, name
@@ -280,10 +328,11 @@ def is_available():
 
 
 def library_name():
-    """``"mkl"``, ``"openblas"`` or ``None`` (NumPy): what runs the large products.
+    """``"mkl"``, ``"onednn"`` (float32; OpenBLAS float64), ``"openblas"`` or ``None``
+    (NumPy): what runs the large products.
 
     >>> from chainrule.ops._blas import library_name
-    >>> library_name() in ("mkl", "openblas", None)
+    >>> library_name() in ("mkl", "onednn", "openblas", None)
     True
     """
     return _state["name"] if is_available() else None
@@ -293,16 +342,17 @@ def describe():
     """What runs the large products, for benchmark reports.
 
     >>> from chainrule.ops._blas import describe
-    >>> describe().split()[0] in ("MKL", "OpenBLAS", "NumPy's")
+    >>> describe().split()[0] in ("MKL", "OpenBLAS", "oneDNN", "NumPy's")
     True
     """
     name = library_name()
     if name == "mkl":
         return "MKL"
-    if name == "openblas":
+    if name in ("onednn", "openblas"):
         corename = _state["library"].scipy_openblas_get_corename
         corename.restype = ctypes.c_char_p
-        return f"OpenBLAS ({corename().decode()} kernels)"
+        openblas = f"OpenBLAS ({corename().decode()} kernels)"
+        return f"oneDNN (float32) and {openblas}" if name == "onednn" else openblas
     return "NumPy's BLAS"
 
 
@@ -337,7 +387,7 @@ def set_threads(threads):
     if _state["name"] == "mkl":
         library.MKL_Set_Num_Threads(threads)
         library.MKL_Set_Num_Threads_Local(threads)
-    elif _state["name"] == "openblas":
+    elif _state["name"] == "openblas":  # beside oneDNN it keeps one (_open_onednn)
         library.scipy_openblas_set_num_threads(threads)
 
 

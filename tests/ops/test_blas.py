@@ -21,8 +21,9 @@ from oracle import check_gradcheck, check_torch
 
 # m * n * k above the size at which products go to the library
 LARGE = (128, 160, 64)
-# the wheel each library comes in; both are dependencies on Linux x86-64
-WHEELS = {"mkl": "mkl", "openblas": "scipy-openblas32"}
+# the wheel each library comes in; all are dependencies on Linux x86-64 (onednn: float32
+# products on oneDNN's sgemm, the rest on OpenBLAS)
+WHEELS = {"mkl": "mkl", "onednn": "onednn-cpu-gomp", "openblas": "scipy-openblas32"}
 
 
 def _installed(wheel):
@@ -158,7 +159,7 @@ PRODUCT = (
 )
 
 
-@pytest.mark.parametrize("name", ["mkl", "openblas", "numpy", " OpenBLAS "])
+@pytest.mark.parametrize("name", ["mkl", "onednn", "openblas", "numpy", " OpenBLAS "])
 def test_chainrule_blas_chooses_the_library(name):
     chosen = name.strip().lower()
     if chosen in WHEELS and not _installed(WHEELS[chosen]):
@@ -175,14 +176,14 @@ def test_an_unknown_chainrule_blas_is_refused_with_the_choices():
         env={**os.environ, "CHAINRULE_BLAS": "atlas"},
     )
     assert result.returncode != 0
-    assert "CHAINRULE_BLAS must be one of mkl, openblas, numpy, not 'atlas'" in result.stderr
+    assert "CHAINRULE_BLAS must be one of mkl, onednn, openblas, numpy, not 'atlas'" in result.stderr
 
 
-def test_mkl_goes_first_on_intel_processors_openblas_on_others(monkeypatch):
+def test_mkl_goes_first_on_intel_processors_onednn_on_others(monkeypatch):
     monkeypatch.delenv("CHAINRULE_BLAS", raising=False)
-    assert _blas._preference("GenuineIntel") == ("mkl", "openblas")
-    assert _blas._preference("AuthenticAMD") == ("openblas", "mkl")
-    assert _blas._preference("") == ("openblas", "mkl")
+    assert _blas._preference("GenuineIntel") == ("mkl", "onednn", "openblas")
+    assert _blas._preference("AuthenticAMD") == ("onednn", "openblas", "mkl")
+    assert _blas._preference("") == ("onednn", "openblas", "mkl")
 
 
 def test_the_default_library_follows_this_processors_maker():
@@ -262,7 +263,7 @@ def test_products_on_the_library_have_gradients_matching_finite_differences(libr
     reason="mkl and scipy-openblas32 are dependencies on x86-64 Linux only",
 )
 def test_a_library_runs_the_products_where_the_wheels_are_dependencies():
-    assert _blas.library_name() in ("mkl", "openblas")
+    assert _blas.library_name() in ("mkl", "onednn")
     assert chainrule.backends.mkl.is_available()
 
 
@@ -381,6 +382,8 @@ def test_the_library_describes_itself_for_benchmark_reports(library):
     description = _blas.describe()
     if library == "mkl":
         assert description == "MKL"
+    elif library == "onednn":
+        assert description.startswith("oneDNN (float32) and OpenBLAS (") and description.endswith(" kernels)")
     else:
         assert description.startswith("OpenBLAS (") and description.endswith(" kernels)")
 
@@ -425,4 +428,4 @@ def test_what_the_transposing_copy_cannot_read_goes_to_numpy(library, source):
 
 
 def test_only_openblas_brings_a_transposing_copy(library):
-    assert (np.dtype(np.float32) in _blas._state["transpose"]) == (library == "openblas")
+    assert (np.dtype(np.float32) in _blas._state["transpose"]) == (library != "mkl")

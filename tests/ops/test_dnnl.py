@@ -367,3 +367,62 @@ _, status = os.waitpid(pid, 0)
 print("child exit", os.waitstatus_to_exitcode(status))
 """
     assert "child exit 0" in _run_python(code)
+
+
+SPIN_PROBE = """
+import ctypes, os
+opened = ctypes.CDLL
+def recording(name, *args, **kwargs):  # the variable as the OpenMP runtime reads it, loading
+    if name == "libgomp.so.1":
+        print("at load:", os.environ.get("GOMP_SPINCOUNT", "unset"))
+    return opened(name, *args, **kwargs)
+ctypes.CDLL = recording
+from chainrule.ops import _dnnl
+assert _dnnl.is_available()
+print("after:", os.environ.get("GOMP_SPINCOUNT", "unset"))
+"""
+
+
+@pytest.mark.parametrize(
+    "users_settings, at_load",
+    [({}, _dnnl._SPIN_COUNT), ({"GOMP_SPINCOUNT": "5"}, "5"), ({"OMP_WAIT_POLICY": "passive"}, "unset")],
+    ids=["default", "users-spin-count", "users-wait-policy"],
+)
+def test_openmp_loads_with_a_short_spin_unless_the_user_chose_and_the_environment_is_left_as_it_was(
+    users_settings, at_load
+):
+    environment = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    result = subprocess.run(
+        [sys.executable, "-c", SPIN_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**environment, **users_settings},
+    )
+    assert result.returncode == 0, result.stderr
+    after = users_settings.get("GOMP_SPINCOUNT", "unset")
+    assert result.stdout.split("\n")[:2] == [f"at load: {at_load}", f"after: {after}"]
+
+
+def test_the_spin_is_not_set_where_an_openmp_runtime_is_already_loaded():
+    """PyTorch's, say: it read its settings as it loaded, and chainrule's would only
+    reach child processes."""
+    code = "import ctypes; ctypes.CDLL('libgomp.so.1')\n" + SPIN_PROBE
+    printed = _run_python(code).split("\n")
+    assert printed[:2] == ["at load: unset", "after: unset"]
+
+
+def test_float32_products_on_onednn_give_the_same_bits_on_one_thread_and_on_two():
+    from chainrule.ops import _blas
+
+    if _blas.library_name() != "onednn":
+        pytest.skip("products run on oneDNN by default on x86-64 processors other than Intel's")
+    rng = np.random.default_rng(3)
+    pairs = [
+        (rng.standard_normal(a).astype(np.float32), rng.standard_normal(b).astype(np.float32))
+        for a, b in [((128, 784), (784, 256)), ((64, 3136), (3136, 128)), ((1000, 50), (50, 30))]
+    ]
+    expected = [_blas.matrix_product(a, b) for a, b in pairs]
+    for a, b, product in zip(*zip(*pairs), expected):
+        np.testing.assert_allclose(product, a.astype(np.float64) @ b, rtol=1e-4, atol=2e-4)
+    assert_same_bits_on_threads(1, lambda: [_blas.matrix_product(a, b) for a, b in pairs], expected)
