@@ -21,14 +21,19 @@ gradient (slicing the batch as forward did). Every call uses its own scratch
 memory and the calling thread's stream, so threads may convolve at once, and
 a forked child gets a fresh lock on the cache.
 
-Threads: oneDNN runs on GNU OpenMP, but here on one OpenMP thread per call:
-the batch is cut into one slice per chainrule thread and the slices run on
-chainrule's pool (ops/_threads.py), as its other heavy ops do. OpenMP's own
-workers would spin after each parallel region on the cores the pool needs
-next, and the runtime may be PyTorch's (its wheel's libgomp.so.1 serves every
-library loaded after it), whose threads slow down when there are more OpenMP
-threads than cores. The calling thread's OpenMP thread count is put back
-after each call.
+Threads: oneDNN runs on GNU OpenMP. Where chainrule loaded the runtime, with
+its short spin (``_SPIN_COUNT``), a convolution runs whole on an OpenMP team of
+``chainrule.get_num_threads()`` threads, as PyTorch's do (Zen 5, 2 threads,
+against slices on the pool: the conv autoencoder's step 1.30x -> 1.14x of
+PyTorch's time, LeNet-5's 1.28x -> 1.16x, the ResNet block's 1.15x -> 1.06x,
+the CIFAR CNN's 0.77x -> 0.72x). Where the runtime was loaded before (PyTorch's
+wheel's libgomp.so.1 serves every library loaded after it), its workers spin
+for milliseconds after each region on the core chainrule's pool needs next
+(the autoencoder 1.46x -> 1.74x), so there each call runs on one OpenMP
+thread: the batch is cut into one slice per chainrule thread and the slices
+run on chainrule's pool (ops/_threads.py), as its other heavy ops do; more
+OpenMP threads than cores would slow every OpenMP thread down. The calling
+thread's OpenMP thread count is put back after each call.
 
 Only float32 convolutions with 16 output channels or more and 3 input channels
 or more (per group) go here: oneDNN has no float64 convolution on CPUs, and with
@@ -74,7 +79,8 @@ class _Version(ctypes.Structure):
     _fields_ = [("major", ctypes.c_int), ("minor", ctypes.c_int), ("patch", ctypes.c_int)]
 
 
-_state = {"loaded": None, "library": None, "gomp": None, "engine": None}
+# "teams": convolutions run whole on an OpenMP team (the runtime loaded with chainrule's spin)
+_state = {"loaded": None, "library": None, "gomp": None, "engine": None, "teams": False}
 _loading = threading.Lock()
 
 
@@ -188,6 +194,7 @@ def _load():
     finally:  # not left set for child processes
         if set_spin:
             del os.environ["GOMP_SPINCOUNT"]
+    _state["teams"] = set_spin
     _signatures(library)
     engine = _Handle()
     if library.dnnl_engine_create(ctypes.byref(engine), _CPU_ENGINE, 0) != 0:  # no CPU it supports
@@ -509,10 +516,12 @@ class _Convolution:
         )
 
 
-def _convolution(geo, batch, bias):
+def _convolution(geo, batch, bias, threads=None):
     """The primitives for ``geo`` on ``batch`` images (with or without a bias), made on
-    first use; None where oneDNN refuses the geometry."""
-    return _cached((geo, batch, bias), lambda: _Convolution(geo, batch, bias))
+    first use for the OpenMP ``threads`` they run on (by default those of ``_threads``);
+    None where oneDNN refuses the geometry."""
+    threads = _threads() if threads is None else threads
+    return _cached((geo, batch, bias, threads), lambda: _Convolution(geo, batch, bias), threads)
 
 
 def _cached(key, make, threads=1):
@@ -563,22 +572,30 @@ def _weights(w, geo):
     return np.ascontiguousarray(w).reshape(_grouped_shape(geo))
 
 
+def _threads():
+    """OpenMP threads per call: chainrule's on a team, else one (the module docstring)."""
+    return get_num_threads() if _state["teams"] else 1
+
+
 def _slices(batch):
-    """Images per slice: the batch shared out among chainrule's threads."""
-    return -(-batch // get_num_threads())
+    """Images per slice: the whole batch for an OpenMP team, else shared out among
+    chainrule's threads (the module docstring)."""
+    return batch if _state["teams"] else -(-batch // get_num_threads())
 
 
 def conv_forward(x, w, b, geo, keep):
     """(y, saved): y = conv(x, w) + b for (N, C, H, W) float32 arrays; ``saved`` holds
     forward's reordered input, slice by slice, for the weight gradient when ``keep``
-    (images per slice, the slices), else None."""
+    (images per slice, OpenMP threads per slice, the slices), else None."""
     x = np.ascontiguousarray(x)
     w = _weights(w, geo)
     b = None if b is None else np.ascontiguousarray(b)
     y = np.empty((geo.batch, geo.out_channels, geo.out_height, geo.out_width), np.float32)
 
+    threads = _threads()
+
     def images(start, stop):
-        conv = _convolution(geo, stop - start, b is not None)
+        conv = _convolution(geo, stop - start, b is not None, threads)
         with _Memories() as memories:
             x_memory, x_buffer = conv.x.into(memories, x[start:stop])
             args = [(_ARG_SRC, x_memory), (_ARG_WEIGHTS, conv.w.into(memories, w)[0])]
@@ -592,7 +609,7 @@ def conv_forward(x, w, b, geo, keep):
 
     chunk = _slices(geo.batch)
     saved = run_chunks(images, geo.batch, chunk)
-    return y, ((chunk, saved) if keep and saved[0] is not None else None)
+    return y, ((chunk, threads, saved) if keep and saved[0] is not None else None)
 
 
 def conv_grads(grad, x, w, geo, need_x, need_w, need_b, saved):
@@ -603,11 +620,12 @@ def conv_grads(grad, x, w, geo, need_x, need_w, need_b, saved):
     x = None if x is None else np.ascontiguousarray(x)
     w = None if w is None else _weights(w, geo)
     grad_x = np.empty((geo.batch, geo.channels, geo.height, geo.width), np.float32) if need_x else None
-    # forward's slicing where its copies of x are used (the thread count may have changed since)
-    chunk, saved = saved if saved is not None else (_slices(geo.batch), None)
+    # forward's slicing and primitives, for the layout of its copies of x, where they are
+    # used (the thread count may have changed since)
+    chunk, threads, saved = saved if saved is not None else (_slices(geo.batch), _threads(), None)
 
     def images(start, stop):
-        conv = _convolution(geo, stop - start, bias)
+        conv = _convolution(geo, stop - start, bias, threads)
         grad_w = grad_b = None
         with _Memories() as memories:
             grad_y_memory = None

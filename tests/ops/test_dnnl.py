@@ -13,7 +13,7 @@ import pytest
 
 import chainrule
 import chainrule.nn.functional as F
-from chainrule.ops import _dnnl
+from chainrule.ops import _dnnl, _threads
 
 from oracle import check_torch, layer_inputs, requires_torch, torch
 from same_bits import assert_same_bits_on_threads
@@ -24,6 +24,21 @@ def onednn():
     if not _dnnl.is_available():
         pytest.fail("oneDNN (the onednn-cpu-gomp wheel, a dependency on x86-64 Linux) does not load")
     assert chainrule.backends.mkldnn.enabled
+    _dnnl._state["teams"], teams = False, _dnnl._state["teams"]  # slices unless a test asks (mode)
+    yield
+    _dnnl._state["teams"] = teams
+
+
+@pytest.fixture
+def mode(request, monkeypatch):
+    """How convolutions use the threads: slices of the batch on chainrule's pool, one
+    OpenMP thread each (where PyTorch loaded the OpenMP runtime first, as in this suite),
+    or the whole batch on an OpenMP team (where chainrule loaded it)."""
+    monkeypatch.setitem(_dnnl._state, "teams", request.param == "teams")
+    return request.param
+
+
+both_modes = pytest.mark.parametrize("mode", ["slices", "teams"], indirect=True)
 
 
 def conv_on_onednn(options):
@@ -55,14 +70,16 @@ CASES = {
 @requires_torch
 @pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch's note about its own copy
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
-def test_conv2d_on_onednn_matches_pytorch(case):
+@both_modes
+def test_conv2d_on_onednn_matches_pytorch(case, mode):
     x_shape, w_shape, options = case
     # weight gradients sum N * OH * OW products of O(1) values: float32 rounding ~1e-5
     check_torch(conv_on_onednn(options), None, arrays=layer_inputs(x_shape, w_shape), grad_atol=1e-4)
 
 
 @requires_torch
-def test_conv1d_on_onednn_matches_pytorch():
+@both_modes
+def test_conv1d_on_onednn_matches_pytorch(mode):
     arrays = layer_inputs((3, 16, 20), (16, 16, 5))
     check_torch(conv_on_onednn(dict(stride=2, padding=3)), None, arrays=arrays, grad_atol=1e-4)
 
@@ -79,7 +96,8 @@ def test_conv1d_on_onednn_matches_pytorch():
     ],
     ids=["input only", "weight only", "bias only", "weight and bias", "input and bias"],
 )
-def test_onednn_computes_only_the_gradients_asked_for_and_matches_pytorch(requires_grad):
+@both_modes
+def test_onednn_computes_only_the_gradients_asked_for_and_matches_pytorch(requires_grad, mode):
     arrays = layer_inputs((3, 16, 6, 6), (16, 16, 3, 3))
     check_torch(
         conv_on_onednn(dict(padding=1)), None, arrays=arrays, requires_grad=requires_grad, grad_atol=1e-4
@@ -87,7 +105,8 @@ def test_onednn_computes_only_the_gradients_asked_for_and_matches_pytorch(requir
 
 
 @requires_torch
-def test_conv_transpose2d_runs_on_onednn_and_matches_pytorch(monkeypatch):
+@both_modes
+def test_conv_transpose2d_runs_on_onednn_and_matches_pytorch(monkeypatch, mode):
     calls = collections.Counter()
     for name in ("conv_forward", "conv_grads"):
         original = getattr(_dnnl, name)
@@ -134,7 +153,8 @@ def test_conv_transpose1d_with_16_channels_matches_pytorch_on_onednn_and_switche
 
 
 @requires_torch
-def test_second_order_gradients_through_onednn_match_pytorch():
+@both_modes
+def test_second_order_gradients_through_onednn_match_pytorch(mode):
     x, w, b = layer_inputs((2, 16, 6, 6), (16, 16, 3, 3))
 
     def second_order(m):
@@ -149,7 +169,8 @@ def test_second_order_gradients_through_onednn_match_pytorch():
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5 * scale, err_msg=what)
 
 
-def test_backward_through_a_retained_graph_twice_accumulates_twice():
+@both_modes
+def test_backward_through_a_retained_graph_twice_accumulates_twice(mode):
     x = chainrule.randn(3, 16, 6, 6, requires_grad=True)
     w = chainrule.randn(16, 16, 3, 3, requires_grad=True)
     y = F.conv2d(x, w, padding=1)
@@ -169,7 +190,8 @@ def _conv_results(x, w, b, g, on_dnnl=True):
     return [a.numpy().copy() for a in (y.detach(), xs.grad, ws.grad, bs.grad)]
 
 
-def test_the_same_bits_whichever_threads_run_the_slices():
+@both_modes
+def test_the_same_bits_whichever_threads_run_the_slices(mode):
     x, w, b = layer_inputs((7, 16, 5, 6), (32, 16, 3, 3))
     g = np.random.default_rng(0).standard_normal((7, 32, 5, 6)).astype(np.float32)
     expected = _conv_results(x, w, b, g)
@@ -184,7 +206,8 @@ def _openmp():
     return ctypes.CDLL("libgomp.so.1")
 
 
-def test_the_calling_threads_openmp_thread_count_is_put_back():
+@both_modes
+def test_the_calling_threads_openmp_thread_count_is_put_back(mode):
     gomp = _openmp()
     before = gomp.omp_get_max_threads()
     gomp.omp_set_num_threads(3)
@@ -199,7 +222,8 @@ def test_the_calling_threads_openmp_thread_count_is_put_back():
 
 
 @requires_torch
-def test_pytorchs_thread_count_is_left_as_it_was():
+@both_modes
+def test_pytorchs_thread_count_is_left_as_it_was(mode):
     threads = torch.get_num_threads()
     x = chainrule.randn(4, 16, 6, 6, requires_grad=True)
     F.conv2d(x, chainrule.randn(16, 16, 3, 3), padding=1).sum().backward()
@@ -211,8 +235,11 @@ def test_onednn_starts_no_openmp_threads():
     threads on every thread that runs it, and with more OpenMP threads than cores every
     OpenMP runtime user in the process (PyTorch too) stops spinning between regions."""
     x = chainrule.randn(6, 16, 7, 7, requires_grad=True)
-    with chainrule.backends.mkldnn.flags(enabled=False):  # start chainrule's own pool first
-        F.conv2d(x, chainrule.randn(16, 16, 3, 3), padding=1).sum().backward()
+    _threads.choose["adaptive"] = False  # start chainrule's own pool first
+    try:
+        _threads.run_chunks(lambda start, stop: None, 2, 1)
+    finally:
+        _threads.choose["adaptive"] = True
     before = len(os.listdir("/proc/self/task"))
     y = F.conv2d(x, chainrule.randn(24, 16, 3, 3, requires_grad=True), padding=1)  # a new geometry
     assert y.grad_fn.on_dnnl
@@ -288,8 +315,9 @@ def test_describe_names_the_library_version():
 
 @requires_torch
 @pytest.mark.parametrize("forward_threads, backward_threads", [(2, 1), (3, 2), (1, 2)])
+@both_modes
 def test_a_thread_count_changed_between_forward_and_backward_keeps_the_gradients(
-    forward_threads, backward_threads
+    forward_threads, backward_threads, mode
 ):
     """Forward's copies of x are cut by its thread count; backward slices the batch the same way."""
     x, w = layer_inputs((6, 16, 8, 8), (16, 16, 3, 3), bias=False)
@@ -380,6 +408,7 @@ ctypes.CDLL = recording
 from chainrule.ops import _dnnl
 assert _dnnl.is_available()
 print("after:", os.environ.get("GOMP_SPINCOUNT", "unset"))
+print("teams:", _dnnl._state["teams"])
 """
 
 
@@ -401,7 +430,8 @@ def test_openmp_loads_with_a_short_spin_unless_the_user_chose_and_the_environmen
     )
     assert result.returncode == 0, result.stderr
     after = users_settings.get("GOMP_SPINCOUNT", "unset")
-    assert result.stdout.split("\n")[:2] == [f"at load: {at_load}", f"after: {after}"]
+    teams = at_load == _dnnl._SPIN_COUNT  # convolutions on OpenMP teams only with chainrule's spin
+    assert result.stdout.split("\n")[:3] == [f"at load: {at_load}", f"after: {after}", f"teams: {teams}"]
 
 
 def test_the_spin_is_not_set_where_an_openmp_runtime_is_already_loaded():
@@ -409,7 +439,7 @@ def test_the_spin_is_not_set_where_an_openmp_runtime_is_already_loaded():
     reach child processes."""
     code = "import ctypes; ctypes.CDLL('libgomp.so.1')\n" + SPIN_PROBE
     printed = _run_python(code).split("\n")
-    assert printed[:2] == ["at load: unset", "after: unset"]
+    assert printed[:3] == ["at load: unset", "after: unset", "teams: False"]
 
 
 def test_float32_products_on_onednn_give_the_same_bits_on_one_thread_and_on_two():
@@ -426,3 +456,15 @@ def test_float32_products_on_onednn_give_the_same_bits_on_one_thread_and_on_two(
     for a, b, product in zip(*zip(*pairs), expected):
         np.testing.assert_allclose(product, a.astype(np.float64) @ b, rtol=1e-4, atol=2e-4)
     assert_same_bits_on_threads(1, lambda: [_blas.matrix_product(a, b) for a, b in pairs], expected)
+
+
+@both_modes
+def test_a_convolution_runs_whole_on_a_team_or_in_one_slice_per_thread(mode, monkeypatch):
+    monkeypatch.setattr(_dnnl, "_cache", collections.OrderedDict())
+    threads = chainrule.get_num_threads()
+    y = F.conv2d(chainrule.randn(6, 16, 7, 7), chainrule.randn(16, 16, 3, 3, requires_grad=True), padding=1)
+    y.sum().backward()
+    made = {(batch, openmp_threads) for (_, batch, _, openmp_threads) in _dnnl._cache}
+    chunk = -(-6 // threads)
+    slices = {(min(chunk, 6 - start), 1) for start in range(0, 6, chunk)}
+    assert made == ({(6, threads)} if mode == "teams" else slices)
