@@ -44,7 +44,7 @@ from ._helpers import (
 )
 from .elementwise import erf_of_array
 from .indexing import gather, index_add, index_put_zeros, index_select
-from .reduce import last_axis_sums, ones_vector, short_rows
+from .reduce import first_axis_sums, last_axis_sums, short_rows
 
 # Only the names that exist with the same signature at torch's top level are
 # re-exported as chainrule.<name>; nn/functional.py imports the rest.
@@ -93,7 +93,7 @@ class Linear(Primitive):
         if need_w:
             grad_w = product(grad.T, x if x.ndim == 2 else x.reshape(-1, x.shape[-1]))
         if need_b:
-            grad_b = grad.sum(axis=0) if isinstance(grad, Tensor) else _column_sums(grad)
+            grad_b = grad.sum(axis=0) if isinstance(grad, Tensor) else first_axis_sums(grad)
         return grad_x, grad_w, grad_b
 
 
@@ -110,12 +110,6 @@ def _bias_rows(b, rows):
     if b.shape[0] < 256:
         return b.reshape(1, -1).repeat(rows, 0)
     return b
-
-
-def _column_sums(a):
-    """``a.sum(axis=0)`` as one BLAS matrix-vector product: several times faster than
-    NumPy's axis-0 reduction for the narrow arrays of small layers."""
-    return ones_vector(a.shape[0], a.dtype).dot(a)
 
 
 def linear(input, weight, bias=None):
@@ -260,11 +254,19 @@ def _short_rows(x, axis):
     return (axis == -1 or axis == x.ndim - 1) and short_rows(x)
 
 
+def _columns(x):
+    """The short rows of ``x`` as the columns of a new (row length, rows) array: OpenBLAS's
+    blocked transpose (ops/_blas.py; 4096 rows of 32: 15 us where NumPy's copy takes 65)."""
+    rows = x.reshape(-1, x.shape[-1])
+    columns = np.empty(rows.shape[::-1], x.dtype)
+    _blas.transpose_into(rows, columns)
+    return columns
+
+
 def _max_over(x, axis):
     """``x.max(axis, keepdims=True)``, fast for short rows (exact: the same values)."""
     if _short_rows(x, axis):
-        rows = x.reshape(-1, x.shape[-1])
-        return np.maximum.reduce(np.ascontiguousarray(rows.T), axis=0).reshape(x.shape[:-1] + (1,))
+        return np.maximum.reduce(_columns(x), axis=0).reshape(x.shape[:-1] + (1,))
     return x.max(axis=axis, keepdims=True)
 
 
@@ -283,6 +285,17 @@ def _log_softmax_array(x, axis):
 
 
 def _softmax_array(x, axis):
+    if _short_rows(x, axis):
+        # on the transposed rows: NumPy broadcasts a value per row of 32 at half the speed of
+        # a same-shape pass, and one per column at full speed (attention's 128x32x32 scores:
+        # 179 -> 105 us)
+        columns = _columns(x)
+        columns -= np.maximum.reduce(columns, axis=0)
+        np.exp(columns, out=columns)
+        columns /= np.add.reduce(columns, axis=0)
+        e = np.empty_like(x)
+        _blas.transpose_into(columns, e.reshape(-1, x.shape[-1]))
+        return e
     e = np.exp(x - _max_over(x, axis))
     e /= _sum_over(e, axis)
     return e

@@ -28,7 +28,7 @@ from ..backends import mkldnn
 from . import _blas, _dnnl_lstm
 from .elementwise import relu, sigmoid, tanh
 from .nn import linear
-from .reduce import ones_vector
+from .reduce import first_axis_sums
 from .shape import stack
 
 __all__ = ["tanh_step", "relu_step", "lstm_step", "gru_step", "run_layer"]
@@ -138,7 +138,7 @@ def _recurrent_weight_grads(d_recurrent, previous, need_w, need_b):
     each step's h_(t-1) W_hh^T + b_hh."""
     rows = d_recurrent.reshape(-1, d_recurrent.shape[2] * d_recurrent.shape[3])
     grad_w = _blas.matrix_product(rows.T, previous.reshape(-1, previous.shape[-1])) if need_w else None
-    grad_b = ones_vector(rows.shape[0], rows.dtype).dot(rows) if need_b else None
+    grad_b = first_axis_sums(rows) if need_b else None
     return grad_w, grad_b
 
 
