@@ -98,14 +98,20 @@ _making = {"threads": 1}  # the OpenMP thread count of the primitives being made
 _CACHE_SIZE = 64  # convolution and LSTM shapes kept, most recently used first
 _cache = collections.OrderedDict()
 _ALIGNMENT = 64  # bytes: oneDNN's kernels load whole cache lines
-# oneDNN's kernels take output channels 16 at a time (an AVX-512 register of floats):
-# with fewer, its layout changes cost more than they save. Grey images (one input
-# channel) are faster on NumPy's kernels too, from three (RGB) on oneDNN's. Forward and
-# weight gradient, each way in turn in one process, 2 cores of a Zen 5 EPYC, oneDNN's
-# time over NumPy's: 1 -> 6 5x5 1.67, 1 -> 32 3x3 1.42-1.68, 2 -> 16 3x3 0.95,
-# 3 -> 32 3x3 0.86, 3 -> 32 5x5 0.27, 3 -> 64 3x3 0.49-0.56, 6 -> 16 5x5 (LeNet-5's
-# second, with the input gradient) 1.06, and LeNet-5's step with it 0.86-0.92.
-_MIN_IN_CHANNELS, _MIN_OUT_CHANNELS = 3, 16
+# Which convolutions go to oneDNN (_enough_channels). On an OpenMP team, all but a
+# transposed convolution to one channel: forward and backward against PyTorch's, 2 cores
+# of a Zen 5 EPYC, batch 64, NumPy's kernels -> oneDNN's: 1 -> 6 5x5 (LeNet-5's first)
+# 2.75x -> 1.02x, 1 -> 16 3x3 stride 2 1.24x -> 1.05x, 16 -> 1 3x3 3.6x -> 1.01x,
+# 3 -> 8 2.7x -> 1.03x, transposed 8 -> 3 2.2x -> 1.0x, but transposed 16 -> 1 and
+# 64 -> 1 (an autoencoder's and a DCGAN generator's last) 0.76-0.82x -> 1.0-1.05x;
+# LeNet-5's step 1.17-1.24x -> 0.85-0.90x. In slices on the pool oneDNN's kernels take
+# output channels 16 at a time (an AVX-512 register of floats): with fewer, its layout
+# changes cost more than they save, and grey images (one input channel) are faster on
+# NumPy's kernels too, from three (RGB) on oneDNN's; oneDNN's time over NumPy's there:
+# 1 -> 6 5x5 1.67, 1 -> 32 3x3 1.42-1.68, 2 -> 16 3x3 0.95, 3 -> 32 3x3 0.86, 3 -> 32
+# 5x5 0.27, 3 -> 64 3x3 0.49-0.56, 6 -> 16 5x5 (LeNet-5's second, with the input
+# gradient) 1.06, and LeNet-5's step with it 0.86-0.92.
+_MIN_IN_CHANNELS, _MIN_OUT_CHANNELS = 3, 16  # in slices, per group
 
 
 def _check(status, what):
@@ -547,16 +553,24 @@ def _cached(key, make, threads=1):
         return found
 
 
-def suits(x, geo, bias=False):
-    """Whether oneDNN computes this convolution: float32, images and enough channels,
-    and the library there and taking the geometry."""
+def suits(x, geo, bias=False, transposed=False):
+    """Whether oneDNN computes this convolution (``transposed``: the transposed
+    convolution of ``geo``, whose output has ``geo.channels``): float32, images, the
+    library there and taking the geometry, and channels enough (``_enough_channels``)."""
     return (
         x.dtype == np.float32
         and geo.batch > 0
-        and geo.channels >= _MIN_IN_CHANNELS * geo.groups
-        and geo.out_channels >= _MIN_OUT_CHANNELS * geo.groups
         and is_available()
+        and _enough_channels(geo, transposed)
         and _convolution(geo, _slices(geo.batch), bias) is not None
+    )
+
+
+def _enough_channels(geo, transposed):
+    if _state["teams"]:
+        return not (transposed and geo.channels == 1)
+    return (
+        geo.channels >= _MIN_IN_CHANNELS * geo.groups and geo.out_channels >= _MIN_OUT_CHANNELS * geo.groups
     )
 
 

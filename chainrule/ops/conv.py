@@ -501,9 +501,10 @@ def _col2im(grad_cols, w, geo):
     return geo.unpad(padded)
 
 
-def _on_dnnl(x, geo, bias=False):
-    """Whether oneDNN runs this convolution (ops/_dnnl.py): float32, installed, switched on."""
-    return mkldnn.enabled and _dnnl.suits(x, geo, bias)
+def _on_dnnl(x, geo, bias=False, transposed=False):
+    """Whether oneDNN runs this convolution, or with ``transposed`` its transposed
+    convolution (ops/_dnnl.py: suits): float32, installed, switched on."""
+    return mkldnn.enabled and _dnnl.suits(x, geo, bias, transposed)
 
 
 # A kernel as large as its unpadded input has one window per image, so the convolution
@@ -550,7 +551,7 @@ def conv_input_grad(grad, w, geo):
     """dL/dx of y = conv(x, w): the transposed convolution of ``grad``."""
     if geo.one_window:
         return _one_window_input_grad(grad, w, geo)
-    if _on_dnnl(grad, geo):
+    if _on_dnnl(grad, geo, transposed=True):
         return _dnnl.conv_grads(grad, None, w, geo, True, False, False, None)[0]
     return _col2im(_grad_columns(grad, geo), w, geo)
 
@@ -960,7 +961,9 @@ class ConvolutionTranspose(Primitive):
         elif geo.one_window:  # dL/dx: the convolution itself; dL/dw: its weight gradient
             grad_x = _one_window_forward(grad, w) if need_x else None
             grad_w = _one_window_weight_grad(grad, x) if need_w else None
-        elif _on_dnnl(grad, geo):  # dL/dx: the convolution itself; dL/dw: its weight gradient
+        elif _on_dnnl(
+            grad, geo, transposed=True
+        ):  # dL/dx: the convolution itself; dL/dw: its weight gradient
             grad_x = _dnnl.conv_forward(grad, w, None, geo, keep=False)[0] if need_x else None
             grad_w = _dnnl.conv_grads(x, grad, None, geo, False, True, False, None)[1] if need_w else None
         else:

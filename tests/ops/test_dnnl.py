@@ -297,6 +297,48 @@ def test_float64_and_convolutions_with_few_channels_per_group_stay_on_numpy(x_sh
     assert not y.grad_fn.on_dnnl
 
 
+FEW_CHANNELS = {
+    "grey images, LeNet-5's first": ((3, 1, 12, 12), (6, 1, 5, 5), dict()),
+    "grey images, stride 2": ((2, 1, 9, 9), (16, 1, 3, 3), dict(stride=2, padding=1)),
+    "to one channel": ((2, 16, 6, 6), (1, 16, 3, 3), dict(padding=1)),
+    "few channels": ((2, 3, 7, 7), (8, 3, 3, 3), dict(padding=1)),
+    "depthwise": ((2, 32, 5, 5), (32, 1, 3, 3), dict(padding=1, groups=32)),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("mode", ["teams"], indirect=True)
+@pytest.mark.parametrize("case", FEW_CHANNELS.values(), ids=FEW_CHANNELS.keys())
+def test_on_a_team_convolutions_with_few_channels_run_on_onednn_and_match_pytorch(mode, case):
+    x_shape, w_shape, options = case
+    check_torch(conv_on_onednn(options), None, arrays=layer_inputs(x_shape, w_shape), grad_atol=1e-4)
+
+
+@requires_torch
+@pytest.mark.parametrize("mode", ["teams"], indirect=True)
+@pytest.mark.parametrize("out_channels, on_dnnl", [(3, True), (1, False)], ids=["to RGB", "to one channel"])
+def test_on_a_team_transposed_convolutions_run_on_onednn_but_to_one_channel(
+    mode, out_channels, on_dnnl, monkeypatch
+):
+    calls = collections.Counter()
+    original = _dnnl.conv_grads
+
+    def counted(*args, **kwargs):
+        calls["conv_grads"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_dnnl, "conv_grads", counted)
+    arrays = layer_inputs((2, 8, 5, 5), (8, out_channels, 4, 4), weight_dims=(0,))
+    check_torch(
+        lambda m, x, w, b: m.nn.functional.conv_transpose2d(x, w, b, stride=2, padding=1),
+        None,
+        arrays=arrays,
+        grad_atol=1e-4,
+    )
+    # forward: the input gradient of a convolution; backward: that convolution's weight gradient
+    assert calls["conv_grads"] == (2 if on_dnnl else 0)
+
+
 def test_the_primitive_cache_keeps_the_most_recent_shapes_and_remakes_others(monkeypatch):
     monkeypatch.setattr(_dnnl, "_CACHE_SIZE", 2)
     monkeypatch.setattr(_dnnl, "_cache", collections.OrderedDict())
