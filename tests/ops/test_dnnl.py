@@ -53,6 +53,20 @@ def conv_on_onednn(options):
     return fn
 
 
+def count_calls(monkeypatch, *names):
+    """A Counter of the calls to each of ``_dnnl``'s functions ``names`` from now on."""
+    calls = collections.Counter()
+    for name in names:
+        original = getattr(_dnnl, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(_dnnl, name, counted)
+    return calls
+
+
 # batch 5 on 2 threads: slices of 3 and 2 images, each its own primitive
 CASES = {
     "3x3, padding 1, uneven slices": ((5, 16, 9, 8), (32, 16, 3, 3), dict(padding=1)),
@@ -107,15 +121,7 @@ def test_onednn_computes_only_the_gradients_asked_for_and_matches_pytorch(requir
 @requires_torch
 @both_modes
 def test_conv_transpose2d_runs_on_onednn_and_matches_pytorch(monkeypatch, mode):
-    calls = collections.Counter()
-    for name in ("conv_forward", "conv_grads"):
-        original = getattr(_dnnl, name)
-
-        def counted(*args, _original=original, _name=name, **kwargs):
-            calls[_name] += 1
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(_dnnl, name, counted)
+    calls = count_calls(monkeypatch, "conv_forward", "conv_grads")
     arrays = layer_inputs((2, 32, 5, 5), (32, 16, 3, 3), weight_dims=(0,))
     check_torch(
         lambda m, x, w, b: m.nn.functional.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
@@ -130,14 +136,7 @@ def test_conv_transpose2d_runs_on_onednn_and_matches_pytorch(monkeypatch, mode):
 @requires_torch
 @pytest.mark.parametrize("enabled", [True, False], ids=["onednn", "switched off"])
 def test_conv_transpose1d_with_16_channels_matches_pytorch_on_onednn_and_switched_off(monkeypatch, enabled):
-    calls = collections.Counter()
-    original = _dnnl.conv_grads
-
-    def counted(*args, **kwargs):
-        calls["conv_grads"] += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(_dnnl, "conv_grads", counted)
+    calls = count_calls(monkeypatch, "conv_grads")
     arrays = layer_inputs((3, 16, 9), (16, 32, 3), weight_dims=(0,))
     with chainrule.backends.mkldnn.flags(enabled=enabled):
         check_torch(
@@ -320,14 +319,7 @@ def test_on_a_team_convolutions_with_few_channels_run_on_onednn_and_match_pytorc
 def test_on_a_team_transposed_convolutions_run_on_onednn_but_to_one_channel(
     mode, out_channels, on_dnnl, monkeypatch
 ):
-    calls = collections.Counter()
-    original = _dnnl.conv_grads
-
-    def counted(*args, **kwargs):
-        calls["conv_grads"] += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(_dnnl, "conv_grads", counted)
+    calls = count_calls(monkeypatch, "conv_grads")
     arrays = layer_inputs((2, 8, 5, 5), (8, out_channels, 4, 4), weight_dims=(0,))
     check_torch(
         lambda m, x, w, b: m.nn.functional.conv_transpose2d(x, w, b, stride=2, padding=1),
