@@ -169,8 +169,8 @@ def _signatures(library):
 # parallel region before they sleep, on the core chainrule's pool needs next. 20,000 keeps
 # them awake between the products of one step and off the pool's convolutions (sgemm's
 # 2-thread team after the Linear layers; Zen 5, the VM's AVX2 setting, per-step time against
-# the default: Fashion-MNIST CNN 28.4 -> 24.0 ms, CIFAR CNN 15.9 -> 12.2 ms, the MLP 0.62 ms
-# either way; 2,000 let the MLP's team fall asleep between products: 0.69 ms). Read once,
+# the default: Fashion-MNIST CNN 28.4 -> 24.0 ms, CIFAR CNN 15.9 -> 12.2 ms, the MLP 0.62 ->
+# 0.67 ms; 2,000 let the MLP's team fall asleep between products: 0.69 ms). Read once,
 # as the runtime loads: not set where the user set either variable or a runtime is loaded.
 _SPIN_COUNT = "20000"
 

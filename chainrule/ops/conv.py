@@ -1,8 +1,8 @@
 """Convolution and pooling: strided windows plus one matrix product.
 
-float32 convolutions with 16 output and 3 input channels or more run on oneDNN where it is installed
-(ops/_dnnl.py, the library PyTorch's convolutions run on); this module's NumPy
-kernels compute the others, and all of them while
+float32 convolutions run on oneDNN where it is installed (ops/_dnnl.py, the
+library PyTorch's convolutions run on; which ones: its ``suits``); this module's
+NumPy kernels compute the others, and all of them while
 ``chainrule.backends.mkldnn.enabled`` is False.
 
 How a convolution runs (im2col)
