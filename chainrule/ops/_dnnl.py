@@ -245,14 +245,21 @@ def cblas_sgemm():
     function.argtypes = (ctypes.c_char, ctypes.c_char, size, size, size, real, pointer, size, pointer, size)
     function.argtypes += (real, pointer, size)
     function.restype = ctypes.c_int
-    set_threads = _state["gomp"].omp_set_num_threads
+    gomp = _state["gomp"]
 
     def sgemm(order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
-        set_threads(get_num_threads())  # this thread's count: a convolution's slices set 1
-        _check(
-            function(_TRANSPOSE[trans_a], _TRANSPOSE[trans_b], m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
-            "sgemm",
-        )
+        # on chainrule's thread count, the calling thread's put back after (it may be PyTorch's)
+        before, threads = gomp.omp_get_max_threads(), get_num_threads()
+        if before != threads:
+            gomp.omp_set_num_threads(threads)
+        try:
+            status = function(
+                _TRANSPOSE[trans_a], _TRANSPOSE[trans_b], m, n, k, alpha, a, lda, b, ldb, beta, c, ldc
+            )
+        finally:
+            if before != threads:
+                gomp.omp_set_num_threads(before)
+        _check(status, "sgemm")
 
     return sgemm
 

@@ -502,3 +502,19 @@ def test_a_convolution_runs_whole_on_a_team_or_in_one_slice_per_thread(mode, mon
     chunk = -(-6 // threads)
     slices = {(min(chunk, 6 - start), 1) for start in range(0, 6, chunk)}
     assert made == ({(6, threads)} if mode == "teams" else slices)
+
+
+@requires_torch
+def test_products_on_onednn_leave_pytorchs_thread_count_as_it_was():
+    from chainrule.ops import _blas
+
+    if _blas.library_name() != "onednn":
+        pytest.skip("products run on oneDNN by default on x86-64 processors other than Intel's")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        a = np.ones((256, 512), np.float32)
+        assert _blas.matrix_product(a, a.T)[0, 0] == 512.0
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
