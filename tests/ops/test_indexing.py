@@ -796,6 +796,28 @@ def test_adding_at_rows_declines_what_it_cannot_do_and_changes_nothing(case):
     np.testing.assert_array_equal(table, before)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "table_shape, rows_shape",
+    [((300, 64), (400,)), ((50, 4, 16), (20, 30))],
+    ids=["embedding", "2-d rows of a 3-d table"],
+)
+def test_summing_many_values_into_rows_gives_np_add_at_bit_for_bit(table_shape, rows_shape, dtype):
+    """Past _SPARSE_MIN_VALUES values the rows are summed by a sparse product
+    (_sum_into_rows); repeated and negative rows included."""
+    from chainrule.ops.indexing import _SPARSE_MIN_VALUES, IndexKey
+
+    rng = np.random.default_rng(1)
+    rows = rng.integers(-table_shape[0], table_shape[0], rows_shape)
+    values = rng.standard_normal(rows_shape + table_shape[1:]).astype(dtype)
+    assert values.size >= _SPARSE_MIN_VALUES
+    expected = np.zeros(table_shape, dtype)
+    np.add.at(expected, rows, values)
+    scattered = IndexKey(None, (rows,), True).scatter(table_shape, values)
+    assert scattered.dtype == dtype
+    np.testing.assert_array_equal(scattered, expected)
+
+
 @requires_torch
 def test_an_embeddings_gradient_with_repeated_indices_matches_pytorch():
     check_torch(
@@ -803,3 +825,21 @@ def test_an_embeddings_gradient_with_repeated_indices_matches_pytorch():
         None,
         arrays=[np.random.default_rng(2).standard_normal((5, 6)).astype(np.float32)],
     )
+
+
+@requires_torch
+def test_a_large_embeddings_gradient_matches_pytorch():
+    """32 sentences of 100 tokens of 100 values into a 5,000-row table, by the sparse
+    sum (_sum_into_rows): it adds each row's values in token order (equal to PyTorch's
+    CPU kernel to the bit here; compared to float32 rounding, as PyTorch's order may
+    depend on its threads)."""
+    rng = np.random.default_rng(3)
+    tokens = rng.integers(0, 5000, (32, 100))
+    table = rng.standard_normal((5000, 100)).astype(np.float32)
+    grad = rng.standard_normal((32, 100, 100)).astype(np.float32)
+    results = []
+    for m in (chainrule, torch):
+        weight = m.tensor(table, requires_grad=True)
+        m.nn.functional.embedding(m.tensor(tokens), weight).backward(m.tensor(grad))
+        results.append(weight.grad.numpy())
+    np.testing.assert_allclose(*results, rtol=1e-6, atol=1e-6)
