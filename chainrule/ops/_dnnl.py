@@ -80,15 +80,25 @@ class _Version(ctypes.Structure):
 
 
 # "teams": convolutions run whole on an OpenMP team (the runtime loaded with chainrule's spin)
-_state = {"loaded": None, "library": None, "gomp": None, "engine": None, "teams": False}
+_state = {"loaded": None, "library": None, "gomp": None, "engine": None, "teams": False, "forked": False}
 _loading = threading.Lock()
 
 
 def _unlock_in_child():
     """A forked child has only the forking thread: a lock another thread held at the
-    fork would never be released there."""
+    fork would never be released there, and OpenMP's workers are not there either
+    (``team_size``)."""
     global _loading
     _loading = threading.Lock()
+    _state["forked"] = True
+
+
+def team_size():
+    """The OpenMP threads of a call that runs on a team: chainrule's thread count, or one
+    in a forked child (a DataLoader worker, say): GNU OpenMP keeps the parent's workers
+    on its books, and a team of more than one there waits for them forever, as PyTorch
+    avoids by one thread in its workers."""
+    return 1 if _state["forked"] else get_num_threads()
 
 
 if hasattr(os, "register_at_fork"):
@@ -249,7 +259,7 @@ def cblas_sgemm():
 
     def sgemm(order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
         # on chainrule's thread count, the calling thread's put back after (it may be PyTorch's)
-        before, threads = gomp.omp_get_max_threads(), get_num_threads()
+        before, threads = gomp.omp_get_max_threads(), team_size()
         if before != threads:
             gomp.omp_set_num_threads(threads)
         try:
@@ -595,7 +605,7 @@ def _weights(w, geo):
 
 def _threads():
     """OpenMP threads per call: chainrule's on a team, else one (the module docstring)."""
-    return get_num_threads() if _state["teams"] else 1
+    return team_size() if _state["teams"] else 1
 
 
 def _slices(batch):

@@ -10,9 +10,9 @@ runs the gates in one JIT-compiled pass after each product. With the same
 weights its outputs and gradients are PyTorch's to the bit (the same library
 doing the same arithmetic).
 
-Threads: unlike a convolution's (ops/_dnnl.py), the layer runs on the calling
-thread's OpenMP team of ``chainrule.get_num_threads()`` threads, as PyTorch's
-does: each time step is one small product, which oneDNN splits over the threads;
+Threads: the layer runs on the calling thread's OpenMP team of
+``chainrule.get_num_threads()`` threads (one in a forked child: _dnnl.team_size),
+as PyTorch's does: each time step is one small product, which oneDNN splits over the threads;
 cut into slices of the batch run on chainrule's pool, the products are half as
 tall and the layer took 1.3x PyTorch's time instead of 1.1x (50 steps of 32 x
 128, forward and backward, 2 threads). The primitives of each shape are made for
@@ -25,7 +25,6 @@ import weakref
 
 import numpy as np
 
-from .._settings import get_num_threads
 from ._dnnl import (
     _FORWARD_TRAINING,
     _QUERY_DIFF_WEIGHTS,
@@ -42,6 +41,7 @@ from ._dnnl import (
     _state,
     _user_scratchpad_attr,
     is_available,
+    team_size,
 )
 
 # oneDNN 3's C API (oneapi/dnnl/dnnl_types.h)
@@ -112,7 +112,7 @@ class _LSTM:
 
 
 def _lstm(steps, batch, inputs, size, reverse):
-    threads = get_num_threads()
+    threads = team_size()
     shape = (steps, batch, inputs, size, reverse)
     return _cached(("lstm", threads, *shape), lambda: _LSTM(*shape), threads)
 

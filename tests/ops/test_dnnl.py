@@ -518,3 +518,27 @@ def test_products_on_onednn_leave_pytorchs_thread_count_as_it_was():
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(threads)
+
+
+def test_a_child_forked_after_openmp_teams_ran_computes_on_one_thread():
+    """GNU OpenMP keeps the parent's workers on its books: a team of two in a forked
+    child (a DataLoader worker) would wait for them forever."""
+    code = """
+import os
+import chainrule, chainrule.nn as nn, chainrule.nn.functional as F
+from chainrule.ops import _blas, _dnnl
+a, b = chainrule.randn(256, 512), chainrule.randn(512, 256)
+x, w = chainrule.randn(8, 16, 12, 12), chainrule.randn(16, 16, 3, 3)
+lstm, tokens = nn.LSTM(16, 32, batch_first=True), chainrule.randn(4, 10, 16)
+def work():
+    return float((a @ b).sum()), F.conv2d(x, w, padding=1).shape, lstm(tokens)[0].shape
+before = work()  # products, convolutions and the LSTM on OpenMP teams
+print("teams", _dnnl._state["teams"], _blas.library_name() in ("onednn", "mkl", "openblas"))
+pid = os.fork()
+if pid == 0:
+    os._exit(0 if work() == before else 1)
+_, status = os.waitpid(pid, 0)
+print("child exit", os.waitstatus_to_exitcode(status))
+"""
+    printed = _run_python(code)
+    assert "teams True True" in printed and "child exit 0" in printed
