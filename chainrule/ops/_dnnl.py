@@ -35,11 +35,12 @@ run on chainrule's pool (ops/_threads.py), as its other heavy ops do; more
 OpenMP threads than cores would slow every OpenMP thread down. The calling
 thread's OpenMP thread count is put back after each call.
 
-Only float32 convolutions with 16 output channels or more and 3 input channels
-or more (per group) go here: oneDNN has no float64 convolution on CPUs, and with
-fewer channels its layout changes cost more than they save. The rest, a geometry oneDNN refuses,
-and every convolution while ``chainrule.backends.mkldnn.enabled`` is False run
-conv.py's NumPy kernels, whose results agree to float rounding.
+Only float32 convolutions go here (oneDNN has no float64 convolution on CPUs):
+on a team all but transposed ones to a single channel, in slices those with 16
+output and 3 input channels or more per group, as their layout changes cost more
+than they save with fewer (``_enough_channels``). The rest, a geometry oneDNN
+refuses, and every convolution while ``chainrule.backends.mkldnn.enabled`` is
+False run conv.py's NumPy kernels, whose results agree to float rounding.
 """
 
 import collections
