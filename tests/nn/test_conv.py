@@ -310,15 +310,20 @@ def test_every_path_keeps_float32_parity_on_a_layer_of_realistic_size(conv_path)
     check_torch(fn, None, arrays=arrays, grad_atol=1e-4)
 
 
+@pytest.mark.parametrize("teams", [False, True], ids=["slices", "teams"])
 def test_the_fashion_cnn_runs_its_second_convolution_on_onednn_else_by_winograd_and_its_first_by_im2col(
-    monkeypatch,
+    monkeypatch, teams
 ):
+    """Its first, on grey images, runs on oneDNN too where convolutions run on OpenMP
+    teams (chainrule/ops/_dnnl.py: _enough_channels)."""
+    monkeypatch.setitem(_dnnl._state, "teams", teams)
     assert F.conv2d(chainrule.zeros(2, 32, 14, 14), chainrule.zeros(64, 32, 3, 3), padding=1).grad_fn is None
     x1 = chainrule.zeros(2, 1, 28, 28, requires_grad=True)
     x2 = chainrule.zeros(2, 32, 14, 14, requires_grad=True)
     assert _path_taken(F.conv2d(x2, chainrule.zeros(64, 32, 3, 3), padding=1)) == "winograd"
     monkeypatch.setattr(chainrule.backends.mkldnn, "enabled", True)  # as it is outside this file
-    assert _path_taken(F.conv2d(x1, chainrule.zeros(32, 1, 3, 3), padding=1)) == "im2col"
+    first = "onednn" if teams else "im2col"
+    assert _path_taken(F.conv2d(x1, chainrule.zeros(32, 1, 3, 3), padding=1)) == first
     assert _path_taken(F.conv2d(x2, chainrule.zeros(64, 32, 3, 3), padding=1)) == "onednn"
     # strided, dilated, grouped and 5x5 convolutions stay on im2col
     for options, kernel in [(dict(stride=2), 3), (dict(dilation=2), 3), (dict(groups=2), 3), (dict(), 5)]:
