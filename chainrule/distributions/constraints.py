@@ -244,21 +244,28 @@ class _IndependentConstraint(Constraint):
         return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
 
 
-class _Cat(Constraint):
-    """``cseq[i]`` checked on the i-th block of ``lengths[i]`` entries along ``dim`` (as ``torch.cat``)."""
+class _Sequence(Constraint):
+    """A constraint per slice along ``dim``: ``cseq``, the parts _Cat and _Stack share."""
 
-    def __init__(self, cseq, dim=0, lengths=None):
+    def __init__(self, cseq, dim=0):
         if not all(isinstance(c, Constraint) for c in cseq):
             raise AssertionError("All elements of cseq must be Constraint instances")
         self.cseq = list(cseq)
-        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
-        if len(self.lengths) != len(self.cseq):
-            raise AssertionError(f"lengths ({len(self.lengths)}) must match cseq ({len(self.cseq)})")
         self.dim = dim
 
     @property
     def is_discrete(self):
         return any(c.is_discrete for c in self.cseq)
+
+
+class _Cat(_Sequence):
+    """``cseq[i]`` checked on the i-th block of ``lengths[i]`` entries along ``dim`` (as ``torch.cat``)."""
+
+    def __init__(self, cseq, dim=0, lengths=None):
+        super().__init__(cseq, dim)
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise AssertionError(f"lengths ({len(self.lengths)}) must match cseq ({len(self.cseq)})")
 
     @property
     def event_dim(self):
@@ -274,18 +281,8 @@ class _Cat(Constraint):
         return cat_tensors(checks, self.dim)
 
 
-class _Stack(Constraint):
+class _Stack(_Sequence):
     """``cseq[i]`` checked on the i-th slice along ``dim`` (as ``torch.stack``)."""
-
-    def __init__(self, cseq, dim=0):
-        if not all(isinstance(c, Constraint) for c in cseq):
-            raise AssertionError("All elements of cseq must be Constraint instances")
-        self.cseq = list(cseq)
-        self.dim = dim
-
-    @property
-    def is_discrete(self):
-        return any(c.is_discrete for c in self.cseq)
 
     @property
     def event_dim(self):

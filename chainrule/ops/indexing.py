@@ -91,7 +91,6 @@ class IndexKey:
         else:
             view[self.advanced] += values
 
-
     def scatter(self, shape, values):
         """Zeros of ``shape`` with ``values`` added at the key (repeated positions add up)."""
         if self.basic is None and self.may_repeat and len(self.advanced) == 1:
@@ -122,17 +121,24 @@ def _sum_into_rows(shape, rows, values):
     ):
         return None
     count = shape[0]
-    rows = rows.reshape(-1)
-    lowest = rows.min()
-    if lowest < -count or rows.max() >= count:
+    rows = _flat_rows(rows, count)
+    if rows is None:
         return None  # NumPy's own error, from add.at
-    if lowest < 0:
-        rows = np.where(rows < 0, rows + count, rows)
     from scipy import sparse
 
     ones = np.ones(rows.size, values.dtype)
     picks = sparse.csc_matrix((ones, rows, np.arange(rows.size + 1)), shape=(count, rows.size))
     return np.asarray(picks @ values.reshape(rows.size, width)).reshape(shape)
+
+
+def _flat_rows(rows, count):
+    """Integer ``rows`` of a table of ``count`` rows as a flat array of row numbers in
+    [0, count) (negative ones counted from the end), or None where one is out of range."""
+    rows = rows.reshape(-1)
+    lowest = rows.min()
+    if lowest < -count or rows.max() >= count:
+        return None
+    return np.where(rows < 0, rows + count, rows) if lowest < 0 else rows
 
 
 def _add_at_rows(array, rows, values):
@@ -144,12 +150,11 @@ def _add_at_rows(array, rows, values):
         return False
     count = array.shape[0]
     width = array.size // count if count else 0
-    lowest = rows.min()
-    if values.shape != rows.shape + array.shape[1:] or lowest < -count or rows.max() >= count:
+    if values.shape != rows.shape + array.shape[1:]:
         return False
-    rows = rows.reshape(-1)
-    if lowest < 0:
-        rows = np.where(rows < 0, rows + count, rows)
+    rows = _flat_rows(rows, count)
+    if rows is None:
+        return False
     flat = (rows[:, None] * width + np.arange(width)).reshape(-1)
     np.add.at(array.reshape(-1), flat, np.ascontiguousarray(values, array.dtype).reshape(-1))
     return True

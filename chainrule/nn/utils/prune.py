@@ -269,12 +269,7 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        tensor_size = t.nelement()
-        nparams_toprune = _count_to_prune(self.amount, tensor_size)
-        mask = default_mask.clone()
-        if nparams_toprune != 0:
-            mask.view(-1)[_topk_indices(rand_like(t).view(-1), nparams_toprune, largest=True)] = 0
-        return mask
+        return _unstructured_mask(self.amount, rand_like(t), default_mask, largest=True)
 
     @classmethod
     def apply(cls, module, name, amount):
@@ -292,12 +287,7 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        tensor_size = t.nelement()
-        nparams_toprune = _count_to_prune(self.amount, tensor_size)
-        mask = default_mask.clone()
-        if nparams_toprune != 0:
-            mask.view(-1)[_topk_indices(t.abs().view(-1), nparams_toprune, largest=False)] = 0
-        return mask
+        return _unstructured_mask(self.amount, t.abs(), default_mask, largest=False)
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):
@@ -573,6 +563,16 @@ def _validate_structured_pruning(t):
 def _validate_pruning_dim(t, dim):
     if dim >= t.dim():
         raise IndexError(f"Invalid index {dim} for tensor of size {t.shape}")
+
+
+def _unstructured_mask(amount, scores, default_mask, largest):
+    """``default_mask`` with 0 at the ``amount`` entries whose ``scores`` rank first
+    (largest or smallest): the unstructured methods differ only in their scores."""
+    count = _count_to_prune(amount, scores.nelement())
+    mask = default_mask.clone()
+    if count != 0:
+        mask.view(-1)[_topk_indices(scores.view(-1), count, largest=largest)] = 0
+    return mask
 
 
 def _count_to_prune(amount, tensor_size):
